@@ -1,0 +1,43 @@
+"""mytorch: a deep learning framework written from scratch with PyTorch's API.
+
+Layers, bottom up: backends (primitive kernels) -> _tensor (the data
+structure) -> autograd (Function, engine) -> ops (differentiable ops, which
+attach Tensor methods) -> nn/optim/data -> apps.
+"""
+from __future__ import annotations
+
+import builtins
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo, int8, int16,
+                     int32, int64, promote_types, result_type as _result_type, set_default_dtype, uint8)
+from ._tensor import Size, Tensor, is_tensor
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import ops as _ops
+from .ops.binary import *  # noqa: F401,F403
+from .ops.creation import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.unary import *  # noqa: F401,F403
+from .ops.views import *  # noqa: F401,F403
+
+bool = _dtype.bool_
+half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
+strided = "strided"
+contiguous_format = "contiguous_format"
+__version__ = "0.1.0"
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    return _result_type(tensor1, tensor2)
+
+
+def is_floating_point(input: Tensor) -> builtins.bool:
+    return input.dtype.is_floating_point
+
+
+def numel(input: Tensor) -> builtins.int:
+    return input.numel()

@@ -1,0 +1,164 @@
+"""Data types and PyTorch's type-promotion rules.
+
+A `dtype` is a plain descriptor (name, size, category). Which machine type
+stores it is the backend's business (see `backends/numpy_backend.py`).
+
+Promotion follows PyTorch: operands fall in three priority classes --
+tensors with at least one dimension, zero-dimensional tensors, and Python
+numbers. A lower class can only change the result when it is of a higher
+*category* (bool < integer < floating), e.g. ``int32_tensor + 2.5 -> float32``
+but ``float16_tensor + float64_scalar_tensor -> float16``.
+"""
+from __future__ import annotations
+
+
+class dtype:
+    """A tensor element type, printed as ``mytorch.float32``."""
+
+    __slots__ = ("name", "itemsize", "is_floating_point", "is_signed", "_category", "_rank")
+
+    def __init__(self, name: str, itemsize: int, category: int, rank: int, signed: bool) -> None:
+        self.name = name
+        self.itemsize = itemsize
+        self._category = category  # 0 bool, 1 integer, 2 floating
+        self._rank = rank  # order inside the category
+        self.is_floating_point = category == 2
+        self.is_signed = signed
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    def to_real(self) -> "dtype":
+        return self
+
+    def __repr__(self) -> str:
+        return "mytorch." + self.name
+
+    def __reduce__(self):  # dtypes pickle by name, so DataLoader workers can send them
+        return (_by_name, (self.name,))
+
+
+bool_ = dtype("bool", 1, 0, 0, False)
+uint8 = dtype("uint8", 1, 1, 0, False)
+int8 = dtype("int8", 1, 1, 1, True)
+int16 = dtype("int16", 2, 1, 2, True)
+int32 = dtype("int32", 4, 1, 3, True)
+int64 = dtype("int64", 8, 1, 4, True)
+float16 = dtype("float16", 2, 2, 0, True)
+bfloat16 = dtype("bfloat16", 2, 2, 1, True)
+float32 = dtype("float32", 4, 2, 2, True)
+float64 = dtype("float64", 8, 2, 3, True)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+_NAMES = {d.name: d for d in ALL_DTYPES}
+_NAMES.update({"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
+               "short": int16})
+
+
+def _by_name(name: str) -> dtype:
+    return _NAMES[name]
+
+
+class _Default:
+    dtype = float32
+
+
+def get_default_dtype() -> dtype:
+    """The floating dtype of tensors made from Python floats (float32 unless changed)."""
+    return _Default.dtype
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Change the default floating dtype; like PyTorch, only floating types are allowed."""
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"set_default_dtype(): only floating-point types are supported as the default type, got {d}")
+    _Default.dtype = d
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both `a` and `b` convert to without losing their category.
+
+    Special cases as in PyTorch: uint8 with int8 -> int16, float16 with bfloat16 -> float32.
+    """
+    if a is b:
+        return a
+    if a._category != b._category:
+        return a if a._category > b._category else b
+    if a._category == 1 and (a is uint8 or b is uint8):
+        other = b if a is uint8 else a
+        return int16 if other is int8 else other
+    if {a, b} == {float16, bfloat16}:
+        return float32
+    return a if a._rank > b._rank else b
+
+
+def scalar_dtype(x) -> dtype:
+    """The dtype a Python number gets when it takes part in promotion."""
+    if isinstance(x, bool):
+        return bool_
+    if isinstance(x, int):
+        return int64
+    return _Default.dtype
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # a lower priority class wins only when its category is strictly higher
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands) -> dtype:
+    """PyTorch's ``result_type`` over tensors and Python numbers."""
+    dim = zero = wrapped = None
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if d is None:
+            s = scalar_dtype(x)
+            wrapped = s if wrapped is None else promote_types(wrapped, s)
+        elif x.ndim == 0:
+            zero = d if zero is None else promote_types(zero, d)
+        else:
+            dim = d if dim is None else promote_types(dim, d)
+    return _combine(dim, _combine(zero, wrapped))
+
+
+class finfo:
+    """Machine limits of a floating dtype: bits, eps, max, min, tiny (smallest normal), resolution."""
+
+    _TABLE = {  # bits, eps, max, tiny, resolution
+        "float16": (16, 2.0 ** -10, 65504.0, 2.0 ** -14, 0.001),
+        "bfloat16": (16, 2.0 ** -7, 3.3895313892515355e38, 2.0 ** -126, 0.01),
+        "float32": (32, 2.0 ** -23, 3.4028234663852886e38, 2.0 ** -126, 1e-06),
+        "float64": (64, 2.0 ** -52, 1.7976931348623157e308, 2.0 ** -1022, 1e-15),
+    }
+
+    def __init__(self, type: dtype | None = None) -> None:
+        type = type or _Default.dtype
+        if not type.is_floating_point:
+            raise TypeError(f"finfo(): torch.finfo() requires a floating point input type, got {type}")
+        self.dtype = type.name
+        self.bits, self.eps, self.max, self.tiny, self.resolution = self._TABLE[type.name]
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+
+
+class iinfo:
+    """Limits of an integer dtype: bits, min, max."""
+
+    def __init__(self, type: dtype) -> None:
+        if type.is_floating_point:
+            raise TypeError(f"iinfo(): torch.iinfo() requires an integer input type, got {type}")
+        self.dtype = type.name
+        self.bits = type.itemsize * 8
+        if type is bool_:
+            self.min, self.max = 0, 1
+        elif type.is_signed:
+            self.min, self.max = -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+        else:
+            self.min, self.max = 0, 2 ** self.bits - 1

@@ -1,0 +1,358 @@
+"""The Tensor: a backend array plus autograd metadata.
+
+Data lives in ``_data``, an array of the tensor's backend (a strided view of
+its storage). Autograd metadata: ``_requires_grad``, ``_grad_fn`` (the graph
+node that made it, None for leaves), ``_output_nr`` (which output of that
+node it is) and ``_version_counter`` (shared with every view of the same
+storage, bumped by in-place ops, so saved tensors can detect modification).
+
+This file holds what a tensor *is*. What it can *do* -- the differentiable
+ops -- lives in ``mytorch/ops/``, which attaches methods such as
+``Tensor.exp`` when it is imported.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+from . import _dtype as D
+from ._device import device
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as ``mytorch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"mytorch.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+class Tensor:
+    __slots__ = ("_data", "_backend", "_requires_grad", "grad", "_grad_fn", "_output_nr",
+                 "_version_counter", "_base", "_retains_grad", "_hooks", "_acc_ref",
+                 "__weakref__", "__dict__")
+
+    # ---- construction -----------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        if cls is Tensor and args:  # legacy ``Tensor(data)`` / ``Tensor(2, 3)`` construction
+            from .ops.creation import _legacy_tensor
+            return _legacy_tensor(*args, **kwargs)
+        return object.__new__(cls)
+
+    @classmethod
+    def _make(cls, data, backend, requires_grad: bool = False, base: "Tensor | None" = None) -> "Tensor":
+        t = object.__new__(cls)
+        t._data = data
+        t._backend = backend
+        t._requires_grad = requires_grad
+        t.grad = None
+        t._grad_fn = None
+        t._output_nr = 0
+        t._version_counter = base._version_counter if base is not None else [0]
+        t._base = base
+        t._retains_grad = False
+        t._hooks = None
+        t._acc_ref = None
+        return t
+
+    def _wrap(self, data) -> "Tensor":
+        """A new tensor on this tensor's backend holding `data`."""
+        return Tensor._make(data, self._backend)
+
+    def _view_of(self, data) -> "Tensor":
+        """A tensor sharing this tensor's storage and version counter."""
+        return Tensor._make(data, self._backend, base=self._base if self._base is not None else self)
+
+    # ---- metadata ---------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim, "size")]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> D.dtype:
+        return self._backend.dtype_of(self._data)
+
+    @property
+    def device(self) -> device:
+        return device(self._backend.device_type)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.device_type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._backend.device_type == "cpu"
+
+    @property
+    def layout(self) -> str:
+        return "strided"
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return False
+
+    def stride(self, dim: int | None = None):
+        isz = self.dtype.itemsize
+        strides = tuple(s // isz for s in self._data.strides)
+        return strides if dim is None else strides[self._wrap_dim(dim, "stride")]
+
+    def storage_offset(self) -> int:
+        return self._backend.storage_offset(self._data)
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return self._backend.is_contiguous(self._data)
+
+    def data_ptr(self) -> int:
+        return self._backend.to_host(self._data).__array_interface__["data"][0]
+
+    def _is_view(self) -> bool:
+        return self._base is not None
+
+    def _wrap_dim(self, dim: int, op: str, ndim: int | None = None) -> int:
+        """Map a possibly negative dim into range, raising PyTorch's IndexError."""
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+        if dim < lo or dim > hi:
+            raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return dim % n if n else 0
+
+    # ---- autograd metadata -------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    def _bump_version(self) -> None:
+        self._version_counter[0] += 1
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def data(self) -> "Tensor":
+        """This tensor's values outside autograd (a detached alias that shares storage)."""
+        return Tensor._make(self._data, self._backend)
+
+    @data.setter
+    def data(self, other: "Tensor") -> None:
+        self._data = other._data
+        self._backend = other._backend
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing storage and version counter with this one, cut from the graph."""
+        t = Tensor._make(self._data, self._backend)
+        t._version_counter = self._version_counter
+        return t
+
+    def detach_(self) -> "Tensor":
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def _grad_accumulator(self):
+        """The AccumulateGrad node of a leaf (kept weakly: the graph owns it)."""
+        from .autograd.function import AccumulateGrad
+        node = self._acc_ref() if self._acc_ref is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._acc_ref = weakref.ref(node)
+        return node
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self._grad_fn._tensor_hooks(self._output_nr)
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for a non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                t.grad = grad.detach().clone() if t.grad is None else t.grad + grad.detach()
+        self._grad_fn._tensor_hooks(self._output_nr).append(keep)
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) * gradient into ``.grad`` of every leaf that requires grad."""
+        from .autograd.engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs)
+
+    # ---- Python protocol ----------------------------------------------------
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._backend.to_host(self._data).reshape(()).item()
+
+    def _scalar(self, op: str):
+        if self.numel() != 1:
+            raise RuntimeError(f"{op}: only one element tensors can be converted to Python scalars")
+        return self.item()
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {list(self.shape)})")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self._scalar("float()"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int()"))
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def tolist(self):
+        return self._backend.to_host(self._data).tolist()
+
+    def numpy(self, force: bool = False):
+        """The values as a NumPy array sharing memory (CPU tensors)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._backend.to_host(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._backend.to_host(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self) -> str:
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, protocol):
+        # tensors travel between DataLoader worker processes as host arrays
+        from .ops.creation import _from_host_array
+        return (_from_host_array, (self._backend.to_host(self._data).copy(), self._requires_grad))
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+

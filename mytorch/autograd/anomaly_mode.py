@@ -1,0 +1,53 @@
+"""Anomaly detection: remember where each node was made, and fail loudly on NaN gradients.
+
+Inside ``detect_anomaly()``, every recorded node keeps the stack of the
+forward call that created it; when its backward returns NaN (or inf), the
+engine raises ``RuntimeError`` naming the node and printing that stack.
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+
+class _AnomalyState:
+    enabled = False
+    check_nan = True
+
+
+def current_stack() -> str:
+    return "".join(traceback.format_stack()[:-3])
+
+
+def is_anomaly_enabled() -> bool:
+    return _AnomalyState.enabled
+
+
+class detect_anomaly:
+    """Context manager (and decorator) turning on anomaly detection."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._prev = (_AnomalyState.enabled, _AnomalyState.check_nan)
+        _AnomalyState.enabled, _AnomalyState.check_nan = True, self.check_nan
+
+    def __exit__(self, *exc: Any) -> None:
+        _AnomalyState.enabled, _AnomalyState.check_nan = self._prev
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class set_detect_anomaly(detect_anomaly):
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        super().__init__(check_nan)
+        self._prev = (_AnomalyState.enabled, _AnomalyState.check_nan)
+        _AnomalyState.enabled, _AnomalyState.check_nan = bool(mode), check_nan
+
+    def __enter__(self) -> None:
+        pass

@@ -1,0 +1,254 @@
+"""The backward engine: reverse-mode differentiation over the recorded graph.
+
+1. Count, for every node reachable from the roots, how many edges point at it.
+2. Run nodes whose count reached zero (every gradient for them has arrived):
+   call the node's backward on its summed output gradients, fit each result
+   to its input (un-broadcast by summing, cast to the input's dtype) and add
+   it to the buffer of the next node.
+The loop is iterative, so a 10,000-op chain needs no recursion. Leaf nodes
+(`AccumulateGrad`) add into ``.grad``; `grad()` captures instead.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .._tensor import Tensor
+from .anomaly_mode import _AnomalyState
+from .function import AccumulateGrad, Node
+from .grad_mode import _GradState
+
+
+def sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """Sum a broadcast gradient back to `shape`: the one place un-broadcasting happens.
+
+    If y = broadcast(x) then dL/dx = sum of dL/dy over the broadcast dims.
+    """
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    return g.reshape(shape) if lead or g.shape != shape else g
+
+
+def _fit(g: Tensor, meta: tuple) -> Tensor:
+    shape, dt = meta
+    if g._data.shape != shape:
+        try:
+            g = sum_to(g, shape)
+        except Exception:
+            raise RuntimeError(f"backward produced a gradient of shape {list(g.shape)} for an input of shape "
+                               f"{list(shape)}") from None
+    if g.dtype is not dt:
+        g = g.to(dt)
+    return g
+
+
+def _check_anomaly(node: Node, grads: tuple) -> None:
+    for i, g in enumerate(grads):
+        if isinstance(g, Tensor) and not bool(g.detach().isfinite().all()):
+            trace = node._anomaly_trace or "(no forward trace: the node was made outside detect_anomaly)"
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                               f"Traceback of forward call that caused the error:\n{trace}")
+
+
+def _accumulate_leaf(node: AccumulateGrad, g: Tensor, create_graph: bool) -> None:
+    var = node.variable
+    if var._hooks:
+        for hook in var._hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+    if var.grad is None:
+        # a fresh copy: the incoming tensor may be shared with other buffers or be a broadcast view
+        var.grad = g if create_graph else g.detach().clone()
+    elif create_graph:
+        var.grad = var.grad + g
+    else:
+        var.grad.add_(g.detach())
+
+
+def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], retain_graph: bool,
+             create_graph: bool, capture: dict | None, accumulate_only: set | None) -> dict:
+    deps: dict[Node, int] = {}
+    stack = [n for n, _ in roots]
+    seen = set(stack)
+    while stack:
+        for e in stack.pop().next_functions:
+            if e is not None:
+                m = e[0]
+                deps[m] = deps.get(m, 0) + 1
+                if m not in seen:
+                    seen.add(m)
+                    stack.append(m)
+
+    buffers: dict[Node, list] = {}
+    for (n, nr), g in zip(roots, root_grads):
+        _add(buffers, n, nr, g)
+    ready = [n for n in dict.fromkeys(n for n, _ in roots) if deps.get(n, 0) == 0]
+    captured: dict = {}
+    prev_mode = _GradState.enabled
+    _GradState.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is not None and node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    for hook in list(hooks):
+                        if grads[nr] is not None:
+                            r = hook(grads[nr])
+                            if r is not None:
+                                grads[nr] = r
+            if capture is not None and grads is not None:
+                for nr, g in enumerate(grads):
+                    key = (node, nr)
+                    if key in capture and g is not None:
+                        captured[key] = g
+            if type(node) is AccumulateGrad:
+                if grads is not None and grads[0] is not None and capture is None and (
+                        accumulate_only is None or node.variable in accumulate_only):
+                    _accumulate_leaf(node, grads[0], create_graph)
+                continue
+            outs = _run_node(node, grads, retain_graph)
+            for e, g, meta in zip(node.next_functions, outs, node._in_meta):
+                if e is None:
+                    continue
+                m, nr = e
+                if g is not None:
+                    _add(buffers, m, nr, _fit(g, meta))
+                deps[m] -= 1
+                if deps[m] == 0:
+                    ready.append(m)
+    finally:
+        _GradState.enabled = prev_mode
+    return captured
+
+
+def _run_node(node: Node, grads: list | None, retain_graph: bool) -> tuple:
+    n_in = len(node.next_functions)
+    if grads is None:
+        outs = (None,) * n_in
+    else:
+        if node._prehooks:
+            for hook in node._prehooks:
+                r = hook(tuple(grads))
+                if r is not None:
+                    grads = list(r)
+        if node._materialize:
+            for i, g in enumerate(grads):
+                if g is None:
+                    shape, dt = node._out_meta[i]
+                    if shape is not None:
+                        grads[i] = _zeros(shape, dt)
+        outs = node._apply(tuple(grads))
+        if not isinstance(outs, tuple):
+            outs = (outs,)
+        if len(outs) != n_in:
+            if len(outs) > n_in and all(o is None for o in outs[n_in:]):
+                outs = outs[:n_in]
+            else:
+                raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                                   f"(expected {n_in}, got {len(outs)})")
+        if _AnomalyState.enabled and _AnomalyState.check_nan:
+            _check_anomaly(node, outs)
+        if node._hooks:
+            for hook in node._hooks:
+                r = hook(outs, tuple(grads))
+                if r is not None:
+                    outs = tuple(r)
+    if not retain_graph:
+        node._release()
+    return outs
+
+
+def _zeros(shape: tuple, dt) -> Tensor:
+    from .. import zeros
+    return zeros(shape, dtype=dt)
+
+
+def _add(buffers: dict, node: Node, nr: int, g: Tensor) -> None:
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * len(node._out_meta)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tensor]:
+    from .. import ones_like
+    grads = []
+    for i, t in enumerate(tensors):
+        g = None if grad_tensors is None else grad_tensors[i]
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
+                                   f"({who} got an output of shape {list(t.shape)}; pass gradient=)")
+            g = ones_like(t)
+        elif not isinstance(g, Tensor):
+            from .. import tensor
+            g = tensor(g, dtype=t.dtype)
+        elif g.shape != t.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                               f"has a shape of {t.shape}.")
+        grads.append(g)
+    return grads
+
+
+def _root_edges(tensors: Sequence[Tensor], who: str) -> list[tuple[Node, int]]:
+    edges = []
+    for i, t in enumerate(tensors):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn "
+                               f"({who})")
+        edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._grad_accumulator(), 0))
+    return edges
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate gradients of `tensors` into the ``.grad`` of the leaves (``mytorch.autograd.backward``)."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = _root_edges(tensors, "backward")
+    grads = _root_grads(tensors, grad_tensors, "backward")
+    only = None if inputs is None else set(_as_tuple(inputs))
+    _execute(edges, grads, retain_graph, create_graph, None, only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+    """d(outputs)/d(inputs) * grad_outputs, returned instead of accumulated (``mytorch.autograd.grad``)."""
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = _root_edges(outputs, "grad")
+    grads = _root_grads(outputs, grad_outputs, "grad")
+    keys = []
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+        keys.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._grad_accumulator(), 0))
+    captured = _execute(edges, grads, retain_graph, create_graph, set(keys), None)
+    result = []
+    for i, (key, t) in enumerate(zip(keys, inputs)):
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                from .. import zeros_like
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not have been used "
+                                   "in the graph. Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,233 @@
+"""`Function`: an op with a forward and a backward, and `Node`, its place in the graph.
+
+Each differentiable op is a subclass::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):          # y = e^x
+            y = ...
+            ctx.save_for_backward(y)
+            return y
+        @staticmethod
+        def backward(ctx, g):         # dy/dx = e^x = y
+            (y,) = ctx.saved_tensors
+            return g * y
+
+``Exp.apply(x)`` runs forward with grad mode off, and, when an input
+requires grad, records a node (``ctx``, an instance of ``ExpBackward``) whose
+``next_functions`` point at the nodes that made the inputs. Backward is
+written in tensor ops, so running it with grad mode on (``create_graph``)
+records the graph of the gradient itself: higher derivatives for free.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .._tensor import Tensor
+from .grad_mode import _GradState
+from . import anomaly_mode
+
+
+class Node:
+    """A node of the backward graph; it is also the ``ctx`` of its Function's forward."""
+
+    _function: "type[Function]"
+    # rarely used state lives on the class until set, to keep creating a node cheap
+    _saved: tuple | None = None
+    _to_save: tuple = ()
+    _released = False
+    _pre_hooks: dict | None = None
+    _hooks: list | None = None
+    _prehooks: list | None = None
+    _dirty: tuple = ()
+    _non_diff: tuple = ()
+    _materialize = True
+    _anomaly_trace: str | None = None
+    _out_meta: tuple = ()
+    _in_meta: tuple = ()
+    next_functions: tuple = ()
+    needs_input_grad: tuple = ()
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # ---- the ctx API used by forward -------------------------------------
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        self._to_save = tensors
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = value
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is None:
+            if self._released:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access saved tensors "
+                    "after they have already been freed). Saved intermediate values of the graph are freed "
+                    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+                    f"backward through the graph a second time (in {self.name()}).")
+            return self._to_save
+        out = []
+        for t, version, out_nr in self._saved:
+            if version is None:  # a non-tensor value (a Python number, None) saved as is
+                out.append(t)
+                continue
+            if t._version_counter[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{t.dtype} {list(t.shape)}], which is "
+                    f"{'output ' + str(out_nr) + ' of ' + self.name() if out_nr is not None else 'an input of ' + self.name()}"
+                    f", is at version {t._version_counter[0]}; expected version {version} instead. Hint: the "
+                    "operation that modified it ran after the forward pass; use .clone() before modifying it.")
+            if out_nr is not None:  # re-link a saved output to this node only while it is used
+                t = Tensor._make(t._data, t._backend, requires_grad=True)
+                t._grad_fn = self
+                t._output_nr = out_nr
+            out.append(t)
+        return tuple(out)
+
+    def _release(self) -> None:
+        if self._saved is not None or self._to_save:
+            self._released = True
+        self._saved = None
+        self._to_save = ()
+
+    # ---- hooks -------------------------------------------------------------
+    def _tensor_hooks(self, output_nr: int) -> list:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(output_nr, [])
+
+    def register_hook(self, fn) -> Any:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
+        from .._tensor import _RemovableHandle
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn) -> Any:
+        """``fn(grad_outputs)`` runs before this node's backward; it may return new grad_outputs."""
+        from .._tensor import _RemovableHandle
+        if self._prehooks is None:
+            self._prehooks = []
+        self._prehooks.append(fn)
+        return _RemovableHandle(self._prehooks, fn)
+
+    def _apply(self, grads: tuple) -> tuple:
+        return self._function.backward(self, *grads)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: the engine adds the incoming gradient to ``variable.grad``."""
+
+    _out_meta = ((None, None),)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+
+class Function:
+    """Base class of differentiable ops, built-in and user-defined (``mytorch.autograd.Function``)."""
+
+    _backward_cls: type[Node]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("_grad_name") or cls.__name__ + "Backward"
+        cls._backward_cls = type(name, (Node,), {"_function": cls, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Tensor) -> Any:
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        ctx = cls._backward_cls()
+        enabled = _GradState.enabled
+        requires = False
+        if enabled:
+            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            requires = True in needs
+            ctx.needs_input_grad = needs
+        _GradState.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _GradState.enabled = enabled
+        if requires:
+            return _link(ctx, args, out)
+        for t in ctx._dirty:
+            t._version_counter[0] += 1
+        return out
+
+
+def _link(ctx: Node, args: tuple, out: Any) -> Any:
+    """Connect ctx into the graph: edges to the inputs' nodes, outputs pointing at ctx."""
+    edges = []
+    in_meta = []
+    for a, need in zip(args, ctx.needs_input_grad):
+        if need:
+            fn = a._grad_fn
+            edges.append((fn, a._output_nr) if fn is not None else (a._grad_accumulator(), 0))
+            in_meta.append((a._data.shape, a._backend.dtype_of(a._data)))
+        else:
+            edges.append(None)
+            in_meta.append(None)
+    ctx.next_functions = tuple(edges)
+    ctx._in_meta = tuple(in_meta)
+    if anomaly_mode._AnomalyState.enabled:
+        ctx._anomaly_trace = anomaly_mode.current_stack()
+
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    linked = []
+    out_meta = []
+    for i, o in enumerate(outs):
+        if isinstance(o, Tensor):
+            if any(o is d for d in ctx._dirty):
+                if o._grad_fn is None and o._requires_grad:
+                    raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+                o._version_counter[0] += 1
+            elif any(o is a for a in args):
+                o = o.detach()  # forward returned an input: the output is a new tensor on the same data
+            dt = o._backend.dtype_of(o._data)
+            if dt.is_floating_point and not any(o is n for n in ctx._non_diff):
+                o._grad_fn = ctx
+                o._output_nr = i
+                o._requires_grad = True
+            out_meta.append((o._data.shape, dt))
+        else:
+            out_meta.append((None, None))
+        linked.append(o)
+    ctx._out_meta = tuple(out_meta)
+
+    if ctx._to_save:
+        saved = []
+        for t in ctx._to_save:
+            if not isinstance(t, Tensor):
+                saved.append((t, None, None))
+                continue
+            nr = next((i for i, o in enumerate(linked) if o is t), None)
+            if nr is not None:  # store outputs without their grad_fn: no ctx -> output -> ctx cycle
+                t = t.detach()
+            saved.append((t, t._version_counter[0], nr))
+        ctx._saved = tuple(saved)
+        ctx._to_save = ()
+    return linked[0] if single else tuple(linked)
+

@@ -1,0 +1,119 @@
+"""Numerical gradient checks (public: ``mytorch.autograd.gradcheck`` / ``gradgradcheck``).
+
+gradcheck compares, for every input element x_j and output element y_i, the
+analytical Jacobian J[i, j] (from backward, one one-hot vector-Jacobian
+product per output element) with central differences
+
+    J_num[i, j] = (y_i(x + eps e_j) - y_i(x - eps e_j)) / (2 eps)
+
+and requires |J - J_num| <= atol + rtol |J_num| elementwise. Use float64.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from .._tensor import Tensor
+from .engine import grad as autograd_grad
+from .grad_mode import no_grad
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _as_tuple(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _flat_outputs(func: Callable, inputs: Sequence) -> list[Tensor]:
+    return [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+
+
+def _numerical(func: Callable, inputs: Sequence, eps: float) -> list[list[list[float]]]:
+    """jac[k][j][i]: d output-element i / d element j of differentiable input k."""
+    jac = []
+    with no_grad():
+        for x in inputs:
+            if not (isinstance(x, Tensor) and x.requires_grad):
+                jac.append(None)
+                continue
+            flat = x.detach().view(-1) if x.is_contiguous() else None
+            if flat is None:
+                raise GradcheckError("gradcheck: inputs must be contiguous")
+            cols = []
+            for j in range(flat.numel()):
+                orig = float(flat[j])
+                flat[j] = orig + eps
+                plus = [o.detach().reshape(-1).double().tolist() for o in _flat_outputs(func, inputs)]
+                flat[j] = orig - eps
+                minus = [o.detach().reshape(-1).double().tolist() for o in _flat_outputs(func, inputs)]
+                flat[j] = orig
+                cols.append([(p - m) / (2 * eps) for po, mo in zip(plus, minus) for p, m in zip(po, mo)])
+            jac.append(cols)
+    return jac
+
+
+def _analytical(func: Callable, inputs: Sequence) -> list[list[list[float]]]:
+    outputs = _flat_outputs(func, inputs)
+    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    rows = []  # rows[i][k]: gradient of output element i w.r.t. input k, flattened
+    for o in outputs:
+        for i in range(o.numel()):
+            onehot = o.detach().new_zeros(o.numel())
+            onehot[i] = 1.0
+            gs = autograd_grad(o, diff_inputs, onehot.view(o.shape), retain_graph=True, allow_unused=True)
+            rows.append([None if g is None else g.reshape(-1).double().tolist() for g in gs])
+    jac = []
+    k = 0
+    for x in inputs:
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            jac.append(None)
+            continue
+        jac.append([[0.0 if row[k] is None else row[k][j] for row in rows] for j in range(x.numel())])
+        k += 1
+    return jac
+
+
+def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, **_: object) -> bool:
+    """True when backward matches central differences for every differentiable input."""
+    inputs = _as_tuple(inputs)
+    for x in inputs:
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64":
+            raise GradcheckError(f"gradcheck: input of dtype {x.dtype} requires grad; use float64 inputs, since "
+                                 "lower precision makes central differences meaningless")
+    num = _numerical(func, inputs, eps)
+    ana = _analytical(func, inputs)
+    for k, (n_cols, a_cols) in enumerate(zip(num, ana)):
+        if n_cols is None:
+            continue
+        for j, (n_col, a_col) in enumerate(zip(n_cols, a_cols)):
+            for i, (n, a) in enumerate(zip(n_col, a_col)):
+                if abs(a - n) > atol + rtol * abs(n):
+                    if raise_exception:
+                        raise GradcheckError(f"Jacobian mismatch for output element {i} with respect to input {k} "
+                                             f"element {j}: analytical {a!r}, numerical {n!r}")
+                    return False
+    return True
+
+
+def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True, **_: object) -> bool:
+    """gradcheck of the map (inputs, v) -> v^T J(inputs): checks second derivatives."""
+    inputs = _as_tuple(inputs)
+    outputs = _flat_outputs(func, inputs)
+    if grad_outputs is None:
+        from .. import randn
+        grad_outputs = [randn(*o.shape, dtype=o.dtype).requires_grad_(True) for o in outputs]
+    grad_outputs = list(_as_tuple(grad_outputs))
+    n_in = len(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+    def first_derivative(*args):
+        xs, vs = args[:n_in], args[n_in:]
+        outs = _flat_outputs(func, xs)
+        gs = autograd_grad(outs, [xs[i] for i in diff_idx], vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -1,0 +1,275 @@
+"""The NumPy backend: every primitive of `base.Backend` on `numpy.ndarray`.
+
+A NumPy array already is a strided view of a buffer (shape, byte strides,
+offset), so movement primitives return NumPy views and cost no copy.
+bfloat16 comes from `ml_dtypes`, which registers it as a NumPy dtype.
+"""
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+
+from .. import _dtype as D
+from . import _np_special
+from .base import Backend
+
+TO_NP = {
+    D.bool_: np.dtype(np.bool_), D.uint8: np.dtype(np.uint8), D.int8: np.dtype(np.int8),
+    D.int16: np.dtype(np.int16), D.int32: np.dtype(np.int32), D.int64: np.dtype(np.int64),
+    D.float16: np.dtype(np.float16), D.bfloat16: np.dtype(ml_dtypes.bfloat16),
+    D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64),
+}
+FROM_NP = {v: k for k, v in TO_NP.items()}
+
+
+def _sigmoid(a):
+    # exp(-log(1 + exp(-a))) never overflows, for either sign of a
+    return np.exp(-np.logaddexp(0, -a)).astype(a.dtype, copy=False)
+
+
+def _rsqrt(a):
+    return (1 / np.sqrt(a)).astype(a.dtype, copy=False)
+
+
+def _reciprocal(a):
+    return (1 / a).astype(a.dtype, copy=False)
+
+
+def _div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(a, b)
+
+
+def _floor_divide(a, b):
+    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError("ZeroDivisionError: floor_divide by zero in an integer tensor")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b)
+
+
+def _remainder(a, b):
+    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError("ZeroDivisionError: remainder by zero in an integer tensor")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.remainder(a, b)
+
+
+def _pow(a, b):
+    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) < 0):
+        raise RuntimeError("pow(): integers to negative integer powers are not allowed")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.power(a, b)
+
+
+def _quiet(f):
+    # log(0) = -inf, sqrt(-1) = nan etc. are values, not warnings, as in PyTorch
+    def g(a):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return f(a)
+    g.__name__ = getattr(f, "__name__", "f")
+    return g
+
+
+_UNARY = {
+    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+    "sqrt": np.sqrt, "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+    "sigmoid": _sigmoid, "erf": _np_special.erf, "floor": np.floor, "ceil": np.ceil,
+    "round": np.round, "trunc": np.trunc, "reciprocal": _reciprocal, "isnan": np.isnan,
+    "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
+    "bitwise_not": np.invert, "signbit": np.signbit,
+}
+_BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": _div,
+    "floor_divide": _floor_divide, "remainder": _remainder, "fmod": np.fmod, "pow": _pow,
+    "atan2": np.arctan2, "maximum": np.maximum, "minimum": np.minimum, "eq": np.equal,
+    "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
+}
+
+
+def _reducer(f):
+    def reduce(a, axes, keepdim):
+        return np.asarray(f(a, axis=axes, keepdims=keepdim))
+    return reduce
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+    device_type = "cpu"
+
+    def __init__(self) -> None:
+        quiet = {"log", "log2", "log10", "log1p", "sqrt", "rsqrt", "asin", "acos", "acosh",
+                 "atanh", "reciprocal", "exp", "exp2", "expm1", "sinh", "cosh"}
+        for name, f in _UNARY.items():
+            setattr(self, name, _quiet(f) if name in quiet else f)
+        for name, f in _BINARY.items():
+            setattr(self, name, f)
+        self.sum = _reducer(np.sum)
+        self.prod = _reducer(np.prod)
+        self.amax = _reducer(np.amax)
+        self.amin = _reducer(np.amin)
+        self.any = _reducer(np.any)
+        self.all = _reducer(np.all)
+
+    # ---- storage -------------------------------------------------------
+    def from_host(self, obj, dt):
+        return np.array(obj, dtype=None if dt is None else TO_NP[dt])
+
+    def share_host(self, host_array):
+        if host_array.dtype not in FROM_NP:
+            raise TypeError(f"from_numpy(): can't convert np.ndarray of type {host_array.dtype}. "
+                            f"The only supported types are: {', '.join(str(d) for d in TO_NP.values())}.")
+        return host_array
+
+    def to_host(self, a):
+        return a
+
+    def dtype_of(self, a):
+        return FROM_NP[a.dtype]
+
+    def empty(self, shape, dt):
+        return np.empty(shape, dtype=TO_NP[dt])
+
+    def full(self, shape, value, dt):
+        return np.full(shape, value, dtype=TO_NP[dt])
+
+    def arange(self, start, end, step, dt):
+        return np.arange(start, end, step, dtype=TO_NP[dt])
+
+    def cast(self, a, dt):
+        return a.astype(TO_NP[dt], copy=False)
+
+    def copy(self, a):
+        return np.array(a, copy=True, order="C")
+
+    def assign(self, dst, src):
+        np.copyto(dst, src, casting="unsafe")
+
+    def is_contiguous(self, a):
+        return a.flags.c_contiguous
+
+    def storage_offset(self, a):
+        base = a
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        return (a.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // a.itemsize
+
+    def same_storage(self, a, b):
+        return np.shares_memory(a, b)
+
+    # ---- movement --------------------------------------------------------
+    def view(self, a, shape):
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            return None
+
+    def permute(self, a, dims):
+        return a.transpose(dims)
+
+    def expand(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def as_strided(self, a, shape, strides, offset):
+        isz = a.itemsize
+        if offset:  # move the anchor to element `offset` of a's storage
+            a = np.lib.stride_tricks.as_strided(a, shape=(offset + 1,), strides=(isz,))[offset:]
+        return np.lib.stride_tricks.as_strided(a, shape=tuple(shape),
+                                               strides=tuple(s * isz for s in strides))
+
+    def basic_index(self, a, key):
+        return a[key]
+
+    def flip(self, a, axes):
+        return np.flip(a, axes)
+
+    # ---- indexing ----------------------------------------------------------
+    def index(self, a, key):
+        return a[key]
+
+    def index_put(self, a, key, v, accumulate):
+        if accumulate:
+            np.add.at(a, key, v)
+        else:
+            a[key] = v
+
+    def gather(self, a, axis, index):
+        return np.take_along_axis(a, index, axis=axis)
+
+    def scatter(self, a, axis, index, src, reduce):
+        idx = list(np.indices(index.shape, sparse=True))
+        idx[axis] = index
+        src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in index.shape)]
+        if reduce == "add":
+            np.add.at(a, tuple(idx), src)
+        elif reduce == "multiply":
+            np.multiply.at(a, tuple(idx), src)
+        else:
+            a[tuple(idx)] = src
+
+    def where(self, cond, a, b):
+        return np.where(cond, a, b)
+
+    def nonzero(self, a):
+        return np.argwhere(a)
+
+    # ---- reductions and scans ---------------------------------------------
+    def argmax(self, a, axis, keepdim):
+        return np.asarray(np.argmax(a, axis=axis, keepdims=keepdim))
+
+    def argmin(self, a, axis, keepdim):
+        return np.asarray(np.argmin(a, axis=axis, keepdims=keepdim))
+
+    def cumsum(self, a, axis):
+        return np.cumsum(a, axis=axis, dtype=a.dtype)
+
+    def cumprod(self, a, axis):
+        return np.cumprod(a, axis=axis, dtype=a.dtype)
+
+    def sort(self, a, axis, descending):
+        # a stable descending sort: sort the reversed array stably, then reverse back
+        if descending:
+            rev = np.flip(a, axis)
+            idx = np.argsort(rev, axis=axis, kind="stable")
+            idx = np.flip(a.shape[axis] - 1 - idx, axis) if a.ndim else idx
+        else:
+            idx = np.argsort(a, axis=axis, kind="stable")
+        return np.take_along_axis(a, idx, axis=axis), idx.astype(np.int64, copy=False)
+
+    def unique(self, a, return_inverse, return_counts):
+        return np.unique(a, return_inverse=return_inverse, return_counts=return_counts)
+
+    # ---- products ------------------------------------------------------------
+    def matmul(self, a, b):
+        return np.matmul(a, b)
+
+    def concatenate(self, arrays, axis):
+        return np.concatenate(arrays, axis=axis)
+
+    def pad(self, a, pads, mode, value):
+        np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                   "circular": "wrap"}[mode]
+        if np_mode == "constant":
+            return np.pad(a, pads, mode="constant", constant_values=value)
+        return np.pad(a, pads, mode=np_mode)
+
+    # ---- randomness ------------------------------------------------------------
+    def rng(self, seed):
+        return np.random.Generator(np.random.PCG64(seed))
+
+    def uniform(self, rng, shape, low, high, dt):
+        return (rng.random(shape) * (high - low) + low).astype(TO_NP[dt])
+
+    def normal(self, rng, shape, mean, std, dt):
+        return (rng.standard_normal(shape) * std + mean).astype(TO_NP[dt])
+
+    def randint(self, rng, shape, low, high, dt):
+        return rng.integers(low, high, size=shape).astype(TO_NP[dt])
+
+    def permutation(self, rng, n):
+        return rng.permutation(n).astype(np.int64)

@@ -1,0 +1,18 @@
+"""The differentiable ops. Importing this package attaches each module's
+``METHODS`` to `Tensor` (so ``x.exp()`` and ``x + y`` work) and re-exports
+each module's ``__all__`` as ``mytorch.<name>``."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from . import binary, creation, indexing, inplace_methods, linalg, reduction, unary, views
+
+MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods]
+
+
+def _attach() -> None:
+    for module in MODULES:
+        for name, fn in module.METHODS.items():
+            setattr(Tensor, name, fn)
+
+
+_attach()

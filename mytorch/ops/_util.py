@@ -1,0 +1,112 @@
+"""Helpers shared by the op files: operand preparation, dims, shapes."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .. import _dtype as D
+from .._tensor import Tensor
+
+Number = (int, float, bool)
+
+
+def backend_of(*xs: Any):
+    """The backend shared by the tensor operands; RuntimeError naming both devices if they differ."""
+    be = None
+    for x in xs:
+        if isinstance(x, Tensor):
+            if be is None:
+                be = x._backend
+            elif x._backend is not be:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                                   f"devices, {be.device_type} and {x._backend.device_type}!")
+    return be
+
+
+def check_number(x: Any, op: str, arg: str = "other") -> None:
+    if not isinstance(x, (int, float, bool)):
+        raise TypeError(f"{op}(): argument '{arg}' must be Tensor or Number, not {type(x).__name__}")
+
+
+def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
+    """(a_data, b_data, backend, dtype): both operands cast to their promoted dtype.
+
+    Python numbers stay Python numbers: the backend treats them as weakly typed,
+    which is exactly PyTorch's rule for scalars once the tensor has the result dtype.
+    """
+    if isinstance(a, Tensor):
+        be = a._backend
+        ad = a._data
+        if isinstance(b, Tensor):
+            if b._backend is not be:
+                backend_of(a, b)
+            bd = b._data
+            adt = be.dtype_of(ad)
+            if compute is None and adt is be.dtype_of(bd):
+                return ad, bd, be, adt
+        else:
+            check_number(b, op)
+            bd = b
+    else:
+        check_number(a, op, "input")
+        be = b._backend
+        ad, bd = a, b._data
+    dt = compute or D.result_type(a, b)
+    if isinstance(a, Tensor) and be.dtype_of(ad) is not dt:
+        ad = be.cast(ad, dt)
+    if isinstance(b, Tensor) and be.dtype_of(bd) is not dt:
+        bd = be.cast(bd, dt)
+    return ad, bd, be, dt
+
+
+def wrap_dims(dims: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Normalize an int or a sequence of (possibly negative) dims; IndexError when out of range."""
+    if isinstance(dims, int):
+        dims = (dims,)
+    out = []
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    for d in dims:
+        if not isinstance(d, int):
+            raise TypeError(f"{op}(): argument 'dim' must be int or tuple of ints, not {type(d).__name__}")
+        if d < lo or d > hi:
+            raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        w = d % ndim if ndim else 0
+        if w in out:
+            raise RuntimeError(f"{op}(): dim {w} appears multiple times in the list of dims")
+        out.append(w)
+    return tuple(out)
+
+
+def as_shape(args: Sequence[Any], op: str) -> tuple[int, ...]:
+    """Shapes given as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    shape = []
+    for s in args:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__}")
+        shape.append(s)
+    return tuple(shape)
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape all `shapes` broadcast to (NumPy/PyTorch rules), or RuntimeError naming them."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s):
+            j = ndim - len(s) + i
+            if out[j] == 1:
+                out[j] = n
+            elif n != 1 and n != out[j]:
+                raise RuntimeError(f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) at "
+                                   f"non-singleton dimension {i}: shapes {[list(x) for x in shapes]} cannot be "
+                                   "broadcast together")
+    return tuple(out)
+
+
+def float_dtype(dt: D.dtype) -> D.dtype:
+    """The dtype a floating op computes in: integers and bool become the default float dtype."""
+    return dt if dt.is_floating_point else D.get_default_dtype()

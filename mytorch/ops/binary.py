@@ -1,0 +1,405 @@
+"""Elementwise binary ops with broadcasting and PyTorch's type promotion.
+
+Each Function's docstring gives the forward formula and the partial
+derivatives; backward returns full-shape gradients and the engine sums them
+back to each input's shape (`autograd.engine.sum_to`).
+"""
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ._util import broadcast_shapes, operands
+
+
+def _apply(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
+    ad, bd, be, _ = operands(a, b, name, compute)
+    try:
+        return Tensor._make(getattr(be, name)(ad, bd), be)
+    except ValueError:
+        broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
+        raise
+
+
+class Add(Function):
+    """out = a + b;  d/da = 1, d/db = 1."""
+
+    _grad_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _apply("add", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b;  d/da = 1, d/db = -1."""
+
+    _grad_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if getattr(a, "dtype", None) is D.bool_ and getattr(b, "dtype", None) is D.bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        return _apply("sub", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    """out = a * b;  d/da = b, d/db = a."""
+
+    _grad_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _apply("mul", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    """out = a / b;  d/da = 1/b, d/db = -a/b^2. Integer inputs divide as floats."""
+
+    _grad_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = D.result_type(a, b)
+        ctx.save_for_backward(a, b)
+        return _apply("div", a, b, dt if dt.is_floating_point else D.get_default_dtype())
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+class Pow(Function):
+    """out = a ** b;  d/da = b * a^(b-1), d/db = a^b * ln(a) (0 where a = 0 and b >= 0)."""
+
+    _grad_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _apply("pow", a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, Tensor):
+                ga = g * b * a ** (b - 1)
+            else:
+                ga = g * 0 if b == 0 else g * b * a ** (b - 1)
+        if need_b:
+            if isinstance(a, Tensor):
+                gb = where((a == 0) & (b >= 0), 0.0, g * out * a.log())
+            else:
+                gb = g * out * (math.log(a) if a > 0 else math.nan)
+        return ga, gb
+
+
+class Atan2(Function):
+    """out = atan2(a, b);  d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+
+    _grad_name = "Atan2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        dt = D.result_type(a, b)
+        return _apply("atan2", a, b, dt if dt.is_floating_point else D.get_default_dtype())
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r = a * a + b * b
+        return g * b / r, -g * a / r
+
+
+class Maximum(Function):
+    """out = max(a, b);  the gradient flows to the larger input, split evenly on ties."""
+
+    _grad_name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _apply("maximum", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _tie_split(g, a, b)
+
+
+class Minimum(Function):
+    """out = min(a, b);  the gradient flows to the smaller input, split evenly on ties."""
+
+    _grad_name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _apply("minimum", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _tie_split(g, b, a)
+
+
+def _tie_split(g: Tensor, winner: Tensor, loser: Tensor) -> tuple:
+    w = (winner > loser).to(g.dtype) + (winner == loser).to(g.dtype) * 0.5
+    return g * w, g * (1 - w)
+
+
+class Remainder(Function):
+    """out = a - floor(a / b) * b (sign of b, like Python's %);  d/da = 1, d/db = -floor(a / b)."""
+
+    _grad_name = "RemainderBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _apply("remainder", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * (a / b).floor()
+
+
+class Fmod(Function):
+    """out = a - trunc(a / b) * b (sign of a, like C's fmod);  d/da = 1, d/db = -trunc(a / b)."""
+
+    _grad_name = "FmodBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _apply("fmod", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * (a / b).trunc()
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other."""
+    return Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other."""
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """other - alpha * input."""
+    return Sub.apply(other, input if alpha == 1 else input * alpha)
+
+
+def mul(input, other) -> Tensor:
+    return Mul.apply(input, other)
+
+
+def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other; ``rounding_mode`` "trunc" or "floor" rounds the quotient (no gradient)."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        dt = D.result_type(input, other)
+        if dt.is_floating_point:
+            return Div.apply(input, other).trunc().detach()
+        return _apply("div", input, other, D.float64).trunc().to(dt)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def floor_divide(input, other) -> Tensor:
+    """floor(input / other); piecewise constant, so it carries no gradient."""
+    return _apply("floor_divide", input, other)
+
+
+def remainder(input, other) -> Tensor:
+    return Remainder.apply(input, other)
+
+
+def fmod(input, other) -> Tensor:
+    return Fmod.apply(input, other)
+
+
+def pow(input, exponent) -> Tensor:
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor) and exponent == 1:
+        return Pow.apply(input, 1)
+    return Pow.apply(input, exponent)
+
+
+def atan2(input, other) -> Tensor:
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def maximum(input, other) -> Tensor:
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other) -> Tensor:
+    return Minimum.apply(input, other)
+
+
+def where(condition, input, other) -> Tensor:
+    """out = input where condition else other;  the gradient goes to the chosen side."""
+    return Where.apply(condition, input, other)
+
+
+class Where(Function):
+    """out = cond ? a : b;  d/da = cond, d/db = not cond."""
+
+    _grad_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        if not isinstance(cond, Tensor) or cond.dtype is not D.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                               f"{getattr(cond, 'dtype', type(cond).__name__)}")
+        ad, bd, be, _ = operands(a, b, "where")
+        ctx.save_for_backward(cond)
+        try:
+            return Tensor._make(be.where(cond._data, ad, bd), be)
+        except ValueError:
+            broadcast_shapes(cond.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
+            raise
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = g.new_zeros(())
+        return None, where(cond, g, zero), where(cond, zero, g)
+
+
+def _compare(name: str):
+    def compare(input, other) -> Tensor:
+        return _apply(name, input, other)
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise {name} comparison in the promoted dtype; a bool tensor, no gradient."
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(name: str):
+    def logical(input, other) -> Tensor:
+        return _apply(name, input, other, D.bool_)
+    logical.__name__ = name
+    logical.__doc__ = f"Elementwise {name} of the truth values of input and other (a bool tensor)."
+    return logical
+
+
+logical_and, logical_or, logical_xor = (_logical(n) for n in ("logical_and", "logical_or", "logical_xor"))
+
+
+def _bitwise(name: str):
+    def bitwise(input, other) -> Tensor:
+        dt = D.result_type(input, other)
+        if dt.is_floating_point:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}': {name} needs "
+                               "integer or bool tensors")
+        return _apply(name, input, other)
+    bitwise.__name__ = name
+    bitwise.__doc__ = f"Elementwise {name} of integer or bool tensors."
+    return bitwise
+
+
+bitwise_and, bitwise_or, bitwise_xor = (_bitwise(n) for n in ("bitwise_and", "bitwise_or", "bitwise_xor"))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and values."""
+    return input.shape == other.shape and bool(eq(input, other).all())
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other| (elementwise)."""
+    close = (input - other).abs() <= atol + rtol * other.abs()
+    close = close | eq(input, other)
+    if equal_nan:
+        close = close | (input.isnan() & other.isnan())
+    return close
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def lerp(input, end, weight) -> Tensor:
+    """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input."""
+    return input + weight * (end - input)
+
+
+__all__ = ["add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "atan2", "arctan2",
+           "maximum", "minimum", "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+           "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+           "bitwise_xor", "equal", "isclose", "allclose", "lerp"]
+multiply, subtract, divide, true_divide = mul, sub, div, div
+__all__ += ["multiply", "subtract", "divide", "true_divide"]
+
+
+def _reflected(f):
+    def r(self, other):
+        return f(other, self)
+    return r
+
+
+def _not_implemented_for_others(f):
+    # let Python try the other operand's reflected method for types we don't know
+    def op(self, other):
+        if not isinstance(other, (Tensor, int, float, bool)):
+            return NotImplemented
+        return f(self, other)
+    return op
+
+
+METHODS = {
+    "add": add, "sub": sub, "mul": mul, "div": div, "floor_divide": floor_divide, "remainder": remainder,
+    "fmod": fmod, "pow": pow, "atan2": atan2, "arctan2": atan2, "maximum": maximum, "minimum": minimum,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "greater_equal": ge,
+    "less": lt, "less_equal": le, "not_equal": ne, "logical_and": logical_and, "logical_or": logical_or,
+    "logical_xor": logical_xor, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor, "equal": equal, "isclose": isclose, "allclose": allclose, "lerp": lerp,
+    "multiply": mul, "subtract": sub, "divide": div, "true_divide": div, "where": lambda self, c, o: where(c, self, o),
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
+    "__rmod__": _reflected(remainder), "__pow__": pow, "__rpow__": _reflected(pow),
+    "__and__": bitwise_and, "__rand__": _reflected(bitwise_and), "__or__": bitwise_or,
+    "__ror__": _reflected(bitwise_or), "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
+    "__eq__": _not_implemented_for_others(eq), "__ne__": _not_implemented_for_others(ne),
+    "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+}

@@ -1,0 +1,300 @@
+"""Creating tensors (from data, constants, ranges) and converting their dtype/device."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _dtype as D
+from .._device import device as Device
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..backends import get_backend
+from ._util import as_shape
+
+
+def _backend(device: Any):
+    if device is None:
+        return get_backend("cpu")
+    return get_backend(Device(device).type)
+
+
+def _finish(data, be, requires_grad: bool) -> Tensor:
+    t = Tensor._make(data, be)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _host_dtype_ok(be, arr) -> None:
+    try:
+        be.dtype_of(arr)
+    except KeyError:
+        raise TypeError(f"can't convert data of type {getattr(arr, 'dtype', type(arr).__name__)} to a tensor; "
+                        "supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64") from None
+
+
+def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (nested sequences, numbers, arrays or tensors).
+
+    dtype is inferred as PyTorch does: bool -> bool, int -> int64, float -> the default dtype;
+    a NumPy array keeps its own dtype.
+    """
+    be = _backend(device)
+    if isinstance(data, Tensor):
+        arr = be.copy(data._data)
+        if dtype is not None:
+            arr = be.cast(arr, dtype)
+        return _finish(arr, be, requires_grad)
+    from_array = hasattr(data, "dtype") and hasattr(data, "shape")
+    if not from_array:
+        data = _unwrap(data)
+    try:
+        arr = be.from_host(data, dtype)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
+    _host_dtype_ok(be, arr)
+    if dtype is None and not from_array and be.dtype_of(arr) is D.float64:
+        arr = be.cast(arr, D.get_default_dtype())
+    if from_array and arr is data:
+        arr = be.copy(arr)
+    return _finish(arr, be, requires_grad)
+
+
+def _unwrap(data: Any) -> Any:
+    """Replace tensors nested in Python sequences by their values."""
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(d) for d in data]
+    return data
+
+
+def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
+    """Like `tensor`, but reuses `data` when it already is a tensor (or array) of that dtype."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype is dtype else data.to(dtype)
+    if hasattr(data, "__array_interface__") and dtype is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray: Any) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array: writes through either show in both."""
+    be = get_backend("cpu")
+    return Tensor._make(be.share_host(ndarray), be)
+
+
+def _from_host_array(arr: Any, requires_grad: bool) -> Tensor:
+    be = get_backend("cpu")
+    return _finish(be.share_host(arr), be, requires_grad)
+
+
+def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str) -> Tensor:
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
+    be = _backend(device)
+    dt = dtype or D.get_default_dtype()
+    data = be.empty(shape, dt) if value is None else be.full(shape, value, dt)
+    return _finish(data, be, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    return _factory(as_shape(size, "zeros"), 0, dtype, device, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _factory(as_shape(size, "ones"), 1, dtype, device, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _factory(as_shape(size, "empty"), None, dtype, device, requires_grad, "empty")
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = D.scalar_dtype(fill_value)
+    return _factory(as_shape((size,), "full"), fill_value, dtype, device, requires_grad, "full")
+
+
+def _like(name: str, value_of):
+    def like(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, memory_format=None):
+        value = value_of(args)
+        dt = dtype or input.dtype
+        return _factory(input.shape, value, dt, device or input.device, requires_grad, name)
+    like.__name__ = name
+    like.__doc__ = f"A tensor shaped like input (same dtype and device unless given): {name}."
+    return like
+
+
+zeros_like = _like("zeros_like", lambda a: 0)
+ones_like = _like("ones_like", lambda a: 1)
+empty_like = _like("empty_like", lambda a: None)
+full_like = _like("full_like", lambda a: a[0])
+
+
+def _new(name: str, value):
+    def new(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        shape = as_shape(size, name)
+        return _factory(shape, value, dtype or self.dtype, device or self.device, requires_grad, name)
+    new.__name__ = name
+    return new
+
+
+new_zeros, new_ones, new_empty = _new("new_zeros", 0), _new("new_ones", 1), _new("new_empty", None)
+
+
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _factory(as_shape((size,), "new_full"), fill_value, dtype or self.dtype, device or self.device,
+                    requires_grad, "new_full")
+
+
+def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Values start, start + step, ... < end; int64 when all bounds are integers, else the default float."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if dtype is None:
+        dtype = D.int64 if all(isinstance(v, int) for v in (start, end, step)) else D.get_default_dtype()
+    be = _backend(device)
+    if not dtype.is_floating_point and all(isinstance(v, int) for v in (start, end, step)):
+        data = be.arange(start, end, step, dtype)
+    else:  # start + i * step in float64, as PyTorch computes it, then cast
+        n = max(math.ceil((end - start) / step), 0)
+        data = be.cast(be.add(be.mul(be.arange(0, n, 1, D.float64), step), start), dtype)
+    return _finish(data, be, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """`steps` values evenly spaced from start to end inclusive."""
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    be = _backend(device)
+    dt = dtype or D.get_default_dtype()
+    if steps == 1:
+        return _finish(be.full((1,), start, dt), be, requires_grad)
+    step = (end - start) / max(steps - 1, 1)
+    i = be.arange(0, steps, 1, D.float64)
+    # fill from both ends, as PyTorch does, so the last value is exactly `end`
+    half = steps // 2
+    lo = be.add(be.mul(i, step), start)
+    hi = be.sub(end, be.mul(be.sub(steps - 1, i), step))
+    data = be.where(be.lt(i, half), lo, hi)
+    return _finish(be.cast(data, dt), be, requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    exps = linspace(start, end, steps, dtype=D.float64, device=device)
+    be = exps._backend
+    data = be.cast(be.pow(float(base), exps._data), dtype or D.get_default_dtype())
+    return _finish(data, be, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An n x m matrix with ones on the diagonal."""
+    m = n if m is None else m
+    rows = arange(n, device=device).reshape(n, 1)
+    cols = arange(m, device=device).reshape(1, m)
+    out = (rows == cols).to(dtype or D.get_default_dtype())
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _legacy_tensor(*args, **kwargs) -> Tensor:
+    """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is an uninitialised 2x3 float32 tensor."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return tensor(args[0], dtype=D.float32)
+    return empty(*args, dtype=D.float32)
+
+
+class ToCopy(Function):
+    """y = x converted to another dtype;  dx = dy converted back to x's dtype."""
+
+    _grad_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dt, be):
+        ctx.src = x.dtype
+        data = x._data
+        if be is not x._backend:
+            data = be.from_host(x._backend.to_host(data), None)
+        return Tensor._make(be.copy(be.cast(data, dt)), be)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.to(ctx.src) if g.dtype.is_floating_point and ctx.src.is_floating_point else None), None, None
+
+
+def to(self: Tensor, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False,
+       memory_format=None) -> Tensor:
+    """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``."""
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, Device)):
+            device = a
+        elif a is not None:
+            raise TypeError(f"to() received an invalid combination of arguments: got {type(a).__name__}")
+    be = self._backend if device is None else _backend(device)
+    dt = dtype or self.dtype
+    if dt is self.dtype and be is self._backend and not copy:
+        return self
+    if self._requires_grad and not dt.is_floating_point:
+        return ToCopy.apply(self.detach(), dt, be)
+    return ToCopy.apply(self, dt, be)
+
+
+def _cast_method(dt: D.dtype):
+    def cast(self: Tensor, memory_format=None) -> Tensor:
+        return to(self, dt)
+    cast.__doc__ = f"``self.to({dt})``"
+    return cast
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other.dtype)
+
+
+def type(self: Tensor, dtype=None):
+    """``type()`` names the tensor type (``torch.FloatTensor``); ``type(dtype)`` converts."""
+    if dtype is None:
+        names = {D.float32: "Float", D.float64: "Double", D.float16: "Half", D.bfloat16: "BFloat16",
+                 D.int64: "Long", D.int32: "Int", D.int16: "Short", D.int8: "Char", D.uint8: "Byte",
+                 D.bool_: "Bool"}
+        return f"torch.{names[self.dtype]}Tensor"
+    return to(self, dtype)
+
+
+def cpu(self: Tensor) -> Tensor:
+    return to(self, "cpu")
+
+
+def cuda(self: Tensor, device=None) -> Tensor:
+    return to(self, "cuda" if device is None else Device("cuda", device if isinstance(device, int) else None))
+
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+           "empty_like", "full_like", "arange", "linspace", "logspace", "eye"]
+METHODS = {
+    "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
+    "new_tensor": new_tensor, "to": to, "type_as": type_as, "type": type, "cpu": cpu, "cuda": cuda,
+    "float": _cast_method(D.float32), "double": _cast_method(D.float64), "half": _cast_method(D.float16),
+    "bfloat16": _cast_method(D.bfloat16), "long": _cast_method(D.int64), "int": _cast_method(D.int32),
+    "short": _cast_method(D.int16), "char": _cast_method(D.int8), "byte": _cast_method(D.uint8),
+    "bool": _cast_method(D.bool_),
+}

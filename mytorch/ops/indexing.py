@@ -1,0 +1,161 @@
+"""``x[key]`` and ``x[key] = v``: basic indexing as views, advanced indexing as gathers.
+
+Basic keys (ints, slices with positive steps, None, Ellipsis) give views that
+share storage. Integer tensors/lists and boolean masks give copies (NumPy's
+rules, which PyTorch follows); their backward accumulates the gradient into
+zeros at the indexed positions (repeated indices add up).
+"""
+from __future__ import annotations
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .inplace import inplace
+from .views import _select_view
+
+
+def _consumes(k) -> int:
+    """How many dims of the indexed tensor one key item uses."""
+    if k is None or k is Ellipsis or isinstance(k, bool):
+        return 0
+    if isinstance(k, Tensor) and k.dtype in (D.bool_, D.uint8):
+        return k.ndim
+    return 1
+
+
+def _norm_key(x: Tensor, key) -> tuple[tuple, bool]:
+    """(key as a tuple of backend-level items, whether it is advanced)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    be = x._backend
+    out = []
+    advanced = False
+    consumed = [_consumes(k) for k in key]
+    if sum(consumed) > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim} (got {sum(consumed)})")
+    dim = 0
+    for k in key:
+        if isinstance(k, bool):
+            advanced = True
+            out.append(be.from_host(k, D.bool_))
+        elif isinstance(k, int):
+            size = x.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            out.append(k)
+            dim += 1
+        elif isinstance(k, slice):
+            if k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(k)
+            dim += 1
+        elif k is None or k is Ellipsis:
+            out.append(k)
+            if k is Ellipsis:
+                dim = x.ndim - sum(consumed[key.index(Ellipsis) + 1:])
+        else:
+            if isinstance(k, (list, tuple)):
+                from .creation import tensor
+                k = tensor(k)
+            if not isinstance(k, Tensor):
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                                 f"are valid indices (got {type(k).__name__})")
+            if k.dtype.is_floating_point:
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got {k.dtype})")
+            advanced = True
+            if k.dtype is D.bool_ or k.dtype is D.uint8:
+                mask_shape = tuple(x.shape[dim:dim + k.ndim])
+                if tuple(k.shape) != mask_shape:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {dim} does not match the shape "
+                                     f"of the indexed tensor {list(x.shape)}")
+                out.append(be.cast(k._data, D.bool_))
+                dim += k.ndim
+            else:
+                size = x.shape[dim]
+                if k.numel() and (int(k.max()) >= size or int(k.min()) < -size):
+                    bad = int(k.max()) if int(k.max()) >= size else int(k.min())
+                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+                out.append(k._data)
+                dim += 1
+    return tuple(out), advanced
+
+
+class Index(Function):
+    """y = x[key] (advanced: a copy);  dx = zeros with dx[key] += dy."""
+
+    _grad_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.meta = (x.shape, key)
+        return Tensor._make(x._backend.index(x._data, key), x._backend)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, key = ctx.meta
+        return IndexPut.apply(g.new_zeros(shape), key, g, True), None
+
+
+class IndexPut(Function):
+    """y = x with y[key] = v (or += v when accumulating);  dx = dy with key zeroed (kept when accumulating),
+    dv = dy[key]."""
+
+    _grad_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, key, v, accumulate):
+        be = x._backend
+        out = be.copy(x._data)
+        vd = v._data if isinstance(v, Tensor) else v
+        if isinstance(v, Tensor) and be.dtype_of(vd) is not be.dtype_of(out):
+            vd = be.cast(vd, be.dtype_of(out))
+        try:
+            be.index_put(out, key, vd, accumulate)
+        except ValueError as e:
+            raise RuntimeError(f"index_put: shape mismatch: value tensor of shape {list(getattr(v, 'shape', ()))} "
+                               f"cannot be broadcast to the indexing result ({e})") from None
+        ctx.meta = (key, accumulate)
+        return Tensor._make(out, be)
+
+    @staticmethod
+    def backward(ctx, g):
+        key, accumulate = ctx.meta
+        gx = g if accumulate else IndexPut.apply(g, key, 0.0, False)
+        return gx, None, Index.apply(g, key), None
+
+
+def getitem(x: Tensor, key) -> Tensor:
+    k, advanced = _norm_key(x, key)
+    if advanced:
+        return Index.apply(x, k)
+    be = x._backend
+    if not x._requires_grad:
+        return x._view_of(be.basic_index(x._data, k))
+    return _select_view(x, lambda t: Tensor._make(t._backend.basic_index(t._data, k), t._backend), "getitem")
+
+
+def _put(x: Tensor, key: tuple, v, accumulate: bool) -> Tensor:
+    return IndexPut.apply(x, key, v, accumulate)
+
+
+def setitem(x: Tensor, key, value) -> None:
+    """x[key] = value (broadcast), tracked by autograd when x or value takes part in it."""
+    k, _ = _norm_key(x, key)
+    if not isinstance(value, (Tensor, int, float, bool)):
+        from .creation import tensor
+        value = tensor(value, dtype=x.dtype)
+    inplace(x, lambda t, v: _put(t, k, v, False), value, name="setitem")
+
+
+def index_put(input: Tensor, indices: tuple, values, accumulate: bool = False) -> Tensor:
+    k, _ = _norm_key(input, tuple(indices))
+    return IndexPut.apply(input, k, values, accumulate)
+
+
+def index_put_(input: Tensor, indices: tuple, values, accumulate: bool = False) -> Tensor:
+    k, _ = _norm_key(input, tuple(indices))
+    return inplace(input, lambda t, v: _put(t, k, v, accumulate), values, name="index_put_")
+
+
+__all__ = ["index_put", "index_put_"]
+METHODS = {"__getitem__": getitem, "__setitem__": setitem, "index_put": index_put, "index_put_": index_put_}

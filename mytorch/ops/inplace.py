@@ -1,0 +1,107 @@
+"""In-place ops: compute out of place, then write the result into the tensor's storage.
+
+PyTorch's rules, enforced here for every in-place op:
+- a leaf that requires grad can't be modified in place while grad mode is on;
+- the version counter (shared by a tensor and its views) is bumped, so a
+  backward that saved the old value raises instead of using a wrong one;
+- when the graph is being recorded, the tensor takes the new op as its
+  ``grad_fn``; if it is a view, its base is rebased too (`CopySlices`), so a
+  gradient through the base sees the write.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..autograd.grad_mode import _GradState
+from .views import ScatterIntoZeros, ViewScatter
+
+
+def _write(x: Tensor, out: Tensor, name: str) -> None:
+    xd, od = x.dtype, out.dtype
+    if od._category > xd._category:
+        raise RuntimeError(f"{name}: result type {od.name.capitalize()} can't be cast to the desired output "
+                           f"type {xd.name.capitalize()}")
+    if out._data.shape != x._data.shape:
+        raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the broadcast shape "
+                           f"{list(out.shape)}")
+    try:
+        x._backend.assign(x._data, out._data)
+    except ValueError:
+        raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor "
+                           "refers to a single memory location (an expanded view). Please clone() the tensor "
+                           "before performing the operation.") from None
+
+
+def check_leaf(x: Tensor, name: str) -> None:
+    if not _GradState.enabled:
+        return
+    if x._requires_grad and x._grad_fn is None:
+        raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation ({name}).")
+    base = x._base
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place "
+                           f"operation ({name}).")
+
+
+def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace") -> Tensor:
+    """x <- fn(x, *others), in x's storage, with autograd history when recording."""
+    check_leaf(x, name)
+    recording = _GradState.enabled and (
+        x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+        or (x._base is not None and x._base._requires_grad))
+    if not recording:
+        prev = _GradState.enabled
+        _GradState.enabled = False
+        try:
+            out = fn(x, *others)
+        finally:
+            _GradState.enabled = prev
+        _write(x, out, name)
+        x._version_counter[0] += 1
+        return x
+    out = fn(x.clone(), *others)  # a clone: fn may save its input, which is about to be overwritten
+    if out.dtype is not x.dtype:
+        out = out.to(x.dtype)
+    _write(x, out, name)
+    x._version_counter[0] += 1
+    if x._base is not None:
+        _rebase_view(x, out)
+    else:
+        x._grad_fn, x._output_nr, x._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
+    return x
+
+
+class CopySlices(Function):
+    """base' = base with view_fn(base') = v;  d base = g with the view zeroed, dv = view_fn(g)."""
+
+    _grad_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, v, view_fn):
+        ctx.meta = (base.shape, view_fn, v.shape)
+        return base.detach()  # the write already happened in storage
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, view_fn, view_shape = ctx.meta
+        covered = ScatterIntoZeros.apply(g.detach().new_ones(view_shape), shape, view_fn)
+        return g * (1 - covered), ViewScatter.apply(g, view_fn, "view"), None
+
+
+def _rebase_view(x: Tensor, out: Tensor) -> None:
+    base = x._base
+    if not base._backend.is_contiguous(base._data):
+        raise RuntimeError("in-place on a view of a non-contiguous tensor that takes part in autograd is not "
+                           "supported; clone() the base first")
+    shape, strides = x.shape, x.stride()
+    offset = x.storage_offset() - base.storage_offset()
+
+    def view_fn(t: Tensor) -> Tensor:
+        return Tensor._make(t._backend.as_strided(t._data, shape, strides, offset), t._backend)
+
+    new_base = CopySlices.apply(base, out, view_fn)
+    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
+    view = ViewScatter.apply(base, view_fn, "view")
+    x._grad_fn, x._output_nr, x._requires_grad = view._grad_fn, 0, True

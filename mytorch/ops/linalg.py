@@ -1,0 +1,116 @@
+"""Matrix products. ``matmul`` is a backend primitive (BLAS), not multiply + sum.
+
+For C = A @ B:  dA = dC @ B^T,  dB = A^T @ dC. Batch dims broadcast like
+elementwise ops, and the engine sums the gradient back over them. 1-D
+operands are treated as a row (left) or a column (right) vector and the
+added dim is dropped again, as in PyTorch.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ._util import broadcast_shapes
+
+
+def _check(a: Tensor, b: Tensor, op: str) -> None:
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): argument 'other' must be Tensor, not "
+                        f"{type(b if isinstance(a, Tensor) else a).__name__}")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to {op} need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{k_a}] and src [{k_b}] to have the "
+                               f"same number of elements, but got {k_a} and {k_b} elements respectively")
+        raise RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied "
+                           f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))})")
+    if a.ndim > 2 and b.ndim > 2:
+        broadcast_shapes(a.shape[:-2], b.shape[:-2])
+
+
+class MatMul(Function):
+    """C = A @ B;  dA = dC @ B^T, dB = A^T @ dC."""
+
+    _grad_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        be = a._backend
+        return Tensor._make(be.matmul(a._data, b._data), be)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b if need_a else None), (g * a if need_b else None)
+        if a.ndim == 1:
+            g2 = g.unsqueeze(-2)
+            return ((g2 @ b.mT).squeeze(-2) if need_a else None), (a.unsqueeze(-1) @ g2 if need_b else None)
+        if b.ndim == 1:
+            g2 = g.unsqueeze(-1)
+            return (g2 @ b.unsqueeze(-2) if need_a else None), ((a.mT @ g2).squeeze(-1) if need_b else None)
+        return (g @ b.mT if need_a else None), (a.mT @ g if need_b else None)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with PyTorch's 1-D and batch-broadcast rules."""
+    _check(input, other, "matmul")
+    return MatMul.apply(input, other)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Product of two 2-D matrices."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm(): self must be a matrix and mat2 must be a matrix, got {input.ndim}-D and "
+                           f"{mat2.ndim}-D tensors")
+    _check(input, mat2, "mm")
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Product of two batches of matrices, shapes (b, n, k) and (b, k, m)."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm(): batch1 must be a 3D tensor and batch2 must be a 3D tensor, got "
+                           f"{input.ndim}-D and {mat2.ndim}-D")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm(): batch1 and batch2 must have the same batch size, got {input.shape[0]} and "
+                           f"{mat2.shape[0]}")
+    _check(input, mat2, "bmm")
+    return MatMul.apply(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix (n, k) times vector (k)."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"mv(): vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
+    _check(input, vec, "mv")
+    return MatMul.apply(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    _check(input, other, "dot")
+    return MatMul.apply(input, other)
+
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """out[i, j] = input[i] * vec2[j]."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer(): expected 1-D tensors, got {input.ndim}-D and {vec2.ndim}-D")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger"]
+METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": ger,
+           "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self)}

@@ -1,0 +1,389 @@
+"""Movement ops that return views: new shape/strides over the same storage.
+
+A view shares its base's storage and version counter, so writing through a
+view changes the base. Backward of a view op is the inverse movement of the
+gradient (reshape back, inverse permutation), or for views that select a
+subset (slices, select, narrow, diagonal), writing the gradient into a zero
+tensor through the same view (`ViewScatter`).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ._util import as_shape, wrap_dims
+
+
+class View(Function):
+    """y = x with a new shape (same storage);  dx = dy reshaped back."""
+
+    _grad_name = "ViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        data = x._backend.view(x._data, shape)
+        if data is None:
+            raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
+                               f"dimension spans across two contiguous subspaces): input shape {list(x.shape)}, "
+                               f"strides {list(x.stride())}, requested {list(shape)}. Use .reshape(...) instead.")
+        ctx.in_shape = x.shape
+        return x._view_of(data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
+    n = x.numel()
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}(): only one dimension can be inferred, got shape {list(shape)}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"{op}(): invalid shape dimension {s} in {list(shape)}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or n % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        shape = tuple(n // known if s == -1 else s for s in shape)
+    elif known != n:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+    return shape
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """A view with a new shape; raises when the strides can't express it (use reshape)."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Tensor)):
+        raise NotImplementedError(f"view(dtype): reinterpreting {input.dtype} as {shape[0]} is not supported")
+    shape = _infer_shape(input, as_shape(shape, "view"), "view")
+    if shape == input._data.shape:
+        return View.apply(input, shape) if input._requires_grad else input._view_of(input._data)
+    return View.apply(input, shape)
+
+
+class Reshape(Function):
+    """y = x with a new shape (a copy when the strides can't express it);  dx = dy reshaped back."""
+
+    _grad_name = "ReshapeAliasBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        be = x._backend
+        data = be.view(x._data, shape)
+        if data is None:
+            return Tensor._make(be.view(be.copy(x._data), shape), be)
+        return x._view_of(data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    shape = _infer_shape(input, as_shape(shape, "reshape"), "reshape")
+    if shape == input._data.shape and not input._requires_grad:
+        return input._view_of(input._data)
+    return Reshape.apply(input, shape)
+
+
+class Permute(Function):
+    """y = x with dims reordered;  dx = dy with the inverse order."""
+
+    _grad_name = "PermuteBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x._view_of(x._backend.permute(x._data, dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return g.permute(inv), None
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    dims = as_shape(dims, "permute")
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    return Permute.apply(input, wrap_dims(dims, input.ndim, "permute"))
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (a view)."""
+    n = input.ndim
+    d0, d1 = input._wrap_dim(dim0, "transpose"), input._wrap_dim(dim1, "transpose")
+    dims = list(range(n))
+    if n:
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(input, tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose a tensor of at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, -1) if input.ndim == 2 else input
+
+
+def _T(self: Tensor) -> Tensor:
+    return Permute.apply(self, tuple(range(self.ndim - 1, -1, -1)))
+
+
+def _mT(self: Tensor) -> Tensor:
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    src = wrap_dims(source, input.ndim, "movedim")
+    dst = wrap_dims(destination, input.ndim, "movedim")
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                           f"contain the same number of dims as destination ({list(dst)} dims)")
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+moveaxis = movedim
+
+
+class Expand(Function):
+    """y = x broadcast to a larger shape (stride 0, no copy);  dx = dy summed over the broadcast dims."""
+
+    _grad_name = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return x._view_of(x._backend.expand(x._data, shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the engine sums g back to x's shape
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    sizes = as_shape(sizes, "expand")
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the number of "
+                           "sizes provided must be greater or equal to the number of dimensions in the tensor")
+    lead = len(sizes) - input.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        cur = input.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError(f"expand(): -1 is not allowed in a leading, non-existing dimension {i}")
+            s = cur
+        elif cur is not None and cur != 1 and cur != s:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(input.shape)}")
+        shape.append(s)
+    shape = tuple(shape)
+    if shape == input._data.shape:
+        return input if not input._requires_grad else Expand.apply(input, shape)
+    return Expand.apply(input, shape)
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, other.shape)
+
+
+def broadcast_to(input: Tensor, shape) -> Tensor:
+    return expand(input, shape)
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove dims of size 1 (all of them, or those listed in `dim` that have size 1)."""
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = wrap_dims(dim, input.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return View.apply(input, shape)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at `dim` (counted in the result)."""
+    d = input._wrap_dim(dim, "unsqueeze", input.ndim + 1)
+    shape = input.shape[:d] + (1,) + input.shape[d:]
+    return View.apply(input, tuple(shape))
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s = input._wrap_dim(start_dim, "flatten")
+    e = input._wrap_dim(end_dim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape
+    return reshape(input, tuple(shape[:s]) + (-1 if 0 not in shape[s:e + 1] else 0,) + tuple(shape[e + 1:]))
+
+
+def ravel(input: Tensor) -> Tensor:
+    return reshape(input, (-1,))
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    d = input._wrap_dim(dim, "unflatten")
+    sizes = tuple(sizes)
+    shape = input.shape
+    inner = _infer_shape(Tensor._make(input._backend.empty((shape[d],), input.dtype), input._backend),
+                         sizes, "unflatten")
+    return view(input, tuple(shape[:d]) + inner + tuple(shape[d + 1:]))
+
+
+class ViewScatter(Function):
+    """y = view_fn(x), a view selecting a subset of x;  dx = zeros with view_fn(dx) = dy."""
+
+    _grad_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, x, view_fn, name):
+        ctx.meta = (x.shape, view_fn)
+        return x._view_of(view_fn(x)._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, view_fn = ctx.meta
+        return ScatterIntoZeros.apply(g, shape, view_fn), None, None
+
+
+class ScatterIntoZeros(Function):
+    """y = zeros(shape) with view_fn(y) = g;  dg = view_fn(dy)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, view_fn):
+        ctx.view_fn = view_fn
+        out = g.new_zeros(shape)
+        out._backend.assign(view_fn(out)._data, g._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ViewScatter.apply(gg, ctx.view_fn, "view"), None, None
+
+
+def _select_view(input: Tensor, view_fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
+    if input._requires_grad:
+        return ViewScatter.apply(input, view_fn, name)
+    return input._view_of(view_fn(input)._data)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    d = input._wrap_dim(dim, "narrow")
+    size = input.shape[d]
+    if start < 0:
+        start += size
+    if start < 0 or start + length > size or length < 0:
+        raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size}) of dim {d}")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend), "narrow")
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    d = input._wrap_dim(dim, "select")
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
+    key = (slice(None),) * d + (index,)
+    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend), "select")
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes as a view, moved to the last dim."""
+    d1, d2 = input._wrap_dim(dim1, "diagonal"), input._wrap_dim(dim2, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+
+    def view_fn(x: Tensor) -> Tensor:
+        shape, strides = list(x.shape), list(x.stride())
+        n1, n2 = shape[d1], shape[d2]
+        start = 0
+        if offset >= 0:
+            n = max(min(n1, n2 - offset), 0)
+            start = offset * strides[d2] if n else 0
+        else:
+            n = max(min(n1 + offset, n2), 0)
+            start = -offset * strides[d1] if n else 0
+        rest = [i for i in range(x.ndim) if i not in (d1, d2)]
+        new_shape = [shape[i] for i in rest] + [n]
+        new_strides = [strides[i] for i in rest] + [strides[d1] + strides[d2]]
+        return Tensor._make(x._backend.as_strided(x._data, new_shape, new_strides, start), x._backend)
+    return _select_view(input, view_fn, "diagonal")
+
+
+def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view with explicit sizes/strides (in elements) over input's storage (non-overlapping for grads)."""
+    offset = 0 if storage_offset is None else storage_offset - input.storage_offset()
+    return _select_view(input, lambda x: Tensor._make(
+        x._backend.as_strided(x._data, tuple(size), tuple(stride), offset), x._backend), "as_strided")
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """input itself when already contiguous, else a contiguous copy."""
+    if input._backend.is_contiguous(input._data):
+        return input
+    return Clone.apply(input)
+
+
+class Clone(Function):
+    """y = a copy of x;  dx = dy."""
+
+    _grad_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return Tensor._make(x._backend.copy(x._data), x._backend)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return Clone.apply(input)
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return view(input, other.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, other.shape)
+
+
+def atleast_1d(input: Tensor) -> Tensor:
+    return reshape(input, (1,)) if input.ndim == 0 else input
+
+
+def atleast_2d(input: Tensor) -> Tensor:
+    return reshape(input, (1,) * (2 - input.ndim) + input.shape) if input.ndim < 2 else input
+
+
+__all__ = ["view", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
+           "expand", "expand_as", "broadcast_to", "squeeze", "unsqueeze", "flatten", "ravel", "unflatten",
+           "narrow", "select", "diagonal", "as_strided", "contiguous", "clone", "view_as", "reshape_as",
+           "atleast_1d", "atleast_2d"]
+METHODS = {name: globals()[name] for name in __all__}
+METHODS["T"] = property(_T)
+METHODS["mT"] = property(_mT)
+METHODS["H"] = property(_T)
+METHODS["mH"] = property(_mT)
