@@ -23,6 +23,12 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.unary import *  # noqa: F401,F403
 from .ops.views import *  # noqa: F401,F403
+from .ops.gather_scatter import *  # noqa: F401,F403
+from .ops.joining import *  # noqa: F401,F403
+from .ops.statistics import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.einsum import *  # noqa: F401,F403
+from .ops.random import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

@@ -4,9 +4,11 @@ each module's ``__all__`` as ``mytorch.<name>``."""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import binary, creation, indexing, inplace_methods, linalg, reduction, unary, views
+from . import (binary, creation, einsum, gather_scatter, indexing, inplace_methods, joining, linalg, random,
+               reduction, sorting, statistics, unary, views)
 
-MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods]
+MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
+           statistics, sorting, einsum, random]
 
 
 def _attach() -> None:
