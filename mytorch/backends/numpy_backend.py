@@ -183,7 +183,9 @@ class NumpyBackend(Backend):
                                                strides=tuple(s * isz for s in strides))
 
     def basic_index(self, a, key):
-        return a[key]
+        r = a[key]
+        # all-int keys give a NumPy scalar (a copy); a trailing Ellipsis gives the 0-d view instead
+        return r if isinstance(r, np.ndarray) else a[tuple(key) + (Ellipsis,)]
 
     def flip(self, a, axes):
         return np.flip(a, axes)
