@@ -2,6 +2,7 @@
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, Node
+from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 
@@ -9,10 +10,3 @@ __all__ = ["Function", "Node", "backward", "grad", "no_grad", "enable_grad", "se
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "detect_anomaly",
            "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck"]
 
-
-def __getattr__(name):
-    # gradcheck needs the whole op set, so it loads on first use
-    if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
-        return getattr(_gc, name)
-    raise AttributeError(name)

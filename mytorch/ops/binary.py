@@ -44,8 +44,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if getattr(a, "dtype", None) is D.bool_ and getattr(b, "dtype", None) is D.bool_:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+        if getattr(a, "dtype", None) is D.bool_ or getattr(b, "dtype", None) is D.bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
         return _apply("sub", a, b)
 
@@ -238,9 +238,24 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
+class FloorDivide(Function):
+    """out = floor(a / b). Like PyTorch, the result is part of the graph but has no derivative."""
+
+    _grad_name = "FloorDivideBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _apply("floor_divide", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for floor_divide is not implemented (it is zero almost everywhere; "
+                           "detach() the quotient)")
+
+
 def floor_divide(input, other) -> Tensor:
-    """floor(input / other); piecewise constant, so it carries no gradient."""
-    return _apply("floor_divide", input, other)
+    """floor(input / other), in the promoted dtype (integers stay integers)."""
+    return FloorDivide.apply(input, other)
 
 
 def remainder(input, other) -> Tensor:
