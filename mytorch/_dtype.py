@@ -26,6 +26,11 @@ class dtype:
         self.is_signed = signed
 
     @property
+    def scalar_name(self) -> str:
+        """PyTorch's C++ name of the type, used in error messages ("Float", "Long", ...)."""
+        return _SCALAR_NAMES[self.name]
+
+    @property
     def is_complex(self) -> bool:
         return False
 
@@ -50,6 +55,8 @@ bfloat16 = dtype("bfloat16", 2, 2, 1, True)
 float32 = dtype("float32", 4, 2, 2, True)
 float64 = dtype("float64", 8, 2, 3, True)
 
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _NAMES = {d.name: d for d in ALL_DTYPES}
 _NAMES.update({"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,

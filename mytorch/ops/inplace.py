@@ -21,8 +21,8 @@ from .views import ScatterIntoZeros, ViewScatter
 def _write(x: Tensor, out: Tensor, name: str) -> None:
     xd, od = x.dtype, out.dtype
     if od._category > xd._category:
-        raise RuntimeError(f"{name}: result type {od.name.capitalize()} can't be cast to the desired output "
-                           f"type {xd.name.capitalize()}")
+        raise RuntimeError(f"{name}: result type {od.scalar_name} can't be cast to the desired output "
+                           f"type {xd.scalar_name}")
     if out._data.shape != x._data.shape:
         raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")

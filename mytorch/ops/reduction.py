@@ -18,9 +18,11 @@ values_indices = {name: namedtuple(name, ["values", "indices"]) for name in ("ma
 
 
 def _axes(x: Tensor, dim, op: str) -> tuple[int, ...] | None:
+    """Reduced axes, or None for all of them (also for a 0-d input, whose dim 0 / -1 is itself)."""
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return None
-    return wrap_dims(dim, x.ndim, op)
+    axes = wrap_dims(dim, x.ndim, op)
+    return axes if x.ndim else None
 
 
 def _expand_back(g: Tensor, shape: tuple, axes: tuple | None, keepdim: bool) -> Tensor:
@@ -80,7 +82,7 @@ class Mean(Function):
             data = be.cast(data, dt)
         elif not src.is_floating_point:
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-                               f"or complex dtype. Got: {src.name.capitalize()}")
+                               f"or complex dtype. Got: {src.scalar_name}")
         n = _count(x.shape, axes)
         ctx.meta = (x.shape, axes, keepdim, n)
         s = be.sum(data, axes, keepdim)
@@ -106,8 +108,8 @@ class Extreme(Function):
     def forward(ctx, x, axes, keepdim, name):
         be = x._backend
         if x.numel() == 0:
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                             "Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
         y = Tensor._make(getattr(be, "amax" if name in ("amax", "max") else "amin")(x._data, axes, keepdim), be)
         ctx.save_for_backward(x, y)
         ctx.meta = (axes, keepdim)
