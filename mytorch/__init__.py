@@ -14,7 +14,8 @@ from ._dtype import (bfloat16, dtype, finfo, float16, float32, float64, get_defa
                      int32, int64, promote_types, result_type as _result_type, set_default_dtype, uint8)
 from ._tensor import Size, Tensor, is_tensor
 from . import autograd
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from . import ops as _ops
 from .ops.binary import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403

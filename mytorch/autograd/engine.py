@@ -73,7 +73,7 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
     stack = [n for n, _ in roots]
     seen = set(stack)
     while stack:
-        for e in stack.pop().next_functions:
+        for e in stack.pop()._edges:
             if e is not None:
                 m = e[0]
                 deps[m] = deps.get(m, 0) + 1
@@ -110,7 +110,7 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                     _accumulate_leaf(node, grads[0], create_graph)
                 continue
             outs = _run_node(node, grads, retain_graph)
-            for e, g, meta in zip(node.next_functions, outs, node._in_meta):
+            for e, g, meta in zip(node._edges, outs, node._in_meta):
                 if e is None:
                     continue
                 m, nr = e
@@ -125,7 +125,7 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
 
 
 def _run_node(node: Node, grads: list | None, retain_graph: bool) -> tuple:
-    n_in = len(node.next_functions)
+    n_in = len(node._edges)
     if grads is None:
         outs = (None,) * n_in
     else:

@@ -45,7 +45,8 @@ class Node:
     _anomaly_trace: str | None = None
     _out_meta: tuple = ()
     _in_meta: tuple = ()
-    next_functions: tuple = ()
+    _edges: tuple = ()  # one per forward argument: (node, output_nr), or None where no gradient flows
+    _tensor_args: tuple = ()
     needs_input_grad: tuple = ()
 
     def name(self) -> str:
@@ -53,6 +54,11 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: one per tensor argument, ``(None, 0)`` where no gradient flows."""
+        return tuple(e or (None, 0) for e, is_tensor in zip(self._edges, self._tensor_args) if is_tensor)
 
     # ---- the ctx API used by forward -------------------------------------
     def save_for_backward(self, *tensors: Tensor | None) -> None:
@@ -189,8 +195,9 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         else:
             edges.append(None)
             in_meta.append(None)
-    ctx.next_functions = tuple(edges)
+    ctx._edges = tuple(edges)
     ctx._in_meta = tuple(in_meta)
+    ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
     if anomaly_mode._AnomalyState.enabled:
         ctx._anomaly_trace = anomaly_mode.current_stack()
 

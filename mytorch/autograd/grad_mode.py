@@ -82,17 +82,15 @@ class set_grad_enabled(_Mode):
 
 
 class inference_mode(_Mode):
-    """Like `no_grad`, and marks the block as inference-only (``inference_mode(False)`` is a no-op)."""
+    """Like `no_grad`, and marks the block as inference-only; ``inference_mode(False)`` turns both back on
+    (grad mode on, inference mode off), as PyTorch's does."""
 
     def __init__(self, mode: bool = True) -> None:
         self._mode = bool(mode)
-
-    def __enter__(self) -> None:
-        self._target = False if self._mode else _GradState.enabled
-        super().__enter__()
+        self._target = not self._mode
 
     def _inference(self) -> bool:
-        return self._mode or _GradState.inference
+        return self._mode
 
     def _args(self) -> tuple:
         return (self._mode,)
