@@ -173,7 +173,16 @@ class Backend:
         """A new random state seeded with seed."""
         raise NotImplementedError
 
+    def rng_state(self, rng: Any) -> bytes:
+        """rng's full state as bytes (a format of this backend's own)."""
+        raise NotImplementedError
+
+    def set_rng_state(self, rng: Any, state: bytes) -> None:
+        """Restore a state returned by `rng_state` into rng."""
+        raise NotImplementedError
+
     def uniform(self, rng: Any, shape: Shape, low: float, high: float, dt: dtype) -> Array:
+        """Values in [low, high); for [0, 1) never 1 after rounding to dt."""
         raise NotImplementedError
 
     def normal(self, rng: Any, shape: Shape, mean: float, std: float, dt: dtype) -> Array:

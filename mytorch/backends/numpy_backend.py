@@ -6,6 +6,8 @@ bfloat16 comes from `ml_dtypes`, which registers it as a NumPy dtype.
 """
 from __future__ import annotations
 
+import warnings
+
 import ml_dtypes
 import numpy as np
 
@@ -20,6 +22,14 @@ TO_NP = {
     D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64),
 }
 FROM_NP = {v: k for k, v in TO_NP.items()}
+_MANTISSA_DIGITS = {D.float16: 11, D.bfloat16: 8, D.float32: 24, D.float64: 53}
+
+
+# PyTorch computes log(0) = -inf, sqrt(-1) = nan, x / 0 = inf silently. NumPy warns instead; an
+# errstate() block per call would cost about 1 us, so the warnings raised from mytorch's frames are
+# filtered once here (NumPy attributes a ufunc's warning to the Python frame that called it).
+warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow) encountered", RuntimeWarning,
+                        r"mytorch(\.|$)")
 
 
 def _sigmoid(a):
@@ -35,39 +45,26 @@ def _reciprocal(a):
     return (1 / a).astype(a.dtype, copy=False)
 
 
-def _div(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.true_divide(a, b)
+def _check_int_divisor(a, b, op: str) -> None:
+    # integer division by zero is an error in PyTorch, not a warning and a 0 result
+    if np.asarray(a).dtype.kind in "iub" and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError(f"ZeroDivisionError: {op} by zero in an integer tensor")
 
 
 def _floor_divide(a, b):
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError("ZeroDivisionError: floor_divide by zero in an integer tensor")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.floor_divide(a, b)
+    _check_int_divisor(a, b, "floor_divide")
+    return np.floor_divide(a, b)
 
 
 def _remainder(a, b):
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError("ZeroDivisionError: remainder by zero in an integer tensor")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.remainder(a, b)
+    _check_int_divisor(a, b, "remainder")
+    return np.remainder(a, b)
 
 
 def _pow(a, b):
     if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) < 0):
         raise RuntimeError("pow(): integers to negative integer powers are not allowed")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.power(a, b)
-
-
-def _quiet(f):
-    # log(0) = -inf, sqrt(-1) = nan etc. are values, not warnings, as in PyTorch
-    def g(a):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return f(a)
-    g.__name__ = getattr(f, "__name__", "f")
-    return g
+    return np.power(a, b)
 
 
 _UNARY = {
@@ -82,7 +79,7 @@ _UNARY = {
     "bitwise_not": np.invert, "signbit": np.signbit,
 }
 _BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": _div,
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
     "floor_divide": _floor_divide, "remainder": _remainder, "fmod": np.fmod, "pow": _pow,
     "atan2": np.arctan2, "maximum": np.maximum, "minimum": np.minimum, "eq": np.equal,
     "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
@@ -92,9 +89,10 @@ _BINARY = {
 }
 
 
-def _reducer(f):
+def _reducer(ufunc):
+    # ufunc.reduce skips np.sum's Python-level dispatch (about 1 us per call)
     def reduce(a, axes, keepdim):
-        return np.asarray(f(a, axis=axes, keepdims=keepdim))
+        return np.asarray(ufunc.reduce(a, axis=axes, keepdims=keepdim))
     return reduce
 
 
@@ -103,18 +101,16 @@ class NumpyBackend(Backend):
     device_type = "cpu"
 
     def __init__(self) -> None:
-        quiet = {"log", "log2", "log10", "log1p", "sqrt", "rsqrt", "asin", "acos", "acosh",
-                 "atanh", "reciprocal", "exp", "exp2", "expm1", "sinh", "cosh"}
         for name, f in _UNARY.items():
-            setattr(self, name, _quiet(f) if name in quiet else f)
+            setattr(self, name, f)
         for name, f in _BINARY.items():
             setattr(self, name, f)
-        self.sum = _reducer(np.sum)
-        self.prod = _reducer(np.prod)
-        self.amax = _reducer(np.amax)
-        self.amin = _reducer(np.amin)
-        self.any = _reducer(np.any)
-        self.all = _reducer(np.all)
+        self.sum = _reducer(np.add)
+        self.prod = _reducer(np.multiply)
+        self.amax = _reducer(np.maximum)
+        self.amin = _reducer(np.minimum)
+        self.any = _reducer(np.logical_or)
+        self.all = _reducer(np.logical_and)
 
     # ---- storage -------------------------------------------------------
     def from_host(self, obj, dt):
@@ -165,7 +161,7 @@ class NumpyBackend(Backend):
     # ---- movement --------------------------------------------------------
     def view(self, a, shape):
         try:
-            return np.reshape(a, shape, copy=False)
+            return a.reshape(shape, copy=False)
         except ValueError:
             return None
 
@@ -264,8 +260,21 @@ class NumpyBackend(Backend):
     def rng(self, seed):
         return np.random.Generator(np.random.PCG64(seed))
 
+    def rng_state(self, rng):
+        s = rng.bit_generator.state  # PCG64: 128-bit state and increment, plus one cached 32-bit draw
+        return (s["state"]["state"].to_bytes(16, "little") + s["state"]["inc"].to_bytes(16, "little")
+                + bytes([s["has_uint32"]]) + s["uinteger"].to_bytes(4, "little"))
+
+    def set_rng_state(self, rng, state):
+        rng.bit_generator.state = {
+            "bit_generator": "PCG64", "has_uint32": state[32], "uinteger": int.from_bytes(state[33:37], "little"),
+            "state": {"state": int.from_bytes(state[:16], "little"), "inc": int.from_bytes(state[16:32], "little")}}
+
     def uniform(self, rng, shape, low, high, dt):
-        return (rng.random(shape) * (high - low) + low).astype(TO_NP[dt])
+        # as many random bits as dt has mantissa digits: u is exact in dt, so [0, 1) never rounds up to 1
+        bits = _MANTISSA_DIGITS.get(dt, 53)
+        u = rng.integers(0, 1 << bits, size=shape) * 2.0 ** -bits
+        return (u * (high - low) + low).astype(TO_NP[dt])
 
     def normal(self, rng, shape, mean, std, dt):
         return (rng.standard_normal(shape) * std + mean).astype(TO_NP[dt])

@@ -44,8 +44,15 @@ def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
             if compute is None and adt is be.dtype_of(bd):
                 return ad, bd, be, adt
         else:
-            check_number(b, op)
             bd = b
+            if compute is None:
+                # fast path for the common tensor-op-number case: the tensor's dtype wins when it is of the
+                # number's category or above (float tensor * 2, int tensor + 1)
+                adt = be.dtype_of(ad)
+                kind = type(b)
+                if kind is float and adt.is_floating_point or kind is int and adt._category >= 1:
+                    return ad, bd, be, adt
+            check_number(b, op)
     else:
         check_number(a, op, "input")
         be = b._backend

@@ -54,7 +54,7 @@ class Sum(Function):
         target = dt or (D.int64 if not src.is_floating_point else src)
         if target is not src:
             data = be.cast(data, target)
-        ctx.meta = (x.shape, axes, keepdim)
+        ctx.meta = (x._data.shape, axes, keepdim)
         return Tensor._make(be.sum(data, axes, keepdim), be)
 
     @staticmethod
@@ -65,7 +65,7 @@ class Sum(Function):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     """Sum over `dim` (all dims when None); integer and bool inputs sum in int64."""
-    return Sum.apply(input, _axes(input, dim, "sum"), keepdim, dtype)
+    return Sum.apply(input, None if dim is None else _axes(input, dim, "sum"), keepdim, dtype)
 
 
 class Mean(Function):

@@ -66,10 +66,12 @@ def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative
     def forward(ctx, x):
         be = x._backend
         data = x._data
-        if to_float:
-            dt = be.dtype_of(data)
-            if not dt.is_floating_point:
-                data = be.cast(data, float_dtype(dt))
+        dt = be.dtype_of(data)
+        if to_float and not dt.is_floating_point:
+            data = be.cast(data, float_dtype(dt))
+        elif dt is D.bool_ and name in ("neg", "sign"):
+            raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         y = Tensor._make(getattr(be, name)(data), be)
         ctx.save_for_backward(x if needs_x else None, y if needs_y else None)
         return y
@@ -85,9 +87,6 @@ def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative
     def op(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-        if name in ("neg", "sign") and input.dtype is D.bool_:
-            raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         return cls.apply(input)
 
     op.__name__ = name
