@@ -1,5 +1,138 @@
-"""Sorting and selection: sort, argsort, topk, kthvalue, unique."""
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, unique, searchsorted, bucketize.
+
+The order comes from the backend's stable sort (NaN sorts as the largest value) and carries no
+gradient. The values are then gathered from the input at the chosen indices, so the gradient of
+every selecting op is `gather`'s: dL/dx = zeros with the upstream gradient scattered to the indices.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
-METHODS: dict = {}
+from .. import _dtype as D
+from .._tensor import Tensor
+from .reduction import values_indices
+
+
+def _check_int(value, op: str, arg: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{op}(): argument '{arg}' must be int, not {type(value).__name__}")
+
+
+def _order(x: Tensor, dim: int, descending: bool) -> Tensor:
+    """int64 indices that sort x (at least 1-d) along dim, stably."""
+    be = x._backend
+    return Tensor._make(be.sort(x._data, dim, descending)[1], be)
+
+
+def _select(name: str, input: Tensor, dim: int, descending: bool, start: int, stop: int, keepdim: bool = True):
+    """(values, indices) of the sorted positions [start, stop) along dim; a 0-d input acts as 1-d."""
+    _check_int(dim, name, "dim")
+    d = input._wrap_dim(dim, name)
+    x = input if input.ndim else input.reshape(1)
+    idx = _order(x, d, descending)
+    if (start, stop) != (0, x.shape[d]):
+        idx = idx.narrow(d, start, stop - start).contiguous()
+    values = x.gather(d, idx)
+    if not input.ndim:
+        idx, values = idx.reshape(()), values.reshape(())
+    elif not keepdim:
+        idx, values = idx.squeeze(d), values.squeeze(d)
+    return values_indices[name](values, idx)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """(values, indices) with values = input sorted along dim (always stable here: ties keep their order)."""
+    n = input.shape[input._wrap_dim(dim, "sort")] if input.ndim else 1
+    return _select("sort", input, dim, descending, 0, n)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort input along dim (stable)."""
+    return sort(input, dim, descending, stable).indices
+
+
+def msort(input: Tensor) -> Tensor:
+    """input sorted along dim 0."""
+    return sort(input, 0).values
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """(values, indices) of the k largest (smallest when largest=False) elements along dim, in sorted order."""
+    _check_int(k, "topk", "k")
+    n = input.shape[input._wrap_dim(dim, "topk")] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range: topk(k={k}) on dim {dim} of size {n} "
+                           f"(input shape {list(input.shape)})")
+    return _select("topk", input, dim, largest, 0, k)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """(values, indices) of the k-th smallest element (k counts from 1) along dim."""
+    _check_int(k, "kthvalue", "k")
+    d = input._wrap_dim(dim, "kthvalue")
+    n = input.shape[d] if input.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}: k={k} but the "
+                           f"dim has size {n}")
+    return _select("kthvalue", input, dim, False, k - 1, k, keepdim)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    """The distinct elements in ascending order, optionally with the inverse map (input = output[inverse])
+    and the count of each. No gradient."""
+    if dim is not None:
+        input._wrap_dim(dim, "unique")
+        raise NotImplementedError("unique(dim=...) is not supported: only unique over all elements (dim=None)")
+    be = input._backend
+    flat = input.reshape(-1)
+    out = be.unique(flat._data, return_inverse, return_counts)
+    if not (return_inverse or return_counts):
+        return Tensor._make(out, be)
+    result = [Tensor._make(out[0], be)]
+    if return_inverse:
+        result.append(Tensor._make(be.cast(be.view(be.copy(out[1]), input.shape), D.int64), be))
+    if return_counts:
+        result.append(Tensor._make(be.cast(out[-1], D.int64), be))
+    return tuple(result)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value v, the index where v would be inserted in the innermost sorted rows to keep them
+    sorted: #{s < v} (left) or #{s <= v} (right). Costs O(values x row length) comparisons."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    seq = sorted_sequence
+    if seq.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+                           "dimension")
+    if sorter is not None:
+        seq = seq.gather(-1, sorter)
+    scalar = not isinstance(input, Tensor)
+    values = seq.new_tensor(input) if scalar else input
+    if seq.ndim > 1 and tuple(seq.shape[:-1]) != tuple(values.shape[:-1]):
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           "dimensions of boundaries tensor and input value tensor must match, but we got "
+                           f"boundaries tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
+    rows = seq if seq.ndim == 1 else seq.unsqueeze(-2)
+    v = values.detach().unsqueeze(-1)
+    below = rows.detach() <= v if right else rows.detach() < v
+    return below.sum(-1).to(D.int32 if out_int32 else D.int64)
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value: i with boundaries[i-1] < v <= boundaries[i] (right=False) or
+    boundaries[i-1] <= v < boundaries[i] (right=True)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "searchsorted", "bucketize"]
+METHODS = {name: globals()[name] for name in ("sort", "argsort", "msort", "topk", "kthvalue", "unique")}
