@@ -30,14 +30,17 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     return g.reshape(shape) if lead or g.shape != shape else g
 
 
-def _fit(g: Tensor, meta: tuple) -> Tensor:
+def _fit(g: Tensor, meta: tuple, node: Node, i: int) -> Tensor:
+    """Gradient `g` for input `i` of `node`, summed to the input's shape and cast to its dtype."""
     shape, dt = meta
-    if g._data.shape != shape:
-        try:
-            g = sum_to(g, shape)
-        except Exception:
-            raise RuntimeError(f"backward produced a gradient of shape {list(g.shape)} for an input of shape "
-                               f"{list(shape)}") from None
+    gshape = g._data.shape
+    if gshape != shape:
+        # the input must broadcast to the gradient's shape (PyTorch's rule); then sum back over those dims
+        lead = len(gshape) - len(shape)
+        if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, gshape[lead:])):
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                               f"{list(gshape)} but expected shape compatible with {list(shape)}")
+        g = sum_to(g, shape)
     if g.dtype is not dt:
         g = g.to(dt)
     return g
@@ -110,12 +113,12 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                     _accumulate_leaf(node, grads[0], create_graph)
                 continue
             outs = _run_node(node, grads, retain_graph)
-            for e, g, meta in zip(node._edges, outs, node._in_meta):
+            for i, (e, g, meta) in enumerate(zip(node._edges, outs, node._in_meta)):
                 if e is None:
                     continue
                 m, nr = e
                 if g is not None:
-                    _add(buffers, m, nr, _fit(g, meta))
+                    _add(buffers, m, nr, _fit(g, meta, node, i))
                 deps[m] -= 1
                 if deps[m] == 0:
                     ready.append(m)

@@ -84,23 +84,32 @@ class Node:
                     f"backward through the graph a second time (in {self.name()}).")
             return self._to_save
         out = []
-        for t, version, out_nr in self._saved:
+        for t, version, out_nr, creator in self._saved:
             if version is None:  # a non-tensor value (a Python number, None) saved as is
                 out.append(t)
                 continue
             if t._version_counter[0] != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: [{t.dtype} {list(t.shape)}], which is "
-                    f"{'output ' + str(out_nr) + ' of ' + self.name() if out_nr is not None else 'an input of ' + self.name()}"
-                    f", is at version {t._version_counter[0]}; expected version {version} instead. Hint: the "
-                    "operation that modified it ran after the forward pass; use .clone() before modifying it.")
+                self._raise_modified(t, version, out_nr, creator)
             if out_nr is not None:  # re-link a saved output to this node only while it is used
                 t = Tensor._make(t._data, t._backend, requires_grad=True)
                 t._grad_fn = self
                 t._output_nr = out_nr
             out.append(t)
         return tuple(out)
+
+    def _raise_modified(self, t: Tensor, version: int, out_nr: int | None, creator: tuple | None) -> None:
+        if out_nr is not None:
+            what = f", which is output {out_nr} of {self.name()},"
+        elif creator is not None:
+            what = f", which is output {creator[1]} of {creator[0].name()},"
+        else:
+            what = ", a leaf tensor,"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[torch.{t.dtype.scalar_name}Tensor {list(t.shape)}]{what} is at version {t._version_counter[0]}; "
+            f"expected version {version} instead. It was saved for the backward of {self.name()}; the in-place "
+            "operation that modified it ran after the forward pass. Hint: use .clone() before modifying it, or "
+            "enable anomaly detection to find the operation that failed to compute its gradient.")
 
     def _release(self) -> None:
         if self._saved is not None or self._to_save:
@@ -164,20 +173,25 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        # the hot path of every op: keep it to a few attribute reads when nothing requires grad
         ctx = cls._backward_cls()
-        enabled = _GradState.enabled
-        requires = False
-        if enabled:
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-            requires = True in needs
-            ctx.needs_input_grad = needs
-        _GradState.enabled = False
-        try:
+        if not _GradState.enabled:
             out = cls.forward(ctx, *args, **kwargs)
-        finally:
-            _GradState.enabled = enabled
-        if requires:
-            return _link(ctx, args, out)
+        else:
+            requires = False
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    requires = True
+                    break
+            if requires:
+                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            _GradState.enabled = False  # forward's inner tensor ops must not record
+            try:
+                out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                _GradState.enabled = True
+            if requires:
+                return _link(ctx, args, out)
         for t in ctx._dirty:
             t._version_counter[0] += 1
         return out
@@ -228,12 +242,15 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         saved = []
         for t in ctx._to_save:
             if not isinstance(t, Tensor):
-                saved.append((t, None, None))
+                saved.append((t, None, None, None))
                 continue
             nr = next((i for i, o in enumerate(linked) if o is t), None)
-            if nr is not None:  # store outputs without their grad_fn: no ctx -> output -> ctx cycle
-                t = t.detach()
-            saved.append((t, t._version_counter[0], nr))
+            if nr is not None and t._grad_fn is ctx:
+                # store outputs without their grad_fn: no ctx -> output -> ctx cycle
+                saved.append((t.detach(), t._version_counter[0], nr, None))
+            else:  # an input, or a non-differentiable output: saved as is
+                creator = (t._grad_fn, t._output_nr) if t._grad_fn is not None else None
+                saved.append((t, t._version_counter[0], None, creator))
         ctx._saved = tuple(saved)
         ctx._to_save = ()
     return linked[0] if single else tuple(linked)

@@ -1,0 +1,396 @@
+"""User-defined ops with ``mytorch.autograd.Function``, written exactly as for PyTorch.
+
+Each Function is defined once in a factory taking the framework module ``T``,
+so the very same class body runs on mytorch and on torch and the results are compared.
+"""
+import numpy as np
+import pytest
+import torch
+
+import mytorch
+from helpers import to_numpy
+
+X = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)
+G = np.array([[0.3, 1.1, -0.4], [2.0, -0.6, 0.9]], dtype=np.float32)
+
+
+def same(fn, atol=1e-5):
+    results = []
+    for T in (mytorch, torch):
+        out = fn(T)
+        results.append([to_numpy(o).astype(np.float64) if isinstance(o, (mytorch.Tensor, torch.Tensor)) else o
+                        for o in out])
+    for a, b in zip(*results):
+        if isinstance(b, np.ndarray):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, atol=atol, rtol=1e-5)
+        else:
+            assert a == b, (a, b)
+
+
+def make_exp(T):
+    class MyExp(T.autograd.Function):
+        """y = e^x, saving the output: dy/dx = y."""
+
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+    return MyExp
+
+
+def make_sort_like(T):
+    class TopHalf(T.autograd.Function):
+        """(values, mask): values = x * (x > 0); the float mask is marked non-differentiable."""
+
+        @staticmethod
+        def forward(ctx, x):
+            mask = (x > 0).to(x.dtype)
+            ctx.mark_non_differentiable(mask)
+            ctx.save_for_backward(mask)
+            return x * mask, mask
+
+        @staticmethod
+        def backward(ctx, g_values, g_mask):
+            (mask,) = ctx.saved_tensors
+            return g_values * mask
+    return TopHalf
+
+
+def make_double_inplace(T):
+    class DoubleInplace(T.autograd.Function):
+        """x <- 2x in place (mark_dirty);  dx = 2 g."""
+
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return DoubleInplace
+
+
+def make_identity(T):
+    class Identity(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3  # a deliberately visible scale, to see this backward ran
+    return Identity
+
+
+def make_scaled_add(T):
+    class ScaledAdd(T.autograd.Function):
+        """y = a + k b with a Python number k;  da = g, db = k g."""
+
+        @staticmethod
+        def forward(ctx, a, k, b):
+            ctx.k = k
+            ctx.flags = tuple(ctx.needs_input_grad)
+            return a + k * b
+
+        @staticmethod
+        def backward(ctx, g):
+            ga = g if ctx.needs_input_grad[0] else None
+            gb = g * ctx.k if ctx.needs_input_grad[2] else None
+            return ga, None, gb
+    return ScaledAdd
+
+
+def make_two_outputs(T, materialize):
+    class SinCos(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(materialize)
+            ctx.save_for_backward(x)
+            return x.sin(), x.cos()
+
+        @staticmethod
+        def backward(ctx, g_sin, g_cos):
+            (x,) = ctx.saved_tensors
+            ctx.seen = (g_sin is None, g_cos is None)
+            out = 0
+            if g_sin is not None:
+                out = out + g_sin * x.cos()
+            if g_cos is not None:
+                out = out - g_cos * x.sin()
+            return out
+    return SinCos
+
+
+# ---- the realistic custom ops ----------------------------------------------------------------------
+def test_custom_exp_values_and_gradient():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        y = make_exp(T).apply(x)
+        y.backward(T.tensor(G))
+        return y, x.grad, y.grad_fn.name(), y.is_leaf
+    same(f)
+
+
+def test_custom_exp_second_derivative_through_saved_output():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        y = make_exp(T).apply(x).sum()
+        (g,) = T.autograd.grad(y, x, create_graph=True)
+        (gg,) = T.autograd.grad((g * g).sum(), x)
+        return g, gg
+    same(f)
+
+
+def test_custom_exp_gradcheck_and_gradgradcheck():
+    exp = make_exp(mytorch)
+    x = mytorch.tensor(X.astype(np.float64), requires_grad=True)
+    assert mytorch.autograd.gradcheck(exp.apply, (x,))
+    assert mytorch.autograd.gradgradcheck(exp.apply, (x,))
+
+
+def test_custom_exp_in_a_larger_graph():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        w = T.tensor(G, requires_grad=True)
+        y = (make_exp(T).apply(x * w) + x).tanh().sum()
+        y.backward()
+        return x.grad, w.grad
+    same(f)
+
+
+def test_non_differentiable_output():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        values, mask = make_sort_like(T).apply(x)
+        (values * values).sum().backward()
+        return values, mask, mask.requires_grad, values.requires_grad, mask.grad_fn is None, x.grad
+    same(f)
+
+
+def test_non_differentiable_output_used_downstream_gets_no_gradient():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        values, mask = make_sort_like(T).apply(x)
+        (values + mask * x).sum().backward()  # mask is a constant here
+        return (x.grad,)
+    same(f)
+
+
+def test_mark_dirty_inplace_custom_op():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        h = x * 1
+        v0 = h._version
+        out = make_double_inplace(T).apply(h)
+        (out * T.tensor(G)).sum().backward()
+        return out is h, h._version - v0, h.grad_fn.name(), out, x.grad
+    same(f)
+
+
+def test_mark_dirty_on_leaf_requiring_grad_raises():
+    for T in (mytorch, torch):
+        x = T.tensor(X, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            make_double_inplace(T).apply(x)
+
+
+def test_mark_dirty_without_grad_bumps_version():
+    def f(T):
+        x = T.tensor(X)
+        out = make_double_inplace(T).apply(x)
+        return out is x, x._version, x
+    same(f)
+
+
+def test_returning_an_input_unchanged():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        y = make_identity(T).apply(x)
+        y.backward(T.tensor(G))
+        return y is x, y.is_leaf, x.is_leaf, y.grad_fn.name(), x.grad, x.requires_grad
+    same(f)
+
+
+def test_non_tensor_argument_and_needs_input_grad():
+    def f(T):
+        a = T.tensor(X, requires_grad=True)
+        b = T.tensor(G)
+        fn = make_scaled_add(T)
+        y = fn.apply(a, 2.5, b)
+        flags = y.grad_fn.flags
+        y.sum().backward()
+        b2 = T.tensor(G, requires_grad=True)
+        z = fn.apply(a, 1.5, b2)
+        flags2 = z.grad_fn.flags
+        z.backward(T.tensor(G))
+        return flags, flags2, a.grad, b2.grad, len(z.grad_fn.next_functions)
+    same(f)
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_set_materialize_grads(materialize):
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        s, c = make_two_outputs(T, materialize).apply(x)
+        s.sum().backward()  # c is unused: its gradient is zeros, or None when not materialized
+        return s.grad_fn.seen, x.grad
+    same(f)
+
+
+def test_both_outputs_used():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        s, c = make_two_outputs(T, True).apply(x)
+        (s * c + c).sum().backward()
+        return (x.grad,)
+    same(f)
+
+
+def test_custom_function_under_no_grad_records_nothing():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        with T.no_grad():
+            y = make_exp(T).apply(x)
+        return y.requires_grad, y.grad_fn is None, y
+    same(f)
+
+
+def test_custom_function_on_inputs_without_grad():
+    def f(T):
+        y = make_exp(T).apply(T.tensor(X))
+        return y.requires_grad, y.is_leaf, y
+    same(f)
+
+
+# ---- saved tensors and errors ----------------------------------------------------------------------
+def test_save_for_backward_accepts_none():
+    def f(T):
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x, None)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                x, nothing = ctx.saved_tensors
+                assert nothing is None
+                return g * 2
+        x = T.tensor(X, requires_grad=True)
+        F.apply(x).sum().backward()
+        return (x.grad,)
+    same(f)
+
+
+def test_saved_input_modified_in_place_raises_at_backward():
+    for T in (mytorch, torch):
+        class Square(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * g * x
+        h = T.tensor(X, requires_grad=True) * 1
+        y = Square.apply(h)
+        h.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
+            y.sum().backward()
+        assert "[torch.FloatTensor [2, 3]]" in str(info.value)
+        assert "is at version 1; expected version 0" in str(info.value)
+        if T is mytorch:  # mytorch also names the node that saved it and the one that made it
+            assert "saved for the backward of SquareBackward" in str(info.value)
+            assert "output 0 of MulBackward0" in str(info.value)
+
+
+def test_saved_tensors_freed_after_backward():
+    for T in (mytorch, torch):
+        x = T.tensor(X, requires_grad=True)
+        y = make_exp(T).apply(x)
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            y.grad_fn.saved_tensors
+
+
+def test_wrong_number_of_gradients_raises():
+    for T in (mytorch, torch):
+        class Bad(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        a = T.tensor(X, requires_grad=True)
+        with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+            Bad.apply(a, a).sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(3,), (6,), (2, 2), (3, 2)])
+def test_gradient_of_wrong_shape_raises(shape):
+    for T in (mytorch, torch):
+        class Bad(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return T.ones(shape)
+        a = T.tensor(X, requires_grad=True)
+        with pytest.raises(RuntimeError, match="BadBackward") as info:
+            Bad.apply(a).sum().backward()
+        assert "[2, 3]" in str(info.value)
+
+
+def test_gradient_of_broadcastable_shape_is_summed():
+    def f(T):
+        class Wide(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a.sum()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * T.ones(4, 2, 3)  # larger than the input: summed to its shape, as in PyTorch
+        a = T.tensor(X, requires_grad=True)
+        Wide.apply(a).backward()
+        return (a.grad,)
+    same(f)
+
+
+def test_gradient_dtype_is_cast_to_input_dtype():
+    def f(T):
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return (g * 2).double()
+        a = T.tensor(X, requires_grad=True)
+        F.apply(a).sum().backward()
+        return a.grad, str(a.grad.dtype).split(".")[-1]
+    same(f)
+
+
+def test_forward_not_implemented():
+    for T in (mytorch, torch):
+        class NoForward(T.autograd.Function):
+            pass
+        with pytest.raises(NotImplementedError):
+            NoForward.apply(T.tensor(X, requires_grad=True))
