@@ -90,10 +90,14 @@ def _from_host_array(arr: Any, requires_grad: bool) -> Tensor:
     return _finish(be.share_host(arr), be, requires_grad)
 
 
-def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str) -> Tensor:
+def check_size(shape: tuple, op: str) -> None:
     for s in shape:
         if s < 0:
             raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
+
+
+def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str) -> Tensor:
+    check_size(shape, op)
     be = _backend(device)
     dt = dtype or D.get_default_dtype()
     data = be.empty(shape, dt) if value is None else be.full(shape, value, dt)

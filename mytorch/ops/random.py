@@ -1,5 +1,425 @@
-"""Random number generation: Generator, manual_seed, rand/randn/randint/randperm/normal/bernoulli/multinomial."""
+"""Random numbers: `Generator`, seeding, and the sampling ops.
+
+Each backend supplies the random streams (`rng`, `uniform`, `normal`, `randint`,
+`permutation`, `rng_state`); every distribution here is composed from them.
+The same seed gives the same numbers on the same backend; the streams are not
+PyTorch's.
+
+Sampling is not differentiable. Like PyTorch, a sample drawn from parameters
+that require grad is still recorded in the graph (``NormalBackward1`` ...), with
+d sample / d parameter = 0: PyTorch does not reparametrize.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
-METHODS: dict = {}
+import functools
+import math
+import os
+from typing import Any
+
+from .. import _dtype as D
+from .._device import device as Device
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..backends import get_backend
+from ._util import as_shape, broadcast_shapes
+from .creation import _backend, _finish, check_size
+from .inplace import inplace
+
+_SEED_BYTES = 8
+
+
+class Generator:
+    """A random stream for one device: ``Generator().manual_seed(0)`` then pass ``generator=``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = Device(device)
+        self._seed = 67280421310721
+        self._be = self._rng = None
+
+    def _stream(self, be) -> Any:
+        """The backend random state; a stream belongs to one backend, so a new cpu backend restarts it."""
+        if be.device_type != self.device.type:
+            raise RuntimeError(f"Expected a '{be.device_type}' device type for generator but found "
+                               f"'{self.device.type}'")
+        if self._be is not be:
+            self._be, self._rng = be, be.rng(self._seed)
+        return self._rng
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Restart the stream from `seed` (any int in [-2**63, 2**64); negatives wrap like PyTorch's)."""
+        seed = int(seed)
+        if not -2 ** 63 <= seed < 2 ** 64:
+            raise ValueError(f"manual_seed(): seed must be in [-2**63, 2**64 - 1], got {seed}")
+        self._seed = seed % 2 ** 64
+        self._be = self._rng = None
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy and return the new seed."""
+        s = int.from_bytes(os.urandom(_SEED_BYTES), "little")
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        """The full state as a 1-D uint8 tensor: the initial seed, then the backend's stream state."""
+        be = get_backend(self.device.type)
+        raw = self._seed.to_bytes(_SEED_BYTES, "little") + be.rng_state(self._stream(be))
+        return Tensor._make(be.from_host(list(raw), D.uint8), be)
+
+    def set_state(self, new_state: Tensor) -> "Generator":
+        """Restore a state from `get_state`."""
+        if not isinstance(new_state, Tensor) or new_state.dtype is not D.uint8:
+            raise TypeError("RNG state must be a mytorch.ByteTensor (uint8), got "
+                            f"{new_state.dtype if isinstance(new_state, Tensor) else type(new_state).__name__}")
+        be = get_backend(self.device.type)
+        rng = self._stream(be)
+        size = _SEED_BYTES + len(be.rng_state(rng))
+        raw = bytes(new_state.reshape(-1).tolist())
+        if len(raw) != size:
+            raise RuntimeError(f"Expected an RNG state of size {size} but found the input RNG state size to be "
+                               f"{len(raw)}")
+        be.set_rng_state(rng, raw[_SEED_BYTES:])
+        self._seed = int.from_bytes(raw[:_SEED_BYTES], "little")
+        return self
+
+
+default_generator = Generator()
+default_generator.seed()  # like PyTorch, a process starts from a fresh seed until manual_seed
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (the one used when no ``generator=`` is given)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    default_generator.set_state(new_state)
+
+
+def _rng(generator: Generator | None, be) -> Any:
+    return (generator or default_generator)._stream(be)
+
+
+def _floating(dt: D.dtype, op: str) -> D.dtype:
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"{op}: sampling a continuous distribution needs a floating point dtype, "
+                                  f"got {dt}")
+    return dt
+
+
+class _Draw(Function):
+    """out = a sample drawn from distribution parameters (the inputs after the first);
+    d out / d parameter = 0, as in PyTorch (sampling is not reparametrized)."""
+
+    @staticmethod
+    def forward(ctx, sample, *params):
+        return sample
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,) + tuple(g.new_zeros(g.shape) if need else None for need in ctx.needs_input_grad[1:])
+
+
+@functools.cache
+def _draw_fn(grad_name: str) -> type[_Draw]:
+    return type(grad_name, (_Draw,), {"_grad_name": grad_name})
+
+
+def _draw(grad_name: str, sample: Tensor, *params: Any) -> Tensor:
+    """`sample`, recorded as node `grad_name` of the tensor `params` when one requires grad."""
+    return _draw_fn(grad_name).apply(sample, *params)
+
+
+# ---- sampling from shapes -------------------------------------------------------------------------------------
+
+def _size(size: tuple, op: str) -> tuple[int, ...]:
+    shape = as_shape(size, op)
+    check_size(shape, op)
+    return shape
+
+
+def rand(*size, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    shape, be = _size(size, "rand"), _backend(device)
+    dt = _floating(dtype or D.get_default_dtype(), "rand")
+    return _finish(be.uniform(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples: mean 0, variance 1."""
+    shape, be = _size(size, "randn"), _backend(device)
+    dt = _floating(dtype or D.get_default_dtype(), "randn")
+    return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
+
+
+def _check_int_range(low: int, high: int, dt: D.dtype, op: str) -> None:
+    """[low, high) must be non-empty and, for an integer dtype, representable in it."""
+    if low >= high:
+        raise RuntimeError(f"{op} expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if not dt.is_floating_point:
+        info = D.iinfo(dt)
+        if low < info.min or high - 1 > info.max:
+            raise RuntimeError(f"{op}: [from, to) = [{low}, {high}) is out of bounds for {dt} "
+                               f"([{info.min}, {info.max}])")
+
+
+def randint(low: int = 0, high: int | None = None, size=None, *, generator: Generator | None = None,
+            dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: use randint(high, size) or randint(low, high, size)")
+    low, high = int(low), int(high)
+    shape, be, dt = _size((size,), "randint"), _backend(device), dtype or D.int64
+    _check_int_range(low, high, dt, "random_")
+    return _finish(be.randint(_rng(generator, be), shape, low, high, dt), be, requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 .. n-1."""
+    check_size((n,), "randperm")
+    be = _backend(device)
+    return _finish(be.cast(be.permutation(_rng(generator, be), n), dtype or D.int64), be, requires_grad)
+
+
+# ---- sampling from parameters ---------------------------------------------------------------------------------
+
+def _standard(kind: str, like: Tensor, generator: Generator | None, shape: tuple | None = None,
+              dt: D.dtype | None = None) -> Tensor:
+    """Standard uniform [0, 1) or normal samples on `like`'s backend, in its shape and dtype by default."""
+    be = like._backend
+    shape, dt = like.shape if shape is None else shape, dt or like.dtype
+    return Tensor._make(getattr(be, kind)(_rng(generator, be), tuple(shape), 0.0, 1.0, dt), be)
+
+
+def _check_std(std: Any, op: str) -> None:
+    if isinstance(std, Tensor):
+        if (std.detach() < 0).any():
+            raise RuntimeError(f"{op} expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"{op} expects std >= 0.0, but found std {std}")
+
+
+def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size=None, *,
+           generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """mean + std * N(0, 1): tensor mean and/or std (broadcast), or float mean and std with a size."""
+    _check_std(std, "normal")
+    params = [p for p in (mean, std) if isinstance(p, Tensor)]
+    if not params:
+        if size is None:
+            raise TypeError("normal(): with a float mean and std, the size argument is required")
+        shape, be = _size((size,), "normal"), _backend(device)
+        dt = _floating(dtype or D.get_default_dtype(), "normal")
+        return _finish(be.normal(_rng(generator, be), shape, float(mean), float(std), dt), be, requires_grad)
+    shape = broadcast_shapes(*(p.shape for p in params))
+    dt = _floating(D.result_type(*params), "normal")
+    z = _standard("normal", params[0], generator, shape, dt)
+    m, s = (p.detach() if isinstance(p, Tensor) else p for p in (mean, std))
+    grad_name = {(True, False): "NormalBackward1", (False, True): "NormalBackward2"}.get(
+        (isinstance(mean, Tensor), isinstance(std, Tensor)), "NormalBackward3")
+    return _draw(grad_name, z * s + m, mean, std)
+
+
+def _check_probability(p: Any, op: str) -> None:
+    if isinstance(p, Tensor):
+        q = p.detach()
+        if ((q < 0) | (q > 1) | q.isnan()).any():
+            raise RuntimeError(f"{op}: expected all probabilities in [0, 1]")
+    elif not 0 <= p <= 1:
+        raise RuntimeError(f"{op} expects p to be in [0, 1], but got p={p}")
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """1 with probability input (or p), else 0; shaped and typed like input."""
+    _floating(input.dtype, "bernoulli")
+    probs = input.detach() if p is None else p
+    _check_probability(probs, "bernoulli")
+    sample = (_standard("uniform", input, generator) < probs).to(input.dtype)
+    return _draw("BernoulliBackward0", sample, input) if p is None else sample
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Indices drawn with probability proportional to input's rows (1-D or 2-D), int64.
+
+    With replacement: k = #(cdf <= u), u ~ U[0, 1), cdf the normalized cumulative sum.
+    Without: the num_samples smallest keys e_i / p_i, e_i ~ Exp(1) (the exponential race
+    draws categories in the order sequential sampling without replacement would).
+    """
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype}")
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got a {input.ndim}-dim tensor of shape "
+                           f"{list(input.shape)}")
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (n_sample={num_samples})")
+    n = input.shape[-1]
+    if not replacement and num_samples > n:
+        raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                           f"({num_samples} > {n})")
+    p = input.detach().to(D.float64).reshape(-1, n)
+    if (~p.isfinite() | (p < 0)).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    total = p.sum(-1, keepdim=True)
+    if (total <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    be = p._backend
+    if replacement:
+        cdf = Tensor._make(be.cumsum(p._data, 1), be)
+        cdf = cdf / cdf[:, -1:]  # the last bound is exactly 1 > u: never past the last category
+        u = _standard("uniform", p, generator, (p.shape[0], num_samples))
+        out = (cdf.unsqueeze(1) <= u.unsqueeze(2)).sum(-1)
+    else:
+        e = -(1 - _standard("uniform", p, generator)).log()
+        keys = (e / p).where(p > 0, math.inf)
+        out = Tensor._make(be.sort(keys._data, 1, False)[1], be)[:, :num_samples]
+    return out.reshape(*input.shape[:-1], num_samples).to(D.int64)
+
+
+# ---- *_like ---------------------------------------------------------------------------------------------------
+
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
+               device: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
+                 dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``randint_like(x, high)`` or ``randint_like(x, low, high)``: integers in [low, high) shaped like x."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad)
+
+
+# ---- in-place initialisers ------------------------------------------------------------------------------------
+
+def _fill(self: Tensor, name: str, grad_name: str, sample, *params: Any) -> Tensor:
+    """self <- sample(self) through `inplace`: leaf rules, version counter, and a zero-gradient node."""
+    tensors = [p for p in params if isinstance(p, Tensor)]
+    return inplace(self, lambda x, *ts: _draw(grad_name, sample(x), x, *ts), *tensors, name=name)
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill with samples uniform in [a, b)."""
+    _floating(self.dtype, "uniform_")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    be = self._backend
+    return _fill(self, "uniform_", "UniformBackward0",
+                 lambda x: Tensor._make(be.uniform(_rng(generator, be), tuple(x.shape), a, b, x.dtype), be))
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill with samples of N(mean, std^2)."""
+    _floating(self.dtype, "normal_")
+    _check_std(std, "normal")
+    be = self._backend
+    return _fill(self, "normal_", "NormalBackward0",
+                 lambda x: Tensor._make(be.normal(_rng(generator, be), tuple(x.shape), mean, std, x.dtype), be))
+
+
+def bernoulli_(self: Tensor, p: Tensor | float = 0.5, *, generator: Generator | None = None) -> Tensor:
+    """Fill with 1 with probability p (a number or a tensor broadcast to self), else 0."""
+    _check_probability(p, "bernoulli_")
+    grad_name = "BernoulliBackward1" if isinstance(p, Tensor) else "BernoulliBackward2"
+    probs = p.detach() if isinstance(p, Tensor) else p
+    return _fill(self, "bernoulli_", grad_name,
+                 lambda x: (_standard("uniform", x, generator, dt=D.float64) < probs).to(x.dtype), p)
+
+
+def random_(self: Tensor, *args: int, to: int | None = None, generator: Generator | None = None) -> Tensor:
+    """Fill with integers uniform in [from, to): ``random_(to)``, ``random_(from, to)``, or, without
+    `to`, up to the largest integer of self's dtype (2^mantissa digits for floating dtypes)."""
+    if len(args) > 2:
+        raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+    if len(args) == 1 and to is None:
+        low, to = 0, args[0]
+    else:
+        low = args[0] if args else 0
+        to = args[1] if len(args) == 2 else to
+    dt = self.dtype
+    if to is None:
+        # every integer up to 2^digits is exact in a floating dtype with `digits` mantissa digits
+        to = 2 ** (1 - round(math.log2(D.finfo(dt).eps))) + 1 if dt.is_floating_point else D.iinfo(dt).max + 1
+    _check_int_range(low, to, dt, "random_")
+    grad_name = "RandomBackward2" if not args else "RandomBackward1" if len(args) == 1 else "RandomBackward0"
+    be = self._backend
+    return _fill(self, "random_", grad_name,
+                 lambda x: Tensor._make(be.randint(_rng(generator, be), tuple(x.shape), low, to, dt), be))
+
+
+def _transform_(self: Tensor, name: str, grad_name: str, f, generator: Generator | None) -> Tensor:
+    """Fill with f(u), u ~ U[0, 1) drawn in float64 (inverse-CDF sampling)."""
+    return _fill(self, name, grad_name, lambda x: f(_standard("uniform", x, generator, dt=D.float64)).to(x.dtype))
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill with Exp(lambd) samples: -log(1 - u) / lambd."""
+    if not self.dtype.is_floating_point:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {self.dtype}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _transform_(self, "exponential_", "ExponentialBackward0", lambda u: -(1 - u).log() / lambd, generator)
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """Fill with the number of Bernoulli(p) trials up to the first success: ceil(log(1 - u) / log(1 - p))."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _transform_(self, "geometric_", "GeometricBackward0",
+                       lambda u: ((1 - u).log() / math.log1p(-p)).ceil().clamp_min(1), generator)
+
+
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill with Cauchy samples: median + sigma * tan(pi (u - 1/2))."""
+    _floating(self.dtype, "cauchy_")
+    return _transform_(self, "cauchy_", "CauchyBackward0",
+                       lambda u: ((u - 0.5) * math.pi).tan() * sigma + median, generator)
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill with exp(N(mean, std^2)) samples."""
+    _floating(self.dtype, "log_normal_")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill(self, "log_normal_", "LogNormalBackward0",
+                 lambda x: (_standard("normal", x, generator, dt=D.float64) * std + mean).exp().to(x.dtype))
+
+
+__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+           "set_rng_state", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+           "rand_like", "randn_like", "randint_like"]
+METHODS: dict = {
+    "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_,
+    "exponential_": exponential_, "geometric_": geometric_, "cauchy_": cauchy_, "log_normal_": log_normal_,
+    "bernoulli": bernoulli, "multinomial": multinomial,
+}
