@@ -124,7 +124,34 @@ class IndexPut(Function):
         return gx, None, Index.apply(g, key), None
 
 
+def _selects_first(key) -> tuple[tuple, tuple] | None:
+    """PyTorch applies integer indices as selects before any advanced index; NumPy instead treats them as
+    advanced indices, which moves the result dims when a slice separates them (``x[0, :, [0, 1]]`` is
+    (3, 2) in PyTorch, (2, 3) in NumPy for x of shape (2, 3, 4)). Such a key splits into a basic key
+    and the rest, applied in turn; None when no split is needed."""
+    if not isinstance(key, tuple) or not any(type(k) is int for k in key) or all(
+            k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key):
+        return None
+    first, rest = [], []
+    for k in key:
+        if type(k) is int:
+            first.append(k)
+        elif k is Ellipsis:
+            first.append(k)
+            rest.append(k)
+        elif k is None or isinstance(k, slice):
+            first.append(k)
+            rest.append(slice(None))
+        else:
+            first.extend([slice(None)] * _consumes(k))
+            rest.append(k)
+    return tuple(first), tuple(rest)
+
+
 def getitem(x: Tensor, key) -> Tensor:
+    split = _selects_first(key)
+    if split is not None:
+        return getitem(getitem(x, split[0]), split[1])
     k, advanced = _norm_key(x, key)
     if advanced:
         return Index.apply(x, k)
@@ -140,6 +167,9 @@ def _put(x: Tensor, key: tuple, v, accumulate: bool) -> Tensor:
 
 def setitem(x: Tensor, key, value) -> None:
     """x[key] = value (broadcast), tracked by autograd when x or value takes part in it."""
+    split = _selects_first(key)
+    if split is not None:
+        return setitem(getitem(x, split[0]), split[1], value)
     k, _ = _norm_key(x, key)
     if not isinstance(value, (Tensor, int, float, bool)):
         from .creation import tensor
