@@ -73,7 +73,7 @@ def _accumulate_leaf(node: AccumulateGrad, g: Tensor, create_graph: bool) -> Non
 def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], retain_graph: bool,
              create_graph: bool, capture: dict | None, accumulate_only: set | None) -> dict:
     deps: dict[Node, int] = {}
-    stack = [n for n, _ in roots]
+    stack = list(dict.fromkeys(n for n, _ in roots))  # a node reached by several roots counts its edges once
     seen = set(stack)
     while stack:
         for e in stack.pop()._edges:
