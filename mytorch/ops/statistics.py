@@ -334,8 +334,6 @@ class VectorNorm(Function):
         out = Tensor._make(y, be)
         ctx.meta = (p, axes, keepdim)
         ctx.save_for_backward(x, out)
-        if p == 0:
-            ctx.mark_non_differentiable(out)
         return out
 
     @staticmethod
@@ -344,6 +342,8 @@ class VectorNorm(Function):
         p, axes, keepdim = ctx.meta
         g = _expand_back(g, x.shape, axes, keepdim)
         y = _expand_back(y, x.shape, axes, keepdim)
+        if p == 0:
+            return None, None, None, None
         if p == 1:
             return g * x.sign(), None, None, None
         if math.isinf(p):
@@ -480,10 +480,32 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
 
 # ---- NaN-ignoring sums and min/max together --------------------------------------------------------
 
+class NanSum(Function):
+    """y = sum_i x_i over the non-NaN x_i;  dy/dx_i = 1 where x_i is not NaN, else 0."""
+
+    _grad_name = "NansumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dt):
+        be = x._backend
+        data = be.cast(x._data, dt)
+        if dt.is_floating_point:
+            data = be.where(be.isnan(data), 0, data)
+        ctx.meta = (axes, keepdim)
+        ctx.save_for_backward(x)
+        return Tensor._make(be.sum(data, axes, keepdim), be)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        axes, keepdim = ctx.meta
+        # a product, not a select: an all-NaN slice's infinite gradient (from nanmean's 1/0) stays NaN
+        return _expand_back(g, x.shape, axes, keepdim) * x.isnan().logical_not(), None, None, None
+
+
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
-    """Sum over `dim` treating NaN as 0;  d/dx_i = 1 (0 at the NaNs)."""
-    x = where(input.isnan(), 0, input) if input.dtype.is_floating_point else input
-    return x.sum(dim, keepdim, dtype=dtype)
+    """Sum over `dim` treating NaN as 0;  bool and integer inputs sum in int64."""
+    return NanSum.apply(input, _axes(input, dim, "nansum"), keepdim, _accumulate_dtype(input, dtype))
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
