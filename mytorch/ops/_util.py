@@ -50,7 +50,8 @@ def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
                 # number's category or above (float tensor * 2, int tensor + 1)
                 adt = be.dtype_of(ad)
                 kind = type(b)
-                if kind is float and adt.is_floating_point or kind is int and adt._category >= 1:
+                if (kind is float and adt.is_floating_point and adt is not D.bfloat16
+                        or kind is int and adt._category >= 1):
                     return ad, bd, be, adt
             check_number(b, op)
     else:
@@ -62,6 +63,9 @@ def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
         ad = be.cast(ad, dt)
     if isinstance(b, Tensor) and be.dtype_of(bd) is not dt:
         bd = be.cast(bd, dt)
+    if dt is D.bfloat16:  # NumPy's bfloat16 (ml_dtypes) turns Python floats into float32: pass 0-d bfloat16
+        ad = ad if isinstance(a, Tensor) else be.full((), a, dt)
+        bd = bd if isinstance(b, Tensor) else be.full((), b, dt)
     return ad, bd, be, dt
 
 
