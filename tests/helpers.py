@@ -134,3 +134,21 @@ def raises_like(fn: Callable, *arrays: np.ndarray, match: Sequence[str] = ()) ->
     for m in match:
         assert m in str(errors[mytorch]), f"{m!r} not in message: {errors[mytorch]}"
     return errors[mytorch]
+
+
+def same(fn: Callable, atol: float = 1e-5, rtol: float = 1e-5) -> None:
+    """fn(T) returns a (nested) tuple/list of tensors and plain values; mytorch's must equal torch's."""
+    def flat(r) -> list:
+        if isinstance(r, (tuple, list)):
+            return [y for x in r for y in flat(x)]
+        if isinstance(r, (mytorch.Tensor, torch.Tensor)):
+            return [to_numpy(r).astype(np.float64)]
+        return [r]
+    m, t = flat(fn(mytorch)), flat(fn(torch))
+    assert len(m) == len(t), (m, t)
+    for i, (a, b) in enumerate(zip(m, t)):
+        if isinstance(b, np.ndarray) and isinstance(a, np.ndarray):
+            assert a.shape == b.shape, f"result {i}: shape {a.shape} != torch {b.shape}"
+            np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=f"result {i}")
+        else:
+            assert a == b, f"result {i}: {a!r} != torch {b!r}"

@@ -8,27 +8,7 @@ import pytest
 import torch
 
 import mytorch
-from helpers import to_numpy
-
-
-def same(fn, atol=1e-5):
-    """fn(T) returns a (nested) tuple of tensors/numbers; both frameworks must agree."""
-    def flat(r):
-        if isinstance(r, (tuple, list)):
-            return [y for x in r for y in flat(x)]
-        if r is None:
-            return [None]
-        return [to_numpy(r).astype(np.float64) if isinstance(r, (mytorch.Tensor, torch.Tensor)) else r]
-    m, t = flat(fn(mytorch)), flat(fn(torch))
-    assert len(m) == len(t)
-    for a, b in zip(m, t):
-        if b is None or a is None:
-            assert a is None and b is None, (a, b)
-        elif isinstance(b, np.ndarray):
-            assert a.shape == b.shape, (a.shape, b.shape)
-            np.testing.assert_allclose(a, b, atol=atol, rtol=1e-5)
-        else:
-            assert a == b, (a, b)
+from helpers import same
 
 
 X = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)

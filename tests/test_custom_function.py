@@ -8,24 +8,10 @@ import pytest
 import torch
 
 import mytorch
-from helpers import to_numpy
+from helpers import same
 
 X = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)
 G = np.array([[0.3, 1.1, -0.4], [2.0, -0.6, 0.9]], dtype=np.float32)
-
-
-def same(fn, atol=1e-5):
-    results = []
-    for T in (mytorch, torch):
-        out = fn(T)
-        results.append([to_numpy(o).astype(np.float64) if isinstance(o, (mytorch.Tensor, torch.Tensor)) else o
-                        for o in out])
-    for a, b in zip(*results):
-        if isinstance(b, np.ndarray):
-            assert a.shape == b.shape
-            np.testing.assert_allclose(a, b, atol=atol, rtol=1e-5)
-        else:
-            assert a == b, (a, b)
 
 
 def make_exp(T):

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .._tensor import Tensor
 from .anomaly_mode import _AnomalyState
-from .function import AccumulateGrad, Node
+from .function import AccumulateGrad, Node, _refresh_view
 from .grad_mode import _GradState
 
 
@@ -196,13 +196,23 @@ def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tenso
     return grads
 
 
+def _edge_of(t: Tensor) -> tuple[Node, int]:
+    """(node, output_nr) where t's gradient enters the graph."""
+    fn = t._grad_fn
+    if fn is None:
+        return t._grad_accumulator(), 0
+    if t._base is not None and fn._view_version != t._version_counter[0]:
+        fn = _refresh_view(t)
+    return fn, t._output_nr
+
+
 def _root_edges(tensors: Sequence[Tensor], who: str) -> list[tuple[Node, int]]:
     edges = []
     for i, t in enumerate(tensors):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn "
                                f"({who})")
-        edges.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._grad_accumulator(), 0))
+        edges.append(_edge_of(t))
     return edges
 
 
@@ -239,7 +249,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     for i, t in enumerate(inputs):
         if not t._requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
-        keys.append((t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._grad_accumulator(), 0))
+        keys.append(_edge_of(t))
     captured = _execute(edges, grads, retain_graph, create_graph, set(keys), None)
     result = []
     for i, (key, t) in enumerate(zip(keys, inputs)):

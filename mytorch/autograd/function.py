@@ -43,6 +43,7 @@ class Node:
     _non_diff: tuple = ()
     _materialize = True
     _anomaly_trace: str | None = None
+    _view_version = -1  # for a node that made a view: the storage version then (a later one means stale)
     _out_meta: tuple = ()
     _in_meta: tuple = ()
     _edges: tuple = ()  # one per forward argument: (node, output_nr), or None where no gradient flows
@@ -197,6 +198,13 @@ class Function:
         return out
 
 
+def _refresh_view(view: Tensor) -> Node:
+    """The grad_fn of a view whose storage was modified in place since its node was recorded."""
+    from ..ops.inplace import refresh_view_history
+    refresh_view_history(view)
+    return view._grad_fn
+
+
 def _link(ctx: Node, args: tuple, out: Any) -> Any:
     """Connect ctx into the graph: edges to the inputs' nodes, outputs pointing at ctx."""
     edges = []
@@ -204,7 +212,12 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
     for a, need in zip(args, ctx.needs_input_grad):
         if need:
             fn = a._grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else (a._grad_accumulator(), 0))
+            if fn is None:
+                edges.append((a._grad_accumulator(), 0))
+            else:
+                if a._base is not None and fn._view_version != a._version_counter[0]:
+                    fn = _refresh_view(a)
+                edges.append((fn, a._output_nr))
             in_meta.append((a._data.shape, a._backend.dtype_of(a._data)))
         else:
             edges.append(None)
@@ -232,6 +245,8 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = True
+                if o._base is not None:
+                    ctx._view_version = o._version_counter[0]
             out_meta.append((o._data.shape, dt))
         else:
             out_meta.append((None, None))

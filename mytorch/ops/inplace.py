@@ -90,7 +90,8 @@ class CopySlices(Function):
         return g * (1 - covered), ViewScatter.apply(g, view_fn, "view"), None
 
 
-def _rebase_view(x: Tensor, out: Tensor) -> None:
+def _view_fn(x: Tensor) -> Callable[[Tensor], Tensor]:
+    """The view x takes of its base's storage, as a function replaying it on any tensor shaped like the base."""
     base = x._base
     if not base._backend.is_contiguous(base._data):
         raise RuntimeError("in-place on a view of a non-contiguous tensor that takes part in autograd is not "
@@ -100,8 +101,25 @@ def _rebase_view(x: Tensor, out: Tensor) -> None:
 
     def view_fn(t: Tensor) -> Tensor:
         return Tensor._make(t._backend.as_strided(t._data, shape, strides, offset), t._backend)
+    return view_fn
 
+
+def _rebase_view(x: Tensor, out: Tensor) -> None:
+    base = x._base
+    view_fn = _view_fn(x)
     new_base = CopySlices.apply(base, out, view_fn)
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     view = ViewScatter.apply(base, view_fn, "view")
     x._grad_fn, x._output_nr, x._requires_grad = view._grad_fn, 0, True
+
+
+def refresh_view_history(x: Tensor) -> None:
+    """Re-derive view x's grad_fn from its base's current history.
+
+    An in-place op through the base or through a sibling view changes values x
+    shows, so the node x was made by is stale; the engine calls this when it
+    sees x's storage version moved past the one its node was recorded at.
+    """
+    if x._base._requires_grad:
+        view = ViewScatter.apply(x._base, _view_fn(x), "view")
+        x._grad_fn, x._output_nr = view._grad_fn, 0
