@@ -1,7 +1,6 @@
 """gather/scatter, index_* and masked ops, take, nonzero: values, dtypes, gradients and errors vs torch."""
 import numpy as np
 import pytest
-import torch
 
 import mytorch
 from helpers import LAYOUTS, check, gradcheck, raises_like

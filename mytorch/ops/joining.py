@@ -8,7 +8,6 @@ joined again. Most other ops here are compositions of those two, of views
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 from .. import _dtype as D
