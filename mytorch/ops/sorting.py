@@ -1,4 +1,4 @@
-"""Sorting and selection: sort, argsort, msort, topk, kthvalue, unique, searchsorted, bucketize.
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median, unique, searchsorted, bucketize.
 
 The order comes from the backend's stable sort (NaN sorts as the largest value) and carries no
 gradient. The values are then gathered from the input at the chosen indices, so the gradient of
@@ -6,8 +6,11 @@ every selecting op is `gather`'s: dL/dx = zeros with the upstream gradient scatt
 """
 from __future__ import annotations
 
+import math
+
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.function import Function
 from .reduction import values_indices
 
 
@@ -22,14 +25,15 @@ def _order(x: Tensor, dim: int, descending: bool) -> Tensor:
     return Tensor._make(be.sort(x._data, dim, descending)[1], be)
 
 
-def _select(name: str, input: Tensor, dim: int, descending: bool, start: int, stop: int, keepdim: bool = True):
-    """(values, indices) of the sorted positions [start, stop) along dim; a 0-d input acts as 1-d."""
+def _as_line(name: str, input: Tensor, dim: int) -> tuple[Tensor, int]:
+    """(input as at least 1-d, the wrapped dim): a 0-d input acts as a line of one element."""
     _check_int(dim, name, "dim")
     d = input._wrap_dim(dim, name)
-    x = input if input.ndim else input.reshape(1)
-    idx = _order(x, d, descending)
-    if (start, stop) != (0, x.shape[d]):
-        idx = idx.narrow(d, start, stop - start).contiguous()
+    return (input if input.ndim else input.reshape(1)), d
+
+
+def _take(name: str, input: Tensor, x: Tensor, d: int, idx: Tensor, keepdim: bool):
+    """(values, indices) with values = x gathered at idx (keepdim-shaped) along d."""
     values = x.gather(d, idx)
     if not input.ndim:
         idx, values = idx.reshape(()), values.reshape(())
@@ -40,8 +44,8 @@ def _select(name: str, input: Tensor, dim: int, descending: bool, start: int, st
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """(values, indices) with values = input sorted along dim (always stable here: ties keep their order)."""
-    n = input.shape[input._wrap_dim(dim, "sort")] if input.ndim else 1
-    return _select("sort", input, dim, descending, 0, n)
+    x, d = _as_line("sort", input, dim)
+    return _take("sort", input, x, d, _order(x, d, descending), True)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -57,24 +61,73 @@ def msort(input: Tensor) -> Tensor:
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """(values, indices) of the k largest (smallest when largest=False) elements along dim, in sorted order."""
     _check_int(k, "topk", "k")
-    n = input.shape[input._wrap_dim(dim, "topk")] if input.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range: topk(k={k}) on dim {dim} of size {n} "
+    x, d = _as_line("topk", input, dim)
+    if not 0 <= k <= x.shape[d]:
+        raise RuntimeError(f"selected index k out of range: topk(k={k}) on dim {d} of size {x.shape[d]} "
                            f"(input shape {list(input.shape)})")
-    return _select("topk", input, dim, largest, 0, k)
+    return _take("topk", input, x, d, _order(x, d, largest).narrow(d, 0, k), True)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """(values, indices) of the k-th smallest element (k counts from 1) along dim."""
     _check_int(k, "kthvalue", "k")
-    d = input._wrap_dim(dim, "kthvalue")
-    n = input.shape[d] if input.ndim else 1
+    x, d = _as_line("kthvalue", input, dim)
+    n = x.shape[d]
     if n == 0:
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}: k={k} but the "
                            f"dim has size {n}")
-    return _select("kthvalue", input, dim, False, k - 1, k, keepdim)
+    return _take("kthvalue", input, x, d, _order(x, d, False).narrow(d, k - 1, 1), keepdim)
+
+
+def _median_index(x: Tensor, dim: int) -> Tensor:
+    """Index (keepdim-shaped) of the lower median along dim, or of the first NaN when there is one
+    (the stable sort puts NaNs last, in their original order)."""
+    be = x._backend
+    n = x.shape[dim]
+    order = _order(x, dim, False)._data
+    pos = be.full(tuple(1 if i == dim else s for i, s in enumerate(x.shape)), (n - 1) // 2, D.int64)
+    if x.dtype.is_floating_point:
+        nans = be.sum(be.cast(be.isnan(x._data), D.int64), (dim,), True)
+        pos = be.where(be.gt(nans, 0), be.sub(n, nans), pos)
+    return Tensor._make(be.gather(order, dim, pos), be)
+
+
+class Median(Function):
+    """y = the lower median of all elements (NaN if any is NaN);  the gradient is shared evenly by the
+    elements equal to y (by the NaNs when y is NaN)."""
+
+    _grad_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        be = x._backend
+        flat = x.reshape(-1)
+        if flat.numel() == 0:
+            y = be.full((), math.nan, x.dtype)
+        else:
+            y = be.copy(be.view(be.gather(flat._data, 0, _median_index(flat, 0)._data), ()))
+        out = Tensor._make(y, be)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        hit = ((x == y) | (x.isnan() & y.isnan())).to(g.dtype)
+        return g * hit / hit.sum()
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """median(input): the lower median of all elements; median(input, dim): (values, indices) of the
+    lower median along dim (NaN and its index where the line holds a NaN)."""
+    if dim is None:
+        return Median.apply(input)
+    x, d = _as_line("median", input, dim)
+    if x.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    return _take("median", input, x, d, _median_index(x, d), keepdim)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
@@ -134,5 +187,5 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "searchsorted", "bucketize"]
-METHODS = {name: globals()[name] for name in ("sort", "argsort", "msort", "topk", "kthvalue", "unique")}
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "searchsorted", "bucketize"]
+METHODS = {name: globals()[name] for name in ("sort", "argsort", "msort", "topk", "kthvalue", "median", "unique")}

@@ -1,5 +1,5 @@
-"""Statistical reductions and scans: prod, var/std, logsumexp, norms, cumulative sums/products/extremes,
-median and the NaN-ignoring sums.
+"""Statistical reductions and scans: prod, var/std, logsumexp, norms, cumulative sums/products/extremes
+and the NaN-ignoring sums. (median, an order statistic, lives with the sorting ops.)
 
 Reductions follow `reduction.py` (``dim`` None / int / tuple, ``keepdim``); their gradients are spread
 back over the reduced dims with `_expand_back`. Scans run along one dim and keep the input's shape.
@@ -424,60 +424,6 @@ def cummin(input: Tensor, dim: int):
     return _cum_extreme("cummin", input, dim)
 
 
-# ---- median -------------------------------------------------------------------------------------
-
-def _median_index(x: Tensor, dim: int):
-    """Index (keepdim, int64 array) of the lower median along dim, or of the first NaN when there is one."""
-    be = x._backend
-    n = x.shape[dim]
-    _, order = be.sort(x._data, dim, False)  # stable, NaN last: the first NaN sorts first among NaNs
-    pos = be.full(tuple(1 if i == dim else s for i, s in enumerate(x.shape)), (n - 1) // 2, D.int64)
-    if x.dtype.is_floating_point:
-        nans = be.sum(be.cast(be.isnan(x._data), D.int64), (dim,), True)
-        pos = be.where(be.gt(nans, 0), be.sub(n, nans), pos)
-    return be.gather(order, dim, pos)
-
-
-class Median(Function):
-    """y = the lower median of all elements (NaN if any is NaN);  the gradient is shared evenly by the
-    elements equal to y."""
-
-    _grad_name = "MedianBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        be = x._backend
-        flat = x.reshape(-1)
-        if flat.numel() == 0:
-            y = be.full((), math.nan, x.dtype)
-        else:
-            y = be.view(be.gather(flat._data, 0, _median_index(flat, 0)), ())
-        out = Tensor._make(be.copy(y), be)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        hit = ((x == y) | (x.isnan() & y.isnan())).to(g.dtype)
-        return g * hit / hit.sum()
-
-
-def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
-    """median(input): the lower median of all elements; median(input, dim): (values, indices) along dim."""
-    if dim is None:
-        return Median.apply(input)
-    d = input._wrap_dim(dim, "median")
-    x = input if input.ndim else input.reshape(1)
-    if x.shape[d] == 0:
-        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
-    idx = Tensor._make(_median_index(x, d), x._backend)
-    values = x.gather(d, idx)
-    if not keepdim or not input.ndim:
-        idx, values = idx.squeeze(d), values.squeeze(d)
-    return values_indices["median"](values, idx)
-
-
 # ---- NaN-ignoring sums and min/max together --------------------------------------------------------
 
 class NanSum(Function):
@@ -533,6 +479,6 @@ def _cumulative_inplace(fn):
 
 
 __all__ = ["prod", "cumsum", "cumprod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "cummax",
-           "cummin", "median", "nansum", "nanmean", "aminmax"]
+           "cummin", "nansum", "nanmean", "aminmax"]
 METHODS = {name: globals()[name] for name in __all__ if name not in ("var_mean", "std_mean")}
 METHODS.update({"cumsum_": _cumulative_inplace(cumsum), "cumprod_": _cumulative_inplace(cumprod)})
