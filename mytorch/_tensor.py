@@ -287,7 +287,8 @@ class Tensor:
 
     def _scalar(self, op: str):
         if self.numel() != 1:
-            raise RuntimeError(f"{op}: only one element tensors can be converted to Python scalars")
+            raise ValueError(f"{op}: only one element tensors can be converted to Python scalars (got shape "
+                             f"{list(self.shape)})")
         return self.item()
 
     def __bool__(self) -> bool:

@@ -48,7 +48,7 @@ def _reciprocal(a):
 def _check_int_divisor(a, b, op: str) -> None:
     # integer division by zero is an error in PyTorch, not a warning and a 0 result
     if np.asarray(a).dtype.kind in "iub" and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError(f"ZeroDivisionError: {op} by zero in an integer tensor")
+        raise RuntimeError(f"ZeroDivisionError: {op} by zero in an integer tensor")
 
 
 def _floor_divide(a, b):

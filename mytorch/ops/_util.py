@@ -102,19 +102,19 @@ def as_shape(args: Sequence[Any], op: str) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
-    """The shape all `shapes` broadcast to (NumPy/PyTorch rules), or RuntimeError naming them."""
+def broadcast_shapes(*shapes: Sequence[int], op: str | None = None) -> tuple[int, ...]:
+    """The shape all `shapes` broadcast to (NumPy/PyTorch rules), or RuntimeError naming them (and `op`)."""
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
-        for i, n in enumerate(s):
-            j = ndim - len(s) + i
+        for i in reversed(range(len(s))):  # trailing dims first: PyTorch reports the last mismatch
+            n, j = s[i], ndim - len(s) + i
             if out[j] == 1:
                 out[j] = n
             elif n != 1 and n != out[j]:
-                raise RuntimeError(f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) at "
-                                   f"non-singleton dimension {i}: shapes {[list(x) for x in shapes]} cannot be "
-                                   "broadcast together")
+                raise RuntimeError(f"{op + '(): ' if op else ''}The size of tensor a ({out[j]}) must match the size "
+                                   f"of tensor b ({n}) at non-singleton dimension {j}: shapes "
+                                   f"{[list(x) for x in shapes]} cannot be broadcast together")
     return tuple(out)
 
 

@@ -19,7 +19,7 @@ def _apply(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
     try:
         return Tensor._make(getattr(be, name)(ad, bd), be)
     except ValueError:
-        broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
+        broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()), op=name)
         raise
 
 
@@ -307,7 +307,7 @@ class Where(Function):
         try:
             return Tensor._make(be.where(cond._data, ad, bd), be)
         except ValueError:
-            broadcast_shapes(cond.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
+            broadcast_shapes(cond.shape, getattr(a, "shape", ()), getattr(b, "shape", ()), op="where")
             raise
 
     @staticmethod
@@ -344,8 +344,8 @@ def _bitwise(name: str):
     def bitwise(input, other) -> Tensor:
         dt = D.result_type(input, other)
         if dt.is_floating_point:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}': {name} needs "
-                               "integer or bool tensors")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}': {name} needs "
+                                      "integer or bool tensors")
         return _apply(name, input, other)
     bitwise.__name__ = name
     bitwise.__doc__ = f"Elementwise {name} of integer or bool tensors."

@@ -35,7 +35,7 @@ def _check(a: Tensor, b: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied "
                            f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))})")
     if a.ndim > 2 and b.ndim > 2:
-        broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        broadcast_shapes(a.shape[:-2], b.shape[:-2], op=op)
 
 
 class MatMul(Function):

@@ -47,10 +47,10 @@ def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
             known *= s
     if -1 in shape:
         if known == 0 or n % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+            raise RuntimeError(f"{op}(): shape '{list(shape)}' is invalid for input of size {n}")
         shape = tuple(n // known if s == -1 else s for s in shape)
     elif known != n:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        raise RuntimeError(f"{op}(): shape '{list(shape)}' is invalid for input of size {n}")
     return shape
 
 
@@ -292,7 +292,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     if start < 0:
         start += size
     if start < 0 or start + length > size or length < 0:
-        raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size}) of dim {d}")
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size}) of dim {d}")
     key = (slice(None),) * d + (slice(start, start + length),)
     return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend), "narrow")
 
