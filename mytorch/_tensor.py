@@ -43,7 +43,7 @@ class Tensor:
 
     # ---- construction -----------------------------------------------------
     def __new__(cls, *args, **kwargs):
-        if cls is Tensor and args:  # legacy ``Tensor(data)`` / ``Tensor(2, 3)`` construction
+        if cls is Tensor:  # legacy ``Tensor(data)`` / ``Tensor(2, 3)`` / ``Tensor()`` construction
             from .ops.creation import _legacy_tensor
             return _legacy_tensor(*args, **kwargs)
         return object.__new__(cls)

@@ -25,12 +25,10 @@ def _finish(data, be, requires_grad: bool) -> Tensor:
     return t
 
 
-def _host_dtype_ok(be, arr) -> None:
-    try:
-        be.dtype_of(arr)
-    except KeyError:
-        raise TypeError(f"can't convert data of type {getattr(arr, 'dtype', type(arr).__name__)} to a tensor; "
-                        "supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64") from None
+def _dtype_arg(dtype: Any, op: str) -> D.dtype | None:
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        raise TypeError(f"{op}(): argument 'dtype' must be mytorch.dtype, not {type(dtype).__name__}")
+    return dtype
 
 
 def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
@@ -40,6 +38,7 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
     dtype is inferred as PyTorch does: bool -> bool, int -> int64, float -> the default dtype;
     a NumPy array keeps its own dtype.
     """
+    dtype = _dtype_arg(dtype, "tensor")
     be = _backend(device)
     if isinstance(data, Tensor):
         arr = be.copy(data._data)
@@ -47,13 +46,14 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
             arr = be.cast(arr, dtype)
         return _finish(arr, be, requires_grad)
     from_array = hasattr(data, "dtype") and hasattr(data, "shape")
-    if not from_array:
-        data = _unwrap(data)
-    try:
+    try:  # tensors nested in lists convert through their __array__
         arr = be.from_host(data, dtype)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
-    _host_dtype_ok(be, arr)
+        be.dtype_of(arr)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        _diagnose(data, dtype)
+        raise TypeError(f"tensor(): can't convert {getattr(data, 'dtype', type(data).__name__)} data to a tensor; "
+                        "supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, "
+                        "float64") from None
     if dtype is None and not from_array and be.dtype_of(arr) is D.float64:
         arr = be.cast(arr, D.get_default_dtype())
     if from_array and arr is data:
@@ -61,17 +61,45 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
     return _finish(arr, be, requires_grad)
 
 
-def _unwrap(data: Any) -> Any:
-    """Replace tensors nested in Python sequences by their values."""
-    if isinstance(data, Tensor):
-        return data.tolist()
-    if isinstance(data, (list, tuple)):
-        return [_unwrap(d) for d in data]
-    return data
+def _diagnose(data: Any, dtype: D.dtype | None) -> None:
+    """Raise PyTorch's error for data that can't become a tensor: ragged nesting, a non-number element,
+    or an integer beyond the target type."""
+    leaves: list = []
+    _nested_shape(data, 0, leaves)
+    if all(isinstance(v, int) for v in leaves):
+        info = D.iinfo(dtype if dtype is not None and not dtype.is_floating_point else D.int64)
+        for v in leaves:
+            if not info.min <= v <= info.max:
+                raise (RuntimeError if dtype is not None else ValueError)(
+                    f"value {v} cannot be converted to type {info.dtype} without overflow")
+
+
+def _nested_shape(x: Any, dim: int, leaves: list) -> tuple:
+    if hasattr(x, "tolist"):  # tensors, arrays and NumPy scalars nest like lists
+        x = x.tolist()
+    if isinstance(x, (list, tuple)):
+        shapes = [_nested_shape(e, dim + 1, leaves) for e in x]
+        for s in shapes[1:]:
+            if s != shapes[0]:
+                k = next((k for k, (a, b) in enumerate(zip(s, shapes[0])) if a != b), None)
+                if k is None:  # a number where the first element was a sequence, or the reverse
+                    raise TypeError(f"tensor(): at dim {dim + 1 + min(len(s), len(shapes[0]))}, some elements "
+                                    "are sequences and some are numbers")
+                raise ValueError(f"expected sequence of length {shapes[0][k]} at dim {dim + 1 + k} (got {s[k]})")
+        return (len(x),) + (shapes[0] if shapes else ())
+    if isinstance(x, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(x, complex):
+        raise TypeError("tensor(): complex numbers are not supported")
+    if not isinstance(x, (bool, int, float)):
+        raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+    leaves.append(x)
+    return ()
 
 
 def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
     """Like `tensor`, but reuses `data` when it already is a tensor (or array) of that dtype."""
+    dtype = _dtype_arg(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype is dtype else data.to(dtype)
     if hasattr(data, "__array_interface__") and dtype is None:
@@ -99,7 +127,7 @@ def check_size(shape: tuple, op: str) -> None:
 def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str) -> Tensor:
     check_size(shape, op)
     be = _backend(device)
-    dt = dtype or D.get_default_dtype()
+    dt = _dtype_arg(dtype, op) or D.get_default_dtype()
     data = be.empty(shape, dt) if value is None else be.full(shape, value, dt)
     return _finish(data, be, requires_grad)
 
@@ -168,12 +196,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     if (end - start) * step < 0:
         raise RuntimeError(f"arange(): upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
-    if dtype is None:
+    if _dtype_arg(dtype, "arange") is None:
         dtype = D.int64 if all(isinstance(v, int) for v in (start, end, step)) else D.get_default_dtype()
     be = _backend(device)
-    if not dtype.is_floating_point and all(isinstance(v, int) for v in (start, end, step)):
+    if not dtype.is_floating_point:  # like PyTorch, integer ranges truncate their bounds and step first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise RuntimeError(f"arange(): step must be nonzero (step {step} truncated to 0 for {dtype})")
         data = be.arange(start, end, step, dtype)
-    else:  # start + i * step in float64, as PyTorch computes it, then cast
+    else:  # start + i * step in float64, not a running sum, then cast: no accumulated rounding
         n = max(math.ceil((end - start) / step), 0)
         data = be.cast(be.add(be.mul(be.arange(0, n, 1, D.float64), step), start), dtype)
     return _finish(data, be, requires_grad)
@@ -181,10 +212,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """`steps` values evenly spaced from start to end inclusive."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     be = _backend(device)
-    dt = dtype or D.get_default_dtype()
+    dt = _dtype_arg(dtype, "linspace") or D.get_default_dtype()
     if steps == 1:
         return _finish(be.full((1,), start, dt), be, requires_grad)
     step = (end - start) / max(steps - 1, 1)
@@ -202,7 +234,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     """base ** linspace(start, end, steps)."""
     exps = linspace(start, end, steps, dtype=D.float64, device=device)
     be = exps._backend
-    data = be.cast(be.pow(float(base), exps._data), dtype or D.get_default_dtype())
+    data = be.cast(be.pow(float(base), exps._data), _dtype_arg(dtype, "logspace") or D.get_default_dtype())
     return _finish(data, be, requires_grad)
 
 
@@ -214,14 +246,17 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
             raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {v}")
     rows = arange(n, device=device).reshape(n, 1)
     cols = arange(m, device=device).reshape(1, m)
-    out = (rows == cols).to(dtype or D.get_default_dtype())
+    out = (rows == cols).to(_dtype_arg(dtype, "eye") or D.get_default_dtype())
     if requires_grad:
         out.requires_grad_(True)
     return out
 
 
 def _legacy_tensor(*args, **kwargs) -> Tensor:
-    """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is an uninitialised 2x3 float32 tensor."""
+    """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is an uninitialised 2x3 float32 tensor;
+    ``Tensor()`` is empty."""
+    if not args:
+        return empty(0, dtype=D.float32)
     if len(args) == 1 and not isinstance(args[0], int):
         return tensor(args[0], dtype=D.float32)
     return empty(*args, dtype=D.float32)
@@ -277,13 +312,17 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other.dtype)
 
 
-def type(self: Tensor, dtype=None):
-    """``type()`` names the tensor type (``torch.FloatTensor``); ``type(dtype)`` converts."""
+def tensor_type(self: Tensor, dtype: D.dtype | str | None = None, non_blocking: bool = False):
+    """``type()`` names the tensor type (``torch.FloatTensor``); ``type(dtype)`` and
+    ``type("torch.DoubleTensor")`` convert."""
     if dtype is None:
-        names = {D.float32: "Float", D.float64: "Double", D.float16: "Half", D.bfloat16: "BFloat16",
-                 D.int64: "Long", D.int32: "Int", D.int16: "Short", D.int8: "Char", D.uint8: "Byte",
-                 D.bool_: "Bool"}
-        return f"torch.{names[self.dtype]}Tensor"
+        return f"torch.{self.dtype.scalar_name}Tensor"
+    if isinstance(dtype, str):
+        by_name = {f"{d.scalar_name}Tensor": d for d in D.ALL_DTYPES}
+        name = dtype.rpartition(".")[2]
+        if name not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'; valid: {', '.join('torch.' + n for n in by_name)}")
+        dtype = by_name[name]
     return to(self, dtype)
 
 
@@ -299,7 +338,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "empty_like", "full_like", "arange", "linspace", "logspace", "eye"]
 METHODS = {
     "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
-    "new_tensor": new_tensor, "to": to, "type_as": type_as, "type": type, "cpu": cpu, "cuda": cuda,
+    "new_tensor": new_tensor, "to": to, "type_as": type_as, "type": tensor_type, "cpu": cpu, "cuda": cuda,
     "float": _cast_method(D.float32), "double": _cast_method(D.float64), "half": _cast_method(D.float16),
     "bfloat16": _cast_method(D.bfloat16), "long": _cast_method(D.int64), "int": _cast_method(D.int32),
     "short": _cast_method(D.int16), "char": _cast_method(D.int8), "byte": _cast_method(D.uint8),
