@@ -202,7 +202,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     if not dtype.is_floating_point:  # like PyTorch, integer ranges truncate their bounds and step first
         start, end, step = int(start), int(end), int(step)
         if step == 0:
-            raise RuntimeError(f"arange(): step must be nonzero (step {step} truncated to 0 for {dtype})")
+            raise ValueError(f"arange(): step must be nonzero, but it truncates to 0 for {dtype}")
         data = be.arange(start, end, step, dtype)
     else:  # start + i * step in float64, not a running sum, then cast: no accumulated rounding
         n = max(math.ceil((end - start) / step), 0)
