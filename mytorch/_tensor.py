@@ -282,7 +282,8 @@ class Tensor:
 
     def item(self):
         if self.numel() != 1:
-            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar (item() of a "
+                               f"tensor of shape {list(self.shape)})")
         return self._backend.to_host(self._data).reshape(()).item()
 
     def _scalar(self, op: str):
@@ -305,7 +306,8 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.numel() != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError(f"only integer tensors of a single element can be converted to an index (got a "
+                            f"{self.dtype} tensor of shape {list(self.shape)})")
         return int(self.item())
 
     def tolist(self):

@@ -46,7 +46,8 @@ def _norm_key(x: Tensor, key) -> tuple[tuple, bool]:
             dim += 1
         elif isinstance(k, slice):
             if k.step is not None and k.step <= 0:
-                raise ValueError("step must be greater than zero")
+                raise ValueError(f"step must be greater than zero (got step {k.step} slicing dim {dim} of a tensor "
+                                 f"of shape {list(x.shape)}; use flip() to reverse)")
             out.append(k)
             dim += 1
         elif k is None or k is Ellipsis:
