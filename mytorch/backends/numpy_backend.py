@@ -89,11 +89,26 @@ _BINARY = {
 }
 
 
-def _reducer(ufunc):
-    # ufunc.reduce skips np.sum's Python-level dispatch (about 1 us per call)
+_HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+
+
+def _reducer(ufunc, widen_half: bool = False):
+    # ufunc.reduce skips np.sum's Python-level dispatch (about 1 us per call); half-precision sums
+    # accumulate in float32 as PyTorch's do, then round once
     def reduce(a, axes, keepdim):
+        if widen_half and a.dtype in _HALF:
+            return np.asarray(ufunc.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)).astype(a.dtype)
         return np.asarray(ufunc.reduce(a, axis=axes, keepdims=keepdim))
     return reduce
+
+
+def _array_result(ufunc):
+    # a ufunc applied to a 0-d array returns a NumPy scalar; tensors need a 0-d array they can write to
+    def f(*args):
+        r = ufunc(*args)
+        return r if type(r) is np.ndarray else np.asarray(r)
+    f.__name__ = getattr(ufunc, "__name__", "ufunc")
+    return f
 
 
 class NumpyBackend(Backend):
@@ -101,11 +116,9 @@ class NumpyBackend(Backend):
     device_type = "cpu"
 
     def __init__(self) -> None:
-        for name, f in _UNARY.items():
-            setattr(self, name, f)
-        for name, f in _BINARY.items():
-            setattr(self, name, f)
-        self.sum = _reducer(np.add)
+        for name, f in (*_UNARY.items(), *_BINARY.items()):
+            setattr(self, name, _array_result(f))
+        self.sum = _reducer(np.add, widen_half=True)
         self.prod = _reducer(np.multiply)
         self.amax = _reducer(np.maximum)
         self.amin = _reducer(np.minimum)
