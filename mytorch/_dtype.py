@@ -120,6 +120,13 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     return higher
 
 
+def wrap_int(v: int, d: dtype) -> int:
+    """The value integer dtype `d` stores for Python int `v`: two's-complement wrap-around (300 -> 44 in uint8)."""
+    bits = 8 * d.itemsize
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if d.is_signed and v >> (bits - 1) else v
+
+
 def result_type(*operands) -> dtype:
     """PyTorch's ``result_type`` over tensors and Python numbers."""
     dim = zero = wrapped = None
@@ -159,13 +166,11 @@ class iinfo:
     """Limits of an integer dtype: bits, min, max."""
 
     def __init__(self, type: dtype) -> None:
-        if type.is_floating_point:
-            raise TypeError(f"iinfo(): torch.iinfo() requires an integer input type, got {type}")
+        if type.is_floating_point or type is bool_:
+            raise TypeError(f"iinfo(): requires an integer input type (use finfo for floating types), got {type}")
         self.dtype = type.name
         self.bits = type.itemsize * 8
-        if type is bool_:
-            self.min, self.max = 0, 1
-        elif type.is_signed:
+        if type.is_signed:
             self.min, self.max = -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
         else:
             self.min, self.max = 0, 2 ** self.bits - 1

@@ -51,7 +51,7 @@ def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
                 adt = be.dtype_of(ad)
                 kind = type(b)
                 if (kind is float and adt.is_floating_point and adt is not D.bfloat16
-                        or kind is int and adt._category >= 1):
+                        or kind is int and (adt.is_floating_point or adt is D.int64)):
                     return ad, bd, be, adt
             check_number(b, op)
     else:
@@ -66,6 +66,9 @@ def operands(a: Any, b: Any, op: str, compute: D.dtype | None = None):
     if dt is D.bfloat16:  # NumPy's bfloat16 (ml_dtypes) turns Python floats into float32: pass 0-d bfloat16
         ad = ad if isinstance(a, Tensor) else be.full((), a, dt)
         bd = bd if isinstance(b, Tensor) else be.full((), b, dt)
+    elif dt._category == 1 and dt is not D.int64:  # Python ints wrap around into the type, as in PyTorch
+        ad = D.wrap_int(a, dt) if type(a) is int else ad
+        bd = D.wrap_int(b, dt) if type(b) is int else bd
     return ad, bd, be, dt
 
 

@@ -67,7 +67,7 @@ def _diagnose(data: Any, dtype: D.dtype | None) -> None:
     leaves: list = []
     _nested_shape(data, 0, leaves)
     if all(isinstance(v, int) for v in leaves):
-        info = D.iinfo(dtype if dtype is not None and not dtype.is_floating_point else D.int64)
+        info = D.iinfo(dtype if dtype is not None and dtype._category == 1 else D.int64)
         for v in leaves:
             if not info.min <= v <= info.max:
                 raise (RuntimeError if dtype is not None else ValueError)(

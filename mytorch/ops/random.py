@@ -169,15 +169,22 @@ def randn(*size, generator: Generator | None = None, dtype: D.dtype | None = Non
     return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
 
 
+def _int_limits(dt: D.dtype) -> tuple[int, int]:
+    """The smallest and largest integer of an integer or bool dtype."""
+    if dt is D.bool_:
+        return 0, 1
+    info = D.iinfo(dt)
+    return info.min, info.max
+
+
 def _check_int_range(low: int, high: int, dt: D.dtype, op: str) -> None:
     """[low, high) must be non-empty and, for an integer dtype, representable in it."""
     if low >= high:
         raise RuntimeError(f"{op} expects 'from' to be less than 'to', but got from={low} >= to={high}")
     if not dt.is_floating_point:
-        info = D.iinfo(dt)
-        if low < info.min or high - 1 > info.max:
-            raise RuntimeError(f"{op}: [from, to) = [{low}, {high}) is out of bounds for {dt} "
-                               f"([{info.min}, {info.max}])")
+        lo, hi = _int_limits(dt)
+        if low < lo or high - 1 > hi:
+            raise RuntimeError(f"{op}: [from, to) = [{low}, {high}) is out of bounds for {dt} ([{lo}, {hi}])")
 
 
 def randint(low: int = 0, high: int | None = None, size=None, *, generator: Generator | None = None,
@@ -368,7 +375,7 @@ def random_(self: Tensor, *args: int, to: int | None = None, generator: Generato
     dt = self.dtype
     if to is None:
         # every integer up to 2^digits is exact in a floating dtype with `digits` mantissa digits
-        to = 2 ** (1 - round(math.log2(D.finfo(dt).eps))) + 1 if dt.is_floating_point else D.iinfo(dt).max + 1
+        to = 2 ** (1 - round(math.log2(D.finfo(dt).eps))) + 1 if dt.is_floating_point else _int_limits(dt)[1] + 1
     _check_int_range(low, to, dt, "random_")
     grad_name = "RandomBackward2" if not args else "RandomBackward1" if len(args) == 1 else "RandomBackward0"
     be = self._backend
