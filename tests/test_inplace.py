@@ -105,8 +105,6 @@ def test_setitem_broadcast_value():
     same(f)
 
 
-@pytest.mark.xfail(reason="binary.Mul saves both operands, so the saved view is seen as modified; "
-                          "PyTorch saves only what the derivative needs", strict=True)
 def test_setitem_of_scaled_own_slice():
     def f(T):
         (x,) = leaves(T, A)

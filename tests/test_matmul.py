@@ -68,3 +68,18 @@ def test_matmul_errors(fn, shapes, fragment):
 
 def test_matmul_dtype_mismatch():
     raises_like(lambda T, a, b: a @ b, rand(2, 3), rand(3, 2, dtype=np.float64), match=["dtype"])
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_matmul_gradient_of_one_operand_only(shapes):
+    import mytorch
+    import torch
+    a, b = rand(*shapes[0]), rand(*shapes[1])
+    for which in (0, 1):
+        grads = []
+        for T in (mytorch, torch):
+            xs = [T.tensor(a), T.tensor(b)]
+            xs[which].requires_grad_(True)
+            (xs[0] @ xs[1]).sum().backward()
+            grads.append(xs[which].grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-5)

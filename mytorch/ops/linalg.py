@@ -45,7 +45,10 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad:
+            need_a, need_b = ctx.needs_input_grad
+            ctx.ndims = (a.ndim, b.ndim)
+            ctx.save_for_backward(a if need_b else None, b if need_a else None)
         be = a._backend
         return Tensor._make(be.matmul(a._data, b._data), be)
 
@@ -53,12 +56,13 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 1 and b_ndim == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
-        if a.ndim == 1:
+        if a_ndim == 1:
             g2 = g.unsqueeze(-2)
             return ((g2 @ b.mT).squeeze(-2) if need_a else None), (a.unsqueeze(-1) @ g2 if need_b else None)
-        if b.ndim == 1:
+        if b_ndim == 1:
             g2 = g.unsqueeze(-1)
             return (g2 @ b.unsqueeze(-2) if need_a else None), ((a.mT @ g2).squeeze(-1) if need_b else None)
         return (g @ b.mT if need_a else None), (a.mT @ g if need_b else None)
