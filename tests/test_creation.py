@@ -111,7 +111,8 @@ def test_as_tensor_shares_when_it_can():
 
 FACTORIES = {
     "zeros": lambda T: T.zeros(2, 3), "zeros tuple": lambda T: T.zeros((2, 3)), "zeros list": lambda T: T.zeros([2]),
-    "zeros 0-d": lambda T: T.zeros(()), "zeros empty": lambda T: T.zeros(0, 4),
+    "zeros 0-d": lambda T: T.zeros(()), "zeros size kw": lambda T: T.zeros(size=(2, 1)),
+    "ones size kw": lambda T: T.ones(size=[3], dtype=T.int8), "zeros empty": lambda T: T.zeros(0, 4),
     "zeros int": lambda T: T.zeros(2, dtype=T.int32), "ones bool": lambda T: T.ones(2, 2, dtype=T.bool),
     "ones grad": lambda T: T.ones(3, requires_grad=True), "ones size tensor": lambda T: T.ones(T.tensor(2), 1),
     "full float": lambda T: T.full((2,), 1.5), "full int": lambda T: T.full((2,), 3),

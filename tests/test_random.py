@@ -118,10 +118,10 @@ def test_set_state_errors():
 
 SHAPED = [
     lambda T: T.rand(2, 3), lambda T: T.rand((2, 3)), lambda T: T.rand([4]), lambda T: T.rand(()),
-    lambda T: T.rand(0, 2), lambda T: T.rand(2, dtype=T.float64), lambda T: T.rand(2, dtype=T.float16),
+    lambda T: T.rand(0, 2), lambda T: T.rand(size=(2, 1)), lambda T: T.randn(size=[3]), lambda T: T.rand(2, dtype=T.float64), lambda T: T.rand(2, dtype=T.float16),
     lambda T: T.rand(2, dtype=T.bfloat16), lambda T: T.randn(3, 1), lambda T: T.randn(2, dtype=T.float64),
     lambda T: T.randint(5, (2, 2)), lambda T: T.randint(2, 5, (3,)), lambda T: T.randint(low=1, high=4, size=(2,)),
-    lambda T: T.randint(high=4, size=(2,)), lambda T: T.randint(0, 2, (3,), dtype=T.bool),
+    lambda T: T.randint(high=4, size=(2,)), lambda T: T.randint(4, size=(2,)), lambda T: T.randint(0, 2, (3,), dtype=T.bool),
     lambda T: T.randint(0, 9, (3,), dtype=T.float32), lambda T: T.randint(0, 9, (3,), dtype=T.uint8),
     lambda T: T.randperm(5), lambda T: T.randperm(0), lambda T: T.randperm(4, dtype=T.float32),
     lambda T: T.normal(T.zeros(2, 3), 1.0), lambda T: T.normal(0.0, T.ones(3)),

@@ -132,16 +132,21 @@ def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requi
     return _finish(data, be, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    return _factory(as_shape(size, "zeros"), 0, dtype, device, requires_grad, "zeros")
+def shape_arg(dims: tuple, size: Any, op: str) -> tuple[int, ...]:
+    """The shape given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    return as_shape(dims if size is None else (size,), op)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _factory(as_shape(size, "ones"), 1, dtype, device, requires_grad, "ones")
+def zeros(*dims, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _factory(shape_arg(dims, size, "zeros"), 0, dtype, device, requires_grad, "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _factory(as_shape(size, "empty"), None, dtype, device, requires_grad, "empty")
+def ones(*dims, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _factory(shape_arg(dims, size, "ones"), 1, dtype, device, requires_grad, "ones")
+
+
+def empty(*dims, size=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _factory(shape_arg(dims, size, "empty"), None, dtype, device, requires_grad, "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

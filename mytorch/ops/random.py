@@ -21,8 +21,8 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..backends import get_backend
-from ._util import as_shape, broadcast_shapes
-from .creation import _backend, _finish, check_size
+from ._util import broadcast_shapes
+from .creation import _backend, _finish, check_size, shape_arg
 from .inplace import inplace
 
 _SEED_BYTES = 8
@@ -147,24 +147,24 @@ def _draw(grad_name: str, sample: Tensor, *params: Any) -> Tensor:
 
 # ---- sampling from shapes -------------------------------------------------------------------------------------
 
-def _size(size: tuple, op: str) -> tuple[int, ...]:
-    shape = as_shape(size, op)
+def _size(dims: tuple, size: Any, op: str) -> tuple[int, ...]:
+    shape = shape_arg(dims, size, op)
     check_size(shape, op)
     return shape
 
 
-def rand(*size, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+def rand(*dims, size=None, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    shape, be = _size(size, "rand"), _backend(device)
+    shape, be = _size(dims, size, "rand"), _backend(device)
     dt = _floating(dtype or D.get_default_dtype(), "rand")
     return _finish(be.uniform(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
 
 
-def randn(*size, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+def randn(*dims, size=None, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples: mean 0, variance 1."""
-    shape, be = _size(size, "randn"), _backend(device)
+    shape, be = _size(dims, size, "randn"), _backend(device)
     dt = _floating(dtype or D.get_default_dtype(), "randn")
     return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
 
@@ -192,10 +192,12 @@ def randint(low: int = 0, high: int | None = None, size=None, *, generator: Gene
     """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
+    elif high is None and size is not None:  # randint(high, size=...)
+        low, high = 0, low
     if high is None or size is None:
         raise TypeError("randint() missing required arguments: use randint(high, size) or randint(low, high, size)")
     low, high = int(low), int(high)
-    shape, be, dt = _size((size,), "randint"), _backend(device), dtype or D.int64
+    shape, be, dt = _size((), size, "randint"), _backend(device), dtype or D.int64
     _check_int_range(low, high, dt, "random_")
     return _finish(be.randint(_rng(generator, be), shape, low, high, dt), be, requires_grad)
 
@@ -235,7 +237,7 @@ def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size=None, *,
     if not params:
         if size is None:
             raise TypeError("normal(): with a float mean and std, the size argument is required")
-        shape, be = _size((size,), "normal"), _backend(device)
+        shape, be = _size((), size, "normal"), _backend(device)
         dt = _floating(dtype or D.get_default_dtype(), "normal")
         return _finish(be.normal(_rng(generator, be), shape, float(mean), float(std), dt), be, requires_grad)
     shape = broadcast_shapes(*(p.shape for p in params))
