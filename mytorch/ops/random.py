@@ -289,19 +289,17 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     p = input.detach().to(D.float64).reshape(-1, n)
     if (~p.isfinite() | (p < 0)).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    total = p.sum(-1, keepdim=True)
-    if (total <= 0).any():
+    if (p.sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    be = p._backend
     if replacement:
-        cdf = Tensor._make(be.cumsum(p._data, 1), be)
+        cdf = p.cumsum(1)
         cdf = cdf / cdf[:, -1:]  # the last bound is exactly 1 > u: never past the last category
         u = _standard("uniform", p, generator, (p.shape[0], num_samples))
         out = (cdf.unsqueeze(1) <= u.unsqueeze(2)).sum(-1)
     else:
         e = -(1 - _standard("uniform", p, generator)).log()
         keys = (e / p).where(p > 0, math.inf)
-        out = Tensor._make(be.sort(keys._data, 1, False)[1], be)[:, :num_samples]
+        out = keys.topk(num_samples, dim=1, largest=False).indices
     return out.reshape(*input.shape[:-1], num_samples).to(D.int64)
 
 
