@@ -47,11 +47,12 @@ class Node:
     _out_meta: tuple = ()
     _in_meta: tuple = ()
     _edges: tuple = ()  # one per forward argument: (node, output_nr), or None where no gradient flows
-    _tensor_args: tuple = ()
+    _tensor_args: tuple = ()  # which forward arguments were tensors; empty when all were
     needs_input_grad: tuple = ()
+    _name: str | None = None  # set by a forward whose variant PyTorch names differently (SumBackward0/1)
 
     def name(self) -> str:
-        return type(self).__name__
+        return self._name or type(self).__name__
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -59,7 +60,8 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """PyTorch's view of the edges: one per tensor argument, ``(None, 0)`` where no gradient flows."""
-        return tuple(e or (None, 0) for e, is_tensor in zip(self._edges, self._tensor_args) if is_tensor)
+        kinds = self._tensor_args or (True,) * len(self._edges)
+        return tuple(e or (None, 0) for e, is_tensor in zip(self._edges, kinds) if is_tensor)
 
     # ---- the ctx API used by forward -------------------------------------
     def save_for_backward(self, *tensors: Tensor | None) -> None:
@@ -198,6 +200,14 @@ class Function:
         return out
 
 
+def _holds(items: tuple, t: Tensor) -> bool:
+    """Whether `t` itself (not an equal tensor) is one of `items`."""
+    for x in items:
+        if x is t:
+            return True
+    return False
+
+
 def _refresh_view(view: Tensor) -> Node:
     """The grad_fn of a view whose storage was modified in place since its node was recorded."""
     from ..ops.inplace import refresh_view_history
@@ -209,6 +219,7 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
     """Connect ctx into the graph: edges to the inputs' nodes, outputs pointing at ctx."""
     edges = []
     in_meta = []
+    all_tensors = True
     for a, need in zip(args, ctx.needs_input_grad):
         if need:
             fn = a._grad_fn
@@ -222,26 +233,30 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         else:
             edges.append(None)
             in_meta.append(None)
+            if all_tensors and not isinstance(a, Tensor):
+                all_tensors = False
     ctx._edges = tuple(edges)
     ctx._in_meta = tuple(in_meta)
-    ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
+    if not all_tensors:
+        ctx._tensor_args = tuple([isinstance(a, Tensor) for a in args])
     if anomaly_mode._AnomalyState.enabled:
         ctx._anomaly_trace = anomaly_mode.current_stack()
 
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
+    dirty, non_diff = ctx._dirty, ctx._non_diff
     linked = []
     out_meta = []
     for i, o in enumerate(outs):
         if isinstance(o, Tensor):
-            if any(o is d for d in ctx._dirty):
+            if dirty and _holds(dirty, o):
                 if o._grad_fn is None and o._requires_grad:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
                 o._version_counter[0] += 1
-            elif any(o is a for a in args):
+            elif _holds(args, o):
                 o = o.detach()  # forward returned an input: the output is a new tensor on the same data
             dt = o._backend.dtype_of(o._data)
-            if dt.is_floating_point and not any(o is n for n in ctx._non_diff):
+            if dt.is_floating_point and not (non_diff and _holds(non_diff, o)):
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = True

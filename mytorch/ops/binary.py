@@ -44,6 +44,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if not isinstance(a, Tensor):
+            ctx._name = "RsubBackward1"  # number - tensor
         if getattr(a, "dtype", None) is D.bool_ or getattr(b, "dtype", None) is D.bool_:
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
@@ -99,6 +101,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if isinstance(b, Tensor):
+            ctx._name = "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
         out = _apply("pow", a, b)
         ctx.save_for_backward(a, b, out)
         return out

@@ -159,7 +159,9 @@ def getitem(x: Tensor, key) -> Tensor:
     be = x._backend
     if not x._requires_grad:
         return x._view_of(be.basic_index(x._data, k))
-    return _select_view(x, lambda t: Tensor._make(t._backend.basic_index(t._data, k), t._backend), "getitem")
+    last = next((item for item in reversed(k) if item is not None and item is not Ellipsis), None)
+    name = "SelectBackward0" if isinstance(last, int) else "SliceBackward0" if last is not None else "AliasBackward0"
+    return _select_view(x, lambda t: Tensor._make(t._backend.basic_index(t._data, k), t._backend), name)
 
 
 def _put(x: Tensor, key: tuple, v, accumulate: bool) -> Tensor:

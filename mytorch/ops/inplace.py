@@ -87,7 +87,7 @@ class CopySlices(Function):
     def backward(ctx, g):
         shape, view_fn, view_shape = ctx.meta
         covered = ScatterIntoZeros.apply(g.detach().new_ones(view_shape), shape, view_fn)
-        return g * (1 - covered), ViewScatter.apply(g, view_fn, "view"), None
+        return g * (1 - covered), ViewScatter.apply(g, view_fn, "AsStridedBackward0"), None
 
 
 def _view_fn(x: Tensor) -> Callable[[Tensor], Tensor]:
@@ -109,7 +109,7 @@ def _rebase_view(x: Tensor, out: Tensor) -> None:
     view_fn = _view_fn(x)
     new_base = CopySlices.apply(base, out, view_fn)
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
-    view = ViewScatter.apply(base, view_fn, "view")
+    view = ViewScatter.apply(base, view_fn, "AsStridedBackward0")
     x._grad_fn, x._output_nr, x._requires_grad = view._grad_fn, 0, True
 
 
@@ -121,5 +121,5 @@ def refresh_view_history(x: Tensor) -> None:
     sees x's storage version moved past the one its node was recorded at.
     """
     if x._base._requires_grad:
-        view = ViewScatter.apply(x._base, _view_fn(x), "view")
+        view = ViewScatter.apply(x._base, _view_fn(x), "AsStridedBackward0")
         x._grad_fn, x._output_nr = view._grad_fn, 0

@@ -55,6 +55,8 @@ class Sum(Function):
         if target is not src:
             data = be.cast(data, target)
         ctx.meta = (x._data.shape, axes, keepdim)
+        if axes is None:
+            ctx._name = "SumBackward0"
         return Tensor._make(be.sum(data, axes, keepdim), be)
 
     @staticmethod
@@ -85,6 +87,8 @@ class Mean(Function):
                                f"or complex dtype. Got: {src.scalar_name}")
         n = _count(x.shape, axes)
         ctx.meta = (x.shape, axes, keepdim, n)
+        if axes is None:
+            ctx._name = "MeanBackward0"
         s = be.sum(data, axes, keepdim)
         return Tensor._make(be.div(s, n), be)
 
@@ -111,6 +115,7 @@ class Extreme(Function):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         y = Tensor._make(getattr(be, "amax" if name in ("amax", "max") else "amin")(x._data, axes, keepdim), be)
+        ctx._name = {"max": "MaxBackward1", "min": "MinBackward1", "amax": "AmaxBackward0", "amin": "AminBackward0"}[name]
         ctx.save_for_backward(x, y)
         ctx.meta = (axes, keepdim)
         return y
@@ -149,6 +154,7 @@ class ExtremeDim(Function):
             idx = be.view(idx, tuple(s for i, s in enumerate(idx.shape) if i != dim))
             values = be.view(values, idx.shape)
         ctx.meta = (x.shape, dim, keepdim)
+        ctx._name = "MaxBackward0" if name == "max" else "MinBackward0"
         indices = Tensor._make(be.cast(idx, D.int64), be)
         ctx.save_for_backward(indices)
         return Tensor._make(be.copy(values), be), indices

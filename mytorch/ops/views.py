@@ -21,7 +21,8 @@ class View(Function):
     _grad_name = "ViewBackward0"
 
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x, shape, name=None):
+        ctx._name = name
         data = x._backend.view(x._data, shape)
         if data is None:
             raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
@@ -32,7 +33,7 @@ class View(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
+        return g.reshape(ctx.in_shape), None, None
 
 
 def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
@@ -75,7 +76,9 @@ class Reshape(Function):
         be = x._backend
         data = be.view(x._data, shape)
         if data is None:
+            ctx._name = "UnsafeViewBackward0"
             return Tensor._make(be.view(be.copy(x._data), shape), be)
+        ctx._name = "ViewBackward0"
         return x._view_of(data)
 
     @staticmethod
@@ -96,8 +99,9 @@ class Permute(Function):
     _grad_name = "PermuteBackward0"
 
     @staticmethod
-    def forward(ctx, x, dims):
+    def forward(ctx, x, dims, name=None):
         ctx.dims = dims
+        ctx._name = name
         return x._view_of(x._backend.permute(x._data, dims))
 
     @staticmethod
@@ -105,7 +109,7 @@ class Permute(Function):
         inv = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inv[d] = i
-        return g.permute(inv), None
+        return g.permute(inv), None, None
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -124,7 +128,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(n))
     if n:
         dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims))
+    return Permute.apply(input, tuple(dims), "TransposeBackward0")
 
 
 swapaxes = swapdims = transpose
@@ -134,7 +138,7 @@ def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, -1) if input.ndim == 2 else input
+    return Permute.apply(input, (1, 0), "TBackward0") if input.ndim == 2 else input
 
 
 def _T(self: Tensor) -> Tensor:
@@ -215,14 +219,14 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     else:
         dims = wrap_dims(dim, input.ndim, "squeeze")
         shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
-    return View.apply(input, shape)
+    return View.apply(input, shape, "SqueezeBackward0" if dim is None else "SqueezeBackward1")
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at `dim` (counted in the result)."""
     d = input._wrap_dim(dim, "unsqueeze", input.ndim + 1)
     shape = input.shape[:d] + (1,) + input.shape[d:]
-    return View.apply(input, tuple(shape))
+    return View.apply(input, tuple(shape), "UnsqueezeBackward0")
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -257,6 +261,7 @@ class ViewScatter(Function):
     @staticmethod
     def forward(ctx, x, view_fn, name):
         ctx.meta = (x.shape, view_fn)
+        ctx._name = name
         return x._view_of(view_fn(x)._data)
 
     @staticmethod
@@ -277,7 +282,7 @@ class ScatterIntoZeros(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        return ViewScatter.apply(gg, ctx.view_fn, "view"), None, None
+        return ViewScatter.apply(gg, ctx.view_fn, "AsStridedBackward0"), None, None
 
 
 def _select_view(input: Tensor, view_fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
@@ -294,7 +299,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     if start < 0 or start + length > size or length < 0:
         raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size}) of dim {d}")
     key = (slice(None),) * d + (slice(start, start + length),)
-    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend), "narrow")
+    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend),
+                        "SliceBackward0")
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
@@ -304,7 +310,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
                          f"dimension {d}")
     key = (slice(None),) * d + (index,)
-    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend), "select")
+    return _select_view(input, lambda x: Tensor._make(x._backend.basic_index(x._data, key), x._backend),
+                        "SelectBackward0")
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -327,14 +334,14 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         new_shape = [shape[i] for i in rest] + [n]
         new_strides = [strides[i] for i in rest] + [strides[d1] + strides[d2]]
         return Tensor._make(x._backend.as_strided(x._data, new_shape, new_strides, start), x._backend)
-    return _select_view(input, view_fn, "diagonal")
+    return _select_view(input, view_fn, "DiagonalBackward0")
 
 
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
     """A view with explicit sizes/strides (in elements) over input's storage (non-overlapping for grads)."""
     offset = 0 if storage_offset is None else storage_offset - input.storage_offset()
     return _select_view(input, lambda x: Tensor._make(
-        x._backend.as_strided(x._data, tuple(size), tuple(stride), offset), x._backend), "as_strided")
+        x._backend.as_strided(x._data, tuple(size), tuple(stride), offset), x._backend), "AsStridedBackward0")
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
