@@ -5,15 +5,17 @@ the framework's own Python/C++ dispatch: argument checks, type promotion,
 autograd bookkeeping. That overhead is what makes small models slow, and
 issue 2 asks for mytorch within 3x of PyTorch on every op.
 
-Each op runs on shapes (16,) and (32, 32) in two modes:
-  fwd      inputs that do not require grad: the op alone;
-  fwd+bwd  leaves that require grad: the op, then ``out.backward(g)`` with a
-           precomputed upstream gradient (``.grad`` reset each time, so no
-           accumulation add is timed).
+Each op runs on shapes (16,) and (32, 32) in three modes:
+  fwd        inputs that do not require grad: the op alone;
+  fwd-graph  leaves that require grad: the op, recording its graph node (the
+             cost of every op in a training step's forward pass);
+  fwd+bwd    the same, then ``out.backward(g)`` with a precomputed upstream
+             gradient (``.grad`` reset each time, so no accumulation add is timed).
 
 Timing follows ``timeit``: warm up, calibrate a loop count so one repeat
 lasts about `target` seconds, run `repeats` repeats and keep the fastest
-(the least disturbed by the rest of the machine).
+(the least disturbed by the rest of the machine). mytorch's and torch's
+repeats alternate, so load from elsewhere falls on both alike.
 
 Usage:  python benchmarks/op_overhead.py [--quick] [--json PATH] [--backend NAME]
 """
@@ -69,10 +71,13 @@ def _leaves(T, arrays: list[np.ndarray], requires_grad: bool) -> list:
     return [T.tensor(a, requires_grad=requires_grad) for a in arrays]
 
 
-def _runner(T, fn: Callable, arrays: list[np.ndarray], backward: bool) -> Callable[[], None]:
+MODES = ("fwd", "fwd-graph", "fwd+bwd")
+
+
+def _runner(T, fn: Callable, arrays: list[np.ndarray], mode: str) -> Callable[[], None]:
     """A no-argument callable running one op (and its backward) in framework T."""
-    x, y = _leaves(T, arrays, backward)
-    if not backward:
+    x, y = _leaves(T, arrays, mode != "fwd")
+    if mode != "fwd+bwd":
         return lambda: fn(T, x, y)
     out = fn(T, x, y)
     g = T.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(np.float32))
@@ -83,34 +88,44 @@ def _runner(T, fn: Callable, arrays: list[np.ndarray], backward: bool) -> Callab
     return step
 
 
-def _time(run: Callable[[], None], repeats: int, target: float) -> float:
-    """Fastest time per call in microseconds (timeit's autorange, then `repeats` repeats)."""
+def _loops(run: Callable[[], None], target: float) -> int:
+    """How many calls make one repeat last about `target` seconds (timeit's autorange, own target)."""
     timer = timeit.Timer(run)
-    for _ in range(3):  # warm caches, lazy imports, first-call paths
-        run()
     number = 1
-    while True:  # timeit.autorange with a chosen target instead of its fixed 0.2 s
+    while True:
         t = timer.timeit(number)
         if t >= target:
-            break
+            return number
         number = max(number * 2, int(number * target / max(t, 1e-9) * 1.1))
-    best = min(timer.repeat(repeat=repeats, number=number))
-    return best / number * 1e6
 
 
-def measure(name: str, fn: Callable, shape: tuple, backward: bool, repeats: int, target: float) -> dict:
+def _time_interleaved(runs: list[Callable[[], None]], repeats: int, target: float) -> list[float]:
+    """Fastest µs per call of each runner. Repeats alternate between the runners, so a burst of load
+    from elsewhere on the machine hits both sides alike instead of skewing one ratio."""
+    for run in runs:
+        for _ in range(3):  # warm caches, lazy imports, first-call paths
+            run()
+    timers = [(timeit.Timer(run), _loops(run, target)) for run in runs]
+    best = [math.inf] * len(runs)
+    for _ in range(repeats):
+        for i, (timer, number) in enumerate(timers):
+            best[i] = min(best[i], timer.timeit(number) / number * 1e6)
+    return best
+
+
+def measure(name: str, fn: Callable, shape: tuple, mode: str, repeats: int, target: float) -> dict:
     """One row: µs per call for mytorch and torch, or the reason mytorch could not run it."""
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(shape).astype(np.float32) for _ in range(2)]
-    row = {"op": name, "shape": list(shape), "mode": "fwd+bwd" if backward else "fwd"}
+    row = {"op": name, "shape": list(shape), "mode": mode}
     try:
-        m_run = _runner(mytorch, fn, arrays, backward)
+        m_run = _runner(mytorch, fn, arrays, mode)
         m_run()
     except (AttributeError, NotImplementedError, TypeError) as e:  # op not implemented yet
         row["skipped"] = f"{type(e).__name__}: {e}"
         return row
-    row["mytorch_us"] = _time(m_run, repeats, target)
-    row["torch_us"] = _time(_runner(torch, fn, arrays, backward), repeats, target)
+    runs = [m_run, _runner(torch, fn, arrays, mode)]
+    row["mytorch_us"], row["torch_us"] = _time_interleaved(runs, repeats, target)
     row["ratio"] = row["mytorch_us"] / row["torch_us"]
     return row
 
@@ -132,18 +147,19 @@ def machine() -> dict:
 
 
 def table(rows: list[dict], limit: float) -> str:
-    lines = [f"{'op':<12} {'shape':<9} {'mode':<8} {'mytorch us':>11} {'torch us':>9} {'ratio':>7}"]
+    lines = [f"{'op':<12} {'shape':<9} {'mode':<10} {'mytorch us':>11} {'torch us':>9} {'ratio':>7}"]
     for r in rows:
         shape = "x".join(map(str, r["shape"]))
         if "skipped" in r:
-            lines.append(f"{r['op']:<12} {shape:<9} {r['mode']:<8} skipped: {r['skipped'][:70]}")
+            lines.append(f"{r['op']:<12} {shape:<9} {r['mode']:<10} skipped: {r['skipped'][:70]}")
             continue
         flag = "  > limit" if r["ratio"] > limit else ""
-        lines.append(f"{r['op']:<12} {shape:<9} {r['mode']:<8} {r['mytorch_us']:>11.1f} {r['torch_us']:>9.1f} "
+        lines.append(f"{r['op']:<12} {shape:<9} {r['mode']:<10} {r['mytorch_us']:>11.1f} {r['torch_us']:>9.1f} "
                      f"{r['ratio']:>6.2f}x{flag}")
     timed = [r for r in rows if "ratio" in r]
-    for mode in ("fwd", "fwd+bwd"):
-        lines.append(f"geometric-mean ratio ({mode}): {geomean([r['ratio'] for r in timed if r['mode'] == mode]):.2f}x")
+    for mode in MODES:
+        ratios = [r["ratio"] for r in timed if r["mode"] == mode]
+        lines.append(f"geometric-mean ratio ({mode}): {geomean(ratios):.2f}x")
     lines.append(f"geometric-mean ratio (all): {geomean([r['ratio'] for r in timed]):.2f}x")
     return "\n".join(lines)
 
@@ -156,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the mytorch backend serving device='cpu'")
     p.add_argument("--limit", type=float, default=3.0, help="flag ratios above this (issue 2's target: 3x)")
     args = p.parse_args(argv)
-    repeats, target = (3, 0.002) if args.quick else (7, 0.05)
+    repeats, target = (3, 0.002) if args.quick else (9, 0.03)
     backends.set_cpu_backend(args.backend)
 
     info = machine()
@@ -164,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy {info['numpy']}, "
           f"torch {info['torch']}; mytorch backend {args.backend}; 1 thread"
           + ("" if coretype is None else f"; OPENBLAS_CORETYPE={coretype}"))
-    rows = [measure(name, fn, shape, backward, repeats, target)
-            for backward in (False, True) for name, fn in OPS.items() for shape in SHAPES]
+    rows = [measure(name, fn, shape, mode, repeats, target)
+            for mode in MODES for name, fn in OPS.items() for shape in SHAPES]
     print(table(rows, args.limit))
     if args.json:
         with open(args.json, "w") as f:
