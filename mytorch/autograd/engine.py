@@ -54,36 +54,69 @@ def _check_anomaly(node: Node, grads: tuple) -> None:
                                f"Traceback of forward call that caused the error:\n{trace}")
 
 
-def _accumulate_leaf(node: AccumulateGrad, g: Tensor, create_graph: bool) -> None:
-    var = node.variable
-    if var._hooks:
-        for hook in var._hooks:
-            r = hook(g)
-            if r is not None:
-                g = r
-    if var.grad is None:
+def _leaf_hooks(var: Tensor, g: Tensor) -> Tensor:
+    for hook in var._hooks:
+        r = hook(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """t.grad += g (a new tensor with create_graph, so the gradient's own graph is kept)."""
+    grad = t.grad
+    if grad is None:
         # a fresh copy: the incoming tensor may be shared with other buffers or be a broadcast view
-        var.grad = g if create_graph else g.detach().clone()
+        t.grad = g if create_graph else g.detach().clone()
     elif create_graph:
-        var.grad = var.grad + g
+        t.grad = grad + g
+    elif grad.dtype is g.dtype and grad._data.shape == g._data.shape:
+        be = grad._backend  # straight to the kernel: this runs once per parameter per step
+        be.assign(grad._data, be.add(grad._data, g._data))
+        grad._version_counter[0] += 1
     else:
-        var.grad.add_(g.detach())
+        grad.add_(g.detach())
 
 
-def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], retain_graph: bool,
-             create_graph: bool, capture: dict | None, accumulate_only: set | None) -> dict:
+def _discover(roots: Sequence[tuple[Node, int]], parents: dict | None) -> dict[Node, int]:
+    """For every node reachable from the roots, how many edges point at it (and, if asked, its parents)."""
     deps: dict[Node, int] = {}
     stack = list(dict.fromkeys(n for n, _ in roots))  # a node reached by several roots counts its edges once
     seen = set(stack)
     while stack:
-        for e in stack.pop()._edges:
+        n = stack.pop()
+        for e in n._edges:
             if e is not None:
                 m = e[0]
                 deps[m] = deps.get(m, 0) + 1
+                if parents is not None:
+                    parents.setdefault(m, []).append(n)
                 if m not in seen:
                     seen.add(m)
                     stack.append(m)
+    return deps
 
+
+def _ancestors(targets: set, parents: dict) -> set:
+    """Nodes with a path of at least one edge to a target: the only ones whose backward must run."""
+    found: set = set()
+    stack = list(targets)
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in found:
+                found.add(p)
+                stack.append(p)
+    return found
+
+
+def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], retain_graph: bool,
+             create_graph: bool, capture: set | None = None) -> dict:
+    """Run backward from `roots`. Without `capture`, every node runs and leaves accumulate into ``.grad``;
+    with a set of (node, output_nr) keys, only the nodes leading to them run and their gradients are
+    returned (after the tensors' hooks), keyed the same way."""
+    parents: dict | None = None if capture is None else {}
+    deps = _discover(roots, parents)
+    run = None if capture is None else _ancestors({n for n, _ in capture}, parents)
     buffers: dict[Node, list] = {}
     for (n, nr), g in zip(roots, root_grads):
         _add(buffers, n, nr, g)
@@ -102,23 +135,33 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                             r = hook(grads[nr])
                             if r is not None:
                                 grads[nr] = r
-            if capture is not None and grads is not None:
-                for nr, g in enumerate(grads):
-                    key = (node, nr)
-                    if key in capture and g is not None:
-                        captured[key] = g
             if type(node) is AccumulateGrad:
-                if grads is not None and grads[0] is not None and capture is None and (
-                        accumulate_only is None or node.variable in accumulate_only):
-                    _accumulate_leaf(node, grads[0], create_graph)
+                g = None if grads is None else grads[0]
+                if g is not None:
+                    var = node.variable
+                    if var._hooks:
+                        g = _leaf_hooks(var, g)
+                    if capture is None:
+                        _accumulate(var, g, create_graph)
+                    elif (node, 0) in capture:
+                        captured[node, 0] = g
                 continue
+            if capture is not None:
+                if grads is not None:
+                    for nr, g in enumerate(grads):
+                        if g is not None and (node, nr) in capture:
+                            captured[node, nr] = g
+                if node not in run:
+                    continue
             outs = _run_node(node, grads, retain_graph)
             for i, (e, g, meta) in enumerate(zip(node._edges, outs, node._in_meta)):
                 if e is None:
                     continue
                 m, nr = e
                 if g is not None:
-                    _add(buffers, m, nr, _fit(g, meta, node, i))
+                    if g._data.shape != meta[0] or g._backend.dtype_of(g._data) is not meta[1]:
+                        g = _fit(g, meta, node, i)
+                    _add(buffers, m, nr, g)
                 deps[m] -= 1
                 if deps[m] == 0:
                     ready.append(m)
@@ -137,12 +180,13 @@ def _run_node(node: Node, grads: list | None, retain_graph: bool) -> tuple:
                 r = hook(tuple(grads))
                 if r is not None:
                     grads = list(r)
-        if node._materialize:
+        if len(grads) > 1 and node._materialize:  # a single-output node's buffer always holds its gradient
+            like = next(g for g in grads if g is not None)
             for i, g in enumerate(grads):
                 if g is None:
                     shape, dt = node._out_meta[i]
                     if shape is not None:
-                        grads[i] = _zeros(shape, dt)
+                        grads[i] = _full(like, shape, 0, dt)
         outs = node._apply(tuple(grads))
         if not isinstance(outs, tuple):
             outs = (outs,)
@@ -164,9 +208,10 @@ def _run_node(node: Node, grads: list | None, retain_graph: bool) -> tuple:
     return outs
 
 
-def _zeros(shape: tuple, dt) -> Tensor:
-    from .. import zeros
-    return zeros(shape, dtype=dt)
+def _full(like: Tensor, shape: tuple, value: float, dt) -> Tensor:
+    """A constant gradient (ones at the roots, zeros for unused outputs) on the backend of `like`."""
+    be = like._backend
+    return Tensor._make(be.full(shape, value, dt), be)
 
 
 def _add(buffers: dict, node: Node, nr: int, g: Tensor) -> None:
@@ -177,7 +222,6 @@ def _add(buffers: dict, node: Node, nr: int, g: Tensor) -> None:
 
 
 def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tensor]:
-    from .. import ones_like
     grads = []
     for i, t in enumerate(tensors):
         g = None if grad_tensors is None else grad_tensors[i]
@@ -185,7 +229,7 @@ def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tenso
             if t.numel() != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"({who} got an output of shape {list(t.shape)}; pass gradient=)")
-            g = ones_like(t)
+            g = _full(t, t._data.shape, 1, t.dtype)
         elif not isinstance(g, Tensor):
             from .. import tensor
             g = tensor(g, dtype=t.dtype)
@@ -224,15 +268,36 @@ def _as_tuple(x):
 
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
              inputs=None) -> None:
-    """Accumulate gradients of `tensors` into the ``.grad`` of the leaves (``mytorch.autograd.backward``)."""
+    """Accumulate gradients of `tensors` into ``.grad`` of the leaves, or only of `inputs` (leaves or not)
+    when given (``mytorch.autograd.backward``)."""
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     edges = _root_edges(tensors, "backward")
     grads = _root_grads(tensors, grad_tensors, "backward")
-    only = None if inputs is None else set(_as_tuple(inputs))
-    _execute(edges, grads, retain_graph, create_graph, None, only)
+    if inputs is None:
+        _execute(edges, grads, retain_graph, create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    keys = _input_keys(inputs, "backward")
+    for t in inputs:
+        if t._grad_fn is not None:  # a non-leaf input keeps its .grad from now on, as in PyTorch
+            t.retain_grad()
+    captured = _execute(edges, grads, retain_graph, create_graph, set(keys))
+    for key, t in zip(keys, inputs):
+        g = captured.get(key)
+        if g is not None and t._grad_fn is None:
+            _accumulate(t, g, create_graph)
+
+
+def _input_keys(inputs: Sequence[Tensor], who: str) -> list[tuple[Node, int]]:
+    keys = []
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i} of {who}) does not require grad")
+        keys.append(_edge_of(t))
+    return keys
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -245,12 +310,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         retain_graph = create_graph
     edges = _root_edges(outputs, "grad")
     grads = _root_grads(outputs, grad_outputs, "grad")
-    keys = []
-    for i, t in enumerate(inputs):
-        if not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
-        keys.append(_edge_of(t))
-    captured = _execute(edges, grads, retain_graph, create_graph, set(keys), None)
+    keys = _input_keys(inputs, "grad")
+    captured = _execute(edges, grads, retain_graph, create_graph, set(keys))
     result = []
     for i, (key, t) in enumerate(zip(keys, inputs)):
         g = captured.get(key)
