@@ -14,7 +14,7 @@ from ._dtype import (bfloat16, dtype, finfo, float16, float32, float64, get_defa
                      int32, int64, promote_types, result_type as _result_type, set_default_dtype, uint8)
 from ._tensor import Size, Tensor, is_tensor
 from ._tensor_str import get_printoptions, set_printoptions
-from . import autograd
+from . import autograd, random
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from . import ops as _ops

@@ -208,3 +208,15 @@ def test_inplace_arithmetic():
         z /= 3
         return z
     check(augmented, rand(3, 4), rand(4))
+
+
+@pytest.mark.parametrize("fn", [lambda T, b, f: b // b, lambda T, b, f: b % b, lambda T, b, f: b ** b,
+                                lambda T, b, f: f - True, lambda T, b, f: f & f, lambda T, b, f: T.maximum(f, 3)])
+def test_rejected_operand_types(fn):
+    raises_like(fn, np.array([True, False]), np.array([1.0, 2.0], dtype=np.float32))
+
+
+def test_where_with_two_numbers():
+    c = np.array([True, False])
+    check(lambda T, c: T.where(c, 2, 2.5), c, grad=False)
+    check(lambda T, c: T.where(c, 1, 0), c, grad=False)

@@ -14,6 +14,16 @@ from ..autograd.function import Function
 from ._util import broadcast_shapes, operands
 
 
+def _is_bool(x) -> bool:
+    return isinstance(x, bool) or getattr(x, "dtype", None) is D.bool_
+
+
+def _reject_bools(a, b, name: str) -> None:
+    """Arithmetic that PyTorch does not define on two bools (floor division, remainder, power)."""
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
 def _apply(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
     ad, bd, be, _ = operands(a, b, name, compute)
     try:
@@ -46,7 +56,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         if not isinstance(a, Tensor):
             ctx._name = "RsubBackward1"  # number - tensor
-        if getattr(a, "dtype", None) is D.bool_ or getattr(b, "dtype", None) is D.bool_:
+        if _is_bool(a) or _is_bool(b):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
         return _apply("sub", a, b)
@@ -101,6 +111,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_bools(a, b, "pow")
         if isinstance(b, Tensor):
             ctx._name = "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
         out = _apply("pow", a, b)
@@ -187,6 +198,7 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_bools(a, b, "remainder")
         ctx.save_for_backward(a, b)
         return _apply("remainder", a, b)
 
@@ -252,6 +264,7 @@ class FloorDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_bools(a, b, "div_floor")
         return _apply("floor_divide", a, b)
 
     @staticmethod
@@ -286,16 +299,26 @@ def atan2(input, other) -> Tensor:
 arctan2 = atan2
 
 
+def _tensors_only(name: str, input, other) -> None:
+    for pos, (arg, x) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
 def maximum(input, other) -> Tensor:
+    _tensors_only("maximum", input, other)
     return Maximum.apply(input, other)
 
 
 def minimum(input, other) -> Tensor:
+    _tensors_only("minimum", input, other)
     return Minimum.apply(input, other)
 
 
 def where(condition, input, other) -> Tensor:
     """out = input where condition else other;  the gradient goes to the chosen side."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor) and isinstance(condition, Tensor):
+        input = condition.new_full((), input, dtype=D.result_type(input, other))
     return Where.apply(condition, input, other)
 
 
