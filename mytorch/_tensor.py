@@ -184,7 +184,11 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._grad_fn
+        fn = self._grad_fn
+        if fn is not None and self._base is not None and fn._view_version != self._version_counter[0]:
+            from .autograd.function import _refresh_view  # the base changed in place: re-derive this view's node
+            fn = _refresh_view(self)
+        return fn
 
     @property
     def is_leaf(self) -> bool:
@@ -257,7 +261,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = grad.detach().clone() if t.grad is None else t.grad + grad.detach()
-        self._grad_fn._tensor_hooks(self._output_nr).append(keep)
+        self._grad_fn._retain_hook(self._output_nr, keep)
 
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:

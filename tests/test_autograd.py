@@ -294,6 +294,17 @@ def test_detect_anomaly_names_the_forward_op():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns on 1/0; PyTorch does not
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+def test_detect_anomaly_lets_infinite_gradients_through():
+    def f(T):
+        x = T.tensor([0.0, 1.0], requires_grad=True)
+        with T.autograd.detect_anomaly():
+            (1 / x).sum().backward()  # -inf is not NaN: PyTorch's anomaly mode checks NaN only
+        return (x.grad,)
+    same(f)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns on 1/0; PyTorch does not
 def test_detect_anomaly_is_off_by_default_and_restores():
     assert not mytorch.autograd.is_anomaly_enabled()
     with mytorch.autograd.detect_anomaly():
@@ -525,6 +536,25 @@ def test_hook_handle_remove():
         h.sum().backward()
         return x.grad
     same(f)
+
+
+def test_retain_grad_sees_the_gradient_after_hooks():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        h = x * 2
+        h.retain_grad()
+        h.register_hook(lambda g: g * 3)  # registered later, still runs before retain_grad's hook
+        (h * h).sum().backward()
+        return h.grad, x.grad
+    same(f)
+
+
+def test_hook_changing_the_shape_raises():
+    for T in (mytorch, torch):
+        x = T.tensor(X, requires_grad=True)
+        x.register_hook(lambda g: g.sum())
+        with pytest.raises(RuntimeError, match="has changed the size of value"):
+            (x * 2).sum().backward()
 
 
 def test_hook_on_tensor_without_grad_raises():

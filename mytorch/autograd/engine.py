@@ -48,18 +48,39 @@ def _fit(g: Tensor, meta: tuple, node: Node, i: int) -> Tensor:
 
 def _check_anomaly(node: Node, grads: tuple) -> None:
     for i, g in enumerate(grads):
-        if isinstance(g, Tensor) and not bool(g.detach().isfinite().all()):
+        if isinstance(g, Tensor) and bool(g.detach().isnan().any()):
             trace = node._anomaly_trace or "(no forward trace: the node was made outside detect_anomaly)"
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                                f"Traceback of forward call that caused the error:\n{trace}")
 
 
+def _call_hook(hook, g: Tensor) -> Tensor:
+    r = hook(g)
+    if r is None:
+        return g
+    if r.shape != g.shape:
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: it returned "
+                           f"shape {list(r.shape)} for a gradient of shape {list(g.shape)}")
+    return r
+
+
 def _leaf_hooks(var: Tensor, g: Tensor) -> Tensor:
     for hook in var._hooks:
-        r = hook(g)
-        if r is not None:
-            g = r
+        g = _call_hook(hook, g)
     return g
+
+
+def _tensor_hooks(node: Node, grads: list) -> None:
+    """Hooks registered on the node's output tensors, then their retain_grad hooks (PyTorch's order)."""
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            if grads[nr] is not None:
+                for hook in list(hooks):
+                    grads[nr] = _call_hook(hook, grads[nr])
+    if node._retains:
+        for nr, keep in node._retains.items():
+            if grads[nr] is not None:
+                keep(grads[nr])
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -128,13 +149,8 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if grads is not None and node._pre_hooks:
-                for nr, hooks in node._pre_hooks.items():
-                    for hook in list(hooks):
-                        if grads[nr] is not None:
-                            r = hook(grads[nr])
-                            if r is not None:
-                                grads[nr] = r
+            if grads is not None and (node._pre_hooks or node._retains):
+                _tensor_hooks(node, grads)
             if type(node) is AccumulateGrad:
                 g = None if grads is None else grads[0]
                 if g is not None:

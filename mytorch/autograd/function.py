@@ -36,7 +36,8 @@ class Node:
     _saved: tuple | None = None
     _to_save: tuple = ()
     _released = False
-    _pre_hooks: dict | None = None
+    _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
+    _retains: dict | None = None  # output_nr -> the retain_grad hook, which runs after the others
     _hooks: list | None = None
     _prehooks: list | None = None
     _dirty: tuple = ()
@@ -125,6 +126,11 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = {}
         return self._pre_hooks.setdefault(output_nr, [])
+
+    def _retain_hook(self, output_nr: int, fn) -> None:
+        if self._retains is None:
+            self._retains = {}
+        self._retains[output_nr] = fn
 
     def register_hook(self, fn) -> Any:
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
