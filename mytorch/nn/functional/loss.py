@@ -1,0 +1,4 @@
+"""Functional losses."""
+from __future__ import annotations
+
+__all__: list[str] = []

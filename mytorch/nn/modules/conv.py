@@ -1,0 +1,4 @@
+"""Conv1d, Conv2d, ConvTranspose2d."""
+from __future__ import annotations
+
+__all__: list[str] = []

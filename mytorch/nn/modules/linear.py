@@ -1,0 +1,4 @@
+"""Identity, Linear, Flatten, Unflatten."""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""optim.adagrad"""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""optim.adam"""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""optim.adamw"""
+from __future__ import annotations
+
+__all__: list[str] = []

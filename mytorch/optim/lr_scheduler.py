@@ -1,0 +1,4 @@
+"""optim.lr_scheduler"""
+from __future__ import annotations
+
+__all__: list[str] = []

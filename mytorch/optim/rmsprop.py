@@ -1,0 +1,4 @@
+"""optim.rmsprop"""
+from __future__ import annotations
+
+__all__: list[str] = []

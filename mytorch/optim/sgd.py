@@ -1,0 +1,4 @@
+"""optim.sgd"""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""mytorch.utils: data loading and helpers."""
+from . import data

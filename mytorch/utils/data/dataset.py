@@ -1,0 +1,4 @@
+"""utils.data.dataset"""
+from __future__ import annotations
+
+__all__: list[str] = []

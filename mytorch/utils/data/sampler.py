@@ -1,0 +1,4 @@
+"""utils.data.sampler"""
+from __future__ import annotations
+
+__all__: list[str] = []
