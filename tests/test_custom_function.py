@@ -380,3 +380,69 @@ def test_forward_not_implemented():
             pass
         with pytest.raises(NotImplementedError):
             NoForward.apply(T.tensor(X, requires_grad=True))
+
+
+# ---- PyTorch 2 conveniences --------------------------------------------------------------------------
+def test_setup_context_style():
+    def f(T):
+        class Scale(T.autograd.Function):
+            @staticmethod
+            def forward(x, k):
+                return x * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, k = inputs
+                ctx.k = k
+                ctx.save_for_backward(output)
+
+            @staticmethod
+            def backward(ctx, g):
+                (out,) = ctx.saved_tensors
+                return g * ctx.k + 0 * out, None
+        x = T.tensor(X, requires_grad=True)
+        y = Scale.apply(x, 3.0)
+        y.backward(T.tensor(G))
+        return y, x.grad
+    same(f)
+
+
+def _once_square(T):
+    from importlib import import_module
+    once = import_module(f"{T.__name__}.autograd.function").once_differentiable
+
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @once
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            ctx.grad_mode = T.is_grad_enabled()
+            return 2 * g * x
+    return Square
+
+
+def test_once_differentiable_runs_without_grad():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        y = _once_square(T).apply(x)
+        node = y.grad_fn
+        y.backward(T.tensor(G))
+        (g,) = T.autograd.grad(_once_square(T).apply(x).sum(), x, create_graph=True)
+        return x.grad, node.grad_mode, g, g.requires_grad
+    same(f)
+
+
+def test_once_differentiable_refuses_a_second_derivative():
+    for T in (mytorch, torch):
+        x = T.tensor(X, requires_grad=True)
+        y = _once_square(T).apply(x)
+        v = T.tensor(G, requires_grad=True)
+        (g,) = T.autograd.grad(y, x, v, create_graph=True)
+        assert g.requires_grad
+        with pytest.raises(RuntimeError, match="once_differentiable"):
+            g.sum().backward()

@@ -21,10 +21,11 @@ records the graph of the gradient itself: higher derivatives for free.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .._tensor import Tensor
-from .grad_mode import _GradState
+from .grad_mode import _GradState, no_grad
 from . import anomaly_mode
 
 
@@ -170,10 +171,19 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_grad_name") or cls.__name__ + "Backward"
         cls._backward_cls = type(name, (Node,), {"_function": cls, "__module__": cls.__module__})
+        if cls.setup_context is Function.setup_context:
+            cls._forward = cls.forward
+        else:  # PyTorch 2's style: forward(*args) without ctx, then setup_context(ctx, inputs, output)
+            cls._forward = staticmethod(_forward_then_setup(cls.forward, cls.setup_context))
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx: Node, inputs: tuple, output: Any) -> None:
+        """Override (with a ctx-less ``forward(*args)``) to fill ctx from the inputs and the output."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx: Node, *grads: Tensor) -> Any:
@@ -185,7 +195,7 @@ class Function:
         # the hot path of every op: keep it to a few attribute reads when nothing requires grad
         ctx = cls._backward_cls()
         if not _GradState.enabled:
-            out = cls.forward(ctx, *args, **kwargs)
+            out = cls._forward(ctx, *args, **kwargs)
         else:
             requires = False
             for a in args:
@@ -196,7 +206,7 @@ class Function:
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             _GradState.enabled = False  # forward's inner tensor ops must not record
             try:
-                out = cls.forward(ctx, *args, **kwargs)
+                out = cls._forward(ctx, *args, **kwargs)
             finally:
                 _GradState.enabled = True
             if requires:
@@ -204,6 +214,31 @@ class Function:
         for t in ctx._dirty:
             t._version_counter[0] += 1
         return out
+
+
+def _forward_then_setup(forward, setup_context):
+    def run(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        out = forward(*args, **kwargs)
+        setup_context(ctx, args, out)
+        return out
+    return run
+
+
+def once_differentiable(backward):
+    """Decorate a backward that is not written in differentiable ops: it runs under no_grad, and a
+    second derivative through it raises instead of being silently wrong."""
+    @functools.wraps(backward)
+    def wrapper(ctx: Node, *grads: Any) -> Any:
+        with no_grad():
+            outs = backward(ctx, *grads)
+        tracked = [g for g in grads if isinstance(g, Tensor) and g._requires_grad]
+        if not (_GradState.enabled and tracked):
+            return outs
+        single = not isinstance(outs, tuple)
+        wrapped = tuple(_DelayedError.apply(o, *tracked) if isinstance(o, Tensor) else o
+                        for o in ((outs,) if single else outs))
+        return wrapped[0] if single else wrapped
+    return wrapper
 
 
 def _holds(items: tuple, t: Tensor) -> bool:
@@ -291,3 +326,14 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         ctx._to_save = ()
     return linked[0] if single else tuple(linked)
 
+
+class _DelayedError(Function):
+    """Passes a value through; its backward raises (a once_differentiable backward differentiated twice)."""
+
+    @staticmethod
+    def forward(ctx: Node, value: Tensor, *grads: Tensor) -> Tensor:
+        return value.detach()
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Any:
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
