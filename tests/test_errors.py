@@ -120,6 +120,10 @@ CASES = {
                                     ["does not require grad"]),
     "backward_gradient_shape": (lambda T, a: (a.requires_grad_() * 2).backward(T.ones(3)), (M23,),
                                 ["shape", "[3]", "[2, 3]"]),
+    "grad_empty_inputs": (lambda T, a: T.autograd.grad((a.requires_grad_() * 2).sum(), []), (M23,),
+                          ["inputs", "grad()", "empty"]),
+    "backward_empty_inputs": (lambda T, a: (a.requires_grad_() * 2).sum().backward(inputs=[]), (M23,),
+                              ["inputs", "backward()", "empty"]),
     "requires_grad_false_on_non_leaf": (lambda T, a: (a.requires_grad_() * 2).requires_grad_(False), (M23,),
                                         ["leaf", "detach()"]),
 }

@@ -308,6 +308,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
 
 
 def _input_keys(inputs: Sequence[Tensor], who: str) -> list[tuple[Node, int]]:
+    if not inputs:
+        raise RuntimeError(f"`inputs` argument to `{who}()` cannot be empty.")
     keys = []
     for i, t in enumerate(inputs):
         if not t._requires_grad:
