@@ -226,15 +226,6 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def _grad_accumulator(self):
-        """The AccumulateGrad node of a leaf (kept weakly: the graph owns it)."""
-        from .autograd.function import AccumulateGrad
-        node = self._acc_ref() if self._acc_ref is not None else None
-        if node is None:
-            node = AccumulateGrad(self)
-            self._acc_ref = weakref.ref(node)
-        return node
-
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self._requires_grad:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .._tensor import Tensor
 from .anomaly_mode import _AnomalyState
-from .function import AccumulateGrad, Node, _refresh_view
+from .function import AccumulateGrad, Node, _refresh_view, accumulator
 from .grad_mode import _GradState
 
 
@@ -260,7 +260,7 @@ def _edge_of(t: Tensor) -> tuple[Node, int]:
     """(node, output_nr) where t's gradient enters the graph."""
     fn = t._grad_fn
     if fn is None:
-        return t._grad_accumulator(), 0
+        return accumulator(t), 0
     if t._base is not None and fn._view_version != t._version_counter[0]:
         fn = _refresh_view(t)
     return fn, t._output_nr

@@ -22,6 +22,7 @@ records the graph of the gradient itself: higher derivatives for free.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 from .._tensor import Tensor
@@ -162,6 +163,17 @@ class AccumulateGrad(Node):
         self.variable = variable
 
 
+def accumulator(leaf: Tensor) -> AccumulateGrad:
+    """The AccumulateGrad node of a leaf, kept weakly by the leaf: the graph owns it, and while a graph
+    holds it every use of the leaf shares it."""
+    ref = leaf._acc_ref
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._acc_ref = weakref.ref(node)
+    return node
+
+
 class Function:
     """Base class of differentiable ops, built-in and user-defined (``mytorch.autograd.Function``)."""
 
@@ -265,7 +277,7 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         if need:
             fn = a._grad_fn
             if fn is None:
-                edges.append((a._grad_accumulator(), 0))
+                edges.append((accumulator(a), 0))
             else:
                 if a._base is not None and fn._view_version != a._version_counter[0]:
                     fn = _refresh_view(a)
@@ -283,31 +295,18 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
     if anomaly_mode._AnomalyState.enabled:
         ctx._anomaly_trace = anomaly_mode.current_stack()
 
-    single = not isinstance(out, tuple)
-    outs = (out,) if single else out
-    dirty, non_diff = ctx._dirty, ctx._non_diff
-    linked = []
-    out_meta = []
-    for i, o in enumerate(outs):
-        if isinstance(o, Tensor):
-            if dirty and _holds(dirty, o):
-                if o._grad_fn is None and o._requires_grad:
-                    raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-                o._version_counter[0] += 1
-            elif _holds(args, o):
-                o = o.detach()  # forward returned an input: the output is a new tensor on the same data
-            dt = o._backend.dtype_of(o._data)
-            if dt.is_floating_point and not (non_diff and _holds(non_diff, o)):
-                o._grad_fn = ctx
-                o._output_nr = i
-                o._requires_grad = True
-                if o._base is not None:
-                    ctx._view_version = o._version_counter[0]
-            out_meta.append((o._data.shape, dt))
-        else:
-            out_meta.append((None, None))
-        linked.append(o)
-    ctx._out_meta = tuple(out_meta)
+    if isinstance(out, tuple):
+        linked, out_meta = [], []
+        for i, o in enumerate(out):
+            o, meta = _link_output(ctx, o, i, args)
+            linked.append(o)
+            out_meta.append(meta)
+        ctx._out_meta = tuple(out_meta)
+        result = tuple(linked)
+    else:
+        result, meta = _link_output(ctx, out, 0, args)
+        linked = (result,)
+        ctx._out_meta = (meta,)
 
     if ctx._to_save:
         saved = []
@@ -324,7 +323,28 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
                 saved.append((t, t._version_counter[0], None, creator))
         ctx._saved = tuple(saved)
         ctx._to_save = ()
-    return linked[0] if single else tuple(linked)
+    return result
+
+
+def _link_output(ctx: Node, o: Any, i: int, args: tuple) -> tuple[Any, tuple]:
+    """Make output `i` of ctx's forward point at ctx; returns it (a new alias if it was an input) and its
+    (shape, dtype)."""
+    if not isinstance(o, Tensor):
+        return o, (None, None)
+    if ctx._dirty and _holds(ctx._dirty, o):
+        if o._grad_fn is None and o._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        o._version_counter[0] += 1
+    elif _holds(args, o):
+        o = o.detach()  # forward returned an input: the output is a new tensor on the same data
+    dt = o._backend.dtype_of(o._data)
+    if dt.is_floating_point and not (ctx._non_diff and _holds(ctx._non_diff, o)):
+        o._grad_fn = ctx
+        o._output_nr = i
+        o._requires_grad = True
+        if o._base is not None:
+            ctx._view_version = o._version_counter[0]
+    return o, (o._data.shape, dt)
 
 
 class _DelayedError(Function):
