@@ -446,3 +446,32 @@ def test_once_differentiable_refuses_a_second_derivative():
         assert g.requires_grad
         with pytest.raises(RuntimeError, match="once_differentiable"):
             g.sum().backward()
+
+
+def test_checkpoint_style_function_recomputes_in_backward():
+    """A nested backward inside backward: the recompute-in-backward pattern of activation checkpointing."""
+    def f(T):
+        class Checkpoint(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, fn, x, w):
+                ctx.fn = fn
+                ctx.save_for_backward(x, w)
+                with T.no_grad():
+                    return fn(x, w)
+
+            @staticmethod
+            def backward(ctx, g):
+                x, w = (t.detach().requires_grad_(t.requires_grad) for t in ctx.saved_tensors)
+                with T.enable_grad():
+                    out = ctx.fn(x, w)
+                T.autograd.backward(out, g)
+                return None, x.grad, w.grad
+
+        def block(x, w):
+            return (x @ w).tanh() * x.sum()
+        x = T.tensor(X, requires_grad=True)
+        w = T.tensor(G.T.copy(), requires_grad=True)
+        y = Checkpoint.apply(block, x * 2, w)
+        (y * y).sum().backward()
+        return y, x.grad, w.grad, y.grad_fn.name()
+    same(f, atol=1e-4)
