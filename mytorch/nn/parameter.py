@@ -1,4 +1,48 @@
-"""nn.Parameter: a leaf tensor that a Module registers as learnable."""
+"""nn.Parameter: a leaf tensor that a Module registers as learnable.
+
+A Parameter is an ordinary Tensor whose class tells ``Module.__setattr__`` to
+register it. ``Parameter(t)`` shares t's storage and version counter but is a
+fresh leaf (cut from any graph t belongs to). Ops never produce Parameters:
+they build results with ``Tensor._make``, so ``p * 2`` is a plain Tensor, as in
+PyTorch.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+from .._tensor import Tensor
+
+__all__ = ["Parameter"]
+
+
+class Parameter(Tensor):
+    """A learnable tensor: ``Parameter(data=None, requires_grad=True)``; `data` defaults to an empty tensor."""
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> "Parameter":
+        if data is None:
+            from ..ops.creation import empty
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
+        p = cls._make(data._data, data._backend)
+        p._version_counter = data._version_counter
+        p.requires_grad = requires_grad  # the setter rejects integer dtypes like PyTorch
+        return p
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo: dict) -> "Parameter":
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol: Any):
+        # pickled as (plain tensor, flag): the tensor brings its own host-array reduction
+        return _rebuild_parameter, (self.data, self.requires_grad)
+
+
+def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
+    return Parameter(data, requires_grad)
