@@ -209,7 +209,7 @@ def advanced_keys(draw, shape: tuple, unique: bool = False):
     kinds = draw(st.lists(st.sampled_from(["array", "slice", "int", "none"]), min_size=m, max_size=m))
     if "array" not in kinds:
         kinds[draw(st.integers(0, m - 1))] = "array"
-    index_shape = draw(shapes(1, 2, 1, 3))
+    index_shape = draw(shapes(0, 2, 1, 3))  # 0-d index tensors count as ints in PyTorch
     seed = draw(seeds)
     rng = np.random.default_rng(seed)
     key, dim = [], 0
@@ -289,6 +289,39 @@ def test_setitem_boolean_mask(data, shape, seed):
     target = (int(mask.sum()),) + shape[k:]
     v = normal(seed + 2, data.draw(value_shape(target), label="value shape"))
     check(_assign((mask,)), normal(seed, shape), v)
+
+
+# ops with 0-d results that do not save their output for backward (writing into one that does would
+# make backward raise, rightly)
+ZERO_DIM = {
+    "dot": lambda T, x: x @ x,
+    "sum": lambda T, x: x.sum(),
+    "mean": lambda T, x: x.mean(),
+    "0-d neg": lambda T, x: -x.sum(),
+    "0-d mul": lambda T, x: x.sum() * x.mean(),
+    "advanced index": lambda T, x: x[T.tensor([[0]])][0, 0],
+    "0-d index tensors": lambda T, x: x[[0]][T.tensor(0)],
+}
+
+
+@SETTINGS
+@given(op=st.sampled_from(sorted(ZERO_DIM)), n=st.integers(1, 5), seed=seeds)
+def test_zero_dim_results_are_writable(op, n, seed):
+    """Every 0-d result is a real tensor: in-place ops on it work (NumPy would hand back scalars)."""
+    check(lambda T, x: ZERO_DIM[op](T, x).mul_(2).add_(1), normal(seed, (n,)))
+
+
+@SETTINGS
+@given(shape=shapes(1, 3, 1, 4), seed=seeds, data=st.data())
+def test_zero_dim_index_tensor_is_a_select(shape, seed, data):
+    """x[tensor(i)] is x[i]: a view, so writing through it changes x (PyTorch reads 0-d indices as ints)."""
+    i = data.draw(st.integers(-shape[0], shape[0] - 1), label="index")
+
+    def fn(T, x):
+        y = x * 1
+        y[T.tensor(i)].mul_(3)
+        return y
+    check(fn, normal(seed, shape))
 
 
 # ---- views -------------------------------------------------------------------------

@@ -201,7 +201,7 @@ class NumpyBackend(Backend):
 
     # ---- indexing ----------------------------------------------------------
     def index(self, a, key):
-        return a[key]
+        return np.asarray(a[key])  # 0-d index arrays give a NumPy scalar; a tensor needs a writable 0-d array
 
     def index_put(self, a, key, v, accumulate):
         if accumulate:
@@ -257,7 +257,7 @@ class NumpyBackend(Backend):
 
     # ---- products ------------------------------------------------------------
     def matmul(self, a, b):
-        return np.matmul(a, b)
+        return np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
 
     def concatenate(self, arrays, axis):
         return np.concatenate(arrays, axis=axis)

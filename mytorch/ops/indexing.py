@@ -125,14 +125,25 @@ class IndexPut(Function):
         return gx, None, Index.apply(g, key), None
 
 
-def _selects_first(key) -> tuple[tuple, tuple] | None:
-    """PyTorch applies integer indices as selects before any advanced index; NumPy instead treats them as
-    advanced indices, which moves the result dims when a slice separates them (``x[0, :, [0, 1]]`` is
-    (3, 2) in PyTorch, (2, 3) in NumPy for x of shape (2, 3, 4)). Such a key splits into a basic key
-    and the rest, applied in turn; None when no split is needed."""
-    if not isinstance(key, tuple) or not any(type(k) is int for k in key) or all(
+def _int_of_0d(k):
+    """PyTorch reads a 0-d integer tensor in a key as the int it holds (a select: the result is a view)."""
+    if isinstance(k, Tensor) and k._data.ndim == 0 and k.dtype not in (D.bool_, D.uint8) \
+            and not k.dtype.is_floating_point:
+        return int(k)
+    return k
+
+
+def _split_key(key) -> tuple:
+    """(key, rest) as PyTorch reads `key`. Integer indices select before any advanced index; NumPy instead
+    treats them as advanced indices, which moves the result dims when a slice separates them
+    (``x[0, :, [0, 1]]`` is (3, 2) in PyTorch, (2, 3) in NumPy for x of shape (2, 3, 4)). A key mixing
+    both splits into a basic key and the rest, applied in turn; rest is None when no split is needed."""
+    if not isinstance(key, tuple):
+        return _int_of_0d(key), None
+    key = tuple(_int_of_0d(k) for k in key)
+    if not any(type(k) is int for k in key) or all(
             k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key):
-        return None
+        return key, None
     first, rest = [], []
     for k in key:
         if type(k) is int:
@@ -150,9 +161,9 @@ def _selects_first(key) -> tuple[tuple, tuple] | None:
 
 
 def getitem(x: Tensor, key) -> Tensor:
-    split = _selects_first(key)
-    if split is not None:
-        return getitem(getitem(x, split[0]), split[1])
+    key, rest = _split_key(key)
+    if rest is not None:
+        return getitem(getitem(x, key), rest)
     k, advanced = _norm_key(x, key)
     if advanced:
         return Index.apply(x, k)
@@ -170,9 +181,9 @@ def _put(x: Tensor, key: tuple, v, accumulate: bool) -> Tensor:
 
 def setitem(x: Tensor, key, value) -> None:
     """x[key] = value (broadcast), tracked by autograd when x or value takes part in it."""
-    split = _selects_first(key)
-    if split is not None:
-        return setitem(getitem(x, split[0]), split[1], value)
+    key, rest = _split_key(key)
+    if rest is not None:
+        return setitem(getitem(x, key), rest, value)
     k, _ = _norm_key(x, key)
     if not isinstance(value, (Tensor, int, float, bool)):
         from .creation import tensor
