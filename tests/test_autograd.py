@@ -381,6 +381,39 @@ def test_grad_mode_as_decorator(name):
     same(f)
 
 
+@pytest.mark.parametrize("name", ["no_grad", "enable_grad", "inference_mode"])
+def test_grad_mode_as_bare_decorator(name):
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+
+        @getattr(T, name)
+        def inner():
+            return (x * 2).requires_grad, T.is_grad_enabled(), T.is_inference_mode_enabled()
+        with T.no_grad():
+            a = inner()
+        return a, inner(), inner.__name__
+    same(f)
+
+
+def test_grad_mode_decorating_a_generator_holds_inside_it_only():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+
+        @T.no_grad()
+        def gen():
+            got = yield (x * 2).requires_grad
+            yield got, T.is_grad_enabled()
+            return "done"
+        it = gen()
+        first = next(it)
+        between = T.is_grad_enabled()
+        second = it.send(7)
+        with pytest.raises(StopIteration) as stop:
+            next(it)
+        return first, between, second, stop.value.value, T.is_grad_enabled()
+    same(f)
+
+
 def test_set_grad_enabled_as_function_call():
     def f(T):
         T.set_grad_enabled(False)

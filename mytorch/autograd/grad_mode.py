@@ -7,6 +7,7 @@ as decorators, like PyTorch's.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable
 
 
@@ -39,15 +40,51 @@ class _Mode:
     def _inference(self) -> bool:
         return _GradState.inference
 
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if len(args) == 1 and not kwargs and callable(args[0]):  # a bare decorator: ``@no_grad``
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __call__(self, fn: Callable) -> Callable:
+        mode = functools.partial(self.__class__, *self._args())
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(mode, fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__(*self._args()):
+            with mode():
                 return fn(*args, **kwargs)
         return wrapper
 
     def _args(self) -> tuple:
         return ()
+
+
+def _wrap_generator(mode: Callable[[], _Mode], fn: Callable) -> Callable:
+    """Decorate a generator function: the mode holds while the generator's body runs, not while its
+    caller does (between two ``next`` calls)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                value = next(gen)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as e:  # noqa: BLE001 - forwarded into the generator, as `yield from` does
+                    with mode():
+                        value = gen.throw(e)
+                else:
+                    with mode():
+                        value = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+    return wrapper
 
 
 class no_grad(_Mode):
