@@ -293,6 +293,18 @@ def test_detect_anomaly_names_the_forward_op():
     assert "x.sqrt()" in msg  # the forward trace points at the line that made the node
 
 
+def test_detect_anomaly_adds_the_forward_trace_to_backward_errors():
+    x = mytorch.tensor(X, requires_grad=True)
+    with mytorch.autograd.detect_anomaly():
+        h = x * 1
+        y = h.exp()  # exp saves its output ...
+        y.add_(1)  # ... which is then modified
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
+            y.sum().backward()
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "Error detected in ExpBackward0" in notes and "y = h.exp()" in notes
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns on 1/0; PyTorch does not
 @pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
 def test_detect_anomaly_lets_infinite_gradients_through():

@@ -169,7 +169,13 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                             captured[node, nr] = g
                 if node not in run:
                     continue
-            outs = _run_node(node, grads, retain_graph)
+            try:
+                outs = _run_node(node, grads, retain_graph)
+            except Exception as e:
+                if node._anomaly_trace is not None:  # recorded under detect_anomaly: say where the node was made
+                    e.add_note(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                               f"error:\n{node._anomaly_trace}")
+                raise
             for i, (e, g, meta) in enumerate(zip(node._edges, outs, node._in_meta)):
                 if e is None:
                     continue
