@@ -4,11 +4,11 @@ each module's ``__all__`` as ``mytorch.<name>``."""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import (binary, creation, einsum, gather_scatter, indexing, inplace_methods, joining, linalg, random,
-               reduction, sorting, statistics, unary, views)
+from . import (activation, binary, creation, einsum, gather_scatter, indexing, inplace_methods, joining, linalg,
+               loss, random, reduction, sorting, statistics, unary, views)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
-           statistics, sorting, einsum, random]
+           statistics, sorting, einsum, random, activation, loss]
 
 
 def _attach() -> None:

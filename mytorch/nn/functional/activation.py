@@ -1,4 +1,151 @@
-"""Functional activations, softmax, dropout."""
+"""Functional activations, softmax and dropout (PyTorch's signatures, over the fused ops in mytorch.ops)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import warnings
+from typing import Callable
+
+from ... import _dtype as D
+from ..._tensor import Tensor
+from ...ops import activation as A
+from ...ops.dropout import _dropout, _feature_mask_shape
+from ...ops.inplace import inplace as _inplace
+from ...ops.unary import sigmoid, tanh
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu", "silu",
+           "mish", "sigmoid", "tanh", "softplus", "logsigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax",
+           "softmin", "dropout", "dropout2d"]
+
+
+def _maybe_inplace(fn: Callable[..., Tensor], input: Tensor, inplace: bool, name: str, *args) -> Tensor:
+    """fn(input, *args), written into input's storage when inplace (PyTorch's in-place rules apply)."""
+    if inplace:
+        return _inplace(input, lambda x: fn(x, *args), name=name + "_")
+    return fn(input, *args)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return _maybe_inplace(A.relu, input, inplace, "relu")
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) (a hardtanh on [0, 6], as PyTorch)."""
+    return _maybe_inplace(A.hardtanh, input, inplace, "hardtanh", 0.0, 6.0)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """min(max(x, min_val), max_val)."""
+    return _maybe_inplace(A.hardtanh, input, inplace, "hardtanh", min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    return _maybe_inplace(A.leaky_relu, input, inplace, "leaky_relu", negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (e^x - 1)."""
+    return _maybe_inplace(A.elu, input, inplace, "elu", alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha), alpha = 1.6733, scale = 1.0507."""
+    return _maybe_inplace(A.selu, input, inplace, "selu")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
+    return _maybe_inplace(A.celu, input, inplace, "celu", alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF (approximate='tanh': its tanh approximation)."""
+    return A.gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x)."""
+    return _maybe_inplace(A.silu, input, inplace, "silu")
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x))."""
+    return _maybe_inplace(A.mish, input, inplace, "mish")
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
+    return A.softplus(input, beta, threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigmoid(x) = -softplus(-x), stable for large |x|."""
+    return -A.softplus(-input, 1.0, 20.0)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
+    """e^x / sum e^x along dim (dim=None: PyTorch's deprecated implicit choice, with its warning)."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return A.softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
+    """softmax(-x) along dim."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return A.softmax(-input if dtype is None else -input.to(dtype), dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: D.dtype | None = None) -> Tensor:
+    """x - logsumexp(x) along dim."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return A.log_softmax(input, dim, dtype)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity when not training)."""
+    return _dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels input[n, c] with probability p and scale the rest by 1 / (1 - p)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:  # PyTorch's historical reading of a 3-D input: (N, C, L), not an unbatched (C, H, W)
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _dropout(input, p, training, inplace, _feature_mask_shape(input))

@@ -1,4 +1,16 @@
-"""Functional linear, embedding, normalization."""
+"""Functional linear, embedding and normalization layers (PyTorch's signatures, over mytorch.ops)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from ..._tensor import Tensor
+from ...ops.embedding import embedding
+from ...ops.linear import bilinear, linear
+from ...ops.normalization import batch_norm, group_norm, layer_norm
+
+__all__ = ["linear", "bilinear", "embedding", "batch_norm", "layer_norm", "group_norm", "normalize"]
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
+    """x / max(||x||_p, eps) along dim."""
+    if out is not None:
+        raise NotImplementedError("normalize(): out= is not supported")
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)

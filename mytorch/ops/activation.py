@@ -1,0 +1,258 @@
+"""Activation functions as fused ops: one graph node each, with the derivative beside the forward.
+
+A pointwise activation y = f(x; params) is one `Function` whose forward runs f
+and whose backward is ``df(g, t, *params)``, where ``t`` is the tensor the
+derivative reads (the input x, or the output y where that is cheaper) and g is
+dL/dy. Both are written in tensor ops, so the backward is itself differentiable.
+
+Softmax and log-softmax subtract the row maximum before exponentiating, so
+logits of any size (even +-1e4) never overflow.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .binary import where
+from .inplace import inplace
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _pointwise(name: str, f: Callable, df: Callable, saves: str, doc: str) -> type[Function]:
+    """The Function of y = f(x, *params) with dL/dx = df(g, t, *params), t = x or y as `saves` says."""
+    def forward(ctx, x, *params):
+        y = f(x, *params)
+        ctx.params = params
+        ctx.save_for_backward(x if saves == "x" else y)
+        return y
+
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        return (df(g, t, *ctx.params),) + (None,) * len(ctx.params)
+
+    return type(name, (Function,), {"__doc__": doc, "_grad_name": name + "Backward0",
+                                    "forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+
+def _softplus(x: Tensor, beta: float, threshold: float) -> Tensor:
+    # beta * x is clamped so the discarded branch of `where` never overflows (inf * 0 would poison gradients)
+    z = x * beta
+    return where(z > threshold, x, z.clamp_max(threshold).exp().log1p() / beta)
+
+
+def _gelu(x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        return x * 0.5 * (1 + ((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI).tanh())
+    return x * 0.5 * (1 + (x * _SQRT_HALF).erf())
+
+
+def _gelu_grad(g: Tensor, x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        t = ((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI).tanh()
+        return g * (0.5 * (1 + t) + x * 0.5 * (1 - t * t) * _SQRT_2_OVER_PI * (1 + x * x * (3 * _GELU_C)))
+    return g * (0.5 * (1 + (x * _SQRT_HALF).erf()) + x * (x * x * -0.5).exp() * _INV_SQRT_2PI)
+
+
+def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    negative = (x.clamp_max(0) * input_scale).expm1() * (alpha * scale)  # clamped: no overflow where unused
+    return where(x > 0, x * scale, negative)
+
+
+def _elu_grad(g: Tensor, x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    return where(x > 0, g * scale, g * (x.clamp_max(0) * input_scale).exp() * (alpha * scale * input_scale))
+
+
+def _mish_grad(g: Tensor, x: Tensor) -> Tensor:
+    t = _softplus(x, 1.0, 20.0).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+Relu = _pointwise(
+    "Relu", lambda x: x.clamp_min(0), lambda g, y: where(y > 0, g, 0.0), "y",
+    "y = max(x, 0);  dy/dx = 1 where y > 0, else 0.")
+Hardtanh = _pointwise(
+    "Hardtanh", lambda x, lo, hi: x.clamp(lo, hi), lambda g, x, lo, hi: where((x > lo) & (x < hi), g, 0.0), "x",
+    "y = min(max(x, lo), hi);  dy/dx = 1 where lo < x < hi, else 0.")
+LeakyRelu = _pointwise(
+    "LeakyRelu", lambda x, s: where(x > 0, x, x * s), lambda g, x, s: where(x > 0, g, g * s), "x",
+    "y = x where x > 0, else s x;  dy/dx = 1 where x > 0, else s.")
+Elu = _pointwise(
+    "Elu", _elu, _elu_grad, "x",
+    "y = scale x where x > 0, else scale alpha (e^(input_scale x) - 1);\n"
+    "dy/dx = scale where x > 0, else scale alpha input_scale e^(input_scale x).")
+Celu = _pointwise(
+    "Celu", lambda x, alpha: _elu(x, alpha, 1.0, 1.0 / alpha),
+    lambda g, x, alpha: _elu_grad(g, x, alpha, 1.0, 1.0 / alpha), "x",
+    "y = x where x > 0, else alpha (e^(x / alpha) - 1);  dy/dx = 1 where x > 0, else e^(x / alpha).")
+Gelu = _pointwise(
+    "Gelu", _gelu, _gelu_grad, "x",
+    "y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).\n"
+    "approximate='tanh': y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3);\n"
+    "dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.")
+Silu = _pointwise(
+    "Silu", lambda x: x * x.sigmoid(), lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())), "x",
+    "y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))).")
+Mish = _pointwise(
+    "Mish", lambda x: x * _softplus(x, 1.0, 20.0).tanh(), _mish_grad, "x",
+    "y = x tanh(softplus(x));  dy/dx = tanh(sp) + x sigmoid(x) (1 - tanh^2(sp)), sp = softplus(x).")
+Softplus = _pointwise(
+    "Softplus", _softplus, lambda g, x, beta, th: where(x * beta > th, g, g * (x * beta).sigmoid()), "x",
+    "y = log(1 + e^(beta x)) / beta (y = x where beta x > threshold);  dy/dx = sigmoid(beta x) (1 there).")
+
+
+def _floating(x: Tensor, kernel: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{kernel}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if not x.dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype.scalar_name}\' (a floating point '
+                                  f"input is required, got {x.dtype})")
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0);  the gradient is 1 where the output is positive, else 0."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"relu(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return Relu.apply(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place relu."""
+    return inplace(input, relu, name="relu_")
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """Clamp to [min_val, max_val];  the gradient is 1 strictly inside, 0 elsewhere (as PyTorch)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return Hardtanh.apply(input, min_val, max_val)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    _floating(input, "leaky_relu_cpu")
+    return LeakyRelu.apply(input, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """ELU and its scaled forms (SELU, CELU) in one op, as PyTorch's elu kernel."""
+    _floating(input, "elu_cpu")
+    return Elu.apply(input, alpha, scale, input_scale)
+
+
+def selu(input: Tensor) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
+    return elu(input, _SELU_ALPHA, _SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu(): alpha must be nonzero")
+    _floating(input, "elu_cpu")
+    return Celu.apply(input, alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh (got {approximate!r})")
+    _floating(input, "GeluKernelImpl")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor) -> Tensor:
+    _floating(input, "silu_cpu")
+    return Silu.apply(input)
+
+
+def mish(input: Tensor) -> Tensor:
+    _floating(input, "mish_cpu")
+    return Mish.apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _floating(input, "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
+# ---- softmax -----------------------------------------------------------------------------------------
+
+def _shifted(x: Tensor, axes: tuple | None):
+    """(x - max(x), sum(e^(x - max(x)))) over axes as backend arrays: exponents are <= 0, so no overflow."""
+    be = x._backend
+    shifted = be.sub(x._data, be.amax(x._data, axes, True))
+    return be, shifted, be.sum(be.exp(shifted), axes, True)
+
+
+class Softmax(Function):
+    """y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j;  dL/dx_i = y_i (g_i - sum_j g_j y_j)."""
+
+    _grad_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axes = (dim,) if x.ndim else None
+        be, shifted, total = _shifted(x, axes)
+        y = Tensor._make(be.div(be.exp(shifted), total), be)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return gy - y * gy.sum(ctx.dim, keepdim=True), None
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - m - log sum_j e^(x_j - m), m = max_j x_j;  dL/dx_i = g_i - e^(y_i) sum_j g_j."""
+
+    _grad_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axes = (dim,) if x.ndim else None
+        be, shifted, total = _shifted(x, axes)
+        y = Tensor._make(be.sub(shifted, be.log(total)), be)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+
+
+def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) -> tuple[Tensor, int]:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    d = input._wrap_dim(dim, name)
+    if dtype is not None:
+        input = input.to(dtype)
+    _floating(input, f"{name}_lastdim_kernel_impl")
+    return input, d
+
+
+def softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
+    """e^x / sum e^x along dim (computed in `dtype` when given), stable for any logits."""
+    x, d = _softmax_input(input, dim, dtype, "softmax")
+    return Softmax.apply(x, d)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
+    """x - logsumexp(x) along dim (computed in `dtype` when given), stable for any logits."""
+    x, d = _softmax_input(input, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(x, d)
+
+
+__all__ = ["relu", "relu_", "selu", "celu", "softmax", "log_softmax"]
+METHODS = {"relu": relu, "relu_": relu_, "softmax": softmax, "log_softmax": log_softmax}

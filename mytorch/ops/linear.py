@@ -1,0 +1,75 @@
+"""Affine maps with learned weights: ``linear`` (one fused op) and ``bilinear``.
+
+For y = x W^T + b with x of shape (*, in), W (out, in), b (out):
+    dL/dx = g W,   dL/dW = g^T x (summed over the batch dims *),   dL/db = g (summed by the engine).
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+
+
+class Linear(Function):
+    """y = x W^T + b;  dx = g W, dW = g^T x over all batch rows, db = g."""
+
+    _grad_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        be = x._backend
+        y = be.matmul(x._data, be.permute(weight._data, (1, 0)))
+        if bias is None:
+            ctx._name = "MmBackward0"
+        else:
+            y = be.add(y, bias._data)
+        ctx.save_for_backward(x if ctx.needs_input_grad and ctx.needs_input_grad[1] else None, weight)
+        return Tensor._make(y, be)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        dx = g.matmul(weight) if need_x else None
+        dw = g.reshape(-1, g.shape[-1]).t().matmul(x.reshape(-1, x.shape[-1])) if need_w else None
+        return dx, dw, g if need_b else None
+
+
+def _check_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    for t, name in ((input, "input"), (weight, "weight")):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if input.ndim == 0 or weight.ndim != 2:
+        raise RuntimeError(f"linear(): expected an input of at least 1 dimension and a 2D weight, got input of "
+                           f"shape {list(input.shape)} and weight of shape {list(weight.shape)}")
+    if input.shape[-1] != weight.shape[1]:
+        rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not input.dtype):
+        other = weight if input.dtype is not weight.dtype else bias
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype.scalar_name.lower()} "
+                           f"!= {other.dtype.scalar_name.lower()}")
+    if bias is not None and bias.shape not in ((weight.shape[0],), (), (1,)):
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match the {weight.shape[0]} "
+                           "output features")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight^T + bias, over any leading batch dims."""
+    _check_linear(input, weight, bias)
+    return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k for x1 (*, in1), x2 (*, in2), A (out, in1, in2);  derivatives via einsum."""
+    from .einsum import einsum
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): weight of shape {list(weight.shape)} does not match input1 "
+                           f"{list(input1.shape)} and input2 {list(input2.shape)} (expected (out, "
+                           f"{input1.shape[-1]}, {input2.shape[-1]}))")
+    y = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y if bias is None else y + bias
+
+
+__all__ = ["bilinear"]
+METHODS: dict = {}

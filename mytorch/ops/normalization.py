@@ -1,0 +1,167 @@
+"""Batch, layer and group normalization: one fused op with a hand-written backward.
+
+All three normalize x by statistics taken over some of its axes, then apply a
+per-feature affine map:
+
+    x_hat = (x - mean) * r,   r = 1 / sqrt(var + eps)   (mean, biased var over the normalized axes)
+    y = x_hat * weight + bias
+
+They differ only in which axes: layer norm the trailing ``normalized_shape``,
+batch norm every axis but the channels, group norm each group of channels
+(x viewed as (N, G, -1)). With n the number of elements per statistic and
+gh = g * weight, the gradients are
+
+    dL/dx = r * (gh - mean(gh) - x_hat * mean(gh * x_hat))
+    dL/dweight = g * x_hat,   dL/dbias = g   (summed to the parameter's shape by the engine).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..autograd.grad_mode import _GradState, no_grad
+
+
+def _moments(xs: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+    """(mean, biased variance) over axes, kept as size-1 dims."""
+    mean = xs.mean(axes, keepdim=True)
+    d = xs - mean
+    return mean, (d * d).mean(axes, keepdim=True)
+
+
+class Normalize(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias with the statistics over `axes` of x viewed as
+    `stat_shape`; weight and bias (or None) broadcast against x. The derivatives are in the module docstring.
+
+    `running` = (running_mean, running_var, momentum) updates those buffers in place (batch norm):
+    running <- (1 - momentum) running + momentum batch, with the unbiased variance, as PyTorch.
+    """
+
+    _grad_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stat_shape, axes, eps, running, grad_name):
+        xs = x.reshape(stat_shape)
+        mean, var = _moments(xs, axes)
+        rstd = (var + eps).rsqrt()
+        y = ((xs - mean) * rstd).reshape(x.shape)
+        if weight is not None:
+            y = y * weight
+        if bias is not None:
+            y = y + bias
+        if running is not None:
+            _update_running(mean, var, xs.numel() // mean.numel(), *running)
+        ctx._name = grad_name
+        ctx.meta = (stat_shape, axes, eps)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        stat_shape, axes, eps = ctx.meta
+        xs = x.reshape(stat_shape)
+        if _GradState.enabled:  # create_graph: the statistics depend on x too, so recompute them from x
+            mean, var = _moments(xs, axes)
+            rstd = (var + eps).rsqrt()
+        x_hat = (xs - mean) * rstd
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        dx = dw = None
+        if need_x:
+            gh = (g if weight is None else g * weight).reshape(stat_shape)
+            dx = (rstd * (gh - gh.mean(axes, keepdim=True) - x_hat * (gh * x_hat).mean(axes, keepdim=True))
+                  ).reshape(x.shape)
+        if need_w:
+            dw = g * x_hat.reshape(x.shape)
+        return dx, dw, g if need_b else None, None, None, None, None, None
+
+
+def _update_running(mean: Tensor, var: Tensor, n: int, running_mean: Tensor | None, running_var: Tensor | None,
+                    momentum: float) -> None:
+    with no_grad():
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(mean.reshape(running_mean.shape) * momentum)
+        if running_var is not None:
+            unbiased = var.reshape(running_var.shape) * (n / max(n - 1, 1))
+            running_var.mul_(1 - momentum).add_(unbiased * momentum)
+
+
+def _channel_shape(input: Tensor) -> tuple[int, ...]:
+    """(C, 1, ..., 1): a per-channel vector as it broadcasts against (N, C, *spatial)."""
+    return (input.shape[1],) + (1,) * (input.ndim - 2)
+
+
+def _check_param(t: Tensor | None, name: str, size: int, op: str) -> None:
+    if t is not None and t.numel() != size:
+        raise RuntimeError(f"{op}(): {name} should contain {size} elements not {t.numel()}")
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dim 1) of (N, C, *spatial) by its batch statistics when training (updating
+    the running ones in place), else by running_mean and running_var."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm(): expected an input of shape (N, C, *), got {input.ndim}D input of "
+                         f"shape {list(input.shape)}")
+    c = input.shape[1]
+    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
+                    (bias, "bias")):
+        _check_param(t, name, c, "batch_norm")
+    shape = _channel_shape(input)
+    w = None if weight is None else weight.reshape(shape)
+    b = None if bias is None else bias.reshape(shape)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(f"batch_norm(): {'running_mean' if running_mean is None else 'running_var'} must be "
+                           "defined in evaluation mode")
+    if training:
+        if input.numel() // c == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{input.shape}")
+        if eps <= 0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+        axes = (0,) + tuple(range(2, input.ndim))
+        return Normalize.apply(input, w, b, tuple(input.shape), axes, eps, (running_mean, running_var, momentum),
+                               "NativeBatchNormBackward0")
+    y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    if w is not None:
+        y = y * w
+    return y if b is None else y + b
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing dims given by normalized_shape; weight and bias have that shape."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"layer_norm(): expected {name} of shape {list(shape)}, but got {list(t.shape)}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    return Normalize.apply(input, weight, bias, tuple(input.shape), axes, eps, None, "NativeLayerNormBackward0")
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Split the channels (dim 1) into num_groups groups and normalize each group of each sample."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm(): expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {list(input.shape)} and num_groups={num_groups}")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        _check_param(t, name, c, "group_norm")
+    shape = _channel_shape(input)
+    w = None if weight is None else weight.reshape(shape)
+    b = None if bias is None else bias.reshape(shape)
+    return Normalize.apply(input, w, b, (n, num_groups, -1), (2,), eps, None, "NativeGroupNormBackward0")
+
+
+__all__ = ["layer_norm", "group_norm"]
+METHODS: dict = {}
