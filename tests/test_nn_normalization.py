@@ -1,0 +1,118 @@
+"""batch_norm, layer_norm and group_norm (functional and modules) against PyTorch."""
+import numpy as np
+import pytest
+import torch
+
+import mytorch
+from helpers import LAYOUTS, check, gradcheck, raises_like
+
+rng = np.random.default_rng(0)
+
+
+def rand(*shape, scale=1.0, shift=0.0, dtype=np.float32):
+    return (rng.standard_normal(shape) * scale + shift).astype(dtype)
+
+
+def _bn(T, x, w, b, training=True):
+    c = x.shape[1]
+    rm, rv = T.zeros(c, dtype=x.dtype), T.ones(c, dtype=x.dtype)
+    return T.nn.functional.batch_norm(x, rm, rv, w, b, training=training, momentum=0.3, eps=1e-4)
+
+
+NORMS = {
+    "layer_norm": (lambda T, x, w, b: T.nn.functional.layer_norm(x, x.shape[-1:], w, b), lambda s: s[-1:]),
+    "layer_norm2": (lambda T, x, w, b: T.nn.functional.layer_norm(x, x.shape[-2:], w, b, eps=1e-3),
+                    lambda s: s[-2:]),
+    "batch_norm": (lambda T, x, w, b: _bn(T, x, w, b), lambda s: s[1:2]),
+    "batch_norm_eval": (lambda T, x, w, b: _bn(T, x, w, b, training=False), lambda s: s[1:2]),
+    "group_norm": (lambda T, x, w, b: T.nn.functional.group_norm(x, 2, w, b), lambda s: s[1:2]),
+}
+SHAPES = [(4, 6), (3, 4, 5), (2, 4, 3, 3)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_matches_torch(name, shape, layout):
+    fn, param_shape = NORMS[name]
+    p = param_shape(shape)
+    check(fn, rand(*shape, scale=2, shift=1), rand(*p), rand(*p), layout=layout, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_without_affine(name):
+    fn, _ = NORMS[name]
+    check(lambda T, x: fn(T, x, None, None), rand(3, 4, 5), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_gradcheck(name):
+    fn, param_shape = NORMS[name]
+    shape = (3, 4, 2)
+    p = param_shape(shape)
+    gradcheck(fn, rand(*shape, dtype=np.float64), rand(*p, dtype=np.float64), rand(*p, dtype=np.float64))
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "batch_norm", "group_norm"])
+def test_norm_second_derivative_matches_torch(name):
+    fn, param_shape = NORMS[name]
+    shape = (3, 4, 2)
+    p = param_shape(shape)
+
+    def grads(T, x, w, b):
+        y = fn(T, x, w, b)
+        return T.autograd.grad((y * y * y).sum(), (x, w, b), create_graph=True)
+    check(grads, rand(*shape, dtype=np.float64), rand(*p, dtype=np.float64), rand(*p, dtype=np.float64),
+          atol=1e-8, rtol=1e-6)
+
+
+def test_grad_fn_names_match_torch():
+    for name in ("layer_norm", "batch_norm", "group_norm"):
+        fn, param_shape = NORMS[name]
+        names = [fn(T, T.tensor(rand(3, 4), requires_grad=True), None, None).grad_fn.name() for T in (mytorch, torch)]
+        assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5])
+def test_batch_norm_running_stats_follow_torch(momentum):
+    stats = {}
+    for T in (mytorch, torch):
+        rm, rv = T.zeros(3), T.ones(3)
+        for step in range(5):
+            x = T.tensor(np.random.default_rng(step).standard_normal((6, 3, 2)).astype(np.float32) * (step + 1))
+            T.nn.functional.batch_norm(x, rm, rv, training=True, momentum=momentum)
+        stats[T] = (rm.numpy(), rv.numpy())
+    for a, b in zip(stats[mytorch], stats[torch]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_running_stats_are_updated_in_place_and_eval_uses_them():
+    rm, rv = mytorch.zeros(2), mytorch.ones(2)
+    x = mytorch.tensor(rand(5, 2, scale=3, shift=2))
+    mytorch.nn.functional.batch_norm(x, rm, rv, training=True, momentum=1.0)
+    np.testing.assert_allclose(rm.numpy(), x.numpy().mean(0), rtol=1e-5)
+    np.testing.assert_allclose(rv.numpy(), x.numpy().var(0, ddof=1), rtol=1e-5)
+    assert rm._version > 0
+    check(lambda T, x: T.nn.functional.batch_norm(x, T.tensor(rm.numpy()), T.tensor(rv.numpy())), rand(4, 2))
+
+
+def test_batch_norm_training_without_running_stats():
+    check(lambda T, x: T.nn.functional.batch_norm(x, None, None, training=True), rand(4, 3, 2))
+
+
+def test_errors_like_torch():
+    x = rand(1, 3)
+    raises_like(lambda T, x: T.nn.functional.batch_norm(x, None, None, training=True), x,
+                match=["more than 1 value per channel"])
+    raises_like(lambda T, x: T.nn.functional.batch_norm(x, None, None, training=False), rand(2, 3),
+                match=["running_mean"])
+    raises_like(lambda T, x: T.nn.functional.batch_norm(x, T.zeros(4), T.ones(4), training=False), rand(2, 3),
+                match=["running_mean", "3", "4"])
+    raises_like(lambda T, x: T.nn.functional.layer_norm(x, (3,)), rand(3, 2), match=["normalized_shape"])
+    raises_like(lambda T, x: T.nn.functional.layer_norm(x, (2,), T.ones(3)), rand(3, 2))
+    raises_like(lambda T, x: T.nn.functional.group_norm(x, 4), rand(3, 6), match=["divisible", "num_groups=4"])
+
+
+def test_float64_and_top_level_names():
+    check(lambda T, x: T.nn.functional.layer_norm(x, (4,)), rand(3, 4, dtype=np.float64))
+    check(lambda T, x: T.layer_norm(x, [4]) + T.group_norm(x.unsqueeze(-1), 2).squeeze(-1), rand(3, 4))
