@@ -66,7 +66,7 @@ def _collate_leaf(batch: list, collate_fn_map: dict) -> Any:
     if kind == "array":
         return _collate_numpy_array(batch, collate_fn_map)
     if kind == "scalar":  # each keeps its NumPy dtype
-        return stack([as_tensor(b) for b in batch], 0)
+        return stack([tensor(b) for b in batch], 0)
     if isinstance(elem, float):
         return tensor(batch, dtype=D.float64)
     if isinstance(elem, int):
@@ -108,8 +108,10 @@ def default_convert(data: Any) -> Any:
     """NumPy arrays and scalars -> tensors, recursively through dicts, namedtuples and sequences;
     everything else unchanged. Tuples come back as lists, as in PyTorch."""
     kind = _numpy_kind(data)
-    if kind is not None:
-        return data if kind == "array" and data.dtype.char in _NUMPY_STRING_CODES else as_tensor(data)
+    if kind == "scalar":
+        return tensor(data)  # a copy: a NumPy scalar is immutable, there is no memory to share
+    if kind == "array":
+        return data if data.dtype.char in _NUMPY_STRING_CODES else as_tensor(data)
     if isinstance(data, (Tensor, str, bytes)):
         return data
     if isinstance(data, collections.abc.Mapping):
