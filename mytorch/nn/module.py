@@ -29,7 +29,7 @@ from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
@@ -56,7 +56,7 @@ class RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks: OrderedDict, *extra: dict) -> None:
+    def __init__(self, hooks: OrderedDict, *extra: OrderedDict) -> None:
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
         self._tables = [weakref.ref(hooks)] + [weakref.ref(e) for e in extra]
@@ -126,10 +126,10 @@ class Module:
         init(self, "_non_persistent_buffers_set", set())
         init(self, "_modules", {})
         init(self, "_forward_pre_hooks", _HookTable())
-        init(self, "_forward_pre_hooks_with_kwargs", {})
+        init(self, "_forward_pre_hooks_with_kwargs", _HookTable())
         init(self, "_forward_hooks", _HookTable())
-        init(self, "_forward_hooks_with_kwargs", {})
-        init(self, "_forward_hooks_always_called", {})
+        init(self, "_forward_hooks_with_kwargs", _HookTable())
+        init(self, "_forward_hooks_always_called", _HookTable())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -232,11 +232,13 @@ class Module:
             modules[name] = None
             return
         buffers = d.get("_buffers")
-        if buffers is not None and name in buffers:
+        if isinstance(value, Buffer) or buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.Tensor or None expected)")
-            buffers[name] = value
+                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+            persistent = value.persistent if isinstance(value, Buffer) else \
+                name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
             return
         object.__setattr__(self, name, value)
 

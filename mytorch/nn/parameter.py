@@ -5,6 +5,10 @@ register it. ``Parameter(t)`` shares t's storage and version counter but is a
 fresh leaf (cut from any graph t belongs to). Ops never produce Parameters:
 they build results with ``Tensor._make``, so ``p * 2`` is a plain Tensor, as in
 PyTorch.
+
+``Buffer(t)`` marks a tensor so that assigning it to a Module attribute
+registers a buffer (``self.running_mean = Buffer(zeros(3))``); it is a
+detached plain Tensor carrying the flag, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 
 from .._tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "Buffer"]
 
 
 class Parameter(Tensor):
@@ -46,3 +50,25 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
     return Parameter(data, requires_grad)
+
+
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` is true for any tensor flagged by ``Buffer(...)``."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if cls is Buffer and isinstance(obj, Tensor) and getattr(obj, "_is_buffer", False):
+            return True
+        return super().__instancecheck__(obj)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """``Buffer(data=None, *, persistent=True)``: a tensor a Module registers as a buffer on assignment."""
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+        if data is None:
+            from ..ops.creation import empty
+            data = empty(0)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
