@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import (activation, binary, creation, einsum, gather_scatter, indexing, inplace_methods, joining, linalg,
-               loss, random, reduction, sorting, statistics, unary, views)
+               loss, pointwise, random, reduction, sorting, statistics, unary, views)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
-           statistics, sorting, einsum, random, activation, loss]
+           statistics, sorting, einsum, random, activation, loss, pointwise]
 
 
 def _attach() -> None:
