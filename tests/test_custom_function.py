@@ -182,6 +182,23 @@ def test_mark_dirty_inplace_custom_op():
     same(f)
 
 
+def test_mark_dirty_on_a_view_updates_the_base_history():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        h = x * 1
+        out = make_double_inplace(T).apply(h[0])
+        (h * T.tensor(G)).sum().backward()
+        return x.grad, h._version, out.grad_fn.name(), h.grad_fn.name().split(":")[-1]
+    same(f)
+
+
+def test_mark_dirty_on_view_of_leaf_raises():
+    for T in (mytorch, torch):
+        x = T.tensor(X, requires_grad=True)
+        with pytest.raises(RuntimeError, match="view of a leaf Variable that requires grad"):
+            make_double_inplace(T).apply(x[1])
+
+
 def test_mark_dirty_on_leaf_requiring_grad_raises():
     for T in (mytorch, torch):
         x = T.tensor(X, requires_grad=True)

@@ -331,20 +331,37 @@ def _link_output(ctx: Node, o: Any, i: int, args: tuple) -> tuple[Any, tuple]:
     (shape, dtype)."""
     if not isinstance(o, Tensor):
         return o, (None, None)
-    if ctx._dirty and _holds(ctx._dirty, o):
-        if o._grad_fn is None and o._requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    dirty = ctx._dirty and _holds(ctx._dirty, o)
+    if dirty:
+        _check_dirty(ctx, o)
         o._version_counter[0] += 1
     elif _holds(args, o):
         o = o.detach()  # forward returned an input: the output is a new tensor on the same data
     dt = o._backend.dtype_of(o._data)
     if dt.is_floating_point and not (ctx._non_diff and _holds(ctx._non_diff, o)):
-        o._grad_fn = ctx
-        o._output_nr = i
-        o._requires_grad = True
-        if o._base is not None:
-            ctx._view_version = o._version_counter[0]
+        if dirty and o._base is not None:
+            _rebase_dirty_view(ctx, o, i)
+        else:
+            o._grad_fn = ctx
+            o._output_nr = i
+            o._requires_grad = True
+            if o._base is not None:
+                ctx._view_version = o._version_counter[0]
     return o, (o._data.shape, dt)
+
+
+def _check_dirty(ctx: Node, t: Tensor) -> None:
+    """A tensor marked dirty follows the in-place rules: not a leaf that requires grad, nor a view of one."""
+    from ..ops.inplace import check_leaf
+    check_leaf(t, ctx.name())
+
+
+def _rebase_dirty_view(ctx: Node, view: Tensor, i: int) -> None:
+    """A view modified in place by ctx's forward: its base's history must see the write too."""
+    from ..ops.inplace import rebase_view
+    written = Tensor._make(view._data, view._backend, requires_grad=True)
+    written._grad_fn, written._output_nr = ctx, i
+    rebase_view(view, written)
 
 
 class _DelayedError(Function):

@@ -67,7 +67,7 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace"
     _write(x, out, name)
     x._version_counter[0] += 1
     if x._base is not None:
-        _rebase_view(x, out)
+        rebase_view(x, out)
     else:
         x._grad_fn, x._output_nr, x._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
     return x
@@ -104,7 +104,9 @@ def _view_fn(x: Tensor) -> Callable[[Tensor], Tensor]:
     return view_fn
 
 
-def _rebase_view(x: Tensor, out: Tensor) -> None:
+def rebase_view(x: Tensor, out: Tensor) -> None:
+    """View x was overwritten in place with `out` (which carries the new history): the base becomes
+    `CopySlices` of its old self and out, and x a view of that new base."""
     base = x._base
     view_fn = _view_fn(x)
     new_base = CopySlices.apply(base, out, view_fn)
