@@ -25,8 +25,10 @@ from .sampler import random_seed
 
 # Seconds between liveness checks while waiting for a worker's batch.
 _STATUS_CHECK_INTERVAL = 0.1
-# Seconds a worker gets to exit after being told to stop, before it is terminated.
+# Seconds the workers get, together, to exit after being told to stop, before they are terminated:
+# idle workers exit at once; this is for one finishing a batch. After a failure they get less.
 _JOIN_TIMEOUT = 5.0
+_JOIN_TIMEOUT_AFTER_FAILURE = 0.5
 
 
 class _BaseDataLoaderIter:
@@ -150,7 +152,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._try_put_index()
             if isinstance(data, ExceptionWrapper):
                 if not self._persistent:  # persistent workers stay up: the next epoch may go on
-                    self._shutdown_workers()
+                    self._shutdown_workers(_JOIN_TIMEOUT_AFTER_FAILURE)
                 data.reraise()
             return data
         if not self._persistent:
@@ -162,7 +164,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         conn, start = self._result_conns[w], time.monotonic()
         while not conn.poll(_STATUS_CHECK_INTERVAL):
             if self._timeout > 0 and time.monotonic() - start > self._timeout:
-                self._shutdown_workers()
+                self._shutdown_workers(_JOIN_TIMEOUT_AFTER_FAILURE)
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds waiting for worker {w}")
             if not self._workers[w].is_alive():
                 self._worker_died(w)
@@ -173,12 +175,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _worker_died(self, w: int) -> None:
         proc = self._workers[w]
-        proc.join(timeout=_JOIN_TIMEOUT)
-        self._shutdown_workers()
+        proc.join(timeout=_JOIN_TIMEOUT_AFTER_FAILURE)  # its exit code
+        self._shutdown_workers(_JOIN_TIMEOUT_AFTER_FAILURE)
         raise RuntimeError(f"DataLoader worker {w} (pid {proc.pid}) {_describe_exit(proc.exitcode)}")
 
-    def _shutdown_workers(self) -> None:
-        """Stop every worker: tell it, give it a moment, then terminate it; close all channels."""
+    def _shutdown_workers(self, grace: float = _JOIN_TIMEOUT) -> None:
+        """Stop every worker: tell it, give them `grace` seconds, then terminate; close all channels."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -188,8 +190,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         for q, w in zip(self._index_queues, self._workers):
             if w.is_alive():
                 q.put(None)
+        deadline = time.monotonic() + grace
         for w in self._workers:
-            w.join(timeout=_JOIN_TIMEOUT)
+            w.join(timeout=max(0.0, deadline - time.monotonic()))
             if w.is_alive():
                 w.terminate()
                 w.join()
