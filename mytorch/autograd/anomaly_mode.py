@@ -1,11 +1,14 @@
 """Anomaly detection: remember where each node was made, and fail loudly on NaN gradients.
 
 Inside ``detect_anomaly()``, every recorded node keeps the stack of the
-forward call that created it; when its backward returns NaN (or inf), the
-engine raises ``RuntimeError`` naming the node and printing that stack.
+forward call that created it. When its backward returns NaN (inf is a valid
+gradient, as in PyTorch), the engine raises ``RuntimeError`` naming the node
+and printing that stack; any other error raised by its backward gets the
+stack attached as a note.
 """
 from __future__ import annotations
 
+import functools
 import traceback
 from typing import Any
 
@@ -37,6 +40,7 @@ class detect_anomaly:
         _AnomalyState.enabled, _AnomalyState.check_nan = self._prev
 
     def __call__(self, fn):
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with detect_anomaly(self.check_nan):
                 return fn(*args, **kwargs)

@@ -6,7 +6,9 @@
    to its input (un-broadcast by summing, cast to the input's dtype) and add
    it to the buffer of the next node.
 The loop is iterative, so a 10,000-op chain needs no recursion. Leaf nodes
-(`AccumulateGrad`) add into ``.grad``; `grad()` captures instead.
+(`AccumulateGrad`) add into ``.grad``. `grad()` (and ``backward(inputs=...)``)
+capture the gradients reaching the inputs instead, and run only the nodes
+that lie on a path to them.
 """
 from __future__ import annotations
 
