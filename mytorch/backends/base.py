@@ -193,3 +193,84 @@ class Backend:
 
     def permutation(self, rng: Any, n: int) -> Array:
         raise NotImplementedError
+
+    # ---- fused optimizer updates ---------------------------------------------
+    # Optional kernels: each updates param and its state buffers in place, in one call per parameter.
+    # The bodies below compose them from the primitives above (a temporary per step), so a backend
+    # without its own kernel still runs every optimizer; the NumPy backend overrides them with
+    # allocation-free versions. Operation order follows PyTorch's, so results match it to rounding.
+    # Shared prologue of all four:  g = (-grad if maximize else grad) + weight_decay * param.
+
+    def sgd_update(self, param: Array, grad: Array, momentum_buffer: Array | None, *, lr: float,
+                   momentum: float, dampening: float, nesterov: bool, weight_decay: float, maximize: bool,
+                   init_buffer: bool) -> None:
+        """SGD:  b = g (first step, ``init_buffer``) or momentum * b + (1 - dampening) * g;
+        d = g + momentum * b (nesterov) or b (no buffer: d = g);  param -= lr * d."""
+        g = _effective_grad(self, param, grad, weight_decay, maximize)
+        if momentum_buffer is not None:
+            if init_buffer:
+                self.assign(momentum_buffer, g)
+            else:
+                self.assign(momentum_buffer, self.add(self.mul(momentum_buffer, momentum),
+                                                      self.mul(g, 1 - dampening)))
+            g = self.add(g, self.mul(momentum_buffer, momentum)) if nesterov else momentum_buffer
+        self.assign(param, self.add(param, self.mul(g, -lr)))
+
+    def adam_update(self, param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                    max_exp_avg_sq: Array | None, *, beta1: float, beta2: float, eps: float, weight_decay: float,
+                    param_scale: float, step_size: float, bias_correction2_sqrt: float, maximize: bool) -> None:
+        """Adam / AdamW:  param *= param_scale (AdamW's decoupled decay 1 - lr * wd; Adam passes 1 and
+        puts its decay in ``weight_decay``);  m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;
+        v_max = max(v_max, v) (amsgrad, when ``max_exp_avg_sq`` is given, used in place of v);
+        param -= step_size * m / (sqrt(v) / bias_correction2_sqrt + eps)."""
+        if param_scale != 1:
+            self.assign(param, self.mul(param, param_scale))
+        g = _effective_grad(self, param, grad, weight_decay, maximize)
+        self.assign(exp_avg, _lerp(self, exp_avg, g, 1 - beta1))
+        self.assign(exp_avg_sq, self.add(self.mul(exp_avg_sq, beta2), self.mul(self.mul(g, 1 - beta2), g)))
+        v = exp_avg_sq
+        if max_exp_avg_sq is not None:
+            self.assign(max_exp_avg_sq, self.maximum(max_exp_avg_sq, exp_avg_sq))
+            v = max_exp_avg_sq
+        denom = self.add(self.div(self.sqrt(v), bias_correction2_sqrt), eps)
+        self.assign(param, self.add(param, self.mul(self.div(exp_avg, denom), -step_size)))
+
+    def rmsprop_update(self, param: Array, grad: Array, square_avg: Array, grad_avg: Array | None,
+                       momentum_buffer: Array | None, *, lr: float, alpha: float, eps: float, weight_decay: float,
+                       momentum: float, maximize: bool) -> None:
+        """RMSprop:  s = alpha * s + (1 - alpha) * g * g;  centered (``grad_avg`` given): a = lerp(a, g, 1 - alpha),
+        avg = sqrt(s - a * a) + eps, else avg = sqrt(s) + eps;  with ``momentum_buffer``:
+        b = momentum * b + g / avg, param -= lr * b;  else param -= lr * g / avg."""
+        g = _effective_grad(self, param, grad, weight_decay, maximize)
+        self.assign(square_avg, self.add(self.mul(square_avg, alpha), self.mul(self.mul(g, 1 - alpha), g)))
+        if grad_avg is not None:
+            self.assign(grad_avg, _lerp(self, grad_avg, g, 1 - alpha))
+            avg = self.sqrt(self.sub(square_avg, self.mul(grad_avg, grad_avg)))
+        else:
+            avg = self.sqrt(square_avg)
+        step = self.div(g, self.add(avg, eps))
+        if momentum_buffer is not None:
+            self.assign(momentum_buffer, self.add(self.mul(momentum_buffer, momentum), step))
+            step = momentum_buffer
+        self.assign(param, self.add(param, self.mul(step, -lr)))
+
+    def adagrad_update(self, param: Array, grad: Array, state_sum: Array, *, clr: float, eps: float,
+                       weight_decay: float, maximize: bool) -> None:
+        """Adagrad:  s = s + g * g;  param -= clr * g / (sqrt(s) + eps)  (clr: the decayed learning rate)."""
+        g = _effective_grad(self, param, grad, weight_decay, maximize)
+        self.assign(state_sum, self.add(state_sum, self.mul(g, g)))
+        step = self.div(g, self.add(self.sqrt(state_sum), eps))
+        self.assign(param, self.add(param, self.mul(step, -clr)))
+
+
+def _effective_grad(be: Backend, param: Array, grad: Array, weight_decay: float, maximize: bool) -> Array:
+    """The gradient an optimizer steps along: (-grad if maximize else grad) + weight_decay * param."""
+    g = be.neg(grad) if maximize else grad
+    return be.add(g, be.mul(param, weight_decay)) if weight_decay != 0 else g
+
+
+def _lerp(be: Backend, a: Array, b: Array, w: float) -> Array:
+    """a + w * (b - a), as PyTorch rounds it: from the nearer end, b - (b - a) * (1 - w) when w >= 0.5."""
+    if w < 0.5:
+        return be.add(a, be.mul(be.sub(b, a), w))
+    return be.sub(b, be.mul(be.sub(b, a), 1 - w))

@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_special
+from . import _np_optim, _np_special
 from .base import Backend
 
 TO_NP = {
@@ -297,3 +297,16 @@ class NumpyBackend(Backend):
 
     def permutation(self, rng, n):
         return rng.permutation(n).astype(np.int64)
+
+    # ---- fused optimizer updates (the math: base.Backend.sgd_update & co.) -------
+    def sgd_update(self, param, grad, momentum_buffer, **hyper):
+        _np_optim.run_chunked(_np_optim.sgd, (param, grad, momentum_buffer), **hyper)
+
+    def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, **hyper):
+        _np_optim.run_chunked(_np_optim.adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq), **hyper)
+
+    def rmsprop_update(self, param, grad, square_avg, grad_avg, momentum_buffer, **hyper):
+        _np_optim.run_chunked(_np_optim.rmsprop, (param, grad, square_avg, grad_avg, momentum_buffer), **hyper)
+
+    def adagrad_update(self, param, grad, state_sum, **hyper):
+        _np_optim.run_chunked(_np_optim.adagrad, (param, grad, state_sum), **hyper)

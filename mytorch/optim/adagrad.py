@@ -1,4 +1,59 @@
-"""optim.adagrad"""
+"""optim.Adagrad (Duchi et al.): per-coordinate learning rates shrinking with the sum of squared gradients.
+
+With g = (-grad if maximize else grad) + weight_decay * param, at step t:
+    clr = lr / (1 + (t - 1) * lr_decay)
+    s = s + g^2                                 (s starts at initial_accumulator_value)
+    param = param - clr * g / (sqrt(s) + eps)
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any, Callable
+
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import full_like
+from ..ops.fused_optim import fused_update
+from .optimizer import Optimizer, ParamsT
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                                  "initial_accumulator_value": initial_accumulator_value, "maximize": maximize})
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """As `Optimizer.add_param_group`; the group's state starts at once (PyTorch's Adagrad state exists
+        from construction, so its state_dict lists every parameter even before the first step)."""
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            state = self.state[p]
+            state["step"] = self._new_step()
+            state["sum"] = full_like(p, group["initial_accumulator_value"])
+
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, lr_decay = group["lr"], group["lr_decay"]
+            hyper = {"eps": group["eps"], "weight_decay": group["weight_decay"], "maximize": group["maximize"]}
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                t = self._advance(state)
+                fused_update("adagrad_update", p, grad, state["sum"], clr=lr / (1 + (t - 1) * lr_decay), **hyper)
+        return loss

@@ -1,4 +1,64 @@
-"""optim.adam"""
+"""optim.Adam: adaptive moment estimation (Kingma & Ba), with amsgrad and L2 or decoupled weight decay.
+
+With g = (-grad if maximize else grad) (+ weight_decay * param for Adam's L2
+penalty), at step t:
+    param = param * (1 - lr * weight_decay)            (decoupled decay: AdamW)
+    m = beta1 * m + (1 - beta1) * g                    (computed as lerp(m, g, 1 - beta1))
+    v = beta2 * v + (1 - beta2) * g^2
+    v_max = max(v_max, v), used for v below            (amsgrad)
+    param = param - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any, Callable
+
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import zeros_like
+from ..ops.fused_optim import fused_update
+from .optimizer import Optimizer, ParamsT
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                                  "amsgrad": amsgrad, "maximize": maximize,
+                                  "decoupled_weight_decay": decoupled_weight_decay})
+
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), wd, amsgrad = group["lr"], group["betas"], group["weight_decay"], group["amsgrad"]
+            decoupled = group["decoupled_weight_decay"]
+            hyper = {"beta1": beta1, "beta2": beta2, "eps": group["eps"], "maximize": group["maximize"],
+                     "weight_decay": 0 if decoupled else wd, "param_scale": 1 - lr * wd if decoupled else 1}
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["exp_avg"] = zeros_like(p)
+                    state["exp_avg_sq"] = zeros_like(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = zeros_like(p)
+                t = self._advance(state)
+                fused_update("adam_update", p, grad, state["exp_avg"], state["exp_avg_sq"],
+                             state["max_exp_avg_sq"] if amsgrad else None, step_size=lr / (1 - beta1 ** t),
+                             bias_correction2_sqrt=(1 - beta2 ** t) ** 0.5, **hyper)
+        return loss

@@ -1,4 +1,16 @@
-"""optim.adamw"""
+"""optim.AdamW: Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the parameters
+directly, param *= 1 - lr * weight_decay, instead of entering the moments through the gradient."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from .adam import Adam
+from .optimizer import ParamsT
+
+__all__ = ["AdamW"]
+
+
+class AdamW(Adam):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -1,4 +1,204 @@
-"""optim.optimizer"""
+"""Optimizer: parameter groups, per-parameter state, and the state_dict that saves and restores both.
+
+An optimizer holds ``param_groups`` (dicts: ``"params"``, a list of tensors,
+plus that group's hyperparameters, each defaulting to the constructor's) and
+``state`` (parameter -> dict of tensors such as Adam's moments). A subclass
+implements `step`; the updates themselves are fused backend kernels
+(`ops.fused_optim`) that write into the parameters' storage.
+
+``state_dict()`` has PyTorch's format: parameters are replaced by integer ids
+numbered in group order, ``{"state": {0: {...}, ...}, "param_groups": [{...,
+"params": [0, 1]}, ...]}``; `load_state_dict` maps the ids back onto this
+optimizer's parameters in the same order.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import copy
+import warnings
+from collections import defaultdict
+from itertools import chain
+from typing import Any, Callable, Iterable, Union
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
+from ..ops.creation import tensor
+
+__all__ = ["Optimizer"]
+
+ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]], Iterable[tuple[str, Tensor]]]
+
+
+def _typename(obj: Any) -> str:
+    """PyTorch's ``torch.typename``: ``torch.FloatTensor`` for tensors, the qualified class name otherwise."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Optimizer:
+    """Base class of all optimizers: ``Optimizer(params, defaults)``.
+
+    ``params`` is an iterable of tensors, of ``(name, tensor)`` pairs, or of
+    dicts (parameter groups, each with its own ``"params"`` and optional
+    hyperparameters); ``defaults`` holds each hyperparameter's default value.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got " + _typename(params))
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Append a group (a dict with ``"params"``); hyperparameters it omits take the defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
+                            "of tensors in sets will change between runs. Please use a list instead.")
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            group["param_names"] = names
+            params = [p[1] for p in params]
+        group["params"] = params
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        for other in self.param_groups:
+            if ("param_names" in other) != ("param_names" in group):
+                kind = "with names" if "param_names" in group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {kind} to the optimizer")
+            if any(id(p) in ids for p in other["params"]):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad``: to None (default), or detached and filled with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; ``closure`` (re-evaluating the loss) runs first, with grad enabled."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    @staticmethod
+    def _new_step() -> Tensor:
+        """A parameter's step counter: a 0-d float tensor (float64 when that is the default dtype), as PyTorch's."""
+        return tensor(0.0, dtype=D.float64 if D.get_default_dtype() is D.float64 else D.float32)
+
+    @staticmethod
+    def _advance(state: dict[str, Any]) -> float:
+        """Count one more step for a parameter; its new step number."""
+        step = state["step"]
+        step += 1
+        return step.item()
+
+    # ---- saving and restoring ------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {id: per-parameter state}, "param_groups": [group with "params": [ids]]}``.
+
+        Ids number the parameters in group order. The state tensors are this
+        optimizer's own (not copies), as in PyTorch: save or clone them before
+        stepping on if the snapshot must stay fixed.
+        """
+        ids: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                ids.setdefault(id(p), len(ids))
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [ids[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(ids[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a `state_dict` saved from an optimizer of the same parameter group sizes.
+
+        Hyperparameters come from the saved groups; the state tensors are copied
+        (cast to each parameter's dtype, except the step counters).
+        """
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        params = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in self.param_groups)))
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            # a checkpoint format with string-only keys (JSON) gives the ids back as "0", "1", ...
+            key = int(key) if isinstance(key, str) and key.isdigit() else key
+            if key in params:
+                p = params[key]
+                state[p] = {k: _copy_state_value(p, k, v) for k, v in value.items()}
+            else:
+                state[key] = value
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+    def __repr__(self) -> str:
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params")
+        return text + ")"
+
+
+def _copy_state_value(param: Tensor, key: str, value: Any) -> Any:
+    """A loaded state entry: tensors copied, floating ones cast to param's dtype (the step counter keeps its own)."""
+    if not isinstance(value, Tensor):
+        return value
+    if key != "step" and param.is_floating_point() and value.dtype is not param.dtype:
+        return value.to(param.dtype)
+    return value.clone()

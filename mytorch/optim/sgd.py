@@ -1,4 +1,53 @@
-"""optim.sgd"""
+"""optim.SGD: stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay.
+
+With g = (-grad if maximize else grad) + weight_decay * param, each step:
+    b = g (first step) or momentum * b + (1 - dampening) * g      (when momentum != 0)
+    d = g + momentum * b (nesterov) or b  (or g without momentum)
+    param = param - lr * d
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any, Callable
+
+from ..autograd.grad_mode import no_grad
+from ..ops.fused_optim import fused_update
+from .optimizer import Optimizer, ParamsT
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                                  "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize})
+
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            momentum = group["momentum"]
+            hyper = {"lr": group["lr"], "momentum": momentum, "dampening": group["dampening"],
+                     "nesterov": group["nesterov"], "weight_decay": group["weight_decay"],
+                     "maximize": group["maximize"]}
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                buf, init = None, False
+                if momentum != 0:  # only then does a parameter get state, as in PyTorch
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = grad.new_empty(grad.shape)
+                        init = True
+                fused_update("sgd_update", p, grad, buf, init_buffer=init, **hyper)
+        return loss
