@@ -602,6 +602,26 @@ def test_hook_changing_the_shape_raises():
             (x * 2).sum().backward()
 
 
+def test_node_hooks_and_prehooks():
+    def f(T):
+        x = T.tensor(X, requires_grad=True)
+        w = T.tensor(X + 1, requires_grad=True)
+        h = x * 2
+        y = h * w
+        seen = []
+        h.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append((len(grad_inputs),
+                                                                               len(grad_outputs))))
+        y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10, grad_inputs[1]))
+        handle = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] + 1,))
+        y.sum().backward(retain_graph=True)
+        first = (x.grad.clone(), w.grad.clone())
+        handle.remove()
+        x.grad = w.grad = None
+        y.sum().backward()
+        return seen, first, x.grad, w.grad
+    same(f)
+
+
 def test_hook_on_tensor_without_grad_raises():
     for T in (mytorch, torch):
         with pytest.raises(RuntimeError, match="doesn't require"):
