@@ -1,4 +1,289 @@
-"""nn.init: in-place initialisers with PyTorch's fan/gain conventions."""
+"""nn.init: in-place initialisers with PyTorch's fan/gain conventions.
+
+Every function fills its tensor in place under no_grad (so it works on
+Parameters that require grad) and returns it; random ones take
+``generator=`` like their PyTorch namesakes.
+
+Fans. For a weight of shape (out, in, *kernel) the receptive field is
+r = prod(kernel) (1 for a Linear weight), fan_in = in * r and
+fan_out = out * r. The variance-preserving schemes pick the standard
+deviation from them:
+
+- Xavier/Glorot: std = gain * sqrt(2 / (fan_in + fan_out));
+- Kaiming/He:    std = gain / sqrt(fan), fan = fan_in or fan_out (`mode`);
+
+and the uniform variants draw from U(-sqrt(3) std, sqrt(3) std), which has
+that standard deviation.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+import warnings
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import eye
+from ..ops.binary import where
+from ..ops.joining import triu
+from ..ops.linalg import outer
+from ..ops.random import Generator, randperm
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+           "sparse_"]
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor that keeps activations' variance stable through `nonlinearity`:
+    1 for linear/conv/sigmoid, 5/3 for tanh, sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for
+    leaky_relu (slope = `param`, default 0.01), 3/4 for selu."""
+    if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) = (shape[1] * r, shape[0] * r), r = prod(shape[2:])."""
+    if tensor.dim() < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive = 1
+    for s in tensor.shape[2:]:
+        receptive *= s
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    mode = mode.lower()
+    valid_modes = ["fan_in", "fan_out"]
+    if mode not in valid_modes:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+# ---- plain fills ----------------------------------------------------------------------------------------------
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill with samples of U(a, b)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill with samples of N(mean, std^2)."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity (ones on the main diagonal), preserving a Linear's inputs."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        return tensor.copy_(eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3/4/5-D conv weight with the Dirac delta: output channel d of each group copies input
+    channel d at the kernel's centre (a convolution that preserves its input)."""
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_channels, in_channels = tensor.shape[:2]
+    if out_channels % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = out_channels // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, in_channels)):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
+# ---- variance-preserving schemes ------------------------------------------------------------------------------
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
+
+
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float | None:
+    """gain / sqrt(fan), or None (after PyTorch's warning) for a tensor with no elements."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return None
+    fan = _calculate_correct_fan(tensor, mode)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                     generator: Generator | None = None) -> Tensor:
+    """U(-b, b) with b = sqrt(3) * gain / sqrt(fan) (He et al., 2015); `a` is leaky_relu's slope."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                    generator: Generator | None = None) -> Tensor:
+    """N(0, std^2) with std = gain / sqrt(fan)."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    return tensor if std is None else normal_(tensor, 0.0, std, generator)
+
+
+# ---- truncated normal -----------------------------------------------------------------------------------------
+
+# Giles (2010), "Approximating the erfinv function": erfinv(y) ~ y * p(w), w = -log(1 - y^2), with one
+# polynomial for the centre (w < 5, in w - 2.5) and one for the tails (in sqrt(w) - 3); highest degree first.
+_ERFINV_CENTRE = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _horner(coefficients: tuple[float, ...], w: Tensor) -> Tensor:
+    p = w * coefficients[0] + coefficients[1]
+    for c in coefficients[2:]:
+        p = p * w + c
+    return p
+
+
+def _erfinv(y: Tensor) -> Tensor:
+    """erf^{-1}(y) in float64: Giles' approximation (~1e-7), refined by two Newton steps on erf(x) = y,
+    x <- x - (erf(x) - y) / (2/sqrt(pi) exp(-x^2)).
+
+    Accurate to 1e-10 for |y| <= 1 - 2^-24 (every float32 value short of +-1); further out the
+    rounding of erf(x) near 1 limits Newton (1e-8 at 1 - 1e-9). y = +-1 is moved to the nearest
+    double inside (-1, 1) (erfinv ~ +-5.4 instead of +-inf), which keeps every step finite."""
+    y = y.double().clamp(-1 + 2.0 ** -53, 1 - 2.0 ** -53)
+    w = -((1 - y) * (1 + y)).log()
+    x = where(w < 5, _horner(_ERFINV_CENTRE, w - 2.5), _horner(_ERFINV_TAIL, w.sqrt() - 3)) * y
+    for _ in range(2):
+        x = x - (x.erf() - y) / ((-x * x).exp() * (2 / math.sqrt(math.pi)))
+    return x
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: Generator | None = None) -> Tensor:
+    """Samples of N(mean, std^2) restricted to [a, b], by inverse-CDF sampling:
+    u ~ U(Phi(alpha), Phi(beta)) with alpha = (a - mean)/std, beta = (b - mean)/std, and
+    x = mean + std * Phi^{-1}(u), where Phi^{-1}(u) = sqrt(2) erfinv(2u - 1)."""
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
+    with no_grad():
+        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
+        x = _erfinv(tensor) * (std * math.sqrt(2.0)) + mean
+        return tensor.copy_(x.clamp(a, b))
+
+
+# ---- orthogonal and sparse ------------------------------------------------------------------------------------
+
+def _householder_qr(a: Tensor) -> tuple[Tensor, Tensor]:
+    """Reduced QR of a tall matrix (rows m >= cols n) by Householder reflections.
+
+    Step k reflects column k below the diagonal, x, onto alpha e_1 with H = I - 2 v v^T,
+    v = (x - alpha e_1) / |x - alpha e_1| and alpha = -sign(x_0) |x| (the sign that avoids
+    cancellation, as LAPACK). R = H_n ... H_1 A is upper triangular and Q = H_1 ... H_n I[:, :n].
+    """
+    m, n = a.shape
+    r = a.clone()
+    reflectors = []
+    for k in range(n):
+        x = r[k:, k]
+        norm = x.norm().item()
+        alpha = -norm if x[0].item() >= 0 else norm
+        v = x.clone()
+        v[0] -= alpha
+        v_norm = v.norm().item()
+        if v_norm == 0:  # the column is already zero below the diagonal
+            reflectors.append(None)
+            continue
+        v = v / v_norm
+        r[k:, k:] -= 2 * outer(v, v @ r[k:, k:])
+        reflectors.append(v)
+    q = eye(m, n, dtype=a.dtype)
+    for k in reversed(range(n)):
+        v = reflectors[k]
+        if v is not None:
+            q[k:, :] -= 2 * outer(v, v @ q[k:, :])
+    return q, triu(r[:n])
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix (Saxe et al., 2013) times `gain`: the QR factor Q of a
+    Gaussian matrix, with column signs fixed so R's diagonal is positive (which makes Q uniformly
+    distributed). Dims after the first are flattened; the result has orthonormal rows or columns."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        gaussian = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+        tall = gaussian.t() if rows < cols else gaussian
+        q, r = _householder_qr(tall.double())
+        q = q * r.diagonal().sign()
+        if rows < cols:
+            q = q.t()
+        tensor.view_as(q).copy_(q)
+        return tensor.mul_(gain)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None) -> Tensor:
+    """Fill a 2-D tensor with N(0, std^2) and zero ceil(sparsity * rows) random entries per column
+    (Martens, 2010)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows, generator=generator)[:num_zeros], col] = 0
+    return tensor
