@@ -66,8 +66,10 @@ class DataLoader:
                           "pinned memory won't be used.")
 
         if isinstance(dataset, IterableDataset):
-            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
-                if value not in (None, False):
+            given = (("shuffle", shuffle, shuffle not in (None, False)), ("sampler", sampler, sampler is not None),
+                     ("batch_sampler", batch_sampler, batch_sampler is not None))
+            for name, value, bad in given:
+                if bad:
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
                                      f"but got {name}={value}")
         if sampler is not None and shuffle:
