@@ -227,3 +227,63 @@ def test_top_level_dropout():
     assert mytorch.dropout(x, 0.5, False) is x
     y = mytorch.feature_dropout(mytorch.ones(4, 6, 2), 0.5, True).numpy()
     assert ((y == 0).all(-1) | (y == 2).all(-1)).all()
+
+
+# ---- modules -----------------------------------------------------------------------------------------------
+
+MODULES = {
+    "ReLU": lambda T: T.nn.ReLU(), "ReLU6": lambda T: T.nn.ReLU6(), "LeakyReLU": lambda T: T.nn.LeakyReLU(0.1),
+    "ELU": lambda T: T.nn.ELU(alpha=0.5), "SELU": lambda T: T.nn.SELU(), "CELU": lambda T: T.nn.CELU(0.8),
+    "GELU": lambda T: T.nn.GELU(), "GELU_tanh": lambda T: T.nn.GELU("tanh"), "SiLU": lambda T: T.nn.SiLU(),
+    "Mish": lambda T: T.nn.Mish(), "Sigmoid": lambda T: T.nn.Sigmoid(), "Tanh": lambda T: T.nn.Tanh(),
+    "Softplus": lambda T: T.nn.Softplus(beta=2.0, threshold=4.0), "LogSigmoid": lambda T: T.nn.LogSigmoid(),
+    "Hardtanh": lambda T: T.nn.Hardtanh(-0.3, 0.4), "Softmax": lambda T: T.nn.Softmax(dim=1),
+    "LogSoftmax": lambda T: T.nn.LogSoftmax(-1), "Softmin": lambda T: T.nn.Softmin(0),
+    "ReLU_inplace": lambda T: T.nn.ReLU(inplace=True), "ELU_inplace": lambda T: T.nn.ELU(inplace=True),
+    "LeakyReLU_inplace": lambda T: T.nn.LeakyReLU(inplace=True), "ReLU6_inplace": lambda T: T.nn.ReLU6(True),
+    "SiLU_inplace": lambda T: T.nn.SiLU(True), "Mish_inplace": lambda T: T.nn.Mish(True),
+    "Hardtanh_inplace": lambda T: T.nn.Hardtanh(inplace=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_activation_module_matches_torch(name):
+    make = MODULES[name]
+    check(lambda T, x: make(T)(x * 1), rand(3, 5))  # x * 1: in-place modules must not write into a leaf
+    m, t = make(mytorch), make(torch)
+    assert repr(m) == repr(t)
+    assert list(m.state_dict()) == [] and list(m.parameters()) == []
+
+
+def test_inplace_module_returns_its_input():
+    x = mytorch.tensor(rand(4))
+    assert mytorch.nn.ReLU(inplace=True)(x) is x and (x.numpy() >= 0).all()
+
+
+def test_softmax_module_without_dim_warns():
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        check(lambda T, x: T.nn.Softmax()(x), rand(2, 3))
+
+
+def test_dropout_modules_train_and_eval():
+    for cls in (mytorch.nn.Dropout, mytorch.nn.Dropout2d):
+        layer = cls(0.5)
+        x = mytorch.ones(8, 16, 2, 2)
+        y = layer(x).numpy()
+        assert set(np.unique(y)) <= {0.0, 2.0} and 0.3 < (y == 0).mean() < 0.7
+        layer.eval()
+        assert layer(x) is x
+        layer.train()
+        assert layer(x) is not x
+    for p in (0.0, 0.2, 1.0):
+        assert repr(mytorch.nn.Dropout(p)) == repr(torch.nn.Dropout(p))
+        assert repr(mytorch.nn.Dropout2d(p, inplace=True)) == repr(torch.nn.Dropout2d(p, inplace=True))
+    raises_like(lambda T, x: T.nn.Dropout(1.2), rand(1), match=["dropout probability"])
+
+
+def test_activation_module_reprs():
+    for make in (lambda T: T.nn.ReLU(inplace=True), lambda T: T.nn.Softmax(), lambda T: T.nn.GELU("tanh"),
+                 lambda T: T.nn.Hardtanh(inplace=True), lambda T: T.nn.ELU(2.0, True), lambda T: T.nn.CELU(),
+                 lambda T: T.nn.SELU(True), lambda T: T.nn.Softplus(), lambda T: T.nn.LeakyReLU()):
+        assert repr(make(mytorch)) == repr(make(torch))
+    raises_like(lambda T, x: T.nn.Hardtanh(1.0, 1.0), rand(1))

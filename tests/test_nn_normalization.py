@@ -5,6 +5,7 @@ import torch
 
 import mytorch
 from helpers import LAYOUTS, check, gradcheck, raises_like
+from nn_parity import ModulePair
 
 rng = np.random.default_rng(0)
 
@@ -116,3 +117,95 @@ def test_errors_like_torch():
 def test_float64_and_top_level_names():
     check(lambda T, x: T.nn.functional.layer_norm(x, (4,)), rand(3, 4, dtype=np.float64))
     check(lambda T, x: T.layer_norm(x, [4]) + T.group_norm(x.unsqueeze(-1), 2).squeeze(-1), rand(3, 4))
+
+
+# ---- modules -----------------------------------------------------------------------------------------------
+
+BATCH_NORMS = {
+    "1d": (lambda T, **kw: T.nn.BatchNorm1d(3, **kw), (6, 3)),
+    "1d_seq": (lambda T, **kw: T.nn.BatchNorm1d(3, **kw), (4, 3, 5)),
+    "2d": (lambda T, **kw: T.nn.BatchNorm2d(3, **kw), (4, 3, 2, 3)),
+}
+BN_OPTIONS = [{}, {"momentum": None}, {"momentum": 0.5, "eps": 1e-3}, {"affine": False}, {"bias": False},
+              {"track_running_stats": False}]
+
+
+@pytest.mark.parametrize("options", BN_OPTIONS, ids=str)
+@pytest.mark.parametrize("kind", sorted(BATCH_NORMS))
+def test_batch_norm_module_train_then_eval(kind, options):
+    make, shape = BATCH_NORMS[kind]
+    pair = ModulePair(lambda T: make(T, **options))
+    assert repr(pair.m) == repr(pair.t)
+    for step in range(3):
+        pair.step(rand(*shape, scale=step + 1, shift=step), atol=1e-4)
+    pair.check_state()
+    pair.train(False)
+    pair.step(rand(*shape, scale=2), atol=1e-4)
+    pair.check_state()
+
+
+def test_batch_norm_buffers_and_keys():
+    bn = mytorch.nn.BatchNorm2d(4)
+    assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+    assert bn.num_batches_tracked.dtype is mytorch.int64 and int(bn.num_batches_tracked) == 0
+    bn(mytorch.randn(2, 4, 3, 3))
+    bn(mytorch.randn(2, 4, 3, 3))
+    assert int(bn.num_batches_tracked) == 2
+    bn.eval()
+    bn(mytorch.randn(2, 4, 3, 3))
+    assert int(bn.num_batches_tracked) == 2
+    bn.reset_running_stats()
+    assert int(bn.num_batches_tracked) == 0 and not bn.running_mean.numpy().any()
+    assert list(mytorch.nn.BatchNorm1d(3, track_running_stats=False).state_dict()) == ["weight", "bias"]
+    assert list(mytorch.nn.BatchNorm1d(3, affine=False).state_dict()) == [
+        "running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_batch_norm_loads_state_dict_without_counter():
+    """A checkpoint from before num_batches_tracked existed (no version metadata) still loads."""
+    bn = mytorch.nn.BatchNorm1d(2)
+    state = {"weight": mytorch.ones(2) * 2, "bias": mytorch.zeros(2), "running_mean": mytorch.ones(2),
+             "running_var": mytorch.ones(2) * 4}
+    bn.load_state_dict(state)
+    assert int(bn.num_batches_tracked) == 0 and bn.running_mean.numpy().tolist() == [1.0, 1.0]
+
+
+def test_batch_norm_input_checks_like_torch():
+    raises_like(lambda T, x: T.nn.BatchNorm1d(3)(x), rand(2, 3, 4, 5), match=["expected 2D or 3D input (got 4D"])
+    raises_like(lambda T, x: T.nn.BatchNorm2d(3)(x), rand(2, 3, 4), match=["expected 4D input (got 3D"])
+    raises_like(lambda T, x: T.nn.BatchNorm1d(3)(x), rand(1, 3), match=["more than 1 value per channel"])
+    raises_like(lambda T, x: T.nn.BatchNorm1d(4)(x), rand(2, 3))
+
+
+def test_batch_norm_eval_mode_without_running_stats_uses_batch_statistics():
+    pair = ModulePair(lambda T: T.nn.BatchNorm1d(3, track_running_stats=False)).train(False)
+    pair.step(rand(5, 3, scale=3))
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda T: T.nn.LayerNorm(5), (3, 5)),
+    (lambda T: T.nn.LayerNorm([4, 5], eps=1e-3), (2, 3, 4, 5)),
+    (lambda T: T.nn.LayerNorm(5, elementwise_affine=False), (3, 5)),
+    (lambda T: T.nn.LayerNorm(5, bias=False), (2, 2, 5)),
+    (lambda T: T.nn.GroupNorm(2, 4), (3, 4, 5)),
+    (lambda T: T.nn.GroupNorm(4, 4, eps=1e-3), (2, 4, 2, 3)),
+    (lambda T: T.nn.GroupNorm(1, 6, affine=False), (2, 6)),
+    (lambda T: T.nn.GroupNorm(3, 6, bias=False), (2, 6, 3)),
+])
+def test_layer_and_group_norm_modules(make, shape):
+    pair = ModulePair(make)
+    with mytorch.no_grad(), torch.no_grad():  # non-trivial affine parameters
+        for p, q in zip(pair.m.parameters(), pair.t.parameters()):
+            q.normal_()
+            p.copy_(mytorch.tensor(q.numpy()))
+    pair.step(rand(*shape, scale=2, shift=1), atol=1e-4)
+    pair.train(False).step(rand(*shape), atol=1e-4)
+    assert repr(pair.m) == repr(pair.t)
+
+
+def test_norm_module_defaults():
+    ln, gn = mytorch.nn.LayerNorm((2, 3)), mytorch.nn.GroupNorm(2, 4)
+    assert ln.normalized_shape == (2, 3) and ln.weight.shape == (2, 3)
+    for m in (ln, gn):
+        assert (m.weight.detach().numpy() == 1).all() and not m.bias.detach().numpy().any()
+    raises_like(lambda T, x: T.nn.GroupNorm(3, 4), rand(1), match=["divisible"])
