@@ -16,7 +16,7 @@ def _check(a: Tensor, b: Tensor, op: str) -> None:
     """Validate matmul operands; the common case (same dtype, inner sizes agree) costs two comparisons."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         sa, sb = a._data.shape, b._data.shape
-        if len(sa) >= 1 and len(sb) >= 2 and sa[-1] == sb[-2] and (len(sa) <= 2 or len(sb) <= 2) \
+        if sa and sb and sa[-1] == sb[-2 if len(sb) > 1 else 0] and (len(sa) <= 2 or len(sb) <= 2) \
                 and a._backend.dtype_of(a._data) is b._backend.dtype_of(b._data):
             return
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):

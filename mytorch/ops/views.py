@@ -8,10 +8,12 @@ tensor through the same view (`ViewScatter`).
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ._util import as_shape, wrap_dims
 
 
@@ -23,21 +25,28 @@ class View(Function):
     @staticmethod
     def forward(ctx, x, shape, name=None):
         ctx._name = name
-        data = x._backend.view(x._data, shape)
-        if data is None:
-            raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
-                               f"dimension spans across two contiguous subspaces): input shape {list(x.shape)}, "
-                               f"strides {list(x.stride())}, requested {list(shape)}. Use .reshape(...) instead.")
         ctx.in_shape = x.shape
-        return x._view_of(data)
+        return _view_data(x, shape)
 
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
 
+def _view_data(x: Tensor, shape: tuple) -> Tensor:
+    data = x._backend.view(x._data, shape)
+    if data is None:
+        raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least one "
+                           f"dimension spans across two contiguous subspaces): input shape {list(x.shape)}, "
+                           f"strides {list(x.stride())}, requested {list(shape)}. Use .reshape(...) instead.")
+    return x._view_of(data)
+
+
 def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
-    n = x.numel()
+    """Resolve one -1 and validate the element count, raising PyTorch's RuntimeError."""
+    n = math.prod(x._data.shape)
+    if -1 not in shape and math.prod(shape) == n and min(shape, default=0) >= 0:
+        return shape
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}(): only one dimension can be inferred, got shape {list(shape)}")
     known = 1
@@ -60,9 +69,9 @@ def view(input: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Tensor)):
         raise NotImplementedError(f"view(dtype): reinterpreting {input.dtype} as {shape[0]} is not supported")
     shape = _infer_shape(input, as_shape(shape, "view"), "view")
-    if shape == input._data.shape:
-        return View.apply(input, shape) if input._requires_grad else input._view_of(input._data)
-    return View.apply(input, shape)
+    if input._requires_grad and is_grad_enabled():
+        return View.apply(input, shape)
+    return _view_data(input, shape)  # nothing to record: skip Function.apply
 
 
 class Reshape(Function):
