@@ -15,7 +15,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import broadcast_shapes
 from ...ops.binary import where
-from ...ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
+from ...ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, SoftCrossEntropy
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -203,7 +203,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         _check_class_args("cross_entropy", input, target, weight, "log_softmax_lastdim_kernel_impl", "cross_entropy: ")
-        return CrossEntropy.apply(input, target, weight, ignore_index, smoothing, reduction, True)
+        return SoftCrossEntropy.apply(input, target, weight, smoothing, reduction)
     _check_class_args("cross_entropy", input, target, weight, "log_softmax_lastdim_kernel_impl")
     target = _check_class_index_target(input, target)
     _check_class_weight(input, weight)
