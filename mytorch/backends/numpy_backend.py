@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_optim, _np_special
+from . import _np_conv, _np_optim, _np_special
 from .base import Backend
 
 TO_NP = {
@@ -130,6 +130,8 @@ class NumpyBackend(Backend):
         return np.array(obj, dtype=None if dt is None else TO_NP[dt])
 
     def share_host(self, host_array):
+        if not isinstance(host_array, np.ndarray):
+            raise TypeError(f"expected np.ndarray (got {type(host_array).__name__})")
         if host_array.dtype not in FROM_NP:
             raise TypeError(f"from_numpy(): can't convert np.ndarray of type {host_array.dtype}. "
                             f"The only supported types are: {', '.join(str(d) for d in TO_NP.values())}.")
@@ -268,6 +270,13 @@ class NumpyBackend(Backend):
         if np_mode == "constant":
             return np.pad(a, pads, mode="constant", constant_values=value)
         return np.pad(a, pads, mode=np_mode)
+
+    # ---- convolution and sliding windows (the kernels: _np_conv) ----------------
+    conv = staticmethod(_np_conv.conv)
+    conv_backward_input = staticmethod(_np_conv.conv_backward_input)
+    conv_backward_weight = staticmethod(_np_conv.conv_backward_weight)
+    im2col = staticmethod(_np_conv.im2col)
+    col2im = staticmethod(_np_conv.col2im)
 
     # ---- randomness ------------------------------------------------------------
     def rng(self, seed):

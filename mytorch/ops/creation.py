@@ -102,8 +102,11 @@ def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Te
     dtype = _dtype_arg(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype is dtype else data.to(dtype)
-    if hasattr(data, "__array_interface__") and dtype is None:
-        return from_numpy(data)
+    if hasattr(data, "__array_interface__") and dtype is None and device is None:
+        try:
+            return from_numpy(data)  # shares memory when data is a host array
+        except TypeError:  # a NumPy scalar: copy it like any other value
+            pass
     return tensor(data, dtype=dtype, device=device)
 
 
