@@ -129,6 +129,9 @@ def test_parameter_basics():
     assert type(p.to(mytorch.float64)) is mytorch.Tensor
     (p * p).sum().backward()
     assert p.grad.tolist() == [[4.0, 6.0], [8.0, 10.0]]
+    p.data = mytorch.zeros(3, dtype=mytorch.float64)  # new storage, same Parameter object
+    assert type(p) is mytorch.nn.Parameter and p.shape == (3,) and p.dtype is mytorch.float64
+    assert p.requires_grad and p.is_leaf
 
 
 def test_parameter_construction_forms():
@@ -709,3 +712,20 @@ def test_containers_are_seen_by_parents():
         net.by_name = T.nn.ModuleDict({"n": LAYERS[T]["Norm"](2)})
         assert [n for n, _ in net.named_parameters()] == ["layers.0.weight", "layers.0.bias", "extra.0",
                                                           "table.k", "by_name.n.scale"]
+
+
+def _buffer_assignment(T):
+    mod = T.nn.Module()
+    mod.kept = T.nn.Buffer(T.ones(2))
+    mod.dropped = T.nn.Buffer(T.zeros(1), persistent=False)
+    mod.plain = T.ones(3)  # a plain tensor attribute is not registered
+    mod.kept = T.full((2,), 5.0)  # re-assigning a registered buffer keeps it a buffer
+    flagged = T.nn.Buffer(T.ones(1, requires_grad=True))
+    return ([n for n, _ in mod.named_buffers()], list(mod.state_dict()), mod.kept.tolist(),
+            isinstance(T.ones(1), T.nn.Buffer), isinstance(flagged, T.nn.Buffer), flagged.requires_grad,
+            flagged.is_leaf)
+
+
+def test_buffer_marker_registers_on_assignment():
+    assert _buffer_assignment(mytorch) == _buffer_assignment(torch)
+    same_error(lambda T: T.nn.Module().register_buffer("training", T.ones(1)))
