@@ -168,6 +168,41 @@ class Backend:
         """Pad each axis by (before, after); mode is constant, reflect or replicate."""
         raise NotImplementedError
 
+    # ---- convolution and sliding windows ------------------------------------
+    # Arrays are (N, C, *spatial) with any number of spatial dims. Per spatial dim, with stride s,
+    # dilation d and padding (before, after): output position o of kernel offset i reads input position
+    # o * s + i * d - before; out = (size + before + after - d * (k - 1) - 1) // s + 1. The three conv
+    # primitives are those of cuDNN (forward, backward data, backward filter); each is bilinear, and the
+    # ops layer differentiates every one of them with the other two.
+    def conv(self, x: Array, w: Array, stride: Shape, padding: Sequence[tuple[int, int]], dilation: Shape,
+             groups: int) -> Array:
+        """Cross-correlation:  y[n, o, p] = sum_{c, i} w[o, c, i] * x[n, g(o) * C/groups + c, p * s + i * d - pad]
+        for w of shape (O, C/groups, *kernel) (g(o): the group of output channel o); zero padding."""
+        raise NotImplementedError
+
+    def conv_backward_input(self, g: Array, w: Array, spatial: Shape, stride: Shape,
+                            padding: Sequence[tuple[int, int]], dilation: Shape, groups: int) -> Array:
+        """The adjoint of `conv` in x (= transposed convolution): dx of shape (N, C, *spatial) with
+        <conv(x, w), g> = <x, dx> for every x. Output positions past the last window get zero."""
+        raise NotImplementedError
+
+    def conv_backward_weight(self, x: Array, g: Array, kernel: Shape, stride: Shape,
+                             padding: Sequence[tuple[int, int]], dilation: Shape, groups: int) -> Array:
+        """The adjoint of `conv` in w: dw of shape (O, C/groups, *kernel) with <conv(x, w), g> = <w, dw>."""
+        raise NotImplementedError
+
+    def im2col(self, x: Array, kernel: Shape, stride: Shape, padding: Sequence[tuple[int, int]],
+               dilation: Shape, value: float) -> Array:
+        """Sliding windows: cols[n, c, *i, *o] = x[n, c, *(o * s + i * d - pad)], `value` where that
+        position is padding; shape (N, C, *kernel, *out), a new contiguous array."""
+        raise NotImplementedError
+
+    def col2im(self, cols: Array, spatial: Shape, stride: Shape, padding: Sequence[tuple[int, int]],
+               dilation: Shape) -> Array:
+        """The adjoint of `im2col` (padding dropped): x[n, c, *(o * s + i * d - pad)] += cols[n, c, *i, *o]
+        for cols of shape (N, C, *kernel, *out); returns x of shape (N, C, *spatial)."""
+        raise NotImplementedError
+
     # ---- randomness --------------------------------------------------------
     def rng(self, seed: int) -> Any:
         """A new random state seeded with seed."""

@@ -4,11 +4,11 @@ each module's ``__all__`` as ``mytorch.<name>``."""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import (activation, binary, creation, einsum, gather_scatter, indexing, inplace_methods, joining, linalg,
-               loss, pointwise, random, reduction, sorting, statistics, unary, views)
+from . import (activation, binary, conv, creation, einsum, gather_scatter, indexing, inplace_methods, joining,
+               linalg, loss, pointwise, pooling, random, reduction, sorting, statistics, unary, views)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
-           statistics, sorting, einsum, random, activation, loss, pointwise]
+           statistics, sorting, einsum, random, activation, loss, pointwise, conv, pooling]
 
 
 def _attach() -> None:

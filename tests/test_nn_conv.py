@@ -1,0 +1,162 @@
+"""conv1d/conv2d/conv_transpose1d/conv_transpose2d and the Conv modules vs PyTorch: values, input/weight/bias
+gradients under a random upstream gradient, double backward, gradcheck, errors, module parity."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import mytorch
+from helpers import LAYOUTS, check, gradcheck, raises_like, same
+
+R = np.random.default_rng(0)
+
+
+def randn(*shape, dtype=np.float32):
+    return R.standard_normal(shape).astype(dtype)
+
+
+def F(T):
+    return T.nn.functional
+
+
+# (stride, padding, dilation, groups) combos; channels 4 -> 6 so groups 1 and 2 both divide
+CONV2D = [(s, p, d, g) for s, p, d, g in itertools.product((1, 2), (0, 1, (2, 0)), (1, 2), (1, 2))]
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups", CONV2D)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d(stride, padding, dilation, groups, bias):
+    x, w, b = randn(2, 4, 7, 6), randn(6, 4 // groups, 3, 2), randn(6)
+    args = (x, w, b) if bias else (x, w)
+    check(lambda T, x, w, b=None: F(T).conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                                              groups=groups), *args)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_conv2d_layouts(layout):
+    check(lambda T, x, w, b: F(T).conv2d(x, w, b, padding=1), randn(2, 3, 6, 6), randn(3, 3, 3, 3), randn(3),
+          layout=layout)
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups",
+                         [(1, 0, 1, 1), (2, 1, 1, 2), (3, 2, 2, 1), (1, 3, 3, 2), (2, "valid", 1, 1)])
+def test_conv1d(stride, padding, dilation, groups):
+    check(lambda T, x, w, b: F(T).conv1d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups),
+          randn(3, 4, 11), randn(6, 4 // groups, 3), randn(6))
+
+
+@pytest.mark.parametrize("fn,x_shape,w_shape,dilation", [
+    ("conv2d", (2, 3, 7, 8), (4, 3, 3, 3), 1), ("conv2d", (2, 3, 7, 8), (4, 3, 2, 4), 1),
+    ("conv2d", (1, 2, 6, 6), (2, 2, 4, 3), 2), ("conv1d", (2, 3, 9), (4, 3, 4), 1), ("conv1d", (2, 3, 9), (4, 3, 3), 3)])
+def test_padding_same(fn, x_shape, w_shape, dilation):
+    """'same' pads d * (k - 1) in total; an odd total puts the extra row/column after (even kernels)."""
+    check(lambda T, x, w: getattr(F(T), fn)(x, w, padding="same", dilation=dilation), randn(*x_shape), randn(*w_shape))
+
+
+def test_depthwise_and_pointwise():
+    check(lambda T, x, w: F(T).conv2d(x, w, padding=1, groups=4), randn(2, 4, 5, 5), randn(8, 1, 3, 3))
+    check(lambda T, x, w: F(T).conv2d(x, w), randn(2, 4, 5, 5), randn(3, 4, 1, 1))
+
+
+def test_unbatched_and_top_level():
+    check(lambda T, x, w, b: F(T).conv2d(x, w, b, padding=1), randn(3, 5, 5), randn(2, 3, 3, 3), randn(2))
+    check(lambda T, x, w: F(T).conv1d(x, w), randn(3, 6), randn(2, 3, 3))
+    check(lambda T, x, w: T.conv2d(x, w, stride=[2]), randn(1, 1, 6, 6), randn(1, 1, 2, 2))
+    check(lambda T, x, w: T.conv_transpose2d(x, w, padding=[1]), randn(1, 1, 3, 3), randn(1, 1, 3, 3))
+
+
+CONV_T2D = [(1, 0, 0, 1, 1), (2, 0, 1, 1, 1), (2, 1, 1, 2, 1), (3, 1, 2, 1, 2), (1, 2, 0, 2, 2), ((2, 1), (1, 0), (1, 0), 1, 1)]
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,groups,dilation", CONV_T2D)
+def test_conv_transpose2d(stride, padding, output_padding, groups, dilation):
+    check(lambda T, x, w, b: F(T).conv_transpose2d(x, w, b, stride=stride, padding=padding,
+                                                   output_padding=output_padding, groups=groups, dilation=dilation),
+          randn(2, 4, 4, 5), randn(4, 6 // groups, 3, 3), randn(6))
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,groups,dilation", [(1, 0, 0, 1, 1), (3, 1, 2, 2, 1),
+                                                                           (2, 2, 1, 1, 3)])
+def test_conv_transpose1d(stride, padding, output_padding, groups, dilation):
+    check(lambda T, x, w, b: F(T).conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation),
+          randn(2, 4, 6), randn(4, 2, 3), randn(2 * groups))
+
+
+def test_conv_transpose_is_conv_adjoint():
+    """<conv(x, w), g> = <x, conv_transpose(g, w)>: the transposed convolution is conv's adjoint in x."""
+    x, w, g = (mytorch.tensor(randn(*s, dtype=np.float64)) for s in ((2, 3, 9, 8), (4, 3, 3, 3), (2, 4, 5, 4)))
+    f = mytorch.nn.functional
+    lhs = (f.conv2d(x, w, stride=2, padding=1) * g).sum()
+    rhs = (x * f.conv_transpose2d(g, w, stride=2, padding=1, output_padding=(0, 1))).sum()
+    assert abs(lhs.item() - rhs.item()) < 1e-9
+
+
+def test_gradcheck():
+    gradcheck(lambda T, x, w, b: F(T).conv2d(x, w, b, stride=2, padding=1, dilation=(1, 2), groups=2),
+              randn(1, 2, 5, 6), randn(2, 1, 2, 2), randn(2))
+    gradcheck(lambda T, x, w, b: F(T).conv1d(x, w, b, padding="same", dilation=2), randn(2, 2, 5), randn(3, 2, 2),
+              randn(3))
+    gradcheck(lambda T, x, w, b: F(T).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+              randn(1, 2, 3, 3), randn(2, 2, 3, 3), randn(2))
+
+
+def test_gradgradcheck():
+    xs = [mytorch.tensor(randn(*s, dtype=np.float64), requires_grad=True) for s in ((1, 2, 5, 5), (4, 1, 3, 2))]
+    assert mytorch.autograd.gradgradcheck(lambda x, w: mytorch.nn.functional.conv2d(x, w, stride=2, padding=1,
+                                                                                     groups=2), xs)
+    xs = [mytorch.tensor(randn(*s, dtype=np.float64), requires_grad=True) for s in ((1, 2, 3, 3), (2, 2, 2, 2))]
+    assert mytorch.autograd.gradgradcheck(lambda x, w: mytorch.nn.functional.conv_transpose2d(x, w, stride=2), xs)
+
+
+def test_double_backward_vs_torch():
+    """A gradient penalty: d/d(x, w) of |d conv(x, w) . g / dx|^2 + sum(dw^2), as in WGAN-GP."""
+    x, w, g = randn(2, 3, 6, 6), randn(4, 3, 3, 3), randn(2, 4, 3, 3)
+
+    def fn(T, x, w):
+        y = F(T).conv2d(x, w, stride=2, padding=1)
+        gx, gw = T.autograd.grad(y, (x, w), T.tensor(g), create_graph=True)
+        return (gx * gx).sum() + (gw * gw).sum() + (gx * x).sum()
+    check(fn, x, w, rtol=1e-3, atol=1e-3)
+
+
+def test_grad_fn_name_and_integers():
+    same(lambda T: [F(T).conv2d(T.ones(1, 1, 3, 3, requires_grad=True), T.ones(1, 1, 2, 2)).grad_fn.name()])
+    x, w = R.integers(-5, 5, (2, 3, 5, 5)), R.integers(-5, 5, (2, 3, 3, 3))
+    check(lambda T, x, w: F(T).conv2d(x, w, padding=1), x, w)
+
+
+def test_float64_precision():
+    check(lambda T, x, w: F(T).conv2d(x, w, padding=1), randn(2, 3, 5, 5, dtype=np.float64),
+          randn(2, 3, 3, 3, dtype=np.float64), atol=1e-12, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn,match", [
+    (lambda T, x, w: F(T).conv2d(x[0, 0], w), ["conv2d", "[5, 5]"]),  # wrong input rank
+    (lambda T, x, w: F(T).conv2d(x[:, :2], w), ["expected input[2, 2, 5, 5] to have 3 channels"]),
+    (lambda T, x, w: F(T).conv2d(x[:, :, :2, :2], w), ["Kernel size can't be greater"]),
+    (lambda T, x, w: F(T).conv2d(x, w, dilation=3), ["(7 x 7)"]),
+    (lambda T, x, w: F(T).conv2d(x, w[:3], groups=2), ["divisible by 2"]),
+    (lambda T, x, w: F(T).conv2d(x, w, groups=0), ["groups"]),
+    (lambda T, x, w: F(T).conv2d(x, w, stride=2, padding="same"), ["strided"]),
+    (lambda T, x, w: F(T).conv2d(x, w, padding="full"), ["full"]),
+    (lambda T, x, w: F(T).conv2d(x, w, padding=-1), ["negative padding"]),
+    (lambda T, x, w: F(T).conv2d(x, w, stride=0), ["stride"]),
+    (lambda T, x, w: F(T).conv2d(x, w, dilation=0), ["dilation"]),
+    (lambda T, x, w: F(T).conv2d(x, w, stride=(1, 1, 1)), ["stride"]),
+    (lambda T, x, w: F(T).conv2d(x, w, padding=(1, 1, 1)), ["padding"]),
+    (lambda T, x, w: F(T).conv2d(x, w, w[:3, 0, 0, 0]), ["bias"]),
+    (lambda T, x, w: F(T).conv2d(x.double(), w), ["float64", "float32"]),
+    (lambda T, x, w: F(T).conv2d(x, w, w[:4, 0, 0, 0].double()), ["bias type"]),
+    (lambda T, x, w: F(T).conv_transpose2d(x, w, stride=2, output_padding=2), ["output padding"]),
+    (lambda T, x, w: F(T).conv_transpose2d(x[:, :2], w.transpose(0, 1)), ["transposed", "channels"]),
+    (lambda T, x, w: F(T).conv_transpose2d(x, w.transpose(0, 1), padding="same"), ["padding"]),
+])
+def test_errors(fn, match):
+    raises_like(fn, randn(2, 3, 5, 5), randn(4, 3, 3, 3), match=match)
+
+
+def test_error_argument_types():
+    raises_like(lambda T, w: F(T).conv2d([[1.0]], w), randn(4, 3, 3, 3), match=["conv2d", "input"])
