@@ -96,6 +96,8 @@ class CrossEntropy(Function):
             loss = be.add(be.mul(loss, 1 - smoothing), spread)
             spread_weight = be.mul(w_sum, smoothing / n_classes) if weight is not None else smoothing
             total = be.add(be.mul(w_t, 1 - smoothing), be.mul(be.cast(valid, dt), spread_weight))
+            # a backend may compute a low-precision array times a Python float in a wider type
+            loss, total = be.cast(loss, dt), be.cast(total, dt)
         count = be.sum(w_t, None, False)
         ctx.meta = (c, n_classes, smoothing, reduction, x.shape)
         wrap = x._wrap

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..._dtype import promote_types
+from ... import _dtype as D
 from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import broadcast_shapes
@@ -129,9 +129,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 # ---- classification over C classes ------------------------------------------------------------
 
-def _check_class_args(op: str, input: Tensor, target: Tensor, weight: Tensor | None, kernel: str,
-                      weight_prefix: str = "") -> None:
-    """PyTorch's checks of input (N, C, d1, ...) or (C,) against class-index targets and weights."""
+def _check_input_and_weight(input: Tensor, weight: Tensor | None, kernel: str, weight_prefix: str = "") -> None:
+    """PyTorch's checks of the input (N, C, d1, ...) or (C,) and of the class weights (C,)."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     _not_implemented_for_integers(kernel, input)
@@ -142,10 +141,11 @@ def _check_class_args(op: str, input: Tensor, target: Tensor, weight: Tensor | N
                                f"no classes but got weight tensor of shape: {list(weight.shape)}")
 
 
-def _check_class_index_target(input: Tensor, target: Tensor) -> Tensor:
-    """Validate class indices of shape (N,), (N, d1, ...) or () against the input; returns the target
-    (a 1-element target of a 1-D input is read as the one sample's class, as PyTorch does)."""
-    if target.dtype.is_floating_point or target.dtype.name not in ("int64", "uint8"):
+def _class_index_target(input: Tensor, target: Tensor, weight: Tensor | None, kernel: str) -> Tensor:
+    """Validate class indices of shape (N,), (N, d1, ...) or () and the weights against the input; returns
+    the target (a 1-element target of a 1-D input is read as the one sample's class, as PyTorch does)."""
+    _check_input_and_weight(input, weight, kernel)
+    if target.dtype not in (D.int64, D.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     if input.ndim == 1:
         if target.ndim > 1:
@@ -154,23 +154,20 @@ def _check_class_index_target(input: Tensor, target: Tensor) -> Tensor:
             if target.shape[0] != 1:
                 raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
             target = target.reshape(())
-        return target
-    if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 0}).")
-    if input.ndim == 2 and target.ndim != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-    return target
-
-
-def _check_class_weight(input: Tensor, weight: Tensor | None) -> None:
-    """With class-index targets the weight is a constant of the input's dtype."""
+    else:
+        if target.ndim == 0 or input.shape[0] != target.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0] if target.ndim else 0}).")
+        if input.ndim == 2 and target.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    # the weight is a constant of the input's dtype here (PyTorch differentiates it for probabilities only)
     _no_grad_arg("nll_loss_forward", "weight", weight)
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
+    return target
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
@@ -179,9 +176,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     l_i = -w_{t_i} x_{i, t_i} (0 where t_i = ignore_index); "mean" divides by sum_i w_{t_i}.
     dl_i/dx_ic = -w_{t_i} [c = t_i]."""
     reduction = _reduction(size_average, reduce, reduction)
-    _check_class_args("nll_loss", input, target, weight, "nll_loss_out_frame")
-    target = _check_class_index_target(input, target)
-    _check_class_weight(input, weight)
+    target = _class_index_target(input, target, weight, "nll_loss_out_frame")
     return CrossEntropy.apply(input, target, weight, ignore_index, 0.0, reduction, False)
 
 
@@ -202,11 +197,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                                f"{target.dtype.scalar_name}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
-        _check_class_args("cross_entropy", input, target, weight, "log_softmax_lastdim_kernel_impl", "cross_entropy: ")
+        _check_input_and_weight(input, weight, "log_softmax_lastdim_kernel_impl", "cross_entropy: ")
         return SoftCrossEntropy.apply(input, target, weight, smoothing, reduction)
-    _check_class_args("cross_entropy", input, target, weight, "log_softmax_lastdim_kernel_impl")
-    target = _check_class_index_target(input, target)
-    _check_class_weight(input, weight)
+    target = _class_index_target(input, target, weight, "log_softmax_lastdim_kernel_impl")
     return CrossEntropy.apply(input, target, weight, ignore_index, smoothing, reduction, True)
 
 
@@ -263,7 +256,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     _check_weight_shape(weight, input)
     _check_weight_shape(pos_weight, input)
     if pos_weight is not None:
-        pos_weight = pos_weight.to(promote_types(input.dtype, target.dtype))
+        pos_weight = pos_weight.to(D.promote_types(input.dtype, target.dtype))
     return _weighted(BinaryCrossEntropyWithLogits.apply(input, target, pos_weight), weight, reduction)
 
 
