@@ -70,8 +70,8 @@ def sgd(param, grad, buf, s1, s2, *, lr, momentum, dampening, nesterov, weight_d
             np.copyto(buf, g)
         else:
             np.multiply(buf, momentum, out=buf)
-            np.multiply(g, 1 - dampening, out=s2)
-            np.add(buf, s2, out=buf)
+            # (1 - 0) * g is exactly g: the default dampening skips a pass
+            np.add(buf, g if dampening == 0 else np.multiply(g, 1 - dampening, out=s2), out=buf)
         if nesterov:
             np.multiply(buf, momentum, out=s2)
             g = np.add(g, s2, out=s2)
