@@ -147,7 +147,8 @@ def same(fn: Callable, atol: float = 1e-5, rtol: float = 1e-5) -> None:
     m, t = flat(fn(mytorch)), flat(fn(torch))
     assert len(m) == len(t), (m, t)
     for i, (a, b) in enumerate(zip(m, t)):
-        if isinstance(b, np.ndarray) and isinstance(a, np.ndarray):
+        if isinstance(b, np.ndarray) or isinstance(a, np.ndarray):
+            assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), f"result {i}: {a!r} != torch {b!r}"
             assert a.shape == b.shape, f"result {i}: shape {a.shape} != torch {b.shape}"
             np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=f"result {i}")
         else:

@@ -168,6 +168,19 @@ def test_fill_and_zero_on_views():
     same(f)
 
 
+@pytest.mark.parametrize("op", ["fill_", "zero_", "copy_"])
+def test_overwriting_a_non_leaf_keeps_it_in_the_graph(op):
+    def f(T):
+        (x,) = leaves(T, X)
+        h = x * 2
+        early = h[0]
+        {"fill_": lambda: h.fill_(0.5), "zero_": lambda: h.zero_(), "copy_": lambda: h.copy_(T.ones(2, 3))}[op]()
+        flags = (h.requires_grad, h.is_leaf, h.grad_fn.next_functions[0][0].name())
+        (h.sum() + early.sum()).backward()
+        return flags, x.grad
+    same(f)
+
+
 def test_fill_with_tensor_value_carries_gradient():
     def f(T):
         x, s = leaves(T, X, np.array(3.0, dtype=np.float32))
@@ -381,3 +394,43 @@ def test_inplace_shape_cannot_broadcast_to_self():
     def f(T):
         T.zeros(3).add_(T.ones(2, 3))
     _both_raise(f, RuntimeError, "add_", "[3]", "[2, 3]")
+
+
+# ---- random sequences of in-place writes through views ---------------------------------------------
+VIEWS = {
+    "whole": lambda h: h,
+    "row": lambda h: h[1],
+    "column": lambda h: h[:, 2],
+    "block": lambda h: h[1:, ::2],
+    "transposed_row": lambda h: h.t()[3],
+    "flat_slice": lambda h: h.view(12)[3:9],
+    "diagonal": lambda h: h.diagonal(),
+}
+WRITES = {
+    "mul_": lambda T, v, y: v.mul_(1.5),
+    "add_tensor": lambda T, v, y: v.add_(y.view(12)[:v.numel()].view(v.shape)),
+    "mul_tensor": lambda T, v, y: v.mul_(y.view(12)[-v.numel():].view(v.shape)),
+    "copy_": lambda T, v, y: v.copy_(y.view(12)[1:v.numel() + 1].view(v.shape) * 2),
+    "fill_": lambda T, v, y: v.fill_(0.5),
+    "zero_": lambda T, v, y: v.zero_(),
+    "neg_": lambda T, v, y: v.neg_(),
+    "masked_setitem": lambda T, v, y: v.__setitem__(v > 0, 0.25),
+}
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_inplace_writes_through_views(seed):
+    rng = np.random.default_rng(seed)
+    steps = [(list(VIEWS)[rng.integers(len(VIEWS))], list(WRITES)[rng.integers(len(WRITES))]) for _ in range(4)]
+    keep = list(VIEWS)[rng.integers(len(VIEWS))]
+    g = rng.standard_normal((3, 4)).astype(np.float32)
+
+    def f(T):
+        x, y = leaves(T, A, A.T.copy() + 0.5)
+        h = x * 2
+        early = VIEWS[keep](h)  # a view made before the writes: it must see them
+        for view, write in steps:
+            WRITES[write](T, VIEWS[view](h), y)
+        (h * T.tensor(g)).sum().add(early.sum()).backward()
+        return h, early, x.grad, y.grad, h._version, early._version
+    same(f, atol=1e-5)

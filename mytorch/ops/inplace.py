@@ -69,8 +69,27 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace"
     if x._base is not None:
         rebase_view(x, out)
     else:
+        if x._requires_grad and not out._requires_grad:
+            out = Overwritten.apply(x, out, name)
         x._grad_fn, x._output_nr, x._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
     return x
+
+
+class Overwritten(Function):
+    """x <- a value that does not depend on x's history (fill_, zero_, copy_ of a constant): x still
+    requires grad, as in PyTorch, and its old value gets a zero gradient."""
+
+    _grad_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, old, value, name):
+        if name == "copy_":
+            ctx._name = "CopyBackwards"
+        return value.detach()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.new_zeros(g.shape), None, None
 
 
 class CopySlices(Function):
