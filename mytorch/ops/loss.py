@@ -36,7 +36,7 @@ def _class_weights(weight: Tensor | None, ndim: int, c: int) -> Tensor | float:
     return weight.reshape(tuple(-1 if i == c else 1 for i in range(ndim)))
 
 
-def class_index(target: Tensor, ignore_index: int, num_classes: int):
+def _class_index(target: Tensor, ignore_index: int, num_classes: int):
     """(safe, valid) backend arrays: valid marks the targets that are not `ignore_index`; safe is the target
     (int64) with the ignored ones replaced by class 0, so it can index. IndexError naming the first target
     outside [0, num_classes) that is not ignored."""
@@ -65,7 +65,8 @@ class CrossEntropy(Function):
     With ``log_softmax=False`` the input already is lp (log-probabilities): that is the negative
     log-likelihood loss (no smoothing), whose derivative is just -w_{t_i} [c = t_i].
     The forward runs on backend arrays (it is the hot path of classification training); the backward is
-    in tensor ops, so that it is itself differentiable.
+    in tensor ops, so that it is itself differentiable. It keeps e^z and sum_c e^z from the forward, so p
+    costs one multiply instead of an exp, and the logits x, from which create_graph recomputes p.
     """
 
     _grad_name = "NllLossBackward0"
@@ -75,7 +76,7 @@ class CrossEntropy(Function):
         be, dt = x._backend, x.dtype
         c = 1 if x.ndim > 1 else 0
         n_classes, shape = x.shape[c], tuple(target.shape)
-        safe, valid = class_index(target, ignore_index, n_classes)
+        safe, valid = _class_index(target, ignore_index, n_classes)
         index = be.view(safe, shape[:c] + (1,) + shape[c:])
         if log_softmax:
             z, e, s = _shifted_exp(be, x._data, c)
