@@ -407,14 +407,17 @@ VIEWS = {
     "diagonal": lambda h: h.diagonal(),
 }
 WRITES = {
-    "mul_": lambda T, v, y: v.mul_(1.5),
-    "add_tensor": lambda T, v, y: v.add_(y.view(12)[:v.numel()].view(v.shape)),
-    "mul_tensor": lambda T, v, y: v.mul_(y.view(12)[-v.numel():].view(v.shape)),
-    "copy_": lambda T, v, y: v.copy_(y.view(12)[1:v.numel() + 1].view(v.shape) * 2),
-    "fill_": lambda T, v, y: v.fill_(0.5),
-    "zero_": lambda T, v, y: v.zero_(),
-    "neg_": lambda T, v, y: v.neg_(),
-    "masked_setitem": lambda T, v, y: v.__setitem__(v > 0, 0.25),
+    "mul_": lambda T, v, y, h: v.mul_(1.5),
+    "add_tensor": lambda T, v, y, h: v.add_(y.view(12)[:v.numel()].view(v.shape)),
+    "mul_tensor": lambda T, v, y, h: v.mul_(y.view(12)[-v.numel():].view(v.shape)),
+    "copy_": lambda T, v, y, h: v.copy_(y.view(12)[12 - v.numel():].view(v.shape) * 2),
+    "copy_from_itself": lambda T, v, y, h: v.copy_((h.reshape(12)[-v.numel():] * 1).reshape(v.shape)),
+    "fill_": lambda T, v, y, h: v.fill_(0.5),
+    "zero_": lambda T, v, y, h: v.zero_(),
+    "neg_": lambda T, v, y, h: v.neg_(),
+    "masked_setitem": lambda T, v, y, h: v.__setitem__(v > 0, 0.25),
+    "index_setitem": lambda T, v, y, h: v.__setitem__([0, -1], y[0, :2].reshape((2,) + v.shape[1:2]).squeeze(-1)
+                                                      if v.ndim == 1 else y[0, :2, None]),
 }
 
 
@@ -430,7 +433,7 @@ def test_random_inplace_writes_through_views(seed):
         h = x * 2
         early = VIEWS[keep](h)  # a view made before the writes: it must see them
         for view, write in steps:
-            WRITES[write](T, VIEWS[view](h), y)
+            WRITES[write](T, VIEWS[view](h), y, h)
         (h * T.tensor(g)).sum().add(early.sum()).backward()
         return h, early, x.grad, y.grad, h._version, early._version
     same(f, atol=1e-5)

@@ -69,15 +69,17 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace"
     if x._base is not None:
         rebase_view(x, out)
     else:
-        if x._requires_grad and not out._requires_grad:
+        if x._requires_grad and (name in ("fill_", "copy_") or not out._requires_grad):
             out = Overwritten.apply(x, out, name)
         x._grad_fn, x._output_nr, x._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
     return x
 
 
 class Overwritten(Function):
-    """x <- a value that does not depend on x's history (fill_, zero_, copy_ of a constant): x still
-    requires grad, as in PyTorch, and its old value gets a zero gradient."""
+    """x <- a value that does not depend on x (fill_, zero_, copy_): y = value;  d old = 0, d value = dy.
+
+    The old x stays an input, so it gets a zero gradient rather than none, as in PyTorch, and x keeps
+    requiring grad even when the value does not."""
 
     _grad_name = "FillBackward0"
 
@@ -89,7 +91,7 @@ class Overwritten(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.new_zeros(g.shape), None, None
+        return g.new_zeros(g.shape), g, None
 
 
 class CopySlices(Function):
