@@ -4,6 +4,7 @@ errors as torch's."""
 import copy
 import math
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -223,12 +224,39 @@ def test_deprecated_epoch_argument_uses_closed_form():
 
 
 def test_get_lr_outside_step_warns():
-    sched = mytorch.optim.lr_scheduler.StepLR(_optimizer(mytorch), step_size=2)
+    opt = _optimizer(mytorch)
+    sched = mytorch.optim.lr_scheduler.StepLR(opt, step_size=2)
     with pytest.warns(UserWarning, match="get_last_lr"):
         sched.get_lr()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        opt.step()
         sched.step()
+
+
+def test_scheduler_step_before_optimizer_step_warns():
+    messages = []
+    for T in (mytorch, torch):
+        opt = _optimizer(T)
+        sched = T.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        T.optim.lr_scheduler.StepLR(opt, step_size=2)  # a second scheduler on the optimizer: tracking is shared
+        with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`") as record:
+            sched.step()
+        messages.append(str(record[0].message))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            opt.step()
+            sched.step()
+    assert messages[0] == messages[1]
+
+
+def test_no_reference_cycle():
+    """The step-tracking wrapper holds the optimizer weakly: dropping both frees them without the gc."""
+    opt = _optimizer(mytorch)
+    sched = mytorch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)
+    ref = weakref.ref(opt)
+    del opt, sched
+    assert ref() is None
 
 
 def _same_error(make, match):

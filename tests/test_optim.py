@@ -300,7 +300,8 @@ def test_repr_matches_torch():
 
 def test_adagrad_state_exists_before_first_step():
     p, tp = mytorch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
-    m, t = mytorch.optim.Adagrad([p], initial_accumulator_value=0.25), torch.optim.Adagrad([tp], initial_accumulator_value=0.25)
+    m = mytorch.optim.Adagrad([p], initial_accumulator_value=0.25)
+    t = torch.optim.Adagrad([tp], initial_accumulator_value=0.25)
     assert list(m.state_dict()["state"][0]) == list(t.state_dict()["state"][0]) == ["step", "sum"]
     assert m.state[p]["sum"].tolist() == [0.25, 0.25]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import types
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Literal, Sequence
@@ -48,6 +49,22 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
     return [value] * n
 
 
+def _track_step_calls(optimizer: Optimizer) -> None:
+    """Make ``optimizer.step`` record that it ran (``optimizer._opt_called``), once per optimizer: stepping
+    the schedule before the optimizer skips the schedule's first value, a mistake `LRScheduler.step` flags."""
+    if getattr(optimizer.step, "_tracks_calls", False):
+        return
+    ref, step = weakref.ref(optimizer), type(optimizer).step  # a weak reference: no optimizer <-> wrapper cycle
+
+    def tracked_step(*args, **kwargs):
+        opt = ref()
+        opt._opt_called = True
+        return step(opt, *args, **kwargs)
+    tracked_step._tracks_calls = True
+    tracked_step.__doc__ = step.__doc__
+    optimizer.step = tracked_step
+
+
 class LRScheduler:
     """Base class: ``LRScheduler(optimizer, last_epoch=-1)``; subclasses implement `get_lr`.
 
@@ -74,6 +91,7 @@ class LRScheduler:
                                    "optimizer's state_dict first, or start with last_epoch=-1")
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _track_step_calls(optimizer)
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -102,6 +120,13 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or, deprecated, jump to ``epoch`` through the closed form) and set the lrs."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+                          "later, you should call them in the opposite order: `optimizer.step()` before "
+                          "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                          "value of the learning rate schedule. See more details at "
+                          "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                          UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
