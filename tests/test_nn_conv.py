@@ -160,3 +160,84 @@ def test_errors(fn, match):
 
 def test_error_argument_types():
     raises_like(lambda T, w: F(T).conv2d([[1.0]], w), randn(4, 3, 3, 3), match=["conv2d", "input"])
+
+
+# ---- modules -------------------------------------------------------------------------------------------
+
+def module_parity(make, x: np.ndarray, atol: float = 1e-5, **forward_kwargs) -> None:
+    """Same weights in a torch and a mytorch module: same repr, state_dict keys, output, input and
+    parameter gradients (random upstream gradient)."""
+    t = make(torch.nn)
+    m = make(mytorch.nn)
+    assert repr(m) == repr(t)
+    assert list(m.state_dict()) == list(t.state_dict())
+    m.load_state_dict({k: mytorch.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    xt, xm = torch.tensor(x, requires_grad=True), mytorch.tensor(x, requires_grad=True)
+    yt, ym = t(xt, **forward_kwargs), m(xm, **forward_kwargs)
+    np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), atol=atol, rtol=1e-4)
+    g = randn(*yt.shape)
+    yt.backward(torch.tensor(g))
+    ym.backward(mytorch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), atol=atol, rtol=1e-4)
+    for (name, pm), (_, pt) in zip(m.named_parameters(), t.named_parameters()):
+        np.testing.assert_allclose(pm.grad.numpy(), pt.grad.numpy(), atol=atol, rtol=1e-4, err_msg=name)
+
+
+CONV_MODULES = [
+    (lambda nn: nn.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    (lambda nn: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=2, bias=False),
+     (2, 4, 7, 6)),
+    (lambda nn: nn.Conv2d(3, 4, 4, padding="same", dilation=1), (2, 3, 6, 5)),
+    (lambda nn: nn.Conv2d(3, 4, 3, padding="valid"), (2, 3, 6, 5)),
+    (lambda nn: nn.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="reflect"), (2, 3, 6, 5)),
+    (lambda nn: nn.Conv2d(3, 4, 3, padding=1, padding_mode="circular"), (2, 3, 6, 5)),
+    (lambda nn: nn.Conv2d(3, 4, 4, padding="same", padding_mode="replicate"), (2, 3, 6, 5)),
+    (lambda nn: nn.Conv2d(3, 3, 3, padding=1, groups=3), (3, 5, 5)),
+    (lambda nn: nn.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)),
+    (lambda nn: nn.Conv1d(2, 4, 2, padding="same", padding_mode="zeros", groups=2), (2, 2, 7)),
+    (lambda nn: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), (2, 4, 4, 3)),
+    (lambda nn: nn.ConvTranspose2d(3, 2, (2, 3), stride=(1, 2), dilation=2, bias=False), (2, 3, 4, 3)),
+    (lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=3, padding=1), (2, 3, 5)),
+]
+
+
+@pytest.mark.parametrize("make,shape", CONV_MODULES)
+def test_conv_modules(make, shape):
+    module_parity(make, randn(*shape))
+
+
+def test_conv_transpose_output_size():
+    module_parity(lambda nn: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), randn(1, 2, 4, 4),
+                  output_size=(8, 7))
+    module_parity(lambda nn: nn.ConvTranspose1d(2, 3, 3, stride=3), randn(1, 2, 4), output_size=[1, 3, 12])
+    for T in (torch, mytorch):  # sizes outside [smallest, smallest + stride) are a ValueError in both
+        with pytest.raises(ValueError, match="output size"):
+            T.nn.ConvTranspose2d(2, 3, 3, stride=2)(T.zeros(1, 2, 4, 4), output_size=(20, 20))
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.Conv2d(16, 32, 3), lambda nn: nn.Conv1d(8, 64, 5, groups=4),
+                                  lambda nn: nn.ConvTranspose2d(16, 32, 3)])
+def test_default_init_distribution(make):
+    """kaiming_uniform(a=sqrt(5)) weights and the bias both ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch."""
+    m, t = make(mytorch.nn), make(torch.nn)
+    for name in ("weight", "bias"):
+        a, b = getattr(m, name).detach().numpy(), getattr(t, name).detach().numpy()
+        assert a.shape == b.shape and a.dtype == b.dtype
+        bound = np.abs(b).max()
+        assert np.abs(a).max() <= 1 / np.sqrt(m.weight.shape[1] * np.prod(m.kernel_size)) + 1e-7
+        if a.size > 1000:  # U(-c, c) has std c / sqrt(3)
+            assert abs(a.std() - b.std()) < 0.05 * b.std() and abs(a.mean()) < 0.1 * bound
+
+
+def test_module_arguments():
+    for T in (torch, mytorch):
+        for kwargs, match in [(dict(groups=2), "in_channels must be divisible"),
+                              (dict(padding="full"), "Invalid padding string"),
+                              (dict(padding="same", stride=2), "strided"),
+                              (dict(padding_mode="zero"), "padding_mode must be one of")]:
+            with pytest.raises(ValueError, match=match):
+                T.nn.Conv2d(3, 4, 3, **kwargs)
+        with pytest.raises(ValueError, match="zeros"):
+            T.nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+    same(lambda T: [T.nn.Conv2d(2, 4, 3, dtype=T.float64).weight.dtype is T.float64,
+                    T.nn.Conv2d(2, 4, (1, 3), stride=[2, 1]).stride])

@@ -6,8 +6,9 @@ Per spatial dim of input size n resized to m, output position j reads input posi
     nearest-exact:  src(j) = min(floor((j + 0.5) * scale), n - 1)
 
 with scale = 1 / scale_factor when a scale factor is given (and not recomputed), else n / m. PyTorch
-computes scale and j * scale in float32 (and copies when m == n, halves when m == 2n, for 'nearest'), so
-the indices here are computed the same way: at a boundary a float64 product could pick the neighbour.
+computes scale and j * scale in float32, so the indices here are computed the same way: at a boundary a
+float64 product could pick the neighbour. PyTorch's 2-D 'nearest' kernel (only that one) also takes
+src(j) = j when m == n and j // 2 when m == 2n, whatever the scale factor; so does this one.
 y = x[..., src(j), ...] along each dim (index_select), so dx adds dy back at the positions read.
 """
 from __future__ import annotations
@@ -25,9 +26,9 @@ _SUPPORTED = ("nearest", "nearest-exact")
 _ALL_MODES = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
 
 
-def _source_index(n: int, m: int, scale_factor: float | None, mode: str) -> Tensor:
+def _source_index(n: int, m: int, scale_factor: float | None, mode: str, nd: int) -> Tensor:
     """The input position each of the m outputs reads (int64), in PyTorch's float32 arithmetic."""
-    if mode == "nearest" and m in (n, 2 * n):
+    if mode == "nearest" and nd == 2 and m in (n, 2 * n):
         return arange(m) if m == n else arange(m) // 2
     scale = tensor(1.0 / scale_factor if scale_factor else float(n), dtype=D.float32)
     if not scale_factor:
@@ -92,8 +93,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
                            f"{list(spatial)} output {list(sizes)}")
     y = input
     for d, (n, m, s) in enumerate(zip(spatial, sizes, scales)):
-        if m != n or mode != "nearest":
-            y = index_select(y, 2 + d, _source_index(n, m, s, mode))
+        if m != n or mode != "nearest" or nd != 2:
+            y = index_select(y, 2 + d, _source_index(n, m, s, mode, nd))
     return y if y is not input else y.clone()
 
 

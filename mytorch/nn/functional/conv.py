@@ -1,10 +1,25 @@
 """Functional convolution, pooling, upsampling (PyTorch's signatures; the ops live in mytorch.ops)."""
 from __future__ import annotations
 
+from typing import Any
+
+from ..._tensor import Tensor
 from ...ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ...ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, fold, max_pool1d,
                             max_pool2d, unfold)
 from ...ops.upsample import interpolate
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "unfold", "fold", "interpolate"]
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "unfold", "fold", "interpolate", "upsample",
+           "upsample_nearest"]
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of interpolate, kept as PyTorch keeps it."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """interpolate with mode 'nearest'."""
+    return interpolate(input, size, scale_factor, mode="nearest")
