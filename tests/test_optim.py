@@ -122,6 +122,32 @@ def test_float32_and_large_params(name, kw, kernels):
     _assert_params_equal(m_params, t_params, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
+                                     ("RMSprop", dict(lr=0.01, centered=True)), ("Adagrad", dict(lr=0.1))])
+def test_half_precision(name, kw, dtype):
+    """Half-precision parameters: torch rounds once per op from float32, as NumPy does: equal to an ulp or two."""
+    results = []
+    for T in (mytorch, torch):
+        p = T.tensor(np.linspace(-1, 1, 8), dtype=getattr(T, dtype)).requires_grad_()
+        opt = getattr(T.optim, name)([p], **kw)
+        for k in range(5):
+            p.grad = T.tensor(np.cos(np.arange(8) * k + 1.0), dtype=getattr(T, dtype))
+            opt.step()
+        assert str(p.dtype).endswith(dtype)
+        results.append(p.detach().float().numpy())
+    np.testing.assert_allclose(results[0], results[1], atol=4e-3)
+
+
+def test_gradient_must_match_parameter():
+    p = mytorch.zeros(3, requires_grad=True)
+    opt = mytorch.optim.SGD([p], lr=0.1)
+    for bad in (mytorch.zeros(1), mytorch.zeros(3, dtype=mytorch.float64)):
+        p.grad = bad
+        with pytest.raises(RuntimeError, match="sgd_update: the gradient .* must match its parameter"):
+            opt.step()
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
 def test_training_through_backward(name):
     """Gradients from backward (a broadcast gradient included), on a non-contiguous parameter."""

@@ -19,6 +19,9 @@ def fused_update(kernel: str, param: Tensor, grad: Tensor, *state: Tensor | None
     """Run backend kernel ``kernel`` (e.g. ``"adam_update"``) on param, grad and param's state tensors
     (None for an absent buffer), then bump the version counter of every tensor it wrote."""
     check_leaf(param, kernel)
+    if grad._data.shape != param._data.shape or grad.dtype is not param.dtype:
+        raise RuntimeError(f"{kernel}: the gradient ({grad.dtype}, shape {list(grad.shape)}) must match its "
+                           f"parameter ({param.dtype}, shape {list(param.shape)})")
     be = backend_of(param, grad, *state)
     getattr(be, kernel)(param._data, grad._data, *(None if s is None else s._data for s in state), **hyper)
     param._version_counter[0] += 1
