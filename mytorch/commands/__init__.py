@@ -1,0 +1,1 @@
+"""Sub-commands of the mytorch command line, one per file."""

@@ -1,0 +1,9 @@
+"""`mytorch eval`."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("eval", help="(not implemented yet)")
+    p.set_defaults(func=lambda args: print("mytorch eval: not implemented yet") or 2)
