@@ -1,12 +1,10 @@
 """Activations, softmax and dropout (functional and modules) against PyTorch."""
-import warnings
-
 import numpy as np
 import pytest
 import torch
 
 import mytorch
-from helpers import LAYOUTS, check, gradcheck, raises_like, same
+from helpers import LAYOUTS, check, gradcheck, raises_like
 
 rng = np.random.default_rng(0)
 
@@ -83,6 +81,12 @@ def test_softmax_extreme_logits_are_stable(dim):
         assert np.isfinite(out.numpy()).all()
 
 
+def test_softmax_of_empty_tensors():
+    for shape, dim in (((2, 0), 1), ((0, 3), 1), ((0,), 0)):
+        check(lambda T, x: T.softmax(x, dim), np.zeros(shape, np.float32))
+        check(lambda T, x: T.log_softmax(x, dim), np.zeros(shape, np.float32))
+
+
 def test_softmax_dtype_argument():
     x = rand(3, 4)
     check(lambda T, x: T.nn.functional.softmax(x, 1, dtype=T.float64), x)
@@ -110,11 +114,12 @@ def test_tensor_methods_and_top_level_names():
 
 
 def test_grad_fn_names_match_torch():
+    fused = ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh",
+             "softmax", "log_softmax")
     names = {}
     for T in (mytorch, torch):
         x = T.tensor(rand(2, 3), requires_grad=True)
-        names[T] = [ACTIVATIONS[n](T, x).grad_fn.name() for n in ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
-                              "softplus", "hardtanh", "softmax", "log_softmax")]
+        names[T] = [ACTIVATIONS[n](T, x).grad_fn.name() for n in fused]
     assert names[mytorch] == names[torch]
 
 

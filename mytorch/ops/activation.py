@@ -187,6 +187,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def _shifted(x: Tensor, axes: tuple | None):
     """(x - max(x), sum(e^(x - max(x)))) over axes as backend arrays: exponents are <= 0, so no overflow."""
     be = x._backend
+    if x.numel() == 0:  # nothing to normalize, and the max over an empty dim is undefined
+        return be, be.copy(x._data), be.full((), 1.0, x.dtype)
     shifted = be.sub(x._data, be.amax(x._data, axes, True))
     return be, shifted, be.sum(be.exp(shifted), axes, True)
 
