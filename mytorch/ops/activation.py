@@ -133,6 +133,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     """Clamp to [min_val, max_val];  the gradient is 1 strictly inside, 0 elsewhere (as PyTorch)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if not input.dtype.is_floating_point:  # integer inputs keep their dtype (relu6 of an int tensor is int)
+        min_val, max_val = int(min_val), int(max_val)
     return Hardtanh.apply(input, min_val, max_val)
 
 
