@@ -110,8 +110,8 @@ def _extreme_reducer(ufunc):
     def reduce(a, axes, keepdim):
         if axes is None or a.ndim < 2 or a.ndim - 1 not in axes or a.shape[-1] >= 64:
             return plain(a, axes, keepdim)
-        front = tuple(range(len(axes)))
-        out = ufunc.reduce(np.ascontiguousarray(np.moveaxis(a, axes, front)), axis=front)
+        order = tuple(axes) + tuple(i for i in range(a.ndim) if i not in axes)
+        out = ufunc.reduce(a.transpose(order).copy(), axis=tuple(range(len(axes))))
         if keepdim:
             out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
         return np.asarray(out)
