@@ -267,6 +267,29 @@ def test_custom_function_under_no_grad_records_nothing():
     same(f)
 
 
+def test_needs_input_grad_seen_by_forward_in_every_mode():
+    def f(T):
+        seen = []
+
+        class Probe(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k, w):
+                seen.append(tuple(ctx.needs_input_grad))
+                return x * k + w
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None, g
+        x = T.tensor(X, requires_grad=True)
+        w = T.tensor(G)
+        Probe.apply(x, 2.0, w)
+        with T.no_grad():
+            Probe.apply(x, 2.0, w)
+        Probe.apply(w, 2.0, w)
+        return seen
+    same(f)
+
+
 def test_custom_function_on_inputs_without_grad():
     def f(T):
         y = make_exp(T).apply(T.tensor(X))

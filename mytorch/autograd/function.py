@@ -51,11 +51,18 @@ class Node:
     _in_meta: tuple = ()
     _edges: tuple = ()  # one per forward argument: (node, output_nr), or None where no gradient flows
     _tensor_args: tuple = ()  # which forward arguments were tensors; empty when all were
-    needs_input_grad: tuple = ()
+    _args: tuple = ()  # the forward's arguments, kept only while nothing is recorded (see __getattr__)
     _name: str | None = None  # set by a forward whose variant PyTorch names differently (SumBackward0/1)
 
     def name(self) -> str:
         return self._name or type(self).__name__
+
+    def __getattr__(self, name: str) -> Any:
+        # needs_input_grad is set when the node is recorded; otherwise (no_grad, or no input requiring
+        # grad) it is computed on demand, so the fast path of every op skips building it
+        if name == "needs_input_grad":
+            return tuple(isinstance(a, Tensor) and a._requires_grad for a in self._args)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -207,6 +214,7 @@ class Function:
         # the hot path of every op: keep it to a few attribute reads when nothing requires grad
         ctx = cls._backward_cls()
         if not _GradState.enabled:
+            ctx._args = args
             out = cls._forward(ctx, *args, **kwargs)
         else:
             requires = False
@@ -216,6 +224,8 @@ class Function:
                     break
             if requires:
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            else:
+                ctx._args = args
             _GradState.enabled = False  # forward's inner tensor ops must not record
             try:
                 out = cls._forward(ctx, *args, **kwargs)
