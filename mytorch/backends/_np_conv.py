@@ -12,6 +12,7 @@ weight gradient is one product too, contracting over all N*L positions at once.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -38,16 +39,24 @@ def _dim_offsets(size: int, out: int, k: int, s: int, p: int, d: int) -> list:
     return res
 
 
-def _offsets(spatial, out, kernel, stride, padding, dilation):
+@functools.lru_cache(maxsize=256)
+def _offsets(spatial, out, kernel, stride, padding, dilation) -> tuple:
     """(kernel index, output slices, input slices, covers all outputs) for every kernel offset that reads
-    the input at all."""
+    the input at all. Cached: a training loop asks for the same few geometries at every step."""
     per_dim = [_dim_offsets(*args) for args in
                zip(spatial, out, kernel, stride, (p[0] for p in padding), dilation)]
+    res = []
     for combo in itertools.product(*per_dim):
         if None in combo:
             continue
         full = all(osl.stop - osl.start == n for (_, osl, _), n in zip(combo, out))
-        yield (tuple(c[0] for c in combo), tuple(c[1] for c in combo), tuple(c[2] for c in combo), full)
+        res.append((tuple(c[0] for c in combo), tuple(c[1] for c in combo), tuple(c[2] for c in combo), full))
+    return tuple(res)
+
+
+def _key(kernel, stride, padding, dilation) -> tuple:
+    """The geometry as hashable tuples (callers may pass lists)."""
+    return tuple(kernel), tuple(stride), tuple(tuple(p) for p in padding), tuple(dilation)
 
 
 def _unfold_into(dst, x, kernel, stride, padding, dilation, value) -> None:
@@ -55,7 +64,7 @@ def _unfold_into(dst, x, kernel, stride, padding, dilation, value) -> None:
     with axes (N, C, *kernel, *out)."""
     nd = len(kernel)
     out = dst.shape[2 + nd:]
-    offsets = list(_offsets(x.shape[2:], out, kernel, stride, padding, dilation))
+    offsets = _offsets(x.shape[2:], out, *_key(kernel, stride, padding, dilation))
     if len(offsets) < math.prod(kernel) or not all(full for *_, full in offsets):
         dst[...] = value
     lead = (slice(None), slice(None))
@@ -68,7 +77,7 @@ def _fold_into(dx, cols, stride, padding, dilation) -> None:
     nd = dx.ndim - 2
     kernel, out = cols.shape[2:2 + nd], cols.shape[2 + nd:]
     lead = (slice(None), slice(None))
-    for kidx, osl, isl, _ in _offsets(dx.shape[2:], out, kernel, stride, padding, dilation):
+    for kidx, osl, isl, _ in _offsets(dx.shape[2:], out, *_key(kernel, stride, padding, dilation)):
         dx[lead + isl] += cols[lead + kidx + osl]
 
 

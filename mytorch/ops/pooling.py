@@ -15,6 +15,7 @@ dcols = unfold(dx). Pooling is a reduction over the kernel axes of the windows:
 """
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -74,8 +75,14 @@ class MaxPool(Function):
         n, c = cols.shape[:2]
         out = cols.shape[2 + nd:]
         flat = be.view(cols, (n, c, math.prod(kernel), math.prod(out)))
-        arg = be.argmax(flat, 2, True)  # (N, C, 1, L): which kernel offset won
-        y = Tensor._make(be.view(be.gather(flat, 2, arg), (n, c) + out), be)
+        top = be.amax(flat, (2,), True)
+        # which kernel offset won: the first equal to the maximum (NaN wins: it is the maximum). Arg-maxing
+        # these booleans is four times faster in NumPy than arg-maxing the values over a middle axis.
+        won = be.eq(flat, top)
+        if dt.is_floating_point and be.any(be.isnan(top), None, False):
+            won = be.logical_or(won, be.isnan(flat))
+        arg = be.argmax(won, 2, True)  # (N, C, 1, L)
+        y = Tensor._make(be.view(top, (n, c) + out), be)
         indices = Tensor._make(_input_index(be, be.view(arg, (n, c) + out), x._data.shape[2:], kernel, stride,
                                             padding, dilation), be)
         ctx.mark_non_differentiable(indices)
@@ -97,18 +104,19 @@ class MaxPool(Function):
 
 
 def _input_index(be, arg, spatial, kernel, stride, padding, dilation):
-    """Flat index into the input's spatial dims of the position each output read at kernel offset arg."""
+    """Flat index into the input's spatial dims of the position each output read at kernel offset arg:
+    base(o), the flat position of window o's first offset, plus delta(arg), the flat distance of kernel
+    offset arg from it (a table of prod(kernel) entries), so the whole batch costs one lookup and one add."""
     nd = len(kernel)
     out = arg.shape[2:]
-    index, rest, scale = None, arg, 1
-    for d in reversed(range(nd)):
-        offset, rest = be.remainder(rest, kernel[d]), be.floor_divide(rest, kernel[d])
+    scales = [math.prod(spatial[d + 1:]) for d in range(nd)]
+    delta = [sum(i * d * sc for i, d, sc in zip(ks, dilation, scales))
+             for ks in itertools.product(*(range(k) for k in kernel))]
+    base = 0
+    for d in range(nd):
         o = be.view(be.arange(0, out[d], 1, D.int64), (out[d],) + (1,) * (nd - 1 - d))
-        pos = be.sub(be.add(be.mul(o, stride[d]), be.mul(offset, dilation[d])), padding[d][0])
-        term = be.mul(pos, scale) if scale != 1 else pos
-        index = term if index is None else be.add(index, term)
-        scale *= spatial[d]
-    return index
+        base = be.add(be.mul(be.sub(be.mul(o, stride[d]), padding[d][0]), scales[d]), base)
+    return be.add(be.index(be.from_host(delta, D.int64), (arg,)), base)
 
 
 # ---- window geometry and argument checks -------------------------------------------------------------
