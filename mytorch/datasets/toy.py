@@ -93,7 +93,8 @@ def make_circles(n_samples: int | Sequence[int] = 100, *, shuffle: bool = True, 
 
 def make_blobs(n_samples: int | Sequence[int] = 100, n_features: int = 2, *,
                centers: int | Sequence | Tensor | None = None, cluster_std: float | Sequence[float] = 1.0,
-               center_box: tuple[float, float] = (-10.0, 10.0), shuffle: bool = True, random_state: int | Generator | None = None) -> tuple[Tensor, Tensor]:
+               center_box: tuple[float, float] = (-10.0, 10.0), shuffle: bool = True,
+               random_state: int | Generator | None = None) -> tuple[Tensor, Tensor]:
     """Isotropic Gaussian clusters (scikit-learn's ``make_blobs``): `centers` is a count (3 by default,
     drawn uniformly in `center_box`) or the centers themselves; `n_samples` a total or a count per center."""
     g = _generator(random_state)
