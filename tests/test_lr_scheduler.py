@@ -346,3 +346,17 @@ def test_schedule_drives_training_identically():
             sched.step()
         result[T] = w.detach().numpy().copy()
     np.testing.assert_allclose(result[mytorch], result[torch], rtol=1e-12)
+
+
+def test_deepcopied_optimizer_is_independent():
+    """A copy of an optimizer a scheduler wraps steps its own parameters, not the original's."""
+    opt = _optimizer(mytorch)
+    mytorch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    twin = copy.deepcopy(opt)
+    for group in twin.param_groups:
+        for p in group["params"]:
+            p.grad = mytorch.ones(p.shape)
+    twin.step()
+    assert all(p.tolist() == [0.0] * p.numel() for g in opt.param_groups for p in g["params"])
+    assert all(p.tolist() != [0.0] * p.numel() for g in twin.param_groups for p in g["params"])
+    assert [g["initial_lr"] for g in twin.param_groups] == [0.1, 0.5]

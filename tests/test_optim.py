@@ -239,6 +239,16 @@ def test_state_dict_format_and_torch_interchange(name, kw):
     _assert_params_equal(m2, t_params)
 
 
+def test_load_state_dict_fills_missing_options():
+    """A saved group without an option (an older checkpoint) takes the optimizer's default."""
+    p = mytorch.zeros(2, requires_grad=True)
+    sd = mytorch.optim.AdamW([p]).state_dict()
+    del sd["param_groups"][0]["decoupled_weight_decay"], sd["param_groups"][0]["maximize"]
+    opt = mytorch.optim.AdamW([p])
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["decoupled_weight_decay"] is True and opt.param_groups[0]["maximize"] is False
+
+
 def test_load_state_dict_string_ids_and_dtype_cast():
     """Ids that came back as strings (a JSON checkpoint) still map; state is cast to the parameter's dtype."""
     p = mytorch.tensor([1.0, 2.0], dtype=mytorch.float32, requires_grad=True)

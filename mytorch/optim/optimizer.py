@@ -181,11 +181,21 @@ class Optimizer:
             else:
                 state[key] = value
         for group, saved in zip(self.param_groups, saved_groups):
+            for key, default in self.defaults.items():  # a state dict from before an option existed
+                saved.setdefault(key, default)
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved_groups
+
+    def __getstate__(self) -> dict[str, Any]:
+        # copies and pickles carry the optimization state only: not a scheduler's wrapper of `step`,
+        # which would keep driving the original optimizer
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
