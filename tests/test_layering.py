@@ -30,7 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # nn, optim, data, serialization, and any other top-level module not listed (a new namespace such
     # as mytorch.linalg or mytorch.testing is a user-facing layer over the ops)
     ("framework", ()),
-    ("apps", ("mytorch.cli", "mytorch.models", "mytorch.datasets", "mytorch.generation")),
+    ("apps", ("mytorch.cli", "mytorch.__main__", "mytorch.commands", "mytorch.models", "mytorch.datasets",
+              "mytorch.generation", "mytorch.training", "mytorch.atlas", "mytorch.transforms")),
     ("package", ()),  # mytorch/__init__.py: re-exports everything, so nothing below may import it eagerly
 ]
 LEVEL = {name: i for i, (name, _) in enumerate(LAYERS)}
