@@ -305,7 +305,19 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
     if anomaly_mode._AnomalyState.enabled:
         ctx._anomaly_trace = anomaly_mode.current_stack()
 
-    if isinstance(out, tuple):
+    if type(out) is Tensor and not ctx._dirty and not ctx._non_diff and not _holds(args, out):
+        # the common case, inline: one fresh output tensor (its _output_nr is already 0)
+        data = out._data
+        dt = out._backend.dtype_of(data)
+        if dt.is_floating_point:
+            out._grad_fn = ctx
+            out._requires_grad = True
+            if out._base is not None:
+                ctx._view_version = out._version_counter[0]
+        ctx._out_meta = ((data.shape, dt),)
+        result = out
+        linked = (out,)
+    elif isinstance(out, tuple):
         linked, out_meta = [], []
         for i, o in enumerate(out):
             o, meta = _link_output(ctx, o, i, args)
@@ -324,8 +336,13 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
             if not isinstance(t, Tensor):
                 saved.append((t, None, None, None))
                 continue
-            nr = next((i for i, o in enumerate(linked) if o is t), None)
-            if nr is not None and t._grad_fn is ctx:
+            nr = None
+            if t._grad_fn is ctx:  # only outputs point at ctx: inputs skip the search
+                for i, o in enumerate(linked):
+                    if o is t:
+                        nr = i
+                        break
+            if nr is not None:
                 # store outputs without their grad_fn: no ctx -> output -> ctx cycle
                 saved.append((t.detach(), t._version_counter[0], nr, None))
             else:  # an input, or a non-differentiable output: saved as is
