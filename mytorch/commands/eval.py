@@ -1,9 +1,32 @@
-"""`mytorch eval`."""
+"""`mytorch eval`: accuracy and loss of a training checkpoint on a data set's test split."""
 from __future__ import annotations
 
 import argparse
 
+from ..training.data import DATASETS
+from ._common import run_guarded
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("eval", help="(not implemented yet)")
-    p.set_defaults(func=lambda args: print("mytorch eval: not implemented yet") or 2)
+    p = subparsers.add_parser("eval", help="evaluate a training checkpoint",
+                              description="Print the test accuracy and loss of a checkpoint written by "
+                                          "`mytorch train`.")
+    p.add_argument("--checkpoint", required=True, metavar="CKPT")
+    p.add_argument("--dataset", choices=list(DATASETS), default=None,
+                   help="data set to evaluate on (default: the one the model was trained on)")
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images only")
+    p.add_argument("--data-root", default=None)
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..training.run import evaluate_checkpoint
+
+    result = run_guarded("eval", lambda: evaluate_checkpoint(args.checkpoint, args.dataset, args.batch_size,
+                                                             args.limit, args.data_root))
+    if result is None:
+        return 2
+    print(f"{result['model']} on {result['dataset']} test ({result['samples']} images): "
+          f"accuracy {result['acc']:.2%}  loss {result['loss']:.4f}")
+    return 0

@@ -1,9 +1,74 @@
-"""`mytorch train`."""
+"""`mytorch train`: train a model zoo model on an image data set (see mytorch.training.run)."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from dataclasses import fields
+
+from ..models import MODELS
+from ..training.data import DATASETS
+from ..training.run import OPTIMIZERS, SCHEDULERS, TrainConfig
+from ._common import run_guarded
+
+_DEFAULTS = TrainConfig()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _nonnegative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="(not implemented yet)")
-    p.set_defaults(func=lambda args: print("mytorch train: not implemented yet") or 2)
+    p = subparsers.add_parser(
+        "train", help="train a model on an image data set",
+        description="Train a model with a progress bar, evaluate on the test split after every epoch, and "
+                    "write checkpoint.pt, metrics.csv, metrics.json and curves.png into --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = _DEFAULTS
+    p.add_argument("--model", choices=list(MODELS), default=d.model)
+    p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset)
+    p.add_argument("--epochs", type=_positive, default=d.epochs)
+    p.add_argument("--batch-size", type=_positive, default=d.batch_size)
+    p.add_argument("--lr", type=float, default=d.lr, help="learning rate (default: 0.05 for sgd, 1e-3 otherwise)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
+    p.add_argument("--scheduler", choices=SCHEDULERS, default=d.scheduler,
+                   help="per-batch learning-rate schedule over the whole run")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--workers", type=_nonnegative, default=0, help="DataLoader worker processes")
+    p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
+    p.add_argument("--resume", metavar="CKPT", default=None,
+                   help="continue the run saved in CKPT (its settings are kept; --epochs may extend it)")
+    p.add_argument("--limit-train", type=_positive, default=None, help="train on the first N images only")
+    p.add_argument("--limit-test", type=_positive, default=None, help="evaluate on the first N images only")
+    p.add_argument("--data-root", default=None, help="directory of the data set's files (default: its own)")
+    p.add_argument("--device", choices=["cpu"], default="cpu")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..training.run import train  # loads the data readers and matplotlib only when training
+
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
+    result = run_guarded("train", lambda: train(cfg, out, resume=args.resume, workers=args.workers,
+                                                progress=not args.no_progress and sys.stderr.isatty()))
+    if result is None:
+        return 2
+    best = max(result.metrics.column("test_acc"))
+    print(f"final test accuracy {result.metrics.rows[-1]['test_acc']:.2%} (best {best:.2%})")
+    print(f"plot:       {result.plot}")
+    print(f"checkpoint: {result.checkpoint}")
+    print(f"metrics:    {result.metrics_csv}, {result.metrics_json}")
+    return 0

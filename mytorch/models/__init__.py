@@ -1,4 +1,22 @@
-"""Model zoo: ready-made architectures built from mytorch.nn."""
+"""Model zoo: ready-made architectures built from mytorch.nn, and ``get_model(name, **kw)``."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any, Callable
+
+from .. import nn
+from .lenet import LeNet5
+from .mlp import MLP
+from .resnet import BasicBlock, ResNet
+
+__all__ = ["MLP", "LeNet5", "ResNet", "BasicBlock", "MODELS", "get_model"]
+
+MODELS: dict[str, Callable[..., nn.Module]] = {"mlp": MLP, "lenet": LeNet5, "resnet": ResNet}
+
+
+def get_model(name: str, **kwargs: Any) -> nn.Module:
+    """Build the model registered as ``name`` (a key of MODELS) with constructor keywords ``kwargs``."""
+    try:
+        factory = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODELS)}") from None
+    return factory(**kwargs)

@@ -1,0 +1,45 @@
+"""Training checkpoints: everything a run needs to continue bit-exactly, in one mytorch.save file.
+
+Layout (a dict; tensors go to safetensors, the rest to the JSON tree — no pickle, atomic write)::
+
+    format      "mytorch-train/1"
+    config      the run's settings (model, dataset, optimizer, lr, ... as plain values)
+    epoch, step completed epochs and optimizer steps
+    model       model.state_dict()
+    optimizer   optimizer.state_dict()
+    scheduler   scheduler.state_dict(), or None
+    rng         mytorch.get_rng_state() (dropout draws continue where they stopped)
+    normalize   [mean, std] applied to the inputs
+    metrics     the per-epoch rows so far
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..serialization import load, save
+from .errors import CheckpointError
+
+FORMAT = "mytorch-train/1"
+_KEYS = ("config", "epoch", "step", "model", "optimizer", "scheduler", "rng", "normalize", "metrics")
+
+
+def save_checkpoint(path: str, **fields: Any) -> str:
+    """Write a checkpoint with exactly the fields of the layout above (atomic)."""
+    if sorted(fields) != sorted(_KEYS):
+        raise TypeError(f"save_checkpoint: expected fields {sorted(_KEYS)}, got {sorted(fields)}")
+    save({"format": FORMAT, **fields}, path)
+    return path
+
+
+def load_checkpoint(path: str) -> dict[str, Any]:
+    """Read a checkpoint written by ``save_checkpoint``; a missing, damaged or foreign file raises
+    CheckpointError."""
+    try:
+        ckpt = load(path)
+    except OSError as e:
+        raise CheckpointError(f"cannot read checkpoint {path}: {e}") from e
+    except RuntimeError as e:  # the reader names the file and what is wrong with it
+        raise CheckpointError(str(e)) from e
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a mytorch training checkpoint (expected format {FORMAT!r})")
+    return ckpt
