@@ -404,8 +404,15 @@ def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: 
 
 
 def lerp(input, end, weight) -> Tensor:
-    """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input."""
-    return input + weight * (end - input)
+    """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input.
+
+    Like PyTorch, weights >= 0.5 use the algebraically equal end - (end - input) * (1 - weight), which is
+    exact at weight = 1 and rounds the same way as torch.
+    """
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return where(weight.abs() < 0.5, input + weight * diff, end - diff * (1 - weight))
 
 
 __all__ = ["add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "atan2", "arctan2",
