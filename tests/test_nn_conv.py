@@ -50,10 +50,12 @@ def test_conv1d(stride, padding, dilation, groups):
 
 @pytest.mark.parametrize("fn,x_shape,w_shape,dilation", [
     ("conv2d", (2, 3, 7, 8), (4, 3, 3, 3), 1), ("conv2d", (2, 3, 7, 8), (4, 3, 2, 4), 1),
-    ("conv2d", (1, 2, 6, 6), (2, 2, 4, 3), 2), ("conv1d", (2, 3, 9), (4, 3, 4), 1), ("conv1d", (2, 3, 9), (4, 3, 3), 3)])
+    ("conv2d", (1, 2, 6, 6), (2, 2, 4, 3), 2), ("conv1d", (2, 3, 9), (4, 3, 4), 1),
+    ("conv1d", (2, 3, 9), (4, 3, 3), 3)])
 def test_padding_same(fn, x_shape, w_shape, dilation):
     """'same' pads d * (k - 1) in total; an odd total puts the extra row/column after (even kernels)."""
-    check(lambda T, x, w: getattr(F(T), fn)(x, w, padding="same", dilation=dilation), randn(*x_shape), randn(*w_shape))
+    check(lambda T, x, w: getattr(F(T), fn)(x, w, padding="same", dilation=dilation), randn(*x_shape),
+          randn(*w_shape))
 
 
 def test_depthwise_and_pointwise():
@@ -68,7 +70,8 @@ def test_unbatched_and_top_level():
     check(lambda T, x, w: T.conv_transpose2d(x, w, padding=[1]), randn(1, 1, 3, 3), randn(1, 1, 3, 3))
 
 
-CONV_T2D = [(1, 0, 0, 1, 1), (2, 0, 1, 1, 1), (2, 1, 1, 2, 1), (3, 1, 2, 1, 2), (1, 2, 0, 2, 2), ((2, 1), (1, 0), (1, 0), 1, 1)]
+CONV_T2D = [(1, 0, 0, 1, 1), (2, 0, 1, 1, 1), (2, 1, 1, 2, 1), (3, 1, 2, 1, 2), (1, 2, 0, 2, 2),
+            ((2, 1), (1, 0), (1, 0), 1, 1)]
 
 
 @pytest.mark.parametrize("stride,padding,output_padding,groups,dilation", CONV_T2D)
@@ -126,6 +129,15 @@ def test_grad_fn_name_and_integers():
     same(lambda T: [F(T).conv2d(T.ones(1, 1, 3, 3, requires_grad=True), T.ones(1, 1, 2, 2)).grad_fn.name()])
     x, w = R.integers(-5, 5, (2, 3, 5, 5)), R.integers(-5, 5, (2, 3, 3, 3))
     check(lambda T, x, w: F(T).conv2d(x, w, padding=1), x, w)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision(dtype):
+    """Half inputs give half results and gradients (compared with torch's through float32)."""
+    def fn(T, x, w):
+        dt = getattr(T, dtype)
+        return F(T).conv2d(x.to(dt), w.to(dt), padding=1, stride=2)
+    check(fn, randn(2, 3, 6, 6), randn(4, 3, 3, 3), atol=0.1, rtol=0.05)
 
 
 def test_float64_precision():
