@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas")
+COMMANDS = ("train", "eval", "atlas", "embed")
 
 
 def build_parser() -> argparse.ArgumentParser:
