@@ -7,9 +7,9 @@ initialisation. Every cell of a dataset starts from the same seed, so the cells 
 the same weights and differ only by what the row changes.
 
 The axes:
-- optimizers: SGD, SGD with momentum 0.9, Adam and RMSprop, each at one learning rate that suits
-  full-batch training of these small nets (plain SGD takes larger steps to make up for its lack of
-  momentum); nothing is tuned per cell, so the grid shows how forgiving each optimizer is.
+- optimizers: SGD and SGD with momentum 0.9 at the same learning rate (momentum is the only change
+  between the two rows), Adam and RMSprop at one learning rate each; nothing is tuned per cell, so the
+  grid shows how forgiving each optimizer is of each activation.
 - activations: ReLU, GELU (exact, erf-based), Sigmoid, Tanh, between the hidden layers.
 - losses: cross-entropy on the logits, and the mean squared error between the logits and the one-hot
   targets (the "square loss for classification" of Hui & Belkin, 2021).
@@ -24,15 +24,16 @@ from .. import nn, optim
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
+from ..ops.binary import where
 from ..ops.creation import eye
 from ..random import manual_seed
 from .data import ToyData
 
 OPTIMIZERS: dict[str, Callable[[Iterable[nn.Parameter]], optim.Optimizer]] = {
-    "SGD": lambda params: optim.SGD(params, lr=0.5),
-    "SGD+momentum": lambda params: optim.SGD(params, lr=0.05, momentum=0.9),
+    "SGD": lambda params: optim.SGD(params, lr=0.2),
+    "SGD+momentum": lambda params: optim.SGD(params, lr=0.2, momentum=0.9),
     "Adam": lambda params: optim.Adam(params, lr=0.01),
-    "RMSprop": lambda params: optim.RMSprop(params, lr=0.005),
+    "RMSprop": lambda params: optim.RMSprop(params, lr=0.01),
 }
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "ReLU": nn.ReLU, "GELU": nn.GELU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh,
@@ -60,7 +61,7 @@ class CellResult:
     final_loss: float  # full-batch training loss after the last step
     epochs_to_target: int | None  # first epoch after which training accuracy >= TARGET_ACCURACY
     seconds: float
-    regions: list[list[int]]  # predicted class at each mesh point, rows along y
+    margins: list  # [class][row along y][column along x]: class_margins over the data's mesh
 
 
 def cells(dataset: str) -> Iterator[Cell]:
@@ -90,6 +91,14 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
     return (logits.argmax(1) == y).sum().item() / y.shape[0]
 
 
+def class_margins(logits: Tensor) -> Tensor:
+    """m[:, k] = z_k - max over j != k of z_j: positive exactly where class k wins, so the zero level of
+    column k outlines class k's decision region (a smooth field to contour, unlike the argmax)."""
+    top = logits.sort(1, descending=True).values
+    runner_up = where(logits == top[:, :1], top[:, 1:2], top[:, :1])
+    return logits - runner_up
+
+
 def train_cell(cell: Cell, data: ToyData, epochs: int, seed: int) -> CellResult:
     """Train the cell's MLP full-batch for `epochs` steps and evaluate it on the test set and the mesh."""
     manual_seed(seed)
@@ -114,6 +123,6 @@ def train_cell(cell: Cell, data: ToyData, epochs: int, seed: int) -> CellResult:
         result = CellResult(
             cell, accuracy=accuracy(model(data.x_test), data.y_test), train_accuracy=train_accuracy,
             final_loss=criterion(logits).item(), epochs_to_target=epochs_to_target,
-            seconds=time.perf_counter() - start, regions=[])
-        result.regions = model(data.mesh).argmax(1).reshape(data.mesh_shape).tolist()
+            seconds=time.perf_counter() - start, margins=[])
+        result.margins = class_margins(model(data.mesh)).T.reshape(data.n_classes, *data.mesh_shape).tolist()
     return result

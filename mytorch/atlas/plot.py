@@ -1,7 +1,8 @@
 """One PNG per dataset: the grid of learned decision regions (matplotlib, drawn off-screen with Agg).
 
 Layout: one panel per activation; inside it, rows are optimizers and the two columns are the losses.
-Every cell fills the mesh with the colour of the predicted class, overlays the training points in the
+Every cell fills the mesh with the colour of the predicted class (the region where that class's logit
+beats every other, outlined by the zero level of the margin), overlays the training points in the
 same colours (one palette for every cell and every figure), and is titled with its test accuracy.
 """
 from __future__ import annotations
@@ -15,21 +16,20 @@ from .grid import ACTIVATIONS, LOSSES, OPTIMIZERS, CellResult
 # class colours, shared by every figure: regions use them faded, points at full strength
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 REGION_ALPHA = 0.35
+BOUNDARY = "0.3"  # grey of the decision boundaries
+INF = float("inf")
 CELL_INCHES = 1.55
 FAILING = 0.9  # titles of cells below this test accuracy are drawn in red
 
 
 def plot_dataset(data: ToyData, results: Sequence[CellResult], epochs: int, path: Path) -> None:
     """Draw `results` (the cells of `data`, any order) as the dataset's decision-region grid into `path`."""
-    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     if data.n_classes > len(PALETTE):
         raise ValueError(f"atlas: {data.name} has {data.n_classes} classes; the palette has {len(PALETTE)}")
     colours = PALETTE[:data.n_classes]
-    regions_cmap = ListedColormap(colours)
-    levels = [k - 0.5 for k in range(data.n_classes + 1)]
     points = data.x_train.tolist()
     point_colours = [colours[k] for k in data.y_train.tolist()]
     by_cell = {(r.cell.activation, r.cell.optimizer, r.cell.loss): r for r in results}
@@ -48,13 +48,15 @@ def plot_dataset(data: ToyData, results: Sequence[CellResult], epochs: int, path
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if i == 0:
-                    ax.text(0.5, 1.22, loss, transform=ax.transAxes, ha="center", fontsize="medium")
+                    ax.text(0.5, 1.22, loss, transform=ax.transAxes, ha="center", fontsize="medium",
+                            fontstyle="italic", color="0.3")
                 if a == 0 and j == 0:
                     ax.set_ylabel(optimizer, fontsize="medium", fontweight="bold")
                 if result is None:  # a subset run: leave the cell empty rather than misaligned
                     continue
-                ax.contourf(data.xs, data.ys, result.regions, levels=levels, cmap=regions_cmap,
-                            alpha=REGION_ALPHA)
+                for colour, margin in zip(colours, result.margins):
+                    ax.contourf(data.xs, data.ys, margin, levels=[0, INF], colors=[colour], alpha=REGION_ALPHA)
+                    ax.contour(data.xs, data.ys, margin, levels=[0], colors=BOUNDARY, linewidths=0.6)
                 ax.scatter([p[0] for p in points], [p[1] for p in points], c=point_colours, s=4,
                            linewidths=0.2, edgecolors="white")
                 ax.set_title(f"{result.accuracy:.1%}", fontsize="medium",
