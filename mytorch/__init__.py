@@ -35,9 +35,11 @@ from .ops.activation import *  # noqa: F401,F403
 from .ops.dropout import *  # noqa: F401,F403
 from .ops.linear import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
+from .ops.rms_norm import *  # noqa: F401,F403
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
+from .ops.rnn import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

@@ -1,6 +1,8 @@
 """mytorch.nn.functional: thin functions over mytorch.ops, one file per family."""
 from ...ops.joining import pad  # noqa: F401
+from ...ops.rms_norm import rms_norm  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
