@@ -9,7 +9,7 @@ Both frameworks run with the same number of threads (``--threads``, default: all
 does): the environment variables that size the BLAS/OpenMP pools are set before NumPy and PyTorch load,
 and ``torch.set_num_threads`` sets PyTorch's pool. Timing: a few warm-up calls, then `repeats` rounds
 in which mytorch and torch alternate (so load from other processes falls on both alike), each round
-timing `number` calls; the fastest round is kept.
+timing `number` calls; the fastest round is kept (``--quick``: one warm-up and one call, a smoke run).
 
 Usage:  python benchmarks/conv.py [--quick] [--threads N] [--json PATH] [--backend NAME]
 """
@@ -68,9 +68,9 @@ def runner(T, fn: Callable, arrays: list[np.ndarray], mode: str) -> Callable[[],
     return step
 
 
-def best_ms(runs: list[Callable[[], None]], repeats: int, number: int) -> list[float]:
+def best_ms(runs: list[Callable[[], None]], repeats: int, number: int, warmup: int) -> list[float]:
     for run in runs:
-        for _ in range(2):
+        for _ in range(warmup):
             run()
     best = [float("inf")] * len(runs)
     for _ in range(repeats):
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the mytorch backend serving device='cpu'")
     args = p.parse_args(argv)
     backends.set_cpu_backend(args.backend)
-    repeats, number = (2, 1) if args.quick else (7, 5)
+    repeats, number, warmup = (1, 1, 1) if args.quick else (7, 5, 2)
     rng = np.random.default_rng(0)
     print(f"# {cpu_name()}, {os.cpu_count()} cores, {THREADS} threads on both sides; Python "
           f"{platform.python_version()}, NumPy {np.__version__}, torch {torch.__version__}; mytorch backend "
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, (fn, x_shape, w_shape) in CASES.items():
             arrays = [rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape) if s is not None]
             m_ms, t_ms = best_ms([runner(mytorch, fn, arrays, mode), runner(torch, fn, arrays, mode)], repeats,
-                                 number)
+                                 number, warmup)
             rows.append({"case": name, "mode": mode, "mytorch_ms": m_ms, "torch_ms": t_ms, "ratio": m_ms / t_ms})
             print(f"{name:<26} {mode:<8} {m_ms:>10.2f} {t_ms:>9.2f} {m_ms / t_ms:>6.2f}x")
     if args.json:

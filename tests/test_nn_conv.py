@@ -3,6 +3,11 @@ gradients under a random upstream gradient, double backward, gradcheck, errors, 
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -253,3 +258,14 @@ def test_module_arguments():
             T.nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
     same(lambda T: [T.nn.Conv2d(2, 4, 3, dtype=T.float64).weight.dtype is T.float64,
                     T.nn.Conv2d(2, 4, (1, 3), stride=[2, 1]).stride])
+
+
+def test_benchmark_runs(tmp_path):
+    """benchmarks/conv.py runs end to end (--quick) and reports a ratio per case (numbers are not checked)."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "conv.py"
+    out = tmp_path / "rows.json"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--threads", "1", "--json", str(out)],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 8 and all(r["ratio"] > 0 for r in rows)
