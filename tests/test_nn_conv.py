@@ -73,6 +73,7 @@ def test_unbatched_and_top_level():
     check(lambda T, x, w: F(T).conv1d(x, w), randn(3, 6), randn(2, 3, 3))
     check(lambda T, x, w: T.conv2d(x, w, stride=[2]), randn(1, 1, 6, 6), randn(1, 1, 2, 2))
     check(lambda T, x, w: T.conv_transpose2d(x, w, padding=[1]), randn(1, 1, 3, 3), randn(1, 1, 3, 3))
+    check(lambda T, x, w: F(T).conv_transpose2d(x, w, stride=2), randn(2, 3, 3), randn(2, 3, 2, 2))
 
 
 CONV_T2D = [(1, 0, 0, 1, 1), (2, 0, 1, 1, 1), (2, 1, 1, 2, 1), (3, 1, 2, 1, 2), (1, 2, 0, 2, 2),
