@@ -39,6 +39,7 @@ from .ops.rms_norm import *  # noqa: F401,F403
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
+from .ops.rnn import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

@@ -59,7 +59,7 @@ class CellResult:
     accuracy: float  # on the held-out test set
     train_accuracy: float
     final_loss: float  # full-batch training loss after the last step
-    epochs_to_target: int | None  # first epoch after which training accuracy >= TARGET_ACCURACY
+    epochs_to_target: int | None  # the fewest epochs after which training accuracy >= TARGET_ACCURACY
     seconds: float
     margins: list  # [class][row along y][column along x]: class_margins over the data's mesh
 
@@ -117,12 +117,10 @@ def train_cell(cell: Cell, data: ToyData, epochs: int, seed: int) -> CellResult:
             epochs_to_target = epoch
     with no_grad():
         logits = model(data.x_train)
-        train_accuracy = accuracy(logits, data.y_train)
-        if epochs_to_target is None and train_accuracy >= TARGET_ACCURACY:
-            epochs_to_target = epochs
-        result = CellResult(
-            cell, accuracy=accuracy(model(data.x_test), data.y_test), train_accuracy=train_accuracy,
-            final_loss=criterion(logits).item(), epochs_to_target=epochs_to_target,
-            seconds=time.perf_counter() - start, margins=[])
-        result.margins = class_margins(model(data.mesh)).T.reshape(data.n_classes, *data.mesh_shape).tolist()
-    return result
+        train_accuracy, final_loss = accuracy(logits, data.y_train), criterion(logits).item()
+        test_accuracy = accuracy(model(data.x_test), data.y_test)
+        seconds = time.perf_counter() - start  # training and evaluation; drawing the regions is not counted
+        margins = class_margins(model(data.mesh)).T.reshape(data.n_classes, *data.mesh_shape).tolist()
+    if epochs_to_target is None and train_accuracy >= TARGET_ACCURACY:
+        epochs_to_target = epochs
+    return CellResult(cell, test_accuracy, train_accuracy, final_loss, epochs_to_target, seconds, margins)

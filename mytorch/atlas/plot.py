@@ -68,7 +68,8 @@ def plot_dataset(data: ToyData, results: Sequence[CellResult], epochs: int, path
                              color="#b00000" if result.accuracy < lagging else "black")
     legend = [Line2D([], [], marker="o", linestyle="", color=c, label=f"class {k}") for k, c in enumerate(colours)]
     fig.legend(handles=legend, loc="outside lower center", ncols=len(legend), frameon=False)
-    fig.suptitle(f"{data.name.replace('_', ' ')}: decision regions after {epochs} full-batch epochs, titled with test accuracy\n"
-                 f"rows: optimizer · columns: loss, grouped by activation", fontsize="x-large")
+    name = data.name.replace("_", " ")
+    fig.suptitle(f"{name}: decision regions after {epochs} full-batch epochs, titled with test accuracy\n"
+                 "rows: optimizer · columns: loss, grouped by activation", fontsize="x-large")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)

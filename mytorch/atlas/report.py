@@ -12,11 +12,17 @@ COLUMNS = ("dataset", "loss", "optimizer", "activation", "test accuracy", "train
 NEVER = "—"  # a cell that never reached the target accuracy
 
 
-def row(r: CellResult) -> list[str]:
+def row(r: CellResult, raw: bool = False) -> list[str]:
+    """The cell's table row: for reading (percentages, "—" for never), or `raw` for the CSV (fractions,
+    an empty field for never)."""
     c = r.cell
-    reached = NEVER if r.epochs_to_target is None else str(r.epochs_to_target)
-    return [c.dataset, c.loss, c.optimizer, c.activation, f"{r.accuracy:.1%}", f"{r.train_accuracy:.1%}",
-            f"{r.final_loss:.4g}", reached, f"{r.seconds:.2f}"]
+    if raw:
+        numbers = [f"{r.accuracy:.4f}", f"{r.train_accuracy:.4f}", f"{r.final_loss:.6g}",
+                   "" if r.epochs_to_target is None else str(r.epochs_to_target)]
+    else:
+        numbers = [f"{r.accuracy:.1%}", f"{r.train_accuracy:.1%}", f"{r.final_loss:.4g}",
+                   NEVER if r.epochs_to_target is None else str(r.epochs_to_target)]
+    return [c.dataset, c.loss, c.optimizer, c.activation, *numbers, f"{r.seconds:.2f}"]
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -35,11 +41,11 @@ def summary_table(results: Sequence[CellResult]) -> str:
     header = ["optimizer \\ activation", *ACTIVATIONS]
     rows = []
     for optimizer in OPTIMIZERS:
-        cells = [optimizer]
+        line = [optimizer]
         for activation in ACTIVATIONS:
             accs = [r.accuracy for r in results if (r.cell.optimizer, r.cell.activation) == (optimizer, activation)]
-            cells.append(f"{sum(accs) / len(accs):.1%}" if accs else NEVER)
-        rows.append(cells)
+            line.append(f"{sum(accs) / len(accs):.1%}" if accs else NEVER)
+        rows.append(line)
     return markdown(header, rows)
 
 
@@ -47,12 +53,7 @@ def write_csv(results: Sequence[CellResult], path: Path) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
-        for r in results:
-            cells = row(r)
-            # raw numbers in the CSV (fractions, not percentages; an empty field for "never")
-            cells[4:7] = [f"{r.accuracy:.4f}", f"{r.train_accuracy:.4f}", f"{r.final_loss:.6g}"]
-            cells[7] = "" if r.epochs_to_target is None else cells[7]
-            writer.writerow(cells)
+        writer.writerows(row(r, raw=True) for r in results)
 
 
 def write_markdown(sections: Sequence[tuple[str, str, str]], summary: str, header: str, path: Path) -> None:

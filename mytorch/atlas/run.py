@@ -33,13 +33,13 @@ def run(out: Path, datasets: Sequence[str], budget: Budget, seed: int = 0,
     results, sections = [], []
     for name in datasets:
         data = toy.load(name, seed, budget.n_train, budget.n_test, budget.mesh)
-        mine = []
-        for cell in cells(name):
-            mine.append(train_cell(cell, data, budget.epochs, seed))
+        log(f"{name}: training {len(LOSSES) * len(OPTIMIZERS) * len(ACTIVATIONS)} cells ...")
+        mine = [train_cell(cell, data, budget.epochs, seed) for cell in cells(name)]
         figure = f"{name}.png"
         plot_dataset(data, mine, budget.epochs, out / figure)
         table = dataset_table(mine)
-        log(f"\n{name} ({sum(r.seconds for r in mine):.1f} s of training) -> {out / figure}\n{table}")
+        log(f"{name} ({sum(r.seconds for r in mine):.1f} s of training) -> {out / figure}\n{table}")
+        log("")
         sections.append((name, figure, table))
         results += mine
     summary = summary_table(results)
@@ -49,6 +49,6 @@ def run(out: Path, datasets: Sequence[str], budget: Budget, seed: int = 0,
               f"{budget.n_test} held-out points), seed {seed}; {time.perf_counter() - start:.0f} s in all.")
     write_csv(results, out / "results.csv")
     write_markdown(sections, summary, header, out / "results.md")
-    log(f"\nmean test accuracy over datasets and losses\n{summary}\n\n{header}\n"
+    log(f"mean test accuracy over datasets and losses\n{summary}\n\n{header}\n"
         f"wrote {out / 'results.csv'} and {out / 'results.md'}")
     return results

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "atlas", help="optimizer x activation decision-boundary grids on toy 2-D datasets",
         description="Train a small MLP for every dataset x loss x optimizer x activation and draw, per dataset, "
                     "a PNG grid of the learned decision regions, with a table (CSV + Markdown, also printed) of "
-                    "test accuracy, final loss, epochs to 95%% training accuracy and seconds.")
+                    "test accuracy, final loss, epochs to 95% training accuracy and seconds.")
     p.add_argument("--out", type=Path, default=Path("atlas"), help="output directory (default: ./atlas)")
     p.add_argument("--seed", type=int, default=0, help="seed of the data and of every cell's initial weights")
     p.add_argument("--epochs", type=positive, help=f"full-batch epochs per cell (default {FULL.epochs}, "

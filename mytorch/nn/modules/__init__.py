@@ -12,3 +12,4 @@ from .attention import *  # noqa: F401,F403
 from .positional import *  # noqa: F401,F403
 from .rmsnorm import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
