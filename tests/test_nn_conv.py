@@ -57,6 +57,7 @@ def test_conv1d(stride, padding, dilation, groups):
     ("conv2d", (2, 3, 7, 8), (4, 3, 3, 3), 1), ("conv2d", (2, 3, 7, 8), (4, 3, 2, 4), 1),
     ("conv2d", (1, 2, 6, 6), (2, 2, 4, 3), 2), ("conv1d", (2, 3, 9), (4, 3, 4), 1),
     ("conv1d", (2, 3, 9), (4, 3, 3), 3)])
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's note on its own copy
 def test_padding_same(fn, x_shape, w_shape, dilation):
     """'same' pads d * (k - 1) in total; an odd total puts the extra row/column after (even kernels)."""
     check(lambda T, x, w: getattr(F(T), fn)(x, w, padding="same", dilation=dilation), randn(*x_shape),

@@ -3,6 +3,7 @@ under a random upstream gradient, gradcheck, errors, and the pooling/upsampling 
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -126,7 +127,12 @@ def test_interpolate_index_arithmetic(shape):
 
 def test_interpolate_1d_and_upsample_aliases():
     check(lambda T, x: F(T).interpolate(x, scale_factor=2.5), randn(2, 3, 5))
-    check(lambda T, x: F(T).upsample_nearest(x, scale_factor=2), randn(1, 2, 3, 3))
+    for name in ("upsample", "upsample_nearest"):  # deprecated in both, with the same warning
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            getattr(mytorch.nn.functional, name)(mytorch.zeros(1, 1, 2, 2), scale_factor=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check(lambda T, x: getattr(F(T), name)(x, scale_factor=2), randn(1, 2, 3, 3))
 
 
 def test_gradcheck():

@@ -1,6 +1,7 @@
 """Functional convolution, pooling, upsampling (PyTorch's signatures; the ops live in mytorch.ops)."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..._tensor import Tensor
@@ -16,10 +17,14 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool
 
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
              align_corners: bool | None = None) -> Tensor:
-    """Deprecated alias of interpolate, kept as PyTorch keeps it."""
+    """Deprecated alias of interpolate, kept (with its warning) as PyTorch keeps it."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
-    """interpolate with mode 'nearest'."""
+    """Deprecated: interpolate with mode 'nearest' (warns, as PyTorch's does)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
     return interpolate(input, size, scale_factor, mode="nearest")
