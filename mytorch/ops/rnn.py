@@ -260,6 +260,8 @@ def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_
               reverse: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]:
     """One recurrent layer in one direction over input (T, B, I) from the state hx ((h0,) or (h0, c0) for
     an LSTM, each (B, .)): returns (output (T, B, P), final state tuple). mode is one of `MODES`."""
+    if mode not in MODES:
+        raise ValueError(f"rnn_layer(): unknown mode {mode!r}; expected one of {MODES}")
     if mode == "GRU":  # b_hh sits inside r * (h W_hh^T + b_hh): it cannot join the input projection
         out, h = GRUSequence.apply(linear(input, w_ih, b_ih), hx[0], w_hh, b_hh, reverse)
         return out, (h,)
@@ -267,8 +269,6 @@ def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_
     if mode == "LSTM":
         out, h, c = LSTMSequence.apply(gx, hx[0], hx[1], w_hh, w_hr, reverse)
         return out, (h, c)
-    if mode not in MODES:
-        raise ValueError(f"rnn_layer(): unknown mode {mode!r}; expected one of {MODES}")
     out, h = RNNSequence.apply(gx, hx[0], w_hh, mode == "RNN_RELU", reverse)
     return out, (h,)
 
