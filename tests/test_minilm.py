@@ -94,7 +94,18 @@ def test_bert_model_matches_transformers(hf):
     pair.step(ids, mask, types, atol=2e-5)
 
 
-def test_bert_config_errors(tmp_path):
+def test_bert_dropout_only_in_training():
+    mytorch.manual_seed(0)
+    model = BertModel(BertConfig(**SMALL, hidden_dropout_prob=0.5, attention_probs_dropout_prob=0.5))
+    ids = mytorch.tensor([[3, 7, 11, 2]])
+    first, second = (model(ids).last_hidden_state.detach().numpy() for _ in range(2))
+    assert not np.allclose(first, second)
+    model.eval()
+    first, second = (model(ids).last_hidden_state.detach().numpy() for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+
+
+def test_bert_config_errors():
     with pytest.raises(ValueError, match="multiple of num_attention_heads"):
         BertConfig(hidden_size=30, num_attention_heads=4)
     with pytest.raises(ValueError, match="unsupported hidden_act 'mish'"):

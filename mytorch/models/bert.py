@@ -20,7 +20,6 @@ Everything is built from mytorch.nn modules, so gradients come from their backwa
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, fields
 from typing import Any, Callable, NamedTuple
@@ -118,7 +117,8 @@ class BertEmbeddings(nn.Module):
 
 
 class BertSelfAttention(nn.Module):
-    """softmax(Q K^T / sqrt(d_h) + bias) V per head; returns the heads concatenated, (B, T, d)."""
+    """softmax(Q K^T / sqrt(d_h) + bias) V per head (the fused scaled_dot_product_attention); returns the heads
+    concatenated, (B, T, d). Attention weights are dropped out with attention_probs_dropout_prob in training."""
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
@@ -128,7 +128,7 @@ class BertSelfAttention(nn.Module):
         self.query = nn.Linear(d, d)
         self.key = nn.Linear(d, d)
         self.value = nn.Linear(d, d)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
+        self.dropout_prob = config.attention_probs_dropout_prob
 
     def _heads(self, x: Tensor) -> Tensor:
         """(B, T, d) -> (B, H, T, d_h)."""
@@ -137,10 +137,8 @@ class BertSelfAttention(nn.Module):
 
     def forward(self, hidden_states: Tensor, attention_bias: Tensor | None = None) -> Tensor:
         q, k, v = (self._heads(proj(hidden_states)) for proj in (self.query, self.key, self.value))
-        scores = q.matmul(k.transpose(-1, -2)) * (1.0 / math.sqrt(self.attention_head_size))
-        if attention_bias is not None:
-            scores = scores + attention_bias
-        context = self.dropout(F.softmax(scores, dim=-1)).matmul(v)
+        context = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_bias,
+                                                 dropout_p=self.dropout_prob if self.training else 0.0)
         b, _, t, _ = context.shape
         return context.transpose(1, 2).reshape(b, t, -1)
 
