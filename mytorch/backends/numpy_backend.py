@@ -278,7 +278,9 @@ class NumpyBackend(Backend):
 
     # ---- products ------------------------------------------------------------
     def matmul(self, a, b):
-        return np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
+        out = np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
+        # ml_dtypes' bfloat16 products come back as float32; a tensor op keeps its dtype
+        return out.astype(a.dtype, copy=False) if out.dtype != a.dtype else out
 
     def concatenate(self, arrays, axis):
         return np.concatenate(arrays, axis=axis)
