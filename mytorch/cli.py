@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat")
 
 
 def build_parser() -> argparse.ArgumentParser:
