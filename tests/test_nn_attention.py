@@ -287,3 +287,18 @@ def test_mha_errors_like_torch(case):
         mytorch.nn.MultiheadAttention(10, 3)
     with pytest.raises(ValueError):
         mytorch.nn.MultiheadAttention(0, 3)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_keeps_dtype(dtype):
+    m = bool_mask(4, 5, masked_row=2)
+
+    def f(T, q, k, v, fm):
+        dt = getattr(T, dtype)
+        a = T.nn.functional.scaled_dot_product_attention(q.to(dt), k.to(dt), v.to(dt), attn_mask=T.tensor(m))
+        b = T.nn.functional.scaled_dot_product_attention(q.to(dt), k.to(dt), v.to(dt), attn_mask=fm)  # float32 mask
+        return a, b
+    check(f, rand(2, 4, 8), rand(2, 5, 8), rand(2, 5, 8), rand(4, 5), atol=2e-2, rtol=2e-2)
+    x = mytorch.tensor(rand(3, 8)).to(getattr(mytorch, dtype))
+    layer = mytorch.nn.TransformerEncoderLayer(8, 2, 16).to(getattr(mytorch, dtype))
+    assert layer(x, src_mask=mytorch.nn.Transformer.generate_square_subsequent_mask(3)).dtype is x.dtype

@@ -35,17 +35,23 @@ def _softmax_rows(be, s, safe: bool):
     axis = (s.ndim - 1,)
     m = be.amax(s, axis, True)
     if safe:
-        m = be.where(be.isinf(m), 0.0, m)
+        m = be.where(be.isinf(m), _constant(be, 0.0, s), m)
     e = be.exp(be.sub(s, m))
     z = be.sum(e, axis, True)
     if safe:
-        z = be.where(be.eq(z, 0.0), 1.0, z)
+        z = be.where(be.eq(z, 0.0), _constant(be, 1.0, s), z)
     return be.div(e, z)
+
+
+def _constant(be, value: float, like):
+    """value as a 0-d array of like's dtype: primitives never promote, but a Python float next to a
+    bfloat16 array would (NumPy's bfloat16 turns it into float32)."""
+    return be.full((), value, be.dtype_of(like))
 
 
 def _probs(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, safe: bool) -> Tensor:
     """P = softmax(Q K^T * scale + M) in differentiable tensor ops (the backward's create_graph path)."""
-    s = (q @ k.mT) * scale
+    s = (q * scale) @ k.mT
     if mask is not None:
         s = s + mask if mask.dtype.is_floating_point else where(mask, s, _NEG_INF)
     if s.shape[-1] == 0:
@@ -66,9 +72,11 @@ class ScaledDotProductAttention(Function):
     @staticmethod
     def forward(ctx, q, k, v, mask, dropout, scale, safe):
         be = q._backend
-        s = be.mul(be.matmul(q._data, be.permute(k._data, _swap_last(k.ndim))), scale)
+        # the scale goes on Q (L x E), cheaper than on the scores (L x S)
+        s = be.matmul(be.mul(q._data, _constant(be, scale, q._data)), be.permute(k._data, _swap_last(k.ndim)))
         if mask is not None:
-            s = be.add(s, mask._data) if mask.dtype.is_floating_point else be.where(mask._data, s, _NEG_INF)
+            s = be.add(s, mask._data) if mask.dtype.is_floating_point else \
+                be.where(mask._data, s, _constant(be, _NEG_INF, s))
         p = Tensor._make(_softmax_rows(be, s, safe), be)
         a = p if dropout is None else Tensor._make(be.mul(p._data, dropout._data), be)
         out = Tensor._make(be.matmul(a._data, v._data), be)
@@ -106,7 +114,10 @@ def _swap_last(ndim: int) -> tuple[int, ...]:
 
 def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout: Tensor | None, scale: float,
               safe: bool) -> tuple[Tensor, Tensor]:
-    """(output, weights) of the fused op; inputs are assumed validated (see nn.functional.attention)."""
+    """(output, weights) of the fused op; inputs are assumed validated (see nn.functional.attention).
+    A float mask of another dtype (a float32 mask with half-precision inputs) is cast to the inputs'."""
+    if mask is not None and mask.dtype.is_floating_point and mask.dtype is not q.dtype:
+        mask = mask.to(q.dtype)
     return ScaledDotProductAttention.apply(q, k, v, mask, dropout, scale, safe)
 
 

@@ -52,7 +52,7 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     if attn_mask is not None:
-        if attn_mask.dtype is not D.bool_ and attn_mask.dtype is not query.dtype:
+        if attn_mask.dtype not in (D.bool_, D.float32, query.dtype):
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                                f"attn_mask.dtype: {attn_mask.dtype} and query.dtype: {query.dtype} instead.")
 

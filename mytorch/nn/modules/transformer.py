@@ -24,6 +24,7 @@ from ...ops.creation import full
 from .. import functional as F
 from .. import init
 from ..module import Module
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -75,7 +76,9 @@ class _Layer(Module):
     def _set_activation(self, activation: Activation) -> None:
         activation = _activation(activation)
         # PyTorch's flag for its fast path (1 relu, 2 gelu, 0 other), kept for code that reads it
-        self.activation_relu_or_gelu = 1 if activation is F.relu else 2 if activation is F.gelu else 0
+        relu, gelu = activation is F.relu or isinstance(activation, ReLU), activation is F.gelu or \
+            isinstance(activation, GELU)
+        self.activation_relu_or_gelu = 1 if relu else 2 if gelu else 0
         self.activation = activation
 
     def _ff_block(self, x: Tensor, out_dropout: Dropout) -> Tensor:
