@@ -96,11 +96,9 @@ class ScaledDotProductAttention(Function):
         dv = a.mT @ g if need_v and g is not None else None
         if not (need_q or need_k or need_m):
             return None, None, dv, None, None, None, None
-        da = g @ v.mT if g is not None else None
+        da = g @ v.mT if g is not None else None  # the engine calls with at least one of g, w
         if w is not None:
             da = w if da is None else da + w
-        if da is None:
-            return None, None, dv, None, None, None, None
         dp = da if dropout is None else da * dropout
         ds = p * (dp - (dp * p).sum(-1, keepdim=True))
         dq = (ds @ k) * scale if need_q else None

@@ -83,8 +83,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev); batch dims broadcast. attn_mask
     (broadcastable to (*, L, S)) is bool (True = may attend) or float (added to the scores). is_causal
     lets query i attend keys j <= i (aligned at the top left when L != S; combined with attn_mask if
-    both are given). dropout_p drops attention
-    weights (always: pass 0 in evaluation). enable_gqa: key/value may have fewer heads (dim -3) than query.
+    both are given). dropout_p drops attention weights (always: pass 0 in evaluation). enable_gqa:
+    key/value may have fewer heads (dim -3) than query, each serving a group of query heads.
     """
     _check_sdpa(query, key, value, attn_mask, dropout_p)
     if scale is None:
