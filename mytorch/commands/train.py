@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset)
     p.add_argument("--epochs", type=_positive, default=d.epochs)
     p.add_argument("--batch-size", type=_positive, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.lr, help="learning rate (default: 0.05 for sgd, 1e-3 otherwise)")
+    p.add_argument("--lr", type=float, default=d.lr,
+                   help="learning rate, the peak of the schedule (default: 0.05 for sgd, 5e-3 for adam and "
+                        "adamw, 1e-3 for rmsprop)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
     p.add_argument("--scheduler", choices=SCHEDULERS, default=d.scheduler,
                    help="per-batch learning-rate schedule over the whole run")

@@ -8,6 +8,7 @@ RandomSampler seeded per epoch (see ``batches``), so an epoch's order depends on
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -79,8 +80,11 @@ def _dataset_class(name: str) -> Callable[..., Any]:
     return getattr(datasets, DATASETS[name].cls)
 
 
+@functools.lru_cache(maxsize=4)
 def _raw_split(name: str, train: bool, root: str | None) -> tuple[Tensor, Tensor]:
-    """The split's images as uint8/float (N, [C,] H, W) and labels (N,), as the reader gives them."""
+    """The split's images as uint8/float (N, [C,] H, W) and labels (N,), as the reader gives them.
+    Cached: a train run followed by an eval (or a test session) reads each file once; callers never
+    modify the returned tensors."""
     cls = _dataset_class(name)
     kwargs = {"train": train} if root is None else {"root": root, "train": train}
     try:

@@ -1,0 +1,117 @@
+"""`mytorch train` / `mytorch eval` end to end on small Fashion-MNIST subsets: output files, exact
+resume, evaluation of a checkpoint, and clear errors (exit code 2, a message, no traceback)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch.cli import main
+from mytorch.training import load_checkpoint
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
+                                reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+
+TINY = ["--limit-train", "128", "--limit-test", "100", "--batch-size", "64", "--no-progress"]
+
+
+def train(tmp_path, name, *flags):
+    out = tmp_path / name
+    return main(["train", "--out", str(out), *TINY, *flags]), out
+
+
+def weights(path):
+    return {k: v.numpy() for k, v in load_checkpoint(str(path))["model"].items()}
+
+
+def test_train_writes_checkpoint_metrics_and_plot(tmp_path, capsys):
+    rc, out = train(tmp_path, "run", "--model", "mlp", "--epochs", "2")
+    assert rc == 0
+    printed = capsys.readouterr().out
+    for name in ("checkpoint.pt", "curves.png", "metrics.csv", "metrics.json"):
+        assert (out / name).is_file()
+        assert name in printed  # the user is told where everything went
+    rows = json.loads((out / "metrics.json").read_text())
+    assert [r["epoch"] for r in rows] == [1, 2] and [r["step"] for r in rows] == [2, 4]
+    assert {"train_loss", "train_acc", "test_loss", "test_acc", "lr", "samples_per_s"} <= set(rows[0])
+    assert (out / "metrics.csv").read_text().splitlines()[0].startswith("epoch,step,train_loss")
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ckpt = load_checkpoint(str(out / "checkpoint.pt"))
+    assert ckpt["epoch"] == 2 and ckpt["step"] == 4 and ckpt["config"]["model"] == "mlp"
+
+
+@pytest.mark.parametrize("flags", [["--model", "mlp", "--scheduler", "none"],
+                                   ["--model", "mlp", "--optimizer", "sgd", "--scheduler", "none"]])
+def test_resume_is_bit_exact(tmp_path, flags):
+    """2 epochs straight == 1 epoch, then --resume for a second: same weights, bit for bit."""
+    assert train(tmp_path, "straight", *flags, "--epochs", "2")[0] == 0
+    assert train(tmp_path, "first", *flags, "--epochs", "1")[0] == 0
+    rc, resumed = train(tmp_path, "resumed", "--resume", str(tmp_path / "first" / "checkpoint.pt"), "--epochs", "2")
+    assert rc == 0
+    straight, again = weights(tmp_path / "straight" / "checkpoint.pt"), weights(resumed / "checkpoint.pt")
+    assert list(straight) == list(again)
+    for k in straight:
+        np.testing.assert_array_equal(again[k], straight[k], err_msg=k)
+    rows = json.loads((resumed / "metrics.json").read_text())
+    assert [r["epoch"] for r in rows] == [1, 2]  # the history continues in the resumed run's files
+
+
+def test_resume_with_schedule_keeps_epochs(tmp_path, capsys):
+    assert train(tmp_path, "a", "--model", "mlp", "--epochs", "1", "--scheduler", "cosine")[0] == 0
+    rc, _ = train(tmp_path, "b", "--resume", str(tmp_path / "a" / "checkpoint.pt"), "--epochs", "3")
+    assert rc == 2
+    assert "laid out over 1 epochs" in capsys.readouterr().err
+
+
+def test_eval_reports_the_checkpoint_accuracy(tmp_path, capsys):
+    rc, out = train(tmp_path, "run", "--model", "mlp", "--epochs", "1")
+    last = json.loads((out / "metrics.json").read_text())[-1]
+    capsys.readouterr()
+    assert main(["eval", "--checkpoint", str(out / "checkpoint.pt"), "--limit", "100"]) == 0
+    printed = capsys.readouterr().out
+    assert f"accuracy {last['test_acc']:.2%}" in printed and f"loss {last['test_loss']:.4f}" in printed
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--model", "vgg"], "invalid choice: 'vgg'"),
+    (["train", "--dataset", "imagenet"], "invalid choice: 'imagenet'"),
+    (["train", "--epochs", "0"], "expected a positive integer"),
+    (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    (["train", "--device", "cuda"], "invalid choice: 'cuda'"),
+    (["eval"], "required: --checkpoint"),
+])
+def test_bad_flags_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_data_names_the_install_command(tmp_path, capsys):
+    assert main(["train", "--data-root", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "dataset 'fashion-mnist' is not available" in err and "apt-get install dataset-fashion-mnist" in err
+    assert "Traceback" not in err
+
+
+def test_bad_checkpoints(tmp_path, capsys):
+    assert main(["eval", "--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert "No such file" in capsys.readouterr().err
+    mytorch.save({"w": mytorch.zeros(2)}, str(tmp_path / "weights.pt"))
+    assert main(["eval", "--checkpoint", str(tmp_path / "weights.pt")]) == 2
+    assert "not a mytorch training checkpoint" in capsys.readouterr().err
+    (tmp_path / "junk.pt").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    assert main(["train", "--resume", str(tmp_path / "junk.pt"), "--out", str(tmp_path / "o")]) == 2
+    assert "junk.pt" in capsys.readouterr().err
+
+
+def test_python_dash_m_subprocess(tmp_path):
+    out = tmp_path / "sub"
+    proc = subprocess.run([sys.executable, "-m", "mytorch", "train", "--model", "mlp", "--epochs", "1",
+                           "--out", str(out), *TINY], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"checkpoint: {out / 'checkpoint.pt'}" in proc.stdout
+    assert (out / "curves.png").is_file()
