@@ -31,18 +31,28 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 def _erf_single(x: np.ndarray) -> np.ndarray:
+    # Horner steps in place: each polynomial costs two array passes per coefficient and no temporaries
     z = np.abs(x)
     x2 = x * x
     series = np.full_like(x, _MACLAURIN[-1])
     for c in _MACLAURIN[-2::-1]:
-        series = series * x2 + c
-    series *= x * _TWO_OVER_SQRT_PI
-    t = 1.0 / (1.0 + 0.5 * z)
+        series *= x2
+        series += c
+    series *= x
+    series *= _TWO_OVER_SQRT_PI
+    t = 0.5 * z
+    t += 1.0
+    np.reciprocal(t, out=t)
     poly = np.full_like(x, _ERFCC[-1])
     for c in _ERFCC[-2::-1]:
-        poly = poly * t + c
-    tail = np.copysign(1.0 - t * np.exp(poly - z * z), x)
-    return np.where(z < 0.5, series, tail).astype(np.float32, copy=False)
+        poly *= t
+        poly += c
+    poly -= x2
+    np.exp(poly, out=poly)
+    poly *= t
+    np.subtract(1.0, poly, out=poly)
+    np.copysign(poly, x, out=poly)
+    return np.where(z < 0.5, series, poly)
 
 
 def _erf_double(x: np.ndarray) -> np.ndarray:

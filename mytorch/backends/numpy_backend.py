@@ -278,7 +278,11 @@ class NumpyBackend(Backend):
 
     # ---- products ------------------------------------------------------------
     def matmul(self, a, b):
-        out = np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
+        if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+            # (..., k) @ (k, n) as one (rows, k) @ (k, n) GEMM: NumPy would loop over the batch dims instead
+            out = np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
+        else:
+            out = np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
         # ml_dtypes' bfloat16 products come back as float32; a tensor op keeps its dtype
         return out.astype(a.dtype, copy=False) if out.dtype != a.dtype else out
 
