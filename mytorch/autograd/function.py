@@ -53,6 +53,7 @@ class Node:
     _tensor_args: tuple = ()  # which forward arguments were tensors; empty when all were
     _args: tuple = ()  # the forward's arguments, kept only while nothing is recorded (see __getattr__)
     _name: str | None = None  # set by a forward whose variant PyTorch names differently (SumBackward0/1)
+    _recording = False  # True while apply records this node: a forward saves tensors only then
 
     def name(self) -> str:
         return self._name or type(self).__name__
@@ -223,6 +224,7 @@ class Function:
                     requires = True
                     break
             if requires:
+                ctx._recording = True
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             else:
                 ctx._args = args

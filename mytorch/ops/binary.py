@@ -73,7 +73,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if ctx.needs_input_grad:  # save only what the derivatives read, as PyTorch does
+        if ctx._recording:  # save only what the derivatives read, as PyTorch does
             need_a, need_b = ctx.needs_input_grad
             ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return _apply("mul", a, b)
@@ -93,7 +93,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         dt = D.result_type(a, b)
-        if ctx.needs_input_grad:
+        if ctx._recording:
             ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return _apply("div", a, b, dt if dt.is_floating_point else D.get_default_dtype())
 

@@ -46,7 +46,7 @@ class Convolution(Function):
             y = be.conv(x._data, w._data, stride, padding, dilation, groups)
         if b is not None:
             y = be.add(y, be.view(b._data, b._data.shape + (1,) * len(stride)))
-        if ctx.needs_input_grad:
+        if ctx._recording:
             need_x, need_w = ctx.needs_input_grad[:2]
             ctx.save_for_backward(x if need_w else None, w if need_x else None)
             ctx.geometry = (stride, padding, dilation, groups)
@@ -83,7 +83,7 @@ class ConvolutionWeight(Function):
     @staticmethod
     def forward(ctx, x, g, kernel, stride, padding, dilation, groups):
         be = x._backend
-        if ctx.needs_input_grad:
+        if ctx._recording:
             ctx.save_for_backward(x, g)
             ctx.geometry = (stride, padding, dilation, groups)
         return Tensor._make(be.conv_backward_weight(x._data, g._data, kernel, stride, padding, dilation,

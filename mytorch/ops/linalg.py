@@ -45,7 +45,7 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if ctx.needs_input_grad:
+        if ctx._recording:
             need_a, need_b = ctx.needs_input_grad
             ctx.ndims = (a.ndim, b.ndim)
             ctx.save_for_backward(a if need_b else None, b if need_a else None)

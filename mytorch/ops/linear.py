@@ -22,7 +22,7 @@ class Linear(Function):
             ctx._name = "MmBackward0"
         else:
             y = be.add(y, bias._data)
-        ctx.save_for_backward(x if ctx.needs_input_grad and ctx.needs_input_grad[1] else None, weight)
+        ctx.save_for_backward(x if ctx._recording and ctx.needs_input_grad[1] else None, weight)
         return Tensor._make(y, be)
 
     @staticmethod
