@@ -31,9 +31,7 @@ def _tensor_list(tensors, op: str) -> list[Tensor]:
 
 # ---- cat and friends ------------------------------------------------------------------------------
 
-def _is_legacy_empty(t: Tensor) -> bool:
-    # PyTorch lets a 1-D empty tensor join anything (it is skipped), a rule kept from older versions
-    return t._data.shape == (0,)
+# PyTorch lets a 1-D empty tensor (shape (0,)) join anything: it is skipped, a rule kept from older versions.
 
 
 class Cat(Function):
@@ -44,12 +42,16 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *xs):
         be = backend_of(*xs)
-        dt = xs[0].dtype
-        for x in xs[1:]:
-            dt = D.promote_types(dt, x.dtype)
-        kept = [x for x in xs if not _is_legacy_empty(x)] or xs[:1]
-        ctx.meta = (dim, [x.shape[dim] if not _is_legacy_empty(x) else None for x in xs])
-        return Tensor._make(be.concatenate([be.cast(x._data, dt) for x in kept], dim), be)
+        dts = [be.dtype_of(x._data) for x in xs]
+        dt = dts[0]
+        for other in dts[1:]:
+            if other is not dt:
+                dt = D.promote_types(dt, other)
+        shapes = [x._data.shape for x in xs]
+        sizes = [None if s == (0,) else s[dim] for s in shapes]  # None: a legacy empty input, skipped
+        kept = [x._data if d is dt else be.cast(x._data, dt) for x, n, d in zip(xs, sizes, dts) if n is not None]
+        ctx.meta = (dim, sizes)
+        return Tensor._make(be.concatenate(kept or [xs[0]._data], dim), be)
 
     @staticmethod
     def backward(ctx, g):
@@ -70,21 +72,22 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
+    shapes = [t._data.shape for t in tensors]
+    for i, shape in enumerate(shapes):
+        if not shape:
             raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [(i, t) for i, t in enumerate(tensors) if not _is_legacy_empty(t)]
+    kept = [(i, shape) for i, shape in enumerate(shapes) if shape != (0,)]
     if not kept:
         return Cat.apply(0, *tensors)
     ref = kept[0][1]
-    d = ref._wrap_dim(dim, "cat")
-    for i, t in kept[1:]:
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
-        for j in range(ref.ndim):
-            if j != d and t.shape[j] != ref.shape[j]:
+    d = tensors[kept[0][0]]._wrap_dim(dim, "cat")
+    for i, shape in kept[1:]:
+        if len(shape) != len(ref):
+            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
+        for j in range(len(ref)):
+            if j != d and shape[j] != ref[j]:
                 raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{ref.shape[j]} but got size {t.shape[j]} for tensor number {i} in the list.")
+                                   f"{ref[j]} but got size {shape[j]} for tensor number {i} in the list.")
     return Cat.apply(d, *tensors)
 
 
