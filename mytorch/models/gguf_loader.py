@@ -155,7 +155,7 @@ def load_llama(reader: Any, config: LlamaConfig | None = None) -> LlamaForCausal
         model.load_state_dict(state, assign=True)
     if config.tie_word_embeddings:  # assign replaced the shared Parameter by two: share again
         model.lm_head.weight = model.model.embed_tokens.weight
-    return model.eval().requires_grad_(False)
+    return model.eval()
 
 
 # ---- tokenizer and chat template --------------------------------------------------------------------------
