@@ -82,24 +82,29 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        be = x._backend
-        data = be.view(x._data, shape)
-        if data is None:
-            ctx._name = "UnsafeViewBackward0"
-            return Tensor._make(be.view(be.copy(x._data), shape), be)
-        ctx._name = "ViewBackward0"
-        return x._view_of(data)
+        out = _reshape_data(x, shape)
+        ctx._name = "ViewBackward0" if out._base is not None else "UnsafeViewBackward0"
+        return out
 
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
 
 
+def _reshape_data(x: Tensor, shape: tuple) -> Tensor:
+    """A view when x's strides allow it, else a contiguous copy."""
+    be = x._backend
+    data = be.view(x._data, shape)
+    if data is None:
+        return Tensor._make(be.view(be.copy(x._data), shape), be)
+    return x._view_of(data)
+
+
 def reshape(input: Tensor, *shape) -> Tensor:
     shape = _infer_shape(input, as_shape(shape, "reshape"), "reshape")
-    if shape == input._data.shape and not input._requires_grad:
-        return input._view_of(input._data)
-    return Reshape.apply(input, shape)
+    if input._requires_grad and is_grad_enabled():
+        return Reshape.apply(input, shape)
+    return _reshape_data(input, shape)  # nothing to record: skip Function.apply
 
 
 class Permute(Function):
