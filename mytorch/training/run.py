@@ -33,7 +33,7 @@ CONV_INPUT = 28  # LeNet-5 and the small ResNet are laid out for 28x28 images
 class TrainConfig:
     model: str = "lenet"
     dataset: str = "fashion-mnist"
-    epochs: int = 6
+    epochs: int = 8
     batch_size: int = 128
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
     optimizer: str = "adam"
@@ -137,7 +137,8 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
         raise UsageError(f"--epochs and --batch-size must be positive, got {cfg.epochs} and {cfg.batch_size}")
 
     size = input_size(cfg.model)
-    train_set, normalize = load_dataset(cfg.dataset, True, cfg.data_root, cfg.limit_train, size)
+    saved_normalize = None if ckpt is None else tuple(ckpt["normalize"])
+    train_set, normalize = load_dataset(cfg.dataset, True, cfg.data_root, cfg.limit_train, size, saved_normalize)
     test_set, _ = load_dataset(cfg.dataset, False, cfg.data_root, cfg.limit_test, size, normalize)
     steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
 

@@ -1,0 +1,28 @@
+"""Fashion-MNIST test accuracy of the model zoo with the training library (slow: minutes each).
+
+Run with ``python -m pytest -m slow tests/test_train_accuracy.py``; the recipes are the ones the
+README quotes. Each asserts the final epoch's test accuracy (no picking the best epoch).
+"""
+import os
+
+import pytest
+
+from mytorch.training.run import TrainConfig, train
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
+                                 reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")]
+
+RECIPES = {
+    "mlp": (TrainConfig(model="mlp", epochs=10), 0.88),
+    "lenet": (TrainConfig(), 0.90),  # the default `mytorch train`
+    "resnet": (TrainConfig(model="resnet", epochs=4), 0.92),
+}
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_fashion_mnist_accuracy(name, tmp_path):
+    cfg, target = RECIPES[name]
+    result = train(cfg, str(tmp_path), progress=False)
+    final = result.metrics.rows[-1]["test_acc"]
+    assert final >= target, f"{name}: test accuracy {final:.2%} < {target:.0%}"
