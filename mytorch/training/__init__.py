@@ -7,5 +7,6 @@ from .loop import evaluate, train_epoch
 from .metrics import MetricsLog
 from .plot import plot_curves
 
-__all__ = ["DATASETS", "DataUnavailable", "UsageError", "CheckpointError", "TensorBatches", "batches", "load_dataset", "evaluate",
-           "train_epoch", "load_checkpoint", "save_checkpoint", "MetricsLog", "plot_curves"]
+__all__ = ["DATASETS", "DataUnavailable", "UsageError", "CheckpointError", "TensorBatches", "batches",
+           "load_dataset", "evaluate", "train_epoch", "load_checkpoint", "save_checkpoint", "MetricsLog",
+           "plot_curves"]
