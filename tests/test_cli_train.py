@@ -115,3 +115,19 @@ def test_python_dash_m_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"checkpoint: {out / 'checkpoint.pt'}" in proc.stdout
     assert (out / "curves.png").is_file()
+
+
+def test_batches_index_whole_tensors_and_shuffle_per_seed():
+    from mytorch.training import TensorBatches, batches
+    from mytorch.training.run import epoch_seed
+
+    data = TensorBatches(mytorch.arange(10.0).reshape(10, 1), mytorch.arange(10))
+    x, y = next(iter(batches(data, 4)))  # one indexing op per batch, in order without a seed
+    assert x.tolist() == [[0.0], [1.0], [2.0], [3.0]] and y.tolist() == [0, 1, 2, 3]
+
+    def order(seed):
+        return [v for _, y in batches(data, 3, shuffle_seed=seed) for v in y.tolist()]
+
+    assert sorted(order(5)) == list(range(10))
+    assert order(epoch_seed(0, 1)) == order(epoch_seed(0, 1))  # reproducible (and so resumable)
+    assert order(epoch_seed(0, 1)) != order(epoch_seed(0, 2))  # but each epoch has its own order
