@@ -1,10 +1,11 @@
 """generate(model, input_ids, ...): greedy decoding, sampling and beam search for any decoder model.
 
 The model contract: ``model(input_ids, attention_mask=None, past_key_values=None)`` returns next-token
-logits (B, T, V). A model whose forward takes ``past_key_values`` gets a KVCache and is fed only the
-new tokens at each step; any other model is fed the whole sequence again (correct, slower). An
-attention_mask (B, S) (1 = token, 0 = padding) lets prompts of different lengths share a batch:
-they are left-padded, so every row's next token is at the same (last) position.
+logits (B, T, V). A model whose forward takes ``past_key_values`` gets a KVCache (or what its
+``make_cache()`` returns: a recurrent model's state) and is fed only the new tokens at each step; any
+other model is fed the whole sequence again (correct, slower). An attention_mask (B, S) (1 = token,
+0 = padding) lets prompts of different lengths share a batch: they are left-padded, so every row's
+next token is at the same (last) position.
 
 Beam search (num_beams = K) keeps the K most likely partial continuations of each prompt, scored by
 their summed log-probabilities. Each step extends every beam by every token, keeps the 2K best
@@ -49,7 +50,7 @@ class _Stepper:
             attention_mask = None
         self.model, self.mask = model, attention_mask
         self.last_only = "logits_to_keep" in takes  # the head over the last position only
-        self.cache = (cache if cache is not None else KVCache()) if use_cache else None
+        self.cache = (cache if cache is not None else getattr(model, "make_cache", KVCache)()) if use_cache else None
         self.fed = 0  # tokens of the sequence the cache already holds (a given cache holds a past before them)
 
     def logits(self, ids: Tensor) -> Tensor:

@@ -5,14 +5,17 @@ from typing import Any, Callable
 
 from .. import nn
 from .bert import BertConfig, BertModel
+from .gpt import GPT, GPTConfig
 from .lenet import LeNet5
 from .llama import LlamaConfig, LlamaForCausalLM, LlamaModel
+from .lstm_lm import LSTMLanguageModel, LSTMLMConfig, LSTMState
 from .minilm import SentenceEncoder
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet
 
 __all__ = ["MLP", "LeNet5", "ResNet", "BasicBlock", "MODELS", "get_model", "BertConfig", "BertModel",
-           "SentenceEncoder", "LlamaConfig", "LlamaModel", "LlamaForCausalLM"]
+           "SentenceEncoder", "LlamaConfig", "LlamaModel", "LlamaForCausalLM", "GPTConfig", "GPT",
+           "LSTMLMConfig", "LSTMLanguageModel", "LSTMState"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {"mlp": MLP, "lenet": LeNet5, "resnet": ResNet}
 
