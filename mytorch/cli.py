@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`mytorch train`: train a model zoo model on an image data set (see mytorch.training.run)."""
+"""`mytorch train`: train a model zoo model on an image data set (see mytorch.training.run), or a language model
+on text (mytorch.training.lm, through _train_lm)."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,7 @@ from dataclasses import fields
 from ..models import MODELS
 from ..training.data import DATASETS
 from ..training.run import OPTIMIZERS, SCHEDULERS, TrainConfig
+from . import _train_lm
 from ._common import run_guarded
 
 _DEFAULTS = TrainConfig()
@@ -30,22 +32,26 @@ def _nonnegative(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "train", help="train a model on an image data set",
+        "train", help="train a model on an image data set, or a language model on text",
         description="Train a model with a progress bar, evaluate on the test split after every epoch, and "
                     "write checkpoint.pt, metrics.csv, metrics.json and curves.png into --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     d = _DEFAULTS
-    p.add_argument("--model", choices=list(MODELS), default=d.model)
-    p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset)
+    p.add_argument("--model", choices=list(MODELS) + list(_train_lm.LM_MODELS), default=d.model)
+    p.add_argument("--dataset", choices=list(DATASETS) + list(_train_lm.LM_DATASETS), default=d.dataset)
     p.add_argument("--epochs", type=_positive, default=d.epochs)
-    p.add_argument("--batch-size", type=_positive, default=d.batch_size)
+    p.add_argument("--batch-size", type=_positive, default=None,
+                   help=f"(default: {d.batch_size} for image models, {_train_lm.SHARED_DEFAULTS['batch_size']} for "
+                        "language models)")
     p.add_argument("--lr", type=float, default=d.lr,
                    help="learning rate, the peak of the schedule (default: 0.05 for sgd, 5e-3 for adam and "
                         "adamw, 1e-3 for rmsprop)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
     p.add_argument("--scheduler", choices=SCHEDULERS, default=d.scheduler,
                    help="per-batch learning-rate schedule over the whole run")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help=f"(default: {d.weight_decay:g} for image models, {_train_lm.SHARED_DEFAULTS['weight_decay']:g} "
+                        "for language models, on matrices only)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--workers", type=_nonnegative, default=0, help="DataLoader worker processes")
     p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
@@ -56,13 +62,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-root", default=None, help="directory of the data set's files (default: its own)")
     p.add_argument("--device", choices=["cpu"], default="cpu")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _train_lm.add_arguments(p)
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
-    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    if _train_lm.is_lm_run(args):
+        return _train_lm.main(args)
+    given = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})  # None: the image default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
     result = run_guarded("train", lambda: train(cfg, out, resume=args.resume, workers=args.workers,
                                                 progress=not args.no_progress and sys.stderr.isatty()))
