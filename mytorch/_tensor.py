@@ -354,3 +354,18 @@ class _RemovableHandle:
 def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
+
+def _reset_grads(tensors, set_to_none: bool) -> None:
+    """Reset ``.grad`` of each tensor: to None, or detached and zeroed in place (``zero_grad`` of modules and
+    optimizers)."""
+    for p in tensors:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 from .. import _dtype as D
 from .._device import device as Device
-from .._tensor import Tensor
+from .._tensor import Tensor, _reset_grads
 from ..autograd.grad_mode import no_grad
 from .parameter import Buffer, Parameter
 
@@ -558,17 +558,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default), or to zeros in place."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        _reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every descendant, children before parents, then on self (e.g. custom init)."""

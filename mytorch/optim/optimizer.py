@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Any, Callable, Iterable, Union
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, _reset_grads
 from ..autograd.grad_mode import enable_grad
 from ..ops.creation import tensor
 
@@ -102,18 +102,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad``: to None (default), or detached and filled with zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        _reset_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; ``closure`` (re-evaluating the loss) runs first, with grad enabled."""
