@@ -15,7 +15,7 @@ def train_epoch(model: nn.Module, loader: Iterable[tuple[Tensor, Tensor]], optim
                 scheduler: Any = None, progress: Any = None) -> dict[str, float]:
     """One pass of mini-batch training with cross-entropy; ``scheduler`` (if any) steps once per batch.
 
-    ``progress`` is a tqdm-like bar (``update(n)``, ``set_postfix``) or None. Returns the epoch's
+    ``progress`` is a tqdm-like bar (``update(n)``, ``set_postfix``; its rate shows samples/s) or None. Returns the epoch's
     mean training loss and accuracy, its sample count and its wall time."""
     model.train()
     loss_sum, correct, seen = 0.0, 0, 0
@@ -35,8 +35,7 @@ def train_epoch(model: nn.Module, loader: Iterable[tuple[Tensor, Tensor]], optim
         seen += n
         if progress is not None:
             progress.update(n)
-            elapsed = time.perf_counter() - start
-            progress.set_postfix(loss=f"{value:.4f}", samples_s=f"{seen / elapsed:.0f}", refresh=False)
+            progress.set_postfix(loss=f"{value:.4f}", refresh=False)
     elapsed = time.perf_counter() - start
     return {"train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1), "samples": seen,
             "seconds": elapsed}

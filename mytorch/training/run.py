@@ -118,7 +118,8 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     if not enabled:
         return None
     from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="img", unit_scale=True, leave=False, dynamic_ncols=True)
+    # tqdm's rate is the samples/s the bar shows; train_epoch adds the running loss
+    return tqdm(total=total, desc=desc, unit=" samples", unit_scale=True, leave=False, dynamic_ncols=True)
 
 
 def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: int = 0,
