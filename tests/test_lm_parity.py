@@ -52,7 +52,7 @@ def _torch_losses(cfg: LMConfig, twin, batches):
     params = list(twin.parameters())
     opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
                              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
-                            lr=cfg.learning_rate, betas=(0.9, 0.99))
+                            lr=cfg.lr, betas=(0.9, 0.99))
 
     def factor(s):  # linear warmup, then a half cosine to min_lr_ratio (written out independently)
         if s < cfg.warmup_steps:

@@ -11,7 +11,7 @@ from ._common import run_guarded
 
 _D = LMConfig()
 # the options `mytorch train` shares between image and language models, and their language-model defaults
-SHARED_DEFAULTS = {"batch_size": _D.batch_size, "weight_decay": _D.weight_decay}
+SHARED_DEFAULTS = {"batch_size": _D.batch_size, "weight_decay": _D.weight_decay, "lr": _D.lr}
 
 
 def _positive(text: str) -> int:
@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "A language model trains for --steps optimizer steps (AdamW, linear warmup then cosine decay) on random "
         "blocks of the training plays, validates every --eval-interval steps with a generated sample, and "
         "writes checkpoint.pt (for `mytorch generate`), metrics.csv, metrics.json and loss.png into --out. "
-        "--batch-size counts blocks, --lr is the peak (default: 2e-3 for gpt, 3e-3 for lstm-lm). --epochs, "
+        f"--batch-size counts blocks, --lr is the peak (default: {_D.lr:g}). --epochs, "
         "--optimizer, --scheduler, --workers and --limit-* apply to image models only. Set OPENBLAS_NUM_THREADS=1 "
         "on a busy machine.")
     g.add_argument("--steps", type=_positive, default=_D.steps)

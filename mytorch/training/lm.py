@@ -47,7 +47,6 @@ __all__ = ["LM_MODELS", "LM_DATASETS", "LMConfig", "WarmupCosine", "build_lm", "
 LM_MODELS = ("gpt", "lstm-lm")
 LM_DATASETS = ("shakespeare",)
 TOKENIZERS = ("char", "bpe")
-DEFAULT_LR = {"gpt": 2e-3, "lstm-lm": 3e-3}
 FORMAT = "mytorch-lm/1"
 
 
@@ -57,10 +56,10 @@ class LMConfig:
     dataset: str = "shakespeare"
     tokenizer: str = "char"
     bpe_vocab_size: int = 1024
-    steps: int = 3000
+    steps: int = 2400
     batch_size: int = 32
-    block_size: int = 128
-    lr: float | None = None  # None: DEFAULT_LR[model]
+    block_size: int = 64
+    lr: float = 3e-3  # the peak
     min_lr_ratio: float = 0.1
     warmup_steps: int = 100
     weight_decay: float = 0.1
@@ -72,8 +71,8 @@ class LMConfig:
     embedding_dim: int = 128  # LSTM LM
     hidden_size: int = 512
     num_layers: int = 1
-    eval_interval: int = 250
-    eval_blocks: int = 128
+    eval_interval: int = 200
+    eval_blocks: int = 256
     sample_tokens: int = 300
     seed: int = 0
     data_root: str | None = None
@@ -82,10 +81,6 @@ class LMConfig:
     def from_dict(cls, d: dict[str, Any]) -> "LMConfig":
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
-
-    @property
-    def learning_rate(self) -> float:
-        return DEFAULT_LR[self.model] if self.lr is None else self.lr
 
     def check(self) -> None:
         """UsageError for settings that cannot work."""
@@ -97,6 +92,9 @@ class LMConfig:
         for name in ("steps", "batch_size", "block_size", "eval_interval", "eval_blocks"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.warmup_steps < 0 or self.grad_clip < 0 or not 0 <= self.dropout < 1:
+            raise UsageError(f"expected --warmup-steps >= 0, --grad-clip >= 0 and 0 <= --dropout < 1, got "
+                             f"{self.warmup_steps}, {self.grad_clip} and {self.dropout}")
         if self.model == "gpt" and self.n_embd % self.n_head:
             raise UsageError(f"--n-embd ({self.n_embd}) must be a multiple of --n-head ({self.n_head})")
 
@@ -130,7 +128,7 @@ def build_lm_optimizer(cfg: LMConfig, model: nn.Module) -> optim.Optimizer:
     params = list(model.parameters())
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    return optim.AdamW(groups, lr=cfg.learning_rate, betas=(0.9, 0.99))
+    return optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.99))
 
 
 def build_lm_scheduler(cfg: LMConfig, opt: optim.Optimizer) -> optim.lr_scheduler.LambdaLR:
@@ -330,7 +328,7 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
     tokens_per_step = cfg.batch_size * cfg.block_size
     log(f"{cfg.model} ({n_params:,} parameters) on {cfg.dataset}: {len(train_ids):,} train / {len(val_ids):,} "
         f"validation tokens ({cfg.tokenizer} tokenizer, vocabulary {tokenizer.vocab_size}); {cfg.steps} steps of "
-        f"{cfg.batch_size}x{cfg.block_size} tokens, AdamW lr {cfg.learning_rate:g} (warmup {cfg.warmup_steps}, "
+        f"{cfg.batch_size}x{cfg.block_size} tokens, AdamW lr {cfg.lr:g} (warmup {cfg.warmup_steps}, "
         f"cosine to {cfg.min_lr_ratio:g}x), weight decay {cfg.weight_decay:g}, clip {cfg.grad_clip:g}")
     bar = _bar(cfg.steps, step, progress)
     write = bar.write if bar is not None else log
