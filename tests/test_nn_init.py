@@ -232,3 +232,18 @@ def test_kaiming_zero_element_warns():
         t = mytorch.empty(0, 3)
         with pytest.warns(UserWarning, match="zero-element"):
             assert fill(t) is t
+
+
+def test_skip_init_leaves_parameters_alone_and_restores_init():
+    import mytorch.nn as nn
+    from mytorch.nn.utils import skip_init
+
+    mytorch.manual_seed(0)
+    state = mytorch.get_rng_state()
+    lin = skip_init(nn.Linear, 4, 3)
+    assert isinstance(lin, nn.Linear) and lin.weight.shape == (3, 4)
+    assert mytorch.equal(mytorch.get_rng_state(), state)  # no random draw happened
+    fresh = nn.Linear(4, 3)  # initialisers work again afterwards
+    assert float(fresh.weight.abs().max()) <= 0.5 and not mytorch.equal(mytorch.get_rng_state(), state)
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        skip_init(int)

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..nn.utils.init import skip_init
 from ..ops.creation import from_numpy
 from ..training.errors import DataUnavailable, UsageError
 from .gguf_quants import dequantize
@@ -150,7 +151,7 @@ def load_llama(reader: Any, config: LlamaConfig | None = None) -> LlamaForCausal
         state[name] = w
     if config.tie_word_embeddings:
         state["lm_head.weight"] = state["model.embed_tokens.weight"]
-    model = LlamaForCausalLM(config)
+    model = skip_init(LlamaForCausalLM, config)  # every weight comes from the file: skip the random init
     with no_grad():
         model.load_state_dict(state, assign=True)
     if config.tie_word_embeddings:  # assign replaced the shared Parameter by two: share again

@@ -17,8 +17,10 @@ that standard deviation.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
+from typing import Callable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
@@ -287,3 +289,20 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Gener
         for col in range(cols):
             tensor[randperm(rows, generator=generator)[:num_zeros], col] = 0
     return tensor
+
+
+class _Skip:
+    """While active (inside `nn.utils.skip_init`), every initialiser leaves its tensor as it is."""
+
+    active = False
+
+
+def _skippable(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    @functools.wraps(fn)
+    def init(tensor: Tensor, *args, **kwargs) -> Tensor:
+        return tensor if _Skip.active else fn(tensor, *args, **kwargs)
+    return init
+
+
+for _name in __all__[1:]:  # every initialiser (calculate_gain computes, it doesn't fill)
+    globals()[_name] = _skippable(globals()[_name])
