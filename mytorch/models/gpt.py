@@ -8,7 +8,8 @@ For token ids x (B, T) and positions 0..T-1:
     logits = ln_f(h_L) wte^T                                  (the head shares the embedding matrix)
 
 CausalSelfAttention splits c_attn(x) into queries, keys and values of n_head heads and runs
-softmax(q k^T / sqrt(d) + causal mask) v, so position t sees positions <= t only.
+softmax(q k^T / sqrt(d) + causal mask) v, so position t sees positions <= t only; gelu is GPT-2's tanh
+approximation.
 
 Module and parameter names follow nanoGPT (``transformer.wte``, ``transformer.h.0.attn.c_attn``,
 ``lm_head``...), with nn.Linear weights stored (out, in) as in PyTorch.
