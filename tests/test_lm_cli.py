@@ -54,6 +54,17 @@ def test_train_writes_run_files(sdist, tmp_path, capsys, model):
     assert not model_.training and tokenizer.decode(tokenizer.encode("thou art")) == "thou art"
 
 
+def test_bpe_tokenizer_run(sdist, tmp_path, capsys):
+    pytest.importorskip("tokenizers")
+    assert _train(sdist, tmp_path / "run", extra=["--tokenizer", "bpe", "--bpe-vocab-size", "300"]) == 0
+    model, tokenizer, cfg = load_lm(str(tmp_path / "run" / "checkpoint.pt"))
+    assert cfg.tokenizer == "bpe" and tokenizer.vocab_size == 300 == model.config.vocab_size
+    capsys.readouterr()
+    assert main(["generate", "--checkpoint", str(tmp_path / "run" / "checkpoint.pt"), "--prompt", "thou art",
+                 "--max-new-tokens", "20"]) == 0
+    assert capsys.readouterr().out.startswith("thou art")
+
+
 def test_resume_is_exact(sdist, tmp_path, monkeypatch):
     cfg = LMConfig(steps=6, eval_interval=3, eval_blocks=4, batch_size=4, block_size=8, sample_tokens=4,
                    warmup_steps=2, n_layer=1, n_head=2, n_embd=8, dropout=0.1, data_root=str(sdist))
