@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import fields
 
 from ..training.lm import LM_DATASETS, LM_MODELS, TOKENIZERS, LMConfig
 from ._common import run_guarded
@@ -62,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
               f"({', '.join(LM_DATASETS)}) and image models on images: got --model {args.model} --dataset "
               f"{args.dataset}", file=sys.stderr)
         return 2
-    values = {name: getattr(args, name) for name in LMConfig.__dataclass_fields__ if hasattr(args, name)}
+    values = {f.name: getattr(args, f.name) for f in fields(LMConfig)}
     values.update({k: default for k, default in SHARED_DEFAULTS.items() if values.get(k) is None})
     cfg = LMConfig(**values)
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
