@@ -120,9 +120,9 @@ def main() -> int:
         print(f"{name:8} {row['params']:>9,} {shape[0]:>4}x{shape[1]:<4} {row['mytorch_tokens_per_s']:>14,.0f} "
               f"{row['torch_tokens_per_s']:>12,.0f} {row['ratio']:>13.2f}x")
     if args.json:
-        machine = {"backend": args.backend, "quick": args.quick, "processor": platform.processor(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                   "numpy": np.__version__, "torch": torch.__version__, "threads": THREADS,
-                   "loadavg": os.getloadavg()}
+        machine = {"backend": args.backend, "quick": args.quick, "processor": platform.processor(),
+                   "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+                   "torch": torch.__version__, "threads": THREADS, "loadavg": os.getloadavg()}
         Path(args.json).write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
     return 0
 

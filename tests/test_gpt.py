@@ -92,8 +92,8 @@ def test_cached_generation_equals_recomputation(make):
     model = make()
     prompt = mytorch.tensor(_ids(np.random.default_rng(3), 2, 4))
     for kwargs in ({}, {"do_sample": True, "top_k": 5}):
-        runs = [generate(model, prompt, max_new_tokens=10, use_cache=cache, generator=mytorch.Generator().manual_seed(1),
-                         **kwargs) for cache in (True, False)]
+        runs = [generate(model, prompt, max_new_tokens=10, use_cache=cache,
+                         generator=mytorch.Generator().manual_seed(1), **kwargs) for cache in (True, False)]
         assert runs[0].tolist() == runs[1].tolist()
 
 
