@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow,
 RECIPES = {
     "mlp": (TrainConfig(model="mlp", epochs=10), 0.88),
     "lenet": (TrainConfig(), 0.90),  # the default `mytorch train`
-    "resnet": (TrainConfig(model="resnet", epochs=4), 0.92),
+    "resnet": (TrainConfig(model="resnet", epochs=5), 0.92),
 }
 
 
