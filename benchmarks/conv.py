@@ -19,20 +19,12 @@ import argparse
 import os
 import sys
 
+from _harness import best_seconds, cpu_name, pin_threads
 
-def _threads(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    return p.parse_known_args(argv)[0].threads
-
-
-THREADS = _threads(sys.argv[1:])
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
+THREADS = pin_threads(default=os.cpu_count() or 1)
 
 import json  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -68,28 +60,6 @@ def runner(T, fn: Callable, arrays: list[np.ndarray], mode: str) -> Callable[[],
     return step
 
 
-def best_ms(runs: list[Callable[[], None]], repeats: int, number: int, warmup: int) -> list[float]:
-    for run in runs:
-        for _ in range(warmup):
-            run()
-    best = [float("inf")] * len(runs)
-    for _ in range(repeats):
-        for i, run in enumerate(runs):
-            start = time.perf_counter()
-            for _ in range(number):
-                run()
-            best[i] = min(best[i], (time.perf_counter() - start) / number * 1e3)
-    return best
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="few short repeats (smoke test; numbers are rough)")
@@ -109,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in MODES:
         for name, (fn, x_shape, w_shape) in CASES.items():
             arrays = [rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape) if s is not None]
-            m_ms, t_ms = best_ms([runner(mytorch, fn, arrays, mode), runner(torch, fn, arrays, mode)], repeats,
-                                 number, warmup)
+            runs = [runner(mytorch, fn, arrays, mode), runner(torch, fn, arrays, mode)]
+            m_ms, t_ms = (1e3 * t for t in best_seconds(runs, repeats, number, warmup))
             rows.append({"case": name, "mode": mode, "mytorch_ms": m_ms, "torch_ms": t_ms, "ratio": m_ms / t_ms})
             print(f"{name:<26} {mode:<8} {m_ms:>10.2f} {t_ms:>9.2f} {m_ms / t_ms:>6.2f}x")
     if args.json:

@@ -18,19 +18,9 @@ import argparse
 import os
 import sys
 
+from _harness import pin_threads
 
-def _threads_from_argv() -> int:
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return int(sys.argv[i + 1])
-        if arg.startswith("--threads="):
-            return int(arg.split("=", 1)[1])
-    return 1
-
-
-THREADS = _threads_from_argv()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)  # read once when the BLAS runtimes load: before NumPy and PyTorch
+THREADS = pin_threads(default=1)  # before NumPy and PyTorch load
 
 import json  # noqa: E402
 import platform  # noqa: E402

@@ -18,20 +18,12 @@ import argparse
 import os
 import sys
 
+from _harness import best_seconds, pin_threads
 
-def _threads(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--threads", type=int, default=1)
-    return p.parse_known_args(argv)[0].threads
-
-
-THREADS = _threads(sys.argv[1:])
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
+THREADS = pin_threads(default=1)
 
 import json  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 from dataclasses import asdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
@@ -72,20 +64,6 @@ def train_step(T, model, cfg: LMConfig, x: np.ndarray, y: np.ndarray) -> Callabl
         T.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
     return step
-
-
-def best_seconds(runs: list[Callable[[], None]], repeats: int, number: int, warmup: int) -> list[float]:
-    for run in runs:
-        for _ in range(warmup):
-            run()
-    best = [float("inf")] * len(runs)
-    for _ in range(repeats):
-        for i, run in enumerate(runs):
-            start = time.perf_counter()
-            for _ in range(number):
-                run()
-            best[i] = min(best[i], (time.perf_counter() - start) / number)
-    return best
 
 
 def main() -> int:
