@@ -40,6 +40,7 @@ from ..serialization import load, save
 from ..text import BPETokenizer, CharTokenizer, Tokenizer, load_shakespeare, tokenizer_from_dict
 from .errors import CheckpointError, DataUnavailable, UsageError
 from .metrics import MetricsLog
+from .plot import plot_lm_curves
 
 __all__ = ["LM_MODELS", "LM_DATASETS", "LMConfig", "WarmupCosine", "build_lm", "build_lm_optimizer",
            "build_lm_scheduler", "get_batch", "lm_step", "evaluate_lm", "complete", "train_lm", "load_lm"]
@@ -377,32 +378,3 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
             bar.close()
     return LMRunResult(history.rows[-1]["val_loss"], paths["checkpoint.pt"], paths["loss.png"], csv_path,
                        prompt + sample, time.perf_counter() - run_start)
-
-
-def plot_lm_curves(history: MetricsLog, train_losses: list[float], path: str, title: str = "") -> str:
-    """Training loss per step (and its running mean over 50 steps) and validation loss per evaluation."""
-    import matplotlib
-    matplotlib.use("Agg")  # no display needed; must precede pyplot's import
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    steps = range(1, len(train_losses) + 1)
-    ax.plot(steps, train_losses, color="tab:blue", alpha=0.25, lw=0.8)
-    smooth, acc = [], 0.0
-    for i, v in enumerate(train_losses):
-        acc += v - (train_losses[i - 50] if i >= 50 else 0.0)
-        smooth.append(acc / min(i + 1, 50))
-    ax.plot(steps, smooth, color="tab:blue", label="train (mean of 50 steps)")
-    ax.plot(history.column("step"), history.column("val_loss"), "s-", color="tab:orange", label="validation")
-    ax.set_xlabel("step")
-    ax.set_ylabel("cross-entropy (nats per token)")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{os.getpid()}-{os.path.basename(path)}")
-    fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path

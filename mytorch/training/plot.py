@@ -1,4 +1,4 @@
-"""Loss and accuracy curves per epoch as one PNG (matplotlib, headless Agg backend)."""
+"""Training curves as PNG files (matplotlib, headless Agg backend), written atomically."""
 from __future__ import annotations
 
 import os
@@ -6,11 +6,26 @@ import os
 from .metrics import MetricsLog
 
 
-def plot_curves(log: MetricsLog, path: str, title: str = "") -> str:
-    """Two panels (loss; accuracy), train and test per epoch; saved atomically to ``path``."""
+def _pyplot():
     import matplotlib
     matplotlib.use("Agg")  # no display needed; must precede pyplot's import
     import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(plt, fig, path: str) -> str:
+    """Write fig to path through a temporary file and a rename, so a reader never sees half a PNG."""
+    fig.tight_layout()
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def plot_curves(log: MetricsLog, path: str, title: str = "") -> str:
+    """Two panels (loss; accuracy), train and test per epoch; saved atomically to ``path``."""
+    plt = _pyplot()
 
     epochs = log.column("epoch")
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -23,9 +38,25 @@ def plot_curves(log: MetricsLog, path: str, title: str = "") -> str:
         ax.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{os.getpid()}-{os.path.basename(path)}")
-    fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return _save(plt, fig, path)
+
+
+def plot_lm_curves(history: MetricsLog, train_losses: list[float], path: str, title: str = "") -> str:
+    """Training loss per step (and its running mean over 50 steps) and validation loss per evaluation."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    steps = range(1, len(train_losses) + 1)
+    ax.plot(steps, train_losses, color="tab:blue", alpha=0.25, lw=0.8)
+    smooth, acc = [], 0.0
+    for i, v in enumerate(train_losses):
+        acc += v - (train_losses[i - 50] if i >= 50 else 0.0)
+        smooth.append(acc / min(i + 1, 50))
+    ax.plot(steps, smooth, color="tab:blue", label="train (mean of 50 steps)")
+    ax.plot(history.column("step"), history.column("val_loss"), "s-", color="tab:orange", label="validation")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (nats per token)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return _save(plt, fig, path)
