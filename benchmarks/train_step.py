@@ -6,8 +6,8 @@ with the same weights, on a random (batch, 1, 28, 28) float32 batch.
 
 Speed: both frameworks in this process, alternating rounds (load from other processes falls on both
 alike), fastest round kept. Peak memory: each framework runs the same steps in a fresh child process that
-imports only that framework, and reports its peak resident memory (ru_maxrss) minus the peak it had
-reached after importing and building the model: the memory the training steps themselves added.
+imports only that framework; after building the model the child resets its peak resident set (Linux's
+/proc/self/clear_refs) and reports how far the steps raised it above the resident set they started from.
 
 Usage:  python benchmarks/train_step.py [--quick] [--threads N] [--batch-size B] [--json PATH]
 """
