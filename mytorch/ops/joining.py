@@ -41,7 +41,9 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, dim, *xs):
-        be = backend_of(*xs)
+        be = xs[0]._backend
+        if any(x._backend is not be for x in xs):
+            backend_of(*xs)  # raises, naming the devices
         dts = [be.dtype_of(x._data) for x in xs]
         dt = dts[0]
         for other in dts[1:]:
@@ -51,7 +53,11 @@ class Cat(Function):
         sizes = [None if s == (0,) else s[dim] for s in shapes]  # None: a legacy empty input, skipped
         kept = [x._data if d is dt else be.cast(x._data, dt) for x, n, d in zip(xs, sizes, dts) if n is not None]
         ctx.meta = (dim, sizes)
-        return Tensor._make(be.concatenate(kept or [xs[0]._data], dim), be)
+        try:
+            return Tensor._make(be.concatenate(kept or [xs[0]._data], dim), be)
+        except ValueError:  # the backend refused the shapes: say which, as PyTorch does
+            _check_sizes(shapes, dim)
+            raise
 
     @staticmethod
     def backward(ctx, g):
@@ -76,11 +82,16 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for i, shape in enumerate(shapes):
         if not shape:
             raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [(i, shape) for i, shape in enumerate(shapes) if shape != (0,)]
-    if not kept:
+    first = next((i for i, shape in enumerate(shapes) if shape != (0,)), None)
+    if first is None:
         return Cat.apply(0, *tensors)
+    return Cat.apply(tensors[first]._wrap_dim(dim, "cat"), *tensors)  # Cat checks the sizes
+
+
+def _check_sizes(shapes: list[tuple], d: int) -> None:
+    """RuntimeError naming the first tensor whose sizes disagree with the first non-empty one's."""
+    kept = [(i, shape) for i, shape in enumerate(shapes) if shape != (0,)]
     ref = kept[0][1]
-    d = tensors[kept[0][0]]._wrap_dim(dim, "cat")
     for i, shape in kept[1:]:
         if len(shape) != len(ref):
             raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
@@ -88,7 +99,6 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             if j != d and shape[j] != ref[j]:
                 raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref[j]} but got size {shape[j]} for tensor number {i} in the list.")
-    return Cat.apply(d, *tensors)
 
 
 concat = cat
