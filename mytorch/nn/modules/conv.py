@@ -1,7 +1,6 @@
 """Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from ..._tensor import Tensor
@@ -79,11 +78,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         nd = self._nd
