@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 
-from _harness import pin_threads
+from _harness import cpu_name, pin_threads
 
 THREADS = pin_threads(default=1)  # before NumPy and PyTorch load
 
@@ -100,13 +100,7 @@ def hf_decode(model, prompt: list[int], n: int) -> tuple[list[int], float, float
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "threads": THREADS, "load_average": os.getloadavg()[0]}
 
 

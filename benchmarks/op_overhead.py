@@ -29,7 +29,9 @@ import os
 # and not speed; pinning both frameworks to one thread also keeps the
 # comparison fair (same machine, same resources). OPENBLAS_CORETYPE, which may
 # be set on this machine to pick a safe kernel, is deliberately left alone.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+from _harness import THREAD_VARIABLES, cpu_name  # noqa: E402
+
+for _var in THREAD_VARIABLES:
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
@@ -135,13 +137,7 @@ def geomean(xs: list[float]) -> float:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "threads": 1,
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
 
