@@ -1,0 +1,34 @@
+// The contract between the blocking loops (gemm.cpp) and the micro-kernels, one per instruction set.
+//
+// A micro-kernel updates one register tile of C, at most mr x nr, from two packed micro-panels:
+//   A micro-panel: for each p < k, mr consecutive values A[i, p] (rows past the edge are zero);
+//   B micro-panel: for each p < k, nr consecutive values B[p, j], the next p b_rs elements further
+//                  (b_rs == nr when B was packed; B's own row stride when it is read in place).
+// It computes C[i, j] = alpha * sum_p A[i, p] * B[p, j] + beta * C[i, j] for i < rows, j < cols,
+// and reads neither C when beta == 0 nor B columns at or past `cols`.
+//
+// Each instruction set's file is compiled with its own flags, so it must not instantiate anything
+// shared with the other files (standard-library templates included): the linker keeps one copy of
+// such code, and could pick the AVX-512 one for a CPU without AVX-512.
+#pragma once
+#include <cstdint>
+
+namespace mytorch::gemm_detail {
+
+template <typename T>
+using TileFn = void (*)(int64_t k, const T* a, const T* b, int64_t b_rs, T alpha, T beta,
+                        T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols);
+
+template <typename T>
+struct MicroKernel {
+  const char* name;
+  int64_t mr, nr;      // register tile: rows and columns of C per call
+  int64_t kc, mc, nc;  // cache blocks: depth of a packed panel, rows of packed A, columns of packed B
+  TileFn<T> tile;
+};
+
+template <typename T> const MicroKernel<T>& avx512_kernel();
+template <typename T> const MicroKernel<T>& avx2_kernel();
+template <typename T> const MicroKernel<T>& generic_kernel();
+
+}  // namespace mytorch::gemm_detail
