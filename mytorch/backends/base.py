@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .._dtype import dtype
+from . import _composite
 
 Array = Any
 Shape = tuple[int, ...]
@@ -228,6 +229,143 @@ class Backend:
 
     def permutation(self, rng: Any, n: int) -> Array:
         raise NotImplementedError
+
+    # ---- fused primitives ----------------------------------------------------------
+    # Optional kernels for the hot paths of training. Each states its math; the default body (in
+    # `_composite`) composes it from the primitives above, so a backend without its own kernel still
+    # runs every op, and one that has it gets the speed. The ops layer casts first: every float
+    # operand of one call has one floating dtype (float16, bfloat16, float32 or float64), integer
+    # targets are int64, and results have the operands' dtype. Operands may be non-contiguous (views)
+    # and, where a docstring says so, broadcast (zero strides). A backward primitive gets exactly what
+    # its forward returned, and returns None for a gradient whose ``output_mask`` entry is False.
+
+    def softmax(self, x: Array, axis: int) -> Array:
+        """y_i = e^(x_i - m) / sum_j e^(x_j - m) along axis, m = max_j x_j (no overflow for any x).
+        An axis of size 0 gives an empty copy."""
+        return _composite.softmax(self, x, axis)
+
+    def log_softmax(self, x: Array, axis: int) -> Array:
+        """y_i = x_i - m - log sum_j e^(x_j - m) along axis, m = max_j x_j."""
+        return _composite.log_softmax(self, x, axis)
+
+    def softmax_backward(self, y: Array, g: Array, axis: int) -> Array:
+        """dx_i = y_i (g_i - sum_j g_j y_j) along axis, from the output y and the upstream gradient g."""
+        return _composite.softmax_backward(self, y, g, axis)
+
+    def log_softmax_backward(self, y: Array, g: Array, axis: int) -> Array:
+        """dx_i = g_i - e^(y_i) sum_j g_j along axis, from the output y and the upstream gradient g."""
+        return _composite.log_softmax_backward(self, y, g, axis)
+
+    def gelu(self, x: Array, approximate: str) -> Array:
+        """approximate="none": y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;
+        approximate="tanh": y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3)."""
+        return _composite.gelu(self, x, approximate)
+
+    def gelu_backward(self, g: Array, x: Array, approximate: str) -> Array:
+        """dx = g dy/dx:  "none": dy/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi);
+        "tanh": dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2."""
+        return _composite.gelu_backward(self, g, x, approximate)
+
+    def layer_norm(self, x: Array, normalized_ndim: int, weight: Array | None, bias: Array | None,
+                   eps: float) -> tuple[Array, Array, Array]:
+        """(y, mean, rstd) over the trailing k = normalized_ndim dims (n elements per row):
+        mean = sum x / n,  rstd = 1 / sqrt(sum (x - mean)^2 / n + eps),  y = (x - mean) rstd weight + bias.
+        weight and bias (or None) have shape x.shape[-k:]; mean and rstd have x's shape with the
+        trailing k dims of size 1, and are what `layer_norm_backward` reads instead of recomputing."""
+        return _composite.layer_norm(self, x, normalized_ndim, weight, bias, eps)
+
+    def layer_norm_backward(self, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
+                            normalized_ndim: int, output_mask: tuple[bool, bool, bool]
+                            ) -> tuple[Array | None, Array | None, Array | None]:
+        """(dx, dweight, dbias); with x_hat = (x - mean) rstd, gh = g weight (g without weight) and row means:
+        dx = rstd (gh - mean(gh) - x_hat mean(gh x_hat)),  dweight = sum_rows g x_hat,  dbias = sum_rows g
+        (dweight None without weight)."""
+        return _composite.layer_norm_backward(self, g, x, weight, mean, rstd, normalized_ndim, output_mask)
+
+    def rms_norm(self, x: Array, normalized_ndim: int, weight: Array | None, eps: float) -> tuple[Array, Array]:
+        """(y, rstd) over the trailing k = normalized_ndim dims: rstd = 1 / sqrt(mean(x^2) + eps),
+        y = x rstd weight; weight (or None) has shape x.shape[-k:], rstd x's shape with those dims 1."""
+        return _composite.rms_norm(self, x, normalized_ndim, weight, eps)
+
+    def rms_norm_backward(self, g: Array, x: Array, weight: Array | None, rstd: Array, normalized_ndim: int,
+                          output_mask: tuple[bool, bool]) -> tuple[Array | None, Array | None]:
+        """(dx, dweight); with x_hat = x rstd and gh = g weight:
+        dx = rstd (gh - x_hat mean(gh x_hat)),  dweight = sum_rows g x_hat."""
+        return _composite.rms_norm_backward(self, g, x, weight, rstd, normalized_ndim, output_mask)
+
+    def cross_entropy(self, x: Array, target: Array, weight: Array | None, ignore_index: int,
+                      label_smoothing: float, log_softmax: bool) -> tuple[Array, Array, Array | None]:
+        """(loss, w_t, lse) per sample for logits x (N, C, *d) and int64 targets (N, *d), classes on axis 1.
+        With lp = log_softmax(x) along axis 1 (x itself when not ``log_softmax``: NLL), class weights w
+        (C,) (1 when None), smoothing e and w_t = w[t] (0 where t == ignore_index):
+            loss = -(1 - e) w_t lp_t - (e / C) sum_c w_c lp_c     (0 where ignored; e is 0 for NLL)
+        lse = log sum_c e^(x_c) (N, *d) for the backward (None for NLL). Raises
+        ``IndexError("Target {t} is out of bounds.")`` for the first target (row-major) that is neither
+        in [0, C) nor ignore_index."""
+        return _composite.cross_entropy(self, x, target, weight, ignore_index, label_smoothing, log_softmax)
+
+    def cross_entropy_backward(self, g: Array, x: Array, target: Array, weight: Array | None,
+                               lse: Array | None, ignore_index: int, label_smoothing: float,
+                               log_softmax: bool) -> Array:
+        """dx (N, C, *d) for the upstream gradient g of the per-sample loss (target's shape, or a 0-d array
+        that broadcasts to it), targets already checked by `cross_entropy`. With p = e^(x - lse) and
+        Q = (1 - e) w_t + (e / C) sum_c w_c (0 where ignored):
+            dx_c = g (p_c Q - (1 - e) w_t [c = t] - (e / C) w_c [t not ignored])     (NLL: -g w_t [c = t])"""
+        return _composite.cross_entropy_backward(self, g, x, target, weight, lse, ignore_index, label_smoothing,
+                                                 log_softmax)
+
+    def scaled_dot_product_attention(self, q: Array, k: Array, v: Array, mask: Array | None, keep: Array | None,
+                                     scale: float, is_causal: bool, safe: bool
+                                     ) -> tuple[Array, Array, Array | None]:
+        """(out, lse, probs) of attention for q (B, Hq, L, E), k (B, Hkv, S, E), v (B, Hkv, S, Ev), Hkv
+        dividing Hq (grouped-query attention: query head h reads key/value head h // (Hq / Hkv)):
+            S = q k^T scale + M,  P = softmax(S) along the keys,  out = (P * keep) v
+        M: mask broadcastable to (B, Hq, L, S), bool (False gives -inf) or additive of q's dtype, or None;
+        is_causal also puts -inf where key j > query i. keep: dropout multipliers (B, Hq, L, S) or None.
+        lse = log sum_j e^(S_j) (B, Hq, L). A row whose scores are all -inf gives P = 0, out = 0 and
+        lse = -inf when ``safe``, NaN otherwise (a plain softmax). probs: P (B, Hq, L, S), or None where the
+        backend would have to materialize it (the backward then recomputes P = e^(S - lse))."""
+        return _composite.scaled_dot_product_attention(self, q, k, v, mask, keep, scale, is_causal, safe)
+
+    def scaled_dot_product_attention_backward(
+            self, g: Array | None, g_weights: Array | None, q: Array, k: Array, v: Array, out: Array, lse: Array,
+            probs: Array | None, mask: Array | None, keep: Array | None, scale: float, is_causal: bool, safe: bool,
+            output_mask: tuple[bool, bool, bool, bool]) -> tuple[Array | None, ...]:
+        """(dq, dk, dv, dS) from the upstream gradients g of out and g_weights of A = P * keep (either may be
+        None, not both) and the forward's out, lse and probs:
+            dA = g v^T + g_weights,  dP = dA * keep,  dS = P * (dP - sum_keys(dP * P))
+            dq = dS k scale,  dk = dS^T q scale,  dv = A^T g    (dk, dv summed over each query-head group)
+        dS (B, Hq, L, S) is the mask's gradient (output_mask[3]). sum_keys(dP * P) = rowsum(g * out) when
+        keep is None and g_weights is None: a kernel needs no P there."""
+        return _composite.scaled_dot_product_attention_backward(self, g, g_weights, q, k, v, out, lse, probs, mask,
+                                                                keep, scale, is_causal, safe, output_mask)
+
+    def lstm_cell(self, gates: Array, c: Array) -> tuple[Array, Array, Array]:
+        """(h, c_new, workspace) of one LSTM step from the gate pre-activations gates (B, 4H) (x W_ih^T +
+        b_ih + h W_hh^T + b_hh, in PyTorch's order i, f, g, o) and the cell c (B, H):
+            i, f, o = sigmoid(.),  g = tanh(.),  c_new = f c + i g,  h = o tanh(c_new);
+        workspace (B, 4H) = (i, f, g, o) after activation, for `lstm_cell_backward`."""
+        return _composite.lstm_cell(self, gates, c)
+
+    def lstm_cell_backward(self, dh: Array, dc: Array, c: Array, c_new: Array, workspace: Array
+                           ) -> tuple[Array, Array]:
+        """(dgates, dc_prev) from dh, dc (upstream gradients of h and c_new):
+            dc' = dc + dh o (1 - tanh^2 c_new);  dc_prev = dc' f
+            dgates = (dc' g i (1 - i), dc' c f (1 - f), dc' i (1 - g^2), dh tanh(c_new) o (1 - o))."""
+        return _composite.lstm_cell_backward(self, dh, dc, c, c_new, workspace)
+
+    def gru_cell(self, gx: Array, gh: Array, h: Array) -> tuple[Array, Array]:
+        """(h_new, workspace) of one GRU step from the input projection gx = x W_ih^T + b_ih (B, 3H), the
+        hidden projection gh = h W_hh^T + b_hh (B, 3H) (gates in PyTorch's order r, z, n) and h (B, H):
+            r = sigmoid(gx_r + gh_r),  z = sigmoid(gx_z + gh_z),  n = tanh(gx_n + r gh_n),
+            h_new = (1 - z) n + z h;   workspace (B, 4H) = (r, z, n, gh_n)."""
+        return _composite.gru_cell(self, gx, gh, h)
+
+    def gru_cell_backward(self, dh: Array, h: Array, workspace: Array) -> tuple[Array, Array, Array]:
+        """(dgx, dgh, dh_direct) from dh (the upstream gradient of h_new), with dn = dh (1 - z)(1 - n^2):
+            dgx = (dn gh_n r (1 - r), dh (h - n) z (1 - z), dn),  dgh = dgx with its n block times r,
+            dh_direct = dh z  (the caller adds dgh W_hh for the full gradient of h)."""
+        return _composite.gru_cell_backward(self, dh, h, workspace)
 
     # ---- fused optimizer updates ---------------------------------------------
     # Optional kernels: each updates param and its state buffers in place, in one call per parameter.

@@ -5,24 +5,21 @@ and whose backward is ``df(g, t, *params)``, where ``t`` is the tensor the
 derivative reads (the input x, or the output y where that is cheaper) and g is
 dL/dy. Both are written in tensor ops, so the backward is itself differentiable.
 
-Softmax and log-softmax subtract the row maximum before exponentiating, so
-logits of any size (even +-1e4) never overflow.
+Softmax, log-softmax and GELU run the backend's fused primitives (`Backend.softmax` & co., which
+state their math); their backward is the backward primitive, or its composite on Tensors under
+create_graph (see `_tensor_backend`).
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._tensor_backend import fused
 from .binary import where
 from .inplace import inplace
 
-_SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_GELU_C = 0.044715
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -47,19 +44,6 @@ def _softplus(x: Tensor, beta: float, threshold: float) -> Tensor:
     # beta * x is clamped so the discarded branch of `where` never overflows (inf * 0 would poison gradients)
     z = x * beta
     return where(z > threshold, x, z.clamp_max(threshold).exp().log1p() / beta)
-
-
-def _gelu(x: Tensor, approximate: str) -> Tensor:
-    if approximate == "tanh":
-        return x * 0.5 * (1 + ((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI).tanh())
-    return x * 0.5 * (1 + (x * _SQRT_HALF).erf())
-
-
-def _gelu_grad(g: Tensor, x: Tensor, approximate: str) -> Tensor:
-    if approximate == "tanh":
-        t = ((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI).tanh()
-        return g * (0.5 * (1 + t) + x * 0.5 * (1 - t * t) * _SQRT_2_OVER_PI * (1 + x * x * (3 * _GELU_C)))
-    return g * (0.5 * (1 + (x * _SQRT_HALF).erf()) + x * (x * x * -0.5).exp() * _INV_SQRT_2PI)
 
 
 def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
@@ -94,10 +78,10 @@ Celu = _pointwise(
     lambda g, x, alpha: _elu_grad(g, x, alpha, 1.0, 1.0 / alpha), "x",
     "y = x where x > 0, else alpha (e^(x / alpha) - 1);  dy/dx = 1 where x > 0, else e^(x / alpha).")
 Gelu = _pointwise(
-    "Gelu", _gelu, _gelu_grad, "x",
-    "y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).\n"
-    "approximate='tanh': y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3);\n"
-    "dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.")
+    "Gelu", lambda x, approximate: fused("gelu", x, approximate),
+    lambda g, x, approximate: fused("gelu_backward", g, x, approximate), "x",
+    "y = x Phi(x) (approximate='none') or its tanh form; the formulas and derivatives are those of\n"
+    "`Backend.gelu` and `Backend.gelu_backward`, which this runs.")
 Silu = _pointwise(
     "Silu", lambda x: x * x.sigmoid(), lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())), "x",
     "y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))).")
@@ -186,54 +170,28 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 # ---- softmax -----------------------------------------------------------------------------------------
 
-def _shifted(x: Tensor, axes: tuple | None):
-    """(x - max(x), sum(e^(x - max(x)))) over axes as backend arrays: exponents are <= 0, so no overflow."""
-    be = x._backend
-    if x.numel() == 0:  # nothing to normalize, and the max over an empty dim is undefined
-        return be, be.copy(x._data), be.full((), 1.0, x.dtype)
-    shifted = be.sub(x._data, be.amax(x._data, axes, True))
-    return be, shifted, be.sum(be.exp(shifted), axes, True)
-
-
 class Softmax(Function):
-    """y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j;  dL/dx_i = y_i (g_i - sum_j g_j y_j)."""
+    """softmax(x) (``log=False``) or log_softmax(x) along dim. The forward formulas are those of
+    `Backend.softmax` / `Backend.log_softmax`, the derivatives those of `Backend.softmax_backward` /
+    `Backend.log_softmax_backward`, which these run (the device kernels, or their composites on Tensors
+    under create_graph)."""
 
     _grad_name = "SoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim):
-        axes = (dim,) if x.ndim else None
-        be, shifted, total = _shifted(x, axes)
-        y = Tensor._make(be.div(be.exp(shifted), total), be)
-        ctx.dim = dim
+    def forward(ctx, x, dim, log):
+        kernel = "log_softmax" if log else "softmax"
+        y = fused(kernel, x, dim)
+        ctx._name = "LogSoftmaxBackward0" if log else "SoftmaxBackward0"
+        ctx.meta = (kernel + "_backward", dim)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        gy = g * y
-        return gy - y * gy.sum(ctx.dim, keepdim=True), None
-
-
-class LogSoftmax(Function):
-    """y_i = x_i - m - log sum_j e^(x_j - m), m = max_j x_j;  dL/dx_i = g_i - e^(y_i) sum_j g_j."""
-
-    _grad_name = "LogSoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        axes = (dim,) if x.ndim else None
-        be, shifted, total = _shifted(x, axes)
-        y = Tensor._make(be.sub(shifted, be.log(total)), be)
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+        kernel, dim = ctx.meta
+        return fused(kernel, y, g, dim), None, None
 
 
 def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) -> tuple[Tensor, int]:
@@ -246,16 +204,21 @@ def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) ->
     return input, d
 
 
+def _softmax(input: Tensor, dim: int, dtype: D.dtype | None, log: bool) -> Tensor:
+    x, d = _softmax_input(input, dim, dtype, "log_softmax" if log else "softmax")
+    if x.ndim == 0:  # the kernels normalize along a real axis
+        return Softmax.apply(x.reshape(1), 0, log).reshape(())
+    return Softmax.apply(x, d, log)
+
+
 def softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
     """e^x / sum e^x along dim (computed in `dtype` when given), stable for any logits."""
-    x, d = _softmax_input(input, dim, dtype, "softmax")
-    return Softmax.apply(x, d)
+    return _softmax(input, dim, dtype, False)
 
 
 def log_softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
     """x - logsumexp(x) along dim (computed in `dtype` when given), stable for any logits."""
-    x, d = _softmax_input(input, dim, dtype, "log_softmax")
-    return LogSoftmax.apply(x, d)
+    return _softmax(input, dim, dtype, True)
 
 
 __all__ = ["relu", "relu_", "selu", "celu", "softmax", "log_softmax"]

@@ -1,0 +1,392 @@
+"""The default bodies of the optional fused primitives, composed from the required ones.
+
+`base.Backend` states each fused primitive's math and delegates here; a backend
+without its own kernel runs these. They use only primitives of the contract
+(``be.exp``, ``be.sum``, ``be.matmul``, ...) and never write in place, so they
+also run on `mytorch.ops._tensor_backend.TensorBackend`, whose "arrays" are
+Tensors: there the same code builds an autograd graph, and it is the
+differentiable form of every fused backward (``create_graph=True``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _dtype as D
+
+Array = Any
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+
+def _c(be, value: float, like: Array) -> Array:
+    """value as a 0-d array of like's dtype: primitives never promote, but a Python float next to a
+    bfloat16 NumPy array would (ml_dtypes turns it into float32)."""
+    return be.full((), value, be.dtype_of(like))
+
+
+def _reshape(be, a: Array, shape: tuple[int, ...]) -> Array:
+    """a viewed with a new shape, through a contiguous copy when its strides don't allow a view."""
+    v = be.view(a, shape)
+    return v if v is not None else be.view(be.copy(a), shape)
+
+
+def _mean(be, a: Array, axes: tuple[int, ...]) -> Array:
+    n = math.prod(a.shape[i] for i in axes)
+    return be.div(be.sum(a, axes, True), _c(be, float(n), a))
+
+
+def _trailing(ndim: int, k: int) -> tuple[int, ...]:
+    return tuple(range(ndim - k, ndim))
+
+
+# ---- softmax ------------------------------------------------------------------------------------------
+
+def shifted_exp(be, x: Array, axis: int) -> tuple[Array, Array, Array, Array]:
+    """(m, z, e, s): m = max x, z = x - m, e = e^z, s = sum e^z along axis (m and s kept as size-1 dims).
+    Subtracting the maximum keeps e^z <= 1, so logits of any size never overflow; then
+    softmax = e / s and log_softmax = z - log s. Every softmax in the composites goes through here."""
+    m = be.amax(x, (axis,), True)
+    z = be.sub(x, m)
+    e = be.exp(z)
+    return m, z, e, be.sum(e, (axis,), True)
+
+
+def softmax(be, x: Array, axis: int) -> Array:
+    if x.shape[axis] == 0:  # nothing to normalize, and the max over an empty axis is undefined
+        return be.copy(x)
+    _, _, e, s = shifted_exp(be, x, axis)
+    return be.div(e, s)
+
+
+def log_softmax(be, x: Array, axis: int) -> Array:
+    if x.shape[axis] == 0:
+        return be.copy(x)
+    _, z, _, s = shifted_exp(be, x, axis)
+    return be.sub(z, be.log(s))
+
+
+def softmax_backward(be, y: Array, g: Array, axis: int) -> Array:
+    gy = be.mul(g, y)
+    return be.sub(gy, be.mul(y, be.sum(gy, (axis,), True)))
+
+
+def log_softmax_backward(be, y: Array, g: Array, axis: int) -> Array:
+    return be.sub(g, be.mul(be.exp(y), be.sum(g, (axis,), True)))
+
+
+# ---- GELU ---------------------------------------------------------------------------------------------
+
+def _gelu_tanh_inner(be, x: Array) -> Array:
+    """tanh u, u = sqrt(2/pi) (x + 0.044715 x^3)."""
+    cube = be.mul(be.mul(be.mul(x, x), x), _c(be, _GELU_C, x))
+    return be.tanh(be.mul(be.add(x, cube), _c(be, _SQRT_2_OVER_PI, x)))
+
+
+def _phi_cdf(be, x: Array) -> Array:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
+    return be.mul(be.add(be.erf(be.mul(x, _c(be, _SQRT_HALF, x))), _c(be, 1.0, x)), _c(be, 0.5, x))
+
+
+def gelu(be, x: Array, approximate: str) -> Array:
+    if approximate == "tanh":
+        half_x = be.mul(x, _c(be, 0.5, x))
+        return be.mul(half_x, be.add(_gelu_tanh_inner(be, x), _c(be, 1.0, x)))
+    return be.mul(x, _phi_cdf(be, x))
+
+
+def gelu_backward(be, g: Array, x: Array, approximate: str) -> Array:
+    one, half = _c(be, 1.0, x), _c(be, 0.5, x)
+    if approximate == "tanh":
+        t = _gelu_tanh_inner(be, x)
+        du = be.mul(be.add(be.mul(be.mul(x, x), _c(be, 3 * _GELU_C, x)), one), _c(be, _SQRT_2_OVER_PI, x))
+        dt = be.mul(be.mul(be.mul(x, half), be.sub(one, be.mul(t, t))), du)
+        return be.mul(g, be.add(be.mul(be.add(t, one), half), dt))
+    pdf = be.mul(be.exp(be.mul(be.mul(x, x), _c(be, -0.5, x))), _c(be, _INV_SQRT_2PI, x))
+    return be.mul(g, be.add(_phi_cdf(be, x), be.mul(x, pdf)))
+
+
+# ---- layer norm and RMS norm --------------------------------------------------------------------------
+
+def layer_norm(be, x: Array, normalized_ndim: int, weight: Array | None, bias: Array | None,
+               eps: float) -> tuple[Array, Array, Array]:
+    axes = _trailing(x.ndim, normalized_ndim)
+    mean = _mean(be, x, axes)
+    d = be.sub(x, mean)
+    rstd = be.rsqrt(be.add(_mean(be, be.mul(d, d), axes), _c(be, eps, x)))
+    y = be.mul(d, rstd)
+    if weight is not None:
+        y = be.mul(y, weight)
+    if bias is not None:
+        y = be.add(y, bias)
+    return y, mean, rstd
+
+
+def _reduce_leading(be, a: Array, k: int) -> Array:
+    """a summed over all but its trailing k dims: a parameter's gradient from its broadcast use."""
+    lead = tuple(range(a.ndim - k))
+    return be.sum(a, lead, False) if lead else a
+
+
+def layer_norm_backward(be, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
+                        normalized_ndim: int, output_mask: tuple[bool, bool, bool]):
+    axes = _trailing(x.ndim, normalized_ndim)
+    x_hat = be.mul(be.sub(x, mean), rstd)
+    dx = dw = db = None
+    if output_mask[0]:
+        gh = g if weight is None else be.mul(g, weight)
+        inner = be.sub(be.sub(gh, _mean(be, gh, axes)), be.mul(x_hat, _mean(be, be.mul(gh, x_hat), axes)))
+        dx = be.mul(rstd, inner)
+    if output_mask[1] and weight is not None:
+        dw = _reduce_leading(be, be.mul(g, x_hat), normalized_ndim)
+    if output_mask[2]:
+        db = _reduce_leading(be, g, normalized_ndim)
+    return dx, dw, db
+
+
+def rms_norm(be, x: Array, normalized_ndim: int, weight: Array | None, eps: float) -> tuple[Array, Array]:
+    axes = _trailing(x.ndim, normalized_ndim)
+    rstd = be.rsqrt(be.add(_mean(be, be.mul(x, x), axes), _c(be, eps, x)))
+    y = be.mul(x, rstd)
+    return (y if weight is None else be.mul(y, weight)), rstd
+
+
+def rms_norm_backward(be, g: Array, x: Array, weight: Array | None, rstd: Array, normalized_ndim: int,
+                      output_mask: tuple[bool, bool]):
+    axes = _trailing(x.ndim, normalized_ndim)
+    x_hat = be.mul(x, rstd)
+    dx = dw = None
+    if output_mask[0]:
+        gh = g if weight is None else be.mul(g, weight)
+        dx = be.mul(rstd, be.sub(gh, be.mul(x_hat, _mean(be, be.mul(gh, x_hat), axes))))
+    if output_mask[1] and weight is not None:
+        dw = _reduce_leading(be, be.mul(g, x_hat), normalized_ndim)
+    return dx, dw
+
+
+# ---- cross-entropy --------------------------------------------------------------------------------------
+
+def _class_column(be, a: Array, ndim: int) -> Array:
+    """A (C,) array shaped (1, C, 1, ...) to broadcast along the class axis 1 of an ndim-dim array."""
+    return be.view(a, (1, a.shape[0]) + (1,) * (ndim - 2))
+
+
+def _per_class(be, a: Array) -> Array:
+    """A per-sample array of the target's shape (N, *d) viewed as (N, 1, *d), against (N, C, *d)."""
+    return be.view(a, a.shape[:1] + (1,) + a.shape[1:])
+
+
+def check_targets(be, target: Array, valid: Array, num_classes: int) -> None:
+    """IndexError naming the first target (row-major) outside [0, C) that is not ignored. The composite
+    reads the offending value on the host; that happens only when one exists."""
+    bad = be.logical_and(valid, be.logical_or(be.lt(target, 0), be.ge(target, num_classes)))
+    if bool(be.to_host(be.any(bad, None, False))):
+        first = be.to_host(be.index(target, (bad,)))[0]
+        raise IndexError(f"Target {int(first)} is out of bounds.")
+
+
+def _target_weights(be, target: Array, weight: Array | None, ignore_index: int, dt) -> tuple[Array, Array, Array]:
+    """(safe, valid, w_t): valid marks targets that are not ignore_index, safe is the target with the
+    ignored ones replaced by class 0 (so it can index), w_t the target's class weight (0 where ignored)."""
+    valid = be.ne(target, ignore_index)
+    safe = be.where(valid, target, 0)
+    if weight is None:
+        return safe, valid, be.cast(valid, dt)
+    return safe, valid, be.where(valid, be.index(weight, (safe,)), _c(be, 0.0, weight))
+
+
+def cross_entropy(be, x: Array, target: Array, weight: Array | None, ignore_index: int, label_smoothing: float,
+                  log_softmax: bool):
+    dt = be.dtype_of(x)
+    n_classes = x.shape[1]
+    safe, valid, w_t = _target_weights(be, target, weight, ignore_index, dt)
+    check_targets(be, target, valid, n_classes)
+    index = _per_class(be, safe)
+    if log_softmax:
+        m, z, _, s = shifted_exp(be, x, 1)
+        log_s = be.log(s)
+        lse = be.view(be.add(m, log_s), target.shape)
+        lp_t = be.sub(be.gather(z, 1, index), log_s)  # the target's log-probability, read directly
+    else:
+        lse = None
+        lp_t = be.gather(x, 1, index)
+    loss = be.neg(be.mul(be.view(lp_t, target.shape), w_t))
+    if label_smoothing > 0:
+        # -(e / C) sum_c w_c lp_c,  sum_c w_c lp_c = sum_c w_c z_c - log s sum_c w_c
+        w_z = z if weight is None else be.mul(z, _class_column(be, weight, x.ndim))
+        w_sum = _c(be, float(n_classes), x) if weight is None else be.sum(weight, None, False)
+        lp_sum = be.sub(be.sum(w_z, (1,), False), be.mul(be.view(log_s, target.shape), w_sum))
+        spread = be.where(valid, be.mul(lp_sum, _c(be, -label_smoothing / n_classes, x)), _c(be, 0.0, x))
+        loss = be.add(be.mul(loss, _c(be, 1 - label_smoothing, x)), spread)
+    return loss, w_t, lse
+
+
+def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array | None, lse: Array | None,
+                           ignore_index: int, label_smoothing: float, log_softmax: bool) -> Array:
+    dt = be.dtype_of(x)
+    n_classes, e = x.shape[1], label_smoothing
+    safe, valid, w_t = _target_weights(be, target, weight, ignore_index, dt)
+    classes = be.view(be.arange(0, n_classes, 1, be.dtype_of(target)), (1, n_classes) + (1,) * (x.ndim - 2))
+    onehot = be.eq(classes, _per_class(be, safe))
+    picked = be.mul(be.mul(w_t, g), _c(be, e - 1.0, x))  # -(1 - e) w_t g at the target class
+    dx = be.where(onehot, _per_class(be, picked), _c(be, 0.0, x))
+    if log_softmax:
+        p = be.exp(be.sub(x, _per_class(be, lse)))
+        total = be.mul(w_t, _c(be, 1.0 - e, x))  # Q = (1 - e) w_t + (e / C) sum_c w_c  (the row's weight)
+        if e > 0:
+            w_sum = _c(be, float(n_classes), x) if weight is None else be.sum(weight, None, False)
+            total = be.add(total, be.mul(be.cast(valid, dt), be.mul(w_sum, _c(be, e / n_classes, x))))
+        dx = be.add(dx, be.mul(p, _per_class(be, be.mul(total, g))))
+        if e > 0:
+            w_c = _c(be, 1.0, x) if weight is None else _class_column(be, weight, x.ndim)
+            spread = be.mul(_per_class(be, be.mul(be.cast(valid, dt), g)), _c(be, e / n_classes, x))
+            dx = be.sub(dx, be.mul(w_c, spread))
+    return dx
+
+
+# ---- scaled dot-product attention -------------------------------------------------------------------------
+
+def _grouped(be, a: Array, groups: int) -> Array:
+    """(B, Hq, L, X) viewed as (B, Hkv, G, L, X): query head h = kv * G + j serves key/value head kv."""
+    b, h, n, d = a.shape
+    return _reshape(be, a, (b, h // groups, groups, n, d))
+
+
+def _ungrouped(be, a: Array) -> Array:
+    b, hk, grp, n, d = a.shape
+    return be.view(a, (b, hk * grp, n, d))
+
+
+def _kv(be, a: Array, groups: int) -> Array:
+    """A key/value (B, Hkv, S, X) with a size-1 group dim, (B, Hkv, 1, S, X), when heads are grouped."""
+    return be.view(a, a.shape[:2] + (1,) + a.shape[2:]) if groups > 1 else a
+
+
+def _swap_last(be, a: Array) -> Array:
+    n = a.ndim
+    return be.permute(a, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _q_times(be, q: Array, kv: Array, groups: int, transpose_kv: bool) -> Array:
+    """q (B, Hq, L, X) @ kv (B, Hkv, S, X)^T (transpose_kv) or @ kv (B, Hkv, X', Y), each query head
+    against its key/value head."""
+    kv = _kv(be, kv, groups)
+    kv = _swap_last(be, kv) if transpose_kv else kv
+    if groups == 1:
+        return be.matmul(q, kv)
+    return _ungrouped(be, be.matmul(_grouped(be, q, groups), kv))
+
+
+def _to_kv(be, a: Array, groups: int) -> Array:
+    """A per-query-head (B, Hq, S, X) gradient summed over each group of query heads: (B, Hkv, S, X)."""
+    return a if groups == 1 else be.sum(_grouped(be, a, groups), (2,), False)
+
+
+def _scores(be, q: Array, k: Array, mask: Array | None, scale: float, is_causal: bool) -> Array:
+    """S = q k^T * scale + M, with -inf where a bool mask is False or a key lies after the query (causal)."""
+    groups = q.shape[1] // k.shape[1]
+    s = _q_times(be, be.mul(q, _c(be, scale, q)), k, groups, True)  # the scale on q: L x E, not L x S
+    neg_inf = _c(be, -math.inf, s)
+    if mask is not None:
+        s = be.add(s, mask) if be.dtype_of(mask).is_floating_point else be.where(mask, s, neg_inf)
+    if is_causal:
+        L, S = s.shape[-2:]
+        rows = be.view(be.arange(0, L, 1, D.int64), (L, 1))
+        s = be.where(be.ge(rows, be.arange(0, S, 1, D.int64)), s, neg_inf)
+    return s
+
+
+def scaled_dot_product_attention(be, q: Array, k: Array, v: Array, mask: Array | None, keep: Array | None,
+                                 scale: float, is_causal: bool, safe: bool):
+    groups = q.shape[1] // k.shape[1]
+    s = _scores(be, q, k, mask, scale, is_causal)
+    if s.shape[-1] == 0:
+        lse = be.full(s.shape[:-1], -math.inf, be.dtype_of(s))
+        out = be.full(s.shape[:-1] + v.shape[-1:], 0.0, be.dtype_of(s))
+        return out, lse, s
+    m = be.amax(s, (3,), True)
+    if safe:  # a fully masked row: shift by 0 instead of -inf, so its e^. are 0, not NaN
+        m = be.where(be.isinf(m), _c(be, 0.0, m), m)
+    e = be.exp(be.sub(s, m))
+    z = be.sum(e, (3,), True)
+    lse = be.view(be.add(m, be.log(z)), s.shape[:-1])
+    p = be.div(e, be.where(be.eq(z, _c(be, 0.0, z)), _c(be, 1.0, z), z) if safe else z)
+    a = p if keep is None else be.mul(p, keep)
+    return _q_times(be, a, v, groups, False), lse, p
+
+
+def scaled_dot_product_attention_backward(be, g: Array | None, g_weights: Array | None, q: Array, k: Array,
+                                          v: Array, out: Array, lse: Array, probs: Array | None,
+                                          mask: Array | None, keep: Array | None, scale: float, is_causal: bool,
+                                          safe: bool, output_mask: tuple[bool, bool, bool, bool]):
+    groups = q.shape[1] // k.shape[1]
+    p = probs
+    if p is None:
+        s = _scores(be, q, k, mask, scale, is_causal)
+        # a fully masked row has lse = -inf; +inf there makes e^(S - lse) = e^(-inf) = 0 instead of NaN
+        lse = be.where(be.isinf(lse), _c(be, math.inf, lse), lse) if safe else lse
+        p = be.exp(be.sub(s, be.view(lse, lse.shape + (1,))))
+    a = p if keep is None else be.mul(p, keep)
+    dv = None
+    if output_mask[2] and g is not None:
+        dv = _to_kv(be, be.matmul(_swap_last(be, a), g), groups)
+    if not (output_mask[0] or output_mask[1] or output_mask[3]):
+        return None, None, dv, None
+    da = _q_times(be, g, v, groups, True) if g is not None else None
+    if g_weights is not None:
+        da = g_weights if da is None else be.add(da, g_weights)
+    dp = da if keep is None else be.mul(da, keep)
+    ds = be.mul(p, be.sub(dp, be.sum(be.mul(dp, p), (3,), True)))
+    ds_scaled = be.mul(ds, _c(be, scale, ds))
+    dq = _q_times(be, ds_scaled, k, groups, False) if output_mask[0] else None
+    dk = _to_kv(be, be.matmul(_swap_last(be, ds_scaled), q), groups) if output_mask[1] else None
+    return dq, dk, dv, ds if output_mask[3] else None
+
+
+# ---- recurrent cells ---------------------------------------------------------------------------------------
+
+def _split(be, a: Array, parts: int) -> list[Array]:
+    """a (B, parts * H) cut into `parts` (B, H) column blocks (views)."""
+    h = a.shape[1] // parts
+    return [be.basic_index(a, (slice(None), slice(i * h, (i + 1) * h))) for i in range(parts)]
+
+
+def lstm_cell(be, gates: Array, c: Array):
+    i, f, g, o = _split(be, gates, 4)
+    i, f, g, o = be.sigmoid(i), be.sigmoid(f), be.tanh(g), be.sigmoid(o)
+    c_new = be.add(be.mul(f, c), be.mul(i, g))
+    return be.mul(o, be.tanh(c_new)), c_new, be.concatenate([i, f, g, o], 1)
+
+
+def lstm_cell_backward(be, dh: Array, dc: Array, c: Array, c_new: Array, workspace: Array):
+    i, f, g, o = _split(be, workspace, 4)
+    one = _c(be, 1.0, c)
+    tc = be.tanh(c_new)
+    dc = be.add(dc, be.mul(be.mul(dh, o), be.sub(one, be.mul(tc, tc))))
+    di = be.mul(be.mul(dc, g), be.mul(i, be.sub(one, i)))
+    df = be.mul(be.mul(dc, c), be.mul(f, be.sub(one, f)))
+    dg = be.mul(be.mul(dc, i), be.sub(one, be.mul(g, g)))
+    do = be.mul(be.mul(dh, tc), be.mul(o, be.sub(one, o)))
+    return be.concatenate([di, df, dg, do], 1), be.mul(dc, f)
+
+
+def gru_cell(be, gx: Array, gh: Array, h: Array):
+    x_r, x_z, x_n = _split(be, gx, 3)
+    h_r, h_z, h_n = _split(be, gh, 3)
+    r = be.sigmoid(be.add(x_r, h_r))
+    z = be.sigmoid(be.add(x_z, h_z))
+    n = be.tanh(be.add(x_n, be.mul(r, h_n)))
+    h_new = be.add(n, be.mul(z, be.sub(h, n)))
+    return h_new, be.concatenate([r, z, n, h_n], 1)
+
+
+def gru_cell_backward(be, dh: Array, h: Array, workspace: Array):
+    r, z, n, h_n = _split(be, workspace, 4)
+    one = _c(be, 1.0, h)
+    dn = be.mul(be.mul(dh, be.sub(one, z)), be.sub(one, be.mul(n, n)))
+    dr = be.mul(be.mul(dn, h_n), be.mul(r, be.sub(one, r)))
+    dz = be.mul(be.mul(dh, be.sub(h, n)), be.mul(z, be.sub(one, z)))
+    return be.concatenate([dr, dz, dn], 1), be.concatenate([dr, dz, be.mul(dn, r)], 1), be.mul(dh, z)
