@@ -10,8 +10,8 @@
 //           for ir over the block, MR rows at a time:
 //             micro-kernel: C[MR x NR tile] += A micro-panel * B micro-panel, in registers
 //
-// Packing copies each block once into the exact order the micro-kernel reads it (contiguous,
-// aligned, whatever the operands' strides), so the inner loops only ever stream through memory.
+// Packing (pack.h) copies each block once into the exact order the micro-kernel reads it
+// (contiguous, aligned, whatever the operands' strides), so the inner loops only stream memory.
 // MR, NR, KC, MC and NC belong to each micro-kernel; microkernel_avx512.cpp derives them from this
 // machine's caches (Zen 4: 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3 shared).
 //
@@ -112,39 +112,6 @@ class PackBuffer {
 thread_local PackBuffer a_buffer, b_buffer;
 
 // ---------------------------------------------------------------------------------------------
-// Packing. A block of A and a panel of B are packed the same way: cut along the dimension that is
-// not k into strips `width` wide (MR rows of A, NR columns of B); each strip becomes a micro-panel
-// holding, for p = 0..k-1, its `width` values at depth p. Strips at the edge are padded with zeros.
-
-// One micro-panel: dst[p * width + l] = src[p * k_stride + l * lane_stride] for l < lanes.
-template <typename T>
-void pack_micro_panel(const T* src, int64_t k_stride, int64_t lane_stride, int64_t k,
-                      int64_t lanes, int64_t width, T* dst) {
-  if (lane_stride == 1) {
-    // The strip's values at one depth are contiguous (a row of row-major B): copy row by row.
-    for (int64_t p = 0; p < k; ++p) {
-      std::copy(src + p * k_stride, src + p * k_stride + lanes, dst + p * width);
-      std::fill(dst + p * width + lanes, dst + (p + 1) * width, T(0));
-    }
-    return;
-  }
-  // Otherwise read each lane along k (contiguous when k_stride == 1: a row of row-major A) and
-  // write it transposed into the panel.
-  for (int64_t l = 0; l < lanes; ++l)
-    for (int64_t p = 0; p < k; ++p) dst[p * width + l] = src[l * lane_stride + p * k_stride];
-  for (int64_t p = 0; p < k; ++p) std::fill(dst + p * width + lanes, dst + (p + 1) * width, T(0));
-}
-
-// All the micro-panels of a k x extent slab, one after the other.
-template <typename T>
-void pack(const T* src, int64_t k_stride, int64_t lane_stride, int64_t k, int64_t extent,
-          int64_t width, T* dst) {
-  for (int64_t l = 0; l < extent; l += width, dst += k * width)
-    pack_micro_panel(src + l * lane_stride, k_stride, lane_stride, k, std::min(width, extent - l),
-                     width, dst);
-}
-
-// ---------------------------------------------------------------------------------------------
 // The blocked product of one thread.
 
 // Operands as pointer + row stride + column stride.
@@ -202,12 +169,12 @@ void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, 
       const T* b_panel = b.at(pc, jc);
       int64_t b_col_step = 1, b_rs = b.rs;
       if (!b_in_place) {
-        pack(b_panel, b.rs, b.cs, kc, nc, kernel.nr, b_packed);
+        kernel.pack_b(b_panel, b.rs, b.cs, kc, nc, b_packed);
         b_panel = b_packed, b_col_step = kc, b_rs = kernel.nr;
       }
       for (int64_t ic = 0; ic < m; ic += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - ic);
-        pack(a.at(ic, pc), a.cs, a.rs, kc, mc, kernel.mr, a_packed);
+        kernel.pack_a(a.at(ic, pc), a.cs, a.rs, kc, mc, a_packed);
         multiply_block(kernel, mc, nc, kc, alpha, a_packed, b_panel, b_col_step, b_rs, beta_block,
                        Matrix<T>{c.at(ic, jc), c.rs, c.cs});
       }

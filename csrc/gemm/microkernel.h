@@ -19,12 +19,20 @@ template <typename T>
 using TileFn = void (*)(int64_t k, const T* a, const T* b, int64_t b_rs, T alpha, T beta,
                         T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols);
 
+// Packs a k x extent slab into micro-panels W wide (see pack.h):
+//   dst[(l / W) * k * W + p * W + l % W] = src[p * k_stride + l * lane_stride], zero past `extent`.
+template <typename T>
+using PackFn = void (*)(const T* src, int64_t k_stride, int64_t lane_stride, int64_t k,
+                        int64_t extent, T* dst);
+
 template <typename T>
 struct MicroKernel {
   const char* name;
   int64_t mr, nr;      // register tile: rows and columns of C per call
   int64_t kc, mc, nc;  // cache blocks: depth of a packed panel, rows of packed A, columns of packed B
   TileFn<T> tile;
+  PackFn<T> pack_a;    // W = mr: lanes are rows of A
+  PackFn<T> pack_b;    // W = nr: lanes are columns of B
 };
 
 template <typename T> const MicroKernel<T>& avx512_kernel();

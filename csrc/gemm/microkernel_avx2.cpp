@@ -6,8 +6,6 @@
 // 1 broadcast fit, and 12 independent FMAs cover the 4-5 cycle FMA latency on two FMA pipes.
 // The cache blocks follow the AVX-512 reasoning (see microkernel_avx512.cpp) for a narrower tile:
 // KC x NR x 4 B = 16 KiB of B micro-panel per A micro-panel pass, MC x KC x 4 B = 384 KiB of A in L2.
-#include <immintrin.h>
-
 #include "gemm/microkernel_simd.h"
 
 namespace mytorch::gemm_detail {
@@ -57,14 +55,16 @@ constexpr int kRows = 6;
 template <>
 const MicroKernel<float>& avx2_kernel<float>() {
   static const MicroKernel<float> kernel{"avx2", kRows, 16, 256, 384, 4096,
-                                         &simd_tile<Avx2Float, kRows, 2>};
+                                         &simd_tile<Avx2Float, kRows, 2>,
+                                         simd_pack<float, kRows>, simd_pack<float, 16>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& avx2_kernel<double>() {
   static const MicroKernel<double> kernel{"avx2", kRows, 8, 256, 192, 4096,
-                                          &simd_tile<Avx2Double, kRows, 2>};
+                                          &simd_tile<Avx2Double, kRows, 2>,
+                                          simd_pack<double, kRows>, simd_pack<double, 8>};
   return kernel;
 }
 

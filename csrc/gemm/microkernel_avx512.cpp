@@ -18,8 +18,6 @@
 //             micro-panel of the panel passes over it, with room left for those B micro-panels.
 //   NC = 4096: the packed B panel, KC x NC x 4 B = 4 MiB, lives in the 32 MiB L3 shared by the
 //             cores (each thread packs its own).
-#include <immintrin.h>
-
 #include "gemm/microkernel_simd.h"
 
 namespace mytorch::gemm_detail {
@@ -64,14 +62,16 @@ constexpr int kRows = 12;
 template <>
 const MicroKernel<float>& avx512_kernel<float>() {
   static const MicroKernel<float> kernel{"avx512", kRows, 32, 256, 384, 4096,
-                                         &simd_tile<Avx512Float, kRows, 2>};
+                                         &simd_tile<Avx512Float, kRows, 2>,
+                                         simd_pack<float, kRows>, simd_pack<float, 32>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& avx512_kernel<double>() {
   static const MicroKernel<double> kernel{"avx512", kRows, 16, 256, 192, 4096,
-                                          &simd_tile<Avx512Double, kRows, 2>};
+                                          &simd_tile<Avx512Double, kRows, 2>,
+                                          simd_pack<double, kRows>, simd_pack<double, 16>};
   return kernel;
 }
 

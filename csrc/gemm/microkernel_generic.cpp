@@ -4,6 +4,7 @@
 // Register tile, MR x NR = 4 x 8 floats (4 x 4 doubles): 32 or 16 accumulators, i.e. 8 SSE
 // registers, leaving the other 8 for a B row and broadcasts. The cache blocks are the AVX2 ones.
 #include "gemm/microkernel.h"
+#include "gemm/pack.h"
 
 namespace mytorch::gemm_detail {
 namespace {
@@ -31,18 +32,23 @@ void generic_tile(int64_t k, const T* a, const T* b, int64_t b_rs, T alpha, T be
     }
 }
 
+template <typename T, int W>
+constexpr PackFn<T> portable_pack = &pack_panels<T, W, &pack_micro_panel_portable<T, W>>;
+
 }  // namespace
 
 template <>
 const MicroKernel<float>& generic_kernel<float>() {
-  static const MicroKernel<float> kernel{"generic", 4, 8, 256, 384, 4096, &generic_tile<float, 4, 8>};
+  static const MicroKernel<float> kernel{"generic", 4, 8, 256, 384, 4096, &generic_tile<float, 4, 8>,
+                                         portable_pack<float, 4>, portable_pack<float, 8>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& generic_kernel<double>() {
   static const MicroKernel<double> kernel{"generic", 4, 4, 256, 192, 4096,
-                                          &generic_tile<double, 4, 4>};
+                                          &generic_tile<double, 4, 4>, portable_pack<double, 4>,
+                                          portable_pack<double, 4>};
   return kernel;
 }
 

@@ -8,11 +8,16 @@
 //   V::load(p, m), V::store(p, x, m)         only the lanes in m (the others read as 0, are not written)
 //   V::mul(x, y), V::fma(x, y, z)            x * y, x * y + z
 // Everything here has internal linkage, so the copies compiled with different flags never meet.
+// The packing of transposed operands, also here, uses AVX2 (which every such file has).
 #pragma once
+#include <immintrin.h>
+
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "gemm/microkernel.h"
+#include "gemm/pack.h"
 
 namespace mytorch::gemm_detail {
 namespace {
@@ -99,6 +104,81 @@ void simd_tile(int64_t k, const typename V::T* a, const typename V::T* b, int64_
       cij = beta == T(0) ? product[i * NR + j] : product[i * NR + j] + beta * cij;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Packing a source whose lanes have k contiguous: row-major A (its rows are the lanes), or B read
+// through a transposed view. Element by element that is a gather from W rows at about one element
+// per cycle; instead, load a square block (8 x 8 floats, 4 x 4 doubles) from as many rows, transpose
+// it in registers and store it as whole rows of the micro-panel, about four times faster.
+
+struct FloatBlock {
+  using Vec = __m256;
+  static constexpr int n = 8;
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec load(const float* p) { return _mm256_loadu_ps(p); }
+  static void transpose(Vec r[8]) {
+    const Vec t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const Vec t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const Vec t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const Vec t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const Vec s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const Vec s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const Vec s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const Vec s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+  }
+  // the first `count` lanes (all of them when count >= 8)
+  static void store(float* p, Vec x, int count) {
+    if (count >= n) return _mm256_storeu_ps(p, x);
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes), x);
+  }
+};
+
+struct DoubleBlock {
+  using Vec = __m256d;
+  static constexpr int n = 4;
+  static Vec zero() { return _mm256_setzero_pd(); }
+  static Vec load(const double* p) { return _mm256_loadu_pd(p); }
+  static void transpose(Vec r[4]) {
+    const Vec t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    const Vec t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20), r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20), r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+  }
+  static void store(double* p, Vec x, int count) {
+    if (count >= n) return _mm256_storeu_pd(p, x);
+    const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+    _mm256_maskstore_pd(p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), lanes), x);
+  }
+};
+
+// One micro-panel (see pack.h): square blocks through registers when k is contiguous, the portable
+// element-by-element copy otherwise and for the last k % n depths.
+template <typename T, int W>
+void pack_micro_panel_simd(const T* src, int64_t k_stride, int64_t lane_stride, int64_t k,
+                           int64_t lanes, T* dst) {
+  using Block = std::conditional_t<sizeof(T) == 4, FloatBlock, DoubleBlock>;
+  constexpr int n = Block::n;
+  if (k_stride != 1 || lane_stride == 1)
+    return pack_micro_panel_portable<T, W>(src, k_stride, lane_stride, k, lanes, dst);
+  int64_t p = 0;
+  for (; p + n <= k; p += n)
+    for (int l0 = 0; l0 < W; l0 += n) {
+      typename Block::Vec r[n];
+      for (int i = 0; i < n; ++i)  // lanes past the edge read as zeros: the padding
+        r[i] = l0 + i < lanes ? Block::load(src + (l0 + i) * lane_stride + p) : Block::zero();
+      Block::transpose(r);
+      for (int q = 0; q < n; ++q) Block::store(dst + (p + q) * W + l0, r[q], W - l0);
+    }
+  pack_micro_panel_portable<T, W>(src + p, 1, lane_stride, k - p, lanes, dst + p * W);
+}
+
+template <typename T, int W>
+constexpr PackFn<T> simd_pack = &pack_panels<T, W, &pack_micro_panel_simd<T, W>>;
 
 }  // namespace
 }  // namespace mytorch::gemm_detail
