@@ -1,4 +1,4 @@
-"""Batch, layer and group normalization: one fused op with a hand-written backward.
+"""Batch, layer and group normalization.
 
 All three normalize x by statistics taken over some of its axes, then apply a
 per-feature affine map:
@@ -12,7 +12,11 @@ batch norm every axis but the channels, group norm each group of channels
 gh = g * weight, the gradients are
 
     dL/dx = r * (gh - mean(gh) - x_hat * mean(gh * x_hat))
-    dL/dweight = g * x_hat,   dL/dbias = g   (summed to the parameter's shape by the engine).
+    dL/dweight = g * x_hat,   dL/dbias = g   (summed to the parameter's shape).
+
+Layer norm runs the backend's fused primitive (`Backend.layer_norm`, `Backend.layer_norm_backward`);
+group norm runs it on x viewed as (N, G, -1) and applies its per-channel affine map itself. Batch
+norm, whose statistics are not over trailing axes, is `BatchNorm` below in tensor ops.
 """
 from __future__ import annotations
 
@@ -21,60 +25,116 @@ from typing import Sequence
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState, no_grad
+from ._tensor_backend import fused
 
 
-def _moments(xs: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
-    """(mean, biased variance) over axes, kept as size-1 dims."""
-    mean = xs.mean(axes, keepdim=True)
-    d = xs - mean
-    return mean, (d * d).mean(axes, keepdim=True)
-
-
-class Normalize(Function):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias with the statistics over `axes` of x viewed as
-    `stat_shape`; weight and bias (or None) broadcast against x. The derivatives are in the module docstring.
-
-    `running` = (running_mean, running_var, momentum) updates those buffers in place (batch norm):
-    running <- (1 - momentum) running + momentum batch, with the unbiased variance, as PyTorch.
-    """
+class LayerNorm(Function):
+    """y = (x - mean) rstd weight + bias over the trailing `normalized_ndim` dims: the math of
+    `Backend.layer_norm`, the derivatives of `Backend.layer_norm_backward`, which this runs."""
 
     _grad_name = "NativeLayerNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stat_shape, axes, eps, running, grad_name):
-        xs = x.reshape(stat_shape)
-        mean, var = _moments(xs, axes)
-        rstd = (var + eps).rsqrt()
-        y = ((xs - mean) * rstd).reshape(x.shape)
-        if weight is not None:
-            y = y * weight
-        if bias is not None:
-            y = y + bias
-        if running is not None:
-            _update_running(mean, var, xs.numel() // mean.numel(), *running)
-        ctx._name = grad_name
-        ctx.meta = (stat_shape, axes, eps)
+    def forward(ctx, x, weight, bias, normalized_ndim, eps):
+        y, mean, rstd = fused("layer_norm", x, normalized_ndim, weight, bias, eps)
+        ctx.meta = (normalized_ndim, eps)
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight, mean, rstd = ctx.saved_tensors
-        stat_shape, axes, eps = ctx.meta
-        xs = x.reshape(stat_shape)
+        k, eps = ctx.meta
         if _GradState.enabled:  # create_graph: the statistics depend on x too, so recompute them from x
-            mean, var = _moments(xs, axes)
-            rstd = (var + eps).rsqrt()
-        x_hat = (xs - mean) * rstd
+            _, mean, rstd = fused("layer_norm", x, k, weight, None, eps)
+        dx, dw, db = fused("layer_norm_backward", g, x, weight, mean, rstd, k, tuple(ctx.needs_input_grad[:3]))
+        return dx, dw, db, None, None
+
+
+class GroupNorm(Function):
+    """Group norm of x (N, C, *) with groups G: `Backend.layer_norm` over the rows of x viewed as (N, G, -1),
+    then y = x_hat * weight + bias per channel (weight, bias (C, 1, ...) or None). Backward: dx is
+    `Backend.layer_norm_backward` of gh = g * weight; dweight = g * x_hat, dbias = g (summed to the
+    parameters' shape by the engine)."""
+
+    _grad_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps):
+        rows = x.reshape(x.shape[0], groups, -1)
+        y, mean, rstd = fused("layer_norm", rows, 1, None, None, eps)
+        ctx.meta = (groups, eps)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        y = y.reshape(x.shape)
+        if weight is not None:
+            y = y * weight
+        return y if bias is None else y + bias
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        groups, eps = ctx.meta
+        rows = x.reshape(x.shape[0], groups, -1)
+        if _GradState.enabled:  # create_graph: the statistics depend on x too, so recompute them from x
+            _, mean, rstd = fused("layer_norm", rows, 1, None, None, eps)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         dx = dw = None
         if need_x:
-            gh = (g if weight is None else g * weight).reshape(stat_shape)
-            dx = (rstd * (gh - gh.mean(axes, keepdim=True) - x_hat * (gh * x_hat).mean(axes, keepdim=True))
-                  ).reshape(x.shape)
+            gh = (g if weight is None else g * weight).reshape(rows.shape)
+            dx = fused("layer_norm_backward", gh, rows, None, mean, rstd, 1, (True, False, False))[0].reshape(x.shape)
         if need_w:
-            dw = g * x_hat.reshape(x.shape)
-        return dx, dw, g if need_b else None, None, None, None, None, None
+            dw = g * ((rows - mean) * rstd).reshape(x.shape)
+        return dx, dw, g if need_b else None, None, None
+
+
+def _moments(x: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+    """(mean, biased variance) over axes, kept as size-1 dims."""
+    mean = x.mean(axes, keepdim=True)
+    d = x - mean
+    return mean, (d * d).mean(axes, keepdim=True)
+
+
+class BatchNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias with the statistics over `axes` of x (all but the
+    channels); weight and bias (or None) broadcast against x. The math of `Backend.layer_norm` over other
+    axes; the derivatives are in the module docstring.
+
+    `running` = (running_mean, running_var, momentum) updates those buffers in place:
+    running <- (1 - momentum) running + momentum batch, with the unbiased variance, as PyTorch.
+    """
+
+    _grad_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, eps, running):
+        mean, var = _moments(x, axes)
+        rstd = (var + eps).rsqrt()
+        y = (x - mean) * rstd
+        if weight is not None:
+            y = y * weight
+        if bias is not None:
+            y = y + bias
+        _update_running(mean, var, x.numel() // mean.numel(), *running)
+        ctx.meta = (axes, eps)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        axes, eps = ctx.meta
+        if _GradState.enabled:  # create_graph: the statistics depend on x too, so recompute them from x
+            mean, var = _moments(x, axes)
+            rstd = (var + eps).rsqrt()
+        x_hat = (x - mean) * rstd
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        dx = dw = None
+        if need_x:
+            gh = g if weight is None else g * weight
+            dx = rstd * (gh - gh.mean(axes, keepdim=True) - x_hat * (gh * x_hat).mean(axes, keepdim=True))
+        if need_w:
+            dw = g * x_hat
+        return dx, dw, g if need_b else None, None, None, None
 
 
 def _update_running(mean: Tensor, var: Tensor, n: int, running_mean: Tensor | None, running_var: Tensor | None,
@@ -122,8 +182,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if eps <= 0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
         axes = (0,) + tuple(range(2, input.ndim))
-        return Normalize.apply(input, w, b, tuple(input.shape), axes, eps, (running_mean, running_var, momentum),
-                               "NativeBatchNormBackward0")
+        return BatchNorm.apply(input, w, b, axes, eps, (running_mean, running_var, momentum))
     y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
     if w is not None:
         y = y * w
@@ -141,8 +200,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Ten
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"layer_norm(): expected {name} of shape {list(shape)}, but got {list(t.shape)}")
-    axes = tuple(range(input.ndim - k, input.ndim))
-    return Normalize.apply(input, weight, bias, tuple(input.shape), axes, eps, None, "NativeLayerNormBackward0")
+    return LayerNorm.apply(input, weight, bias, k, eps)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -160,7 +218,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     shape = _channel_shape(input)
     w = None if weight is None else weight.reshape(shape)
     b = None if bias is None else bias.reshape(shape)
-    return Normalize.apply(input, w, b, (n, num_groups, -1), (2,), eps, None, "NativeGroupNormBackward0")
+    return GroupNorm.apply(input, w, b, num_groups, eps)
 
 
 __all__ = ["layer_norm", "group_norm"]

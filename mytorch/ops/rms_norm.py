@@ -1,4 +1,4 @@
-"""Root-mean-square normalization (Zhang & Sennrich, 2019): one fused op with a hand-written backward.
+"""Root-mean-square normalization (Zhang & Sennrich, 2019): the backend's fused `Backend.rms_norm`.
 
 Over the trailing ``normalized_shape`` dims (n elements per row):
 
@@ -19,41 +19,29 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
-
-
-def _rstd(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
-    return ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+from ._tensor_backend import fused
 
 
 class RMSNorm(Function):
-    """y = x / sqrt(mean(x^2) + eps) * weight over `axes`; derivatives in the module docstring."""
+    """y = x / sqrt(mean(x^2) + eps) * weight over the trailing `normalized_ndim` dims: the math of
+    `Backend.rms_norm`, the derivatives of `Backend.rms_norm_backward`, which this runs."""
 
     _grad_name = "FusedRmsNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, axes, eps):
-        rstd = _rstd(x, axes, eps)
-        y = x * rstd
-        if weight is not None:
-            y = y * weight
-        ctx.meta = (axes, eps)
+    def forward(ctx, x, weight, normalized_ndim, eps):
+        y, rstd = fused("rms_norm", x, normalized_ndim, weight, eps)
+        ctx.meta = (normalized_ndim, eps)
         ctx.save_for_backward(x, weight, rstd)
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight, rstd = ctx.saved_tensors
-        axes, eps = ctx.meta
+        k, eps = ctx.meta
         if _GradState.enabled:  # create_graph: r depends on x too, so recompute it from x
-            rstd = _rstd(x, axes, eps)
-        x_hat = x * rstd
-        need_x, need_w = ctx.needs_input_grad[:2]
-        dx = dw = None
-        if need_x:
-            gh = g if weight is None else g * weight
-            dx = rstd * (gh - x_hat * (gh * x_hat).mean(axes, keepdim=True))
-        if need_w:
-            dw = g * x_hat
+            _, rstd = fused("rms_norm", x, k, weight, eps)
+        dx, dw = fused("rms_norm_backward", g, x, weight, rstd, k, tuple(ctx.needs_input_grad[:2]))
         return dx, dw, None, None
 
 
@@ -74,8 +62,7 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tenso
                                   f"point input is required, got {input.dtype})")
     if eps is None:
         eps = D.finfo(input.dtype).eps
-    axes = tuple(range(input.ndim - k, input.ndim))
-    return RMSNorm.apply(input, weight, axes, eps)
+    return RMSNorm.apply(input, weight, k, eps)
 
 
 __all__ = ["rms_norm"]
