@@ -1,6 +1,6 @@
 """Dropout: zero each element (or each whole channel) with probability p while training.
 
-    y = x * m / (1 - p),   m ~ Bernoulli(1 - p) drawn from the global generator
+    y = x * m / (1 - p),   m ~ Bernoulli(1 - p) drawn from the default generator of x's device
     dL/dx = g * m / (1 - p)
 
 The kept values are scaled by 1 / (1 - p) so the expectation of y is x, and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from .inplace import inplace
-from .random import rand
+from .random import _floating, _standard
 
 
 def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, mask_shape: tuple[int, ...]) -> Tensor:
@@ -22,7 +22,9 @@ def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, mask_shape
     if p == 1.0:
         mask = input.new_zeros(mask_shape)
     else:
-        mask = (rand(mask_shape, dtype=input.dtype) >= p).to(input.dtype) * (1.0 / (1.0 - p))
+        # drawn on input's own backend, so the mask multiplies input even when another backend serves its device
+        u = _standard("uniform", input, None, mask_shape, _floating(input.dtype, "dropout"))
+        mask = (u >= p).to(input.dtype) * (1.0 / (1.0 - p))
     if inplace_:
         return inplace(input, lambda x: x * mask, name="dropout_")
     return input * mask

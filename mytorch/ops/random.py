@@ -21,42 +21,69 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..backends import get_backend
+from ..backends.base import Backend
 from ._util import broadcast_shapes
 from .creation import _backend, _finish, check_size, shape_arg
 from .inplace import inplace
 
 _SEED_BYTES = 8
+_DEFAULT_SEED = 67280421310721  # PyTorch's seed for a new Generator
+
+
+def _entropy_seed() -> int:
+    """A seed from the operating system's entropy."""
+    return int.from_bytes(os.urandom(_SEED_BYTES), "little")
 
 
 class Generator:
-    """A random stream for one device: ``Generator().manual_seed(0)`` then pass ``generator=``."""
+    """A random stream for one device: ``Generator().manual_seed(0)``, then pass ``generator=``.
 
-    def __init__(self, device: Any = "cpu") -> None:
-        self.device = Device(device)
-        self._seed = 67280421310721
-        self._be = self._rng = None
+    The generator belongs to a device (``cpu``, or another registered device type), not to a backend:
+    it draws from the backend that holds the tensor being made or filled. Each backend keeps its own
+    stream state, made from the seed when that backend first draws from this generator, so after
+    `mytorch.backends.set_cpu_backend` switches cpu from NumPy to the compiled backend, the new
+    backend's stream starts from the seed (the backends' streams differ, so their numbers do), and
+    a tensor still on the old backend continues the old stream rather than repeating it.
+    """
 
-    def _stream(self, be) -> Any:
-        """The backend random state; a stream belongs to one backend, so a new cpu backend restarts it."""
-        if be.device_type != self.device.type:
+    def __init__(self, device: str | Device = "cpu") -> None:
+        dev = Device(device)
+        try:
+            get_backend(dev.type)
+        except RuntimeError as e:
+            raise RuntimeError(f"Cannot get a {dev.type} generator: {e}") from None
+        # cpu is one device (PyTorch drops an index there); others default to device 0, as PyTorch does
+        self._device = Device("cpu") if dev.type == "cpu" else Device(dev.type, dev.index or 0)
+        self._seed = _DEFAULT_SEED
+        self._streams: dict[Backend, Any] = {}
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    def _stream(self, be: Backend) -> Any:
+        """The random state `be` draws from, made from the seed on be's first draw."""
+        if be.device_type != self._device.type:
             raise RuntimeError(f"Expected a '{be.device_type}' device type for generator but found "
-                               f"'{self.device.type}'")
-        if self._be is not be:
-            self._be, self._rng = be, be.rng(self._seed)
-        return self._rng
+                               f"'{self._device.type}'")
+        rng = self._streams.get(be)
+        if rng is None:
+            rng = self._streams[be] = be.rng(self._seed)
+        return rng
 
     def manual_seed(self, seed: int) -> "Generator":
-        """Restart the stream from `seed` (any int in [-2**63, 2**64); negatives wrap like PyTorch's)."""
-        seed = int(seed)
+        """Restart every stream from `seed`: an int in [-2**63, 2**64); negatives wrap like PyTorch's."""
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         if not -2 ** 63 <= seed < 2 ** 64:
             raise ValueError(f"manual_seed(): seed must be in [-2**63, 2**64 - 1], got {seed}")
         self._seed = seed % 2 ** 64
-        self._be = self._rng = None
+        self._streams.clear()
         return self
 
     def seed(self) -> int:
         """Reseed from the operating system's entropy and return the new seed."""
-        s = int.from_bytes(os.urandom(_SEED_BYTES), "little")
+        s = _entropy_seed()
         self.manual_seed(s)
         return s
 
@@ -64,39 +91,72 @@ class Generator:
         return self._seed
 
     def get_state(self) -> Tensor:
-        """The full state as a 1-D uint8 tensor: the initial seed, then the backend's stream state."""
-        be = get_backend(self.device.type)
-        raw = self._seed.to_bytes(_SEED_BYTES, "little") + be.rng_state(self._stream(be))
-        return Tensor._make(be.from_host(list(raw), D.uint8), be)
+        """A copy of the state as a 1-D uint8 tensor: the initial seed, then the stream state of the
+        backend now serving the device (a format of that backend's own)."""
+        be = get_backend(self._device.type)
+        return Tensor._make(be.from_host(list(self._state_bytes(be)), D.uint8), be)
 
     def set_state(self, new_state: Tensor) -> "Generator":
-        """Restore a state from `get_state`."""
-        if not isinstance(new_state, Tensor) or new_state.dtype is not D.uint8:
-            raise TypeError("RNG state must be a mytorch.ByteTensor (uint8), got "
-                            f"{new_state.dtype if isinstance(new_state, Tensor) else type(new_state).__name__}")
-        be = get_backend(self.device.type)
-        rng = self._stream(be)
-        size = _SEED_BYTES + len(be.rng_state(rng))
-        raw = bytes(new_state.reshape(-1).tolist())
+        """Restore a state from `get_state` taken while the same backend served the device; the
+        streams of other backends restart from the restored seed."""
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a mytorch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype is not D.uint8:
+            raise TypeError(f"RNG state must be a mytorch.ByteTensor (uint8), got {new_state.dtype}")
+        self._load_state(bytes(new_state.reshape(-1).tolist()))
+        return self
+
+    def _state_bytes(self, be: Backend) -> bytes:
+        return self._seed.to_bytes(_SEED_BYTES, "little") + be.rng_state(self._stream(be))
+
+    def _load_state(self, raw: bytes) -> None:
+        be = get_backend(self._device.type)
+        size = len(self._state_bytes(be))
         if len(raw) != size:
             raise RuntimeError(f"Expected an RNG state of size {size} but found the input RNG state size to be "
                                f"{len(raw)}")
-        be.set_rng_state(rng, raw[_SEED_BYTES:])
         self._seed = int.from_bytes(raw[:_SEED_BYTES], "little")
-        return self
+        self._streams = {be: self._streams[be]}
+        be.set_rng_state(self._streams[be], raw[_SEED_BYTES:])
+
+    def __reduce__(self) -> tuple:
+        """Pickle and copy through the state, as PyTorch's Generator does (backends themselves do not
+        pickle, and a copied backend would not be the one serving the device)."""
+        return Generator, (str(self._device),), self._state_bytes(get_backend(self._device.type))
+
+    def __setstate__(self, state: bytes) -> None:
+        self._load_state(state)
 
 
 default_generator = Generator()
 default_generator.seed()  # like PyTorch, a process starts from a fresh seed until manual_seed
 
+# The generator each device type's ops draw from when given none. One for a device type registered
+# after import is made on first use, from the seed the cpu one was last given: `manual_seed` seeds
+# every device, as torch.manual_seed does, whenever the device appears.
+_DEFAULT_GENERATORS: dict[str, Generator] = {"cpu": default_generator}
+
+
+def _default_generator(device_type: str) -> Generator:
+    g = _DEFAULT_GENERATORS.get(device_type)
+    if g is None:
+        g = _DEFAULT_GENERATORS[device_type] = Generator(device_type).manual_seed(default_generator.initial_seed())
+    return g
+
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (the one used when no ``generator=`` is given)."""
-    return default_generator.manual_seed(seed)
+    """Seed the default generator of every device; returns the cpu one (``mytorch.default_generator``)."""
+    seed = int(seed)  # like torch.manual_seed, which takes 1.5 or "3" where Generator.manual_seed does not
+    for g in _DEFAULT_GENERATORS.values():
+        g.manual_seed(seed)
+    return default_generator
 
 
 def seed() -> int:
-    return default_generator.seed()
+    """Seed every device's default generator from the operating system's entropy; returns the seed."""
+    s = _entropy_seed()
+    manual_seed(s)
+    return s
 
 
 def initial_seed() -> int:
@@ -104,6 +164,7 @@ def initial_seed() -> int:
 
 
 def get_rng_state() -> Tensor:
+    """The cpu default generator's state (`Generator.get_state`)."""
     return default_generator.get_state()
 
 
@@ -111,8 +172,13 @@ def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
-def _rng(generator: Generator | None, be) -> Any:
-    return (generator or default_generator)._stream(be)
+def _rng(generator: Generator | None, be: Backend) -> Any:
+    """The stream `be` draws from: `generator`'s, or the default generator's of be's device type."""
+    if generator is None:
+        generator = _default_generator(be.device_type)
+    elif not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a mytorch.Generator, got {type(generator).__name__}")
+    return generator._stream(be)
 
 
 def _floating(dt: D.dtype, op: str) -> D.dtype:
