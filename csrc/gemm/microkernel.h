@@ -29,6 +29,7 @@ template <typename T>
 struct MicroKernel {
   const char* name;
   int64_t mr, nr;      // register tile: rows and columns of C per call
+  int64_t nr_step;     // a tile narrower than nr costs as much as the next multiple of this (a register)
   int64_t kc, mc, nc;  // cache blocks: depth of a packed panel, rows of packed A, columns of packed B
   TileFn<T> tile;
   PackFn<T> pack_a;    // W = mr: lanes are rows of A

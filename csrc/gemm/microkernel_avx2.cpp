@@ -54,17 +54,17 @@ constexpr int kRows = 6;
 
 template <>
 const MicroKernel<float>& avx2_kernel<float>() {
-  static const MicroKernel<float> kernel{"avx2", kRows, 16, 256, 384, 4096,
-                                         &simd_tile<Avx2Float, kRows, 2>,
-                                         simd_pack<float, kRows>, simd_pack<float, 16>};
+  static const MicroKernel<float> kernel{
+      "avx2", /*mr=*/kRows, /*nr=*/16, /*nr_step=*/8, /*kc=*/256, /*mc=*/384, /*nc=*/4096,
+      &simd_tile<Avx2Float, kRows, 2>, simd_pack<float, kRows>, simd_pack<float, 16>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& avx2_kernel<double>() {
-  static const MicroKernel<double> kernel{"avx2", kRows, 8, 256, 192, 4096,
-                                          &simd_tile<Avx2Double, kRows, 2>,
-                                          simd_pack<double, kRows>, simd_pack<double, 8>};
+  static const MicroKernel<double> kernel{
+      "avx2", /*mr=*/kRows, /*nr=*/8, /*nr_step=*/4, /*kc=*/256, /*mc=*/192, /*nc=*/4096,
+      &simd_tile<Avx2Double, kRows, 2>, simd_pack<double, kRows>, simd_pack<double, 8>};
   return kernel;
 }
 

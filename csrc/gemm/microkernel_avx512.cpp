@@ -61,17 +61,17 @@ constexpr int kRows = 12;
 
 template <>
 const MicroKernel<float>& avx512_kernel<float>() {
-  static const MicroKernel<float> kernel{"avx512", kRows, 32, 256, 384, 4096,
-                                         &simd_tile<Avx512Float, kRows, 2>,
-                                         simd_pack<float, kRows>, simd_pack<float, 32>};
+  static const MicroKernel<float> kernel{
+      "avx512", /*mr=*/kRows, /*nr=*/32, /*nr_step=*/16, /*kc=*/256, /*mc=*/384, /*nc=*/4096,
+      &simd_tile<Avx512Float, kRows, 2>, simd_pack<float, kRows>, simd_pack<float, 32>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& avx512_kernel<double>() {
-  static const MicroKernel<double> kernel{"avx512", kRows, 16, 256, 192, 4096,
-                                          &simd_tile<Avx512Double, kRows, 2>,
-                                          simd_pack<double, kRows>, simd_pack<double, 16>};
+  static const MicroKernel<double> kernel{
+      "avx512", /*mr=*/kRows, /*nr=*/16, /*nr_step=*/8, /*kc=*/256, /*mc=*/192, /*nc=*/4096,
+      &simd_tile<Avx512Double, kRows, 2>, simd_pack<double, kRows>, simd_pack<double, 16>};
   return kernel;
 }
 

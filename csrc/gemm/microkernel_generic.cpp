@@ -39,16 +39,17 @@ constexpr PackFn<T> portable_pack = &pack_panels<T, W, &pack_micro_panel_portabl
 
 template <>
 const MicroKernel<float>& generic_kernel<float>() {
-  static const MicroKernel<float> kernel{"generic", 4, 8, 256, 384, 4096, &generic_tile<float, 4, 8>,
-                                         portable_pack<float, 4>, portable_pack<float, 8>};
+  static const MicroKernel<float> kernel{
+      "generic", /*mr=*/4, /*nr=*/8, /*nr_step=*/8, /*kc=*/256, /*mc=*/384, /*nc=*/4096,
+      &generic_tile<float, 4, 8>, portable_pack<float, 4>, portable_pack<float, 8>};
   return kernel;
 }
 
 template <>
 const MicroKernel<double>& generic_kernel<double>() {
-  static const MicroKernel<double> kernel{"generic", 4, 4, 256, 192, 4096,
-                                          &generic_tile<double, 4, 4>, portable_pack<double, 4>,
-                                          portable_pack<double, 4>};
+  static const MicroKernel<double> kernel{
+      "generic", /*mr=*/4, /*nr=*/4, /*nr_step=*/4, /*kc=*/256, /*mc=*/192, /*nc=*/4096,
+      &generic_tile<double, 4, 4>, portable_pack<double, 4>, portable_pack<double, 4>};
   return kernel;
 }
 
