@@ -208,10 +208,10 @@ def cross_entropy(be, x: Array, target: Array, weight: Array | None, ignore_inde
     if log_softmax:
         m, z, _, s = shifted_exp(be, x, 1)
         log_s = be.log(s)
-        lse = be.view(be.add(m, log_s), target.shape)
+        stats = (be.view(m, target.shape), be.view(log_s, target.shape))
         lp_t = be.sub(be.gather(z, 1, index), log_s)  # the target's log-probability, read directly
     else:
-        lse = None
+        stats = (None, None)
         lp_t = be.gather(x, 1, index)
     loss = be.neg(be.mul(be.view(lp_t, target.shape), w_t))
     if label_smoothing > 0:
@@ -221,11 +221,12 @@ def cross_entropy(be, x: Array, target: Array, weight: Array | None, ignore_inde
         lp_sum = be.sub(be.sum(w_z, (1,), False), be.mul(be.view(log_s, target.shape), w_sum))
         spread = be.where(valid, be.mul(lp_sum, _c(be, -label_smoothing / n_classes, x)), _c(be, 0.0, x))
         loss = be.add(be.mul(loss, _c(be, 1 - label_smoothing, x)), spread)
-    return loss, w_t, lse
+    return (loss, w_t) + stats
 
 
-def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array | None, lse: Array | None,
-                           ignore_index: int, label_smoothing: float, log_softmax: bool) -> Array:
+def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array | None, row_max: Array | None,
+                           log_sum: Array | None, ignore_index: int, label_smoothing: float,
+                           log_softmax: bool) -> Array:
     dt = be.dtype_of(x)
     n_classes, e = x.shape[1], label_smoothing
     safe, valid, w_t = _target_weights(be, target, weight, ignore_index, dt)
@@ -234,7 +235,7 @@ def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array 
     picked = be.mul(be.mul(w_t, g), _c(be, e - 1.0, x))  # -(1 - e) w_t g at the target class
     dx = be.where(onehot, _per_class(be, picked), _c(be, 0.0, x))
     if log_softmax:
-        p = be.exp(be.sub(x, _per_class(be, lse)))
+        p = be.exp(be.sub(be.sub(x, _per_class(be, row_max)), _per_class(be, log_sum)))
         total = be.mul(w_t, _c(be, 1.0 - e, x))  # Q = (1 - e) w_t + (e / C) sum_c w_c  (the row's weight)
         if e > 0:
             w_sum = _c(be, float(n_classes), x) if weight is None else be.sum(weight, None, False)
