@@ -122,10 +122,20 @@ struct Matrix {
   T* at(int64_t i, int64_t j) const { return data + i * rs + j * cs; }
 };
 
-// B is read in place rather than packed when its rows are contiguous and A is so short that each B
-// micro-panel is used by at most this many micro-kernel calls: packing would cost about as much
-// as the reads it makes faster.
-constexpr int64_t kInPlaceBMaxUses = 2;
+// Where the micro-kernel finds the micro-panels of one operand: the micro-panel of lanes l..l+W-1
+// starts at data + l * lane_step, and its element (lane i, depth p) is at i * lane_stride +
+// p * k_stride (see TileFn; B's lane_stride is always 1).
+template <typename T>
+struct Panels {
+  const T* data;
+  int64_t lane_step, lane_stride, k_stride;
+};
+
+// An operand is read in place rather than packed when it allows it and each of its micro-panels is
+// used by at most this many micro-kernel calls: packing would cost about as much as the reads it
+// makes faster. A can be read in place with any unit stride (the kernel broadcasts its values one
+// by one), B only with contiguous rows (the kernel loads them as vectors).
+constexpr int64_t kInPlaceMaxUses = 2;
 
 // C = beta * C, for products with nothing to add (k == 0 or alpha == 0).
 template <typename T>
@@ -137,16 +147,15 @@ void scale(int64_t m, int64_t n, T beta, Matrix<T> c) {
     }
 }
 
-// The two innermost loops: every MR x NR tile of an mc x nc block of C, from a packed A block and a
-// B panel whose micro-panel j0 / NR starts at b + j0 * b_col_step and has rows b_rs apart.
+// The two innermost loops: every MR x NR tile of an mc x nc block of C.
 template <typename T>
 void multiply_block(const MicroKernel<T>& kernel, int64_t mc, int64_t nc, int64_t kc, T alpha,
-                    const T* a_packed, const T* b, int64_t b_col_step, int64_t b_rs, T beta,
-                    Matrix<T> c) {
+                    Panels<T> a, Panels<T> b, T beta, Matrix<T> c) {
   for (int64_t j0 = 0; j0 < nc; j0 += kernel.nr)
     for (int64_t i0 = 0; i0 < mc; i0 += kernel.mr)
-      kernel.tile(kc, a_packed + i0 * kc, b + j0 * b_col_step, b_rs, alpha, beta, c.at(i0, j0),
-                  c.rs, c.cs, std::min(kernel.mr, mc - i0), std::min(kernel.nr, nc - j0));
+      kernel.tile(kc, a.data + i0 * a.lane_step, a.lane_stride, a.k_stride, b.data + j0 * b.lane_step,
+                  b.k_stride, alpha, beta, c.at(i0, j0), c.rs, c.cs, std::min(kernel.mr, mc - i0),
+                  std::min(kernel.nr, nc - j0));
 }
 
 template <typename T>
@@ -155,9 +164,9 @@ void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, 
   if (m <= 0 || n <= 0) return;
   if (k == 0 || alpha == T(0)) return scale(m, n, beta, c);
 
-  const int64_t tiles_m = (m + kernel.mr - 1) / kernel.mr;
-  const bool b_in_place = b.cs == 1 && tiles_m <= kInPlaceBMaxUses;
-  T* a_packed = a_buffer.get<T>(kernel.mc * kernel.kc);
+  const bool a_in_place = (a.rs == 1 || a.cs == 1) && (n + kernel.nr - 1) / kernel.nr <= kInPlaceMaxUses;
+  const bool b_in_place = b.cs == 1 && (m + kernel.mr - 1) / kernel.mr <= kInPlaceMaxUses;
+  T* a_packed = a_in_place ? nullptr : a_buffer.get<T>(kernel.mc * kernel.kc);
   T* b_packed = b_in_place ? nullptr
                            : b_buffer.get<T>(kernel.kc * ((std::min(n, kernel.nc) + kernel.nr - 1) /
                                                           kernel.nr * kernel.nr));
@@ -166,16 +175,19 @@ void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, 
     for (int64_t pc = 0; pc < k; pc += kernel.kc) {
       const int64_t kc = std::min(kernel.kc, k - pc);
       const T beta_block = pc == 0 ? beta : T(1);  // later k blocks add to what the first wrote
-      const T* b_panel = b.at(pc, jc);
-      int64_t b_col_step = 1, b_rs = b.rs;
+      Panels<T> b_panels{b.at(pc, jc), 1, 1, b.rs};
       if (!b_in_place) {
-        kernel.pack_b(b_panel, b.rs, b.cs, kc, nc, b_packed);
-        b_panel = b_packed, b_col_step = kc, b_rs = kernel.nr;
+        kernel.pack_b(b.at(pc, jc), b.rs, b.cs, kc, nc, b_packed);
+        b_panels = {b_packed, kc, 1, kernel.nr};
       }
       for (int64_t ic = 0; ic < m; ic += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - ic);
-        kernel.pack_a(a.at(ic, pc), a.cs, a.rs, kc, mc, a_packed);
-        multiply_block(kernel, mc, nc, kc, alpha, a_packed, b_panel, b_col_step, b_rs, beta_block,
+        Panels<T> a_panels{a.at(ic, pc), a.rs, a.rs, a.cs};
+        if (!a_in_place) {
+          kernel.pack_a(a.at(ic, pc), a.cs, a.rs, kc, mc, a_packed);
+          a_panels = {a_packed, kc, 1, kernel.mr};
+        }
+        multiply_block(kernel, mc, nc, kc, alpha, a_panels, b_panels, beta_block,
                        Matrix<T>{c.at(ic, jc), c.rs, c.cs});
       }
     }

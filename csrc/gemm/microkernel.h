@@ -1,11 +1,12 @@
 // The contract between the blocking loops (gemm.cpp) and the micro-kernels, one per instruction set.
 //
-// A micro-kernel updates one register tile of C, at most mr x nr, from two packed micro-panels:
-//   A micro-panel: for each p < k, mr consecutive values A[i, p] (rows past the edge are zero);
+// A micro-kernel updates one register tile of C, at most mr x nr, from two micro-panels:
+//   A micro-panel: A[i, p] at a + i * a_rs + p * a_cs. Packed, a_rs == 1 and a_cs == mr (rows past
+//                  the edge are zero); read in place, A's own strides.
 //   B micro-panel: for each p < k, nr consecutive values B[p, j], the next p b_rs elements further
 //                  (b_rs == nr when B was packed; B's own row stride when it is read in place).
 // It computes C[i, j] = alpha * sum_p A[i, p] * B[p, j] + beta * C[i, j] for i < rows, j < cols,
-// and reads neither C when beta == 0 nor B columns at or past `cols`.
+// and reads neither C when beta == 0, nor A rows at or past `rows`, nor B columns at or past `cols`.
 //
 // Each instruction set's file is compiled with its own flags, so it must not instantiate anything
 // shared with the other files (standard-library templates included): the linker keeps one copy of
@@ -16,8 +17,8 @@
 namespace mytorch::gemm_detail {
 
 template <typename T>
-using TileFn = void (*)(int64_t k, const T* a, const T* b, int64_t b_rs, T alpha, T beta,
-                        T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols);
+using TileFn = void (*)(int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs,
+                        T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols);
 
 // Packs a k x extent slab into micro-panels W wide (see pack.h):
 //   dst[(l / W) * k * W + p * W + l % W] = src[p * k_stride + l * lane_stride], zero past `extent`.

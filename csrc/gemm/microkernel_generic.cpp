@@ -9,19 +9,19 @@
 namespace mytorch::gemm_detail {
 namespace {
 
-// Full tiles run the fixed-size loops the compiler unrolls and vectorises; edge tiles (fewer than
-// NR valid columns) take the loop bounded by `cols`, so B is never read past the matrix edge.
+// Full tiles run the fixed-size loops the compiler unrolls and vectorises; edge tiles take the loops
+// bounded by `rows` and `cols`, so A and B are never read past the matrix edge.
 template <typename T, int MR, int NR>
-void generic_tile(int64_t k, const T* a, const T* b, int64_t b_rs, T alpha, T beta,
+void generic_tile(int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, T alpha, T beta,
                   T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols) {
   T acc[MR][NR] = {};
-  for (int64_t p = 0; p < k; ++p, a += MR, b += b_rs) {
-    if (cols == NR) {
+  for (int64_t p = 0; p < k; ++p, a += a_cs, b += b_rs) {
+    if (rows == MR && cols == NR) {
       for (int i = 0; i < MR; ++i)
-        for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+        for (int j = 0; j < NR; ++j) acc[i][j] += a[i * a_rs] * b[j];
     } else {
-      for (int i = 0; i < MR; ++i)
-        for (int64_t j = 0; j < cols; ++j) acc[i][j] += a[i] * b[j];
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) acc[i][j] += a[i * a_rs] * b[j];
     }
   }
   // C is not read when beta == 0 (it may hold NaN).

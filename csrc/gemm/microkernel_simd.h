@@ -22,12 +22,12 @@
 namespace mytorch::gemm_detail {
 namespace {
 
-// One MR x (NV registers) tile of C held in registers for the whole k loop: each step loads NV
+// One ROWS x (NV registers) tile of C held in registers for the whole k loop: each step loads NV
 // registers of a B row, broadcasts each of the ROWS values of an A column and does ROWS * NV FMAs.
 // ROWS < MR and a narrower last register are the edge tiles; `last` masks the last register's
 // columns, so B is never read past the matrix edge and C is never written past it.
-template <class V, int MR, int ROWS, int NV>
-void tile(int64_t k, const typename V::T* a, const typename V::T* b, int64_t b_rs,
+template <class V, int ROWS, int NV>
+void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
           typename V::Mask last, typename V::T alpha, typename V::T beta,
           typename V::T* c, int64_t c_rs) {
   using Vec = typename V::Vec;
@@ -37,14 +37,14 @@ void tile(int64_t k, const typename V::T* a, const typename V::T* b, int64_t b_r
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
 
-  for (int64_t p = 0; p < k; ++p, a += MR, b += b_rs) {
+  for (int64_t p = 0; p < k; ++p, a += a_cs, b += b_rs) {
     Vec bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
       bv[v] = v + 1 < NV ? V::load(b + v * V::lanes) : V::load(b + v * V::lanes, last);
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
-      const Vec ai = V::broadcast(a + i);
+      const Vec ai = V::broadcast(a + i * a_rs);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
     }
@@ -70,34 +70,34 @@ void tile(int64_t k, const typename V::T* a, const typename V::T* b, int64_t b_r
   }
 }
 
-template <class V, int MR, int NV>
-using TileFor = decltype(&tile<V, MR, 1, NV>);
+template <class V, int NV>
+using TileFor = decltype(&tile<V, 1, NV>);
 
 // The tile function for `rows` rows and `nv` registers of columns, from a table of all of them.
-template <class V, int MR, int NV, int... R>
-TileFor<V, MR, NV> pick_tile(int64_t rows, int64_t nv, std::integer_sequence<int, R...>) {
+template <class V, int NV, int... R>
+TileFor<V, NV> pick_tile(int64_t rows, int64_t nv, std::integer_sequence<int, R...>) {
   static_assert(NV == 2, "the table below holds tiles one and two registers wide");
-  static const TileFor<V, MR, NV> table[][2] = {{&tile<V, MR, R + 1, 1>, &tile<V, MR, R + 1, 2>}...};
+  static const TileFor<V, NV> table[][2] = {{&tile<V, R + 1, 1>, &tile<V, R + 1, 2>}...};
   return table[rows - 1][nv - 1];
 }
 
 // The micro-kernel entry point (see TileFn): MR rows by NV registers of columns.
 template <class V, int MR, int NV>
-void simd_tile(int64_t k, const typename V::T* a, const typename V::T* b, int64_t b_rs,
+void simd_tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
                typename V::T alpha, typename V::T beta, typename V::T* c, int64_t c_rs,
                int64_t c_cs, int64_t rows, int64_t cols) {
   using T = typename V::T;
   const int64_t nv = (cols + V::lanes - 1) / V::lanes;
   const auto last = V::mask(static_cast<int>(cols - (nv - 1) * V::lanes));
-  const auto run = pick_tile<V, MR, NV>(rows, nv, std::make_integer_sequence<int, MR>{});
+  const auto run = pick_tile<V, NV>(rows, nv, std::make_integer_sequence<int, MR>{});
   if (c_cs == 1) {
-    run(k, a, b, b_rs, last, alpha, beta, c, c_rs);
+    run(k, a, a_rs, a_cs, b, b_rs, last, alpha, beta, c, c_rs);
     return;
   }
   // C's columns are not contiguous: compute alpha * A * B into a contiguous tile, then add it in.
   constexpr int NR = NV * V::lanes;
   alignas(64) T product[MR * NR];
-  run(k, a, b, b_rs, last, alpha, T(0), product, NR);
+  run(k, a, a_rs, a_cs, b, b_rs, last, alpha, T(0), product, NR);
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) {
       T& cij = c[i * c_rs + j * c_cs];
