@@ -295,7 +295,8 @@ class Backend:
 
     def cross_entropy(self, x: Array, target: Array, weight: Array | None, ignore_index: int,
                       label_smoothing: float, log_softmax: bool) -> tuple[Array, Array, Array | None, Array | None]:
-        """(loss, w_t, row_max, log_sum) per sample for logits x (N, C, *d) and int64 targets (N, *d), classes on axis 1.
+        """(loss, w_t, row_max, log_sum) per sample for logits x (N, C, *d), classes on axis 1, and int64
+        targets (N, *d).
         With lp = log_softmax(x) along axis 1 (x itself when not ``log_softmax``: NLL), class weights w
         (C,) (1 when None), smoothing e and w_t = w[t] (0 where t == ignore_index):
             loss = -(1 - e) w_t lp_t - (e / C) sum_c w_c lp_c     (0 where ignored; e is 0 for NLL)
@@ -316,7 +317,7 @@ class Backend:
                                                  label_smoothing, log_softmax)
 
     def scaled_dot_product_attention(self, q: Array, k: Array, v: Array, mask: Array | None, keep: Array | None,
-                                     scale: float, is_causal: bool, safe: bool
+                                     scale: float, is_causal: bool, safe: bool, need_weights: bool
                                      ) -> tuple[Array, Array, Array | None]:
         """(out, lse, probs) of attention for q (B, Hq, L, E), k (B, Hkv, S, E), v (B, Hkv, S, Ev), Hkv
         dividing Hq (grouped-query attention: query head h reads key/value head h // (Hq / Hkv)):
@@ -324,8 +325,9 @@ class Backend:
         M: mask broadcastable to (B, Hq, L, S), bool (False gives -inf) or additive of q's dtype, or None;
         is_causal also puts -inf where key j > query i. keep: dropout multipliers (B, Hq, L, S) or None.
         lse = log sum_j e^(S_j) (B, Hq, L). A row whose scores are all -inf gives P = 0, out = 0 and
-        lse = -inf when ``safe``, NaN otherwise (a plain softmax). probs: P (B, Hq, L, S), or None where the
-        backend would have to materialize it (the backward then recomputes P = e^(S - lse))."""
+        lse = -inf when ``safe``, NaN otherwise (a plain softmax). probs: P (B, Hq, L, S) when need_weights;
+        otherwise P or None as the backend prefers (None spares a flash-style kernel materializing it; the
+        backward then recomputes P = e^(S - lse))."""
         return _composite.scaled_dot_product_attention(self, q, k, v, mask, keep, scale, is_causal, safe)
 
     def scaled_dot_product_attention_backward(

@@ -1,7 +1,7 @@
 """Functional attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward``.
 
-Both run the fused op of mytorch.ops.attention. Mask conventions follow
-PyTorch's, which differ between the two:
+Both run the fused op of mytorch.ops.attention (causal masking and grouped-query heads included).
+Mask conventions follow PyTorch's, which differ between the two:
 - scaled_dot_product_attention: a bool mask is True where a query MAY attend;
 - multi_head_attention_forward (and nn.MultiheadAttention, nn.Transformer*):
   a bool mask is True where attention is NOT allowed.
@@ -19,17 +19,11 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops._util import broadcast_shapes
 from ...ops.attention import attention
-from ...ops.creation import ones, zeros
-from ...ops.dropout import dropout
+from ...ops.creation import zeros
 from ...ops.joining import cat, pad
 from ...ops.linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
-
-
-def _keep_mask(shape: tuple[int, ...], p: float, dtype: D.dtype, device) -> Tensor:
-    """A dropout keep-mask: 0 with probability p, else 1 / (1 - p) (mytorch's global generator)."""
-    return dropout(ones(shape, dtype=dtype, device=device), p, True)
 
 
 def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None, dropout_p: float) -> None:
@@ -57,22 +51,11 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
                                f"attn_mask.dtype: {attn_mask.dtype} and query.dtype: {query.dtype} instead.")
 
 
-def _group_heads(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None):
-    """Grouped-query attention: query head h reads key/value head h // (Hq / Hkv). Returns the inputs
-    reshaped so that plain batch broadcasting does this (queries split into (Hkv, Hq / Hkv) heads, keys
-    and values given a size-1 group dim: no copy), plus a function undoing it on the output."""
+def _check_gqa(query: Tensor, key: Tensor, value: Tensor) -> None:
     hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
     if hq % hk or hq % hv:
         raise RuntimeError(f"scaled_dot_product_attention(): with enable_gqa=True the number of heads in key "
                            f"({hk}) and value ({hv}) must divide the number of heads in query ({hq})")
-    if hk != hv:  # rare: bring both to the query's heads (a copy)
-        return (query, key.repeat_interleave(hq // hk, -3), value.repeat_interleave(hq // hv, -3), mask,
-                lambda out: out)
-    groups = (hk, hq // hk)
-    if mask is not None and mask.ndim >= 3:
-        mask = mask.unflatten(-3, groups) if mask.shape[-3] != 1 else mask.unsqueeze(-3)
-    return (query.unflatten(-3, groups), key.unsqueeze(-3), value.unsqueeze(-3), mask,
-            lambda out: out.flatten(-4, -3))
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
@@ -89,24 +72,22 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     _check_sdpa(query, key, value, attn_mask, dropout_p)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
-    L, S = query.shape[-2], key.shape[-2]
-    if is_causal:  # with attn_mask too, both apply (as PyTorch's CPU kernel; its math path refuses the pair)
-        causal = ones((L, S), dtype=D.bool_, device=query.device).tril()
-        if attn_mask is None:
-            attn_mask = causal
-        elif attn_mask.dtype is D.bool_:
-            attn_mask = attn_mask & causal
-        else:
-            attn_mask = attn_mask.masked_fill(~causal, float("-inf"))
-    ungroup = None
-    if enable_gqa and query.ndim >= 3 and not query.shape[-3] == key.shape[-3] == value.shape[-3]:
-        query, key, value, attn_mask, ungroup = _group_heads(query, key, value, attn_mask)
-    batch = broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2], op="scaled_dot_product_attention")
+    gqa = enable_gqa and query.ndim >= 3 and not query.shape[-3] == key.shape[-3] == value.shape[-3]
+    if gqa:
+        _check_gqa(query, key, value)
+        if key.shape[-3] != value.shape[-3]:  # rare: bring both to the query's heads (a copy)
+            hq = query.shape[-3]
+            key = key.repeat_interleave(hq // key.shape[-3], -3)
+            value = value.repeat_interleave(hq // value.shape[-3], -3)
+            gqa = False
+    heads = (query.shape[-3],) if gqa else ()
+    batch = broadcast_shapes(query.shape[:-2 - len(heads)], key.shape[:-2 - len(heads)],
+                             value.shape[:-2 - len(heads)], op="scaled_dot_product_attention") + heads
     if attn_mask is not None:
-        broadcast_shapes(attn_mask.shape, batch + (L, S), op="scaled_dot_product_attention")
-    keep = _keep_mask(batch + (L, S), dropout_p, query.dtype, query.device) if dropout_p > 0 else None
-    out = attention(query, key, value, attn_mask, keep, scale, True)[0]
-    return out if ungroup is None else ungroup(out)
+        broadcast_shapes(attn_mask.shape, batch + (query.shape[-2], key.shape[-2]),
+                         op="scaled_dot_product_attention")
+    # is_causal with attn_mask: both apply (as PyTorch's CPU kernel; its math path refuses the pair)
+    return attention(query, key, value, attn_mask, dropout_p, scale, is_causal, True, False, gqa)[0]
 
 
 # ---- multi-head attention ------------------------------------------------------------------------------
@@ -248,7 +229,7 @@ def multi_head_attention_forward(
         mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
             attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
     else:
-        mask = ones((tgt_len, src_len), dtype=D.bool_, device=q.device).tril() if causal_only else None
+        mask = None  # causal_only: the kernel masks the keys after each query itself
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
             raise AssertionError(f"Expected key_padding_mask of shape {(bsz, src_len)}, but got "
@@ -256,11 +237,10 @@ def multi_head_attention_forward(
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len)
         mask = kpm if mask is None else mask + kpm
 
-    p = dropout_p if training else 0.0
     shape4 = (bsz, num_heads, -1, head_dim)
-    keep = _keep_mask((bsz, num_heads, tgt_len, src_len), p, dtype, q.device) if p > 0 else None
-    out, weights = attention(q.reshape(shape4), k.reshape(shape4), v.reshape(shape4), mask, keep,
-                             1.0 / math.sqrt(head_dim), not need_weights)
+    out, weights = attention(q.reshape(shape4), k.reshape(shape4), v.reshape(shape4), mask,
+                             dropout_p if training else 0.0, 1.0 / math.sqrt(head_dim), causal_only, not need_weights,
+                             need_weights)
     out = linear(out.permute(2, 0, 1, 3).reshape(tgt_len, bsz, embed_dim), out_proj_weight, out_proj_bias)
     if not need_weights:
         return (out if batched else out.squeeze(1)), None
