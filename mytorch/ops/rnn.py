@@ -2,13 +2,13 @@
 
 The caller projects the input of every time step at once, ``gx = x W_ih^T + b`` (one matmul for the
 sequence, shape (T, B, G)); the Functions here run the recurrence over time, one matmul per step for
-the hidden projection h W_hh^T, and keep the gate activations. Backward first computes every step's
-local derivatives at once over (T, B, .) tensors, then walks the steps in reverse with a handful of
-tensor ops each; the weight gradient of the hidden projection is one matmul over all steps:
+the hidden projection h W_hh^T and one fused cell primitive (`Backend.lstm_cell`, `Backend.gru_cell`),
+keeping each step's workspace of gate activations. Backward walks the steps in reverse with the cell's
+backward primitive; the weight gradient of the hidden projection is one matmul over all steps:
     dW_hh = sum_t dgates_t^T h_{t-1}.
-Backward is written in tensor ops. When it runs with grad mode on (``create_graph=True``) it first
-recomputes the forward's internals from the inputs, so they are part of the graph and second
-derivatives are exact.
+The loops run on backend arrays. When backward runs with grad mode on (``create_graph=True``) the same
+loops run on Tensors (`TENSOR_BACKEND`): they first recompute the forward's internals from the inputs,
+so those are part of the graph and second derivatives are exact.
 
 Shapes: T steps, B batch, H hidden size, P the size of h (H, or proj_size for a projected LSTM).
 Gates in PyTorch's order: LSTM (i, f, g, o), GRU (r, z, n). `reverse` runs the sequence from its last
@@ -16,27 +16,17 @@ step to its first (the backward direction of a bidirectional layer); outputs sta
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
-from .joining import cat, stack
+from ..autograd.grad_mode import _GradState
+from ._tensor_backend import TENSOR_BACKEND
 from .linear import linear
 
 
 def _order(steps: int, reverse: bool) -> range:
     return range(steps - 1, -1, -1) if reverse else range(steps)
-
-
-def _before(states: Tensor, first: Tensor, reverse: bool) -> Tensor:
-    """The state each step started from, (T, B, X): the initial state, then each step's result."""
-    if reverse:
-        return cat([states[1:], first.unsqueeze(0)], 0)
-    return cat([first.unsqueeze(0), states[:-1]], 0)
-
-
-def _weight_grad(d: Tensor, x: Tensor) -> Tensor:
-    """sum over steps and batch of d_t^T x_t: the gradient of W in y_t = x_t W^T, as one matmul."""
-    return d.reshape(-1, d.shape[-1]).t().matmul(x.reshape(-1, x.shape[-1]))
 
 
 def _check_steps(gx: Tensor) -> None:
@@ -45,38 +35,84 @@ def _check_steps(gx: Tensor) -> None:
                            f"{list(gx.shape)})")
 
 
-# ---- LSTM ---------------------------------------------------------------------------------------------
+# ---- LSTM and GRU: loops over the backend's cell primitives ----------------------------------------------
+# The loops below take a backend `be` and its arrays: the tensors' own backend on their arrays normally, or
+# TENSOR_BACKEND on the Tensors themselves when backward runs under create_graph (`_kernels`), so the same
+# code is the fast path and the differentiable one.
 
-def _lstm_run(gx: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, w_hr: Tensor | None, reverse: bool) -> tuple:
-    """(out (T,B,P), h_n, c_n, S = sigmoid of all gates (T,B,4H), G = tanh of g (T,B,H), C = cells (T,B,H))."""
-    H = c0.shape[-1]
-    w_t = w_hh.t()
-    r_t = None if w_hr is None else w_hr.t()
-    xs = gx.unbind(0)
-    steps = len(xs)
-    hs, cs, ss, gs = [None] * steps, [None] * steps, [None] * steps, [None] * steps
+def _kernels(x: Tensor):
+    """(be, unwrap, wrap): the backend the loops run on and the conversions of Tensors to its arrays and back."""
+    if _GradState.enabled:
+        return TENSOR_BACKEND, (lambda t: t), (lambda a: a)
+    be = x._backend
+    return be, (lambda t: None if t is None else t._data), (lambda a: None if a is None else Tensor._make(a, be))
+
+
+def _stack(be, arrays: list) -> Any:
+    return be.concatenate([be.view(a, (1,) + tuple(a.shape)) for a in arrays], 0)
+
+
+def _step(be, a, t: int) -> Any:
+    return be.basic_index(a, (t,))
+
+
+def _starts(be, states, first, reverse: bool) -> Any:
+    """The state each step started from, (T, B, X): the initial state, then each step's result."""
+    steps = states.shape[0]
+    first = be.view(first, (1,) + tuple(first.shape))
+    if steps == 1:
+        return first
+    if reverse:
+        return be.concatenate([be.basic_index(states, (slice(1, None),)), first], 0)
+    return be.concatenate([first, be.basic_index(states, (slice(0, steps - 1),))], 0)
+
+
+def _weight_grad(be, d, x) -> Any:
+    """sum over steps and batch of d_t^T x_t: the gradient of W in y_t = x_t W^T, as one matmul."""
+    d2 = be.view(d, (-1, d.shape[-1]))
+    return be.matmul(be.permute(d2, (1, 0)), be.view(x, (-1, x.shape[-1])))
+
+
+def _t(be, w):
+    return None if w is None else be.permute(w, (1, 0))
+
+
+def _lstm_forward(be, gx, h0, c0, w_hh, w_hr, reverse: bool) -> tuple:
+    """(out (T,B,P), h_n, c_n, cells (T,B,H), workspaces (T,B,4H), m (T,B,H) = the unprojected outputs, or
+    None without projection)."""
+    w_t, r_t = _t(be, w_hh), _t(be, w_hr)
+    steps = gx.shape[0]
+    hs, cs, ws, ms = [None] * steps, [None] * steps, [None] * steps, [None] * steps
     h, c = h0, c0
     for t in _order(steps, reverse):
-        gates = xs[t] + h.matmul(w_t)
-        s = gates.sigmoid()
-        i, f, _, o = s.chunk(4, 1)
-        g = gates.narrow(1, 2 * H, H).tanh()
-        c = f * c + i * g
-        h = o * c.tanh()
-        if r_t is not None:
-            h = h.matmul(r_t)
-        hs[t], cs[t], ss[t], gs[t] = h, c, s, g
-    return stack(hs), h, c, stack(ss), stack(gs), stack(cs)
+        m, c, ws[t] = be.lstm_cell(be.add(_step(be, gx, t), be.matmul(h, w_t)), c)
+        h = m if r_t is None else be.matmul(m, r_t)
+        hs[t], cs[t], ms[t] = h, c, m
+    return _stack(be, hs), h, c, _stack(be, cs), _stack(be, ws), None if r_t is None else _stack(be, ms)
+
+
+def _lstm_backward(be, g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms, reverse: bool, need) -> tuple:
+    steps = g_out.shape[0]
+    prev_cells = _starts(be, cells, c0, reverse)
+    dgates, dhs = [None] * steps, [None] * steps
+    dh, dc = g_h, g_c
+    for t in reversed(_order(steps, reverse)):
+        dh = be.add(_step(be, g_out, t), dh)
+        dhs[t] = dh
+        dm = dh if w_hr is None else be.matmul(dh, w_hr)
+        dgates[t], dc = be.lstm_cell_backward(dm, dc, _step(be, prev_cells, t), _step(be, cells, t), _step(be, ws, t))
+        dh = be.matmul(dgates[t], w_hh)
+    dG = _stack(be, dgates)
+    dw_hh = _weight_grad(be, dG, _starts(be, out, h0, reverse)) if need[3] else None
+    dw_hr = _weight_grad(be, _stack(be, dhs), ms) if need[4] and w_hr is not None else None
+    return dG, dh, dc, dw_hh, dw_hr
 
 
 class LSTMSequence(Function):
-    """An LSTM layer over time, from gx_t = x_t W_ih^T + b_ih + b_hh:
-        gates = gx_t + h_{t-1} W_hh^T;  i, f, o = sigmoid(gates_i,f,o), g = tanh(gates_g)
-        c_t = f c_{t-1} + i g;  m_t = o tanh(c_t);  h_t = m_t W_hr^T (proj_size) or m_t.
-    Backward, with dh_t = g_out_t + dh from step t+1 and dm = dh_t W_hr (or dh_t):
-        dc_t = dc from t+1 + dm o (1 - tanh^2 c_t);  dc_{t-1} = dc_t f
-        d gates = (dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dm tanh(c_t) o(1-o));  dgx_t = d gates
-        dh_{t-1} = d gates W_hh;  dW_hh = sum_t d gates_t^T h_{t-1};  dW_hr = sum_t dh_t^T m_t.
+    """An LSTM layer over time, from gx_t = x_t W_ih^T + b_ih + b_hh: each step is `Backend.lstm_cell` of
+    gates = gx_t + h_{t-1} W_hh^T, then h_t = m_t W_hr^T (proj_size) or m_t. Backward walks the steps in
+    reverse with `Backend.lstm_cell_backward` (dm = dh_t W_hr or dh_t; dh_{t-1} = dgates W_hh), then
+    dW_hh = sum_t dgates_t^T h_{t-1},  dW_hr = sum_t dh_t^T m_t.
     """
 
     _grad_name = "LSTMSequenceBackward0"
@@ -84,71 +120,57 @@ class LSTMSequence(Function):
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, w_hr, reverse):
         _check_steps(gx)
-        out, h, c, S, G, C = _lstm_run(gx, h0, c0, w_hh, w_hr, reverse)
+        be, unwrap, wrap = _kernels(gx)
+        out, h, c, cells, ws, ms = _lstm_forward(be, *map(unwrap, (gx, h0, c0, w_hh, w_hr)), reverse)
+        out, h, c = wrap(out), wrap(h), wrap(c)
         ctx.reverse = reverse
-        ctx.save_for_backward(gx, h0, c0, w_hh, w_hr, out, S, G, C)
+        ctx.save_for_backward(gx, h0, c0, w_hh, w_hr, out, wrap(cells), wrap(ws), wrap(ms))
         return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
-        gx, h0, c0, w_hh, w_hr, out, S, G, C = ctx.saved_tensors
+        gx, h0, c0, w_hh, w_hr, out, cells, ws, ms = ctx.saved_tensors
         reverse = ctx.reverse
-        if is_grad_enabled():  # create_graph: the internals must be functions of the inputs
-            out, _, _, S, G, C = _lstm_run(gx, h0, c0, w_hh, w_hr, reverse)
-        i, f, _, o = S.chunk(4, 2)
-        TC = C.tanh()
-        J = cat([G * (i - i * i), _before(C, c0, reverse) * (f - f * f), i * (1 - G * G), TC * (o - o * o)], 2)
-        K = o * (1 - TC * TC)
-        gos, Js, Ks, fs = g_out.unbind(0), J.unbind(0), K.unbind(0), f.unbind(0)
-        steps = len(gos)
-        dgates, dhs = [None] * steps, [None] * steps
-        dh, dc = g_h, g_c
-        for t in reversed(_order(steps, reverse)):
-            dh = dm = gos[t] + dh
-            if w_hr is not None:
-                dhs[t] = dh
-                dm = dh.matmul(w_hr)
-            dc = dc + dm * Ks[t]
-            dg = cat([dc, dc, dc, dm], 1) * Js[t]
-            dgates[t] = dg
-            dc = dc * fs[t]
-            dh = dg.matmul(w_hh)
-        dG = stack(dgates)
-        need = ctx.needs_input_grad
-        dw_hh = _weight_grad(dG, _before(out, h0, reverse)) if need[3] else None
-        dw_hr = _weight_grad(stack(dhs), o * TC) if need[4] else None
-        return dG, dh, dc, dw_hh, dw_hr, None
+        be, unwrap, wrap = _kernels(gx)
+        if _GradState.enabled:  # create_graph: the internals must be functions of the inputs
+            out, _, _, cells, ws, ms = _lstm_forward(be, gx, h0, c0, w_hh, w_hr, reverse)
+        grads = _lstm_backward(be, *map(unwrap, (g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms)),
+                               reverse, ctx.needs_input_grad)
+        return tuple(map(wrap, grads)) + (None,)
 
 
-# ---- GRU ----------------------------------------------------------------------------------------------
-
-def _gru_run(gx: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None, reverse: bool) -> tuple:
-    """(out (T,B,H), h_n, RZ = (r, z) (T,B,2H), N = n (T,B,H), GHN = (h W_hh^T + b_hh)_n (T,B,H))."""
-    H = h0.shape[-1]
-    w_t = w_hh.t()
-    xs = gx.unbind(0)
-    steps = len(xs)
-    hs, rzs, ns, ghns = [None] * steps, [None] * steps, [None] * steps, [None] * steps
+def _gru_forward(be, gx, h0, w_hh, b_hh, reverse: bool) -> tuple:
+    """(out (T,B,H), h_n, workspaces (T,B,4H))."""
+    w_t = _t(be, w_hh)
+    steps = gx.shape[0]
+    hs, ws = [None] * steps, [None] * steps
     h = h0
     for t in _order(steps, reverse):
-        gh = h.matmul(w_t) if b_hh is None else h.matmul(w_t) + b_hh
-        gi_rz, gi_n = xs[t].split([2 * H, H], 1)
-        gh_rz, gh_n = gh.split([2 * H, H], 1)
-        rz = (gi_rz + gh_rz).sigmoid()
-        r, z = rz.chunk(2, 1)
-        n = (gi_n + r * gh_n).tanh()
-        h = n + z * (h - n)
-        hs[t], rzs[t], ns[t], ghns[t] = h, rz, n, gh_n
-    return stack(hs), h, stack(rzs), stack(ns), stack(ghns)
+        gh = be.matmul(h, w_t)
+        h, ws[t] = be.gru_cell(_step(be, gx, t), gh if b_hh is None else be.add(gh, b_hh), h)
+        hs[t] = h
+    return _stack(be, hs), h, _stack(be, ws)
+
+
+def _gru_backward(be, g_out, g_h, h0, w_hh, out, ws, reverse: bool, need) -> tuple:
+    steps = g_out.shape[0]
+    prev = _starts(be, out, h0, reverse)
+    dgxs, dghs = [None] * steps, [None] * steps
+    dh = g_h
+    for t in reversed(_order(steps, reverse)):
+        dh = be.add(_step(be, g_out, t), dh)
+        dgxs[t], dghs[t], direct = be.gru_cell_backward(dh, _step(be, prev, t), _step(be, ws, t))
+        dh = be.add(direct, be.matmul(dghs[t], w_hh))
+    dGH = _stack(be, dghs)
+    dw_hh = _weight_grad(be, dGH, prev) if need[2] else None
+    db_hh = be.sum(dGH, (0, 1), False) if need[3] else None
+    return _stack(be, dgxs), dh, dw_hh, db_hh
 
 
 class GRUSequence(Function):
-    """A GRU layer over time, from gx_t = x_t W_ih^T + b_ih and gh_t = h_{t-1} W_hh^T + b_hh:
-        r = sigmoid(gx_r + gh_r), z = sigmoid(gx_z + gh_z), n = tanh(gx_n + r gh_n)
-        h_t = (1 - z) n + z h_{t-1}.
-    Backward, with dh_t = g_out_t + dh from step t+1 and dn' = dh_t (1-z)(1-n^2):
-        dgx = (dn' gh_n r(1-r), dh_t (h_{t-1} - n) z(1-z), dn');  dgh = dgx with slot n times r
-        dh_{t-1} = dh_t z + dgh W_hh;  dW_hh = sum_t dgh_t^T h_{t-1};  db_hh = sum_t dgh_t.
+    """A GRU layer over time, from gx_t = x_t W_ih^T + b_ih: each step is `Backend.gru_cell` of gx_t and
+    gh_t = h_{t-1} W_hh^T + b_hh. Backward walks the steps in reverse with `Backend.gru_cell_backward`
+    (dh_{t-1} = its direct part + dgh_t W_hh), then dW_hh = sum_t dgh_t^T h_{t-1},  db_hh = sum_t dgh_t.
     """
 
     _grad_name = "GRUSequenceBackward0"
@@ -156,54 +178,51 @@ class GRUSequence(Function):
     @staticmethod
     def forward(ctx, gx, h0, w_hh, b_hh, reverse):
         _check_steps(gx)
-        out, h, RZ, N, GHN = _gru_run(gx, h0, w_hh, b_hh, reverse)
+        be, unwrap, wrap = _kernels(gx)
+        out, h, ws = _gru_forward(be, *map(unwrap, (gx, h0, w_hh, b_hh)), reverse)
+        out, h = wrap(out), wrap(h)
         ctx.reverse = reverse
-        ctx.save_for_backward(gx, h0, w_hh, b_hh, out, RZ, N, GHN)
+        ctx.save_for_backward(gx, h0, w_hh, b_hh, out, wrap(ws))
         return out, h
 
     @staticmethod
     def backward(ctx, g_out, g_h):
-        gx, h0, w_hh, b_hh, out, RZ, N, GHN = ctx.saved_tensors
+        gx, h0, w_hh, b_hh, out, ws = ctx.saved_tensors
         reverse = ctx.reverse
-        if is_grad_enabled():  # create_graph: the internals must be functions of the inputs
-            out, _, RZ, N, GHN = _gru_run(gx, h0, w_hh, b_hh, reverse)
-        r, z = RZ.chunk(2, 2)
-        prev = _before(out, h0, reverse)
-        Pn = (1 - z) * (1 - N * N)
-        Pr = Pn * GHN * (r - r * r)
-        Mh = cat([Pr, (prev - N) * (z - z * z), Pn * r], 2)
-        gos, Mhs, zs = g_out.unbind(0), Mh.unbind(0), z.unbind(0)
-        steps = len(gos)
-        dghs, dhs = [None] * steps, [None] * steps
-        dh = g_h
-        for t in reversed(_order(steps, reverse)):
-            dh = gos[t] + dh
-            dgh = cat([dh, dh, dh], 1) * Mhs[t]
-            dhs[t], dghs[t] = dh, dgh
-            dh = dh * zs[t] + dgh.matmul(w_hh)
-        dGH = stack(dghs)
-        H = h0.shape[-1]
-        dGX = cat([dGH.narrow(2, 0, 2 * H), stack(dhs) * Pn], 2)
-        need = ctx.needs_input_grad
-        dw_hh = _weight_grad(dGH, prev) if need[2] else None
-        db_hh = dGH.sum((0, 1)) if need[3] else None
-        return dGX, dh, dw_hh, db_hh, None
+        be, unwrap, wrap = _kernels(gx)
+        if _GradState.enabled:  # create_graph: the internals must be functions of the inputs
+            out, _, ws = _gru_forward(be, gx, h0, w_hh, b_hh, reverse)
+        grads = _gru_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out, ws)), reverse, ctx.needs_input_grad)
+        return tuple(map(wrap, grads)) + (None,)
 
 
 # ---- Elman RNN ----------------------------------------------------------------------------------------
 
-def _rnn_run(gx: Tensor, h0: Tensor, w_hh: Tensor, relu: bool, reverse: bool) -> tuple:
+def _rnn_forward(be, gx, h0, w_hh, relu: bool, reverse: bool) -> tuple:
     """(out (T,B,H), h_n)."""
-    w_t = w_hh.t()
-    xs = gx.unbind(0)
-    steps = len(xs)
+    w_t = _t(be, w_hh)
+    steps = gx.shape[0]
     hs = [None] * steps
     h = h0
     for t in _order(steps, reverse):
-        pre = xs[t] + h.matmul(w_t)
-        h = pre.relu() if relu else pre.tanh()
+        pre = be.add(_step(be, gx, t), be.matmul(h, w_t))
+        h = be.maximum(pre, be.full((), 0, be.dtype_of(pre))) if relu else be.tanh(pre)
         hs[t] = h
-    return stack(hs), h
+    return _stack(be, hs), h
+
+
+def _rnn_backward(be, g_out, g_h, h0, w_hh, out, relu: bool, reverse: bool, need) -> tuple:
+    one = be.full((), 1, be.dtype_of(out))
+    slope = be.cast(be.gt(out, 0), be.dtype_of(out)) if relu else be.sub(one, be.mul(out, out))
+    steps = g_out.shape[0]
+    dpre = [None] * steps
+    dh = g_h
+    for t in reversed(_order(steps, reverse)):
+        dpre[t] = be.mul(be.add(_step(be, g_out, t), dh), _step(be, slope, t))
+        dh = be.matmul(dpre[t], w_hh)
+    dGX = _stack(be, dpre)
+    dw_hh = _weight_grad(be, dGX, _starts(be, out, h0, reverse)) if need[2] else None
+    return dGX, dh, dw_hh
 
 
 class RNNSequence(Function):
@@ -219,7 +238,8 @@ class RNNSequence(Function):
     @staticmethod
     def forward(ctx, gx, h0, w_hh, relu, reverse):
         _check_steps(gx)
-        out, h = _rnn_run(gx, h0, w_hh, relu, reverse)
+        be, unwrap, wrap = _kernels(gx)
+        out, h = map(wrap, _rnn_forward(be, *map(unwrap, (gx, h0, w_hh)), relu, reverse))
         ctx.relu, ctx.reverse = relu, reverse
         ctx.save_for_backward(gx, h0, w_hh, out)
         return out, h
@@ -227,21 +247,12 @@ class RNNSequence(Function):
     @staticmethod
     def backward(ctx, g_out, g_h):
         gx, h0, w_hh, out = ctx.saved_tensors
-        reverse = ctx.reverse
-        if is_grad_enabled():  # create_graph: the output must be a function of the inputs
-            out, _ = _rnn_run(gx, h0, w_hh, ctx.relu, reverse)
-        slope = (out > 0).to(out.dtype) if ctx.relu else 1 - out * out
-        gos, slopes = g_out.unbind(0), slope.unbind(0)
-        steps = len(gos)
-        dpre = [None] * steps
-        dh = g_h
-        for t in reversed(_order(steps, reverse)):
-            d = (gos[t] + dh) * slopes[t]
-            dpre[t] = d
-            dh = d.matmul(w_hh)
-        dGX = stack(dpre)
-        dw_hh = _weight_grad(dGX, _before(out, h0, reverse)) if ctx.needs_input_grad[2] else None
-        return dGX, dh, dw_hh, None, None
+        be, unwrap, wrap = _kernels(gx)
+        if _GradState.enabled:  # create_graph: the output must be a function of the inputs
+            out, _ = _rnn_forward(be, gx, h0, w_hh, ctx.relu, ctx.reverse)
+        grads = _rnn_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out)), ctx.relu, ctx.reverse,
+                              ctx.needs_input_grad)
+        return tuple(map(wrap, grads)) + (None, None)
 
 
 # ---- layers and cells ---------------------------------------------------------------------------------
