@@ -121,6 +121,40 @@ def _extreme_reducer(ufunc):
     return reduce
 
 
+def _check_bounds(index: np.ndarray, size: int, negative: bool, error: type, message: str) -> None:
+    """error(message with the bad index) unless every index lies in [0, size) (or [-size, size) when
+    `negative`); the bad index named is the smallest when one is below the range, else the largest."""
+    if index.size == 0:
+        return
+    lo, hi = int(index.min()), int(index.max())
+    low = -size if negative else 0
+    if lo < low or hi >= size:
+        raise error(message.format(lo if lo < low else hi))
+
+
+def _check_key(a: np.ndarray, key: tuple) -> None:
+    """Bounds of the integer arrays of an advanced-indexing key, each against the dim it indexes."""
+    dim = 0
+    for i, k in enumerate(key):
+        if k is None:
+            continue
+        if k is Ellipsis:
+            dim = a.ndim - sum(_key_dims(k2) for k2 in key[i + 1:])
+            continue
+        if isinstance(k, np.ndarray) and k.dtype.kind in "iu":
+            size = a.shape[dim]
+            _check_bounds(k, size, True, IndexError,
+                          "index {} is out of bounds for dimension " + f"{dim} with size {size}")
+        dim += _key_dims(k)
+
+
+def _key_dims(k) -> int:
+    """How many dims of the indexed array one key item consumes."""
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+
+
 def _array_result(ufunc):
     # a ufunc applied to a 0-d array returns a NumPy scalar; tensors need a 0-d array they can write to
     def f(*args):
@@ -222,18 +256,26 @@ class NumpyBackend(Backend):
 
     # ---- indexing ----------------------------------------------------------
     def index(self, a, key):
+        _check_key(a, key)
         return np.asarray(a[key])  # 0-d index arrays give a NumPy scalar; a tensor needs a writable 0-d array
 
     def index_put(self, a, key, v, accumulate):
+        _check_key(a, key)
         if accumulate:
             np.add.at(a, key, v)
         else:
             a[key] = v
 
     def gather(self, a, axis, index):
+        size = a.shape[axis]
+        _check_bounds(index, size, False, RuntimeError,
+                      "gather(): index {} is out of bounds for dimension " + f"{axis} with size {size}")
         return np.take_along_axis(a, index, axis=axis)
 
     def scatter(self, a, axis, index, src, reduce):
+        size = a.shape[axis]
+        _check_bounds(index, size, False, RuntimeError,
+                      "scatter(): index {} is out of bounds for dimension " + f"{axis} with size {size}")
         idx = list(np.indices(index.shape, sparse=True))
         idx[axis] = index
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in index.shape)]
