@@ -170,10 +170,13 @@ void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, 
   T* b_packed = b_in_place ? nullptr
                            : b_buffer.get<T>(kernel.kc * ((std::min(n, kernel.nc) + kernel.nr - 1) /
                                                           kernel.nr * kernel.nr));
+  // k is cut into equal blocks of at most KC: 784 = 4 x 196 rather than 3 x 256 + 16, whose last
+  // block would load and store C for only 16 steps of FMAs.
+  const int64_t k_blocks = (k + kernel.kc - 1) / kernel.kc, k_block = (k + k_blocks - 1) / k_blocks;
   for (int64_t jc = 0; jc < n; jc += kernel.nc) {
     const int64_t nc = std::min(kernel.nc, n - jc);
-    for (int64_t pc = 0; pc < k; pc += kernel.kc) {
-      const int64_t kc = std::min(kernel.kc, k - pc);
+    for (int64_t pc = 0; pc < k; pc += k_block) {
+      const int64_t kc = std::min(k_block, k - pc);
       const T beta_block = pc == 0 ? beta : T(1);  // later k blocks add to what the first wrote
       Panels<T> b_panels{b.at(pc, jc), 1, 1, b.rs};
       if (!b_in_place) {

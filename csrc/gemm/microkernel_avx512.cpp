@@ -7,17 +7,21 @@
 // pipes, so it retires one zmm FMA per cycle with a latency of 4 cycles: at least 4 independent
 // accumulators keep the pipes busy. 12 x 2 = 24 accumulators + 2 B registers + 1 broadcast fit the
 // 32 zmm registers with room to spare, and per k step they need 2 vector loads and 12 broadcast
-// loads for 24 FMAs, well inside Zen 4's 2-3 loads per cycle. 12 rows rather than 14 keeps MC and
-// the common batch sizes (multiples of 4) divisible with little waste.
+// loads for 24 FMAs, well inside Zen 4's 2-3 loads per cycle. (14 rows, 28 accumulators, would
+// fit too; 12 divides MC = 192 evenly.)
 //
-// Cache blocks (float; a double block holds the same bytes):
-//   KC = 256: a packed B micro-panel, KC x NR x 4 B = 32 KiB, is what the kernel re-reads for every
-//             A micro-panel; it streams from L2 (1 MiB per core, ~32 B/cycle) at ~5 B/cycle, and
-//             the C tile is loaded and stored once per KC steps (~1% of the FMAs).
-//   MC = 384: the packed A block, MC x KC x 4 B = 384 KiB, stays in the 1 MiB L2 while every B
-//             micro-panel of the panel passes over it, with room left for those B micro-panels.
-//   NC = 4096: the packed B panel, KC x NC x 4 B = 4 MiB, lives in the 32 MiB L3 shared by the
-//             cores (each thread packs its own).
+// Cache blocks (float; for double, MC halves so that every block holds the same bytes):
+//   KC = 512: the depth of every packed panel. One B micro-panel, KC x NR x 4 B = 64 KiB, is
+//             re-read for every A micro-panel of the block; it streams from L2 (1 MiB per core,
+//             ~32 B/cycle on Zen 4) at 128 B per 24 FMA cycles, ~5 B/cycle, while the A
+//             micro-panel, MR x KC x 4 B = 24 KiB, stays in the 32 KiB L1d. Deeper panels load and
+//             store each C tile once per 512 steps, and pack fewer, longer runs. Measured with
+//             gemm_bench at 1 thread: KC = 192 and 256 are 3-6% slower at n = 1024 and 2048
+//             than 512; 768 and 1024 are no faster.
+//   MC = 192: the packed A block, MC x KC x 4 B = 384 KiB, stays in the 1 MiB L2 while every B
+//             micro-panel of the panel passes over it, with room for those micro-panels and C.
+//   NC = 2048: the packed B panel, KC x NC x 4 B = 4 MiB, lives in the 32 MiB L3; each of the two
+//             cores packs its own, 8 MiB together.
 #include "gemm/microkernel_simd.h"
 
 namespace mytorch::gemm_detail {
@@ -62,7 +66,7 @@ constexpr int kRows = 12;
 template <>
 const MicroKernel<float>& avx512_kernel<float>() {
   static const MicroKernel<float> kernel{
-      "avx512", /*mr=*/kRows, /*nr=*/32, /*nr_step=*/16, /*kc=*/256, /*mc=*/384, /*nc=*/4096,
+      "avx512", /*mr=*/kRows, /*nr=*/32, /*nr_step=*/16, /*kc=*/512, /*mc=*/192, /*nc=*/2048,
       &simd_tile<Avx512Float, kRows, 2>, simd_pack<float, kRows>, simd_pack<float, 32>};
   return kernel;
 }
@@ -70,7 +74,7 @@ const MicroKernel<float>& avx512_kernel<float>() {
 template <>
 const MicroKernel<double>& avx512_kernel<double>() {
   static const MicroKernel<double> kernel{
-      "avx512", /*mr=*/kRows, /*nr=*/16, /*nr_step=*/8, /*kc=*/256, /*mc=*/192, /*nc=*/4096,
+      "avx512", /*mr=*/kRows, /*nr=*/16, /*nr_step=*/8, /*kc=*/512, /*mc=*/96, /*nc=*/2048,
       &simd_tile<Avx512Double, kRows, 2>, simd_pack<double, kRows>, simd_pack<double, 16>};
   return kernel;
 }
