@@ -221,11 +221,11 @@ def cross_entropy(be, x: Array, target: Array, weight: Array | None, ignore_inde
         lp_sum = be.sub(be.sum(w_z, (1,), False), be.mul(be.view(log_s, target.shape), w_sum))
         spread = be.where(valid, be.mul(lp_sum, _c(be, -label_smoothing / n_classes, x)), _c(be, 0.0, x))
         loss = be.add(be.mul(loss, _c(be, 1 - label_smoothing, x)), spread)
-    return (loss, w_t) + stats
+    return (loss, w_t) + stats + (None,)
 
 
 def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array | None, row_max: Array | None,
-                           log_sum: Array | None, ignore_index: int, label_smoothing: float,
+                           log_sum: Array | None, probs: Array | None, ignore_index: int, label_smoothing: float,
                            log_softmax: bool) -> Array:
     dt = be.dtype_of(x)
     n_classes, e = x.shape[1], label_smoothing
@@ -235,7 +235,8 @@ def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array 
     picked = be.mul(be.mul(w_t, g), _c(be, e - 1.0, x))  # -(1 - e) w_t g at the target class
     dx = be.where(onehot, _per_class(be, picked), _c(be, 0.0, x))
     if log_softmax:
-        p = be.exp(be.sub(be.sub(x, _per_class(be, row_max)), _per_class(be, log_sum)))
+        p = probs if probs is not None else \
+            be.exp(be.sub(be.sub(x, _per_class(be, row_max)), _per_class(be, log_sum)))
         total = be.mul(w_t, _c(be, 1.0 - e, x))  # Q = (1 - e) w_t + (e / C) sum_c w_c  (the row's weight)
         if e > 0:
             w_sum = _c(be, float(n_classes), x) if weight is None else be.sum(weight, None, False)

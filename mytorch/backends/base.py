@@ -294,26 +294,29 @@ class Backend:
         return _composite.rms_norm_backward(self, g, x, weight, rstd, normalized_ndim, output_mask)
 
     def cross_entropy(self, x: Array, target: Array, weight: Array | None, ignore_index: int,
-                      label_smoothing: float, log_softmax: bool) -> tuple[Array, Array, Array | None, Array | None]:
-        """(loss, w_t, row_max, log_sum) per sample for logits x (N, C, *d), classes on axis 1, and int64
+                      label_smoothing: float, log_softmax: bool) -> tuple[Array, ...]:
+        """(loss, w_t, row_max, log_sum, probs) per sample for logits x (N, C, *d), classes on axis 1, and int64
         targets (N, *d).
         With lp = log_softmax(x) along axis 1 (x itself when not ``log_softmax``: NLL), class weights w
         (C,) (1 when None), smoothing e and w_t = w[t] (0 where t == ignore_index):
             loss = -(1 - e) w_t lp_t - (e / C) sum_c w_c lp_c     (0 where ignored; e is 0 for NLL)
         row_max = max_c x_c and log_sum = log sum_c e^(x_c - row_max) (N, *d) let the backward recompute
-        lp exactly (None for NLL); their sum, the log-sum-exp, would lose lp's low bits for large logits. Raises
+        lp exactly (None for NLL); their sum, the log-sum-exp, would lose lp's low bits for large logits.
+        probs: p = softmax(x) (N, C, *d) where the backend has it at hand (sparing the backward an exp),
+        else None. Raises
         ``IndexError("Target {t} is out of bounds.")`` for the first target (row-major) that is neither
         in [0, C) nor ignore_index."""
         return _composite.cross_entropy(self, x, target, weight, ignore_index, label_smoothing, log_softmax)
 
     def cross_entropy_backward(self, g: Array, x: Array, target: Array, weight: Array | None,
-                               row_max: Array | None, log_sum: Array | None, ignore_index: int,
-                               label_smoothing: float, log_softmax: bool) -> Array:
+                               row_max: Array | None, log_sum: Array | None, probs: Array | None,
+                               ignore_index: int, label_smoothing: float, log_softmax: bool) -> Array:
         """dx (N, C, *d) for the upstream gradient g of the per-sample loss (target's shape, or a 0-d array
-        that broadcasts to it), targets already checked by `cross_entropy`. With p = e^(x - row_max - log_sum) and
+        that broadcasts to it), targets already checked by `cross_entropy`. With p = probs, or e^(x - row_max -
+        log_sum) when probs is None, and
         Q = (1 - e) w_t + (e / C) sum_c w_c (0 where ignored):
             dx_c = g (p_c Q - (1 - e) w_t [c = t] - (e / C) w_c [t not ignored])     (NLL: -g w_t [c = t])"""
-        return _composite.cross_entropy_backward(self, g, x, target, weight, row_max, log_sum, ignore_index,
+        return _composite.cross_entropy_backward(self, g, x, target, weight, row_max, log_sum, probs, ignore_index,
                                                  label_smoothing, log_softmax)
 
     def scaled_dot_product_attention(self, q: Array, k: Array, v: Array, mask: Array | None, keep: Array | None,

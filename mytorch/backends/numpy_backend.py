@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_conv, _np_optim, _np_special
+from . import _np_conv, _np_fused, _np_optim, _np_special
 from .base import Backend
 
 TO_NP = {
@@ -373,6 +373,16 @@ class NumpyBackend(Backend):
 
     def permutation(self, rng, n):
         return rng.permutation(n).astype(np.int64)
+
+    # ---- fused primitives with a faster NumPy body (the math: base.Backend.softmax & co.) ----------
+    softmax = _np_fused.softmax
+    log_softmax = _np_fused.log_softmax
+    softmax_backward = _np_fused.softmax_backward
+    log_softmax_backward = _np_fused.log_softmax_backward
+    gelu = _np_fused.gelu
+    gelu_backward = _np_fused.gelu_backward
+    cross_entropy = _np_fused.cross_entropy
+    cross_entropy_backward = _np_fused.cross_entropy_backward
 
     # ---- fused optimizer updates (the math: base.Backend.sgd_update & co.) -------
     def sgd_update(self, param, grad, momentum_buffer, **hyper):

@@ -38,7 +38,8 @@ class CrossEntropy(Function):
         loss_i = -(1 - e) w_{t_i} lp_{i t_i} - (e / C) sum_c w_c lp_ic     (0 where t_i is ignored)
         "mean" divides the sum by the total weight of the counted targets, W = sum_i w_{t_i}.
     The kernel checks the targets (IndexError naming the first out of range) and returns each row's
-    maximum and log-sum, from which the backward recomputes the probabilities.
+    maximum and log-sum, from which the backward recomputes the probabilities (or the probabilities
+    themselves, where the backend has them at hand).
     """
 
     _grad_name = "NllLossBackward0"
@@ -50,10 +51,10 @@ class CrossEntropy(Function):
             x, target = x.unsqueeze(0), target.unsqueeze(0)
         if target.dtype is not D.int64:
             target = target.to(D.int64)
-        loss, w_t, row_max, log_sum = fused("cross_entropy", x, target, weight, ignore_index, smoothing, log_softmax)
+        loss, w_t, *stats = fused("cross_entropy", x, target, weight, ignore_index, smoothing, log_softmax)
         count = w_t.sum()
         ctx.meta = (ignore_index, smoothing, reduction, log_softmax, unbatched)
-        ctx.save_for_backward(x, target, weight, row_max, log_sum, count)
+        ctx.save_for_backward(x, target, weight, *stats, count)
         if reduction == "none":
             return loss.reshape(()) if unbatched else loss
         total = loss.sum()
@@ -62,14 +63,15 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         ignore_index, smoothing, reduction, log_softmax, unbatched = ctx.meta
-        x, target, weight, row_max, log_sum, count = ctx.saved_tensors
+        x, target, weight, row_max, log_sum, probs, count = ctx.saved_tensors
         if reduction == "mean":
             g = g / count
         elif reduction == "none":
             g = g.reshape(target.shape)
         if _GradState.enabled and log_softmax:  # create_graph: p depends on x, so its normalizer must too
-            row_max, log_sum = fused("cross_entropy", x, target, weight, ignore_index, smoothing, log_softmax)[2:]
-        dx = fused("cross_entropy_backward", g, x, target, weight, row_max, log_sum, ignore_index, smoothing,
+            row_max, log_sum, probs = fused("cross_entropy", x, target, weight, ignore_index, smoothing,
+                                            log_softmax)[2:]
+        dx = fused("cross_entropy_backward", g, x, target, weight, row_max, log_sum, probs, ignore_index, smoothing,
                    log_softmax)
         return dx.reshape(dx.shape[1:]) if unbatched else dx, None, None, None, None, None, None
 
