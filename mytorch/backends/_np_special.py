@@ -24,6 +24,8 @@ _MACLAURIN = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(
 
 
 def erf(x: np.ndarray) -> np.ndarray:
+    if x.ndim == 0:  # NumPy turns 0-d results into scalars, which the in-place steps cannot write to
+        return erf(x.reshape(1)).reshape(())
     if x.dtype == np.float64:
         return _erf_double(x)
     out = _erf_single(np.asarray(x, dtype=np.float32))
