@@ -9,6 +9,34 @@ backend array exposes: ``.shape`` (tuple of ints), ``.ndim`` and ``.strides``
 (in bytes). Primitives never promote types: the ops layer casts operands to
 the result dtype first, so a primitive sees operands of one dtype (Python
 numbers may appear as the second operand of a binary op).
+
+What every backend must also honour (the NumPy backend is the reference):
+
+- Results are arrays, never scalars: a 0-d result is a 0-d array the caller
+  can write into. Operands may be views of any strides (zero strides from
+  `expand` included); a primitive reads them as they are, without assuming
+  contiguity, and returns a new array unless its docstring says "in place"
+  or "view".
+- Errors are raised by the primitive that detects them, with the exception
+  type and message PyTorch gives (the ops layer does not re-check): index
+  bounds in `gather`, `scatter`, `index`, `index_put` and `cross_entropy`
+  (see their docstrings), integer division by zero in `floor_divide` and
+  `remainder` (``RuntimeError("ZeroDivisionError: ...")``), integers to
+  negative integer powers in `pow` (RuntimeError). Floating point never
+  raises: log(0) = -inf, 0/0 = nan, overflow = inf, silently. Checking
+  runs where the data is, so a device backend never copies indices to the
+  host to validate them (it reads back only the offending value, when
+  there is one, to name it).
+- `from_host` accepts nested Python lists/tuples of numbers and bools,
+  Python scalars, and NumPy arrays (any of the dtypes in
+  `mytorch._dtype`, bfloat16 as ml_dtypes'); with ``dt`` None the dtype is
+  inferred as NumPy does (the ops layer passes one whenever it matters).
+  It always copies; `share_host` shares.
+- Storage: an array is a view of a storage with an element offset
+  (`storage_offset`) and strides. `Tensor.data_ptr` is `data_ptr` (the
+  address of the first element); views of one storage must report
+  addresses and offsets consistent with each other, because the upper
+  layers identify aliasing and rebuild views (``as_strided``) from them.
 """
 from __future__ import annotations
 
@@ -38,8 +66,9 @@ REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 
 
 class Backend:
-    """Abstract device backend. Subclasses implement every primitive below,
-    plus one method per name in UNARY_OPS, BINARY_OPS and REDUCE_OPS."""
+    """Abstract device backend. Subclasses implement every primitive below that raises
+    NotImplementedError, plus one method per name in UNARY_OPS, BINARY_OPS and REDUCE_OPS;
+    the fused primitives and optimizer updates have composite defaults and are optional."""
 
     name: str = "abstract"
     device_type: str = "cpu"
@@ -56,6 +85,11 @@ class Backend:
     def to_host(self, a: Array) -> Any:
         """A host NumPy array with a's values (may share memory on CPU)."""
         raise NotImplementedError
+
+    def data_ptr(self, a: Array) -> int:
+        """The address of a's first element. The default reads it from `to_host`, which is right only where
+        that shares a's memory (CPU backends); a device backend returns its own pointer."""
+        return self.to_host(a).__array_interface__["data"][0]
 
     def dtype_of(self, a: Array) -> dtype:
         raise NotImplementedError
@@ -88,9 +122,6 @@ class Backend:
         """Offset in elements of a's first element from the start of its storage."""
         raise NotImplementedError
 
-    def same_storage(self, a: Array, b: Array) -> bool:
-        raise NotImplementedError
-
     # ---- movement: metadata only -----------------------------------------
     def view(self, a: Array, shape: Shape) -> Array | None:
         """a with a new shape sharing memory, or None when the strides don't allow it."""
@@ -115,19 +146,36 @@ class Backend:
         raise NotImplementedError
 
     # ---- indexing (copies) -------------------------------------------------
+    # `index` and `index_put` follow NumPy's advanced-indexing rules: the key is a tuple of ints, slices,
+    # None, Ellipsis and integer (int64/int32) or bool arrays. An integer array indexes one dim, a bool
+    # array as many dims as it has (its True positions, row-major); all index arrays broadcast together.
+    # The result dims of the index arrays replace the dims they index when those are adjacent in the key,
+    # and go first when a slice, None or Ellipsis separates them (x[:, i, :, j] with i, j of shape (n,)
+    # has shape (n, x.shape[0], x.shape[2])). The ops layer has already split off PyTorch's int-first
+    # selections, so a key mixing Python ints with index arrays follows these rules as well. Integer
+    # indices may be negative (from the end); anything outside [-size, size) of the dim it indexes raises
+    # ``IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")``, naming the
+    # smallest index when one is below the range, else the largest.
     def index(self, a: Array, key: tuple) -> Array:
-        """Advanced indexing: key mixes slices, None, Ellipsis and integer/bool arrays."""
+        """Advanced indexing a[key] (a copy): key mixes slices, None, Ellipsis and integer/bool arrays."""
         raise NotImplementedError
 
     def index_put(self, a: Array, key: tuple, v: Array | Any, accumulate: bool) -> None:
-        """a[key] = v (or += with repeated indices summed when accumulate)."""
+        """In place: a[key] = v broadcast to the indexed shape (ValueError when it does not broadcast); with
+        repeated indices the last write wins, or with accumulate all of them are summed (a[key] += v)."""
         raise NotImplementedError
 
     def gather(self, a: Array, axis: int, index: Array) -> Array:
+        """out[i, j] = a[index[i, j], j] (axis 0; likewise along any axis) for index (int64) of a's ndim
+        and shape, out of index's shape. Indices outside [0, a.shape[axis]) raise ``RuntimeError(
+        f"gather(): index {i} is out of bounds for dimension {axis} with size {size}")`` (i as in `index`)."""
         raise NotImplementedError
 
     def scatter(self, a: Array, axis: int, index: Array, src: Array | Any, reduce: str | None) -> None:
-        """In place: a[index[i,j], j] = src[i,j] (axis 0), or += when reduce == "add"."""
+        """In place: a[index[i, j], j] = src[i, j] (axis 0; likewise along any axis) for the positions of
+        index (src may be larger: its leading block is read; or a number). reduce None replaces (repeated
+        targets: one of the writes wins), "add" adds and "multiply" multiplies, each repeat combining in
+        turn. Bounds as `gather`, with the message starting ``"scatter(): "``."""
         raise NotImplementedError
 
     def where(self, cond: Array, a: Array | Any, b: Array | Any) -> Array:

@@ -223,9 +223,6 @@ class NumpyBackend(Backend):
             base = base.base
         return (a.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // a.itemsize
 
-    def same_storage(self, a, b):
-        return np.shares_memory(a, b)
-
     # ---- movement --------------------------------------------------------
     def view(self, a, shape):
         try:
