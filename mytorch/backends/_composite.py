@@ -169,7 +169,7 @@ def rms_norm_backward(be, g: Array, x: Array, weight: Array | None, rstd: Array,
 
 # ---- cross-entropy --------------------------------------------------------------------------------------
 
-def _class_column(be, a: Array, ndim: int) -> Array:
+def class_column(be, a: Array, ndim: int) -> Array:
     """A (C,) array shaped (1, C, 1, ...) to broadcast along the class axis 1 of an ndim-dim array."""
     return be.view(a, (1, a.shape[0]) + (1,) * (ndim - 2))
 
@@ -216,7 +216,7 @@ def cross_entropy(be, x: Array, target: Array, weight: Array | None, ignore_inde
     loss = be.neg(be.mul(be.view(lp_t, target.shape), w_t))
     if label_smoothing > 0:
         # -(e / C) sum_c w_c lp_c,  sum_c w_c lp_c = sum_c w_c z_c - log s sum_c w_c
-        w_z = z if weight is None else be.mul(z, _class_column(be, weight, x.ndim))
+        w_z = z if weight is None else be.mul(z, class_column(be, weight, x.ndim))
         w_sum = _c(be, float(n_classes), x) if weight is None else be.sum(weight, None, False)
         lp_sum = be.sub(be.sum(w_z, (1,), False), be.mul(be.view(log_s, target.shape), w_sum))
         spread = be.where(valid, be.mul(lp_sum, _c(be, -label_smoothing / n_classes, x)), _c(be, 0.0, x))
@@ -243,7 +243,7 @@ def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array 
             total = be.add(total, be.mul(be.cast(valid, dt), be.mul(w_sum, _c(be, e / n_classes, x))))
         dx = be.add(dx, be.mul(p, _per_class(be, be.mul(total, g))))
         if e > 0:
-            w_c = _c(be, 1.0, x) if weight is None else _class_column(be, weight, x.ndim)
+            w_c = _c(be, 1.0, x) if weight is None else class_column(be, weight, x.ndim)
             spread = be.mul(_per_class(be, be.mul(be.cast(valid, dt), g)), _c(be, e / n_classes, x))
             dx = be.sub(dx, be.mul(w_c, spread))
     return dx

@@ -76,6 +76,11 @@ def _half_one_plus_erf(be, x: np.ndarray) -> np.ndarray:
     return cdf
 
 
+def _per_class(a: np.ndarray) -> np.ndarray:
+    """A per-sample (N, *d) array as (N, 1, *d), against the logits (N, C, *d)."""
+    return np.expand_dims(a, 1)
+
+
 def cross_entropy_backward(be, g: np.ndarray, x: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
                            row_max: np.ndarray | None, log_sum: np.ndarray | None, probs: np.ndarray | None,
                            ignore_index: int, label_smoothing: float, log_softmax: bool) -> np.ndarray:
@@ -84,26 +89,25 @@ def cross_entropy_backward(be, g: np.ndarray, x: np.ndarray, target: np.ndarray,
     valid = target != ignore_index
     safe = np.where(valid, target, 0)
     w_t = valid.astype(x.dtype) if weight is None else np.where(valid, weight[safe], dt(0))
-    per_class = (lambda a: np.expand_dims(a, 1))
     if log_softmax:
         if probs is not None:
             dx = probs.copy()
         else:
-            dx = np.subtract(x, per_class(row_max))
-            dx -= per_class(log_sum)
+            dx = np.subtract(x, _per_class(row_max))
+            dx -= _per_class(log_sum)
             np.exp(dx, out=dx)
         total = w_t * dt(1 - e)  # Q, the row's total weight
         if e > 0:
             w_sum = dt(n_classes) if weight is None else weight.sum(dtype=x.dtype)
             total += valid * (w_sum * dt(e / n_classes))
-        dx *= per_class(total * g)
+        dx *= _per_class(total * g)
         if e > 0:
-            w_c = dt(1) if weight is None else _composite._class_column(be, weight, x.ndim)
-            dx -= w_c * per_class(valid * g * dt(e / n_classes))
+            w_c = dt(1) if weight is None else _composite.class_column(be, weight, x.ndim)
+            dx -= w_c * _per_class(valid * g * dt(e / n_classes))
     else:
         dx = np.zeros_like(x)
-    index = per_class(safe)
-    picked = np.take_along_axis(dx, index, 1) - per_class(w_t * g * dt(1 - e))
+    index = _per_class(safe)
+    picked = np.take_along_axis(dx, index, 1) - _per_class(w_t * g * dt(1 - e))
     np.put_along_axis(dx, index, picked.astype(x.dtype, copy=False), 1)
     return dx
 
@@ -117,7 +121,7 @@ def cross_entropy(be, x: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     if safe.size and (safe.min() < 0 or safe.max() >= n_classes):  # then name the first bad one
         _composite.check_targets(be, target, valid, n_classes)
     w_t = valid.astype(x.dtype) if weight is None else np.where(valid, weight[safe], dt(0))
-    index = np.expand_dims(safe, 1)
+    index = _per_class(safe)
     if not log_softmax:
         loss = np.take_along_axis(x, index, 1)[:, 0]
         loss *= -w_t
@@ -131,7 +135,7 @@ def cross_entropy(be, x: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     loss = (np.take_along_axis(z, index, 1) - log_s)[:, 0]
     loss *= -w_t
     if e > 0:  # -(e / C) sum_c w_c lp_c,  sum_c w_c lp_c = sum_c w_c z_c - log s sum_c w_c
-        w_z = z if weight is None else z * _composite._class_column(be, weight, x.ndim)
+        w_z = z if weight is None else z * _composite.class_column(be, weight, x.ndim)
         w_sum = dt(n_classes) if weight is None else weight.sum(dtype=x.dtype)
         lp_sum = be.sum(w_z, (1,), False) - log_s[:, 0] * w_sum
         loss *= dt(1 - e)
