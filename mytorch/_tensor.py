@@ -148,7 +148,7 @@ class Tensor:
         return self._backend.is_contiguous(self._data)
 
     def data_ptr(self) -> int:
-        return self._backend.to_host(self._data).__array_interface__["data"][0]
+        return self._backend.data_ptr(self._data)
 
     def _is_view(self) -> bool:
         return self._base is not None

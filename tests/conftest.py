@@ -6,12 +6,24 @@ import mytorch
 from mytorch import backends
 
 
-@pytest.fixture(params=backends.available_backends(), autouse=True)
+@pytest.fixture(params=backends.available_backends(), autouse=True, scope="module")
 def backend(request):
-    """Run the test with `request.param` serving ``device="cpu"``."""
+    """The backend serving ``device="cpu"`` for this run of the module's tests. Module-scoped, so that
+    a module's tests run backend by backend and a module-scoped fixture that builds tensors (a model,
+    say) asks for `backend` and is rebuilt on each, under that backend."""
+    default = backends.get_backend("cpu").name
     backends.set_cpu_backend(request.param)
     yield request.param
-    backends.set_cpu_backend("numpy")
+    backends.set_cpu_backend(default)
+
+
+@pytest.fixture(autouse=True)
+def _serving_backend(backend):
+    """Each test starts with the module's backend serving cpu, whatever an earlier test switched to."""
+    default = backends.get_backend("cpu").name
+    backends.set_cpu_backend(backend)
+    yield
+    backends.set_cpu_backend(default)
 
 
 @pytest.fixture

@@ -132,9 +132,16 @@ class TorchLlama:
         return out
 
 
-@functools.lru_cache(maxsize=1)
 def smollm2():
-    """mytorch's SmolLM2-135M-Instruct bundle (one load per process), or None when its package is missing."""
+    """mytorch's SmolLM2-135M-Instruct bundle on the backend serving cpu now (one load per backend and
+    process), or None when its package is missing."""
+    from mytorch.backends import get_backend
+
+    return _smollm2_on(get_backend("cpu").name)
+
+
+@functools.lru_cache(maxsize=None)
+def _smollm2_on(backend: str):
     from mytorch.models.gguf_loader import ModelNotInstalled, load_pretrained
 
     try:

@@ -11,7 +11,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, backend):
     """One --quick run on blobs, shared by the tests that read its outputs (seconds, not minutes)."""
     out = tmp_path_factory.mktemp("atlas")
     assert main(["atlas", "--quick", "--datasets", "blobs", "--out", str(out)]) == 0

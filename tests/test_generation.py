@@ -29,7 +29,7 @@ def tiny_llama(seed: int = 0, scale: float = 1.0) -> LlamaForCausalLM:
 
 
 @pytest.fixture(scope="module")
-def pair():
+def pair(backend):
     """(mytorch Llama, transformers Llama) with the same weights, scaled up so that decoding is decisive."""
     transformers = pytest.importorskip("transformers")
     torch.manual_seed(0)

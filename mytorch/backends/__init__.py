@@ -1,33 +1,62 @@
-"""Device backends. `get_backend(device_type)` returns the one serving a device.
+"""Device backends: a registry of the kernels that serve each device type.
 
-Which backend serves ``cpu`` is a configuration choice (`set_cpu_backend`),
-so the NumPy backend and later compiled ones stay available side by side.
+`register_backend(device_type, name, cls)` adds a backend; `get_backend(device_type)`
+returns the one serving that device now. Which backend serves ``cpu`` is a
+configuration choice (`set_cpu_backend`, or ``MYTORCH_CPU_BACKEND=numpy|cpp``
+at import), so the NumPy backend and the compiled one live side by side in a
+process: a tensor keeps the backend it was made with, and an op given tensors
+of two backends raises instead of converting silently (move one through the
+host: ``from_numpy(t.numpy())``, no copy on CPU).
 """
 from __future__ import annotations
+
+import os
 
 from .base import Backend
 from .numpy_backend import NumpyBackend
 
-_AVAILABLE: dict[str, type[Backend]] = {"numpy": NumpyBackend}
-_INSTANCES: dict[str, Backend] = {}
+_REGISTRY: dict[str, dict[str, type[Backend]]] = {}
+_INSTANCES: dict[tuple[str, str], Backend] = {}
 _ACTIVE: dict[str, Backend] = {}
 
 
-def available_backends() -> list[str]:
-    return list(_AVAILABLE)
+def register_backend(device_type: str, name: str, cls: type[Backend]) -> None:
+    """Make `cls` available as backend `name` for `device_type`; the first one registered for a
+    device type serves it until `set_backend` says otherwise."""
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise TypeError(f"register_backend(): cls must be a subclass of mytorch.backends.base.Backend, "
+                        f"got {cls!r}")
+    _REGISTRY.setdefault(device_type, {})[name] = cls
+    if device_type not in _ACTIVE:
+        _ACTIVE[device_type] = backend(name, device_type)
 
 
-def _instance(name: str) -> Backend:
-    if name not in _INSTANCES:
-        _INSTANCES[name] = _AVAILABLE[name]()
-    return _INSTANCES[name]
+def available_backends(device_type: str = "cpu") -> list[str]:
+    """Names of the backends registered for `device_type`, in registration order."""
+    return list(_REGISTRY.get(device_type, {}))
+
+
+def backend(name: str, device_type: str = "cpu") -> Backend:
+    """The (single) instance of backend `name` for `device_type`."""
+    key = (device_type, name)
+    if key not in _INSTANCES:
+        try:
+            cls = _REGISTRY[device_type][name]
+        except KeyError:
+            raise ValueError(f"unknown {device_type} backend {name!r}; available: "
+                             f"{available_backends(device_type)}") from None
+        _INSTANCES[key] = cls()
+    return _INSTANCES[key]
+
+
+def set_backend(device_type: str, name: str) -> None:
+    """Choose the backend that serves `device_type` tensors created from now on."""
+    _ACTIVE[device_type] = backend(name, device_type)
 
 
 def set_cpu_backend(name: str) -> None:
     """Choose the backend that runs ``device="cpu"`` tensors created from now on."""
-    if name not in _AVAILABLE:
-        raise ValueError(f"set_cpu_backend(): unknown backend {name!r}; available: {available_backends()}")
-    _ACTIVE["cpu"] = _instance(name)
+    set_backend("cpu", name)
 
 
 def get_backend(device_type: str) -> Backend:
@@ -38,4 +67,22 @@ def get_backend(device_type: str) -> Backend:
                            f"{sorted(_ACTIVE)}") from None
 
 
-set_cpu_backend("numpy")
+register_backend("cpu", "numpy", NumpyBackend)
+try:  # the compiled backend exists only where `pip install` found a C++ compiler
+    from .cpp_backend import CppBackend
+except ImportError as _missing:
+    _CPP_MISSING: ImportError | None = _missing
+else:
+    _CPP_MISSING = None
+    register_backend("cpu", "cpp", CppBackend)
+
+_requested = os.environ.get("MYTORCH_CPU_BACKEND")
+if _requested:
+    if _requested == "cpp" and _CPP_MISSING is not None:
+        raise ImportError(f"MYTORCH_CPU_BACKEND=cpp, but the compiled backend is not importable "
+                          f"({_CPP_MISSING}); reinstall with a C++17 compiler (g++ or clang++) and CMake "
+                          f"present: pip install -e .") from _CPP_MISSING
+    set_cpu_backend(_requested)
+
+# PyTorch's torch.backends flag modules, which real scripts set on their first lines
+from . import cuda, cudnn, mkldnn, mps, openmp  # noqa: E402,F401

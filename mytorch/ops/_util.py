@@ -10,13 +10,19 @@ Number = (int, float, bool)
 
 
 def backend_of(*xs: Any):
-    """The backend shared by the tensor operands; RuntimeError naming both devices if they differ."""
+    """The backend shared by the tensor operands; RuntimeError naming both devices (or, on one device,
+    both backends) if they differ. Tensors of two backends are never converted silently: the user moves
+    one through the host (``from_numpy(t.numpy())``, no copy on CPU)."""
     be = None
     for x in xs:
         if isinstance(x, Tensor):
             if be is None:
                 be = x._backend
             elif x._backend is not be:
+                if x._backend.device_type == be.device_type:
+                    raise RuntimeError(f"Expected all tensors to be on the same backend, but found {be.device_type} "
+                                       f"tensors of two backends, {be.name!r} and {x._backend.name!r}; convert one "
+                                       f"with mytorch.from_numpy(t.numpy()) after set_cpu_backend()")
                 raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
                                    f"devices, {be.device_type} and {x._backend.device_type}!")
     return be

@@ -1,0 +1,100 @@
+// Element types, and the one switch that turns a run-time dtype into a compile-time C++ type.
+//
+// Half types are stored as 16 bits and computed in float32, as PyTorch does on CPU: every kernel
+// reads an element into `compute_t<T>`, does its math there, and rounds once when it stores.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace mytorch {
+
+enum class DType : int8_t { Bool, UInt8, Int8, Int16, Int32, Int64, Float16, BFloat16, Float32, Float64 };
+constexpr int kNumDTypes = 10;
+
+// IEEE binary16. The compiler's _Float16 converts with round-to-nearest-even (F16C instructions where
+// the CPU has them); we only ever convert through float, never do arithmetic in 16 bits.
+struct Half {
+  _Float16 v;
+  Half() = default;
+  Half(float f) : v(static_cast<_Float16>(f)) {}
+  operator float() const { return static_cast<float>(v); }
+};
+
+// bfloat16 is the top half of a float32: same exponent range, 8 bits of mantissa. Rounding to nearest
+// even adds 0x7FFF plus the lowest kept bit before truncating; NaN is kept a (quiet) NaN.
+struct BFloat16 {
+  uint16_t bits;
+  BFloat16() = default;
+  BFloat16(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) {
+      bits = static_cast<uint16_t>((u >> 16) | 0x40);
+    } else {
+      bits = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+    }
+  }
+  operator float() const {
+    uint32_t u = static_cast<uint32_t>(bits) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+};
+
+// The type a kernel computes in for elements of type T.
+template <typename T> struct Compute { using type = T; };
+template <> struct Compute<Half> { using type = float; };
+template <> struct Compute<BFloat16> { using type = float; };
+template <typename T> using compute_t = typename Compute<T>::type;
+
+template <typename T> constexpr bool is_floating_v =
+    std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+inline size_t itemsize(DType dt) {
+  static constexpr size_t sizes[kNumDTypes] = {1, 1, 1, 2, 4, 8, 2, 2, 4, 8};
+  return sizes[static_cast<int>(dt)];
+}
+
+inline const char* dtype_name(DType dt) {
+  static constexpr const char* names[kNumDTypes] = {"bool", "uint8", "int8", "int16", "int32",
+                                                    "int64", "float16", "bfloat16", "float32", "float64"};
+  return names[static_cast<int>(dt)];
+}
+
+inline bool is_floating(DType dt) { return dt >= DType::Float16; }
+
+// Calls f(T{}) with T the C++ type of dt: `dispatch(dt, [&](auto tag) { using T = decltype(tag); ... })`.
+template <typename F>
+decltype(auto) dispatch(DType dt, F&& f) {
+  switch (dt) {
+    case DType::Bool: return f(bool{});
+    case DType::UInt8: return f(uint8_t{});
+    case DType::Int8: return f(int8_t{});
+    case DType::Int16: return f(int16_t{});
+    case DType::Int32: return f(int32_t{});
+    case DType::Int64: return f(int64_t{});
+    case DType::Float16: return f(Half{});
+    case DType::BFloat16: return f(BFloat16{});
+    case DType::Float32: return f(float{});
+    case DType::Float64: return f(double{});
+  }
+  throw std::invalid_argument("unknown dtype");
+}
+
+template <typename T> constexpr DType dtype_of();
+template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
+template <> constexpr DType dtype_of<uint8_t>() { return DType::UInt8; }
+template <> constexpr DType dtype_of<int8_t>() { return DType::Int8; }
+template <> constexpr DType dtype_of<int16_t>() { return DType::Int16; }
+template <> constexpr DType dtype_of<int32_t>() { return DType::Int32; }
+template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
+template <> constexpr DType dtype_of<Half>() { return DType::Float16; }
+template <> constexpr DType dtype_of<BFloat16>() { return DType::BFloat16; }
+template <> constexpr DType dtype_of<float>() { return DType::Float32; }
+template <> constexpr DType dtype_of<double>() { return DType::Float64; }
+
+}  // namespace mytorch

@@ -1,0 +1,82 @@
+// Copies between strided arrays, with dtype conversion: cast, assign (the write behind every in-place
+// op and setitem), contiguous copies, and where.
+#include <string>
+#include <type_traits>
+
+#include "core/errors.h"
+#include "elementwise/elementwise.h"
+#include "elementwise/loops.h"
+
+namespace mytorch {
+namespace {
+
+// One element converted to another dtype through the source's compute type (so half -> double goes
+// via float, exactly), with C++'s conversions otherwise: to bool means "not zero", float to integer
+// truncates toward zero, as PyTorch does.
+template <typename From, typename To>
+To convert(compute_t<From> x) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return x != compute_t<From>(0);
+  } else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
+    return To(static_cast<float>(x));
+  } else {
+    return static_cast<To>(x);
+  }
+}
+
+}  // namespace
+
+void assign(const Array& dst, const Array& src) {
+  for (int64_t d = 0; d < dst.ndim() && dst.numel() > 0; ++d) {
+    if (dst.strides()[d] == 0 && dst.shape()[d] > 1) {  // several elements would share one address
+      throw std::invalid_argument("assign(): the destination is an expanded view (elements share memory)");
+    }
+  }
+  broadcast_shape(src.shape(), dst.shape());  // throws unless src broadcasts to dst
+  dispatch(src.dtype(), [&](auto src_tag) {
+    using From = decltype(src_tag);
+    dispatch(dst.dtype(), [&](auto dst_tag) {
+      using To = decltype(dst_tag);
+      map_unary<From, To>(dst, src, [](compute_t<From> x) { return convert<From, To>(x); });
+    });
+  });
+}
+
+Array cast(const Array& a, DType dt) {
+  if (a.dtype() == dt) return a;
+  Array out(a.shape(), dt);
+  assign(out, a);
+  return out;
+}
+
+Array contiguous_copy(const Array& a) {
+  Array out(a.shape(), a.dtype());
+  assign(out, a);
+  return out;
+}
+
+Array where(const Array& cond, const Array& a, const Array& b) {
+  if (a.dtype() != b.dtype()) {
+    throw TypeError(std::string("where(): operands must have one dtype, got ") + dtype_name(a.dtype()) + " and " +
+                    dtype_name(b.dtype()));
+  }
+  Shape shape = broadcast_shape(broadcast_shape(cond.shape(), a.shape()), b.shape());
+  Array out(shape, a.dtype());
+  Array c = cast(cond, DType::Bool);
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto layout = coalesce<4>(shape, {out.strides(), broadcast_strides(c, shape), broadcast_strides(a, shape),
+                                      broadcast_strides(b, shape)});
+    for_each_row<4>(layout, {out.bytes(), c.bytes(), a.bytes(), b.bytes()}, {sizeof(T), 1, sizeof(T), sizeof(T)},
+                    [](const std::array<char*, 4>& p, int64_t n, const std::array<int64_t, 4>& s) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const bool* m = reinterpret_cast<const bool*>(p[1]);
+      const T* x = reinterpret_cast<const T*>(p[2]);
+      const T* y = reinterpret_cast<const T*>(p[3]);
+      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = m[i * s[1]] ? x[i * s[2]] : y[i * s[3]];
+    });
+  });
+  return out;
+}
+
+}  // namespace mytorch

@@ -1,0 +1,149 @@
+// Reductions. The input is walked in memory order, each element folded into an accumulator slot:
+// the slot of an output element, found with strides that are 0 along the reduced axes. Two inner loops
+// cover every case: a reduced innermost dim folds a row into one register (a row sum), a kept innermost
+// dim folds a row into a row of slots (a column sum, vectorised across the slots).
+#include "reduce/reduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <type_traits>
+
+#include "core/strided.h"
+#include "elementwise/elementwise.h"
+
+namespace mytorch {
+namespace {
+
+// The accumulator type of a reduction of T elements.
+template <ReduceOp OP, typename T> struct Accumulator {
+  using type = std::conditional_t<(OP == ReduceOp::any || OP == ReduceOp::all), bool,
+               std::conditional_t<(OP == ReduceOp::sum || OP == ReduceOp::prod),
+                                  std::conditional_t<is_floating_v<T>, double, int64_t>, compute_t<T>>>;
+};
+
+template <ReduceOp OP, typename A> A identity() {
+  if constexpr (OP == ReduceOp::sum) return A(0);
+  else if constexpr (OP == ReduceOp::prod) return A(1);
+  else if constexpr (OP == ReduceOp::any) return false;
+  else if constexpr (OP == ReduceOp::all) return true;
+  else if constexpr (OP == ReduceOp::amax) {
+    if constexpr (std::is_floating_point_v<A>) return -std::numeric_limits<A>::infinity();
+    else return std::numeric_limits<A>::lowest();
+  } else {
+    if constexpr (std::is_floating_point_v<A>) return std::numeric_limits<A>::infinity();
+    else return std::numeric_limits<A>::max();
+  }
+}
+
+template <ReduceOp OP, typename A> A combine(A acc, A x) {
+  if constexpr (OP == ReduceOp::sum) return acc + x;
+  else if constexpr (OP == ReduceOp::prod) return acc * x;
+  else if constexpr (OP == ReduceOp::any) return acc || x;
+  else if constexpr (OP == ReduceOp::all) return acc && x;
+  else if constexpr (OP == ReduceOp::amax) {  // a NaN, once met, stays (x > NaN is false)
+    if constexpr (std::is_floating_point_v<A>) return (x > acc || std::isnan(x)) ? x : acc;
+    else return x > acc ? x : acc;
+  } else {
+    if constexpr (std::is_floating_point_v<A>) return (x < acc || std::isnan(x)) ? x : acc;
+    else return x < acc ? x : acc;
+  }
+}
+
+template <ReduceOp OP, typename T, typename A>
+A to_acc(T x) {
+  if constexpr (std::is_same_v<A, bool>) return static_cast<compute_t<T>>(x) != compute_t<T>(0);
+  else return static_cast<A>(static_cast<compute_t<T>>(x));
+}
+
+// Folds row x[0], x[s], ... (n elements) into one value. Four independent partial results keep the
+// adds from waiting on each other; sums change order only within the row.
+template <ReduceOp OP, typename T, typename A>
+A fold_row(const T* x, int64_t n, int64_t s, A acc) {
+  A part[4] = {identity<OP, A>(), identity<OP, A>(), identity<OP, A>(), identity<OP, A>()};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int j = 0; j < 4; ++j) part[j] = combine<OP>(part[j], to_acc<OP, T, A>(x[(i + j) * s]));
+  }
+  for (; i < n; ++i) part[0] = combine<OP>(part[0], to_acc<OP, T, A>(x[i * s]));
+  return combine<OP>(acc, combine<OP>(combine<OP>(part[0], part[1]), combine<OP>(part[2], part[3])));
+}
+
+// Folds every element of `in` into acc, whose strides over in's shape are 0 along reduced dims.
+template <ReduceOp OP, typename T, typename A>
+void fold(const Array& acc, const Strides& acc_strides, const Array& in) {
+  // visit dims in the input's memory order (largest stride first), so the inner loop reads memory in order
+  std::vector<size_t> order(in.ndim());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return std::abs(in.strides()[x]) > std::abs(in.strides()[y]);
+  });
+  Shape shape;
+  std::array<Strides, 2> strides;
+  for (size_t d : order) {
+    shape.push_back(in.shape()[d]);
+    strides[0].push_back(acc_strides[d]);
+    strides[1].push_back(in.strides()[d]);
+  }
+  auto layout = coalesce<2>(shape, strides);
+  // Threads may share the work only if no two of them can fold into one slot: every dim but the
+  // innermost must be kept (its slots differ row to row), and the innermost row is not cut in pieces.
+  bool rows_own_slots = layout.shape.size() > 1;
+  for (size_t d = 0; d + 1 < layout.shape.size(); ++d) rows_own_slots &= layout.strides[0][d] != 0;
+  auto row = [](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& s) {
+    A* slot = reinterpret_cast<A*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    if (s[0] == 0) {
+      *slot = fold_row<OP, T, A>(x, n, s[1], *slot);
+    } else {
+      for (int64_t i = 0; i < n; ++i) slot[i * s[0]] = combine<OP>(slot[i * s[0]], to_acc<OP, T, A>(x[i * s[1]]));
+    }
+  };
+  if (rows_own_slots) {
+    for_each_row<2>(layout, {acc.bytes(), in.bytes()}, {sizeof(A), sizeof(T)}, row);
+  } else {
+    for_each_row<2>(layout, {acc.bytes(), in.bytes()}, {sizeof(A), sizeof(T)}, row, /*parallel=*/false);
+  }
+}
+
+template <ReduceOp OP, typename T>
+Array reduce_typed(const Array& a, const std::vector<int64_t>& axes, bool keepdim, DType out_dtype) {
+  using A = typename Accumulator<OP, T>::type;
+  std::vector<bool> reduced(a.ndim(), false);
+  for (int64_t d : axes) reduced[d] = true;
+  Shape kept_shape;  // the output's shape with keepdim
+  for (int64_t d = 0; d < a.ndim(); ++d) kept_shape.push_back(reduced[d] ? 1 : a.shape()[d]);
+  Array acc(kept_shape, dtype_of<A>());
+  A* slots = acc.data<A>();
+  std::fill(slots, slots + acc.numel(), identity<OP, A>());
+  Strides acc_strides = acc.strides();
+  for (int64_t d = 0; d < a.ndim(); ++d) {
+    if (reduced[d]) acc_strides[d] = 0;
+  }
+  if (a.numel() > 0) fold<OP, T, A>(acc, acc_strides, a);
+  Array out = cast(acc, out_dtype);
+  if (keepdim) return out;
+  Shape shape;
+  for (int64_t d = 0; d < a.ndim(); ++d) {
+    if (!reduced[d]) shape.push_back(a.shape()[d]);
+  }
+  return out.view(shape, contiguous_strides(shape), out.offset());
+}
+
+}  // namespace
+
+Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool keepdim) {
+  DType out_dtype = (op == ReduceOp::any || op == ReduceOp::all) ? DType::Bool : a.dtype();
+  return dispatch(a.dtype(), [&](auto tag) -> Array {
+    using T = decltype(tag);
+    switch (op) {
+#define MYTORCH_CASE(name) case ReduceOp::name: return reduce_typed<ReduceOp::name, T>(a, axes, keepdim, out_dtype);
+      MYTORCH_REDUCE_OPS(MYTORCH_CASE)
+#undef MYTORCH_CASE
+    }
+    return a;
+  });
+}
+
+}  // namespace mytorch

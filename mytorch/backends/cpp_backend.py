@@ -1,0 +1,136 @@
+"""The C++ backend: the contract of `base.Backend` on the compiled kernels of ``csrc/``.
+
+Arrays are ``_C.Array`` objects: a reference-counted, 64-byte aligned storage
+with a dtype, shape, element strides and offset (csrc/core/array.h). They show
+``.shape``, ``.ndim`` and ``.strides`` (bytes) like NumPy's, and NumPy can view
+them without a copy (``__array_interface__``), which is how ``.numpy()`` and
+``from_numpy`` exchange data in both directions.
+
+Most primitives are bindings of C++ kernels, attached to the instance as they
+are (no Python frame between an op and its kernel). The primitives listed in
+`HOST_PRIMITIVES` have no C++ kernel yet: they run the NumPy backend's kernel
+on zero-copy NumPy views of our storage and wrap its result, so the whole
+suite runs on this backend while the list shrinks. `conformance` tests check
+both kinds against the NumPy backend.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from .. import _dtype as D
+from . import _C
+from .base import BINARY_OPS, REDUCE_OPS, UNARY_OPS, Backend
+from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
+
+# DType order of csrc/core/dtype.h
+DTYPES = (D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64, D.float16, D.bfloat16, D.float32, D.float64)
+CODE = {dt: i for i, dt in enumerate(DTYPES)}
+_C.set_dtype_objects(list(DTYPES))
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+_BF16_CODE = CODE[D.bfloat16]
+
+# primitives that still run NumPy's kernel on a view of our memory (see the module docstring)
+HOST_PRIMITIVES = (
+    "from_host", "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
+    "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
+    "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
+    "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+)
+
+
+def to_numpy(a: "_C.Array") -> np.ndarray:
+    """A NumPy array viewing a's memory (no copy)."""
+    host = np.asarray(a)
+    return host.view(_BF16) if a.code == _BF16_CODE else host
+
+
+def from_numpy(host: np.ndarray) -> "_C.Array":
+    """An Array viewing a NumPy array's memory (no copy); it keeps `host` alive."""
+    if host.dtype not in FROM_NP:
+        raise TypeError(f"from_numpy(): can't convert np.ndarray of type {host.dtype}. "
+                        f"The only supported types are: {', '.join(str(d) for d in TO_NP.values())}.")
+    return _C.from_pointer(host.__array_interface__["data"][0], host.shape, host.strides,
+                           CODE[FROM_NP[host.dtype]], host)
+
+
+def _to_host_args(x: Any) -> Any:
+    if type(x) is _C.Array:
+        return to_numpy(x)
+    if type(x) in (tuple, list):
+        return type(x)(_to_host_args(y) for y in x)
+    return x
+
+
+def _from_host_result(r: Any) -> Any:
+    if isinstance(r, (np.ndarray, np.generic)):  # a NumPy scalar too: a 0-d array
+        return from_numpy(np.asarray(r))
+    if type(r) is tuple:
+        return tuple(_from_host_result(y) for y in r)
+    return r
+
+
+def _on_host(kernel):
+    """The NumPy kernel run on views of our arrays, its array results wrapped without a copy."""
+    def primitive(*args, **kwargs):
+        return _from_host_result(kernel(*_to_host_args(args), **{k: _to_host_args(v) for k, v in kwargs.items()}))
+    primitive.__name__ = kernel.__name__
+    return primitive
+
+
+class CppBackend(Backend):
+    name = "cpp"
+    device_type = "cpu"
+
+    def __init__(self) -> None:
+        for name in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS):
+            setattr(self, name, getattr(_C, name))
+        host = NumpyBackend()
+        for name in HOST_PRIMITIVES:
+            setattr(self, name, _on_host(getattr(host, name)))
+        self._host = host
+
+    # ---- storage -------------------------------------------------------
+    def share_host(self, host_array):
+        if not isinstance(host_array, np.ndarray):
+            raise TypeError(f"expected np.ndarray (got {type(host_array).__name__})")
+        return from_numpy(host_array)
+
+    def to_host(self, a):
+        return to_numpy(a)
+
+    dtype_of = staticmethod(operator.attrgetter("dtype"))
+
+    def empty(self, shape, dt):
+        return _C.empty(shape, CODE[dt])
+
+    def full(self, shape, value, dt):
+        return _C.full(shape, value, CODE[dt])
+
+    def cast(self, a, dt):
+        return _C.cast(a, CODE[dt])
+
+    copy = staticmethod(_C.copy)
+    assign = staticmethod(_C.assign)
+    is_contiguous = staticmethod(_C.is_contiguous)
+
+    def storage_offset(self, a):
+        return a.offset
+
+    def data_ptr(self, a):
+        return a.data_ptr
+
+    # ---- movement --------------------------------------------------------
+    view = staticmethod(_C.view)
+    permute = staticmethod(_C.permute)
+    expand = staticmethod(_C.expand)
+    as_strided = staticmethod(_C.as_strided)
+    basic_index = staticmethod(_C.basic_index)
+    flip = staticmethod(_C.flip)
+    where = staticmethod(_C.where)
+
+    # ---- products --------------------------------------------------------------
+    matmul = staticmethod(_C.matmul)
