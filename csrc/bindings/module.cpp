@@ -10,6 +10,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings/convert.h"
+#include "bindings/registry.h"
 #include "core/errors.h"
 #include "core/parallel.h"
 #include "core/views.h"
@@ -187,4 +188,6 @@ NB_MODULE(_C, m) {
   }, nb::arg("a"), nb::arg("axes").none(), nb::arg("keepdim"));
   MYTORCH_REDUCE_OPS(MYTORCH_BIND_REDUCE)
 #undef MYTORCH_BIND_REDUCE
+
+  for (Binder bind : binders()) bind(m);  // the kernel families with binding files of their own
 }

@@ -63,6 +63,13 @@ BINARY_OPS = (
 )
 # reductions ``f(a, axes: tuple[int, ...] | None, keepdim: bool) -> array``
 REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
+# optional fused primitives: each has a composite default below, built from the primitives above
+FUSED_PRIMITIVES = (
+    "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
+    "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "cross_entropy", "cross_entropy_backward",
+    "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "lstm_cell", "lstm_cell_backward",
+    "gru_cell", "gru_cell_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+)
 
 
 class Backend:

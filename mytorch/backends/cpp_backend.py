@@ -6,12 +6,13 @@ with a dtype, shape, element strides and offset (csrc/core/array.h). They show
 them without a copy (``__array_interface__``), which is how ``.numpy()`` and
 ``from_numpy`` exchange data in both directions.
 
-Most primitives are bindings of C++ kernels, attached to the instance as they
-are (no Python frame between an op and its kernel). The primitives listed in
-`HOST_PRIMITIVES` have no C++ kernel yet: they run the NumPy backend's kernel
-on zero-copy NumPy views of our storage and wrap its result, so the whole
-suite runs on this backend while the list shrinks. `conformance` tests check
-both kinds against the NumPy backend.
+Every primitive that ``_C`` defines under the contract's name is that C++
+kernel, attached to the instance as it is (no Python frame between an op and
+its kernel). Of `HOST_PRIMITIVES`, those that ``_C`` does not define yet run the
+NumPy backend's kernel on zero-copy NumPy views of our storage and wrap its
+result, so the whole suite runs on this backend while that list shrinks
+(`host_primitives()` names them); the fused primitives ``_C`` lacks keep the
+contract's composite default, built from our kernels.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _C
-from .base import BINARY_OPS, REDUCE_OPS, UNARY_OPS, Backend
+from .base import BINARY_OPS, FUSED_PRIMITIVES, REDUCE_OPS, UNARY_OPS, Backend
 from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
 
 # DType order of csrc/core/dtype.h
@@ -33,7 +34,7 @@ _C.set_dtype_objects(list(DTYPES))
 _BF16 = np.dtype(ml_dtypes.bfloat16)
 _BF16_CODE = CODE[D.bfloat16]
 
-# primitives that still run NumPy's kernel on a view of our memory (see the module docstring)
+# primitives that run NumPy's kernel on a view of our memory until _C has them (module docstring)
 HOST_PRIMITIVES = (
     "from_host", "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
     "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
@@ -91,7 +92,14 @@ class CppBackend(Backend):
         host = NumpyBackend()
         for name in HOST_PRIMITIVES:
             setattr(self, name, _on_host(getattr(host, name)))
-        self._host = host
+        for name in FUSED_PRIMITIVES + HOST_PRIMITIVES:
+            if hasattr(_C, name):
+                setattr(self, name, getattr(_C, name))
+
+    @staticmethod
+    def host_primitives() -> list[str]:
+        """The primitives still served by NumPy kernels on views of our memory."""
+        return [name for name in HOST_PRIMITIVES if not hasattr(_C, name)]
 
     # ---- storage -------------------------------------------------------
     def share_host(self, host_array):
