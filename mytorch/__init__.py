@@ -48,6 +48,21 @@ contiguous_format = "contiguous_format"
 __version__ = "0.1.0"
 
 
+def set_num_threads(n: builtins.int) -> None:
+    """Threads the CPU kernels may use: the compiled backend's OpenMP pool (NumPy's BLAS takes its count
+    from OMP_NUM_THREADS / OPENBLAS_NUM_THREADS when it loads)."""
+    if type(n) is not builtins.int or n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    from . import backends
+    backends.set_num_threads(n)
+
+
+def get_num_threads() -> builtins.int:
+    """Threads the kernels of the backend serving cpu may use."""
+    from . import backends
+    return backends.get_num_threads()
+
+
 def result_type(tensor1, tensor2) -> dtype:
     return _result_type(tensor1, tensor2)
 

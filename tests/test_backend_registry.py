@@ -74,3 +74,18 @@ def test_environment_variable_unknown_backend():
 def test_contract_subclass_is_a_backend():
     assert issubclass(NumpyBackend, Backend)
     assert np.array_equal(mytorch.arange(3).numpy(), np.arange(3))
+
+
+def test_set_num_threads():
+    before = mytorch.get_num_threads()
+    try:
+        mytorch.set_num_threads(1)
+        if backends.get_backend("cpu").name == "cpp":
+            assert mytorch.get_num_threads() == 1
+            mytorch.set_num_threads(2)
+            assert mytorch.get_num_threads() == 2
+        for bad in (0, -1, 1.5):
+            with pytest.raises(RuntimeError, match="positive integer"):
+                mytorch.set_num_threads(bad)
+    finally:
+        mytorch.set_num_threads(max(before, 1))

@@ -67,6 +67,18 @@ def get_backend(device_type: str) -> Backend:
                            f"{sorted(_ACTIVE)}") from None
 
 
+def set_num_threads(n: int) -> None:
+    """Size the thread pool of every registered backend that has one (the compiled backend's OpenMP)."""
+    for device_type, classes in _REGISTRY.items():
+        for name in classes:
+            backend(name, device_type).set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """Threads the kernels of the backend serving cpu may use."""
+    return get_backend("cpu").get_num_threads()
+
+
 register_backend("cpu", "numpy", NumpyBackend)
 try:  # the compiled backend exists only where `pip install` found a C++ compiler
     from .cpp_backend import CppBackend

@@ -98,6 +98,14 @@ class Backend:
         that shares a's memory (CPU backends); a device backend returns its own pointer."""
         return self.to_host(a).__array_interface__["data"][0]
 
+    def set_num_threads(self, n: int) -> None:
+        """Let the kernels use n threads. The default does nothing: a backend without a thread pool of its
+        own (the NumPy backend: OpenBLAS sizes its pool from OPENBLAS_NUM_THREADS when it loads) ignores it."""
+
+    def get_num_threads(self) -> int:
+        """Threads the kernels may use (1 for a backend without a thread pool of its own)."""
+        return 1
+
     def dtype_of(self, a: Array) -> dtype:
         raise NotImplementedError
 

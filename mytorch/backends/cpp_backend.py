@@ -128,6 +128,12 @@ class CppBackend(Backend):
     def storage_offset(self, a):
         return a.offset
 
+    def set_num_threads(self, n):
+        _C.set_num_threads(n)
+
+    def get_num_threads(self):
+        return _C.get_num_threads()
+
     def data_ptr(self, a):
         return a.data_ptr
 
