@@ -1,0 +1,101 @@
+"""The compiled fused kernels (csrc/fused/) beyond the composite comparison of test_fused_primitives:
+the vectorised float32 erf against the C library over a dense grid and its special values, softmax
+along strided axes, and the half types (computed in float32, rounded once)."""
+import math
+
+import numpy as np
+import pytest
+
+from mytorch import backends
+
+if "cpp" not in backends.available_backends():
+    pytest.skip("the C++ backend (mytorch.backends._C) is not built", allow_module_level=True)
+
+from mytorch.backends import _C  # noqa: E402
+from mytorch.backends.cpp_backend import CppBackend, from_numpy, to_numpy  # noqa: E402
+from mytorch.backends.numpy_backend import NumpyBackend  # noqa: E402
+
+CPP, NP = CppBackend(), NumpyBackend()
+
+
+def cpp_erf(x: np.ndarray) -> np.ndarray:
+    return to_numpy(_C.fast_erf(from_numpy(x))).copy()
+
+
+def test_erf_within_two_ulp_of_libm_on_dense_grid():
+    x = np.concatenate([np.linspace(-6, 6, 1_200_001), np.geomspace(1e-38, 6, 20_001)]).astype(np.float32)
+    x = np.concatenate([x, -x])
+    want = np.array([math.erf(float(v)) for v in x])  # double erf: the exact value to float rounding
+    got = cpp_erf(x).astype(np.float64)
+    ulp = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - want) / ulp) <= 2.0
+
+
+def test_erf_special_values():
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 4.0, 30.0, -1e30, 1e-45], np.float32)
+    got = cpp_erf(x)
+    np.testing.assert_array_equal(got[[0, 1, 5, 6, 7]], [1, -1, 1, 1, -1])
+    assert np.isnan(got[2])
+    assert got[3] == 0 and not np.signbit(got[3]) and got[4] == 0 and np.signbit(got[4])
+    assert got[8] == np.float32(1e-45 * 2 / math.sqrt(math.pi))
+
+
+def test_erf_takes_only_float32():
+    with pytest.raises(TypeError):
+        _C.fast_erf(from_numpy(np.zeros(3, np.float64)))
+
+
+def test_softmax_kernels_reject_integers():
+    with pytest.raises(TypeError):
+        _C.softmax(from_numpy(np.zeros((2, 3), np.int64)), 1)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_strided_axes_match_numpy(rng, name, axis):
+    x = (rng.standard_normal((5, 33, 7)) * 4).astype(np.float32)
+    views = [x, x.transpose(2, 0, 1).copy().transpose(1, 2, 0), x[:, ::-1]]  # contiguous, permuted, flipped
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    for v in views:
+        got = to_numpy(getattr(CPP, name)(from_numpy(v), axis))
+        want = getattr(NP, name)(v, axis)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        back = name + "_backward"
+        got = to_numpy(getattr(CPP, back)(from_numpy(want), from_numpy(g), axis))
+        np.testing.assert_allclose(got, getattr(NP, back)(want, g, axis), rtol=1e-5, atol=1e-5)
+
+
+def test_softmax_masked_rows():
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, 5.0], [1e30, -1e30, 0.0]], np.float32)
+    got = to_numpy(CPP.softmax(from_numpy(x), 1))
+    np.testing.assert_allclose(got, NP.softmax(x, 1), rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_types_computed_in_float32(rng, dtype):
+    import ml_dtypes
+    dt = np.float16 if dtype == "float16" else ml_dtypes.bfloat16
+    x = rng.standard_normal((6, 40)).astype(dt)
+    x32 = x.astype(np.float32)
+    to32 = lambda a: np.asarray(to_numpy(a)).astype(np.float32)  # noqa: E731
+    tol = dict(rtol=1e-2, atol=1e-2) if dtype == "bfloat16" else dict(rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(to32(CPP.softmax(from_numpy(x), 1)), NP.softmax(x32, 1), **tol)
+    np.testing.assert_allclose(to32(CPP.gelu(from_numpy(x), "none")), NP.gelu(x32, "none"), **tol)
+    np.testing.assert_allclose(to32(CPP.gelu(from_numpy(x), "tanh")), NP.gelu(x32, "tanh"), **tol)
+    y, mean, rstd = CPP.layer_norm(from_numpy(x), 1, None, None, 1e-5)
+    want = NP.layer_norm(x32, 1, None, None, 1e-5)
+    np.testing.assert_allclose(to32(y), want[0], **tol)
+    assert to_numpy(mean).shape == (6, 1) and to_numpy(y).dtype == x.dtype
+
+
+def test_gelu_float32_matches_float64(rng):
+    x = np.concatenate([rng.standard_normal(10_000) * 4, [-np.inf, np.inf, 0.0]])
+    for approximate in ("none", "tanh"):
+        want = NP.gelu(x, approximate)
+        got = to_numpy(CPP.gelu(from_numpy(x.astype(np.float32)), approximate))
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+        g = np.ones_like(x)
+        want = NP.gelu_backward(g, x, approximate)
+        got = to_numpy(CPP.gelu_backward(from_numpy(g.astype(np.float32)), from_numpy(x.astype(np.float32)),
+                                         approximate))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
