@@ -1,9 +1,12 @@
 """The C++ convolution kernels (csrc/conv): conv2d forward+backward, mytorch's cpp backend beside PyTorch
 and mytorch's NumPy backend, at the LeNet and ResNet shapes, on 1 and 2 threads.
 
-Each thread count runs in a fresh process (the BLAS and OpenMP pools are sized once, at load), in which
-the three frameworks alternate within every timing round (`_harness.best_seconds`), so load from other
-processes falls on all of them alike. A step is: zero the grads, conv2d, backward with a fixed random
+Each thread count runs in fresh processes (the BLAS and OpenMP pools are sized once, at load): one in
+which mytorch's cpp backend and PyTorch alternate within every timing round (`_harness.best_seconds`),
+so load from other processes falls on both alike, and one for mytorch's NumPy backend. The NumPy
+backend has a process of its own because OpenBLAS's worker threads keep spinning after each product
+and, on a machine with as many cores as threads, take a core from whatever runs next (measured: a 2-
+thread conv right after a NumPy matmul took 13 ms instead of 8). A step is: zero the grads, conv2d, backward with a fixed random
 gradient; the first LeNet layer's input does not require grad (it is the data), as in training.
 "speed" is torch ms / mytorch ms: 1.0 is PyTorch's speed, the target is >= 0.8.
 
@@ -26,8 +29,8 @@ CASES = {
 FRAMEWORKS = ("mytorch cpp", "torch", "mytorch numpy")
 
 
-def worker(threads: int, quick: bool) -> list[dict]:
-    """Times every case on `threads` threads in this (fresh) process; returns one row per case."""
+def worker(threads: int, quick: bool, frameworks: list[str]) -> list[dict]:
+    """Times every case of `frameworks` on `threads` threads in this (fresh) process; one row per case."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     sys.argv = [sys.argv[0], "--threads", str(threads)]
     from _harness import best_seconds, pin_threads
@@ -61,10 +64,11 @@ def worker(threads: int, quick: bool) -> list[dict]:
     for name, (x_shape, w_shape, padding, x_grad) in CASES.items():
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = rng.standard_normal(w_shape).astype(np.float32)
-        runs = [step_of(mytorch, x, w, padding, x_grad, "cpp"), step_of(torch, x, w, padding, x_grad),
-                step_of(mytorch, x, w, padding, x_grad, "numpy")]
-        ms = [1e3 * t for t in best_seconds(runs, repeats, number, warmup)]
-        rows.append({"case": name, "threads": threads, **dict(zip(FRAMEWORKS, ms))})
+        make = {"mytorch cpp": lambda: step_of(mytorch, x, w, padding, x_grad, "cpp"),
+                "torch": lambda: step_of(torch, x, w, padding, x_grad),
+                "mytorch numpy": lambda: step_of(mytorch, x, w, padding, x_grad, "numpy")}
+        ms = [1e3 * t for t in best_seconds([make[f]() for f in frameworks], repeats, number, warmup)]
+        rows.append({"case": name, "threads": threads, **dict(zip(frameworks, ms))})
     return rows
 
 
@@ -74,17 +78,22 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="one round of one call (smoke test; rough numbers)")
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # internal: time in this process
+    p.add_argument("--frameworks", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.quick)))
+        print(json.dumps(worker(args.worker, args.quick, args.frameworks)))
         return 0
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from _harness import cpu_name
     rows = []
     for threads in args.threads:
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", str(threads)] + ["--quick"] * args.quick
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows += json.loads(out.strip().splitlines()[-1])
+        row = {}
+        for frameworks in (FRAMEWORKS[:2], FRAMEWORKS[2:]):
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", str(threads), "--frameworks", *frameworks]
+            out = subprocess.run(cmd + ["--quick"] * args.quick, check=True, capture_output=True, text=True).stdout
+            for r in json.loads(out.strip().splitlines()[-1]):
+                row.setdefault(r["case"], {}).update(r)
+        rows += row.values()
     print(f"# {cpu_name()}, {os.cpu_count()} cores; conv2d forward+backward, float32, ms per step")
     print(f"{'case':<31} {'thr':>3} {'cpp ms':>8} {'torch ms':>9} {'numpy ms':>9} {'cpp speed':>10} {'numpy speed':>12}")
     for r in rows:
