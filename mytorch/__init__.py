@@ -74,5 +74,5 @@ def is_floating_point(input: Tensor) -> builtins.bool:
 def numel(input: Tensor) -> builtins.int:
     return input.numel()
 
-from . import nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import library, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
 from .serialization import *  # noqa: E402,F401,F403
