@@ -208,3 +208,22 @@ def test_compiler_error_is_shown(ext, tmp_path):
         cpp_extension.load_inline("broken", "int answer( { return 42; }", functions=["answer"],
                                   build_directory=str(tmp_path))
     assert "error" in str(info.value) and "answer" in str(info.value)  # the compiler's own diagnostic
+
+
+def test_load_compiles_files_that_bind_themselves(ext, tmp_path):
+    """`load` takes source files that define NB_MODULE(<name>, m) themselves, like torch's PYBIND11_MODULE."""
+    src = tmp_path / "scale.cpp"
+    src.write_text('#include "extension/extension.h"\n'
+                   "mytorch::Array scaled(const mytorch::Array& x, double s) {\n"
+                   "  MYTORCH_CHECK(x.dtype() == mytorch::DType::Float64 && x.is_contiguous(), \"scaled: float64\");\n"
+                   "  mytorch::Array y(x.shape(), x.dtype());\n"
+                   "  for (int64_t i = 0; i < x.numel(); ++i) y.data<double>()[i] = s * x.data<double>()[i];\n"
+                   "  return y;\n}\n"
+                   'NB_MODULE(scale_ext, m) { m.def("scaled", &scaled, "s * x"); }\n')
+    mod = cpp_extension.load("scale_ext", [str(src)], build_directory=str(tmp_path / "cache"))
+    x = mytorch.arange(6, dtype=mytorch.float64).reshape(2, 3)
+    y = mod.scaled(x, 2.5)
+    assert isinstance(y, mytorch.Tensor) and y.shape == (2, 3)
+    np.testing.assert_array_equal(y.numpy(), 2.5 * x.numpy())
+    with pytest.raises(FileNotFoundError, match="missing.cpp"):
+        cpp_extension.load("scale_ext", [str(tmp_path / "missing.cpp")])
