@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/errors.h"
+#include "core/vmath.h"
 #include "elementwise/elementwise.h"
 #include "elementwise/loops.h"
 
@@ -26,7 +27,7 @@ C apply(C x) {
   else if constexpr (OP == UnaryOp::abs) return x < C(0) ? static_cast<C>(-x) : x;
   else if constexpr (OP == UnaryOp::sign) return sign_of(x);
   else if constexpr (!std::is_floating_point_v<C>) return x;  // floor/ceil/round/trunc of an integer
-  else if constexpr (OP == UnaryOp::exp) return std::exp(x);
+  else if constexpr (OP == UnaryOp::exp) return vmath::exp(x);  // vectorisable for float (core/vmath.h)
   else if constexpr (OP == UnaryOp::exp2) return std::exp2(x);
   else if constexpr (OP == UnaryOp::expm1) return std::expm1(x);
   else if constexpr (OP == UnaryOp::log) return std::log(x);
@@ -47,8 +48,8 @@ C apply(C x) {
   else if constexpr (OP == UnaryOp::asinh) return std::asinh(x);
   else if constexpr (OP == UnaryOp::acosh) return std::acosh(x);
   else if constexpr (OP == UnaryOp::atanh) return std::atanh(x);
-  else if constexpr (OP == UnaryOp::sigmoid) return C(1) / (C(1) + std::exp(-x));  // exp overflow: the limit 0
-  else if constexpr (OP == UnaryOp::erf) return std::erf(x);
+  else if constexpr (OP == UnaryOp::sigmoid) return vmath::sigmoid(x);  // exp overflow: the limit 0
+  else if constexpr (OP == UnaryOp::erf) return vmath::erf(x);
   else if constexpr (OP == UnaryOp::floor) return std::floor(x);
   else if constexpr (OP == UnaryOp::ceil) return std::ceil(x);
   else if constexpr (OP == UnaryOp::round) return std::nearbyint(x);  // halves to even, as PyTorch rounds

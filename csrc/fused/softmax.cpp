@@ -10,7 +10,7 @@
 
 #include "core/parallel.h"
 #include "fused/fused.h"
-#include "fused/vmath.h"
+#include "core/vmath.h"
 
 namespace mytorch {
 namespace {

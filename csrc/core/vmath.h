@@ -1,4 +1,4 @@
-// Vectorisable float32 exp, erf and sigmoid for the fused kernels.
+// Vectorisable float32 exp, erf and sigmoid, for the elementwise and fused kernels.
 //
 // The C library's expf/erff are calls the compiler cannot vectorise (without -ffast-math), and exact
 // GELU spends most of its time in erf. These are branch-free straight-line float code (selects instead
