@@ -77,7 +77,8 @@ def get_default_build_root() -> str:
 
 def load_inline(name: str, cpp_sources: str | Sequence[str], functions: str | Sequence[str] | dict | None = None,
                 extra_cflags: Sequence[str] | None = None, extra_ldflags: Sequence[str] | None = None,
-                build_directory: str | None = None, verbose: bool = False) -> ModuleType:
+                extra_include_paths: Sequence[str] | None = None, build_directory: str | None = None,
+                verbose: bool = False) -> ModuleType:
     """Compile C++ source strings into a module and load it (``torch.utils.cpp_extension.load_inline``).
 
     ``#include "extension/extension.h"`` is prepended. ``functions`` (a name, a list of names, or a
@@ -88,21 +89,26 @@ def load_inline(name: str, cpp_sources: str | Sequence[str], functions: str | Se
     code = _EXTENSION_HEADER + "\n".join(sources)
     if functions is not None:
         code += _bindings(name, functions)
-    return _build_and_load(name, {"main.cpp": code}, extra_cflags, extra_ldflags, build_directory, verbose)
+    return _build_and_load(name, {"main.cpp": code}, extra_cflags, extra_ldflags, extra_include_paths,
+                           build_directory, verbose)
 
 
 def load(name: str, sources: str | Sequence[str], extra_cflags: Sequence[str] | None = None,
-         extra_ldflags: Sequence[str] | None = None, build_directory: str | None = None,
-         verbose: bool = False) -> ModuleType:
+         extra_ldflags: Sequence[str] | None = None, extra_include_paths: Sequence[str] | None = None,
+         build_directory: str | None = None, verbose: bool = False) -> ModuleType:
     """Compile C++ files into a module and load it (``torch.utils.cpp_extension.load``). The sources
-    include ``"extension/extension.h"`` and define ``NB_MODULE(<name>, m)`` binding their functions."""
+    include ``"extension/extension.h"`` and define ``NB_MODULE(<name>, m)`` binding their functions;
+    their folders are on the include path. The cache key covers the listed sources' text, not the
+    headers they include from their own folders (change a source, or clear the cache, after editing one)."""
     paths = [Path(sources)] if isinstance(sources, (str, os.PathLike)) else [Path(s) for s in sources]
     files = {}
     for i, path in enumerate(paths):
         if not path.is_file():
             raise FileNotFoundError(f"load(): source file {path} of extension '{name}' does not exist")
         files[f"{i}_{path.name}"] = path.read_text()
-    return _build_and_load(name, files, extra_cflags, extra_ldflags, build_directory, verbose)
+    folders = dict.fromkeys(str(p.resolve().parent) for p in paths)
+    return _build_and_load(name, files, extra_cflags, extra_ldflags, [*folders, *(extra_include_paths or [])],
+                           build_directory, verbose)
 
 
 # ---- the generated module ---------------------------------------------------------------------
@@ -165,51 +171,52 @@ def _nanobind_cmake_dir() -> str:
     return nanobind.cmake_dir()
 
 
-def _hash(files: dict[str, str], cflags: Sequence[str], ldflags: Sequence[str]) -> str:
+def _hash(files: dict[str, str], cflags: Sequence[str], ldflags: Sequence[str], includes: Sequence[str]) -> str:
     import nanobind
     from .. import __version__
     h = hashlib.sha256()
-    for part in (*files, *files.values(), *cflags, "\0", *ldflags, _compiler_id(), nanobind.__version__,
-                 sys.version, sysconfig.get_config_var("EXT_SUFFIX") or "", __version__):
+    for part in (*files, *files.values(), *cflags, "\0", *ldflags, "\0", *includes, _compiler_id(),
+                 nanobind.__version__, sys.version, sysconfig.get_config_var("EXT_SUFFIX") or "", __version__):
         h.update(part.encode() + b"\0")
-    include = Path(include_paths()[0])
+    include = Path(includes[0])  # mytorch's headers: the extension's ABI depends on them
     for header in sorted(p for p in include.rglob("*") if p.suffix in (".h", ".cpp")):
         h.update(str(header.relative_to(include)).encode() + b"\0" + header.read_bytes())
     return h.hexdigest()[:16]
 
 
-def _build_and_load(name: str, files: dict[str, str], extra_cflags, extra_ldflags, build_directory,
-                    verbose: bool) -> ModuleType:
+def _build_and_load(name: str, files: dict[str, str], extra_cflags, extra_ldflags, extra_includes,
+                    build_directory, verbose: bool) -> ModuleType:
     if not name.isidentifier():
         raise ValueError(f"extension name must be a valid Python identifier, got {name!r}")
     cflags, ldflags = list(extra_cflags or []), list(extra_ldflags or [])
+    includes = include_paths() + [str(p) for p in extra_includes or []]
     _nanobind_cmake_dir()
     root = Path(build_directory or get_default_build_root())
-    target = root / f"{name}-{_hash(files, cflags, ldflags)}" / (name + sysconfig.get_config_var("EXT_SUFFIX"))
+    key = _hash(files, cflags, ldflags, includes)
+    target = root / f"{name}-{key}" / (name + sysconfig.get_config_var("EXT_SUFFIX"))
     if target in _loaded:
         return _loaded[target]
     if target.is_file():
         if verbose:
             print(f"mytorch.utils.cpp_extension: using cached {target}")
     else:
-        _build(name, files, cflags, ldflags, target, verbose)
+        _build(name, files, cflags, ldflags, includes, target, verbose)
     module = _import(name, target)
     _loaded[target] = module
     return module
 
 
-def _build(name: str, files: dict[str, str], cflags: list[str], ldflags: list[str], target: Path,
-           verbose: bool) -> None:
+def _build(name: str, files: dict[str, str], cflags: list[str], ldflags: list[str], includes: list[str],
+           target: Path, verbose: bool) -> None:
     global _BUILD_COUNT
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=target.parent))
     try:
         for fname, text in files.items():
             (work / fname).write_text(text)
-        include = include_paths()[0]
-        sources = [work / f for f in files] + [Path(include) / s for s in CORE_SOURCES]
+        sources = [work / f for f in files] + [Path(includes[0]) / s for s in CORE_SOURCES]
         (work / "CMakeLists.txt").write_text(_CMAKE.format(
-            name=name, sources=_cmake_list(sources), includes=_cmake_list([include]),
+            name=name, sources=_cmake_list(sources), includes=_cmake_list(includes),
             cflags=_cmake_list(cflags), ldflags=_cmake_list(ldflags)))
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
         steps = [["cmake", "-S", str(work), "-B", str(work / "build"), *generator, "-DCMAKE_BUILD_TYPE=Release",
