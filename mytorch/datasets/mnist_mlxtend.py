@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import _dtype as D
+from ..backends import get_backend
 from .._tensor import Tensor
 from ..ops.creation import tensor
 from .mnist import MNIST
@@ -49,7 +50,7 @@ class MNIST5k(VisionDataset):
         if path is None:
             raise not_found("MNIST5k", searched, self.hint)
         super().__init__(root if root is not None else str(path.parent), train, transform, target_transform)
-        rows = _read_rows(path)
+        rows = _read_rows(path, get_backend("cpu").name)
         labels = rows[:, 784].tolist()
         keep = tensor(stratified_split(labels, train))
         self._set(rows[keep, :784].to(D.uint8).view(-1, 28, 28), rows[keep, 784])
@@ -63,8 +64,8 @@ def _default_dirs() -> list[Path]:
     return dirs
 
 
-@functools.lru_cache(maxsize=2)  # the train and test splits come from one parse
-def _read_rows(path: Path) -> Tensor:
+@functools.lru_cache(maxsize=4)  # the train and test splits come from one parse (per backend: tensors belong to one)
+def _read_rows(path: Path, backend: str) -> Tensor:
     """The CSV as an int64 tensor [N, 785]; JSON's C parser reads the integers far faster than int() would."""
     try:
         lines = gzip.decompress(path.read_bytes()).decode("ascii").split()

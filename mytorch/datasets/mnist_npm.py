@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import _dtype as D
+from ..backends import get_backend
 from .._tensor import Tensor
 from ..ops.creation import tensor
 from ..ops.joining import cat
@@ -54,13 +55,14 @@ class MNIST10k(VisionDataset):
         if digits is None:
             raise not_found("MNIST10k", searched, self.hint)
         super().__init__(root if root is not None else str(digits.parents[1]), train, transform, target_transform)
-        data, labels = _read_digits(digits)
+        data, labels = _read_digits(digits, get_backend("cpu").name)
         keep = tensor(stratified_split(labels, train))
         self._set(data[keep], tensor(labels)[keep])
 
 
-@functools.lru_cache(maxsize=2)  # the train and test splits come from one parse of the 7.8M numbers
-def _read_digits(digits: Path) -> tuple[Tensor, list[int]]:
+# the train and test splits come from one parse of the 7.8M numbers; tensors belong to a backend: one per backend
+@functools.lru_cache(maxsize=4)
+def _read_digits(digits: Path, backend: str) -> tuple[Tensor, list[int]]:
     images, labels = [], []
     for d in range(10):
         path = digits / f"{d}.json"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .. import _dtype as D
+from ..backends import get_backend
 from .._tensor import Tensor
 from ..nn import functional as F
 from ..ops.creation import tensor
@@ -81,10 +82,10 @@ def _dataset_class(name: str) -> Callable[..., Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def _raw_split(name: str, train: bool, root: str | None) -> tuple[Tensor, Tensor]:
+def _raw_split(name: str, train: bool, root: str | None, backend: str) -> tuple[Tensor, Tensor]:
     """The split's images as uint8/float (N, [C,] H, W) and labels (N,), as the reader gives them.
-    Cached: a train run followed by an eval (or a test session) reads each file once; callers never
-    modify the returned tensors."""
+    Cached per backend (the tensors belong to the one serving cpu when they were read): a train run
+    followed by an eval (or a test session) reads each file once; callers never modify them."""
     cls = _dataset_class(name)
     kwargs = {"train": train} if root is None else {"root": root, "train": train}
     try:
@@ -102,7 +103,7 @@ def load_dataset(name: str, train: bool, root: str | None = None, limit: int | N
     ``limit`` keeps the first N samples; ``size`` resizes images to size x size (nearest, for
     models built for 28x28 inputs); ``normalize`` is (mean, std) — by default the split's own,
     which is what a training run records so evaluation can reuse it."""
-    images, labels = _raw_split(name, train, root)
+    images, labels = _raw_split(name, train, root, get_backend("cpu").name)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     x = images.to(D.float32)
