@@ -1,9 +1,11 @@
 #include "optim/updates.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "core/strided.h"
@@ -12,9 +14,10 @@ namespace mytorch {
 namespace {
 
 // Visits element i of the parameter and of up to four state arrays of its shape (grad first), calling
-// step(refs...) with references to each operand's element. Absent operands point at a scratch value
-// with stride 0, so the step function has one signature whether or not a buffer exists; it never
-// touches the element of an absent buffer, so threads may share the scratch.
+// step(refs...) with references to each operand's element. An absent operand (no momentum buffer, no
+// amsgrad, ...) reads and writes a scratch row of its own, so the step function has one signature
+// whether or not a buffer exists. When every operand is contiguous along a row, the row loop runs on
+// restrict-qualified pointers: the compiler then knows the operands never overlap and vectorises it.
 template <typename T, int N, typename Step>
 void for_each_element(const Array& param, const std::array<const Array*, N>& others, Step step) {
   for (const Array* a : others) {
@@ -22,26 +25,59 @@ void for_each_element(const Array& param, const std::array<const Array*, N>& oth
       throw std::invalid_argument("optimizer update: state and gradient must have the parameter's shape and dtype");
     }
   }
-  T scratch[N] = {};
   std::array<Strides, N + 1> strides;
   std::array<char*, N + 1> base;
   std::array<int64_t, N + 1> sizes;
   strides[0] = param.strides();
   base[0] = param.bytes();
-  for (int k = 0; k < N; ++k) {
+  for (int k = 0; k < N; ++k) {  // absent operands: stride 0 over a null base, replaced by scratch rows below
     strides[k + 1] = others[k] ? others[k]->strides() : Strides(param.ndim(), 0);
-    base[k + 1] = others[k] ? others[k]->bytes() : reinterpret_cast<char*>(&scratch[k]);
+    base[k + 1] = others[k] ? others[k]->bytes() : nullptr;
   }
   sizes.fill(sizeof(T));
   auto layout = coalesce<N + 1>(param.shape(), strides);
   for_each_row<N + 1>(layout, base, sizes, [&](const std::array<char*, N + 1>& p, int64_t n,
-                                               const std::array<int64_t, N + 1>& s) {
+                                               std::array<int64_t, N + 1> s) {
+    // absent operands get a small scratch row each, reused chunk by chunk
+    constexpr int64_t kChunk = 2048;
+    std::vector<T> scratch;
     std::array<T*, N + 1> x;
-    for (int k = 0; k <= N; ++k) x[k] = reinterpret_cast<T*>(p[k]);
-    for (int64_t i = 0; i < n; ++i) {
-      if constexpr (N == 2) step(x[0][i * s[0]], x[1][i * s[1]], x[2][i * s[2]]);
-      if constexpr (N == 3) step(x[0][i * s[0]], x[1][i * s[1]], x[2][i * s[2]], x[3][i * s[3]]);
-      if constexpr (N == 4) step(x[0][i * s[0]], x[1][i * s[1]], x[2][i * s[2]], x[3][i * s[3]], x[4][i * s[4]]);
+    bool contiguous = true;
+    for (int k = 0; k <= N; ++k) {
+      if (p[k] == nullptr) {
+        scratch.resize(scratch.size() + kChunk);
+        s[k] = 1;
+      }
+      contiguous &= s[k] == 1;
+    }
+    for (int64_t begin = 0; begin < n; begin += kChunk) {
+      const int64_t len = std::min(kChunk, n - begin);
+      T* next_scratch = scratch.data();
+      for (int k = 0; k <= N; ++k) {
+        if (p[k] == nullptr) {
+          x[k] = next_scratch;
+          next_scratch += kChunk;
+        } else {
+          x[k] = reinterpret_cast<T*>(p[k]) + begin * s[k];
+        }
+      }
+      if (contiguous) {
+        T* __restrict x0 = x[0];
+        T* __restrict x1 = x[1];
+        T* __restrict x2 = x[2];
+        if constexpr (N == 2) {
+          for (int64_t i = 0; i < len; ++i) step(x0[i], x1[i], x2[i]);
+        } else {
+          T* __restrict x3 = x[3];
+          T* __restrict x4 = x[4];
+          for (int64_t i = 0; i < len; ++i) step(x0[i], x1[i], x2[i], x3[i], x4[i]);
+        }
+      } else {
+        for (int64_t i = 0; i < len; ++i) {
+          if constexpr (N == 2) step(x[0][i * s[0]], x[1][i * s[1]], x[2][i * s[2]]);
+          if constexpr (N == 4) step(x[0][i * s[0]], x[1][i * s[1]], x[2][i * s[2]], x[3][i * s[3]], x[4][i * s[4]]);
+        }
+      }
     }
   });
 }
