@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python}"
 BUILD=build/sanitize
+mkdir -p "$BUILD"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTORCH_SANITIZE=address,undefined \
-      -DPython_EXECUTABLE="$(command -v "$PYTHON")" > "$BUILD.log"
-cmake --build "$BUILD" --target _C -j 2 >> "$BUILD.log"
+      -DPython_EXECUTABLE="$(command -v "$PYTHON")" > "$BUILD/build.log"
+cmake --build "$BUILD" --target _C -j 2 >> "$BUILD/build.log"
 
 # a copy of the package holding the sanitized module, imported ahead of the installed one
 PKG="$BUILD/python"
