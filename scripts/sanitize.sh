@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python}"
 BUILD=build/sanitize
 mkdir -p "$BUILD"
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTORCH_SANITIZE=address,undefined \
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMYTORCH_SANITIZE=address,undefined \
       -DPython_EXECUTABLE="$(command -v "$PYTHON")" > "$BUILD/build.log"
 cmake --build "$BUILD" --target _C -j 2 >> "$BUILD/build.log"
 
