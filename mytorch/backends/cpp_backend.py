@@ -36,7 +36,7 @@ _BF16_CODE = CODE[D.bfloat16]
 
 # primitives that run NumPy's kernel on a view of our memory until _C has them (module docstring)
 HOST_PRIMITIVES = (
-    "from_host", "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
+    "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
     "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
     "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
     "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
@@ -95,13 +95,36 @@ class CppBackend(Backend):
         for name in FUSED_PRIMITIVES + HOST_PRIMITIVES:
             if hasattr(_C, name):
                 setattr(self, name, getattr(_C, name))
+        if hasattr(_C, "index_native"):
+            # Advanced indexing: _C takes the key forms models use (one int64/int32 array or one bool mask
+            # among whole dims, csrc/sort/sort.h) and answers None / False for any other key, which keeps
+            # NumPy's full rules (and errors) on views of our memory.
+            host_index, host_index_put = self.index, self.index_put
+
+            def index(a, key):
+                out = _C.index_native(a, key)
+                return host_index(a, key) if out is None else out
+
+            def index_put(a, key, v, accumulate):
+                if not _C.index_put_native(a, key, v, accumulate):
+                    host_index_put(a, key, v, accumulate)
+
+            self.index, self.index_put = index, index_put
 
     @staticmethod
     def host_primitives() -> list[str]:
         """The primitives still served by NumPy kernels on views of our memory."""
-        return [name for name in HOST_PRIMITIVES if not hasattr(_C, name)]
+        return [name for name in HOST_PRIMITIVES if not (hasattr(_C, name) or hasattr(_C, name + "_native"))]
 
     # ---- storage -------------------------------------------------------
+    def from_host(self, obj, dt):
+        # NumPy parses the Python data; the values then move into storage of ours, 64-byte aligned like
+        # every array a kernel makes
+        src = from_numpy(np.array(obj, dtype=None if dt is None else TO_NP[dt]))  # TypeError for dtypes we lack
+        out = _C.empty(src.shape, src.code)
+        _C.assign(out, src)
+        return out
+
     def share_host(self, host_array):
         if not isinstance(host_array, np.ndarray):
             raise TypeError(f"expected np.ndarray (got {type(host_array).__name__})")
