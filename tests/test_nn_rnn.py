@@ -193,10 +193,12 @@ def test_state_dict_from_torch_loads_unchanged():
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
 def test_init_is_uniform_within_one_over_sqrt_hidden(cls):
     mytorch.manual_seed(0)
-    m = getattr(mytorch.nn, cls)(3, 16)
+    m = getattr(mytorch.nn, cls)(3, 64)
     for p in m.parameters():
         a = p.detach().numpy()
-        assert np.abs(a).max() <= 0.25 and a.std() > 0.1  # U(-1/4, 1/4) has std 0.144
+        # U(-1/8, 1/8) has std 0.072; even a 64-element bias's sample std lies within 0.072 +- 0.0064,
+        # so 0.05 holds for any random stream (a 16-wide layer's would fail one stream in ten)
+        assert np.abs(a).max() <= 0.125 and a.std() > 0.05
 
 
 def test_dropout_between_layers_only_in_training():
