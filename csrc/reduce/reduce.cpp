@@ -42,11 +42,13 @@ template <ReduceOp OP, typename A> A combine(A acc, A x) {
   else if constexpr (OP == ReduceOp::prod) return acc * x;
   else if constexpr (OP == ReduceOp::any) return acc || x;
   else if constexpr (OP == ReduceOp::all) return acc && x;
-  else if constexpr (OP == ReduceOp::amax) {  // a NaN, once met, stays (x > NaN is false)
-    if constexpr (std::is_floating_point_v<A>) return (x > acc || std::isnan(x)) ? x : acc;
+  // a NaN, once met, stays (x > NaN is false); `|`, not `||`: one condition, so the compiler emits a
+  // branch-free select (a mispredicted branch per element costs more than the compare)
+  else if constexpr (OP == ReduceOp::amax) {
+    if constexpr (std::is_floating_point_v<A>) return ((x > acc) | (x != x)) ? x : acc;
     else return x > acc ? x : acc;
   } else {
-    if constexpr (std::is_floating_point_v<A>) return (x < acc || std::isnan(x)) ? x : acc;
+    if constexpr (std::is_floating_point_v<A>) return ((x < acc) | (x != x)) ? x : acc;
     else return x < acc ? x : acc;
   }
 }
@@ -57,17 +59,29 @@ A to_acc(T x) {
   else return static_cast<A>(static_cast<compute_t<T>>(x));
 }
 
-// Folds row x[0], x[s], ... (n elements) into one value. Four independent partial results keep the
-// adds from waiting on each other; sums change order only within the row.
+// Folds row x[0], x[s], ... (n elements) into one value. Eight independent partial results, one per
+// lane: each is a plain running fold (no reordering within a lane), so the compiler may keep the eight
+// in one vector register when the row is contiguous, and the adds never wait on each other.
 template <ReduceOp OP, typename T, typename A>
 A fold_row(const T* x, int64_t n, int64_t s, A acc) {
-  A part[4] = {identity<OP, A>(), identity<OP, A>(), identity<OP, A>(), identity<OP, A>()};
+  constexpr int kLanes = 8;
+  A part[kLanes];
+  for (A& p : part) p = identity<OP, A>();
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (int j = 0; j < 4; ++j) part[j] = combine<OP>(part[j], to_acc<OP, T, A>(x[(i + j) * s]));
+  if (s == 1) {
+    for (; i + kLanes <= n; i += kLanes) {
+      for (int j = 0; j < kLanes; ++j) part[j] = combine<OP>(part[j], to_acc<OP, T, A>(x[i + j]));
+    }
+  } else {
+    for (; i + kLanes <= n; i += kLanes) {
+      for (int j = 0; j < kLanes; ++j) part[j] = combine<OP>(part[j], to_acc<OP, T, A>(x[(i + j) * s]));
+    }
   }
   for (; i < n; ++i) part[0] = combine<OP>(part[0], to_acc<OP, T, A>(x[i * s]));
-  return combine<OP>(acc, combine<OP>(combine<OP>(part[0], part[1]), combine<OP>(part[2], part[3])));
+  for (int width = kLanes / 2; width > 0; width /= 2) {  // pairwise: lanes 0-3 with 4-7, then 0-1 with 2-3, ...
+    for (int j = 0; j < width; ++j) part[j] = combine<OP>(part[j], part[j + width]);
+  }
+  return combine<OP>(acc, part[0]);
 }
 
 // Folds every element of `in` into acc, whose strides over in's shape are 0 along reduced dims.
