@@ -166,10 +166,11 @@ NB_MODULE(_C, m) {
   m.def(#name, [](nb::handle a, nb::handle b) {                                                    \
     if (nb::isinstance<Array>(a)) {                                                                \
       const Array& x = nb::cast<const Array&>(a);                                                  \
-      return binary(BinaryOp::name, x, as_array(b, x.dtype()));                                    \
+      if (nb::isinstance<Array>(b)) return binary(BinaryOp::name, x, nb::cast<const Array&>(b));   \
+      return binary(BinaryOp::name, x, scalar_array(b, x.dtype()));                                \
     }                                                                                              \
     const Array& y = nb::cast<const Array&>(b);                                                    \
-    return binary(BinaryOp::name, as_array(a, y.dtype()), y);                                      \
+    return binary(BinaryOp::name, scalar_array(a, y.dtype()), y);                                  \
   });
   MYTORCH_BINARY_OPS(MYTORCH_BIND_BINARY)
 #undef MYTORCH_BIND_BINARY
