@@ -2,8 +2,8 @@
 
 One extension is compiled for the whole module (a compile takes ~20 s on two cores) into a cache
 folder of this test session; the tests then load it again from that cache, break it on purpose, and
-train with it. They run on the cpp backend (the extension receives its arrays); on the numpy run they
-skip, and where the cpp backend is missing they fail under CI.
+train with it. The module runs on the cpp backend alone (its `backend` fixture overrides the suite's);
+where that backend is missing its tests skip, and fail under CI.
 """
 import os
 
@@ -90,13 +90,21 @@ std::pair<Array, Array> bias_gelu_backward(const Array& g, const Array& x, const
 
 
 @pytest.fixture(scope="module")
+def backend():
+    """C++ extensions take tensors of the cpp backend: this module runs on it alone (it overrides the
+    suite's backend parametrization instead of skipping a numpy run)."""
+    if "cpp" not in backends.available_backends():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the cpp backend is not built, so C++ extensions cannot be tested (CI must build it)")
+        pytest.skip("the cpp backend is not built here (no C++ compiler at install): no C++ extensions")
+    default = backends.get_backend("cpu").name
+    backends.set_cpu_backend("cpp")
+    yield "cpp"
+    backends.set_cpu_backend(default)
+
+
+@pytest.fixture(scope="module")
 def ext(backend, tmp_path_factory):
-    if backend != "cpp":
-        if "cpp" not in backends.available_backends():
-            if os.environ.get("CI") == "true":
-                pytest.fail("the cpp backend is not built, so C++ extensions cannot be tested (CI must build it)")
-            pytest.skip("the cpp backend is not built here (no C++ compiler at install): no C++ extensions")
-        pytest.skip(f"C++ extensions take tensors of the cpp backend; this is the {backend} run")
     root = tmp_path_factory.getbasetemp() / "extensions"  # one cache per session, shared by both loads
     return cpp_extension.load_inline("fused_ops", BIAS_GELU, functions=["bias_gelu", "bias_gelu_backward"],
                                      build_directory=str(root))
