@@ -5,6 +5,7 @@
 #include <array>
 
 #include "core/array.h"
+#include "core/errors.h"
 #include "elementwise/elementwise.h"
 
 namespace mytorch {
@@ -26,6 +27,14 @@ inline void set_dtype_objects(nb::list objects) {
   for (int i = 0; i < kNumDTypes; ++i) dtype_objects()[i] = objects[i];
 }
 inline nb::object dtype_object(DType dt) { return dtype_objects()[static_cast<int>(dt)]; }
+
+// A mytorch dtype object's DType (its position in that table).
+inline DType dtype_from_object(nb::handle dt) {
+  for (int i = 0; i < kNumDTypes; ++i) {
+    if (dtype_objects()[i].is(dt)) return static_cast<DType>(i);
+  }
+  throw TypeError("expected a mytorch dtype");
+}
 
 // A 0-d array of dtype dt holding a Python number. Integers go through int64 so that large ones stay
 // exact; floats through double.

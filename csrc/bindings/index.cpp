@@ -15,18 +15,6 @@
 namespace nb = nanobind;
 using namespace mytorch;
 
-namespace {
-
-// A mytorch dtype object's DType (its position in the table cpp_backend.py registered).
-DType dtype_from_object(nb::handle dt) {
-  for (int i = 0; i < kNumDTypes; ++i) {
-    if (dtype_objects()[i].is(dt)) return static_cast<DType>(i);
-  }
-  throw TypeError("expected a mytorch dtype");
-}
-
-}  // namespace
-
 static RegisterBindings index_bindings([](nb::module_& m) {
   m.def("concatenate", &concatenate, nb::arg("arrays"), nb::arg("axis"));
   m.def("gather", &gather, nb::arg("a"), nb::arg("axis"), nb::arg("index"));

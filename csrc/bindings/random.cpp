@@ -16,14 +16,6 @@ using namespace mytorch;
 
 namespace {
 
-// A mytorch dtype object's DType (its position in the table cpp_backend.py registered).
-DType dtype_from_object(nb::handle dt) {
-  for (int i = 0; i < kNumDTypes; ++i) {
-    if (dtype_objects()[i].is(dt)) return static_cast<DType>(i);
-  }
-  throw TypeError("expected a mytorch dtype");
-}
-
 // randint's [low, high) as low and span - 1 = high - 1 - low. Both ends must be int64 values, as for
 // NumPy's Generator.integers (whose ValueError this raises); the span then fits 64 bits unsigned.
 std::pair<int64_t, uint64_t> int_range(nb::handle low, nb::handle high) {
