@@ -71,8 +71,8 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="one short round (a smoke run; rough numbers)")
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads on both sides")
     p.add_argument("--json", metavar="PATH", help="also write the rows and the machine as JSON")
-    p.add_argument("--backend", default="numpy", choices=backends.available_backends(),
-                   help="the mytorch backend serving device='cpu'")
+    p.add_argument("--backend", default=backends.get_backend("cpu").name, choices=backends.available_backends(),
+                   help="the mytorch backend serving device='cpu' (default: MYTORCH_CPU_BACKEND, else numpy)")
     args = p.parse_args()
     backends.set_cpu_backend(args.backend)
     repeats, number, warmup = (1, 1, 1) if args.quick else (3, 3, 2)
