@@ -73,7 +73,18 @@ Array where(const Array& cond, const Array& a, const Array& b) {
       const bool* m = reinterpret_cast<const bool*>(p[1]);
       const T* x = reinterpret_cast<const T*>(p[2]);
       const T* y = reinterpret_cast<const T*>(p[3]);
-      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = m[i * s[1]] ? x[i * s[2]] : y[i * s[3]];
+      // the common layouts (a ReLU's backward: where(mask, g, 0)) as loops the compiler vectorises
+      if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
+        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : y[i];
+      } else if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 0) {
+        const T other = *y;
+        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : other;
+      } else if (s[0] == 1 && s[1] == 1 && s[2] == 0 && s[3] == 1) {
+        const T value = *x;
+        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? value : y[i];
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i * s[0]] = m[i * s[1]] ? x[i * s[2]] : y[i * s[3]];
+      }
     });
   });
   return out;
