@@ -35,6 +35,20 @@ void check_same_ndim(const Array& a, const Array& index, const char* kernel) {
   }
 }
 
+// Outside the axis, index may not reach past the array (a dim of size 1 broadcasts): the kernels would
+// read or write outside its memory.
+bool index_fits(const Array& a, const Array& index, int64_t axis) {
+  for (int64_t d = 0; d < a.ndim(); ++d) {
+    if (d != axis && index.shape()[d] > a.shape()[d] && a.shape()[d] != 1) return false;
+  }
+  return true;
+}
+
+[[noreturn]] void throw_does_not_fit(const char* kernel, int64_t axis) {
+  throw std::invalid_argument(std::string(kernel) + "(): index is larger than the array outside dimension " +
+                              std::to_string(axis));
+}
+
 [[noreturn]] void throw_out_of_bounds(const char* kernel, int64_t bad, int64_t axis, int64_t size) {
   throw std::runtime_error(std::string(kernel) + "(): index " + std::to_string(bad) + " is out of bounds for dimension " +
                            std::to_string(axis) + " with size " + std::to_string(size));
@@ -84,6 +98,10 @@ Array gather(const Array& a, int64_t axis, const Array& index) {
   axis = wrap_axis(axis, a.ndim(), "gather");
   const int64_t size = a.ndim() ? a.shape()[axis] : 1;
   const int64_t step = a.ndim() ? a.strides()[axis] : 0;
+  if (!index_fits(a, index, axis)) {  // an out-of-range index is the error named first, as for in-range shapes
+    if (auto bad = out_of_range_index(index, 0, size)) throw_out_of_bounds("gather", *bad, axis, size);
+    throw_does_not_fit("gather", axis);
+  }
   Array out(index.shape(), a.dtype());
   // Indices are checked as they are used (one compare per element, out of range leaves the element
   // unread); only when one was bad does a second pass find the index the error names.
@@ -129,6 +147,7 @@ void scatter(const Array& a, int64_t axis, const Array& index, const Array& src,
   const int64_t step = a.ndim() ? a.strides()[axis] : 0;
   // in place, so every index is checked before the first write
   if (auto bad = out_of_range_index(index, 0, size)) throw_out_of_bounds("scatter", *bad, axis, size);
+  if (!index_fits(a, index, axis)) throw_does_not_fit("scatter", axis);
   // src's leading block of index's shape (or a broadcast 0-d array)
   Strides src_strides = src.ndim() == 0 ? Strides(index.ndim(), 0) : src.strides();
   // Two elements of index may name one target only when they differ along the axis. Replacing is then
