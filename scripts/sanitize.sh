@@ -23,10 +23,21 @@ ROOT="$PWD"
 cd "$PKG"  # `python -m` puts the working directory first on sys.path: make it the sanitized copy
 # Python itself is not sanitized: the runtimes are preloaded; leaks are CPython's business, not ours
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
-export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# reports go to files: pytest captures the test's stderr, and an aborting process would take it along
+REPORTS="$ROOT/$BUILD/reports"
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+export ASAN_OPTIONS="detect_leaks=0:log_path=$REPORTS/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORTS/ubsan"
 "$PYTHON" -c "import mytorch.backends._C as c; assert c.__file__.startswith('$PWD'), c.__file__"
 # storage/views/elementwise/reductions, GEMM, convolution, fused ops, optimizers, indexing: each family
 TESTS=(views elementwise reduction matmul nn_conv nn_pooling fused_primitives optim gather_scatter indexing
        joining sorting statistics cpp_conv cpp_fused cpp_index cpp_sort_index cpp_random)
-exec "$PYTHON" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" -k "cpp" \
-    $(printf "$ROOT/tests/test_%s.py " "${TESTS[@]}") "$@"
+status=0
+"$PYTHON" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" -k "cpp" \
+    $(printf "$ROOT/tests/test_%s.py " "${TESTS[@]}") "$@" || status=$?
+if compgen -G "$REPORTS/*" > /dev/null; then
+    echo "sanitizer reports:" >&2
+    cat "$REPORTS"/* >&2
+    status=1
+fi
+exit $status
