@@ -7,20 +7,9 @@ import pytest
 import mytorch._dtype as D
 from mytorch import backends
 
-pytestmark = pytest.mark.skipif("cpp" not in backends.available_backends(), reason="the C++ backend (_C) is not built")
+from cpp_compare import DTYPES, backend, be, both, same, skip_without_cpp, views  # noqa: F401 (fixtures)
 
-DTYPES = [D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64, D.float16, D.bfloat16, D.float32, D.float64]
-
-
-@pytest.fixture(scope="module")
-def backend():
-    """Overrides conftest's per-backend runs: each test here compares both backends itself."""
-    return "cpp"
-
-
-@pytest.fixture(scope="module")
-def be():
-    return backends.backend("numpy"), backends.backend("cpp")
+pytestmark = skip_without_cpp
 
 
 def values(shape, dt, seed=0, low=-5, high=6):
@@ -36,28 +25,6 @@ def values(shape, dt, seed=0, low=-5, high=6):
     if dt is D.bool_:
         return x > 0
     return x.astype(TO_NP[dt]) if dt.is_floating_point else np.nan_to_num(x, nan=0).astype(TO_NP[dt])
-
-
-def both(be, host):
-    npb, cpp = be
-    return npb.from_host(host, None), cpp.share_host(np.array(host, order="C"))
-
-
-def views(shape):
-    """Ways to view an array of `shape`: itself, transposed, a strided slice with an offset, a broadcast."""
-    yield lambda be, x: x
-    if len(shape) >= 2:
-        yield lambda be, x: be.permute(x, tuple(reversed(range(len(shape)))))
-    if shape and shape[0] >= 3:
-        yield lambda be, x: be.basic_index(x, (slice(1, None, 2),))
-        yield lambda be, x: be.expand(be.basic_index(x, (slice(0, 1),)), (3,) + tuple(shape[1:]))
-
-
-def same(expected, got):
-    e, g = np.asarray(expected), np.asarray(backends.backend("cpp").to_host(got))
-    assert e.shape == g.shape and e.dtype == g.dtype, (e.shape, g.shape, e.dtype, g.dtype)
-    wide = lambda x: x.astype(np.float64) if "bfloat16" in str(x.dtype) else x
-    np.testing.assert_array_equal(wide(e), wide(g))
 
 
 @pytest.mark.parametrize("dt", DTYPES, ids=str)
