@@ -83,8 +83,9 @@ auto apply(C x, C y) {
   else if constexpr (OP == BinaryOp::le) return x <= y;
   else if constexpr (OP == BinaryOp::gt) return x > y;
   else if constexpr (OP == BinaryOp::ge) return x >= y;
-  else if constexpr (OP == BinaryOp::logical_and) return x != C(0) && y != C(0);
-  else if constexpr (OP == BinaryOp::logical_or) return x != C(0) || y != C(0);
+  // & and | rather than && and ||: both sides are cheap, and a short circuit is a branch per element
+  else if constexpr (OP == BinaryOp::logical_and) return static_cast<bool>((x != C(0)) & (y != C(0)));
+  else if constexpr (OP == BinaryOp::logical_or) return static_cast<bool>((x != C(0)) | (y != C(0)));
   else if constexpr (OP == BinaryOp::logical_xor) return (x != C(0)) != (y != C(0));
   else if constexpr (OP == BinaryOp::bitwise_and) return static_cast<C>(x & y);
   else if constexpr (OP == BinaryOp::bitwise_or) return static_cast<C>(x | y);

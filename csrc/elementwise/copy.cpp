@@ -19,6 +19,8 @@ To convert(compute_t<From> x) {
     return x != compute_t<From>(0);
   } else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
     return To(static_cast<float>(x));
+  } else if constexpr (std::is_same_v<From, bool>) {
+    return x ? To(1) : To(0);  // a select: GCC 12 does not vectorise static_cast<float>(bool)
   } else {
     return static_cast<To>(x);
   }
@@ -70,18 +72,29 @@ Array where(const Array& cond, const Array& a, const Array& b) {
     for_each_row<4>(layout, {out.bytes(), c.bytes(), a.bytes(), b.bytes()}, {sizeof(T), 1, sizeof(T), sizeof(T)},
                     [](const std::array<char*, 4>& p, int64_t n, const std::array<int64_t, 4>& s) {
       T* o = reinterpret_cast<T*>(p[0]);
-      const bool* m = reinterpret_cast<const bool*>(p[1]);
+      const load_t<bool>* m = reinterpret_cast<const load_t<bool>*>(p[1]);
       const T* x = reinterpret_cast<const T*>(p[2]);
       const T* y = reinterpret_cast<const T*>(p[3]);
-      // the common layouts (a ReLU's backward: where(mask, g, 0)) as loops the compiler vectorises
+      // the common layouts (a ReLU's backward: where(mask, g, 0)) as loops the compiler vectorises. Both
+      // sides are loaded before choosing: a load under `m[i] ?` is one the compiler may not hoist, so it
+      // would branch per element, and a random mask mispredicts half of those branches.
       if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
-        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : y[i];
+        for (int64_t i = 0; i < n; ++i) {
+          const T xi = x[i], yi = y[i];
+          o[i] = m[i] ? xi : yi;
+        }
       } else if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 0) {
         const T other = *y;
-        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : other;
+        for (int64_t i = 0; i < n; ++i) {
+          const T xi = x[i];
+          o[i] = m[i] ? xi : other;
+        }
       } else if (s[0] == 1 && s[1] == 1 && s[2] == 0 && s[3] == 1) {
         const T value = *x;
-        for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? value : y[i];
+        for (int64_t i = 0; i < n; ++i) {
+          const T yi = y[i];
+          o[i] = m[i] ? value : yi;
+        }
       } else {
         for (int64_t i = 0; i < n; ++i) o[i * s[0]] = m[i * s[1]] ? x[i * s[2]] : y[i * s[3]];
       }

@@ -17,7 +17,7 @@ void map_unary(const Array& out, const Array& a, F f) {
   for_each_row<2>(layout, {out.bytes(), a.bytes()}, {sizeof(Out), sizeof(In)},
                   [&](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& s) {
     Out* o = reinterpret_cast<Out*>(p[0]);
-    const In* x = reinterpret_cast<const In*>(p[1]);
+    const load_t<In>* x = reinterpret_cast<const load_t<In>*>(p[1]);
     if (s[0] == 1 && s[1] == 1) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(static_cast<C>(x[i])));
     } else {
@@ -34,8 +34,8 @@ void map_binary(const Array& out, const Array& a, const Array& b, F f) {
   for_each_row<3>(layout, {out.bytes(), a.bytes(), b.bytes()}, {sizeof(Out), sizeof(In), sizeof(In)},
                   [&](const std::array<char*, 3>& p, int64_t n, const std::array<int64_t, 3>& s) {
     Out* o = reinterpret_cast<Out*>(p[0]);
-    const In* x = reinterpret_cast<const In*>(p[1]);
-    const In* y = reinterpret_cast<const In*>(p[2]);
+    const load_t<In>* x = reinterpret_cast<const load_t<In>*>(p[1]);
+    const load_t<In>* y = reinterpret_cast<const load_t<In>*>(p[2]);
     if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(static_cast<C>(x[i]), static_cast<C>(y[i])));
     } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {  // tensor op scalar

@@ -13,11 +13,15 @@
 namespace mytorch {
 namespace {
 
+#define INLINE_STEP __attribute__((always_inline))
+
 // Visits element i of the parameter and of up to four state arrays of its shape (grad first), calling
 // step(refs...) with references to each operand's element. An absent operand (no momentum buffer, no
 // amsgrad, ...) reads and writes a scratch row of its own, so the step function has one signature
 // whether or not a buffer exists. When every operand is contiguous along a row, the row loop runs on
 // restrict-qualified pointers: the compiler then knows the operands never overlap and vectorises it.
+// It can only vectorise what it sees: the step functions below are forced inline (INLINE_STEP), since
+// GCC judged Adam's and RMSprop's too big to inline at two call sites and then called them per element.
 template <typename T, int N, typename Step>
 void for_each_element(const Array& param, const std::array<const Array*, N>& others, Step step) {
   for (const Array* a : others) {
@@ -128,7 +132,7 @@ void sgd_update(const Array& param, const Array& grad, const Array* buffer, cons
     const C wd = as<T>(o.weight_decay), momentum = as<T>(o.momentum), keep = as<T>(1 - o.dampening);
     const C minus_lr = as<T>(-o.lr);
     const bool has_buffer = buffer != nullptr, undamped = o.dampening == 0;
-    for_each_element<T, 2>(param, {&grad, buffer}, [&](T& p, T& g_raw, T& b) {
+    for_each_element<T, 2>(param, {&grad, buffer}, [&](T& p, T& g_raw, T& b) INLINE_STEP {
       C g = R::effective_grad(C(p), C(g_raw), wd, o.maximize);
       C d = g;
       if (has_buffer) {
@@ -153,7 +157,7 @@ void adam_update(const Array& param, const Array& grad, const Array& exp_avg, co
     const C eps = as<T>(o.eps), minus_step = as<T>(-o.step_size);
     const bool scaled = o.param_scale != 1, amsgrad = max_exp_avg_sq != nullptr, from_b = 1 - o.beta1 >= 0.5;
     for_each_element<T, 4>(param, {&grad, &exp_avg, &exp_avg_sq, max_exp_avg_sq},
-                           [&](T& p_ref, T& g_raw, T& m_ref, T& v_ref, T& vmax_ref) {
+                           [&](T& p_ref, T& g_raw, T& m_ref, T& v_ref, T& vmax_ref) INLINE_STEP {
       C p = scaled ? R::mul(C(p_ref), scale) : C(p_ref);
       C g = R::effective_grad(p, C(g_raw), wd, o.maximize);
       C m = R::lerp(C(m_ref), g, w1, one_minus_w1, from_b);
@@ -182,7 +186,7 @@ void rmsprop_update(const Array& param, const Array& grad, const Array& square_a
     const C minus_lr = as<T>(-o.lr);
     const bool centered = grad_avg != nullptr, has_buffer = momentum_buffer != nullptr, from_b = 1 - o.alpha >= 0.5;
     for_each_element<T, 4>(param, {&grad, &square_avg, grad_avg, momentum_buffer},
-                           [&](T& p, T& g_raw, T& sq_ref, T& ga_ref, T& b_ref) {
+                           [&](T& p, T& g_raw, T& sq_ref, T& ga_ref, T& b_ref) INLINE_STEP {
       C g = R::effective_grad(C(p), C(g_raw), wd, o.maximize);
       C sq = R::add(R::mul(C(sq_ref), alpha), R::mul(R::mul(g, w), g));
       sq_ref = static_cast<T>(sq);
@@ -211,7 +215,7 @@ void adagrad_update(const Array& param, const Array& grad, const Array& state_su
     using R = Rounded<T>;
     using C = compute_t<T>;
     const C wd = as<T>(o.weight_decay), eps = as<T>(o.eps), minus_clr = as<T>(-o.clr);
-    for_each_element<T, 2>(param, {&grad, &state_sum}, [&](T& p, T& g_raw, T& s_ref) {
+    for_each_element<T, 2>(param, {&grad, &state_sum}, [&](T& p, T& g_raw, T& s_ref) INLINE_STEP {
       C g = R::effective_grad(C(p), C(g_raw), wd, o.maximize);
       C s = R::add(C(s_ref), R::mul(g, g));
       s_ref = static_cast<T>(s);
