@@ -18,7 +18,7 @@ import mytorch.nn.functional as MF  # noqa: E402
 from mytorch import backends  # noqa: E402
 from mytorch.backends import _C  # noqa: E402
 
-CASES = {  # name: (shape, f(F, x, w, b) where F is torch.nn.functional or mytorch's, backward?)
+CASES = {  # name: (shape, f(F, x, w, b[, t]) where F is torch.nn.functional or mytorch's, backward?)
     "softmax (16,128,128)": ((16, 128, 128), lambda F, x, w, b: F.softmax(x, dim=-1), False),
     "softmax (16,4,128,128)": ((16, 4, 128, 128), lambda F, x, w, b: F.softmax(x, dim=-1), False),
     "log_softmax (16,4,128,128)": ((16, 4, 128, 128), lambda F, x, w, b: F.log_softmax(x, dim=-1), False),
@@ -29,6 +29,8 @@ CASES = {  # name: (shape, f(F, x, w, b) where F is torch.nn.functional or mytor
     "layer_norm fwd (16,128,512)": ((16, 128, 512), lambda F, x, w, b: F.layer_norm(x, (512,), w, b), False),
     "layer_norm fwd+bwd (16,128,512)": ((16, 128, 512), lambda F, x, w, b: F.layer_norm(x, (512,), w, b), True),
     "softmax fwd+bwd (16,4,128,128)": ((16, 4, 128, 128), lambda F, x, w, b: F.softmax(x, dim=-1), True),
+    "cross_entropy fwd+bwd (2048,65)": ((16 * 128, 65), lambda F, x, w, b, t: F.cross_entropy(x, t), True),
+    "cross_entropy fwd+bwd (2048,8192)": ((16 * 128, 8192), lambda F, x, w, b, t: F.cross_entropy(x, t), True),
 }
 
 
@@ -38,12 +40,14 @@ def runner(lib, F, shape, f, backward):
     w_np = rng.standard_normal(shape[-1:]).astype(np.float32)
     b_np = rng.standard_normal(shape[-1:]).astype(np.float32)
     x, w, b = (lib.tensor(a, requires_grad=backward) for a in (x_np, w_np, b_np))
+    t = lib.tensor(rng.integers(0, shape[-1], shape[:-1]))  # class indices, for the losses
+    args = (F, x, w, b, t)[:f.__code__.co_argcount]
     g = lib.ones(shape) if backward else None
 
     def run():
-        y = f(F, x, w, b)
+        y = f(*args)
         if backward:
-            y.backward(g)
+            y.backward(g if y.ndim else None)  # a loss is a scalar
     return run
 
 

@@ -1,23 +1,15 @@
-// softmax, log_softmax and their backwards along any axis.
+// softmax, log_softmax and their backwards along any axis, row by row (fused/rows.h: the layout).
 //
-// The array is read as (outer, n, inner) with the axis in the middle: a row is n elements `inner` apart.
-// The last axis of a contiguous array (inner = 1) is the hot case, handled by loops the compiler
-// vectorises; another axis walks its rows with stride `inner` (consecutive rows share cache lines, so
-// a thread's block of rows still streams through cache). Each row is read once from memory; its
-// later passes find it in cache.
-#include <limits>
+// Each row is read once from memory; its later passes find it in cache.
 #include <vector>
 
 #include "core/parallel.h"
-#include "fused/fused.h"
 #include "core/vmath.h"
+#include "fused/fused.h"
+#include "fused/rows.h"
 
 namespace mytorch {
 namespace {
-
-struct AxisLayout {
-  int64_t outer = 1, n = 1, inner = 1;
-};
 
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* kernel) {
   int64_t dims = std::max<int64_t>(ndim, 1);  // a 0-d array has the one axis 0 (or -1)
@@ -25,33 +17,6 @@ int64_t normalize_axis(int64_t axis, int64_t ndim, const char* kernel) {
     throw IndexError(std::string(kernel) + "(): axis " + std::to_string(axis) + " out of range");
   }
   return axis < 0 ? axis + dims : axis;
-}
-
-AxisLayout layout_of(const Shape& shape, int64_t axis) {
-  AxisLayout l;
-  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
-    if (d < axis) l.outer *= shape[d];
-    if (d == axis) l.n = shape[d];
-    if (d > axis) l.inner *= shape[d];
-  }
-  return l;
-}
-
-// Flat index of the first element of row r (rows counted with the inner index fastest).
-int64_t row_start(const AxisLayout& l, int64_t r) { return (r / l.inner) * l.n * l.inner + r % l.inner; }
-
-// m = max_i x_i of one row.
-template <bool Unit, typename T, typename C = compute_t<T>>
-C row_max(const T* x, int64_t n, int64_t stride) {
-  const int64_t s = Unit ? 1 : stride;
-  C m = -std::numeric_limits<C>::infinity();
-#pragma omp simd reduction(max : m)
-  for (int64_t i = 0; i < n; ++i) {
-    C v = static_cast<C>(x[i * s]);
-    m = v > m ? v : m;
-  }
-  // a NaN is skipped by the max but reaches every result through e^(NaN - m) in the sum
-  return m;
 }
 
 // softmax (Log = false): y_i = e^(x_i - m) / s;  log_softmax: y_i = (x_i - m) - log s;  s = sum_j e^(x_j - m).
@@ -120,10 +85,10 @@ Array softmax_forward(const Array& input, int64_t axis, const char* kernel) {
     using C = compute_t<T>;
     const T* xp = x.data<T>();
     T* yp = y.data<T>();
-    parallel_for(l.outer * l.inner, l.n, [&](int64_t begin, int64_t end) {
+    parallel_for(l.rows(), l.n, [&](int64_t begin, int64_t end) {
       std::vector<C> scratch(Log || (l.inner == 1 && std::is_same_v<T, C>) ? 0 : l.n);
       for (int64_t r = begin; r < end; ++r) {
-        int64_t first = row_start(l, r);
+        int64_t first = l.row_start(r);
         if (l.inner == 1) {
           softmax_row<Log, true>(xp + first, yp + first, l.n, 1, scratch.data());
         } else {
@@ -148,9 +113,9 @@ Array softmax_backward_impl(const Array& y_in, const Array& g_in, int64_t axis, 
     const T* yp = y.data<T>();
     const T* gp = g.data<T>();
     T* dp = dx.data<T>();
-    parallel_for(l.outer * l.inner, l.n, [&](int64_t begin, int64_t end) {
+    parallel_for(l.rows(), l.n, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
-        int64_t first = row_start(l, r);
+        int64_t first = l.row_start(r);
         if (l.inner == 1) {
           softmax_backward_row<Log, true>(yp + first, gp + first, dp + first, l.n, 1);
         } else {
