@@ -3,6 +3,7 @@
 // there, and the result is rounded once into the output type. When every operand is contiguous along
 // the row (or one input is a broadcast scalar) the loop is a plain indexed loop the compiler vectorises.
 #pragma once
+#include <algorithm>
 #include <atomic>
 
 #include "core/array.h"
@@ -20,6 +21,9 @@ void map_unary(const Array& out, const Array& a, F f) {
     const load_t<In>* x = reinterpret_cast<const load_t<In>*>(p[1]);
     if (s[0] == 1 && s[1] == 1) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(static_cast<C>(x[i])));
+    } else if (s[0] == 1 && s[1] == 0) {  // a broadcast scalar (full, zeros, expand().contiguous()): a fill
+      const Out value = static_cast<Out>(f(static_cast<C>(*x)));
+      std::fill(o, o + n, value);
     } else {
       for (int64_t i = 0; i < n; ++i) o[i * s[0]] = static_cast<Out>(f(static_cast<C>(x[i * s[1]])));
     }

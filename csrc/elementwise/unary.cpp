@@ -44,7 +44,7 @@ C apply(C x) {
   else if constexpr (OP == UnaryOp::atan) return std::atan(x);
   else if constexpr (OP == UnaryOp::sinh) return std::sinh(x);
   else if constexpr (OP == UnaryOp::cosh) return std::cosh(x);
-  else if constexpr (OP == UnaryOp::tanh) return std::tanh(x);
+  else if constexpr (OP == UnaryOp::tanh) return vmath::tanh(x);
   else if constexpr (OP == UnaryOp::asinh) return std::asinh(x);
   else if constexpr (OP == UnaryOp::acosh) return std::acosh(x);
   else if constexpr (OP == UnaryOp::atanh) return std::atanh(x);
