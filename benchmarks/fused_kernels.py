@@ -31,6 +31,10 @@ CASES = {  # name: (shape, f(F, x, w, b[, t]) where F is torch.nn.functional or 
     "softmax fwd+bwd (16,4,128,128)": ((16, 4, 128, 128), lambda F, x, w, b: F.softmax(x, dim=-1), True),
     "cross_entropy fwd+bwd (2048,65)": ((16 * 128, 65), lambda F, x, w, b, t: F.cross_entropy(x, t), True),
     "cross_entropy fwd+bwd (2048,8192)": ((16 * 128, 8192), lambda F, x, w, b, t: F.cross_entropy(x, t), True),
+    "attention causal fwd (16,4,128,32)": (
+        (16, 4, 128, 32), lambda F, x, w, b: F.scaled_dot_product_attention(x, x, x, is_causal=True), False),
+    "attention causal fwd+bwd (16,4,128,32)": (
+        (16, 4, 128, 32), lambda F, x, w, b: F.scaled_dot_product_attention(x, x, x, is_causal=True), True),
 }
 
 

@@ -1,13 +1,18 @@
-"""The compiled cross-entropy kernels (csrc/fused/cross_entropy.cpp): each primitive against the NumPy
-backend's on strided inputs; the public functions on the C++ backend against PyTorch (values and gradients
-for a random upstream gradient, non-contiguous inputs); float64 gradcheck."""
+"""The compiled cross-entropy and flash-style attention kernels (csrc/fused/cross_entropy.cpp, attention.cpp):
+each primitive against the NumPy backend's on strided inputs, with sizes that cross the attention kernel's
+64-row and 64-key tiles; the public functions on the C++ backend against PyTorch (values and gradients for a
+random upstream gradient, non-contiguous inputs); float64 gradcheck; and the cases the attention kernel
+leaves to the composite body."""
+import math
+
 import numpy as np
 import pytest
 
 import mytorch
 import mytorch.nn.functional as F
 from cpp_compare import backend, be, skip_without_cpp  # noqa: F401 (fixtures)
-from helpers import check, gradcheck
+from helpers import LAYOUTS, check, gradcheck
+from mytorch import backends
 
 pytestmark = skip_without_cpp
 
@@ -145,3 +150,135 @@ def test_cross_entropy_gradcheck(rng):
     gradcheck(lambda T, x: T.nn.functional.cross_entropy(x, target, weight, ignore_index=1, label_smoothing=0.2),
               rng.standard_normal((2, 4, 3)))
     gradcheck(lambda T, x: T.nn.functional.cross_entropy(x, target[0], reduction="sum"), rng.standard_normal((3, 4)))
+
+
+# ---- attention: the primitives ----------------------------------------------------------------------------
+
+def _qkv(rng, dtype, B, H, Hkv, L, S, E, Ev):
+    return (rng.standard_normal((B, H, L, E)).astype(dtype), rng.standard_normal((B, Hkv, S, E)).astype(dtype),
+            rng.standard_normal((B, Hkv, S, Ev)).astype(dtype))
+
+
+def _mask(rng, kind, dtype, B, L, S):
+    if kind == "bool":  # broadcast (L, S); query 1 sees no key at all
+        m = rng.random((L, S)) > 0.3
+        m[1] = False
+        return m
+    if kind == "float":  # broadcast over heads, additive, with -inf entries and one fully masked row
+        m = rng.standard_normal((B, 1, L, S)).astype(dtype)
+        m[0, 0, 2, :] = -np.inf
+        m[-1, 0, :, 0] = -np.inf
+        return m
+    return None
+
+
+SHAPES = {  # name: (B, H, Hkv, L, S, E, Ev)
+    "small": (2, 4, 2, 5, 6, 8, 10), "tiles": (1, 2, 2, 130, 70, 16, 12), "wide": (1, 3, 1, 66, 140, 32, 32),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("mask_kind", [None, "bool", "float"])
+@pytest.mark.parametrize("is_causal", [False, True])
+@pytest.mark.parametrize("dropout", [False, True])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_attention_matches_numpy_backend(be, rng, dtype, shape, mask_kind, is_causal, dropout, layout):
+    npb, cpp = be
+    B, H, Hkv, L, S, E, Ev = SHAPES[shape]
+    q, k, v = (on_both(be, a, layout) for a in _qkv(rng, dtype, B, H, Hkv, L, S, E, Ev))
+    mask = on_both(be, _mask(rng, mask_kind, dtype, B, L, S))
+    keep = on_both(be, ((rng.random((B, H, L, S)) > 0.25) / 0.75).astype(dtype) if dropout else None, "sliced")
+    scale = 1.0 / math.sqrt(E)
+    for safe in (True, False):
+        flags = (scale, is_causal, safe)
+        for need_weights in (False, True):
+            want = npb.scaled_dot_product_attention(q[0], k[0], v[0], mask[0], keep[0], *flags, need_weights)
+            got = cpp.scaled_dot_product_attention(q[1], k[1], v[1], mask[1], keep[1], *flags, need_weights)
+            close(be, want[:2], got[:2], dtype)
+            assert (got[2] is not None) == need_weights  # flash-style: no (L, S) weights unless asked for
+            if need_weights:
+                close(be, want[2], got[2], dtype)
+        if not safe:
+            continue  # fully masked rows are NaN, and so are their gradients
+        g = on_both(be, rng.standard_normal((B, H, L, Ev)).astype(dtype), layout)
+        for output_mask in ((True, True, True, mask_kind == "float"), (False, True, False, False),
+                            (True, False, False, False)):
+            args = (q, k, v, (want[0], got[0]), (want[1], got[1]), (None, None), mask, keep)
+            close(be, npb.scaled_dot_product_attention_backward(g[0], None, *(a[0] for a in args), *flags, output_mask),
+                  cpp.scaled_dot_product_attention_backward(g[1], None, *(a[1] for a in args), *flags, output_mask),
+                  dtype)
+
+
+def test_attention_kernel_leaves_rare_cases_to_the_composite(be, rng):
+    npb, cpp = be
+    from mytorch.backends import _C
+    q, k, v = (on_both(be, a) for a in _qkv(rng, np.float32, 1, 2, 2, 4, 5, 8, 8))
+    flags = (0.5, True, True)
+    assert _C.scaled_dot_product_attention_native(q[1], k[1], v[1], None, None, *flags, False) is not None
+    half = [cpp.cast(a[1], mytorch.float16) for a in (q, k, v)]
+    assert _C.scaled_dot_product_attention_native(*half, None, None, *flags, False) is None
+    out, lse, probs = cpp.scaled_dot_product_attention(*half, None, None, *flags, False)
+    assert cpp.dtype_of(out) is mytorch.float16
+    want = npb.scaled_dot_product_attention(q[0], k[0], v[0], None, None, *flags, False)
+    np.testing.assert_allclose(np.asarray(cpp.to_host(out), np.float32), npb.to_host(want[0]), atol=1e-2)
+    # the weights' own upstream gradient: the composite backward
+    gw = on_both(be, rng.standard_normal((1, 2, 4, 5)).astype(np.float32))
+    g = on_both(be, rng.standard_normal((1, 2, 4, 8)).astype(np.float32))
+    fwd = [b.scaled_dot_product_attention(q[i], k[i], v[i], None, None, *flags, True) for i, b in enumerate(be)]
+    for g_out in (g, (None, None)):
+        args = [(g_out[i], gw[i], q[i], k[i], v[i], *fwd[i], None, None, *flags, (True, True, True, False))
+                for i in range(2)]
+        assert _C.scaled_dot_product_attention_backward_native(*args[1]) is None
+        close(be, npb.scaled_dot_product_attention_backward(*args[0]),
+              cpp.scaled_dot_product_attention_backward(*args[1]), np.float32)
+
+
+# ---- attention: the public function against PyTorch --------------------------------------------------------
+
+def sdpa(**kw):
+    return lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("L,S", [(5, 5), (70, 130), (130, 70)])
+def test_attention_causal_matches_torch(rng, layout, L, S):
+    check(sdpa(is_causal=True), *_qkv(rng, np.float32, 2, 2, 2, L, S, 16, 8), layout=layout, atol=2e-5)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_attention_gqa_matches_torch(rng, layout):
+    check(sdpa(is_causal=True, enable_gqa=True), *_qkv(rng, np.float32, 2, 6, 2, 67, 67, 32, 32), layout=layout,
+          atol=2e-5)
+
+
+@pytest.mark.parametrize("mask_shape", [(66, 70), (2, 1, 66, 70), (1, 3, 1, 70)])
+def test_attention_bool_mask_with_fully_masked_rows_matches_torch(rng, mask_shape):
+    m = rng.random(mask_shape) > 0.5
+    m[..., 0] = True
+    if mask_shape[-2] > 1:
+        m[..., 1, :] = False  # a query that may attend nothing: output 0, no gradient
+    check(lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=T.tensor(m)),
+          *_qkv(rng, np.float32, 2, 3, 3, 66, 70, 16, 16), atol=2e-5)
+
+
+def test_attention_float_mask_and_its_gradient_match_torch(rng):
+    m = rng.standard_normal((2, 1, 9, 70)).astype(np.float32)
+    check(lambda T, q, k, v, mask: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+          *_qkv(rng, np.float32, 2, 3, 3, 9, 70, 8, 8), m, atol=2e-5)
+
+
+def test_attention_gradcheck(rng):
+    m = rng.random((7, 9)) > 0.3
+    m[:, 0] = True
+    mask = mytorch.tensor(m)
+    gradcheck(lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                                               is_causal=True, enable_gqa=True),
+              *_qkv(rng, np.float64, 1, 4, 2, 7, 9, 3, 2))
+    fm = rng.standard_normal((7, 9))
+    gradcheck(lambda T, q, k, v, mask: T.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+              *_qkv(rng, np.float64, 1, 2, 2, 7, 9, 3, 2), fm)
+
+
+def test_attention_runs_on_the_cpp_backend():
+    assert backends.get_backend("cpu").name == "cpp"

@@ -12,7 +12,9 @@ its kernel). Of `HOST_PRIMITIVES`, those that ``_C`` does not define yet run the
 NumPy backend's kernel on zero-copy NumPy views of our storage and wrap its
 result, so the whole suite runs on this backend while that list shrinks
 (`host_primitives()` names them); the fused primitives ``_C`` lacks keep the
-contract's composite default, built from our kernels.
+contract's composite default, built from our kernels. A fused kernel that takes
+the common cases only is bound as ``<primitive>_native`` and answers None for the
+others, which then run the composite default (`_native_or_composite`).
 """
 from __future__ import annotations
 
@@ -82,6 +84,15 @@ def _on_host(kernel):
     return primitive
 
 
+def _native_or_composite(native, composite):
+    """The primitive: the C++ kernel, or the composite body for the cases the kernel answers None to."""
+    def primitive(*args):
+        out = native(*args)
+        return composite(*args) if out is None else out
+    primitive.__name__ = composite.__name__
+    return primitive
+
+
 class CppBackend(Backend):
     name = "cpp"
     device_type = "cpu"
@@ -95,6 +106,9 @@ class CppBackend(Backend):
         for name in FUSED_PRIMITIVES + HOST_PRIMITIVES:
             if hasattr(_C, name):
                 setattr(self, name, getattr(_C, name))
+        for name in FUSED_PRIMITIVES:
+            if hasattr(_C, name + "_native"):
+                setattr(self, name, _native_or_composite(getattr(_C, name + "_native"), getattr(super(), name)))
         if hasattr(_C, "index_native"):
             # Advanced indexing: _C takes the key forms models use (one int64/int32 array or one bool mask
             # among whole dims, csrc/sort/sort.h) and answers None / False for any other key, which keeps
