@@ -45,6 +45,23 @@ def test_erf_takes_only_float32():
         _C.fast_erf(from_numpy(np.zeros(3, np.float64)))
 
 
+def test_exact_gelu_float32_to_float_rounding():
+    """Phi is computed as E Q / 2 or 1 - E Q / 2 (csrc/fused/gelu.cpp): within 3 ulp for x >= 0, and
+    within 2 ulp plus an absolute 2e-8 |x| (the erfc fit's absolute error, scaled by x) everywhere,
+    the far negative tail included, where 1/2 + erf(x / sqrt 2) / 2 would cancel."""
+    x = np.linspace(-12, 12, 480_001).astype(np.float32)
+    xd = x.astype(np.float64)
+    cdf = 0.5 * np.array([math.erfc(-v / math.sqrt(2)) for v in xd])
+    y, slope = xd * cdf, cdf + xd * np.exp(-xd * xd / 2) / math.sqrt(2 * math.pi)
+    got_y = to_numpy(CPP.gelu(from_numpy(x), "none")).astype(np.float64)
+    got_slope = to_numpy(CPP.gelu_backward(from_numpy(np.ones_like(x)), from_numpy(x), "none")).astype(np.float64)
+    ulp = lambda v: np.spacing(np.abs(v).astype(np.float32)).astype(np.float64)  # noqa: E731
+    assert np.max((np.abs(got_y - y) / ulp(y))[x >= 0]) <= 3
+    assert np.all(np.abs(got_y - y) <= 2 * ulp(y) + 2e-8 * np.maximum(np.abs(xd), 1))
+    assert np.max((np.abs(got_slope - slope) / ulp(slope))[x >= 0]) <= 2
+    assert np.all(np.abs(got_slope - slope) <= 2 * ulp(slope) + 6e-8)
+
+
 def test_softmax_kernels_reject_integers():
     with pytest.raises(TypeError):
         _C.softmax(from_numpy(np.zeros((2, 3), np.int64)), 1)

@@ -1,10 +1,19 @@
 // GELU and its backward, exact (erf) and tanh forms, in one elementwise pass.
 //
-// float32 (and the half types, computed in float32) go through vmath's vectorisable erf and exp, so
-// the contiguous loop compiles to SIMD code; float64 uses the C library's erf and exp.
+// Exact form: y = x Phi(x), dy/dx = Phi(x) + x phi(x), with the normal CDF and density
+//   Phi(x) = erfc(-x / sqrt 2) / 2,   phi(x) = e^(-x^2/2) / sqrt(2 pi).
+// With t = |x| / sqrt 2 and E = e^(-x^2/2) = e^(-t^2), erfc(t) = E Q(t) (vmath::erfc_scaled), so
+//   x <= 0: Phi(x) = E Q(t) / 2,   x > 0: Phi(x) = 1 - E Q(t) / 2.
+// One exp serves the CDF and the density, so the backward costs what the forward does; and neither
+// branch cancels (1/2 + erf(x / sqrt 2) / 2 would, for x << 0), so unlike erf no small-|x| piece is
+// needed. Measured against float64 (tests/test_cpp_fused.py): y within 2.5 ulp for x >= 0, and within
+// 2 ulp + 1.4e-8 |x| everywhere (the erfc fit's absolute error, scaled by x).
+// float32 (and the half types, computed in float32) go through vmath's vectorisable exp and
+// erfc_scaled, so the contiguous loop compiles to SIMD code; float64 uses the C library's erfc and exp.
 // The tanh form is written with the logistic function: (1 + tanh u) / 2 = sigmoid(2u), and
 // 1 - tanh^2 u = 4 s (1 - s) for s = sigmoid(2u). That is the same value without the cancellation
 // of 1 + tanh u for large negative u.
+#include <cmath>
 #include <stdexcept>
 
 #include "core/parallel.h"
@@ -25,8 +34,16 @@ bool is_tanh(const std::string& approximate) {
   throw std::invalid_argument("gelu(): approximate must be 'none' or 'tanh', got '" + approximate + "'");
 }
 
-// Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF.
-template <typename C> inline C phi_cdf(C x) { return (vmath::erf(x * C(kSqrtHalf)) + C(1)) * C(0.5); }
+// Phi(x) and e^(-x^2/2), from one exp.
+template <typename C> struct NormalCdf {
+  C cdf, e;
+};
+inline NormalCdf<float> normal_cdf(float x) {
+  float e = vmath::exp(-0.5f * x * x);
+  float half_erfc = 0.5f * e * vmath::erfc_scaled(std::fabs(x) * static_cast<float>(kSqrtHalf));
+  return {x > 0 ? 1.0f - half_erfc : half_erfc, e};
+}
+inline NormalCdf<double> normal_cdf(double x) { return {0.5 * std::erfc(-x * kSqrtHalf), std::exp(-0.5 * x * x)}; }
 
 // s = sigmoid(2u) = (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3).
 template <typename C> inline C tanh_gate(C x) {
@@ -35,7 +52,7 @@ template <typename C> inline C tanh_gate(C x) {
 }
 
 // y = x Phi(x)  or  y = x s.
-template <bool Tanh, typename C> inline C gelu_value(C x) { return Tanh ? x * tanh_gate(x) : x * phi_cdf(x); }
+template <bool Tanh, typename C> inline C gelu_value(C x) { return Tanh ? x * tanh_gate(x) : x * normal_cdf(x).cdf; }
 
 // dy/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi);
 // tanh form: d/dx [x s] = s + x * 2 s (1 - s) * du/dx, du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x^2).
@@ -45,7 +62,8 @@ template <bool Tanh, typename C> inline C gelu_slope(C x) {
     C du = (C(3 * kGeluC) * x * x + C(1)) * C(kSqrt2OverPi);
     return s + C(2) * x * s * (C(1) - s) * du;
   } else {
-    return phi_cdf(x) + x * vmath::exp(C(-0.5) * x * x) * C(kInvSqrt2Pi);
+    const NormalCdf<C> n = normal_cdf(x);
+    return n.cdf + x * n.e * C(kInvSqrt2Pi);
   }
 }
 
