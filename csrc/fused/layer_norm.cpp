@@ -2,10 +2,14 @@
 //
 // x is read as M rows of N contiguous elements. Forward: per row the statistics (two passes over the
 // cache-resident row: the mean, then the centred sum of squares, as the composite computes them), then
-// y in a third pass. Backward: dx per row from two row sums; dweight and dbias are sums over rows, which
-// each thread accumulates in its own length-N buffers, added up in thread order at the end (so the
-// result does not depend on scheduling).
+// y in a third pass. Backward: two passes per row, the two row sums dx needs, then dx and this row's
+// terms of dweight and dbias together. dweight and dbias are sums over rows: each thread accumulates its
+// rows in its own length-N buffers, which are then added up in thread order (so the result does not
+// depend on scheduling), the N columns of that fold split over threads.
+// Optional operands (weight, bias, which gradients) are template flags, so that every inner loop is
+// straight-line code the compiler vectorises, with no per-element test.
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "core/parallel.h"
@@ -40,6 +44,12 @@ const Array* optional_dense(const std::optional<Array>& a, std::optional<Array>&
   if (!a) return nullptr;
   holder = dense(*a);
   return &*holder;
+}
+
+// f(std::true_type{}) or f(std::false_type{}): a run-time flag as a compile-time one.
+template <typename F>
+decltype(auto) with_flag(bool flag, F&& f) {
+  return flag ? f(std::true_type{}) : f(std::false_type{});
 }
 
 template <typename C> struct RowStats {
@@ -89,24 +99,59 @@ std::tuple<Array, Array, Array> norm_forward(const Array& x_in, int64_t normaliz
     T* rp = rstd.data<T>();
     const int64_t n = rs.n;
     const C c_eps = static_cast<C>(static_cast<T>(eps));  // eps in x's dtype, as the composite adds it
-    parallel_for(rs.rows, n, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        const T* xr = xp + r * n;
-        T* yr = yp + r * n;
-        const RowStats<C> st = row_stats<Centred>(xr, n, c_eps);
-        if constexpr (Centred) mp[r] = static_cast<T>(st.mean);
-        rp[r] = static_cast<T>(st.rstd);
+    with_flag(wp != nullptr, [&](auto has_weight) {
+      with_flag(bp != nullptr, [&](auto has_bias) {
+        parallel_for(rs.rows, n, [&](int64_t begin, int64_t end) {
+          for (int64_t r = begin; r < end; ++r) {
+            const T* xr = xp + r * n;
+            T* yr = yp + r * n;
+            const RowStats<C> st = row_stats<Centred>(xr, n, c_eps);
+            if constexpr (Centred) mp[r] = static_cast<T>(st.mean);
+            rp[r] = static_cast<T>(st.rstd);
 #pragma omp simd
-        for (int64_t i = 0; i < n; ++i) {
-          C v = (static_cast<C>(xr[i]) - st.mean) * st.rstd;
-          if (wp) v *= static_cast<C>(wp[i]);
-          if (bp) v += static_cast<C>(bp[i]);
-          yr[i] = static_cast<T>(v);
-        }
-      }
+            for (int64_t i = 0; i < n; ++i) {
+              C v = (static_cast<C>(xr[i]) - st.mean) * st.rstd;
+              if constexpr (has_weight) v *= static_cast<C>(wp[i]);
+              if constexpr (has_bias) v += static_cast<C>(bp[i]);
+              yr[i] = static_cast<T>(v);
+            }
+          }
+        });
+      });
     });
   });
   return {y, mean, rstd};
+}
+
+// One row of the backward (formulas below): pass 1 the row sums of gh and gh x_hat, pass 2 dx and the
+// row's terms g x_hat and g of dweight and dbias, added to this thread's partial sums dw and db.
+template <bool Centred, bool HasWeight, bool Dx, bool Params, typename T, typename C = compute_t<T>>
+void norm_backward_row(const T* g, const T* x, const T* w, C mean, C rstd, T* dx, C* dw, C* db, int64_t n) {
+  C mean_gh = 0, mean_ghx = 0;
+  if constexpr (Dx) {
+    C sum_gh = 0, sum_ghx = 0;
+#pragma omp simd reduction(+ : sum_gh, sum_ghx)
+    for (int64_t i = 0; i < n; ++i) {
+      C gh = HasWeight ? static_cast<C>(g[i]) * static_cast<C>(w[i]) : static_cast<C>(g[i]);
+      sum_gh += gh;
+      sum_ghx += gh * ((static_cast<C>(x[i]) - mean) * rstd);
+    }
+    mean_gh = Centred ? sum_gh / static_cast<C>(n) : C(0);
+    mean_ghx = sum_ghx / static_cast<C>(n);
+  }
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const C gi = static_cast<C>(g[i]);
+    const C x_hat = (static_cast<C>(x[i]) - mean) * rstd;
+    if constexpr (Dx) {
+      C gh = HasWeight ? gi * static_cast<C>(w[i]) : gi;
+      dx[i] = static_cast<T>(rstd * (gh - mean_gh - x_hat * mean_ghx));
+    }
+    if constexpr (Params) {
+      dw[i] += gi * x_hat;
+      if constexpr (Centred) db[i] += gi;
+    }
+  }
 }
 
 // With x_hat = (x - mean) rstd (mean = 0 for RMS norm), gh = g weight and row means <.>:
@@ -135,54 +180,38 @@ std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>> nor
     const T* mp = mean ? mean->data<T>() : nullptr;
     const T* rp = rstd.data<T>();
     T* dp = want_dx ? dx->data<T>() : nullptr;
-    // per-thread partial sums of dweight and dbias
+    // per-thread partial sums of dweight and dbias (both kept when either is asked for: the other is
+    // one add per element)
     const int threads = num_threads();
-    std::vector<C> dw_part(want_dw ? threads * n : 0, C(0)), db_part(want_db ? threads * n : 0, C(0));
-    parallel_for(rs.rows, n, [&](int64_t begin, int64_t end) {
-      C* dwt = want_dw ? dw_part.data() + omp_get_thread_num() * n : nullptr;
-      C* dbt = want_db ? db_part.data() + omp_get_thread_num() * n : nullptr;
-      for (int64_t r = begin; r < end; ++r) {
-        const T* gr = gp + r * n;
-        const T* xr = xp + r * n;
-        const C mu = mp ? static_cast<C>(mp[r]) : C(0);
-        const C rs_r = static_cast<C>(rp[r]);
-        if (dp) {
-          C sum_gh = 0, sum_ghx = 0;
-#pragma omp simd reduction(+ : sum_gh, sum_ghx)
-          for (int64_t i = 0; i < n; ++i) {
-            C gh = static_cast<C>(gr[i]) * (wp ? static_cast<C>(wp[i]) : C(1));
-            sum_gh += gh;
-            sum_ghx += gh * ((static_cast<C>(xr[i]) - mu) * rs_r);
-          }
-          const C mean_gh = Centred ? sum_gh / static_cast<C>(n) : C(0);
-          const C mean_ghx = sum_ghx / static_cast<C>(n);
-          T* dr = dp + r * n;
-#pragma omp simd
-          for (int64_t i = 0; i < n; ++i) {
-            C gh = static_cast<C>(gr[i]) * (wp ? static_cast<C>(wp[i]) : C(1));
-            C x_hat = (static_cast<C>(xr[i]) - mu) * rs_r;
-            dr[i] = static_cast<T>(rs_r * (gh - mean_gh - x_hat * mean_ghx));
-          }
-        }
-        if (dwt || dbt) {
-#pragma omp simd
-          for (int64_t i = 0; i < n; ++i) {
-            C gi = static_cast<C>(gr[i]);
-            if (dwt) dwt[i] += gi * ((static_cast<C>(xr[i]) - mu) * rs_r);
-            if (dbt) dbt[i] += gi;
-          }
-        }
-      }
+    const bool want_params = want_dw || want_db;
+    std::vector<C> dw_part(want_params ? threads * n : 0, C(0)), db_part(want_params ? threads * n : 0, C(0));
+    with_flag(wp != nullptr, [&](auto has_weight) {
+      with_flag(want_dx, [&](auto dx_flag) {
+        with_flag(want_params, [&](auto params_flag) {
+          parallel_for(rs.rows, n, [&](int64_t begin, int64_t end) {
+            C* dwt = params_flag ? dw_part.data() + omp_get_thread_num() * n : nullptr;
+            C* dbt = params_flag ? db_part.data() + omp_get_thread_num() * n : nullptr;
+            for (int64_t r = begin; r < end; ++r) {
+              norm_backward_row<Centred, decltype(has_weight)::value, decltype(dx_flag)::value,
+                                decltype(params_flag)::value>(
+                  gp + r * n, xp + r * n, wp, mp ? static_cast<C>(mp[r]) : C(0), static_cast<C>(rp[r]),
+                  dp ? dp + r * n : nullptr, dwt, dbt, n);
+            }
+          });
+        });
+      });
     });
     // the parameters' gradients: partial sums added in thread order, stored in the parameter's shape
     auto finish = [&](const std::vector<C>& part) {
       Array out(weight ? weight->shape() : Shape(x.shape().end() - normalized_ndim, x.shape().end()), x.dtype());
       T* op = out.data<T>();
-      for (int64_t i = 0; i < n; ++i) {
-        C s = 0;
-        for (int t = 0; t < threads; ++t) s += part[t * n + i];
-        op[i] = static_cast<T>(s);
-      }
+      parallel_for(n, threads, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          C s = 0;
+          for (int t = 0; t < threads; ++t) s += part[t * n + i];
+          op[i] = static_cast<T>(s);
+        }
+      });
       return out;
     };
     if (want_dw) dw = finish(dw_part);
