@@ -36,12 +36,12 @@ inline uint32_t float_to_bits(float f) {
 // - 2^n is built from exponent bits in two factors, so that n in [-150, 129] (denormal results and
 //   overflow to inf) needs no special case. x is clamped to [-104, 88.8] first: e^-104 rounds to 0 and
 //   e^88.8 overflows to inf, so the clamp changes no result, and NaN passes through it.
-inline float exp(float x) {
+// exp_in_range: the body, for x in [-104, 88.8] or NaN; exp: any x.
+inline float exp_in_range(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693359375f;
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr float kRoundShift = 12582912.0f;  // 1.5 * 2^23
-  x = std::min(std::max(x, -104.0f), 88.8f);
   float shifted = x * kLog2e + kRoundShift;
   float n = shifted - kRoundShift;
   int32_t ni = static_cast<int32_t>(float_to_bits(shifted) - float_to_bits(kRoundShift));
@@ -58,6 +58,11 @@ inline float exp(float x) {
   float scale2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
   return p * scale1 * scale2;
 }
+inline float exp(float x) { return exp_in_range(std::min(std::max(x, -104.0f), 88.8f)); }
+// e^x for x <= 0, one select cheaper: the clamp is written as the one max instruction, which maps NaN
+// to -104 and so e^NaN to 0 (GCC compiles exp's NaN-keeping clamp to several masked paths). For
+// callers whose NaN reaches the result another way.
+inline float exp_nonpositive(float x) { return exp_in_range(x > -104.0f ? x : -104.0f); }
 inline double exp(double x) { return std::exp(x); }
 
 // erfc(t) = e^(-t^2) Q(t) for t >= 0, where Q(t) = e^(t^2) erfc(t) (the scaled complementary error

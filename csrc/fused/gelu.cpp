@@ -39,7 +39,7 @@ template <typename C> struct NormalCdf {
   C cdf, e;
 };
 inline NormalCdf<float> normal_cdf(float x) {
-  float e = vmath::exp(-0.5f * x * x);
+  float e = vmath::exp_nonpositive(-0.5f * x * x);  // a NaN x still reaches y through x and Q
   float half_erfc = 0.5f * e * vmath::erfc_scaled(std::fabs(x) * static_cast<float>(kSqrtHalf));
   return {x > 0 ? 1.0f - half_erfc : half_erfc, e};
 }
