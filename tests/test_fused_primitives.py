@@ -253,3 +253,29 @@ def test_index_primitives_check_bounds(be):
         be.index_put(be.copy(a), (slice(None), arr(be, np.array([-5], np.int64))), 0.0, False)
     assert host(be, be.index(a, (Ellipsis, arr(be, np.array([-4, 3], np.int64))))).tolist() == \
         [[0.0, 3.0], [4.0, 7.0], [8.0, 11.0]]
+
+
+# ---- max pooling ----------------------------------------------------------------------------------------------
+
+POOLS = {  # name: (input shape, kernel, stride, padding, dilation)
+    "1d": ((2, 3, 11), (3,), (2,), ((1, 1),), (1,)),
+    "2d": ((2, 3, 8, 9), (2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1)),
+    "2d overlapping padded dilated": ((2, 2, 9, 10), (3, 2), (1, 2), ((1, 1), (0, 0)), (2, 1)),
+    "3d": ((1, 2, 5, 6, 4), (2, 3, 2), (2, 1, 2), ((1, 1), (0, 0), (1, 1)), (1, 1, 1)),
+}
+
+
+@pytest.mark.parametrize("dtype,values", [(dt, v) for dt in DTYPES for v in ("random", "ties", "nan")] +
+                         [(np.int64, "random"), (np.int64, "ties")])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", sorted(POOLS))
+def test_max_pool(be, rng, dtype, values, layout, case):
+    shape, kernel, stride, padding, dilation = POOLS[case]
+    a = rng.integers(-2, 3, shape) if values == "ties" else randn(rng, shape, np.float64, 5.0)
+    if values == "nan":
+        a[rng.random(shape) < 0.15] = np.nan
+    x = arr(be, a.astype(dtype), layout)
+    y, indices = check(be, dtype, "max_pool", x, kernel, stride, padding, dilation)
+    g_dtype = np.float32 if dtype == np.int64 else dtype
+    g = arr(be, randn(rng, y.shape, g_dtype), layout)
+    check(be, g_dtype, "max_pool_backward", g, indices, shape[2:], kernel, stride, padding, dilation)

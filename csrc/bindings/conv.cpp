@@ -17,4 +17,6 @@ static RegisterBindings conv_bindings([](nb::module_& m) {
   m.def("conv_backward_weight", &conv_backward_weight);
   m.def("im2col", &im2col);
   m.def("col2im", &col2im);
+  m.def("max_pool", &max_pool);
+  m.def("max_pool_backward", &max_pool_backward);
 });

@@ -11,6 +11,7 @@
 
 #include "bindings/convert.h"
 #include "bindings/registry.h"
+#include "core/allocator.h"
 #include "core/errors.h"
 #include "core/parallel.h"
 #include "core/views.h"
@@ -130,6 +131,8 @@ NB_MODULE(_C, m) {
 
   m.def("set_dtype_objects", &set_dtype_objects, "The Python dtype objects Array.dtype returns, in DType order.");
   m.def("set_num_threads", &mytorch::set_num_threads);
+  m.def("empty_cache", &allocator::empty_cache, "Returns the storage blocks the allocator keeps for reuse to the system.");
+  m.def("cached_bytes", &allocator::cached_bytes, "Bytes of freed storage the allocator keeps for reuse.");
   m.def("get_num_threads", &mytorch::num_threads);
 
   // storage

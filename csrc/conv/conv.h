@@ -1,5 +1,5 @@
 // Convolution and sliding windows (the contract of mytorch/backends/base.py: conv, conv_backward_input,
-// conv_backward_weight, im2col, col2im), for any number of spatial dims.
+// conv_backward_weight, im2col, col2im, max_pool and its backward), for any number of spatial dims.
 //
 // Geometry, per spatial dim: output position o reads input position o * s + i * d - p for kernel
 // offset i (stride s, dilation d, padding p before the first element); positions outside the input
@@ -30,5 +30,12 @@ Array im2col(const Array& x, const Shape& kernel, const Shape& stride, const Pad
 // x (N, C, *spatial): x[n, c, *(o * s + i * d - p)] += cols[n, c, *i, *o], padding dropped.
 Array col2im(const Array& cols, const Shape& spatial, const Shape& stride, const Pads& padding,
              const Shape& dilation);
+// (y, index) of max pooling x (N, C, *spatial) over the windows of im2col: y[n, c, o] the window's maximum
+// (the first on ties, NaN wins), index[n, c, o] its flat position within the (n, c) plane.
+std::pair<Array, Array> max_pool(const Array& x, const Shape& kernel, const Shape& stride, const Pads& padding,
+                                 const Shape& dilation);
+// dx (N, C, *spatial): dx[n, c, index[n, c, o]] += g[n, c, o].
+Array max_pool_backward(const Array& g, const Array& index, const Shape& spatial, const Shape& kernel,
+                        const Shape& stride, const Pads& padding, const Shape& dilation);
 
 }  // namespace mytorch

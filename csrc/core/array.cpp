@@ -1,16 +1,13 @@
 #include "core/array.h"
 
-#include <cstdlib>
-#include <new>
+#include "core/allocator.h"
 
 namespace mytorch {
 
 Storage::Storage(size_t nbytes) : nbytes_(nbytes) {
-  // aligned_alloc wants a size that is a multiple of the alignment; a zero-size array still gets a
-  // valid (unique) pointer so that data_ptr() and views behave as for any other array
-  size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  data_ = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (data_ == nullptr) throw std::bad_alloc();
+  allocator::Block block = allocator::allocate(nbytes);
+  data_ = block.data;
+  capacity_ = block.size;
 }
 
 Storage::Storage(void* data, size_t nbytes, std::function<void()> release)
@@ -20,7 +17,7 @@ Storage::~Storage() {
   if (release_) {
     release_();
   } else {
-    std::free(data_);
+    allocator::release({data_, capacity_});
   }
 }
 

@@ -18,12 +18,11 @@ using Shape = std::vector<int64_t>;
 using Strides = std::vector<int64_t>;
 
 // Storage we allocate is 64-byte aligned (a cache line and an AVX-512 register), so contiguous kernels
-// start on an aligned boundary. Storage borrowed from the host (a NumPy array) keeps its owner alive
-// through `release`, which the binding layer fills in; the bytes then belong to the owner.
+// start on an aligned boundary; it comes from core/allocator.h, which reuses freed blocks. Storage
+// borrowed from the host (a NumPy array) keeps its owner alive through `release`, which the binding
+// layer fills in; the bytes then belong to the owner.
 class Storage {
  public:
-  static constexpr size_t kAlignment = 64;
-
   explicit Storage(size_t nbytes);
   Storage(void* data, size_t nbytes, std::function<void()> release);
   ~Storage();
@@ -36,6 +35,7 @@ class Storage {
  private:
   void* data_;
   size_t nbytes_;
+  size_t capacity_ = 0;            // the block's size, when core/allocator.h gave it
   std::function<void()> release_;  // empty when we allocated data_
 };
 

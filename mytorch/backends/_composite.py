@@ -392,3 +392,45 @@ def gru_cell_backward(be, dh: Array, h: Array, workspace: Array):
     dr = be.mul(be.mul(dn, h_n), be.mul(r, be.sub(one, r)))
     dz = be.mul(be.mul(dh, be.sub(h, n)), be.mul(z, be.sub(one, z)))
     return be.concatenate([dr, dz, dn], 1), be.concatenate([dr, dz, be.mul(dn, r)], 1), be.mul(dh, z)
+
+
+def max_pool(be, x: Array, kernel, stride, padding, dilation):
+    n, c = x.shape[:2]
+    spatial, nd = x.shape[2:], len(kernel)
+    dt = be.dtype_of(x)
+    lowest = -math.inf if dt.is_floating_point else D.iinfo(dt).min
+    cols = be.im2col(x, kernel, stride, padding, dilation, lowest)
+    out = cols.shape[2 + nd:]
+    flat = be.view(cols, (n, c, math.prod(kernel), math.prod(out)))
+    top = be.amax(flat, (2,), True)
+    # which kernel offset won: the first equal to the maximum (NaN wins: it is the maximum). Arg-maxing
+    # these booleans is four times faster in NumPy than arg-maxing the values over a middle axis.
+    won = be.eq(flat, top)
+    if dt.is_floating_point and be.any(be.isnan(top), None, False):
+        won = be.logical_or(won, be.isnan(flat))
+    arg = be.argmax(won, 2, True)  # (N, C, 1, L)
+    # the winner's input position: the same windows cut from a plane holding each position's own index
+    positions = _window_positions(be, spatial, kernel, stride, padding, dilation)  # (K, L)
+    indices = be.view(be.gather(be.expand(positions, (n, c) + positions.shape), 2, arg), (n, c) + out)
+    return be.view(top, (n, c) + out), indices
+
+
+def max_pool_backward(be, g: Array, indices: Array, spatial, kernel, stride, padding, dilation):
+    n, c = g.shape[:2]
+    positions = _window_positions(be, spatial, kernel, stride, padding, dilation)  # (K, L)
+    length = positions.shape[1]
+    # onehot[n, c, k, l]: whether output l took its value from window offset k
+    onehot = be.cast(be.eq(be.view(positions, (1, 1) + positions.shape), _reshape(be, indices, (n, c, 1, length))),
+                     be.dtype_of(g))
+    cols = be.mul(_reshape(be, g, (n, c, 1, length)), onehot)
+    return be.col2im(be.view(cols, (n, c) + tuple(kernel) + tuple(g.shape[2:])), spatial, stride, padding, dilation)
+
+
+def _window_positions(be, spatial, kernel, stride, padding, dilation) -> Array:
+    """(K, L) int64: the flat input position (within one plane) that window offset k of output l reads,
+    -1 on padding: im2col of a plane whose entries are their own positions (counted from 1, so that the
+    zeros im2col pads with become -1)."""
+    plane = be.view(be.arange(1, math.prod(spatial) + 1, 1, D.int64), (1, 1) + tuple(spatial))
+    cols = be.im2col(plane, kernel, stride, padding, dilation, 0)
+    cols = be.view(cols, (math.prod(kernel), math.prod(cols.shape[2 + len(kernel):])))
+    return be.sub(cols, be.full((), 1, D.int64))

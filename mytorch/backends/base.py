@@ -68,7 +68,7 @@ FUSED_PRIMITIVES = (
     "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
     "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "cross_entropy", "cross_entropy_backward",
     "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "lstm_cell", "lstm_cell_backward",
-    "gru_cell", "gru_cell_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+    "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
 
 
@@ -266,6 +266,20 @@ class Backend:
         """The adjoint of `im2col` (padding dropped): x[n, c, *(o * s + i * d - pad)] += cols[n, c, *i, *o]
         for cols of shape (N, C, *kernel, *out); returns x of shape (N, C, *spatial)."""
         raise NotImplementedError
+
+    def max_pool(self, x: Array, kernel: Shape, stride: Shape, padding: Sequence[tuple[int, int]],
+                 dilation: Shape) -> tuple[Array, Array]:
+        """(y, indices) of max pooling x (N, C, *spatial) over the windows of `im2col` (padding never wins):
+            y[n, c, o] = max_i x[n, c, o * s + i * d - pad],
+        indices[n, c, o] (int64) = the flat position within the (n, c) plane the maximum was read from: the
+        first one on ties, a NaN when there is one (NaN is the maximum). Both (N, C, *out)."""
+        return _composite.max_pool(self, x, kernel, stride, padding, dilation)
+
+    def max_pool_backward(self, g: Array, indices: Array, spatial: Shape, kernel: Shape, stride: Shape,
+                          padding: Sequence[tuple[int, int]], dilation: Shape) -> Array:
+        """dx (N, C, *spatial) for the upstream gradient g (N, C, *out) of `max_pool`: each output's gradient
+        added at the position it was read from, dx[n, c, indices[n, c, o]] += g[n, c, o]."""
+        return _composite.max_pool_backward(self, g, indices, spatial, kernel, stride, padding, dilation)
 
     # ---- randomness --------------------------------------------------------
     def rng(self, seed: int) -> Any:

@@ -71,6 +71,16 @@ class TensorBackend(Backend):
     def argmax(self, a, axis, keepdim):
         return a.argmax(axis, keepdim)
 
+    def im2col(self, x, kernel, stride, padding, dilation, value):
+        from .pooling import Unfold  # (pooling runs its fused primitives through this module)
+        if value != 0:
+            raise NotImplementedError("im2col on Tensors pads with zeros only (Unfold's padding)")
+        return Unfold.apply(x, kernel, stride, padding, dilation)
+
+    def col2im(self, cols, spatial, stride, padding, dilation):
+        from .pooling import Fold
+        return Fold.apply(cols, spatial, stride, padding, dilation)
+
 
 def _reduction(name: str):
     def reduce(self, a, axes, keepdim):

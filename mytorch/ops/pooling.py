@@ -7,7 +7,7 @@ cols[n, c, *i, *o]; `Fold` (col2im) is its adjoint, adding each column entry bac
 Each is the other's derivative: for cols = unfold(x), dx = fold(dcols); for x = fold(cols),
 dcols = unfold(dx). Pooling is a reduction over the kernel axes of the windows:
 
-    max_pool:  y[o] = max_i x[o * s + i * d - p] (padding reads -inf);   dx = fold(onehot(argmax) * dy)
+    max_pool:  y[o] = max_i x[o * s + i * d - p] (padding never wins);   dx[argmax position] += dy[o]
     avg_pool:  y[o] = sum_i x[o * s + i - p] / count[o];   dx = fold(dy / count) (through Unfold)
     adaptive_avg_pool:  window j of a dim of size n pooled to m covers [floor(j n / m), ceil((j + 1) n / m));
         averaging those is a matrix A (m x n, 1/len on each window) applied along each dim:
@@ -15,7 +15,6 @@ dcols = unfold(dx). Pooling is a reduction over the kernel axes of the windows:
 """
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any
 
@@ -23,6 +22,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .conv import Pads, check_tensor, expand_param
+from ._tensor_backend import fused
 from .creation import tensor
 
 
@@ -62,61 +62,22 @@ class Fold(Function):
 
 class MaxPool(Function):
     """y[o] = max_i x[o * s + i * d - p], and the flat input index of that maximum (the first one on ties);
-    dx = fold(onehot(argmax) * dy): each output's gradient goes to the position it was read from."""
+    dx[index[o]] += dy[o]: each output's gradient goes to the position it was read from. Both run the
+    backend's `max_pool` primitives (their composite bodies: `backends/_composite.py`)."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
-        be = x._backend
-        nd = len(kernel)
-        ctx._name = f"MaxPool{nd}DWithIndicesBackward0"
-        dt = be.dtype_of(x._data)
-        lowest = -math.inf if dt.is_floating_point else D.iinfo(dt).min
-        cols = be.im2col(x._data, kernel, stride, padding, dilation, lowest)
-        n, c = cols.shape[:2]
-        out = cols.shape[2 + nd:]
-        flat = be.view(cols, (n, c, math.prod(kernel), math.prod(out)))
-        top = be.amax(flat, (2,), True)
-        # which kernel offset won: the first equal to the maximum (NaN wins: it is the maximum). Arg-maxing
-        # these booleans is four times faster in NumPy than arg-maxing the values over a middle axis.
-        won = be.eq(flat, top)
-        if dt.is_floating_point and be.any(be.isnan(top), None, False):
-            won = be.logical_or(won, be.isnan(flat))
-        arg = be.argmax(won, 2, True)  # (N, C, 1, L)
-        y = Tensor._make(be.view(top, (n, c) + out), be)
-        indices = Tensor._make(_input_index(be, be.view(arg, (n, c) + out), x._data.shape[2:], kernel, stride,
-                                            padding, dilation), be)
+        ctx._name = f"MaxPool{len(kernel)}DWithIndicesBackward0"
+        y, indices = fused("max_pool", x, kernel, stride, padding, dilation)
         ctx.mark_non_differentiable(indices)
-        ctx.arg = arg
-        ctx.spatial = x._data.shape[2:]
-        ctx.kernel = kernel
-        ctx.geometry = (stride, padding, dilation)
+        ctx.indices = indices
+        ctx.spatial = x.shape[2:]
+        ctx.geometry = (kernel, stride, padding, dilation)
         return y, indices
 
     @staticmethod
     def backward(ctx, g, _):
-        be = g._backend
-        n, c, _, length = ctx.arg.shape
-        k = math.prod(ctx.kernel)
-        offsets = be.view(be.arange(0, k, 1, D.int64), (1, 1, k, 1))
-        onehot = Tensor._make(be.cast(be.eq(offsets, ctx.arg), g.dtype), be)  # (N, C, K, L)
-        cols = (g.reshape(n, c, 1, length) * onehot).reshape((n, c) + tuple(ctx.kernel) + tuple(g.shape[2:]))
-        return Fold.apply(cols, ctx.spatial, *ctx.geometry), None, None, None, None
-
-
-def _input_index(be, arg, spatial, kernel, stride, padding, dilation):
-    """Flat index into the input's spatial dims of the position each output read at kernel offset arg:
-    base(o), the flat position of window o's first offset, plus delta(arg), the flat distance of kernel
-    offset arg from it (a table of prod(kernel) entries), so the whole batch costs one lookup and one add."""
-    nd = len(kernel)
-    out = arg.shape[2:]
-    scales = [math.prod(spatial[d + 1:]) for d in range(nd)]
-    delta = [sum(i * d * sc for i, d, sc in zip(ks, dilation, scales))
-             for ks in itertools.product(*(range(k) for k in kernel))]
-    base = 0
-    for d in range(nd):
-        o = be.view(be.arange(0, out[d], 1, D.int64), (out[d],) + (1,) * (nd - 1 - d))
-        base = be.add(be.mul(be.sub(be.mul(o, stride[d]), padding[d][0]), scales[d]), base)
-    return be.add(be.index(be.from_host(delta, D.int64), (arg,)), base)
+        return fused("max_pool_backward", g, ctx.indices, ctx.spatial, *ctx.geometry), None, None, None, None
 
 
 # ---- window geometry and argument checks -------------------------------------------------------------

@@ -13,8 +13,10 @@ takes and returns mytorch tensors. How it works:
   nanobind that mytorch's backend was built with, so both modules share nanobind's type registry:
   the ``_C.Array`` inside every tensor of the ``cpp`` backend is the very object the C++ function
   receives (no copy, no C shim). The loader checks this once per module and says so when it fails.
-* **Sources.** The core files the Array type needs (``core/array.cpp``, ``core/views.cpp``, under
-  `include_paths`) are compiled into the extension: the backend's own symbols are hidden in ``_C``.
+* **Sources.** The core files the Array type needs (``core/array.cpp``, ``core/allocator.cpp``,
+  ``core/views.cpp``, under `include_paths`) are compiled into the extension: the backend's own symbols
+  are hidden in ``_C``. (So an extension has its own pool of freed blocks; each array goes back to the
+  pool of the module that made it, whose code its destructor runs.)
 * **Build.** A tiny generated CMake project calls ``nanobind_add_module`` with the backend's flags
   (C++17, ``-O3 -march=native``, OpenMP, no ``-Os``); a failure raises ``RuntimeError`` carrying the
   compiler's output.
@@ -47,7 +49,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .._tensor import Tensor
 
 # the core sources an extension compiles in (the Array type and its views), relative to an include path
-CORE_SOURCES = ("core/array.cpp", "core/views.cpp")
+CORE_SOURCES = ("core/array.cpp", "core/allocator.cpp", "core/views.cpp")
 _EXTENSION_HEADER = '#include "extension/extension.h"\n'
 _BUILD_COUNT = 0  # builds run by this process (tests read it to see a cache hit)
 _loaded: dict[Path, ModuleType] = {}
