@@ -74,5 +74,7 @@ def is_floating_point(input: Tensor) -> builtins.bool:
 def numel(input: Tensor) -> builtins.int:
     return input.numel()
 
-from . import library, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cuda, library, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from .amp import autocast  # noqa: E402
 from .serialization import *  # noqa: E402,F401,F403
+from .torch_alias import as_torch  # noqa: E402

@@ -1,6 +1,9 @@
 """`mytorch.device`: where a tensor lives ("cpu" now, "cuda" with a later backend)."""
 from __future__ import annotations
 
+# The device types a device object may name (PyTorch's common ones); tensors exist on those a backend serves.
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+
 
 class device:
     """A device type with an optional index, as in ``device("cuda:0")``."""
@@ -15,8 +18,9 @@ class device:
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type not in ("cpu", "cuda", "meta"):
-            raise RuntimeError(f"Expected one of cpu, cuda, meta device type at start of device string: {type}")
+        if type not in DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: "
+                               f"{type}")
         self.type = type
         self.index = index
 

@@ -116,6 +116,18 @@ class Tensor:
         return self._backend.device_type == "cpu"
 
     @property
+    def is_mps(self) -> bool:
+        return self._backend.device_type == "mps"
+
+    @property
+    def is_xpu(self) -> bool:
+        return self._backend.device_type == "xpu"
+
+    @property
+    def is_meta(self) -> bool:
+        return self._backend.device_type == "meta"
+
+    @property
     def layout(self) -> str:
         return "strided"
 

@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,8 +63,15 @@ def get_backend(device_type: str) -> Backend:
     try:
         return _ACTIVE[device_type]
     except KeyError:
-        raise RuntimeError(f"no backend for device type {device_type!r}; this build supports: "
-                           f"{sorted(_ACTIVE)}") from None
+        raise _no_backend(device_type) from None
+
+
+def _no_backend(device_type: str) -> Exception:
+    """The error for a tensor on a device type no registered backend serves."""
+    supported = f"this build supports: {sorted(_ACTIVE)}"
+    if device_type == "cuda":  # PyTorch's CPU-only builds fail with this assertion, which scripts may catch
+        return AssertionError(f"Torch not compiled with CUDA enabled: mytorch has no cuda backend yet ({supported})")
+    return RuntimeError(f"no backend for device type {device_type!r}; {supported}")
 
 
 def set_num_threads(n: int) -> None:

@@ -50,7 +50,7 @@ class Generator:
         dev = Device(device)
         try:
             get_backend(dev.type)
-        except RuntimeError as e:
+        except (RuntimeError, AssertionError) as e:  # PyTorch raises RuntimeError here, for cuda too
             raise RuntimeError(f"Cannot get a {dev.type} generator: {e}") from None
         # cpu is one device (PyTorch drops an index there); others default to device 0, as PyTorch does
         self._device = Device("cpu") if dev.type == "cpu" else Device(dev.type, dev.index or 0)
