@@ -37,7 +37,9 @@ CASES = (
                                                          alpha=[0.99, 0.3])]
     + [("Adagrad", dict(lr=0.1, **c)) for c in _combos(lr_decay=[0, 0.1], weight_decay=[0, 0.1],
                                                         initial_accumulator_value=[0, 0.5], maximize=[False, True])]
-    + [("Adam", dict(lr=0.1, eps=1e-3)), ("RMSprop", dict(lr=0.01, eps=1e-3)),
+    + [("Adadelta", dict(**c)) for c in _combos(lr=[1.0, 0.1], rho=[0.9, 0.5], weight_decay=[0, 0.1],
+                                                 maximize=[False, True])]
+    + [("Adam", dict(lr=0.1, eps=1e-3)), ("RMSprop", dict(lr=0.01, eps=1e-3)), ("Adadelta", dict(eps=1e-3)),
        ("Adagrad", dict(lr=0.1, eps=1e-3)), ("SGD", dict(lr=0.1))]
 )
 
@@ -391,6 +393,8 @@ ERRORS = [
     ("Adagrad", dict(lr_decay=-1), "Invalid lr_decay value"),
     ("Adagrad", dict(initial_accumulator_value=-1), "Invalid initial_accumulator_value value"),
     ("Adagrad", dict(eps=-1), "Invalid epsilon value"),
+    ("Adadelta", dict(rho=1.5), "Invalid rho value"),
+    ("Adadelta", dict(weight_decay=-1), "Invalid weight_decay value"),
 ]
 
 

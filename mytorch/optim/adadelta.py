@@ -1,0 +1,57 @@
+"""optim.Adadelta (Zeiler, 2012): steps sized by the ratio of running RMS of past updates to that of
+gradients, so the units of the update match the parameter's and lr (default 1) is only a multiplier.
+
+With g = (-grad if maximize else grad) + weight_decay * param:
+    v = rho * v + (1 - rho) * g^2                       (square_avg)
+    delta = sqrt(u + eps) / sqrt(v + eps) * g
+    u = rho * u + (1 - rho) * delta^2                   (acc_delta)
+    param = param - lr * delta
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import zeros_like
+from .optimizer import Optimizer, ParamsT
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                                  "maximize": maximize})
+
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["square_avg"] = zeros_like(p)
+                    state["acc_delta"] = zeros_like(p)
+                self._advance(state)
+                grad = -p.grad if group["maximize"] else p.grad
+                if weight_decay:
+                    grad = grad + weight_decay * p
+                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+                delta = (acc_delta + eps).sqrt() / (square_avg + eps).sqrt() * grad
+                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+                p.sub_(lr * delta)
+        return loss
