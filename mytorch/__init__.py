@@ -78,3 +78,5 @@ from . import accelerator, amp, cuda, library, mps, nn, optim, utils  # noqa: E4
 from .amp import autocast  # noqa: E402
 from .serialization import *  # noqa: E402,F401,F403
 from .torch_alias import as_torch  # noqa: E402
+from ._compile import compile  # noqa: E402,A001
+from ._global_settings import *  # noqa: E402,F401,F403

@@ -45,7 +45,7 @@ def test_uncaught_exception_traceback_starts_in_the_script(tmp_path, backend):
 
 
 @pytest.mark.parametrize("line, error", [
-    ("torch.compile(model)", "AttributeError: torch.compile is not supported yet by mytorch (used at {}, line 4)"),
+    ("torch.vmap(model)", "AttributeError: torch.vmap is not supported yet by mytorch (used at {}, line 4)"),
     ("import torch._dynamo", "ModuleNotFoundError: torch._dynamo is not supported yet by mytorch (used at {}, line 4)"),
     ("from torch.nn import EmbeddingBag", "torch.nn.EmbeddingBag is not supported yet by mytorch"),
 ])
@@ -67,7 +67,7 @@ def test_probing_for_missing_names_works(tmp_path, backend):
             import torch._dynamo
         except ImportError:
             print("no dynamo")
-        print(hasattr(torch, "compile"), getattr(torch.backends, "xla", None))
+        print(hasattr(torch, "vmap"), getattr(torch.backends, "xla", None))
         """, backend=backend)
     assert done.stdout.split() == ["no", "dynamo", "False", "None"], done.stderr
 

@@ -6,3 +6,4 @@ from .conv import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .encoding import *  # noqa: F401,F403

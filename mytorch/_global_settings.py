@@ -1,0 +1,63 @@
+"""Process-wide switches that training scripts set on their first lines: float32 matmul precision,
+deterministic algorithms, the default device. mytorch's CPU kernels are deterministic and compute
+float32 matmuls in float32 whatever the setting; the switches keep and validate their values, as
+PyTorch's do, so that scripts can set them and read them back."""
+from __future__ import annotations
+
+import warnings
+
+from ._device import device as Device
+
+__all__ = ["set_float32_matmul_precision", "get_float32_matmul_precision", "use_deterministic_algorithms",
+           "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+           "set_default_device", "get_default_device"]
+
+_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False, "device": None}
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """``"highest"`` (float32), ``"high"`` or ``"medium"`` (reduced-precision internal formats allowed)."""
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.")
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _state["matmul_precision"]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Ask for deterministic kernels (mytorch's CPU kernels always are)."""
+    for name, value in (("mode", mode), ("warn_only", warn_only)):
+        if not isinstance(value, bool):
+            raise TypeError(f"_set_deterministic_algorithms(): argument '{name}' must be bool, not "
+                            f"{type(value).__name__}")
+    _state["deterministic"], _state["warn_only"] = mode, warn_only
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _state["warn_only"]
+
+
+def set_default_device(device: Device | str | None) -> None:
+    """Record the default device. Only ``"cpu"`` (or None) has a backend in mytorch; another device fails
+    when `get_default_device` reads it, as in PyTorch. (The factory functions do not consult the setting
+    yet: they create on the CPU.)"""
+    _state["device"] = None if device is None else Device(device)
+
+
+def get_default_device() -> Device:
+    dev = _state["device"]
+    if dev is None or dev.type == "cpu":
+        return Device("cpu")
+    from .backends import get_backend  # raises PyTorch's error for a device type without a backend
+    get_backend(dev.type)
+    return dev
