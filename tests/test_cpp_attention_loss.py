@@ -1,6 +1,6 @@
 """The compiled cross-entropy and flash-style attention kernels (csrc/fused/cross_entropy.cpp, attention.cpp):
 each primitive against the NumPy backend's on strided inputs, with sizes that cross the attention kernel's
-64-row and 64-key tiles; the public functions on the C++ backend against PyTorch (values and gradients for a
+tiles (48 query rows, 64 keys); the public functions on the C++ backend against PyTorch (values and gradients for a
 random upstream gradient, non-contiguous inputs); float64 gradcheck; and the cases the attention kernel
 leaves to the composite body."""
 import math

@@ -92,18 +92,12 @@ RowResult<C> loss_row(const T* x, int64_t stride, int64_t t, const Classes<C>& k
   const int64_t s = Unit ? 1 : stride;
   const int64_t n = k.count;
   const C m = row_max<Unit>(x, n, stride);
-  C sum = 0, weighted = 0;  // sum_c e^(x_c - m), sum_c w_c (x_c - m)
+  const C sum = row_sum_exp<Unit>(x, n, stride, m);  // sum_c e^(x_c - m)
+  C weighted = 0;  // sum_c w_c (x_c - m), for label smoothing: a pass over the cached row, without exp
   if (k.smoothing > 0) {
     const C* w = k.w.data();
-#pragma omp simd reduction(+ : sum, weighted)
-    for (int64_t c = 0; c < n; ++c) {
-      const C z = static_cast<C>(x[c * s]) - m;
-      sum += vmath::exp(z);
-      weighted += w[c] * z;
-    }
-  } else {
-#pragma omp simd reduction(+ : sum)
-    for (int64_t c = 0; c < n; ++c) sum += vmath::exp(static_cast<C>(x[c * s]) - m);
+#pragma omp simd reduction(+ : weighted)
+    for (int64_t c = 0; c < n; ++c) weighted += w[c] * (static_cast<C>(x[c * s]) - m);
   }
   const C log_sum = std::log(sum);
   if (t == k.ignore_index) return {C(0), C(0), m, log_sum};
@@ -131,10 +125,18 @@ void loss_row_backward(const T* x, const T* probs, T* dx, int64_t stride, int64_
 #pragma omp simd
     for (int64_t c = 0; c < n; ++c) dx[c * s] = static_cast<T>(static_cast<C>(probs[c * s]) * total - spread * w[c]);
   } else {
+    const int64_t body = n - n % kLanes<C>;
 #pragma omp simd
-    for (int64_t c = 0; c < n; ++c) {
+    for (int64_t c = 0; c < body; ++c) {
       const C p = vmath::exp((static_cast<C>(x[c * s]) - m) - log_sum);
       dx[c * s] = static_cast<T>(p * total - spread * w[c]);
+    }
+    if (body < n) {
+      alignas(64) C p[kLanes<C>];
+      tail_lanes(x, s, body, n, C(0), p);
+#pragma omp simd
+      for (int64_t i = 0; i < kLanes<C>; ++i) p[i] = vmath::exp((p[i] - m) - log_sum);
+      for (int64_t c = body; c < n; ++c) dx[c * s] = static_cast<T>(p[c - body] * total - spread * w[c]);
     }
   }
   if (valid) dx[t * s] = static_cast<T>(static_cast<C>(dx[t * s]) - g * (1 - k.smoothing) * w_t);

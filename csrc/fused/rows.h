@@ -12,6 +12,7 @@
 
 #include "core/array.h"
 #include "core/dtype.h"
+#include "core/vmath.h"
 
 namespace mytorch {
 
@@ -32,18 +33,74 @@ inline AxisLayout layout_of(const Shape& shape, int64_t axis) {
   return l;
 }
 
-// m = max_i x_i of one row (-inf for an empty one).
+// Elements of C in one 64-byte vector register (AVX-512): 16 floats, 8 doubles.
+template <typename C> constexpr int64_t kLanes = 64 / sizeof(C);
+
+// The reductions of a row keep kLanes partial results, one per vector lane, and combine them at the end
+// in a tree (log2 kLanes vector steps). A single running sum would be a chain the compiler may not
+// reorder (float addition is not associative; we do not build with -ffast-math), and OpenMP's simd
+// reduction combines its lanes one scalar at a time, which for a short row (65 classes) costs as much
+// as the row itself. The last n % kLanes elements form one more, padded, vector's worth (`tail_lanes`),
+// so that no element goes through the scalar exp of a loop epilogue either.
+
+// The row's last n % kLanes elements (stride apart, from `begin`) in `lanes`, padded with `pad`.
+template <typename T, typename C>
+void tail_lanes(const T* x, int64_t stride, int64_t begin, int64_t n, C pad, C* lanes) {
+#pragma omp simd
+  for (int64_t i = 0; i < kLanes<C>; ++i) lanes[i] = begin + i < n ? static_cast<C>(x[(begin + i) * stride]) : pad;
+}
+
+// Folds lanes[0 .. kLanes) into lanes[0] with `op`, halving the width each step.
+template <typename C, typename Op>
+C combine_lanes(C* lanes, Op op) {
+  for (int64_t width = kLanes<C> / 2; width > 0; width /= 2) {
+#pragma omp simd
+    for (int64_t i = 0; i < width; ++i) lanes[i] = op(lanes[i], lanes[i + width]);
+  }
+  return lanes[0];
+}
+
+// Runs f(lanes) for each full vector's worth of the row (its elements as C, stride apart) and once more
+// for the padded tail, where f folds them into per-lane accumulators.
+template <bool Unit, typename T, typename C, typename F>
+void for_lanes(const T* x, int64_t n, int64_t stride, C pad, F&& f) {
+  const int64_t s = Unit ? 1 : stride;
+  alignas(64) C lanes[kLanes<C>];
+  int64_t c = 0;
+  for (; c + kLanes<C> <= n; c += kLanes<C>) {
+#pragma omp simd
+    for (int64_t i = 0; i < kLanes<C>; ++i) lanes[i] = static_cast<C>(x[(c + i) * s]);
+    f(lanes);
+  }
+  if (c < n) {
+    tail_lanes(x, s, c, n, pad, lanes);
+    f(lanes);
+  }
+}
+
+// max_i x_i of one row (-inf for an empty one). A NaN is skipped by the max but reaches every result
+// through e^(NaN - m) in the sum.
 template <bool Unit, typename T, typename C = compute_t<T>>
 C row_max(const T* x, int64_t n, int64_t stride) {
-  const int64_t s = Unit ? 1 : stride;
-  C m = -std::numeric_limits<C>::infinity();
-#pragma omp simd reduction(max : m)
-  for (int64_t i = 0; i < n; ++i) {
-    C v = static_cast<C>(x[i * s]);
-    m = v > m ? v : m;
-  }
-  // a NaN is skipped by the max but reaches every result through e^(NaN - m) in the sum
-  return m;
+  const C neg_inf = -std::numeric_limits<C>::infinity();
+  alignas(64) C acc[kLanes<C>];
+  for (C& a : acc) a = neg_inf;
+  for_lanes<Unit>(x, n, stride, neg_inf, [&](const C* v) {
+#pragma omp simd
+    for (int64_t i = 0; i < kLanes<C>; ++i) acc[i] = v[i] > acc[i] ? v[i] : acc[i];
+  });
+  return combine_lanes(acc, [](C a, C b) { return b > a ? b : a; });
+}
+
+// sum_i e^(x_i - m) of one row (the padding adds e^-inf = 0).
+template <bool Unit, typename T, typename C = compute_t<T>>
+C row_sum_exp(const T* x, int64_t n, int64_t stride, C m) {
+  alignas(64) C acc[kLanes<C>] = {};
+  for_lanes<Unit>(x, n, stride, -std::numeric_limits<C>::infinity(), [&](const C* v) {
+#pragma omp simd
+    for (int64_t i = 0; i < kLanes<C>; ++i) acc[i] += vmath::exp(v[i] - m);
+  });
+  return combine_lanes(acc, [](C a, C b) { return a + b; });
 }
 
 }  // namespace mytorch
