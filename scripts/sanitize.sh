@@ -31,7 +31,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORTS/ubsan
 "$PYTHON" -c "import mytorch.backends._C as c; assert c.__file__.startswith('$PWD'), c.__file__"
 # storage/views/elementwise/reductions, GEMM, convolution, fused ops, optimizers, indexing: each family
 TESTS=(views elementwise cpp_vmath reduction matmul nn_conv nn_pooling fused_primitives optim gather_scatter indexing
-       joining sorting statistics cpp_conv cpp_fused cpp_index cpp_sort_index cpp_random)
+       joining sorting statistics cpp_conv cpp_fused cpp_index cpp_sort_index cpp_random cpp_attention_loss)
 status=0
 "$PYTHON" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" -k "cpp" \
     $(printf "$ROOT/tests/test_%s.py " "${TESTS[@]}") "$@" || status=$?
