@@ -11,6 +11,7 @@ steps, then rounds in which mytorch and torch alternate (load from other process
 alike), each timing `number` steps; the fastest round is kept (``--quick``: one short round).
 
 Usage:  python benchmarks/lm_train.py [--quick] [--threads N] [--json PATH] [--backend NAME]
+                                     [--batch-size B] [--context T]
 """
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ def main() -> int:
     p.add_argument("--json", metavar="PATH", help="also write the rows and the machine as JSON")
     p.add_argument("--backend", default=backends.get_backend("cpu").name, choices=backends.available_backends(),
                    help="the mytorch backend serving device='cpu' (default: MYTORCH_CPU_BACKEND, else numpy)")
+    p.add_argument("--batch-size", type=int, help="sequences per batch (default: the model's LMConfig)")
+    p.add_argument("--context", type=int, help="tokens per sequence, the GPT's block size (default: LMConfig's)")
     args = p.parse_args()
     backends.set_cpu_backend(args.backend)
     repeats, number, warmup = (1, 1, 1) if args.quick else (3, 3, 2)
@@ -83,6 +86,8 @@ def main() -> int:
     print(f"{'model':8} {'params':>9} {'batch':>9} {'mytorch tok/s':>14} {'torch tok/s':>12} {'torch/mytorch':>14}")
     for name in ("gpt", "lstm-lm"):
         cfg = LMConfig(model=name)
+        cfg.batch_size = args.batch_size or cfg.batch_size
+        cfg.block_size = args.context or cfg.block_size
         mytorch.manual_seed(0)
         model = build_lm(cfg, VOCAB)
         twin = torch_twin(name, model)
