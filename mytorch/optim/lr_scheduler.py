@@ -571,3 +571,10 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+# PyTorch keeps these in this module too; they live in their own file, built on the classes above
+from .factor_schedulers import *  # noqa: E402,F401,F403
+from .factor_schedulers import __all__ as _factor_all  # noqa: E402
+
+__all__ += _factor_all
