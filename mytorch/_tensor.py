@@ -12,6 +12,8 @@ ops -- lives in ``mytorch/ops/``, which attaches methods such as
 """
 from __future__ import annotations
 
+import copy
+
 import weakref
 from typing import Any, Callable
 
@@ -37,7 +39,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "_backend", "_requires_grad", "grad", "_grad_fn", "_output_nr",
+    __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
                  "_version_counter", "_base", "_retains_grad", "_hooks", "_acc_ref",
                  "__weakref__", "__dict__")
 
@@ -54,7 +56,7 @@ class Tensor:
         t._data = data
         t._backend = backend
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._grad_fn = None
         t._output_nr = 0
         t._version_counter = base._version_counter if base is not None else [0]
@@ -193,6 +195,31 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient accumulated by backward; assignable (None, or a tensor of this shape, dtype and device)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                                   f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
+                                   "the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor with "
+                                   f"dtype '{self.dtype}'. Please ensure that the gradient and the tensor have the "
+                                   "same dtype")
+            if value._backend.device_type != self._backend.device_type:
+                raise RuntimeError(f"attempting to assign a gradient on device '{value.device}' to a tensor on "
+                                   f"device '{self.device}'. Please ensure that the gradient and the tensor are on "
+                                   "the same device")
+        self._grad = value
 
     @property
     def grad_fn(self):
@@ -338,6 +365,24 @@ class Tensor:
         if self._data.ndim == 0:
             return format(self.item(), spec)
         return object.__format__(self, spec)
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A copy of a leaf with its own storage, keeping requires_grad, ``.grad`` and attributes set on it."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        from .autograd.grad_mode import no_grad
+        with no_grad():
+            new = self.clone()
+        new._requires_grad = self._requires_grad
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        if self.__dict__:
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     def __reduce_ex__(self, protocol):
         # tensors travel between DataLoader worker processes as host arrays
