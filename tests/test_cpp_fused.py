@@ -137,3 +137,47 @@ def test_gelu_float32_matches_float64(rng):
         got = to_numpy(CPP.gelu_backward(from_numpy(g.astype(np.float32)), from_numpy(x.astype(np.float32)),
                                          approximate))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rnn_cells_half_types_computed_in_float32(rng, dtype):
+    """The LSTM and GRU cells (csrc/fused/rnn_cell.cpp) read half types into float32 and round each output
+    once: they agree with the composite run in float32 on the same inputs to the half type's rounding."""
+    import ml_dtypes
+    dt = np.float16 if dtype == "float16" else ml_dtypes.bfloat16
+    tol = dict(rtol=2e-2, atol=2e-2) if dtype == "bfloat16" else dict(rtol=3e-3, atol=3e-3)
+    B, H = 5, 19
+    half = lambda *shape: (rng.standard_normal(shape) * 2).astype(dt)  # noqa: E731
+    to32 = lambda a: np.asarray(to_numpy(a)).astype(np.float32)  # noqa: E731
+    gates, c, dh, dc = half(B, 4 * H), half(B, H), half(B, H), half(B, H)
+    got = CPP.lstm_cell(from_numpy(gates), from_numpy(c))
+    want = NP.lstm_cell(gates.astype(np.float32), c.astype(np.float32))
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(to32(a), b, **tol)
+    c_new, ws = np.asarray(to_numpy(got[1])), np.asarray(to_numpy(got[2]))
+    got = CPP.lstm_cell_backward(*(from_numpy(a) for a in (dh, dc, c, c_new, ws)))
+    want = NP.lstm_cell_backward(*(a.astype(np.float32) for a in (dh, dc, c, c_new, ws)))
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(to32(a), b, **tol)
+    gx, gh, h = half(B, 3 * H), half(B, 3 * H), half(B, H)
+    got = CPP.gru_cell(from_numpy(gx), from_numpy(gh), from_numpy(h))
+    want = NP.gru_cell(gx.astype(np.float32), gh.astype(np.float32), h.astype(np.float32))
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(to32(a), b, **tol)
+    ws = np.asarray(to_numpy(got[1]))
+    got = CPP.gru_cell_backward(from_numpy(dh), from_numpy(h), from_numpy(ws))
+    want = NP.gru_cell_backward(dh.astype(np.float32), h.astype(np.float32), ws.astype(np.float32))
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(to32(a), b, **tol)
+
+
+def test_rnn_cells_check_shapes():
+    z = lambda *shape: from_numpy(np.zeros(shape, np.float32))  # noqa: E731
+    with pytest.raises(ValueError, match="lstm_cell"):
+        _C.lstm_cell(z(2, 10), z(2, 3))  # 4H = 10 is no multiple of 4
+    with pytest.raises(ValueError, match="lstm_cell_backward"):
+        _C.lstm_cell_backward(z(2, 3), z(2, 3), z(3, 3), z(2, 3), z(2, 12))
+    with pytest.raises(ValueError, match="gru_cell"):
+        _C.gru_cell(z(2, 9), z(2, 9), z(2, 4))
+    with pytest.raises(TypeError):
+        _C.gru_cell_backward(*(from_numpy(np.zeros(s, np.int32)) for s in ((2, 3), (2, 3), (2, 12))))
