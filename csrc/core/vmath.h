@@ -76,10 +76,12 @@ inline double exp(double x) { return std::exp(x); }
 // - Past 3.92, erfc(t) < 3.5e-8 is below half an ulp of 1, and Q stays bounded (w -> -1) wherever
 //   e^(-t^2) is not yet 0; t is clamped to 64 only so that t = inf gives a number, not inf / inf.
 //   NaN passes through the clamp.
-// The one division is cheaper than the polynomial degree it saves.
-inline float erfc_scaled(float t) {
-  t = std::min(t, 64.0f);
-  float w = -t / (2.0f + t);
+// The one division is cheaper than the polynomial degree it saves. erfc_scaled(a, k) is Q(a / k), with
+// w = -a / (2k + a): a caller whose t is a quotient (GELU's |x| / sqrt 2) passes it undivided, which
+// spares the division's multiply and its rounding.
+inline float erfc_scaled(float a, float k = 1.0f) {
+  a = std::min(a, 64.0f * k);
+  float w = -a / (2.0f * k + a);
   float r = 0.10282161f;
   r = r * w - 0.0065228674f;
   r = r * w - 0.31275958f;

@@ -24,6 +24,7 @@ namespace mytorch {
 namespace {
 
 constexpr double kSqrtHalf = 0.70710678118654752440;
+constexpr double kSqrt2 = 1.41421356237309504880;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kGeluC = 0.044715;
@@ -40,7 +41,7 @@ template <typename C> struct NormalCdf {
 };
 inline NormalCdf<float> normal_cdf(float x) {
   float e = vmath::exp_nonpositive(-0.5f * x * x);  // a NaN x still reaches y through x and Q
-  float half_erfc = 0.5f * e * vmath::erfc_scaled(std::fabs(x) * static_cast<float>(kSqrtHalf));
+  float half_erfc = 0.5f * e * vmath::erfc_scaled(std::fabs(x), static_cast<float>(kSqrt2));  // Q(|x| / sqrt 2)
   return {x > 0 ? 1.0f - half_erfc : half_erfc, e};
 }
 inline NormalCdf<double> normal_cdf(double x) { return {0.5 * std::erfc(-x * kSqrtHalf), std::exp(-0.5 * x * x)}; }
