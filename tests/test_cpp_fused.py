@@ -47,8 +47,9 @@ def test_erf_takes_only_float32():
 
 def test_exact_gelu_float32_to_float_rounding():
     """Phi is computed as E Q / 2 or 1 - E Q / 2 (csrc/fused/gelu.cpp): within 3 ulp for x >= 0, and
-    within 2 ulp plus an absolute 2e-8 |x| (the erfc fit's absolute error, scaled by x) everywhere,
-    the far negative tail included, where 1/2 + erf(x / sqrt 2) / 2 would cancel."""
+    within 2 ulp plus an absolute 4e-8 |x| (the erfc fit's and the evaluation's absolute error, scaled
+    by x; 1.4e-8 measured at -O3, about 2e-8 in the -O1 sanitizer build, which rounds differently)
+    everywhere, the far negative tail included, where 1/2 + erf(x / sqrt 2) / 2 would cancel."""
     x = np.linspace(-12, 12, 480_001).astype(np.float32)
     xd = x.astype(np.float64)
     cdf = 0.5 * np.array([math.erfc(-v / math.sqrt(2)) for v in xd])
@@ -57,7 +58,7 @@ def test_exact_gelu_float32_to_float_rounding():
     got_slope = to_numpy(CPP.gelu_backward(from_numpy(np.ones_like(x)), from_numpy(x), "none")).astype(np.float64)
     ulp = lambda v: np.spacing(np.abs(v).astype(np.float32)).astype(np.float64)  # noqa: E731
     assert np.max((np.abs(got_y - y) / ulp(y))[x >= 0]) <= 3
-    assert np.all(np.abs(got_y - y) <= 2 * ulp(y) + 2e-8 * np.maximum(np.abs(xd), 1))
+    assert np.all(np.abs(got_y - y) <= 2 * ulp(y) + 4e-8 * np.maximum(np.abs(xd), 1))
     assert np.max((np.abs(got_slope - slope) / ulp(slope))[x >= 0]) <= 2
     assert np.all(np.abs(got_slope - slope) <= 2 * ulp(slope) + 6e-8)
 
