@@ -95,13 +95,14 @@ else:
     _CPP_MISSING = None
     register_backend("cpu", "cpp", CppBackend)
 
-_requested = os.environ.get("MYTORCH_CPU_BACKEND")
-if _requested:
-    if _requested == "cpp" and _CPP_MISSING is not None:
-        raise ImportError(f"MYTORCH_CPU_BACKEND=cpp, but the compiled backend is not importable "
-                          f"({_CPP_MISSING}); reinstall with a C++17 compiler (g++ or clang++) and CMake "
-                          f"present: pip install -e .") from _CPP_MISSING
-    set_cpu_backend(_requested)
+# cpu is served by the compiled backend where it was built (it trains as the NumPy backend does, faster:
+# tests/test_backend_loss_curves.py, benchmarks/README.md), else by NumPy's; MYTORCH_CPU_BACKEND picks one
+_requested = os.environ.get("MYTORCH_CPU_BACKEND") or ("cpp" if _CPP_MISSING is None else "numpy")
+if _requested == "cpp" and _CPP_MISSING is not None:
+    raise ImportError(f"MYTORCH_CPU_BACKEND=cpp, but the compiled backend is not importable "
+                      f"({_CPP_MISSING}); reinstall with a C++17 compiler (g++ or clang++) and CMake "
+                      f"present: pip install -e .") from _CPP_MISSING
+set_cpu_backend(_requested)
 
 # PyTorch's torch.backends flag modules, which real scripts set on their first lines
 from . import cuda, cudnn, mkldnn, mps, openmp  # noqa: E402,F401
