@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .lr_scheduler import LambdaLR, LRScheduler
+from .lr_scheduler import LAMBDAS_MISMATCH, LambdaLR, LRScheduler, _per_group
 from .optimizer import Optimizer
 
 __all__ = ["ConstantLR", "MultiplicativeLR", "PolynomialLR"]
@@ -42,12 +42,7 @@ class MultiplicativeLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda, LAMBDAS_MISMATCH)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

@@ -38,15 +38,21 @@ def _check_optimizer(optimizer: Any) -> None:
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
-def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
-    """One value per param group: a list/tuple of that length, or a single value repeated."""
+def _per_group(name: str, optimizer: Optimizer, value: Any, mismatch: str | None = None) -> list:
+    """One value per param group: a list/tuple of that length, or a single value repeated. `mismatch`: the
+    error for a list of another length, formatted with {n} (groups) and {got} (PyTorch words it per scheduler)."""
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has "
+            raise ValueError(mismatch.format(n=n, got=len(value)) if mismatch else
+                             f"{name} must have the same length as optimizer.param_groups. {name} has "
                              f"{len(value)} values, param_groups has {n}.")
         return list(value)
     return [value] * n
+
+
+# LambdaLR's and MultiplicativeLR's error for a list of lr_lambdas of the wrong length
+LAMBDAS_MISMATCH = "Expected {n} lr_lambdas, but got {got}"
 
 
 def _track_step_calls(optimizer: Optimizer) -> None:
@@ -161,12 +167,7 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda, LAMBDAS_MISMATCH)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
