@@ -13,6 +13,13 @@ so those are part of the graph and second derivatives are exact.
 Shapes: T steps, B batch, H hidden size, P the size of h (H, or proj_size for a projected LSTM).
 Gates in PyTorch's order: LSTM (i, f, g, o), GRU (r, z, n). `reverse` runs the sequence from its last
 step to its first (the backward direction of a bidirectional layer); outputs stay in time order.
+
+Sequences of different lengths (a packed batch, padded for the loop) carry a `mask` (T, B, 1) of bool,
+true where step t of sequence b exists. A step leaves the state of a finished (or, in reverse, not yet
+started) sequence as it was:  h_t = where(mask_t, cell(h_{t-1}), h_{t-1}),  so each sequence's final
+state is its state at its own last step, and in reverse every sequence starts from h0 at its own end.
+Backward is the same rule transposed: the cell's backward sees dh_t masked to zero where the step does
+not exist (its results, linear in dh, are zero there), and the state gradient passes those steps unchanged.
 """
 from __future__ import annotations
 
@@ -77,7 +84,17 @@ def _t(be, w):
     return None if w is None else be.permute(w, (1, 0))
 
 
-def _lstm_forward(be, gx, h0, c0, w_hh, w_hr, reverse: bool) -> tuple:
+def _keep(be, mask, t: int, new, old) -> Any:
+    """new where step t exists, else old (the state carried past a missing step)."""
+    return new if mask is None else be.where(_step(be, mask, t), new, old)
+
+
+def _only(be, mask, t: int, a) -> Any:
+    """a where step t exists, else zero (a gradient into a step that did not run)."""
+    return a if mask is None else be.where(_step(be, mask, t), a, be.full((), 0, be.dtype_of(a)))
+
+
+def _lstm_forward(be, gx, h0, c0, w_hh, w_hr, mask, reverse: bool) -> tuple:
     """(out (T,B,P), h_n, c_n, cells (T,B,H), workspaces (T,B,4H), m (T,B,H) = the unprojected outputs, or
     None without projection)."""
     w_t, r_t = _t(be, w_hh), _t(be, w_hr)
@@ -85,23 +102,25 @@ def _lstm_forward(be, gx, h0, c0, w_hh, w_hr, reverse: bool) -> tuple:
     hs, cs, ws, ms = [None] * steps, [None] * steps, [None] * steps, [None] * steps
     h, c = h0, c0
     for t in _order(steps, reverse):
-        m, c, ws[t] = be.lstm_cell(be.add(_step(be, gx, t), be.matmul(h, w_t)), c)
-        h = m if r_t is None else be.matmul(m, r_t)
+        m, c_new, ws[t] = be.lstm_cell(be.add(_step(be, gx, t), be.matmul(h, w_t)), c)
+        h, c = _keep(be, mask, t, m if r_t is None else be.matmul(m, r_t), h), _keep(be, mask, t, c_new, c)
         hs[t], cs[t], ms[t] = h, c, m
     return _stack(be, hs), h, c, _stack(be, cs), _stack(be, ws), None if r_t is None else _stack(be, ms)
 
 
-def _lstm_backward(be, g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms, reverse: bool, need) -> tuple:
+def _lstm_backward(be, g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms, mask, reverse: bool,
+                   need) -> tuple:
     steps = g_out.shape[0]
     prev_cells = _starts(be, cells, c0, reverse)
     dgates, dhs = [None] * steps, [None] * steps
     dh, dc = g_h, g_c
     for t in reversed(_order(steps, reverse)):
         dh = be.add(_step(be, g_out, t), dh)
-        dhs[t] = dh
-        dm = dh if w_hr is None else be.matmul(dh, w_hr)
-        dgates[t], dc = be.lstm_cell_backward(dm, dc, _step(be, prev_cells, t), _step(be, cells, t), _step(be, ws, t))
-        dh = be.matmul(dgates[t], w_hh)
+        dhs[t] = _only(be, mask, t, dh)
+        dm = dhs[t] if w_hr is None else be.matmul(dhs[t], w_hr)
+        dgates[t], dc_prev = be.lstm_cell_backward(dm, _only(be, mask, t, dc), _step(be, prev_cells, t),
+                                                   _step(be, cells, t), _step(be, ws, t))
+        dh, dc = _keep(be, mask, t, be.matmul(dgates[t], w_hh), dh), _keep(be, mask, t, dc_prev, dc)
     dG = _stack(be, dgates)
     dw_hh = _weight_grad(be, dG, _starts(be, out, h0, reverse)) if need[3] else None
     dw_hr = _weight_grad(be, _stack(be, dhs), ms) if need[4] and w_hr is not None else None
@@ -118,28 +137,28 @@ class LSTMSequence(Function):
     _grad_name = "LSTMSequenceBackward0"
 
     @staticmethod
-    def forward(ctx, gx, h0, c0, w_hh, w_hr, reverse):
+    def forward(ctx, gx, h0, c0, w_hh, w_hr, mask, reverse):
         _check_steps(gx)
         be, unwrap, wrap = _kernels(gx)
-        out, h, c, cells, ws, ms = _lstm_forward(be, *map(unwrap, (gx, h0, c0, w_hh, w_hr)), reverse)
+        out, h, c, cells, ws, ms = _lstm_forward(be, *map(unwrap, (gx, h0, c0, w_hh, w_hr, mask)), reverse)
         out, h, c = wrap(out), wrap(h), wrap(c)
-        ctx.reverse = reverse
+        ctx.reverse, ctx.mask = reverse, mask
         ctx.save_for_backward(gx, h0, c0, w_hh, w_hr, out, wrap(cells), wrap(ws), wrap(ms))
         return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
         gx, h0, c0, w_hh, w_hr, out, cells, ws, ms = ctx.saved_tensors
-        reverse = ctx.reverse
+        reverse, mask = ctx.reverse, ctx.mask
         be, unwrap, wrap = _kernels(gx)
         if _GradState.enabled:  # create_graph: the internals must be functions of the inputs
-            out, _, _, cells, ws, ms = _lstm_forward(be, gx, h0, c0, w_hh, w_hr, reverse)
-        grads = _lstm_backward(be, *map(unwrap, (g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms)),
+            out, _, _, cells, ws, ms = _lstm_forward(be, gx, h0, c0, w_hh, w_hr, mask, reverse)
+        grads = _lstm_backward(be, *map(unwrap, (g_out, g_h, g_c, c0, h0, w_hh, w_hr, out, cells, ws, ms, mask)),
                                reverse, ctx.needs_input_grad)
-        return tuple(map(wrap, grads)) + (None,)
+        return tuple(map(wrap, grads)) + (None, None)
 
 
-def _gru_forward(be, gx, h0, w_hh, b_hh, reverse: bool) -> tuple:
+def _gru_forward(be, gx, h0, w_hh, b_hh, mask, reverse: bool) -> tuple:
     """(out (T,B,H), h_n, workspaces (T,B,4H))."""
     w_t = _t(be, w_hh)
     steps = gx.shape[0]
@@ -147,20 +166,20 @@ def _gru_forward(be, gx, h0, w_hh, b_hh, reverse: bool) -> tuple:
     h = h0
     for t in _order(steps, reverse):
         gh = be.matmul(h, w_t)
-        h, ws[t] = be.gru_cell(_step(be, gx, t), gh if b_hh is None else be.add(gh, b_hh), h)
-        hs[t] = h
+        h_new, ws[t] = be.gru_cell(_step(be, gx, t), gh if b_hh is None else be.add(gh, b_hh), h)
+        h = hs[t] = _keep(be, mask, t, h_new, h)
     return _stack(be, hs), h, _stack(be, ws)
 
 
-def _gru_backward(be, g_out, g_h, h0, w_hh, out, ws, reverse: bool, need) -> tuple:
+def _gru_backward(be, g_out, g_h, h0, w_hh, out, ws, mask, reverse: bool, need) -> tuple:
     steps = g_out.shape[0]
     prev = _starts(be, out, h0, reverse)
     dgxs, dghs = [None] * steps, [None] * steps
     dh = g_h
     for t in reversed(_order(steps, reverse)):
         dh = be.add(_step(be, g_out, t), dh)
-        dgxs[t], dghs[t], direct = be.gru_cell_backward(dh, _step(be, prev, t), _step(be, ws, t))
-        dh = be.add(direct, be.matmul(dghs[t], w_hh))
+        dgxs[t], dghs[t], direct = be.gru_cell_backward(_only(be, mask, t, dh), _step(be, prev, t), _step(be, ws, t))
+        dh = _keep(be, mask, t, be.add(direct, be.matmul(dghs[t], w_hh)), dh)
     dGH = _stack(be, dghs)
     dw_hh = _weight_grad(be, dGH, prev) if need[2] else None
     db_hh = be.sum(dGH, (0, 1), False) if need[3] else None
@@ -176,29 +195,30 @@ class GRUSequence(Function):
     _grad_name = "GRUSequenceBackward0"
 
     @staticmethod
-    def forward(ctx, gx, h0, w_hh, b_hh, reverse):
+    def forward(ctx, gx, h0, w_hh, b_hh, mask, reverse):
         _check_steps(gx)
         be, unwrap, wrap = _kernels(gx)
-        out, h, ws = _gru_forward(be, *map(unwrap, (gx, h0, w_hh, b_hh)), reverse)
+        out, h, ws = _gru_forward(be, *map(unwrap, (gx, h0, w_hh, b_hh, mask)), reverse)
         out, h = wrap(out), wrap(h)
-        ctx.reverse = reverse
+        ctx.reverse, ctx.mask = reverse, mask
         ctx.save_for_backward(gx, h0, w_hh, b_hh, out, wrap(ws))
         return out, h
 
     @staticmethod
     def backward(ctx, g_out, g_h):
         gx, h0, w_hh, b_hh, out, ws = ctx.saved_tensors
-        reverse = ctx.reverse
+        reverse, mask = ctx.reverse, ctx.mask
         be, unwrap, wrap = _kernels(gx)
         if _GradState.enabled:  # create_graph: the internals must be functions of the inputs
-            out, _, ws = _gru_forward(be, gx, h0, w_hh, b_hh, reverse)
-        grads = _gru_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out, ws)), reverse, ctx.needs_input_grad)
-        return tuple(map(wrap, grads)) + (None,)
+            out, _, ws = _gru_forward(be, gx, h0, w_hh, b_hh, mask, reverse)
+        grads = _gru_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out, ws, mask)), reverse,
+                              ctx.needs_input_grad)
+        return tuple(map(wrap, grads)) + (None, None)
 
 
 # ---- Elman RNN ----------------------------------------------------------------------------------------
 
-def _rnn_forward(be, gx, h0, w_hh, relu: bool, reverse: bool) -> tuple:
+def _rnn_forward(be, gx, h0, w_hh, mask, relu: bool, reverse: bool) -> tuple:
     """(out (T,B,H), h_n)."""
     w_t = _t(be, w_hh)
     steps = gx.shape[0]
@@ -206,20 +226,21 @@ def _rnn_forward(be, gx, h0, w_hh, relu: bool, reverse: bool) -> tuple:
     h = h0
     for t in _order(steps, reverse):
         pre = be.add(_step(be, gx, t), be.matmul(h, w_t))
-        h = be.maximum(pre, be.full((), 0, be.dtype_of(pre))) if relu else be.tanh(pre)
-        hs[t] = h
+        h_new = be.maximum(pre, be.full((), 0, be.dtype_of(pre))) if relu else be.tanh(pre)
+        h = hs[t] = _keep(be, mask, t, h_new, h)
     return _stack(be, hs), h
 
 
-def _rnn_backward(be, g_out, g_h, h0, w_hh, out, relu: bool, reverse: bool, need) -> tuple:
+def _rnn_backward(be, g_out, g_h, h0, w_hh, out, mask, relu: bool, reverse: bool, need) -> tuple:
     one = be.full((), 1, be.dtype_of(out))
     slope = be.cast(be.gt(out, 0), be.dtype_of(out)) if relu else be.sub(one, be.mul(out, out))
     steps = g_out.shape[0]
     dpre = [None] * steps
     dh = g_h
     for t in reversed(_order(steps, reverse)):
-        dpre[t] = be.mul(be.add(_step(be, g_out, t), dh), _step(be, slope, t))
-        dh = be.matmul(dpre[t], w_hh)
+        dh = be.add(_step(be, g_out, t), dh)
+        dpre[t] = be.mul(_only(be, mask, t, dh), _step(be, slope, t))
+        dh = _keep(be, mask, t, be.matmul(dpre[t], w_hh), dh)
     dGX = _stack(be, dpre)
     dw_hh = _weight_grad(be, dGX, _starts(be, out, h0, reverse)) if need[2] else None
     return dGX, dh, dw_hh
@@ -236,11 +257,11 @@ class RNNSequence(Function):
     _grad_name = "RNNSequenceBackward0"
 
     @staticmethod
-    def forward(ctx, gx, h0, w_hh, relu, reverse):
+    def forward(ctx, gx, h0, w_hh, mask, relu, reverse):
         _check_steps(gx)
         be, unwrap, wrap = _kernels(gx)
-        out, h = map(wrap, _rnn_forward(be, *map(unwrap, (gx, h0, w_hh)), relu, reverse))
-        ctx.relu, ctx.reverse = relu, reverse
+        out, h = map(wrap, _rnn_forward(be, *map(unwrap, (gx, h0, w_hh, mask)), relu, reverse))
+        ctx.relu, ctx.reverse, ctx.mask = relu, reverse, mask
         ctx.save_for_backward(gx, h0, w_hh, out)
         return out, h
 
@@ -249,10 +270,10 @@ class RNNSequence(Function):
         gx, h0, w_hh, out = ctx.saved_tensors
         be, unwrap, wrap = _kernels(gx)
         if _GradState.enabled:  # create_graph: the output must be a function of the inputs
-            out, _ = _rnn_forward(be, gx, h0, w_hh, ctx.relu, ctx.reverse)
-        grads = _rnn_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out)), ctx.relu, ctx.reverse,
+            out, _ = _rnn_forward(be, gx, h0, w_hh, ctx.mask, ctx.relu, ctx.reverse)
+        grads = _rnn_backward(be, *map(unwrap, (g_out, g_h, h0, w_hh, out, ctx.mask)), ctx.relu, ctx.reverse,
                               ctx.needs_input_grad)
-        return tuple(map(wrap, grads)) + (None, None)
+        return tuple(map(wrap, grads)) + (None, None, None)
 
 
 # ---- layers and cells ---------------------------------------------------------------------------------
@@ -268,19 +289,20 @@ def _bias_sum(b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
 
 def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_hh: Tensor,
               b_ih: Tensor | None = None, b_hh: Tensor | None = None, w_hr: Tensor | None = None,
-              reverse: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]:
+              reverse: bool = False, mask: Tensor | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
     """One recurrent layer in one direction over input (T, B, I) from the state hx ((h0,) or (h0, c0) for
-    an LSTM, each (B, .)): returns (output (T, B, P), final state tuple). mode is one of `MODES`."""
+    an LSTM, each (B, .)): returns (output (T, B, P), final state tuple). mode is one of `MODES`. mask
+    (T, B, 1) bool marks the steps that exist when sequences differ in length (module docstring)."""
     if mode not in MODES:
         raise ValueError(f"rnn_layer(): unknown mode {mode!r}; expected one of {MODES}")
     if mode == "GRU":  # b_hh sits inside r * (h W_hh^T + b_hh): it cannot join the input projection
-        out, h = GRUSequence.apply(linear(input, w_ih, b_ih), hx[0], w_hh, b_hh, reverse)
+        out, h = GRUSequence.apply(linear(input, w_ih, b_ih), hx[0], w_hh, b_hh, mask, reverse)
         return out, (h,)
     gx = linear(input, w_ih, _bias_sum(b_ih, b_hh))
     if mode == "LSTM":
-        out, h, c = LSTMSequence.apply(gx, hx[0], hx[1], w_hh, w_hr, reverse)
+        out, h, c = LSTMSequence.apply(gx, hx[0], hx[1], w_hh, w_hr, mask, reverse)
         return out, (h, c)
-    out, h = RNNSequence.apply(gx, hx[0], w_hh, mode == "RNN_RELU", reverse)
+    out, h = RNNSequence.apply(gx, hx[0], w_hh, mask, mode == "RNN_RELU", reverse)
     return out, (h,)
 
 

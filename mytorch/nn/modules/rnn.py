@@ -15,14 +15,16 @@ import numbers
 import warnings
 from typing import Any
 
+from ... import _dtype as D
 from ..._tensor import Tensor
-from ...ops.creation import empty, zeros
+from ...ops.creation import empty, tensor, zeros
 from ...ops.joining import cat, stack
 from ...ops.rnn import rnn_layer
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, packed_rows, padded_rows
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -40,7 +42,8 @@ class RNNBase(Module):
     """The multi-layer, optionally bidirectional recurrence shared by RNN, LSTM and GRU.
 
     forward(input, hx=None) -> (output, h_n), or (output, (h_n, c_n)) for an LSTM:
-        input (T, B, in), or (B, T, in) with batch_first, or (T, in) unbatched;
+        input (T, B, in), or (B, T, in) with batch_first, or (T, in) unbatched, or a PackedSequence (then
+        output is one too, and hx, h_n follow the caller's batch order, not the packed sorted one);
         hx: h0 (num_layers * D, B, P) (and c0 (num_layers * D, B, H)), zeros when omitted;
         output (T, B, D * P): the last layer's h_t, both directions concatenated (D = 2 if bidirectional);
         h_n (and c_n): the final state of every layer and direction, layer-major.
@@ -116,8 +119,10 @@ class RNNBase(Module):
         out_size = self.proj_size or self.hidden_size
         return (out_size, self.hidden_size) if self.mode == "LSTM" else (out_size,)
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
+    def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple[Tensor | PackedSequence, Any]:
         lstm = self.mode == "LSTM"
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         batched = input.ndim == 3
@@ -136,6 +141,31 @@ class RNNBase(Module):
             output, final = output.squeeze(1), tuple(s.squeeze(1) for s in final)
         elif self.batch_first:
             output = output.transpose(0, 1)
+        return output, (final if lstm else final[0])
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """The recurrence over a packed batch: its data padded to (T, B, in) in sorted order, run with the mask
+        of existing steps (`mytorch.ops.rnn`), the output packed again. hx and the final states are in the
+        caller's order: they are permuted by sorted_indices on the way in and unsorted_indices on the way out."""
+        lstm = self.mode == "LSTM"
+        data, sizes = packed.data, [int(b) for b in packed.batch_sizes.tolist()]
+        steps, batch = len(sizes), sizes[0]
+        states = None if hx is None else (tuple(hx) if lstm else (hx,))
+        if states is not None:
+            _check_state_dims(states, True, lstm)
+            if packed.sorted_indices is not None:
+                states = tuple(s.index_select(1, packed.sorted_indices) for s in states)
+        rows = padded_rows(sizes, list(range(batch)), steps, False)
+        filler = zeros((1,) + tuple(data.shape[1:]), dtype=data.dtype, device=data.device)
+        x = cat([data, filler])[tensor(rows, dtype=D.int64, device=data.device)].reshape(steps, batch, -1)
+        mask = tensor([[[i < b] for i in range(batch)] for b in sizes], dtype=D.bool_, device=data.device)
+        self._check_input(x)
+        output, final = self._run(x, self._initial_states(x, states), mask)
+        keep = tensor(packed_rows(sizes, batch, False), dtype=D.int64, device=data.device)
+        output = PackedSequence(output.reshape(steps * batch, -1)[keep], packed.batch_sizes, packed.sorted_indices,
+                                packed.unsorted_indices)
+        if packed.unsorted_indices is not None:
+            final = tuple(s.index_select(1, packed.unsorted_indices) for s in final)
         return output, (final if lstm else final[0])
 
     def _check_input(self, input: Tensor) -> None:
@@ -160,7 +190,8 @@ class RNNBase(Module):
                 raise RuntimeError(f"Expected {which} size {shape}, got {list(state.shape)}")
         return states
 
-    def _run(self, x: Tensor, states: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
+    def _run(self, x: Tensor, states: tuple[Tensor, ...], mask: Tensor | None = None
+             ) -> tuple[Tensor, tuple[Tensor, ...]]:
         directions = 2 if self.bidirectional else 1
         initial = [s.unbind(0) for s in states]
         finals = []
@@ -170,7 +201,7 @@ class RNNBase(Module):
                 k = layer * directions + direction
                 weights = [None if name is None else getattr(self, name) for name in self._layer_weights[k]]
                 out, final = rnn_layer(self.mode, x, tuple(s[k] for s in initial), *weights,
-                                       reverse=direction == 1)
+                                       reverse=direction == 1, mask=mask)
                 outputs.append(out)
                 finals.append(final)
             x = outputs[0] if directions == 1 else cat(outputs, 2)
