@@ -147,6 +147,15 @@ NB_MODULE(_C, m) {
   m.def("copy", &contiguous_copy);
   m.def("assign", [](const Array& dst, nb::handle src) { assign(dst, as_array(src, dst.dtype())); });
   m.def("is_contiguous", &Array::is_contiguous);
+  m.def("add_", [](const Array& dst, const Array& src) {
+    if (src.shape() != dst.shape()) throw std::invalid_argument("add_(): src must have dst's shape");
+    binary_into(BinaryOp::add, dst, dst, src);
+  }, "dst += src in dst's memory.");
+  // Storage that only this Array refers to (a view or a NumPy array over it would hold another
+  // reference to the storage or to the Python object): the autograd engine may adopt it as a gradient.
+  m.def("owns_memory", [](const Array& a) {
+    return a.storage().use_count() == 1 && !a.storage()->borrowed() && a.is_contiguous();
+  });
 
   // views
   m.def("view", [](const Array& a, const Shape& shape) { return reshape_view(a, infer_size(shape, a.numel())); });

@@ -31,6 +31,8 @@ class Storage {
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
+  // Whether the bytes belong to another owner (a NumPy array we share), not to us.
+  bool borrowed() const { return static_cast<bool>(release_); }
 
  private:
   void* data_;

@@ -134,6 +134,12 @@ Shape broadcast_shape(const Shape& a, const Shape& b) {
 }
 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
+  Array out(broadcast_shape(a.shape(), b.shape()), is_comparison(op) ? DType::Bool : a.dtype());
+  binary_into(op, out, a, b);
+  return out;
+}
+
+void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   if (a.dtype() != b.dtype()) {
     throw TypeError(std::string(binary_name(op)) + "(): operands must have one dtype, got " + dtype_name(a.dtype()) +
                     " and " + dtype_name(b.dtype()));
@@ -149,7 +155,11 @@ Array binary(BinaryOp op, const Array& a, const Array& b) {
     throw TypeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                     "Use the `^` or `logical_xor()` operator instead.");
   }
-  Array out(broadcast_shape(a.shape(), b.shape()), is_comparison(op) ? DType::Bool : dt);
+  const DType out_dt = is_comparison(op) ? DType::Bool : dt;
+  if (out.dtype() != out_dt || out.shape() != broadcast_shape(a.shape(), b.shape())) {
+    throw std::invalid_argument(std::string(binary_name(op)) + "(): the output must have the broadcast shape and dtype " +
+                                dtype_name(out_dt));
+  }
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     using C = compute_t<T>;
@@ -172,7 +182,6 @@ Array binary(BinaryOp op, const Array& a, const Array& b) {
       }
     });
   });
-  return out;
 }
 
 }  // namespace mytorch

@@ -25,6 +25,10 @@ Array unary(UnaryOp op, const Array& a);
 // out = f(a, b) over the broadcast shape of a and b, which have one dtype (bool out for comparisons
 // and logical ops). Integer division or remainder by zero throws, as PyTorch does.
 Array binary(BinaryOp op, const Array& a, const Array& b);
+// The same into `out`, which has the broadcast shape and the result dtype. out may be a itself (or b):
+// each element is read before its own result is written, so `binary_into(add, g, g, h)` is g += h.
+// It must not overlap a or b in any other way.
+void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b);
 // dst[...] = src broadcast to dst's shape, converted to dst's dtype (dst may be any strided view, but
 // not an expanded one: std::invalid_argument when two of its elements share an address).
 void assign(const Array& dst, const Array& src);

@@ -12,6 +12,7 @@ that lie on a path to them.
 """
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 from .._tensor import Tensor
@@ -85,20 +86,36 @@ def _tensor_hooks(node: Node, grads: list) -> None:
                 keep(grads[nr])
 
 
-def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    """t.grad += g (a new tensor with create_graph, so the gradient's own graph is kept)."""
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool, engine_refs: int = 0) -> None:
+    """t.grad += g (a new tensor with create_graph, so the gradient's own graph is kept).
+
+    The first gradient becomes ``.grad`` itself when nothing else can see its memory, as PyTorch's
+    AccumulateGrad "steals" it: `engine_refs` is how many references the caller holds to g (0: never
+    adopt). Otherwise it is copied, since it may be shared with another buffer, a hook, the user's
+    gradient or a view of one. Later gradients add into ``.grad``'s memory.
+    """
     grad = t.grad
     if grad is None:
-        # a fresh copy: the incoming tensor may be shared with other buffers or be a broadcast view
-        t.grad = g if create_graph else g.detach().clone()
+        if create_graph:
+            t.grad = g
+        elif _adoptable(g, engine_refs):
+            t.grad = g.detach() if g._requires_grad else g
+        else:
+            t.grad = g.detach().clone()
     elif create_graph:
         t.grad = grad + g
-    elif grad.dtype is g.dtype and grad._data.shape == g._data.shape:
-        be = grad._backend  # straight to the kernel: this runs once per parameter per step
-        be.assign(grad._data, be.add(grad._data, g._data))
+    elif grad.dtype is g.dtype and grad._data.shape == g._data.shape and grad._backend.is_contiguous(grad._data):
+        grad._backend.add_(grad._data, g._data)  # straight to the kernel: this runs once per parameter per step
         grad._version_counter[0] += 1
     else:
         grad.add_(g.detach())
+
+
+def _adoptable(g: Tensor, engine_refs: int) -> bool:
+    """Whether no one but the engine refers to g or its memory. getrefcount counts its own argument, and
+    the references here: the caller's `engine_refs`, _accumulate's parameter and this one's."""
+    return (sys.getrefcount(g) <= engine_refs + 3 and g._grad_fn is None and sys.getrefcount(g._data) == 2
+            and g._backend.owns_memory(g._data))
 
 
 def _discover(roots: Sequence[tuple[Node, int]], parents: dict | None) -> dict[Node, int]:
@@ -155,12 +172,13 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                 _tensor_hooks(node, grads)
             if type(node) is AccumulateGrad:
                 g = None if grads is None else grads[0]
+                grads = None  # then the local g is the engine's only reference to the gradient
                 if g is not None:
                     var = node.variable
                     if var._hooks:
                         g = _leaf_hooks(var, g)
                     if capture is None:
-                        _accumulate(var, g, create_graph)
+                        _accumulate(var, g, create_graph, engine_refs=1)
                     elif (node, 0) in capture:
                         captured[node, 0] = g
                 continue
@@ -189,6 +207,7 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                 deps[m] -= 1
                 if deps[m] == 0:
                     ready.append(m)
+            outs = g = None  # the gradients now live in the buffers alone
     finally:
         _GradState.enabled = prev_mode
     return captured

@@ -130,6 +130,18 @@ class Backend:
         """Write src (broadcast to dst's shape) into dst's memory."""
         raise NotImplementedError
 
+    def add_(self, dst: Array, src: Array) -> None:
+        """dst += src in dst's memory (src has dst's shape and dtype): how ``.grad`` accumulates. The default
+        adds out of place and copies back; a backend with an in-place kernel saves the new array and a pass."""
+        self.assign(dst, self.add(dst, src))
+
+    def owns_memory(self, a: Array) -> bool:
+        """Whether a is a contiguous array over memory of its own that no other array, view or host
+        buffer uses. The autograd engine then adopts a fresh gradient as ``.grad`` instead of copying it
+        (the caller checks that no Python object but its own refers to a). The default, False, is always
+        safe: the engine copies."""
+        return False
+
     def is_contiguous(self, a: Array) -> bool:
         raise NotImplementedError
 

@@ -161,6 +161,8 @@ class CppBackend(Backend):
     copy = staticmethod(_C.copy)
     assign = staticmethod(_C.assign)
     is_contiguous = staticmethod(_C.is_contiguous)
+    add_ = staticmethod(_C.add_)
+    owns_memory = staticmethod(_C.owns_memory)
 
     def storage_offset(self, a):
         return a.offset

@@ -214,6 +214,13 @@ class NumpyBackend(Backend):
     def assign(self, dst, src):
         np.copyto(dst, src, casting="unsafe")
 
+    def add_(self, dst, src):
+        np.add(dst, src, out=dst)
+
+    def owns_memory(self, a):
+        # a view keeps a reference to the array it views (its .base), which the caller's reference count sees
+        return a.base is None and a.flags.owndata and a.flags.c_contiguous
+
     def is_contiguous(self, a):
         return a.flags.c_contiguous
 
