@@ -29,6 +29,7 @@ from .ops.gather_scatter import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.statistics import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
+from .ops.unique import *  # noqa: F401,F403
 from .ops.einsum import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403

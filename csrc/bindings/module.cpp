@@ -162,6 +162,7 @@ NB_MODULE(_C, m) {
   m.def("permute", &permute);
   m.def("expand", &expand);
   m.def("as_strided", &as_strided);
+  m.def("bitcast", [](const Array& a, int dtype) { return bitcast(a, static_cast<DType>(dtype)); });
   m.def("flip", [](const Array& a, const std::vector<int64_t>& axes) {
     Array out = a;
     for (int64_t d : axes) out = slice(out, d, out.shape()[d] - 1, -1, out.shape()[d]);

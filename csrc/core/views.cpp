@@ -73,6 +73,21 @@ Array as_strided(const Array& a, const Shape& shape, const Strides& strides, int
   return a.view(shape, strides, a.offset() + offset);
 }
 
+Array bitcast(const Array& a, DType dtype) {
+  const int64_t from = static_cast<int64_t>(a.itemsize()), to = static_cast<int64_t>(itemsize(dtype));
+  Shape shape = a.shape();
+  Strides strides = a.strides();
+  int64_t offset = a.offset();
+  if (from != to && !shape.empty()) {
+    // in bytes nothing moves: each count of elements becomes count * from / to
+    auto rescale = [&](int64_t n) { return n * from / to; };
+    shape.back() = rescale(shape.back());
+    for (size_t d = 0; d + 1 < strides.size(); ++d) strides[d] = rescale(strides[d]);
+    offset = rescale(offset);
+  }
+  return Array(a.storage(), dtype, shape, strides, offset);
+}
+
 Array slice(const Array& a, int64_t dim, int64_t start, int64_t step, int64_t length) {
   Shape shape = a.shape();
   Strides strides = a.strides();

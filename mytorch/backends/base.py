@@ -165,6 +165,12 @@ class Backend:
         """A view of a's storage with element strides and offset relative to a's first element."""
         raise NotImplementedError
 
+    def bitcast(self, a: Array, dt: dtype) -> Array:
+        """A view of a's bytes as elements of dt: the last dim scales by a's itemsize / dt's, the other dims
+        keep their byte strides. The caller has checked (`Tensor.view(dtype)`) that when the sizes differ a
+        has a dim, its last dim is contiguous and divides evenly, and its other strides and offset do too."""
+        raise NotImplementedError
+
     def basic_index(self, a: Array, key: tuple) -> Array:
         """A view for a key of ints, slices (any step), None and Ellipsis."""
         raise NotImplementedError

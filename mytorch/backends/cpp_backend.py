@@ -158,6 +158,9 @@ class CppBackend(Backend):
     def cast(self, a, dt):
         return _C.cast(a, CODE[dt])
 
+    def bitcast(self, a, dt):
+        return _C.bitcast(a, CODE[dt])
+
     copy = staticmethod(_C.copy)
     assign = staticmethod(_C.assign)
     is_contiguous = staticmethod(_C.is_contiguous)

@@ -250,6 +250,9 @@ class NumpyBackend(Backend):
         return np.lib.stride_tricks.as_strided(a, shape=tuple(shape),
                                                strides=tuple(s * isz for s in strides))
 
+    def bitcast(self, a, dt):
+        return a.view(TO_NP[dt])
+
     def basic_index(self, a, key):
         r = a[key]
         # all-int keys give a NumPy scalar (a copy); a trailing Ellipsis gives the 0-d view instead

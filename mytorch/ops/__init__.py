@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import (activation, binary, conv, creation, einsum, gather_scatter, indexing, inplace_methods, joining,
-               linalg, loss, pointwise, pooling, random, reduction, rnn, sorting, statistics, unary, views)
+               linalg, loss, pointwise, pooling, random, reduction, rnn, sorting, statistics, unary, unique, views)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
-           statistics, sorting, einsum, random, activation, loss, pointwise, conv, pooling, rnn]
+           statistics, sorting, unique, einsum, random, activation, loss, pointwise, conv, pooling, rnn]
 
 
 def _attach() -> None:

@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .reduction import values_indices
+from .unique import unique_dim
 
 
 def _check_int(value, op: str, arg: str) -> None:
@@ -133,10 +134,9 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
            dim: int | None = None):
     """The distinct elements in ascending order, optionally with the inverse map (input = output[inverse])
-    and the count of each. No gradient."""
+    and the count of each; with dim, the distinct slices along dim (`unique.unique_dim`). No gradient."""
     if dim is not None:
-        input._wrap_dim(dim, "unique")
-        raise NotImplementedError("unique(dim=...) is not supported: only unique over all elements (dim=None)")
+        return unique_dim(input, dim, return_inverse, return_counts)
     be = input._backend
     flat = input.reshape(-1)
     out = be.unique(flat._data, return_inverse, return_counts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -66,12 +67,36 @@ def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
 
 def view(input: Tensor, *shape) -> Tensor:
     """A view with a new shape; raises when the strides can't express it (use reshape)."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Tensor)):
-        raise NotImplementedError(f"view(dtype): reinterpreting {input.dtype} as {shape[0]} is not supported")
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return view_dtype(input, shape[0])
     shape = _infer_shape(input, as_shape(shape, "view"), "view")
     if input._requires_grad and is_grad_enabled():
         return View.apply(input, shape)
     return _view_data(input, shape)  # nothing to record: skip Function.apply
+
+
+def view_dtype(input: Tensor, dtype: D.dtype) -> Tensor:
+    """input's memory read as elements of dtype (no copy, no gradient). With an element r = size(dtype) /
+    size(input.dtype) times larger the last dim shrinks r-fold (it must divide, and every other stride and
+    the offset must too); r times smaller, it grows r-fold. Either way the last dim must be contiguous."""
+    old, new = input.dtype, dtype
+    if old.itemsize != new.itemsize:
+        what = f"to view {old.scalar_name} as {new.scalar_name} (different element sizes)"
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if input.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {input.stride(-1)}")
+        if new.itemsize > old.itemsize:
+            ratio = new.itemsize // old.itemsize
+            if input.size(-1) % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {input.size(-1)}")
+            if input.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got "
+                                   f"{input.storage_offset()}")
+            for d, stride in enumerate(input.stride()[:-1]):
+                if stride % ratio:
+                    raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} {what}, but got {stride}")
+    return input._view_of(input._backend.bitcast(input._data, new))
 
 
 class Reshape(Function):
