@@ -1,7 +1,6 @@
 """`mytorch train` / `mytorch eval` end to end on small Fashion-MNIST subsets: output files, exact
 resume, evaluation of a checkpoint, and clear errors (exit code 2, a message, no traceback)."""
 import json
-import os
 import subprocess
 import sys
 
@@ -12,8 +11,13 @@ import mytorch
 from mytorch.cli import main
 from mytorch.training import load_checkpoint
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
-                                reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+from data_required import need_fashion_mnist
+
+
+@pytest.fixture(autouse=True)
+def fashion_mnist():
+    need_fashion_mnist()
+
 
 TINY = ["--limit-train", "128", "--limit-test", "100", "--batch-size", "64", "--no-progress"]
 

