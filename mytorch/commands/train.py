@@ -11,23 +11,9 @@ from ..models import MODELS
 from ..training.data import DATASETS
 from ..training.run import OPTIMIZERS, SCHEDULERS, TrainConfig
 from . import _train_lm
-from ._common import run_guarded
+from ._common import HelpFormatter, nonnegative_float, nonnegative_int, positive_float, positive_int, run_guarded
 
 _DEFAULTS = TrainConfig()
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _nonnegative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,33 +21,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train a model on an image data set, or a language model on text",
         description="Train a model with a progress bar, evaluate on the test split after every epoch, and "
                     "write checkpoint.pt, metrics.csv, metrics.json and curves.png into --out.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     d = _DEFAULTS
-    p.add_argument("--model", choices=list(MODELS) + list(_train_lm.LM_MODELS), default=d.model)
-    p.add_argument("--dataset", choices=list(DATASETS) + list(_train_lm.LM_DATASETS), default=d.dataset)
-    p.add_argument("--epochs", type=_positive, default=d.epochs)
-    p.add_argument("--batch-size", type=_positive, default=None,
-                   help=f"(default: {d.batch_size} for image models, {_train_lm.SHARED_DEFAULTS['batch_size']} for "
-                        "language models)")
-    p.add_argument("--lr", type=float, default=d.lr,
+    p.add_argument("--model", choices=list(MODELS) + list(_train_lm.LM_MODELS), default=d.model,
+                   help="the network to train")
+    p.add_argument("--dataset", choices=list(DATASETS) + list(_train_lm.LM_DATASETS), default=d.dataset,
+                   help="images for the image models, text for the language models")
+    p.add_argument("--epochs", type=positive_int, default=d.epochs, help="passes over the training set")
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help=f"samples per step (default: {d.batch_size} for image models, "
+                        f"{_train_lm.SHARED_DEFAULTS['batch_size']} for language models)")
+    p.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate, the peak of the schedule (default: 0.05 for sgd, 5e-3 for adam and "
-                        "adamw, 1e-3 for rmsprop)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
+                        f"adamw, 1e-3 for rmsprop, {_train_lm.SHARED_DEFAULTS['lr']:g} for language models)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="the update rule")
     p.add_argument("--scheduler", choices=SCHEDULERS, default=d.scheduler,
                    help="per-batch learning-rate schedule over the whole run")
-    p.add_argument("--weight-decay", type=float, default=None,
+    p.add_argument("--weight-decay", type=nonnegative_float, default=None,
                    help=f"(default: {d.weight_decay:g} for image models, {_train_lm.SHARED_DEFAULTS['weight_decay']:g} "
                         "for language models, on matrices only)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--workers", type=_nonnegative, default=0, help="DataLoader worker processes")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of the weights, the shuffling and dropout")
+    p.add_argument("--workers", type=nonnegative_int, default=0, help="DataLoader worker processes")
     p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", metavar="CKPT", default=None,
                    help="continue the run saved in CKPT (its settings are kept; --epochs may extend it)")
-    p.add_argument("--limit-train", type=_positive, default=None, help="train on the first N images only")
-    p.add_argument("--limit-test", type=_positive, default=None, help="evaluate on the first N images only")
+    p.add_argument("--limit-train", type=positive_int, default=None,
+                   help="train on the first N images only (default: all)")
+    p.add_argument("--limit-test", type=positive_int, default=None,
+                   help="evaluate on the first N images only (default: all)")
     p.add_argument("--data-root", default=None, help="directory of the data set's files (default: its own)")
-    p.add_argument("--device", choices=["cpu"], default="cpu")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--device", choices=["cpu"], default="cpu", help="where the model runs")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress display (otherwise a bar on a terminal, and a line every 10 s in a log)")
     _train_lm.add_arguments(p)
     p.set_defaults(func=main)
 
@@ -75,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
     cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})  # None: the image default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
     result = run_guarded("train", lambda: train(cfg, out, resume=args.resume, workers=args.workers,
-                                                progress=not args.no_progress and sys.stderr.isatty()))
+                                                progress=not args.no_progress))
     if result is None:
         return 2
     best = max(result.metrics.column("test_acc"))

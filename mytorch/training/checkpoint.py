@@ -14,6 +14,7 @@ Layout (a dict; tensors go to safetensors, the rest to the JSON tree — no pick
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..serialization import load, save
@@ -34,6 +35,9 @@ def save_checkpoint(path: str, **fields: Any) -> str:
 def load_checkpoint(path: str) -> dict[str, Any]:
     """Read a checkpoint written by ``save_checkpoint``; a missing, damaged or foreign file raises
     CheckpointError."""
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path} is a directory; pass the checkpoint file in it "
+                              f"({os.path.join(path, 'checkpoint.pt')})")
     try:
         ckpt = load(path)
     except OSError as e:

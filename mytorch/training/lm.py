@@ -41,6 +41,7 @@ from ..text import BPETokenizer, CharTokenizer, Tokenizer, load_shakespeare, tok
 from .errors import CheckpointError, DataUnavailable, UsageError
 from .metrics import MetricsLog
 from .plot import plot_lm_curves
+from .progress import progress_bar
 
 __all__ = ["LM_MODELS", "LM_DATASETS", "LMConfig", "WarmupCosine", "build_lm", "build_lm_optimizer",
            "build_lm_scheduler", "get_batch", "lm_step", "evaluate_lm", "complete", "train_lm", "load_lm"]
@@ -281,13 +282,6 @@ class LMRunResult:
     seconds: float
 
 
-def _bar(total: int, initial: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-    return tqdm(total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True, leave=False)
-
-
 def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: bool = True,
              log: Callable[[str], None] = print, corpus: tuple[str, str] | None = None) -> LMRunResult:
     """Run (or continue, from the checkpoint ``resume``) the training ``cfg`` describes; writes
@@ -331,7 +325,7 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
         f"validation tokens ({cfg.tokenizer} tokenizer, vocabulary {tokenizer.vocab_size}); {cfg.steps} steps of "
         f"{cfg.batch_size}x{cfg.block_size} tokens, AdamW lr {cfg.lr:g} (warmup {cfg.warmup_steps}, "
         f"cosine to {cfg.min_lr_ratio:g}x), weight decay {cfg.weight_decay:g}, clip {cfg.grad_clip:g}")
-    bar = _bar(cfg.steps, step, progress)
+    bar = progress_bar(cfg.steps, "train", "step", initial=step, enabled=progress)
     write = bar.write if bar is not None else log
     prompt = "\n"
     sample = ""

@@ -5,20 +5,18 @@ import csv
 import io
 import json
 import os
-import tempfile
 from typing import Any
+
+from ..serialization import _atomic_write
 
 
 def _write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
+    """Write ``text`` to ``path`` through a temporary file renamed over it, with the permissions a plain
+    ``open(path, "w")`` would give (as every other file of a run has)."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
             f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    _atomic_write(path, write)
 
 
 class MetricsLog:

@@ -22,6 +22,7 @@ from .errors import UsageError
 from .loop import evaluate, train_epoch
 from .metrics import MetricsLog
 from .plot import plot_curves
+from .progress import progress_bar
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
@@ -114,14 +115,6 @@ class RunResult:
     metrics_json: str
 
 
-def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-    # tqdm's rate is the samples/s the bar shows; train_epoch adds the running loss
-    return tqdm(total=total, desc=desc, unit=" samples", unit_scale=True, leave=False, dynamic_ncols=True)
-
-
 def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: int = 0,
           progress: bool = True, log: Callable[[str], None] = print) -> RunResult:
     """Run (or continue, from the checkpoint ``resume``) the training described by ``cfg``; writes
@@ -167,7 +160,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
         f"test images, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr {cfg.learning_rate:g}, "
         f"scheduler {cfg.scheduler}")
     for epoch in range(start_epoch, cfg.epochs + 1):
-        bar = _progress_bar(len(train_set), f"epoch {epoch}/{cfg.epochs}", progress)
+        bar = progress_bar(len(train_set), f"epoch {epoch}/{cfg.epochs}", " samples", enabled=progress)
         loader = batches(train_set, cfg.batch_size, shuffle_seed=epoch_seed(cfg.seed, epoch), workers=workers)
         try:
             stats = train_epoch(model, loader, opt, sched, bar)
@@ -198,10 +191,14 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
 def evaluate_checkpoint(path: str, dataset: str | None = None, batch_size: int = 1000, limit: int | None = None,
                         data_root: str | None = None) -> dict[str, Any]:
     """Test accuracy and loss of the model in checkpoint ``path`` (on its own data set by default),
-    with the checkpoint's input normalization."""
+    with the checkpoint's input normalization. A data set with another number of classes is refused."""
     ckpt = load_checkpoint(path)
     cfg = TrainConfig.from_dict(ckpt["config"])
     name = dataset or cfg.dataset
+    trained, wanted = DATASETS[cfg.dataset].num_classes, DATASETS[name].num_classes
+    if trained != wanted:
+        raise UsageError(f"the model in {path} was trained on {cfg.dataset} ({trained} classes) and cannot be "
+                         f"evaluated on {name} ({wanted} classes)")
     root = data_root or (cfg.data_root if dataset is None else None)
     test_set, _ = load_dataset(name, False, root, limit, input_size(cfg.model), tuple(ckpt["normalize"]))
     model = build_model(cfg, test_set)
@@ -209,4 +206,5 @@ def evaluate_checkpoint(path: str, dataset: str | None = None, batch_size: int =
         model.load_state_dict(ckpt["model"])
     except RuntimeError as e:
         raise UsageError(f"the model in {path} does not fit data set {name!r}: {e}") from None
-    return {"model": cfg.model, "dataset": name, **evaluate(model, batches(test_set, batch_size))}
+    return {"model": cfg.model, "dataset": name, "trained_on": cfg.dataset,
+            **evaluate(model, batches(test_set, batch_size))}
