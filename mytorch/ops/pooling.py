@@ -237,7 +237,8 @@ def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Ten
         if m is None or m == n:
             continue
         a = _average_matrix(n, m, input)
-        y = y @ a.mT if d == nd - 1 else a @ y  # the last dim, else (2-D) the one before it
+        axis = input.ndim - nd + d
+        y = y @ a.mT if d == nd - 1 else (y.movedim(axis, -1) @ a.mT).movedim(-1, axis)
     return y if y is not input else y.clone()
 
 
@@ -251,6 +252,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, H, W) or (C, H, W) to output_size (an int, or a pair whose None
     entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling of input (N, C, D, H, W) or (C, D, H, W) to output_size (an int, or a triple whose None
+    entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
 
 
 # ---- unfold / fold (PyTorch's im2col API) --------------------------------------------------------------

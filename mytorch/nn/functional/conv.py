@@ -6,13 +6,14 @@ from typing import Any
 
 from ..._tensor import Tensor
 from ...ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ...ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, fold, max_pool1d,
-                            max_pool2d, unfold)
+from ...ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, avg_pool1d, avg_pool2d,
+                            fold, max_pool1d, max_pool2d, unfold)
 from ...ops.upsample import interpolate
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "unfold", "fold", "interpolate", "upsample",
-           "upsample_nearest"]
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "unfold", "fold",
+           "interpolate", "upsample", "upsample_nearest",
+           "upsample_bilinear"]
 
 
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -28,3 +29,10 @@ def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) 
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
                   stacklevel=2)
     return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated: interpolate with mode 'bilinear' and align_corners=True (warns, as PyTorch's does)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

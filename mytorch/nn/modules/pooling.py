@@ -1,4 +1,4 @@
-"""MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, Upsample, UpsamplingNearest2d, Unfold, Fold.
+"""MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d, Upsample, UpsamplingNearest2d/Bilinear2d, Unfold, Fold.
 
 Each module stores its arguments as PyTorch's does (the repr shows them the same way) and calls the
 matching function of nn.functional.
@@ -11,8 +11,8 @@ from ..._tensor import Tensor
 from .. import functional as F
 from ..module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "Upsample", "UpsamplingNearest2d", "Unfold", "Fold"]
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+           "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Unfold", "Fold"]
 
 
 def _single(value: Any) -> tuple:
@@ -111,8 +111,15 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Average pooling to a fixed output_size (int, or triple with None keeping that input dim)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class Upsample(Module):
-    """Resize by scale_factor or to size with F.interpolate (modes 'nearest' and 'nearest-exact')."""
+    """Resize by scale_factor or to size with F.interpolate (any of its modes)."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:
@@ -139,6 +146,13 @@ class UpsamplingNearest2d(Upsample):
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample with mode 'bilinear' and align_corners=True for (N, C, H, W) inputs."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class Unfold(Module):
