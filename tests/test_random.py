@@ -1,7 +1,7 @@
 """Random numbers: seeding and generators, shapes and dtypes vs torch, distribution properties, errors.
 
-Our streams are not PyTorch's, so values are checked statistically (seeded,
-so every run sees the same numbers) rather than compared with torch.
+The values themselves are compared with torch's in test_torch_streams.py; here
+distribution properties are checked statistically (seeded, so every run sees the same numbers).
 """
 import math
 

@@ -300,29 +300,42 @@ class Backend:
         return _composite.max_pool_backward(self, g, indices, spatial, kernel, stride, padding, dilation)
 
     # ---- randomness --------------------------------------------------------
+    # The cpu streams are PyTorch's: after manual_seed(s) every primitive below draws the numbers PyTorch's
+    # CPU generator draws (backends/_np_random.py states the algorithms). Elements are drawn one after
+    # another in the order of the returned (contiguous) array; a strided destination is filled in its
+    # memory order by the ops layer.
     def rng(self, seed: int) -> Any:
-        """A new random state seeded with seed."""
+        """A new random state seeded with seed (mt19937 takes its low 32 bits; the state keeps all 64)."""
         raise NotImplementedError
 
     def rng_state(self, rng: Any) -> bytes:
-        """rng's full state as bytes (a format of this backend's own)."""
+        """rng's full state as PyTorch's CPU generator state (torch.get_rng_state()'s 5056 bytes): the
+        seed (8 bytes little-endian first), the mt19937 words and position, the cached normal samples."""
         raise NotImplementedError
 
     def set_rng_state(self, rng: Any, state: bytes) -> None:
-        """Restore a state returned by `rng_state` into rng."""
+        """Restore a state in `rng_state`'s format into rng (RuntimeError for a wrong size or invalid state)."""
         raise NotImplementedError
 
     def uniform(self, rng: Any, shape: Shape, low: float, high: float, dt: dtype) -> Array:
-        """Values in [low, high); for [0, 1) never 1 after rounding to dt."""
+        """Values in [low, high): one 32-bit draw per element (float64: 64 bits); for [0, 1) never 1."""
         raise NotImplementedError
 
-    def normal(self, rng: Any, shape: Shape, mean: float, std: float, dt: dtype) -> Array:
+    def normal(self, rng: Any, shape: Shape, mean: float, std: float, dt: dtype, fill: bool = True) -> Array:
+        """N(mean, std^2) samples; fill=True as PyTorch fills a contiguous tensor (blocks of 16 from 16
+        elements on), False as it fills a strided one (element by element, with a cached second sample)."""
+        raise NotImplementedError
+
+    def exponential(self, rng: Any, shape: Shape, lambd: float, dt: dtype) -> Array:
+        """Exp(lambd) samples, -log(1 - u) / lambd from one float64 uniform u each, rounded to dt."""
         raise NotImplementedError
 
     def randint(self, rng: Any, shape: Shape, low: int, high: int, dt: dtype) -> Array:
+        """Integers in [low, high) (up to the whole int64 range), cast to dt."""
         raise NotImplementedError
 
     def permutation(self, rng: Any, n: int) -> Array:
+        """A random permutation of 0 .. n-1, int64 (torch.randperm's shuffle)."""
         raise NotImplementedError
 
     # ---- fused primitives ----------------------------------------------------------

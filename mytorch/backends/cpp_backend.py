@@ -41,7 +41,7 @@ HOST_PRIMITIVES = (
     "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
     "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
     "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
-    "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+    "exponential", "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
 
 

@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_conv, _np_fused, _np_optim, _np_special
+from . import _np_conv, _np_fused, _np_optim, _np_random, _np_special
 from .base import Backend
 
 TO_NP = {
@@ -22,7 +22,6 @@ TO_NP = {
     D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64),
 }
 FROM_NP = {v: k for k, v in TO_NP.items()}
-_MANTISSA_DIGITS = {D.float16: 11, D.bfloat16: 8, D.float32: 24, D.float64: 53}
 
 
 # PyTorch computes log(0) = -inf, sqrt(-1) = nan, x / 0 = inf silently. NumPy warns instead; an
@@ -352,34 +351,24 @@ class NumpyBackend(Backend):
     im2col = staticmethod(_np_conv.im2col)
     col2im = staticmethod(_np_conv.col2im)
 
-    # ---- randomness ------------------------------------------------------------
-    def rng(self, seed):
-        return np.random.Generator(np.random.PCG64(seed))
-
-    def rng_state(self, rng):
-        s = rng.bit_generator.state  # PCG64: 128-bit state and increment, plus one cached 32-bit draw
-        return (s["state"]["state"].to_bytes(16, "little") + s["state"]["inc"].to_bytes(16, "little")
-                + bytes([s["has_uint32"]]) + s["uinteger"].to_bytes(4, "little"))
-
-    def set_rng_state(self, rng, state):
-        rng.bit_generator.state = {
-            "bit_generator": "PCG64", "has_uint32": state[32], "uinteger": int.from_bytes(state[33:37], "little"),
-            "state": {"state": int.from_bytes(state[:16], "little"), "inc": int.from_bytes(state[16:32], "little")}}
+    # ---- randomness: PyTorch's CPU streams (the kernels: _np_random) --------------
+    rng = staticmethod(_np_random.rng)
+    rng_state = staticmethod(_np_random.rng_state)
+    set_rng_state = staticmethod(_np_random.set_rng_state)
 
     def uniform(self, rng, shape, low, high, dt):
-        # as many random bits as dt has mantissa digits: u is exact in dt, so [0, 1) never rounds up to 1
-        bits = _MANTISSA_DIGITS.get(dt, 53)
-        u = rng.integers(0, 1 << bits, size=shape) * 2.0 ** -bits
-        return (u * (high - low) + low).astype(TO_NP[dt])
+        return _np_random.uniform(rng, tuple(shape), low, high, dt, TO_NP[dt])
 
-    def normal(self, rng, shape, mean, std, dt):
-        return (rng.standard_normal(shape) * std + mean).astype(TO_NP[dt])
+    def normal(self, rng, shape, mean, std, dt, fill=True):
+        return _np_random.normal(rng, tuple(shape), mean, std, dt, TO_NP[dt], fill)
 
     def randint(self, rng, shape, low, high, dt):
-        return rng.integers(low, high, size=shape).astype(TO_NP[dt])
+        return _np_random.randint(rng, tuple(shape), low, high, dt, TO_NP[dt])
 
-    def permutation(self, rng, n):
-        return rng.permutation(n).astype(np.int64)
+    def exponential(self, rng, shape, lambd, dt):
+        return _np_random.exponential(rng, tuple(shape), lambd, TO_NP[dt])
+
+    permutation = staticmethod(_np_random.permutation)
 
     # ---- fused primitives with a faster NumPy body (the math: base.Backend.softmax & co.) ----------
     softmax = _np_fused.softmax

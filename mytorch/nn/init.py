@@ -24,7 +24,7 @@ from typing import Callable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops.creation import eye
+from ..ops.creation import empty_like, eye
 from ..ops.binary import where
 from ..ops.joining import triu
 from ..ops.linalg import outer
@@ -175,52 +175,42 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 
 # ---- truncated normal -----------------------------------------------------------------------------------------
 
-# Giles (2010), "Approximating the erfinv function": erfinv(y) ~ y * p(w), w = -log(1 - y^2), with one
-# polynomial for the centre (w < 5, in w - 2.5) and one for the tails (in sqrt(w) - 3); highest degree first.
-_ERFINV_CENTRE = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
-
-
-def _horner(coefficients: tuple[float, ...], w: Tensor) -> Tensor:
-    p = w * coefficients[0] + coefficients[1]
-    for c in coefficients[2:]:
-        p = p * w + c
-    return p
-
-
-def _erfinv(y: Tensor) -> Tensor:
-    """erf^{-1}(y) in float64: Giles' approximation (~1e-7), refined by two Newton steps on erf(x) = y,
-    x <- x - (erf(x) - y) / (2/sqrt(pi) exp(-x^2)).
-
-    Accurate to 1e-10 for |y| <= 1 - 2^-24 (every float32 value short of +-1); further out the
-    rounding of erf(x) near 1 limits Newton (1e-8 at 1 - 1e-9). y = +-1 is moved to the nearest
-    double inside (-1, 1) (erfinv ~ +-5.4 instead of +-inf), which keeps every step finite."""
-    y = y.double().clamp(-1 + 2.0 ** -53, 1 - 2.0 ** -53)
-    w = -((1 - y) * (1 + y)).log()
-    x = where(w < 5, _horner(_ERFINV_CENTRE, w - 2.5), _horner(_ERFINV_TAIL, w.sqrt() - 3)) * y
-    for _ in range(2):
-        x = x - (x.erf() - y) / ((-x * x).exp() * (2 / math.sqrt(math.pi)))
-    return x
-
-
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Generator | None = None) -> Tensor:
-    """Samples of N(mean, std^2) restricted to [a, b], by inverse-CDF sampling:
-    u ~ U(Phi(alpha), Phi(beta)) with alpha = (a - mean)/std, beta = (b - mean)/std, and
-    x = mean + std * Phi^{-1}(u), where Phi^{-1}(u) = sqrt(2) erfinv(2u - 1)."""
+    """Samples of N(mean, std^2) restricted to [a, b], drawn as PyTorch draws them (same seed, same tensor).
+
+    With p = Phi(beta) - Phi(alpha) the mass inside, alpha = (a - mean)/std, beta = (b - mean)/std:
+    - p > 0.3: normal samples; while any falls outside [a, b], a whole new normal tensor is drawn and
+      its values replace the ones outside;
+    - otherwise rejection from U(a, b): a candidate x is kept when log v <= log pdf(x) - log pdf(mode),
+      v ~ U(0, 1), mode the point of [a, b] nearest the mean; the rejected ones get new candidates
+      (a whole new uniform tensor of candidates and of v each round)."""
     def cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    def log_pdf(x: Tensor) -> Tensor:  # up to the constant log pdf(mode), in PyTorch's order of operations
+        return ((x - mean) / std).pow(2) * -0.5 - log_peak
 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
     with no_grad():
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        x = _erfinv(tensor) * (std * math.sqrt(2.0)) + mean
-        return tensor.copy_(x.clamp(a, b))
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo, hi = (tensor.new_tensor(v).item() for v in (a, b))  # the bounds as the dtype holds them
+            result = tensor.normal_(mean, std, generator=generator)
+            while bool(((result < lo) | (result > hi)).any()):
+                outside = (result < lo) | (result > hi)
+                result = where(outside, empty_like(result).normal_(mean, std, generator=generator), result)
+            return tensor if result is tensor else tensor.copy_(result)
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        result = tensor.uniform_(a, b, generator=generator).clone()
+        pending = empty_like(tensor).uniform_(generator=generator).log() > log_pdf(result)
+        while bool(pending.any()):
+            candidates = empty_like(tensor).uniform_(a, b, generator=generator)
+            result = where(pending, candidates, result)
+            v = empty_like(tensor).uniform_(generator=generator)
+            pending = where(pending, v.log() > log_pdf(candidates), pending)
+        return tensor.copy_(result)
 
 
 # ---- orthogonal and sparse ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Dropout: zero each element (or each whole channel) with probability p while training.
 
-    y = x * m / (1 - p),   m ~ Bernoulli(1 - p) drawn from the default generator of x's device
+    y = x * (m / (1 - p)),   m ~ Bernoulli(1 - p) drawn from the default generator of x's device
     dL/dx = g * m / (1 - p)
 
 The kept values are scaled by 1 / (1 - p) so the expectation of y is x, and
@@ -8,6 +8,7 @@ evaluation (no dropout) needs no rescaling.
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from .inplace import inplace
 from .random import _floating, _standard
@@ -22,9 +23,11 @@ def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, mask_shape
     if p == 1.0:
         mask = input.new_zeros(mask_shape)
     else:
-        # drawn on input's own backend, so the mask multiplies input even when another backend serves its device
-        u = _standard("uniform", input, None, mask_shape, _floating(input.dtype, "dropout"))
-        mask = (u >= p).to(input.dtype) * (1.0 / (1.0 - p))
+        # PyTorch's CPU dropout: a Bernoulli(1 - p) mask (u < 1 - p, u uniform in float64), divided by 1 - p.
+        # Drawn on input's own backend, so the mask multiplies input even when another backend serves its device
+        _floating(input.dtype, "dropout")
+        u = _standard("uniform", input, None, mask_shape, D.float64)
+        mask = (u < 1.0 - p).to(input.dtype) / (1.0 - p)
     if inplace_:
         return inplace(input, lambda x: x * mask, name="dropout_")
     return input * mask

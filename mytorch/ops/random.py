@@ -1,9 +1,13 @@
 """Random numbers: `Generator`, seeding, and the sampling ops.
 
-Each backend supplies the random streams (`rng`, `uniform`, `normal`, `randint`,
-`permutation`, `rng_state`); every distribution here is composed from them.
-The same seed gives the same numbers on the same backend; the streams are not
-PyTorch's.
+The cpu streams are PyTorch's: after ``manual_seed(s)`` (or from the same `Generator` state) rand,
+randn, randint, randperm, normal, uniform_, normal_, bernoulli, dropout, multinomial, exponential_
+and the nn.init functions give PyTorch's CPU numbers bit for bit, in float32 and float64. Each backend
+supplies the streams (`rng`, `uniform`, `normal`, `exponential`, `randint`, `permutation`,
+`rng_state`: mt19937 and PyTorch's transforms, backends/_np_random.py); everything else here is
+composed from them in PyTorch's order of draws: an in-place fill of a strided tensor visits its
+elements in memory order, bernoulli compares u < p with u drawn in float64 for a number p (float32
+for a float32 tensor p), multinomial takes PyTorch's cdf search or its exponential race.
 
 Sampling is not differentiable. Like PyTorch, a sample drawn from parameters
 that require grad is still recorded in the graph (``NormalBackward1`` ...), with
@@ -14,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from typing import Any
+from typing import Any, Callable
 
 from .. import _dtype as D
 from .._device import device as Device
@@ -38,12 +42,11 @@ def _entropy_seed() -> int:
 class Generator:
     """A random stream for one device: ``Generator().manual_seed(0)``, then pass ``generator=``.
 
-    The generator belongs to a device (``cpu``, or another registered device type), not to a backend:
-    it draws from the backend that holds the tensor being made or filled. Each backend keeps its own
-    stream state, made from the seed when that backend first draws from this generator, so after
-    `mytorch.backends.set_cpu_backend` switches cpu from NumPy to the compiled backend, the new
-    backend's stream starts from the seed (the backends' streams differ, so their numbers do), and
-    a tensor still on the old backend continues the old stream rather than repeating it.
+    On the cpu this is PyTorch's CPU generator, number for number: mt19937 seeded with the seed's low
+    32 bits, plus the second normal sample a draw may leave over. The stream belongs to the device, not
+    to a backend: the backend that holds the tensor being made or filled draws from it, and when another
+    backend draws next (after `mytorch.backends.set_cpu_backend`) the state moves over through
+    `Backend.rng_state`, so the stream continues rather than restarting.
     """
 
     def __init__(self, device: str | Device = "cpu") -> None:
@@ -55,30 +58,34 @@ class Generator:
         # cpu is one device (PyTorch drops an index there); others default to device 0, as PyTorch does
         self._device = Device("cpu") if dev.type == "cpu" else Device(dev.type, dev.index or 0)
         self._seed = _DEFAULT_SEED
-        self._streams: dict[Backend, Any] = {}
+        self._backend: Backend | None = None  # the backend whose state object `_rng` is
+        self._rng: Any = None
 
     @property
     def device(self) -> Device:
         return self._device
 
     def _stream(self, be: Backend) -> Any:
-        """The random state `be` draws from, made from the seed on be's first draw."""
+        """The random state `be` draws from: made from the seed on the first draw, moved from the backend
+        that drew last otherwise."""
         if be.device_type != self._device.type:
             raise RuntimeError(f"Expected a '{be.device_type}' device type for generator but found "
                                f"'{self._device.type}'")
-        rng = self._streams.get(be)
-        if rng is None:
-            rng = self._streams[be] = be.rng(self._seed)
-        return rng
+        if be is not self._backend:
+            rng = be.rng(self._seed)
+            if self._rng is not None:
+                be.set_rng_state(rng, self._backend.rng_state(self._rng))
+            self._backend, self._rng = be, rng
+        return self._rng
 
     def manual_seed(self, seed: int) -> "Generator":
-        """Restart every stream from `seed`: an int in [-2**63, 2**64); negatives wrap like PyTorch's."""
+        """Restart the stream from `seed`: an int in [-2**63, 2**64); negatives wrap like PyTorch's."""
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         if not -2 ** 63 <= seed < 2 ** 64:
             raise ValueError(f"manual_seed(): seed must be in [-2**63, 2**64 - 1], got {seed}")
         self._seed = seed % 2 ** 64
-        self._streams.clear()
+        self._backend = self._rng = None
         return self
 
     def seed(self) -> int:
@@ -91,14 +98,13 @@ class Generator:
         return self._seed
 
     def get_state(self) -> Tensor:
-        """A copy of the state as a 1-D uint8 tensor: the initial seed, then the stream state of the
-        backend now serving the device (a format of that backend's own)."""
+        """A copy of the state as a 1-D uint8 tensor in PyTorch's format (`Backend.rng_state`), so a state
+        taken from torch's generator sets this one and the other way round."""
         be = get_backend(self._device.type)
-        return Tensor._make(be.from_host(list(self._state_bytes(be)), D.uint8), be)
+        return Tensor._make(be.from_host(list(self._state_bytes()), D.uint8), be)
 
     def set_state(self, new_state: Tensor) -> "Generator":
-        """Restore a state from `get_state` taken while the same backend served the device; the
-        streams of other backends restart from the restored seed."""
+        """Restore a state from `get_state` (or from torch's ``get_state()``)."""
         if not isinstance(new_state, Tensor):
             raise TypeError(f"expected a mytorch.ByteTensor, but got {type(new_state).__name__}")
         if new_state.dtype is not D.uint8:
@@ -106,23 +112,21 @@ class Generator:
         self._load_state(bytes(new_state.reshape(-1).tolist()))
         return self
 
-    def _state_bytes(self, be: Backend) -> bytes:
-        return self._seed.to_bytes(_SEED_BYTES, "little") + be.rng_state(self._stream(be))
+    def _state_bytes(self) -> bytes:
+        be = self._backend or get_backend(self._device.type)
+        return be.rng_state(self._stream(be))
 
     def _load_state(self, raw: bytes) -> None:
-        be = get_backend(self._device.type)
-        size = len(self._state_bytes(be))
-        if len(raw) != size:
-            raise RuntimeError(f"Expected an RNG state of size {size} but found the input RNG state size to be "
-                               f"{len(raw)}")
+        be = self._backend or get_backend(self._device.type)
+        rng = be.rng(self._seed)
+        be.set_rng_state(rng, raw)  # checks the size and the state first: a bad state changes nothing
+        self._backend, self._rng = be, rng
         self._seed = int.from_bytes(raw[:_SEED_BYTES], "little")
-        self._streams = {be: self._streams[be]}
-        be.set_rng_state(self._streams[be], raw[_SEED_BYTES:])
 
     def __reduce__(self) -> tuple:
         """Pickle and copy through the state, as PyTorch's Generator does (backends themselves do not
         pickle, and a copied backend would not be the one serving the device)."""
-        return Generator, (str(self._device),), self._state_bytes(get_backend(self._device.type))
+        return Generator, (str(self._device),), self._state_bytes()
 
     def __setstate__(self, state: bytes) -> None:
         self._load_state(state)
@@ -232,7 +236,7 @@ def randn(*dims, size=None, generator: Generator | None = None, dtype: D.dtype |
     """Standard normal samples: mean 0, variance 1."""
     shape, be = _size(dims, size, "randn"), _backend(device)
     dt = _floating(dtype or D.get_default_dtype(), "randn")
-    return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
+    return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt, True), be, requires_grad)
 
 
 def _int_limits(dt: D.dtype) -> tuple[int, int]:
@@ -280,10 +284,27 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: D.dtype | Non
 
 def _standard(kind: str, like: Tensor, generator: Generator | None, shape: tuple | None = None,
               dt: D.dtype | None = None) -> Tensor:
-    """Standard uniform [0, 1) or normal samples on `like`'s backend, in its shape and dtype by default."""
+    """Standard uniform [0, 1) or normal samples on `like`'s backend, in its shape and dtype by default,
+    drawn as PyTorch fills a new (contiguous) tensor."""
     be = like._backend
     shape, dt = like.shape if shape is None else shape, dt or like.dtype
     return Tensor._make(getattr(be, kind)(_rng(generator, be), tuple(shape), 0.0, 1.0, dt), be)
+
+
+def _memory_order(t: Tensor) -> tuple[int, ...]:
+    """t's dims from the outermost in memory to the innermost (largest stride first)."""
+    strides = t.stride()
+    return tuple(sorted(range(t.ndim), key=lambda d: -strides[d]))
+
+
+def _in_memory_order(t: Tensor, draw) -> Callable[[Tensor], Tensor]:
+    """x -> draw(shape), the drawn values laid on t's elements in t's memory order: PyTorch's serial
+    kernels fill a strided tensor as it lies in memory, not in index order."""
+    if t.is_contiguous():
+        return lambda x: draw(tuple(x.shape))
+    order = _memory_order(t)
+    back = tuple(order.index(d) for d in range(t.ndim))
+    return lambda x: draw(tuple(x.shape[d] for d in order)).permute(back)
 
 
 def _check_std(std: Any, op: str) -> None:
@@ -305,7 +326,8 @@ def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size=None, *,
             raise TypeError("normal(): with a float mean and std, the size argument is required")
         shape, be = _size((), size, "normal"), _backend(device)
         dt = _floating(dtype or D.get_default_dtype(), "normal")
-        return _finish(be.normal(_rng(generator, be), shape, float(mean), float(std), dt), be, requires_grad)
+        return _finish(be.normal(_rng(generator, be), shape, float(mean), float(std), dt, True), be,
+                       requires_grad)
     shape = broadcast_shapes(*(p.shape for p in params))
     dt = _floating(D.result_type(*params), "normal")
     z = _standard("normal", params[0], generator, shape, dt)
@@ -324,22 +346,36 @@ def _check_probability(p: Any, op: str) -> None:
         raise RuntimeError(f"{op} expects p to be in [0, 1], but got p={p}")
 
 
+def _uniform_for(p: Any) -> D.dtype:
+    """The dtype of the uniforms PyTorch compares with p: float64 (53 bits) for a number or a float64
+    tensor, float32 (24 bits) for any other tensor."""
+    return D.float32 if isinstance(p, Tensor) and p.dtype is not D.float64 else D.float64
+
+
+def _bernoulli_sample(t: Tensor, p: Any, generator: Generator | None) -> Callable[[Tensor], Tensor]:
+    """x -> (u < p) in x's dtype, u uniform in [0, 1) drawn over t's elements in t's memory order."""
+    be, dt = t._backend, _uniform_for(p)
+    u = _in_memory_order(t, lambda shape: Tensor._make(be.uniform(_rng(generator, be), shape, 0.0, 1.0, dt), be))
+    return lambda x: (u(x) < p).to(x.dtype)
+
+
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
-    """1 with probability input (or p), else 0; shaped and typed like input."""
+    """1 with probability input (or p), else 0; shaped and typed like input: 1 where u < p."""
     _floating(input.dtype, "bernoulli")
     probs = input.detach() if p is None else p
     _check_probability(probs, "bernoulli")
-    sample = (_standard("uniform", input, generator) < probs).to(input.dtype)
+    sample = _bernoulli_sample(input, probs, generator)(input.detach())
     return _draw("BernoulliBackward0", sample, input) if p is None else sample
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
-    """Indices drawn with probability proportional to input's rows (1-D or 2-D), int64.
+    """Indices drawn with probability proportional to input's rows (1-D or 2-D), int64, as PyTorch draws them.
 
-    With replacement: k = #(cdf <= u), u ~ U[0, 1), cdf the normalized cumulative sum.
-    Without: the num_samples smallest keys e_i / p_i, e_i ~ Exp(1) (the exponential race
-    draws categories in the order sequential sampling without replacement would).
+    With replacement (more than one sample): per row, cdf = cumsum(p) / sum(p) in p's dtype with the last
+    bound set to 1, and each sample is the first k with cdf[k] >= u, u ~ U[0, 1) in float64.
+    Without replacement, or one sample: the num_samples largest p_i / e_i, e_i ~ Exp(1) in p's dtype (the
+    exponential race draws categories in the order sequential sampling without replacement would).
     """
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype}")
@@ -352,21 +388,23 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and num_samples > n:
         raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
                            f"({num_samples} > {n})")
-    p = input.detach().to(D.float64).reshape(-1, n)
+    p = input.detach()
     if (~p.isfinite() | (p < 0)).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (p.sum(-1) <= 0).any():
+    if (p.to(D.float64).sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if replacement:
-        cdf = p.cumsum(1)
-        cdf = cdf / cdf[:, -1:]  # the last bound is exactly 1 > u: never past the last category
-        u = _standard("uniform", p, generator, (p.shape[0], num_samples))
-        out = (cdf.unsqueeze(1) <= u.unsqueeze(2)).sum(-1)
-    else:
-        e = -(1 - _standard("uniform", p, generator)).log()
-        keys = (e / p).where(p > 0, math.inf)
-        out = keys.topk(num_samples, dim=1, largest=False).indices
-    return out.reshape(*input.shape[:-1], num_samples).to(D.int64)
+    if replacement and num_samples > 1:
+        rows = p.reshape(-1, n)
+        cdf = rows.cumsum(1)
+        cdf = (cdf[:, :-1] / cdf[:, -1:]).to(D.float64)
+        u = _standard("uniform", rows, generator, (rows.shape[0], num_samples), D.float64)
+        out = (cdf.unsqueeze(1) < u.unsqueeze(2)).sum(-1)  # the last bound, 1, is never below u
+        return out.reshape(*input.shape[:-1], num_samples).to(D.int64)
+    e = _exponential(p, 1.0, generator)
+    keys = p / e
+    if num_samples == 1:
+        return keys.argmax(-1, keepdim=True)
+    return keys.topk(num_samples, dim=-1).indices
 
 
 # ---- *_like ---------------------------------------------------------------------------------------------------
@@ -400,32 +438,34 @@ def _fill(self: Tensor, name: str, grad_name: str, sample, *params: Any) -> Tens
     return inplace(self, lambda x, *ts: _draw(grad_name, sample(x), x, *ts), *tensors, name=name)
 
 
+def _drawn(self: Tensor, kind: str, generator: Generator | None, *args: Any) -> Callable[[Tensor], Tensor]:
+    """x -> be.<kind>(stream, shape, *args) laid on self's elements in self's memory order."""
+    be = self._backend
+    return _in_memory_order(self, lambda shape: Tensor._make(getattr(be, kind)(_rng(generator, be), shape, *args), be))
+
+
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     """Fill with samples uniform in [a, b)."""
     _floating(self.dtype, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    be = self._backend
-    return _fill(self, "uniform_", "UniformBackward0",
-                 lambda x: Tensor._make(be.uniform(_rng(generator, be), tuple(x.shape), a, b, x.dtype), be))
+    return _fill(self, "uniform_", "UniformBackward0", _drawn(self, "uniform", generator, a, b, self.dtype))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill with samples of N(mean, std^2)."""
+    """Fill with samples of N(mean, std^2): a contiguous tensor as PyTorch fills one (`Backend.normal`)."""
     _floating(self.dtype, "normal_")
     _check_std(std, "normal")
-    be = self._backend
-    return _fill(self, "normal_", "NormalBackward0",
-                 lambda x: Tensor._make(be.normal(_rng(generator, be), tuple(x.shape), mean, std, x.dtype), be))
+    sample = _drawn(self, "normal", generator, mean, std, self.dtype, self.is_contiguous())
+    return _fill(self, "normal_", "NormalBackward0", sample)
 
 
 def bernoulli_(self: Tensor, p: Tensor | float = 0.5, *, generator: Generator | None = None) -> Tensor:
-    """Fill with 1 with probability p (a number or a tensor broadcast to self), else 0."""
+    """Fill with 1 with probability p (a number or a tensor broadcast to self), else 0: 1 where u < p."""
     _check_probability(p, "bernoulli_")
     grad_name = "BernoulliBackward1" if isinstance(p, Tensor) else "BernoulliBackward2"
     probs = p.detach() if isinstance(p, Tensor) else p
-    return _fill(self, "bernoulli_", grad_name,
-                 lambda x: (_standard("uniform", x, generator, dt=D.float64) < probs).to(x.dtype), p)
+    return _fill(self, "bernoulli_", grad_name, _bernoulli_sample(self, probs, generator), p)
 
 
 def random_(self: Tensor, *args: int, to: int | None = None, generator: Generator | None = None) -> Tensor:
@@ -444,14 +484,19 @@ def random_(self: Tensor, *args: int, to: int | None = None, generator: Generato
         to = 2 ** (1 - round(math.log2(D.finfo(dt).eps))) + 1 if dt.is_floating_point else _int_limits(dt)[1] + 1
     _check_int_range(low, to, dt, "random_")
     grad_name = "RandomBackward2" if not args else "RandomBackward1" if len(args) == 1 else "RandomBackward0"
-    be = self._backend
-    return _fill(self, "random_", grad_name,
-                 lambda x: Tensor._make(be.randint(_rng(generator, be), tuple(x.shape), low, to, dt), be))
+    return _fill(self, "random_", grad_name, _drawn(self, "randint", generator, low, to, dt))
 
 
 def _transform_(self: Tensor, name: str, grad_name: str, f, generator: Generator | None) -> Tensor:
     """Fill with f(u), u ~ U[0, 1) drawn in float64 (inverse-CDF sampling)."""
-    return _fill(self, name, grad_name, lambda x: f(_standard("uniform", x, generator, dt=D.float64)).to(x.dtype))
+    return _fill(self, name, grad_name, lambda x: f(_drawn(self, "uniform", generator, 0.0, 1.0, D.float64)(x))
+                 .to(x.dtype))
+
+
+def _exponential(like: Tensor, lambd: float, generator: Generator | None) -> Tensor:
+    """Exp(lambd) samples shaped and typed like `like`, as PyTorch fills a new tensor."""
+    be = like._backend
+    return Tensor._make(be.exponential(_rng(generator, be), tuple(like.shape), lambd, like.dtype), be)
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
@@ -461,7 +506,7 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
                            f"floating point but you specified {self.dtype}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _transform_(self, "exponential_", "ExponentialBackward0", lambda u: -(1 - u).log() / lambd, generator)
+    return _fill(self, "exponential_", "ExponentialBackward0", _drawn(self, "exponential", generator, lambd, self.dtype))
 
 
 def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
@@ -484,8 +529,8 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator:
     _floating(self.dtype, "log_normal_")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill(self, "log_normal_", "LogNormalBackward0",
-                 lambda x: (_standard("normal", x, generator, dt=D.float64) * std + mean).exp().to(x.dtype))
+    z = _drawn(self, "normal", generator, mean, std, D.float64, False)  # PyTorch's element-by-element normal
+    return _fill(self, "log_normal_", "LogNormalBackward0", lambda x: z(x).exp().to(x.dtype))
 
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
