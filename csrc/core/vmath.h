@@ -1,4 +1,4 @@
-// Vectorisable float32 exp, erf, sigmoid and tanh, for the elementwise and fused kernels.
+// Vectorisable float32 exp, log, erf, sigmoid and tanh, for the elementwise and fused kernels.
 //
 // The C library's expf/erff are calls the compiler cannot vectorise (without -ffast-math), and exact
 // GELU spends most of its time in erf. These are branch-free straight-line float code (selects instead
@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace mytorch::vmath {
 
@@ -64,6 +65,44 @@ inline float exp(float x) { return exp_in_range(std::min(std::max(x, -104.0f), 8
 // callers whose NaN reaches the result another way.
 inline float exp_nonpositive(float x) { return exp_in_range(x > -104.0f ? x : -104.0f); }
 inline double exp(double x) { return std::exp(x); }
+
+// log x = e ln 2 + log m, with x = 2^e m and m in [sqrt(1/2), sqrt(2)):
+// - e and m come from the float's bits: exponent field and mantissa with the exponent of [0.5, 1); an m
+//   below sqrt(1/2) is doubled (and e lowered), which centres m on 1. A denormal x is first scaled by
+//   2^23 into the normal range (and 23 taken off e).
+// - log m = log(1 + f), f = m - 1 in [-0.293, 0.415], which is exact (Sterbenz): f - f^2/2 + f^3 R(f),
+//   R of degree 8 fitted for this file (numpy, relative least squares iterated towards minimax on
+//   Chebyshev nodes, each coefficient rounded to float before the lower ones were refitted): under 0.8 ulp
+//   in a float32 evaluation. e ln 2 is added in two parts (kLn2Hi e is exact), last, so that log x near
+//   1 (e = 0) keeps f's relative accuracy.
+// - 0 gives -inf, a negative x or NaN gives NaN, inf gives inf (selects after the arithmetic).
+inline float log(float x) {
+  constexpr float kLn2Hi = 0.693359375f;
+  constexpr float kLn2Lo = -2.12194440e-4f;
+  const bool denormal = x < 1.17549435e-38f;
+  const uint32_t bits = float_to_bits(denormal ? x * 8388608.0f : x);
+  const int32_t e = static_cast<int32_t>((bits >> 23) & 0xff) - 126;
+  const float m = bits_to_float((bits & 0x007fffffu) | 0x3f000000u);  // in [0.5, 1)
+  const bool low = m < 0.70710678f;
+  const float f = low ? (m + m) - 1.0f : m - 1.0f;
+  const float ef = static_cast<float>(low ? e - 1 : e) - (denormal ? 23.0f : 0.0f);
+  const float z = f * f;
+  float r = 0.067483991f;
+  r = r * f - 0.11376512f;
+  r = r * f + 0.11720540f;
+  r = r * f - 0.12442543f;
+  r = r * f + 0.14247249f;
+  r = r * f - 0.16667008f;
+  r = r * f + 0.20000750f;
+  r = r * f - 0.25000006f;
+  r = r * f + 0.33333331f;
+  float y = (r * f * z + kLn2Lo * ef) - 0.5f * z;
+  y = (f + y) + kLn2Hi * ef;
+  y = x == 0.0f ? -std::numeric_limits<float>::infinity() : y;
+  y = x == std::numeric_limits<float>::infinity() ? x : y;
+  return x < 0.0f || x != x ? std::numeric_limits<float>::quiet_NaN() : y;
+}
+inline double log(double x) { return std::log(x); }
 
 // erfc(t) = e^(-t^2) Q(t) for t >= 0, where Q(t) = e^(t^2) erfc(t) (the scaled complementary error
 // function) falls from 1 at t = 0 like 1 / (t sqrt(pi)). A polynomial in t fits that 1/t shape slowly

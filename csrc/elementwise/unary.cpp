@@ -30,7 +30,7 @@ C apply(C x) {
   else if constexpr (OP == UnaryOp::exp) return vmath::exp(x);  // vectorisable for float (core/vmath.h)
   else if constexpr (OP == UnaryOp::exp2) return std::exp2(x);
   else if constexpr (OP == UnaryOp::expm1) return std::expm1(x);
-  else if constexpr (OP == UnaryOp::log) return std::log(x);
+  else if constexpr (OP == UnaryOp::log) return vmath::log(x);  // vectorisable for float, like exp
   else if constexpr (OP == UnaryOp::log2) return std::log2(x);
   else if constexpr (OP == UnaryOp::log10) return std::log10(x);
   else if constexpr (OP == UnaryOp::log1p) return std::log1p(x);

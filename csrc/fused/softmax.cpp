@@ -47,32 +47,47 @@ template <bool Log, typename C> inline C grad_value(C g, C y, C sum) {
   }
 }
 
-// softmax (Log = false): y_i = e^(x_i - m) / s;  log_softmax: y_i = (x_i - m) - log s;  m = max_j x_j,
-// s = sum_j e^(x_j - m). A NaN is skipped by the max but reaches every result through e^(NaN - m) in s.
-// (x - m) - log s rather than x - (m + log s): x - m is exact near the max, where it matters most.
-// softmax keeps e^(x_i - m) from the summing pass (in y itself when y holds compute_t values, else in
-// `scratch`) and scales it; log_softmax needs only s.
-template <bool Log, typename T, typename C = compute_t<T>>
+// softmax: y_i = e^(x_i - m) / s, m = max_j x_j, s = sum_j e^(x_j - m). A NaN is skipped by the max but
+// reaches every result through e^(NaN - m) in s. softmax keeps e^(x_i - m) from the summing pass (in y
+// itself when y holds compute_t values, else in `scratch`) and scales it.
+template <typename T, typename C = compute_t<T>>
 void softmax_row(const T* x, T* y, int64_t n, C* scratch) {
   const C m = row_max<true>(x, n, 1);
   C sum = 0;
-  if constexpr (Log) {
+  C* e = std::is_same_v<T, C> ? reinterpret_cast<C*>(y) : scratch;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) sum += vmath::exp(static_cast<C>(x[i]) - m);
-    const C log_sum = std::log(sum);
+  for (int64_t i = 0; i < n; ++i) {
+    C v = vmath::exp(static_cast<C>(x[i]) - m);
+    e[i] = v;
+    sum += v;
+  }
+  const C inv = C(1) / sum;
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>((static_cast<C>(x[i]) - m) - log_sum);
-  } else {
-    C* e = std::is_same_v<T, C> ? reinterpret_cast<C*>(y) : scratch;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) {
-      C v = vmath::exp(static_cast<C>(x[i]) - m);
-      e[i] = v;
-      sum += v;
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(e[i] * inv);
+}
+
+// log_softmax of `rows` consecutive rows: y_i = (x_i - m) - log s ((x - m) - log s rather than
+// x - (m + log s): x - m is exact near the max, where it matters most). Rows go in groups of kLanes:
+// the group's maxima and sums first, then one vector log for the whole group -- a scalar log per row
+// would cost a tenth of a 128-wide row's time -- then the group's results, from rows still in cache.
+template <typename T, typename C = compute_t<T>>
+void log_softmax_rows(const T* x, T* y, int64_t rows, int64_t n) {
+  alignas(64) C m[kLanes<C>], log_s[kLanes<C>];
+  for (int64_t r0 = 0; r0 < rows; r0 += kLanes<C>) {
+    const int64_t group = std::min(kLanes<C>, rows - r0);
+    for (int64_t j = 0; j < kLanes<C>; ++j) {  // a group short of kLanes rows is padded with log 1
+      m[j] = j < group ? row_max<true>(x + (r0 + j) * n, n, 1) : C(0);
+      log_s[j] = j < group ? row_sum_exp<true>(x + (r0 + j) * n, n, 1, m[j]) : C(1);
     }
-    const C inv = C(1) / sum;
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(e[i] * inv);
+    for (int64_t j = 0; j < kLanes<C>; ++j) log_s[j] = vmath::log(log_s[j]);
+    for (int64_t j = 0; j < group; ++j) {
+      const T* xr = x + (r0 + j) * n;
+      T* yr = y + (r0 + j) * n;
+      const C mj = m[j], lj = log_s[j];
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) yr[i] = static_cast<T>((static_cast<C>(xr[i]) - mj) - lj);
+    }
   }
 }
 
@@ -105,7 +120,8 @@ void softmax_columns(const T* x, T* y, int64_t n, int64_t stride, int64_t width)
       if constexpr (keep_e) yr[j] = e;
     }
   }
-  for (int64_t j = 0; j < width; ++j) s[j] = Log ? std::log(s[j]) : C(1) / s[j];
+#pragma omp simd
+  for (int64_t j = 0; j < width; ++j) s[j] = Log ? vmath::log(s[j]) : C(1) / s[j];
   for (int64_t i = 0; i < n; ++i) {
     const T* xr = x + i * stride;
     T* yr = y + i * stride;
@@ -180,13 +196,17 @@ Array softmax_forward(const Array& input, int64_t axis, const char* kernel) {
     using C = compute_t<T>;
     const T* xp = x.data<T>();
     T* yp = y.data<T>();
-    if (l.inner == 1) {
+    if (l.inner == 1 && Log) {
+      parallel_for(l.outer, l.n, [&](int64_t begin, int64_t end) {
+        log_softmax_rows(xp + begin * l.n, yp + begin * l.n, end - begin, l.n);
+      });
+    } else if (l.inner == 1) {
       // scratch for e^(x - m) when y cannot hold it, one per thread
-      const bool need_scratch = !Log && !std::is_same_v<T, C>;
+      const bool need_scratch = !std::is_same_v<T, C>;
       std::vector<C> scratch(need_scratch ? static_cast<size_t>(num_threads() * l.n) : 0);
       for_each_block(l, [&](int64_t first, int64_t) {
         C* own = need_scratch ? scratch.data() + omp_get_thread_num() * l.n : nullptr;
-        softmax_row<Log>(xp + first, yp + first, l.n, own);
+        softmax_row(xp + first, yp + first, l.n, own);
       });
     } else {
       for_each_block(l, [&](int64_t first, int64_t width) {
