@@ -75,8 +75,12 @@ def is_floating_point(input: Tensor) -> builtins.bool:
 def numel(input: Tensor) -> builtins.int:
     return input.numel()
 
-from . import accelerator, amp, cuda, library, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cpu, cuda, library, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
+from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402
+                                clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+                                is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled,
+                                set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled)
 from .serialization import *  # noqa: E402,F401,F403
 from .torch_alias import as_torch  # noqa: E402
 from ._compile import compile  # noqa: E402,A001

@@ -1,9 +1,11 @@
-"""`autocast`: automatic mixed precision regions.
+"""`autocast`: automatic mixed precision regions, and the ``torch.*autocast*`` state functions.
 
-mytorch does not yet run ops in lower precision inside a region, so only the regions that PyTorch itself
-would leave in full precision are accepted: ``enabled=False``, and a device type without a backend here
-(``device_type="cuda"`` on a machine without CUDA), which PyTorch disables with a warning. An enabled
-CPU region raises, naming what is missing, instead of silently computing in float32.
+Inside ``with autocast("cpu", dtype=bfloat16):`` the ops on PyTorch's CPU autocast lists run in bfloat16 (or
+float16 when asked) or in float32, whatever dtype their inputs have (`mytorch.ops._autocast` holds the
+state and the cast policies, and says which op follows which). Regions nest: each restores on exit the
+enabled flag and dtype it found, so ``autocast(enabled=False)`` inside a region runs in the inputs' dtypes.
+A device type without a backend here (``"cuda"`` on this machine) gives a region that PyTorch itself would
+disable, with its warning.
 """
 from __future__ import annotations
 
@@ -12,15 +14,82 @@ import warnings
 from typing import Any, Callable
 
 from .. import _dtype as D
+from ..ops._autocast import DTYPES, AutocastState
 
 __all__ = ["autocast", "is_autocast_available"]
 
-_DEFAULT_DTYPES = {"cuda": D.float16, "cpu": D.bfloat16, "mps": D.float16, "xpu": D.bfloat16}
+_SUPPORTED = (D.bfloat16, D.float16)
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                 "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
+def _check_device_type(device_type: str) -> None:
+    if device_type not in _DEVICE_TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
+                           f"{device_type}")
 
 
 def is_autocast_available(device_type: str) -> bool:
-    """Whether autocast can run on `device_type`: not yet on any device in mytorch."""
-    return False
+    """Whether autocast has kernels for `device_type`: the CPU's."""
+    _check_device_type(device_type)
+    return device_type == "cpu"
+
+
+def is_autocast_enabled(device_type: str = "cuda") -> bool:
+    """Whether an enabled autocast region of `device_type` is running (PyTorch's default asks about CUDA)."""
+    _check_device_type(device_type)
+    return device_type == "cpu" and AutocastState.enabled
+
+
+def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+    _check_device_type(device_type)
+    if device_type == "cpu":
+        AutocastState.enabled = bool(enabled)
+
+
+def get_autocast_dtype(device_type: str) -> D.dtype:
+    """The lower-precision dtype autocast uses on `device_type` (bfloat16 on the CPU unless set)."""
+    _check_device_type(device_type)
+    return DTYPES.get(device_type, D.float16)
+
+
+def set_autocast_dtype(device_type: str, dtype: D.dtype) -> None:
+    _check_device_type(device_type)
+    DTYPES[device_type] = dtype
+
+
+def is_autocast_cache_enabled() -> bool:
+    return AutocastState.cache_enabled
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    AutocastState.cache_enabled = bool(enabled)
+
+
+def clear_autocast_cache() -> None:
+    """Nothing to clear: casts are not cached here (module docstring of `mytorch.ops._autocast`)."""
+
+
+def autocast_increment_nesting() -> int:
+    AutocastState.nesting += 1
+    return AutocastState.nesting
+
+
+def autocast_decrement_nesting() -> int:
+    AutocastState.nesting -= 1
+    return AutocastState.nesting
+
+
+def is_autocast_cpu_enabled() -> bool:
+    warnings.warn("torch.is_autocast_cpu_enabled() is deprecated. Please use torch.is_autocast_enabled('cpu') "
+                  "instead.", DeprecationWarning, stacklevel=2)
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype() -> D.dtype:
+    warnings.warn("torch.get_autocast_cpu_dtype() is deprecated. Please use torch.get_autocast_dtype('cpu') "
+                  "instead.", DeprecationWarning, stacklevel=2)
+    return get_autocast_dtype("cpu")
 
 
 class autocast:
@@ -30,31 +99,43 @@ class autocast:
                  cache_enabled: bool | None = None) -> None:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
-        if device_type not in _DEFAULT_DTYPES:
-            raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
+        _check_device_type(device_type)
         self.device = device_type
-        self.fast_dtype = dtype or _DEFAULT_DTYPES[device_type]
-        self._enabled = enabled
+        self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
+        self._cache_enabled = is_autocast_cache_enabled() if cache_enabled is None else cache_enabled
         if enabled and device_type != "cpu" and not _has_backend(device_type):
             warnings.warn(f"User provided device_type of '{device_type}', but {device_type.upper()} is not "
-                          "available. Disabling")
-            self._enabled = False
-        if self._enabled:
-            raise RuntimeError(f"torch.autocast(device_type='{device_type}', enabled=True) is not supported yet by "
-                               "mytorch: it has no mixed-precision op lists; pass enabled=False to run in float32")
+                          "available. Disabling", stacklevel=2)
+            enabled = False
+        elif enabled and self.fast_dtype not in _SUPPORTED:
+            name = device_type.upper()
+            warnings.warn(f"In {name} autocast, but the target dtype is not supported. Disabling autocast.\n"
+                          f"{name} Autocast only supports dtypes of {', '.join(map(str, _SUPPORTED))} currently.",
+                          stacklevel=2)
+            enabled = False
+        self._enabled = enabled
 
     def __enter__(self) -> None:
-        return None
+        self.prev, self.prev_fastdtype = is_autocast_enabled(self.device), get_autocast_dtype(self.device)
+        self.prev_cache_enabled = is_autocast_cache_enabled()
+        set_autocast_enabled(self.device, self._enabled)
+        set_autocast_dtype(self.device, self.fast_dtype)
+        set_autocast_cache_enabled(self._cache_enabled)
+        autocast_increment_nesting()
 
-    def __exit__(self, *exc: Any) -> None:
-        return None
+    def __exit__(self, *exc: Any) -> bool:
+        autocast_decrement_nesting()
+        set_autocast_enabled(self.device, self.prev)
+        set_autocast_dtype(self.device, self.prev_fastdtype)
+        set_autocast_cache_enabled(self.prev_cache_enabled)
+        return False
 
     def __call__(self, func: Callable) -> Callable:
         @functools.wraps(func)
-        def run_in_region(*args: Any, **kwargs: Any) -> Any:
+        def decorate_autocast(*args: Any, **kwargs: Any) -> Any:
             with self:
                 return func(*args, **kwargs)
-        return run_in_region
+        return decorate_autocast
 
 
 def _has_backend(device_type: str) -> bool:

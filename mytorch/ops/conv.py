@@ -24,6 +24,7 @@ from typing import Any, Sequence
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import backend_of
+from ._autocast import LOWER_PRECISION_FP, autocast_policy
 
 Pads = tuple[tuple[int, int], ...]
 
@@ -209,12 +210,14 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
     return y.squeeze(0) if single else y
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation of input (N, C, L) or (C, L) with weight (O, C/groups, k); see the module doc."""
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kh, kw);
@@ -251,6 +254,7 @@ def _conv_transpose(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tenso
     return y.squeeze(0) if single else y
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
     """1-D transposed convolution (conv1d's adjoint in its input) with weight (C_in, C_out/groups, k);
@@ -259,6 +263,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                            dilation)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
     """2-D transposed convolution (conv2d's adjoint in its input) with weight (C_in, C_out/groups, kh, kw);

@@ -22,6 +22,7 @@ from .binary import where
 from .indexing import Index, IndexPut
 from .inplace_methods import _inplace_method
 from .views import ScatterIntoZeros
+from ._autocast import PROMOTE, autocast_policy
 
 _INDEX_DTYPES = (D.int64, D.int32)
 
@@ -263,6 +264,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return IndexPut.apply(input, _dim_key(index, d), source if alpha == 1 else source * alpha, True)
 
 
+@autocast_policy(PROMOTE)
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """out = input with out[..., index[i], ...] = source[..., i, ...] along `dim`;
     dinput = dout with the copied slices zeroed, dsource = dout[..., index, ...]."""

@@ -17,6 +17,7 @@ from ._util import as_shape, backend_of, broadcast_shapes, wrap_dims
 from .gather_scatter import index_select, masked_fill
 from .inplace_methods import _inplace_method
 from .views import atleast_1d, atleast_2d
+from ._autocast import PROMOTE, autocast_policy
 
 
 def _tensor_list(tensors, op: str) -> list[Tensor]:
@@ -73,6 +74,7 @@ class Cat(Function):
         return tuple(grads)
 
 
+@autocast_policy(PROMOTE)
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; sizes must match elsewhere; the dtype is their promoted type."""
     tensors = _tensor_list(tensors, "cat")
@@ -108,6 +110,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return cat(tensors, axis)
 
 
+@autocast_policy(PROMOTE)
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equal-shaped tensors along a new dim: cat of each unsqueezed at dim."""
     tensors = _tensor_list(tensors, "stack")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import broadcast_shapes
+from ._autocast import LOWER_PRECISION_FP, autocast_policy
 
 
 def _check(a: Tensor, b: Tensor, op: str) -> None:
@@ -68,12 +69,14 @@ class MatMul(Function):
         return (g @ b.mT if need_a else None), (a.mT @ g if need_b else None)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with PyTorch's 1-D and batch-broadcast rules."""
     _check(input, other, "matmul")
     return MatMul.apply(input, other)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two 2-D matrices."""
     if input.ndim != 2 or mat2.ndim != 2:
@@ -83,6 +86,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return MatMul.apply(input, mat2)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two batches of matrices, shapes (b, n, k) and (b, k, m)."""
     if input.ndim != 3 or mat2.ndim != 3:

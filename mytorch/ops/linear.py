@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._autocast import LOWER_PRECISION_FP, autocast_policy
 
 
 class Linear(Function):
@@ -54,6 +55,7 @@ def _check_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
                            "output features")
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight^T + bias, over any leading batch dims."""
     _check_linear(input, weight, bias)

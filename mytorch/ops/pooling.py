@@ -24,6 +24,7 @@ from ..autograd.function import Function
 from .conv import Pads, check_tensor, expand_param
 from ._tensor_backend import fused
 from .creation import tensor
+from ._autocast import FP32, autocast_policy
 
 
 class Unfold(Function):
@@ -254,6 +255,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
 
 
+@autocast_policy(FP32)
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, D, H, W) or (C, D, H, W) to output_size (an int, or a triple whose None
     entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""

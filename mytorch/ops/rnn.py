@@ -28,6 +28,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
+from ._autocast import FP32, LOWER_PRECISION_FP, AutocastState, run_with_policy
 from ._tensor_backend import TENSOR_BACKEND
 from .linear import linear
 
@@ -289,12 +290,20 @@ def _bias_sum(b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
 
 def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_hh: Tensor,
               b_ih: Tensor | None = None, b_hh: Tensor | None = None, w_hr: Tensor | None = None,
-              reverse: bool = False, mask: Tensor | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
+              reverse: bool = False, mask: Tensor | None = None, cell: bool = False
+              ) -> tuple[Tensor, tuple[Tensor, ...]]:
     """One recurrent layer in one direction over input (T, B, I) from the state hx ((h0,) or (h0, c0) for
     an LSTM, each (B, .)): returns (output (T, B, P), final state tuple). mode is one of `MODES`. mask
-    (T, B, 1) bool marks the steps that exist when sequences differ in length (module docstring)."""
+    (T, B, 1) bool marks the steps that exist when sequences differ in length (module docstring); cell
+    says this is one step of an RNNCell/LSTMCell/GRUCell, which only autocast treats differently."""
     if mode not in MODES:
         raise ValueError(f"rnn_layer(): unknown mode {mode!r}; expected one of {MODES}")
+    if AutocastState.enabled:
+        # as PyTorch's CPU kernels come out under autocast: Elman layers and cells, and LSTM layers over
+        # padded input, run in the lower precision (their steps are linear ops, or mkldnn_rnn_layer);
+        # GRUs, LSTM cells and LSTMs over packed batches run in float32
+        policy = FP32 if mode == "GRU" or (mode == "LSTM" and (cell or mask is not None)) else LOWER_PRECISION_FP
+        return run_with_policy(policy, rnn_layer, mode, input, hx, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, mask, cell)
     if mode == "GRU":  # b_hh sits inside r * (h W_hh^T + b_hh): it cannot join the input projection
         out, h = GRUSequence.apply(linear(input, w_ih, b_ih), hx[0], w_hh, b_hh, mask, reverse)
         return out, (h,)
@@ -309,25 +318,25 @@ def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_
 def lstm_cell(input: Tensor, hx: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
               b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """One LSTM step on a batch: input (B, I), hx = (h, c) each (B, H); returns (h', c')."""
-    return rnn_layer("LSTM", input.unsqueeze(0), tuple(hx), w_ih, w_hh, b_ih, b_hh)[1]
+    return rnn_layer("LSTM", input.unsqueeze(0), tuple(hx), w_ih, w_hh, b_ih, b_hh, cell=True)[1]
 
 
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
              b_hh: Tensor | None = None) -> Tensor:
     """One GRU step on a batch: input (B, I), hx (B, H); returns h'."""
-    return rnn_layer("GRU", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh)[1][0]
+    return rnn_layer("GRU", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh, cell=True)[1][0]
 
 
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
                   b_hh: Tensor | None = None) -> Tensor:
     """One step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return rnn_layer("RNN_TANH", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh)[1][0]
+    return rnn_layer("RNN_TANH", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh, cell=True)[1][0]
 
 
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
                   b_hh: Tensor | None = None) -> Tensor:
     """One step h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return rnn_layer("RNN_RELU", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh)[1][0]
+    return rnn_layer("RNN_RELU", input.unsqueeze(0), (hx,), w_ih, w_hh, b_ih, b_hh, cell=True)[1][0]
 
 
 __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]

@@ -15,6 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from .binary import where
 from .reduction import _axes, _count, _expand_back, amax, amin, values_indices
+from ._autocast import FP32, autocast_policy
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
 
@@ -162,6 +163,7 @@ class Prod(Function):
         return g * others.reshape(x.shape), None, None, None
 
 
+@autocast_policy(FP32)
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     """Product of all elements, or along one dim; bool and integer inputs multiply in int64."""
     if dim is not None:

@@ -22,6 +22,7 @@ from ...ops.attention import attention
 from ...ops.creation import zeros
 from ...ops.joining import cat, pad
 from ...ops.linear import linear
+from ...ops._autocast import LOWER_PRECISION_FP, autocast_policy
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -58,6 +59,7 @@ def _check_gqa(query: Tensor, key: Tensor, value: Tensor) -> None:
                            f"({hk}) and value ({hv}) must divide the number of heads in query ({hq})")
 
 
+@autocast_policy(LOWER_PRECISION_FP)
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:

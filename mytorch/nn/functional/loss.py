@@ -16,6 +16,7 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...ops._util import broadcast_shapes
 from ...ops.binary import where
 from ...ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, SoftCrossEntropy
+from ...ops._autocast import FP32, autocast_policy
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -86,6 +87,7 @@ def _pointwise(loss_of, input: Tensor, target: Tensor, reduction: str, weight: T
     return _reduce(loss, reduction)
 
 
+@autocast_policy(FP32)
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Squared error: l = (x - y)^2;  dl/dx = 2 (x - y)."""
@@ -93,6 +95,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, re
     return _pointwise(lambda d: d * d, input, target, reduction, weight, True, "mse_cpu")
 
 
+@autocast_policy(FP32)
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Absolute error: l = |x - y|;  dl/dx = sign(x - y)."""
@@ -107,6 +110,7 @@ def _huber(d: Tensor, delta: float) -> Tensor:
     return where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
 
 
+@autocast_policy(FP32)
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta  (= huber(d, beta) / beta; the L1 loss
@@ -118,6 +122,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     return _pointwise(loss_of, input, target, reduction, None, True, "smooth_l1_cpu")
 
 
+@autocast_policy(FP32)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """l = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta);  dl/dd = d clipped to [-delta, delta]."""
@@ -170,6 +175,7 @@ def _class_index_target(input: Tensor, target: Tensor, weight: Tensor | None, ke
     return target
 
 
+@autocast_policy(FP32)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
              ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices t under log-probabilities x (N, C, d1, ...):
@@ -180,6 +186,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return CrossEntropy.apply(input, target, weight, ignore_index, 0.0, reduction, False)
 
 
+@autocast_policy(FP32)
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
                   ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -210,6 +217,7 @@ def _weighted(loss: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
     return _reduce(loss * weight.to(loss.dtype) if weight is not None else loss, reduction)
 
 
+@autocast_policy(FP32)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -238,6 +246,7 @@ def _check_weight_shape(weight: Tensor | None, input: Tensor) -> None:
             raise RuntimeError(f"output with shape {shape} doesn't match the broadcast shape {grown}")
 
 
+@autocast_policy(FP32)
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average: bool | None = None, reduce: bool | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
@@ -262,6 +271,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 # ---- distributions -------------------------------------------------------------------------------
 
+@autocast_policy(FP32)
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of the target distribution from log-probabilities x:

@@ -322,7 +322,8 @@ class RNNCellBase(Module):
 
     def _step(self, mode: str, input: Tensor, hx: tuple[Tensor, ...] | None, count: int) -> tuple[Tensor, ...]:
         x, states, batched = self._prepare(input, hx, count)
-        _, new = rnn_layer(mode, x.unsqueeze(0), states, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        _, new = rnn_layer(mode, x.unsqueeze(0), states, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                           cell=True)
         return new if batched else tuple(s.squeeze(0) for s in new)
 
     def extra_repr(self) -> str:
