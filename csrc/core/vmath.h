@@ -35,10 +35,14 @@ inline uint32_t float_to_bits(float f) {
 //   refitted): relative error 4.7e-9, below float rounding, one multiply-add fewer than the Taylor
 //   series to r^7 that reaches the same accuracy.
 // - 2^n is built from exponent bits in two factors, so that n in [-150, 129] (denormal results and
-//   overflow to inf) needs no special case. x is clamped to [-104, 88.8] first: e^-104 rounds to 0 and
+//   overflow to inf) needs no special case (exp_in_range). x is clamped to [-104, 88.8] first: e^-104 rounds to 0 and
 //   e^88.8 overflows to inf, so the clamp changes no result, and NaN passes through it.
-// exp_in_range: the body, for x in [-104, 88.8] or NaN; exp: any x.
-inline float exp_in_range(float x) {
+// exp_parts: e^r and n; exp_in_range: e^x for x in [-104, 88.8] or NaN; exp: any x.
+struct ExpParts {
+  float e_r;
+  int32_t n;
+};
+inline ExpParts exp_parts(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693359375f;
   constexpr float kLn2Lo = -2.12194440e-4f;
@@ -54,16 +58,27 @@ inline float exp_in_range(float x) {
   p = p * r + 0.49999994f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  int32_t n1 = ni >> 1, n2 = ni - n1;
+  return {p, ni};
+}
+inline float exp_in_range(float x) {
+  const ExpParts e = exp_parts(x);
+  int32_t n1 = e.n >> 1, n2 = e.n - n1;
   float scale1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
   float scale2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
-  return p * scale1 * scale2;
+  return e.e_r * scale1 * scale2;
 }
 inline float exp(float x) { return exp_in_range(std::min(std::max(x, -104.0f), 88.8f)); }
-// e^x for x <= 0, one select cheaper: the clamp is written as the one max instruction, which maps NaN
-// to -104 and so e^NaN to 0 (GCC compiles exp's NaN-keeping clamp to several masked paths). For
-// callers whose NaN reaches the result another way.
-inline float exp_nonpositive(float x) { return exp_in_range(x > -104.0f ? x : -104.0f); }
+// e^x for x <= 0, flushing the results below the smallest normal float (x < -87) to 0: 2^n is then
+// always a normal float, one factor instead of two (8% of exact GELU's time, whose only caller this is:
+// there e^x is multiplied by numbers near 1, so 1.6e-38 of absolute error is far below float rounding
+// of anything it touches). The clamp is written as the one max instruction, which maps NaN to -87 (GCC
+// compiles exp's NaN-keeping clamp to several masked paths), and e^NaN is 0: for callers whose NaN
+// reaches the result another way.
+inline float exp_nonpositive(float x) {
+  const ExpParts e = exp_parts(x > -87.0f ? x : -87.0f);
+  const float value = e.e_r * bits_to_float(static_cast<uint32_t>(e.n + 127) << 23);
+  return x > -87.0f ? value : 0.0f;
+}
 inline double exp(double x) { return std::exp(x); }
 
 // log x = e ln 2 + log m, with x = 2^e m and m in [sqrt(1/2), sqrt(2)):
