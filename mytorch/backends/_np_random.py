@@ -20,7 +20,8 @@ Where PyTorch's kernel calls libm in float64 (log, log1p, sin, cos), so do we, t
 calls the same C library: NumPy's vectorised float64 log differs from it in the last bit. PyTorch's
 float32 fill runs the AVX2 kernel of `avx_mathfun.h` (Cephes polynomials) compiled with fused
 multiply-adds; `_cephes_log` and `_cephes_sincos` evaluate the same polynomials with the same
-roundings, fusing where that kernel's compiler fused (`fma32`).
+roundings, fusing where that kernel's compiler fused (`fma32`). The C++ backend runs the same
+algorithms (csrc/random/distributions.cpp), with the same numbers and states.
 """
 from __future__ import annotations
 
