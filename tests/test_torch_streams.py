@@ -68,10 +68,31 @@ DRAWS = {
 }
 
 
+def _intel_mkl() -> bool:
+    """PyTorch's sources draw bernoulli_(p) and exponential_ from MKL's VSL stream (seeded by one mt19937
+    draw) where it is built with MKL and runs on an Intel CPU; elsewhere (this AMD machine: checked) they
+    take the mt19937 transforms that mytorch follows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            intel = "GenuineIntel" in f.read(4096)
+    except OSError:
+        intel = False
+    return intel and torch.backends.mkl.is_available()
+
+
+MKL_DRAWS = {"bernoulli_", "dropout", "exponential_", "multinomial"}
+
+
+def mark_mkl_draws(name: str, request) -> None:
+    if name in MKL_DRAWS and _intel_mkl():
+        request.applymarker(pytest.mark.xfail(reason="PyTorch may draw this from MKL's stream on Intel CPUs"))
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d", FLOATS)
 @pytest.mark.parametrize("name", DRAWS)
-def test_stream_equals_torch(name, d, seed):
+def test_stream_equals_torch(name, d, seed, request):
+    mark_mkl_draws(name, request)
     for n in SIZES:
         both(lambda T: DRAWS[name](T, n, d), seed)
 
@@ -82,10 +103,11 @@ HALF_DRAWS = ["rand", "randn", "uniform_", "normal_", "normal_ strided", "normal
 
 @pytest.mark.parametrize("d", ["float16", "bfloat16"])
 @pytest.mark.parametrize("name", HALF_DRAWS)
-def test_half_types_stream_equals_torch(name, d):
+def test_half_types_stream_equals_torch(name, d, request):
     """PyTorch draws half types through float32: rounded float32 uniforms (one that rounds up to `to`
     taken back to `from`), float32 normal blocks with their own last-block rule. (randint into bfloat16
     beyond [-2^8, 2^8], which PyTorch warns about, is not matched.)"""
+    mark_mkl_draws(name, request)
     for n in SIZES:
         both(lambda T: DRAWS[name](T, n, d), 5)
 
@@ -164,6 +186,11 @@ MODULES = {
     "TransformerEncoderLayer": lambda T: T.nn.TransformerEncoderLayer(16, 2, dim_feedforward=32),
     "BatchNorm2d": lambda T: T.nn.BatchNorm2d(3),
     "Bilinear": lambda T: T.nn.Bilinear(3, 4, 5),
+    "ConvTranspose1d": lambda T: T.nn.ConvTranspose1d(3, 4, 3, groups=1, bias=False),
+    "Embedding padding_idx": lambda T: T.nn.Embedding(10, 4, padding_idx=2),
+    "GroupNorm": lambda T: T.nn.GroupNorm(2, 4),
+    "MultiheadAttention kdim": lambda T: T.nn.MultiheadAttention(8, 2, kdim=5, vdim=3, bias=False),
+    "LSTM proj": lambda T: T.nn.LSTM(3, 6, proj_size=2),
     "LSTMCell": lambda T: T.nn.LSTMCell(4, 6),
     "GRUCell": lambda T: T.nn.GRUCell(4, 6),
     "TransformerDecoderLayer": lambda T: T.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16),
