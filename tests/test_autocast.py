@@ -39,6 +39,9 @@ OPS = {
                          IMG, K),
     "conv_transpose2d": (lambda T, x, k: T.nn.functional.conv_transpose2d(x, k.transpose(0, 1)), IMG, K),
     "scaled_dot_product_attention": (lambda T, q: T.nn.functional.scaled_dot_product_attention(q, q, q), B3),
+    "addmm": (lambda T, a, b: T.addmm(b[0, :5], a, b[:, :5]), X, Y),
+    "baddbmm": (lambda T, a: T.baddbmm(a[:, :, :4], a, a.transpose(1, 2)), B3),
+    "addbmm": (lambda T, a: T.addbmm(a[0, :, :4], a, a.transpose(1, 2)), B3),
     "einsum (its matmul)": (lambda T, a, b: T.einsum("ij,jk->ik", a, b), X, Y),
     # fp32
     "prod": (lambda T, a: (a[:, :3] @ a[:, :3].T).prod(1), X),
@@ -54,6 +57,11 @@ OPS = {
         a @ b, T.full((4, 5), 0.3)), X, Y),
     "kl_div": (lambda T, a, b: T.nn.functional.kl_div(a @ b, T.full((4, 5), 0.2), reduction="batchmean"), X, Y),
     "adaptive_avg_pool3d": (lambda T, v: T.nn.functional.adaptive_avg_pool3d(v.to(T.bfloat16), 2), V),
+    "pad reflect": (lambda T, x, k: T.nn.functional.pad(T.nn.functional.conv2d(x, k), (1, 1, 1, 1), mode="reflect"),
+                    IMG, K),
+    "pad replicate": (lambda T, x, k: T.nn.functional.pad(T.nn.functional.conv2d(x, k), (1, 2, 0, 1), mode="replicate"),
+                      IMG, K),
+    "pad constant": (lambda T, x, k: T.nn.functional.pad(T.nn.functional.conv2d(x, k), (1, 2)), IMG, K),
     # promote
     "cat": (lambda T, a, b: T.cat([a @ b, a[:, :5]]), X, Y),
     "stack": (lambda T, a, b: T.stack([a[:, :5], a @ b]), X, Y),
