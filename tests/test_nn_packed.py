@@ -162,3 +162,19 @@ def test_packed_hidden_state_errors():
         packed = T.nn.utils.rnn.pack_padded_sequence(T.tensor(x), [5, 3, 2, 1])
         with pytest.raises(RuntimeError):
             module(packed, T.zeros(1, 3, 4))
+
+
+@pytest.mark.parametrize("mode", ["RNN_TANH", "LSTM", "GRU"])
+def test_packed_second_derivatives(mode):
+    """create_graph through the masked recurrence: the gradient of the squared norm of the first gradients."""
+    pair = ModulePair(make(mode, bidirectional=True))
+    x = rng.standard_normal((T_, B_, F_))
+    grads = {}
+    for T, module in ((mytorch, pair.m.double()), (torch, pair.t.double())):
+        leaf = T.tensor(x, requires_grad=True)
+        out, _ = module(T.nn.utils.rnn.pack_padded_sequence(leaf, LENGTHS[False], enforce_sorted=False))
+        params = list(module.parameters())
+        first = T.autograd.grad((out.data ** 2).sum(), [leaf] + params, create_graph=True)
+        grads[T] = T.autograd.grad(sum((g * g).sum() for g in first), [leaf] + params)
+    for i, (a, b) in enumerate(zip(grads[mytorch], grads[torch])):
+        close(a, b, f"second derivative {i}", atol=1e-9, rtol=1e-7)
