@@ -161,6 +161,15 @@ def test_state_from_torch_sets_mytorch_and_back():
     assert_same_bits(h.get_state(), g.get_state())
 
 
+def test_inconsistent_engine_state_is_refused():
+    """left and next must leave the engine's draws inside its 624 words (PyTorch checks only the ranges)."""
+    state = mytorch.get_rng_state().numpy().copy()
+    state[8:12] = np.frombuffer(np.int32(600).tobytes(), np.uint8)  # left = 600 ...
+    state[16:24] = np.frombuffer(np.uint64(624).tobytes(), np.uint8)  # ... with next = 624
+    with pytest.raises(RuntimeError, match="Invalid mt19937 state"):
+        mytorch.set_rng_state(mytorch.from_numpy(state))
+
+
 def test_fresh_state_round_trips():
     """A state just seeded (mt19937 not yet stepped) and one after exactly 624 words differ only in
     the engine's `next` field; both round-trip."""

@@ -42,9 +42,10 @@ class Mt19937 {
   int left() const { return left_; }
   uint32_t next() const { return next_; }
   const std::array<uint32_t, kWords>& words() const { return words_; }
-  // false (and no change) for a state PyTorch would reject: left in [1, 624], next <= 624
+  // false (and no change) for a state PyTorch rejects (left outside [1, 624], next > 624) or whose next
+  // left - 1 draws would read past the words (next + left > 625, which PyTorch lets through)
   bool set(uint64_t seed, int left, uint32_t next, const std::array<uint32_t, kWords>& words) {
-    if (left < 1 || left > kWords || next > kWords) return false;
+    if (left < 1 || left > kWords || next > kWords || next + left > kWords + 1) return false;
     seed_ = seed, left_ = left, next_ = next, words_ = words;
     return true;
   }

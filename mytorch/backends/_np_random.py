@@ -104,7 +104,7 @@ def set_rng_state(st: Stream, state: bytes) -> None:
                            f"size to be {len(state)}")
     s = np.frombuffer(state, _STATE)[0]
     left, nxt = int(s["left"]), int(s["next"])
-    if not (s["seeded"] and 0 < left <= _N and nxt <= _N):
+    if not (s["seeded"] and 0 < left <= _N and nxt <= _N and nxt + left <= _N + 1):  # else draws run past the words
         raise RuntimeError("Invalid mt19937 state")
     st.seed = int(s["seed"])
     st._set(s["words"].astype(np.uint32), _N + 1 - left, fresh=nxt == 0)
