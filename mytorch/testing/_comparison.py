@@ -5,18 +5,16 @@ equal (so inf matches inf), or both NaN with ``equal_nan``. The default toleranc
 (PyTorch's table below); integers and bools compare exactly. Before the values, the attributes must
 agree: shape, then device, dtype and (with ``check_stride``) strides. A mismatch raises AssertionError
 with PyTorch's message: how many elements differ, and the greatest absolute and relative differences
-with their index. The comparison runs on the host, in the values' common type.
+with their index. The comparison runs in mytorch's own ops, in the values' common dtype.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
-import numpy as np
-
 from .. import _dtype as D
 from .._tensor import Tensor
-from ..ops.creation import from_numpy
+from ..ops.creation import tensor
 
 # dtype -> (rtol, atol), PyTorch's defaults; anything else (integers, bool) compares exactly
 _TOLERANCES = {D.float16: (1e-3, 1e-5), D.bfloat16: (1.6e-2, 1e-5), D.float32: (1.3e-6, 1e-5),
@@ -43,42 +41,53 @@ def _tolerances(dtypes: tuple, rtol: float | None, atol: float | None) -> tuple[
 
 
 def _fmt(x: Any) -> str:
-    return str(int(x)) if isinstance(x, (int, np.integer)) else repr(float(x))
+    return str(x) if isinstance(x, int) else repr(float(x))
 
 
-def _compare_values(a: np.ndarray, b: np.ndarray, rtol: float, atol: float, equal_nan: bool, exact: bool,
+def _index(flat: int, shape: tuple) -> tuple:
+    """The multi-index of flat position `flat` in a row-major array of `shape`."""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return tuple(reversed(index))
+
+
+def _compare_values(a: Tensor, b: Tensor, rtol: float, atol: float, equal_nan: bool, exact: bool,
                     scalar: bool) -> None:
-    """Raise _Mismatch unless every element of a is close to b's (both host arrays of one shape)."""
-    integral = exact and a.dtype.kind in "biu"
-    # the differences are computed in the values' common type, as PyTorch does (so they print the same)
-    common = np.int64 if integral else np.result_type(a.dtype, b.dtype, np.float16)
-    af, bf = a.astype(common), b.astype(common)
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(af - bf)
-        close = (af == bf) | (diff <= atol + rtol * np.abs(bf))
-        if equal_nan and not integral:
-            close |= np.isnan(af) & np.isnan(bf)
-        if close.all():
-            return
-        diff = np.where(close, 0, diff)
-        # PyTorch divides in float32 for integers
-        rel = np.where(close, 0, diff.astype(np.float32) / np.abs(bf.astype(np.float32)) if integral
-                       else diff / np.abs(bf))
+    """Raise _Mismatch unless every element of a is close to b's (one shape), computed in their common
+    dtype as PyTorch does, so that the differences print the same."""
+    integral = exact and not (a.dtype.is_floating_point or b.dtype.is_floating_point)
+    common = D.int64 if integral else D.promote_types(a.dtype, b.dtype)
+    a, b = a.detach().to(common), b.detach().to(common)
+    diff = (a - b).abs()
+    close = (a == b) | (diff <= atol + rtol * b.abs())
+    if equal_nan and not integral:
+        close = close | (a.isnan() & b.isnan())
+    if bool(close.all()):
+        return
+    diff = diff.masked_fill(close, 0)
+    # PyTorch divides in float32 for integers
+    rel = (diff.to(D.float32) / b.to(D.float32).abs() if integral else diff / b.abs()).masked_fill(close, 0)
     allowed_abs = "" if exact else f" (up to {atol} allowed)"
     allowed_rel = "" if exact else f" (up to {rtol} allowed)"
+    kind = "equal" if exact else "close"
     if scalar:
-        raise _Mismatch(f"Scalars are not {'equal' if exact else 'close'}!\n\nExpected {_fmt(b.item())} but got "
-                        f"{_fmt(a.item())}.\nAbsolute difference: {_fmt(diff.item())}{allowed_abs}\n"
+        raise _Mismatch(f"Scalars are not {kind}!\n\nExpected {_fmt(b.item())} but got {_fmt(a.item())}.\n"
+                        f"Absolute difference: {_fmt(diff.item())}{allowed_abs}\n"
                         f"Relative difference: {float(rel.item())!r}{allowed_rel}")
-    flat_abs, flat_rel = np.nanargmax(np.where(np.isnan(diff), np.inf, diff).ravel()), np.argmax(
-        np.where(np.isnan(rel), np.inf, rel).ravel())
-    where = lambda i: tuple(int(k) for k in np.unravel_index(i, a.shape))  # noqa: E731
-    bad, total = int((~close).sum()), a.size
-    raise _Mismatch(f"Tensor-likes are not {'equal' if exact else 'close'}!\n\n"
+    flat_diff, flat_rel = diff.reshape(-1), rel.reshape(-1)
+    # the greatest difference, a NaN counting as greater than any number
+    at_abs = int(flat_diff.masked_fill(flat_diff.isnan(), float("inf")).argmax()) if not integral else int(
+        flat_diff.argmax())
+    at_rel = int(flat_rel.masked_fill(flat_rel.isnan(), float("inf")).argmax())
+    bad, total = int((~close).sum()), a.numel()
+    raise _Mismatch(f"Tensor-likes are not {kind}!\n\n"
                     f"Mismatched elements: {bad} / {total} ({100 * bad / total:.1f}%)\n"
-                    f"Greatest absolute difference: {_fmt(diff.ravel()[flat_abs])} at index {where(flat_abs)}"
-                    f"{allowed_abs}\nGreatest relative difference: {float(rel.ravel()[flat_rel])!r} at index "
-                    f"{where(flat_rel)}{allowed_rel}")
+                    f"Greatest absolute difference: {_fmt(flat_diff[at_abs].item())} at index "
+                    f"{_index(at_abs, tuple(a.shape))}{allowed_abs}\n"
+                    f"Greatest relative difference: {float(flat_rel[at_rel].item())!r} at index "
+                    f"{_index(at_rel, tuple(a.shape))}{allowed_rel}")
 
 
 def _attribute(name: str, mine: Any, theirs: Any) -> None:
@@ -95,14 +104,15 @@ def _compare_tensors(a: Tensor, b: Tensor, **kw: Any) -> None:
     if kw["check_stride"]:
         _attribute("stride()", a.stride(), b.stride())
     rtol, atol = _tolerances((a.dtype, b.dtype), kw["rtol"], kw["atol"])
-    _compare_values(a.detach().numpy(), b.detach().numpy(), rtol, atol, kw["equal_nan"], rtol == 0 and atol == 0, scalar=a.ndim == 0)
+    _compare_values(a, b, rtol, atol, kw["equal_nan"], rtol == 0 and atol == 0, scalar=a.ndim == 0)
 
 
 def _compare_numbers(a: Any, b: Any, **kw: Any) -> None:
     if kw["check_dtype"] and type(a) is not type(b):
         raise _Mismatch(f"The values for attribute 'dtype' do not match: {type(a)} != {type(b)}.")
     rtol, atol = _tolerances((_PY_NUMBER[type(a)], _PY_NUMBER[type(b)]), kw["rtol"], kw["atol"])
-    _compare_values(np.asarray(a), np.asarray(b), rtol, atol, kw["equal_nan"], rtol == 0 and atol == 0, scalar=True)
+    _compare_values(tensor(a, dtype=_PY_NUMBER[type(a)]), tensor(b, dtype=_PY_NUMBER[type(b)]), rtol, atol,
+                    kw["equal_nan"], rtol == 0 and atol == 0, scalar=True)
 
 
 def _compare(actual: Any, expected: Any, path: str, **kw: Any) -> None:
@@ -125,8 +135,6 @@ def _compare(actual: Any, expected: Any, path: str, **kw: Any) -> None:
                 raise _Mismatch(f"The length of the sequences mismatch: {len(actual)} != {len(expected)}")
             for i, (x, y) in enumerate(zip(actual, expected)):
                 _compare(x, y, f"{path}[{i}]", **kw)
-        elif isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray):
-            _compare_tensors(from_numpy(actual), from_numpy(expected), **kw)
         elif not (actual is None and expected is None):
             raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and "
                             f"{type(expected)}.")
