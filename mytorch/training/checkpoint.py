@@ -1,6 +1,6 @@
 """Training checkpoints: everything a run needs to continue bit-exactly, in one mytorch.save file.
 
-Layout (a dict; tensors go to safetensors, the rest to the JSON tree — no pickle, atomic write)::
+Layout (a dict of tensors and plain values, so ``weights_only=True`` loading reads it; atomic write)::
 
     format      "mytorch-train/1"
     config      the run's settings (model, dataset, optimizer, lr, ... as plain values)
@@ -15,6 +15,7 @@ Layout (a dict; tensors go to safetensors, the rest to the JSON tree — no pick
 from __future__ import annotations
 
 import os
+import pickle
 from typing import Any
 
 from ..serialization import load, save
@@ -42,7 +43,7 @@ def load_checkpoint(path: str) -> dict[str, Any]:
         ckpt = load(path)
     except OSError as e:
         raise CheckpointError(f"cannot read checkpoint {path}: {e}") from e
-    except RuntimeError as e:  # the reader names the file and what is wrong with it
+    except (RuntimeError, pickle.UnpicklingError) as e:  # the reader names the file and what is wrong
         raise CheckpointError(str(e)) from e
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a mytorch training checkpoint (expected format {FORMAT!r})")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import time
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable
@@ -236,7 +237,7 @@ def load_lm_checkpoint(path: str) -> dict[str, Any]:
         ckpt = load(path)
     except OSError as e:
         raise CheckpointError(f"cannot read checkpoint {path}: {e}") from e
-    except RuntimeError as e:
+    except (RuntimeError, pickle.UnpicklingError) as e:
         raise CheckpointError(str(e)) from e
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a mytorch language-model checkpoint (expected format {FORMAT!r}; "

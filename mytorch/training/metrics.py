@@ -7,7 +7,7 @@ import json
 import os
 from typing import Any
 
-from ..serialization import _atomic_write
+from ..serialization.atomic import atomic_write
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -16,7 +16,7 @@ def _write_atomic(path: str, text: str) -> None:
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="") as f:
             f.write(text)
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 class MetricsLog:

@@ -1,6 +1,7 @@
-"""``mytorch.save`` / ``mytorch.load``: checkpoints without pickle, written atomically.
+"""mytorch's safetensors checkpoints: ``save(obj, f, format="safetensors")``, and ``save_file``/``load_file``.
 
-File format. A checkpoint is an ordinary safetensors file (8-byte little-endian header length, a JSON
+mytorch wrote its checkpoints this way before it wrote PyTorch's zip format; ``load`` still reads them
+(and any safetensors file). A checkpoint is an ordinary safetensors file (8-byte little-endian header length, a JSON
 header, then the tensor bytes), so any safetensors reader opens it:
 
 - every tensor in the saved object is one safetensors entry, named by its path in the object
@@ -22,30 +23,28 @@ header, then the tensor bytes), so any safetensors reader opens it:
 Tensors that are the same object, or the same view of the same storage (tied weights in a state dict),
 are stored once and load as one tensor. Any dtype mytorch has is stored natively (bfloat16 as BF16).
 
-Safety. Loading parses JSON and copies bytes; it never runs code, so ``weights_only`` is accepted for
-PyTorch compatibility and both values behave the same. The CRC-32 of every tensor is checked on load,
+Safety. Loading parses JSON and copies bytes; it never runs code. The CRC-32 of every tensor is checked on load,
 and a truncated or corrupted file raises a RuntimeError naming the file. A safetensors file without our
 metadata (``safetensors.torch.save_file(model.state_dict(), path)``) loads as a dict of tensors.
 
-Atomicity. ``save`` to a path writes a temporary file in the same directory, fsyncs it, renames it over
-the target (``os.replace``) and fsyncs the directory: a crash leaves either the old file or the new one.
+``save_file(tensors, filename, metadata=None)`` and ``load_file(filename, device="cpu")`` read and write a
+flat ``{name: tensor}`` dict as the ``safetensors`` package's functions of those names do.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import tempfile
 import zlib
 from collections import OrderedDict
-from typing import Any, BinaryIO, Callable, Union
+from typing import Any, BinaryIO, Union
 
-from . import _dtype as D
-from ._device import device as Device
-from ._tensor import Tensor
-from .nn.parameter import Parameter
-
-__all__ = ["save", "load"]
+from .. import _dtype as D
+from .._device import device as Device
+from .._tensor import Tensor
+from ..nn.parameter import Parameter
+from .atomic import atomic_write
+from .location import restore_location
 
 FileLike = Union[str, os.PathLike, BinaryIO]
 _KEY = "__mytorch__"
@@ -135,62 +134,22 @@ def save(obj: Any, f: FileLike) -> None:
     if hasattr(f, "write"):
         f.write(safetensors.numpy.save(writer.arrays, metadata=metadata))
         return
-    _atomic_write(os.fspath(f), lambda tmp: safetensors.numpy.save_file(writer.arrays, tmp, metadata=metadata))
+    atomic_write(os.fspath(f), lambda tmp: safetensors.numpy.save_file(writer.arrays, tmp, metadata=metadata))
 
 
-def _atomic_write(path: str, write: Callable[[str], None]) -> None:
-    """Run write(temporary path) beside `path`, make the bytes durable, then rename over `path`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    # the permissions open(path, "wb") would leave: the old file's, or 0o666 less the umask
-    mode = os.stat(path if os.path.exists(path) else tmp).st_mode & 0o7777
-    try:
-        write(tmp)
-        os.chmod(tmp, mode)  # the writer may have recreated the file with its own mode
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    try:  # the rename itself survives a crash only once the directory is synced (POSIX)
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def load(f: FileLike, map_location: Any = None, weights_only: bool = True, **kwargs: Any) -> Any:
-    """Read what `save` wrote (or any safetensors file) from the path or binary file `f`.
-
-    map_location moves every tensor: a device or device string, or a dict {saved device: new device}.
-    Nothing in the file is executed, whatever `weights_only` says.
-    """
-    if kwargs:
-        raise TypeError(f"load() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    if not (map_location is None or isinstance(map_location, (str, Device, dict))):
-        raise TypeError(f"mytorch.load: map_location must be None, a device, a device string or a dict of them, "
-                        f"not {type(map_location).__name__}")
+def load(f: Any, shown: Any, map_location: Any) -> Any:
+    """Read what `save` wrote (or any safetensors file) from a path or a binary file; `shown` names it."""
     if hasattr(f, "read"):  # safetensors' byte-string reader lacks bfloat16; its file reader has it
         with tempfile.NamedTemporaryFile(suffix=".safetensors") as tmp:
             tmp.write(f.read())
             tmp.flush()
-            return _load_file(tmp.name, getattr(f, "name", repr(f)), map_location)
-    return _load_file(os.fspath(f), os.fspath(f), map_location)
+            return _load_file(tmp.name, shown, map_location)
+    return _load_file(os.fspath(f), shown, map_location)
 
 
 def _load_file(path: str, shown: Any, map_location: Any) -> Any:
     from safetensors import SafetensorError, safe_open
 
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"[Errno 2] No such file or directory: '{shown}'")
     try:
         with safe_open(path, framework="numpy") as fh:
             meta = (fh.metadata() or {}).get(_KEY)
@@ -210,16 +169,7 @@ def _load_file(path: str, shown: Any, map_location: Any) -> Any:
             except (TypeError, ValueError, KeyError) as e:
                 raise _corrupt(shown, f"malformed {_KEY} tree ({e!r})") from None
     except SafetensorError as e:
-        raise _corrupt(shown, _describe(path, e)) from None
-
-
-def _describe(path: str, err: Exception) -> str:
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic == b"PK\x03\x04":
-        return ("it is a zip archive, likely a pickled torch.save checkpoint, which mytorch never unpickles; "
-                "re-save it from PyTorch with safetensors.torch.save_file(model.state_dict(), path)")
-    return f"not a complete safetensors file ({err})"
+        raise _corrupt(shown, f"not a complete safetensors file ({e})") from None
 
 
 def _corrupt(shown: Any, why: str) -> RuntimeError:
@@ -256,7 +206,7 @@ class _Reader:
     def tensor(self, ref: dict) -> Tensor:
         """The tensor `ref` names; refs with the same name and flags give the same object, refs that differ
         only in flags (a Parameter and its detached alias) give tensors sharing one storage."""
-        from .ops.creation import from_numpy
+        from ..ops.creation import from_numpy
 
         name, parameter, requires_grad = ref["tensor"], bool(ref.get("parameter")), bool(ref.get("requires_grad"))
         key = (name, parameter, requires_grad)
@@ -269,7 +219,7 @@ class _Reader:
             host = self.fh.get_tensor(name)
             if self.crc32 is not None and _crc32(host) != self.crc32.get(name):
                 raise _corrupt(self.shown, f"the bytes of tensor {name!r} fail their CRC-32 check")
-            t = self._tensors[(name, False, False)] = _move(from_numpy(host), self.map_location)
+            t = self._tensors[(name, False, False)] = restore_location(from_numpy(host), "cpu", self.map_location)
         if parameter:
             t = Parameter(t, requires_grad=requires_grad)
         elif requires_grad:
@@ -278,11 +228,28 @@ class _Reader:
         return t
 
 
-def _move(t: Tensor, map_location: Any) -> Tensor:
-    if map_location is None:
-        return t
-    if isinstance(map_location, dict):
-        map_location = map_location.get(str(t.device))
-        if map_location is None:
-            return t
-    return t if Device(map_location) == t.device else t.to(map_location)
+def save_file(tensors: dict[str, Tensor], filename: str | os.PathLike, metadata: dict[str, str] | None = None
+              ) -> None:
+    """Write a flat ``{name: tensor}`` dict as a plain safetensors file (the ``safetensors`` package's
+    ``save_file``): no tree metadata, only the user's `metadata` strings; written atomically."""
+    import safetensors.numpy
+
+    for name, t in tensors.items():
+        if not isinstance(name, str) or not isinstance(t, Tensor):
+            raise TypeError(f"save_file: expected a dict of str to Tensor, got {type(name).__name__} -> "
+                            f"{type(t).__name__}")
+    arrays = {name: t.detach().contiguous().numpy() for name, t in tensors.items()}
+    atomic_write(os.fspath(filename), lambda tmp: safetensors.numpy.save_file(arrays, tmp, metadata=metadata))
+
+
+def load_file(filename: str | os.PathLike, device: Any = "cpu") -> dict[str, Tensor]:
+    """The tensors of a safetensors file by name (the ``safetensors`` package's ``load_file``)."""
+    from safetensors import SafetensorError, safe_open
+
+    from ..ops.creation import from_numpy
+
+    try:
+        with safe_open(os.fspath(filename), framework="numpy") as fh:
+            return {name: restore_location(from_numpy(fh.get_tensor(name)), "cpu", device) for name in fh.keys()}
+    except SafetensorError as e:
+        raise _corrupt(os.fspath(filename), f"not a complete safetensors file ({e})") from None
