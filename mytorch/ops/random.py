@@ -510,11 +510,12 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
 
 
 def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
-    """Fill with the number of Bernoulli(p) trials up to the first success: ceil(log(1 - u) / log(1 - p))."""
+    """Fill with the number of Bernoulli(p) trials up to the first success: ceil(log(u) / log(1 - p)),
+    as PyTorch draws it (u in [0, 1), so log(u) / log(1 - p) > 0 and the count is at least 1)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     return _transform_(self, "geometric_", "GeometricBackward0",
-                       lambda u: ((1 - u).log() / math.log1p(-p)).ceil().clamp_min(1), generator)
+                       lambda u: (u.log() / math.log1p(-p)).ceil(), generator)
 
 
 def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
