@@ -14,17 +14,21 @@ optimizer's parameters in the same order.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections import defaultdict
 from itertools import chain
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Iterator, Union
 
 from .. import _dtype as D
 from .._tensor import Tensor, _reset_grads
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, set_grad_enabled
 from ..ops.creation import tensor
 
 __all__ = ["Optimizer"]
+
+# devices whose optimizer steps can be captured in a graph (PyTorch: CUDA and other accelerators); none yet
+CAPTURABLE_DEVICES: list[str] = []
 
 ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]], Iterable[tuple[str, Tensor]]]
 
@@ -35,6 +39,63 @@ def _typename(obj: Any) -> str:
         return obj.type()
     cls = type(obj)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _scalar(value: float | Tensor) -> float:
+    """A hyperparameter that may be a 1-element tensor (PyTorch's "Tensor lr") as a Python float."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def _check_lr(lr: float | Tensor) -> None:
+    """PyTorch's learning-rate checks: a tensor lr holds one element, and lr is not negative."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= _scalar(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_hyperparameters(lr: float | Tensor | None = None, eps: float | None = None,
+                           betas: tuple[float, ...] | None = None, weight_decay: float | None = None) -> None:
+    """PyTorch's range checks, in its order and with its messages, for the hyperparameters given:
+    lr >= 0 (a 1-element tensor allowed), eps >= 0, each beta in [0, 1), weight_decay >= 0."""
+    if lr is not None:
+        _check_lr(lr)
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _weight_decay(param: Tensor, grad: Tensor, lr: float, weight_decay: float, decoupled: bool = False) -> Tensor:
+    """The gradient after weight decay: L2 decay adds weight_decay * param to it; decoupled decay (AdamW's)
+    leaves it and shrinks the parameter instead, param *= 1 - lr * weight_decay."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        param.mul_(1 - lr * weight_decay)
+        return grad
+    return grad.add(param, alpha=weight_decay)
+
+
+def _use_grad_for_differentiable(step: Callable) -> Callable:
+    """Run ``step`` with grad mode on when the optimizer was built with ``differentiable=True`` (so the
+    update is recorded by autograd and can be differentiated through), off otherwise."""
+    @functools.wraps(step)
+    def wrapper(self: "Optimizer", *args: Any, **kwargs: Any) -> Any:
+        with set_grad_enabled(bool(self.defaults.get("differentiable", False))):
+            return step(self, *args, **kwargs)
+    return wrapper
+
+
+def _check_capturable(group: dict[str, Any], param: Tensor) -> None:
+    """``capturable=True`` asks for a step that a device graph can record; as in PyTorch, that needs the
+    parameters on such a device, and mytorch has none (PyTorch refuses CPU parameters the same way)."""
+    if group.get("capturable") and param.device.type not in CAPTURABLE_DEVICES:
+        raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
+                             f"{CAPTURABLE_DEVICES}.")
 
 
 class Optimizer:
@@ -115,10 +176,20 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor, dict[str, Any]]]:
+        """(parameter, its gradient negated when the group maximizes, its state) for each parameter of group
+        that has a gradient; a capturable group is refused on a device that cannot capture."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            _check_capturable(group, p)
+            yield p, (-p.grad if group.get("maximize") else p.grad), self.state[p]
+
     @staticmethod
-    def _new_step() -> Tensor:
-        """A parameter's step counter: a 0-d float tensor (float64 when that is the default dtype), as PyTorch's."""
-        return tensor(0.0, dtype=D.float64 if D.get_default_dtype() is D.float64 else D.float32)
+    def _new_step(value: float = 0.0) -> Tensor:
+        """A parameter's step counter, or another scalar of its state (NAdam's mu_product, ASGD's eta): a 0-d
+        float tensor, float64 when that is the default dtype and float32 otherwise, as PyTorch keeps them."""
+        return tensor(value, dtype=D.float64 if D.get_default_dtype() is D.float64 else D.float32)
 
     @staticmethod
     def _advance(state: dict[str, Any]) -> float:

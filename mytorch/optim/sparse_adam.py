@@ -1,0 +1,74 @@
+"""optim.SparseAdam: Adam that updates only the entries a gradient holds, the "lazy" Adam made for
+embeddings whose gradient touches a few rows per step.
+
+For the entries i present in the gradient g (negated when maximize), at step t (the parameter's count of
+updates):
+    m_i = beta1 m_i + (1 - beta1) g_i;   v_i = beta2 v_i + (1 - beta2) g_i^2
+    param_i = param_i - lr sqrt(1 - beta2^t) / (1 - beta1^t) * m_i / (sqrt(v_i) + eps)
+Entries absent from the gradient keep their value and moments (no decay), unlike Adam's.
+
+mytorch has no sparse tensors: its gradients are dense, and where PyTorch's SparseAdam refuses a dense
+gradient ("SparseAdam does not support dense gradients"), this one reads it as the sparse gradient of its
+nonzero entries, which is what ``grad.to_sparse()`` would hand PyTorch's. An embedding row that no index
+looked up has an all-zero gradient and stays untouched, as it does with PyTorch's ``sparse=True``; an entry
+whose gradient is exactly zero by coincidence is skipped too (PyTorch would decay its moments).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import zeros_like
+from .optimizer import Optimizer, ParamsT, _scalar
+
+__all__ = ["SparseAdam"]
+
+
+class SparseAdam(Optimizer):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, maximize: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 < _scalar(lr):
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 < eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
+        complex_params = [[i, j] for i, group in enumerate(self.param_groups)
+                          for j, p in enumerate(group["params"]) if p.is_complex()]
+        if complex_params:
+            raise ValueError(f"Complex params at indices {complex_params}: SparseAdam does not support complex "
+                             "parameters")
+
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            (beta1, beta2), eps = group["betas"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = zeros_like(p)
+                    state["exp_avg_sq"] = zeros_like(p)
+                state["step"] += 1
+                grad = -p.grad if group.get("maximize", False) else p.grad
+                absent = grad == 0
+                if absent.all().item():  # an empty sparse gradient: no update
+                    continue
+                exp_avg, exp_avg_sq, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                exp_avg.add_(grad.sub(exp_avg).mul_(1 - beta1).masked_fill_(absent, 0))
+                exp_avg_sq.add_(grad.pow(2).sub_(exp_avg_sq).mul_(1 - beta2).masked_fill_(absent, 0))
+                # a tensor lr keeps its dtype through the step size, as in PyTorch
+                step_size = _scalar(group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t))
+                update = exp_avg.div(exp_avg_sq.sqrt().add_(eps)).mul_(-step_size)
+                p.add_(update.masked_fill_(absent, 0))
+        return loss
