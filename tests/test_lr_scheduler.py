@@ -63,6 +63,24 @@ SCHEDULERS = {
     "SequentialLR-three": ("SGD", lambda T, o: _sub(T, o, "SequentialLR", schedulers=[
         _sub(T, o, "ExponentialLR", gamma=0.8), _sub(T, o, "StepLR", step_size=3, gamma=0.5),
         _sub(T, o, "MultiStepLR", milestones=[2, 4], gamma=0.1)], milestones=[6, 15])),
+    "CyclicLR": ("SGD", lambda T, o: _sub(T, o, "CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    "CyclicLR-triangular2": ("SGD", lambda T, o: _sub(T, o, "CyclicLR", base_lr=[0.01, 0.02], max_lr=[0.1, 0.3],
+                                                      step_size_up=3, step_size_down=5, mode="triangular2")),
+    "CyclicLR-exp_range-adam": ("Adam", lambda T, o: _sub(T, o, "CyclicLR", base_lr=0.001, max_lr=0.01,
+                                                          step_size_up=5, mode="exp_range", gamma=0.97,
+                                                          base_momentum=0.85, max_momentum=0.95)),
+    "CyclicLR-scale_fn": ("Adagrad", lambda T, o: _sub(T, o, "CyclicLR", base_lr=0.01, max_lr=0.2, step_size_up=2,
+                                                       scale_fn=lambda x: 1 / (1 + 0.1 * x),
+                                                       scale_mode="iterations", cycle_momentum=False)),
+    "CosineAnnealingWarmRestarts": ("SGD", lambda T, o: _sub(T, o, "CosineAnnealingWarmRestarts", T_0=7)),
+    "CosineAnnealingWarmRestarts-T_mult": ("SGD", lambda T, o: _sub(T, o, "CosineAnnealingWarmRestarts", T_0=3,
+                                                                    T_mult=2, eta_min=0.01)),
+    "ChainedScheduler": ("SGD", lambda T, o: T.optim.lr_scheduler.ChainedScheduler([
+        _sub(T, o, "ConstantLR", factor=0.4, total_iters=4), _sub(T, o, "ExponentialLR", gamma=0.9)])),
+    "ChainedScheduler-three": ("SGD", lambda T, o: T.optim.lr_scheduler.ChainedScheduler([
+        _sub(T, o, "StepLR", step_size=10, gamma=0.9), _sub(T, o, "LinearLR", start_factor=0.4, end_factor=0.6,
+                                                            total_iters=4),
+        _sub(T, o, "MultiplicativeLR", lr_lambda=lambda e: 0.97)], optimizer=o)),
 }
 
 
@@ -306,6 +324,18 @@ ERRORS = [
      "optimizer must support momentum or beta1"),
     (lambda T: T.optim.lr_scheduler.SequentialLR(_optimizer(T), schedulers=[], milestones=[]),
      "expects at least one scheduler"),
+    (lambda T: T.optim.lr_scheduler.CyclicLR(_optimizer(T), 0.1, 1.0, mode="cosine"), "mode is invalid"),
+    (lambda T: T.optim.lr_scheduler.CyclicLR(_optimizer(T, "Adagrad"), 0.1, 1.0), "must support momentum or beta1"),
+    (lambda T: T.optim.lr_scheduler.CyclicLR(_optimizer(T), [0.1], 1.0), "base_lr must have the same length"),
+    (lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(T), T_0=0), "positive integer T_0"),
+    (lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(T), T_0=2, T_mult=1.5),
+     "integer T_mult >= 1"),
+    (lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(T), T_0=2, eta_min="0"),
+     "float or int eta_min"),
+    (lambda T: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(T), T_0=2).step(-1), "non-negative"),
+    (lambda T: T.optim.lr_scheduler.ChainedScheduler([]), "expects at least one scheduler to be chained"),
+    (lambda T: T.optim.lr_scheduler.ChainedScheduler([T.optim.lr_scheduler.ReduceLROnPlateau(_optimizer(T))]),
+     "does not support `ReduceLROnPlateau`"),
 ]
 
 
@@ -330,6 +360,23 @@ def test_sequential_errors():
         opt = _optimizer(T)
         T.optim.lr_scheduler.SequentialLR(opt, [T.optim.lr_scheduler.ReduceLROnPlateau(opt)], milestones=[])
     _same_error(plateau, "does not support `ReduceLROnPlateau`")
+
+
+def test_warm_restarts_fractional_epochs():
+    """step(epoch) with fractions of an epoch (stepping per batch), over periods growing by T_mult."""
+    lrs = []
+    for T in (mytorch, torch):
+        opt = _optimizer(T)
+        sched = T.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3, eta_min=0.001)
+        trace = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the deprecated epoch argument
+            for i in range(40):
+                opt.step()
+                sched.step(i * 0.35)
+                trace.append((sched.get_last_lr(), sched.T_i, sched.T_cur, sched.last_epoch))
+        lrs.append(trace)
+    assert lrs[0] == lrs[1]
 
 
 def test_one_cycle_overrun():

@@ -1,5 +1,5 @@
 """mytorch.optim: optimizers (in-place updates on parameters' storage) and lr schedulers."""
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import *  # noqa: F401,F403
 from .adafactor import *  # noqa: F401,F403
 from .adagrad import *  # noqa: F401,F403
