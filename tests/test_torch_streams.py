@@ -123,6 +123,19 @@ def test_float32_cauchy_and_log_normal_equal_torch(name):
     both(draw[name], 3)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced"])
+def test_like_functions_draw_into_torchs_empty_like(layout):
+    """rand_like & co. fill empty_like(x): a transposed x keeps its layout there (memory-order draws, and
+    the element-by-element normal), a sliced one does not; bernoulli(p) draws into a contiguous tensor."""
+    def draw(T):
+        x = T.zeros(6, 40)
+        x = {"contiguous": x, "transposed": T.zeros(40, 6).t(), "sliced": T.zeros(6, 80)[:, ::2]}[layout]
+        p = x.fill_(0.5)
+        return (T.rand_like(x), T.randn_like(x), T.randint_like(x, 3, 90), T.randn_like(x, dtype=T.float64),
+                T.bernoulli(p))
+    both(draw, 4)
+
+
 def test_interleaved_calls_continue_one_stream():
     """A rand, an odd randn (its second sample kept for the next normal), a randint, then more normals:
     the next call continues where the last stopped, as in PyTorch."""

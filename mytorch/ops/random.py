@@ -27,7 +27,7 @@ from ..autograd.function import Function
 from ..backends import get_backend
 from ..backends.base import Backend
 from ._util import broadcast_shapes
-from .creation import _backend, _finish, check_size, shape_arg
+from .creation import _backend, _finish, check_size, empty, shape_arg
 from .inplace import inplace
 
 _SEED_BYTES = 8
@@ -364,7 +364,8 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     _floating(input.dtype, "bernoulli")
     probs = input.detach() if p is None else p
     _check_probability(probs, "bernoulli")
-    sample = _bernoulli_sample(input, probs, generator)(input.detach())
+    # PyTorch draws into a contiguous empty_like(input): in index order, whatever input's layout
+    sample = _bernoulli_sample(input.detach().contiguous(), probs, generator)(input.detach())
     return _draw("BernoulliBackward0", sample, input) if p is None else sample
 
 
@@ -409,16 +410,46 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 
 # ---- *_like ---------------------------------------------------------------------------------------------------
 
+def _dense_order(t: Tensor) -> tuple[int, ...] | None:
+    """t's dims outermost-first in memory when t is dense but not contiguous (a permuted contiguous
+    tensor, like a transpose), else None."""
+    if t.is_contiguous():
+        return None
+    order, size = _memory_order(t), 1
+    for d in reversed(order):
+        if t.shape[d] != 1 and t.stride(d) != size:
+            return None
+        size *= t.shape[d]
+    return order
+
+
+def _like(input: Tensor, dt: D.dtype, device: Any, fill: Callable[[Tensor], Tensor], requires_grad: bool,
+          draw: Callable[[], Tensor]) -> Tensor:
+    """draw() shaped like input, or, for a dense non-contiguous input, fill(t) of a t laid out like input:
+    PyTorch's *_like draw into empty_like(input), which keeps such a layout, so they fill it in memory order
+    (and normals element by element, as into any non-contiguous tensor)."""
+    order = _dense_order(input)
+    if order is None:
+        return draw()
+    back = tuple(order.index(d) for d in range(input.ndim))
+    out = fill(empty(tuple(input.shape[d] for d in order), dtype=dt, device=device or input.device).permute(back))
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
               device: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    dt = _floating(dtype or input.dtype, "rand")
+    return _like(input, dt, device, lambda t: t.uniform_(generator=generator), requires_grad,
+                 lambda: rand(input.shape, generator=generator, dtype=dt, device=device or input.device,
+                              requires_grad=requires_grad))
 
 
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
                device: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+    dt = _floating(dtype or input.dtype, "randn")
+    return _like(input, dt, device, lambda t: t.normal_(generator=generator), requires_grad,
+                 lambda: randn(input.shape, generator=generator, dtype=dt, device=device or input.device,
+                               requires_grad=requires_grad))
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
@@ -426,8 +457,11 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
     """``randint_like(x, high)`` or ``randint_like(x, low, high)``: integers in [low, high) shaped like x."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
-                   device=device or input.device, requires_grad=requires_grad)
+    dt = dtype or input.dtype
+    _check_int_range(int(low), int(high), dt, "random_")
+    return _like(input, dt, device, lambda t: t.random_(int(low), int(high), generator=generator), requires_grad,
+                 lambda: randint(low, high, input.shape, generator=generator, dtype=dt,
+                                 device=device or input.device, requires_grad=requires_grad))
 
 
 # ---- in-place initialisers ------------------------------------------------------------------------------------
