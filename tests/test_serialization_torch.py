@@ -149,6 +149,18 @@ def test_mytorch_views_and_parameters_load_in_torch(tmp_path):
     assert row.storage_offset() == 0 and row.untyped_storage().nbytes() == 6 * 4 and row.tolist() == ref[3].tolist()
 
 
+def test_views_of_one_storage_as_two_dtypes_are_refused_as_pytorch_refuses_them(tmp_path):
+    x = mytorch.arange(4.0)
+    with pytest.raises(RuntimeError, match="view the same data as different types"):
+        mytorch.save({"x": x, "bits": x.view(mytorch.int32)}, tmp_path / "x.pt")
+    with pytest.raises(RuntimeError, match="view the same data as different types"):
+        y = torch.arange(4.0)
+        torch.save({"x": y, "bits": y.view(torch.int32)}, tmp_path / "t.pt")
+    assert not (tmp_path / "x.pt").exists()
+    mytorch.save({"bits": x.view(mytorch.int32)}, tmp_path / "x.pt")  # one dtype per storage is fine
+    assert torch.load(tmp_path / "x.pt")["bits"].tolist() == torch.arange(4.0).view(torch.int32).tolist()
+
+
 def test_the_archive_is_laid_out_as_pytorch_lays_it_out(tmp_path, monkeypatch):
     mytorch.save({"a": mytorch.ones(3), "b": mytorch.zeros(2, dtype=mytorch.int64)}, tmp_path / "model.v2.pt")
     z = zipfile.ZipFile(tmp_path / "model.v2.pt")

@@ -58,10 +58,10 @@ class TorchPickler(pickle.Pickler):
     storages into `self.shared`; given them, it writes the pickle and lists the storages it names in
     `self.storages`, whose index is the storage's key."""
 
-    def __init__(self, file: Any, shared: dict[tuple, _Span] | None = None) -> None:
+    def __init__(self, file: Any, shared: dict[int, _Span] | None = None) -> None:
         super().__init__(file, protocol=PROTOCOL)
         self.collecting = shared is None
-        self.shared: dict[tuple, _Span] = {} if shared is None else shared
+        self.shared: dict[int, _Span] = {} if shared is None else shared  # by the storage's base address
         self.storages: list[_Span] = []
         self._keys: dict[int, str] = {}  # id(span) -> key
 
@@ -104,11 +104,14 @@ class TorchPickler(pickle.Pickler):
         if t.numel() == 0 or min(t.stride(), default=0) < 0:  # a storage of its own
             view = t.detach().contiguous()
             return _Span(view, view.storage_offset(), view.storage_offset() + view.numel()), view
-        key = (t.data_ptr() - t.storage_offset() * t.dtype.itemsize, t.dtype)
+        key = t.data_ptr() - t.storage_offset() * t.dtype.itemsize
         lo, hi = _reach(t)
         span = self.shared.get(key)
         if span is None:
             span = self.shared[key] = _Span(t, lo, hi)
+        elif span.anchor.dtype is not t.dtype:  # a storage has one dtype in the archive (PyTorch's rule)
+            raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different "
+                               "types")
         elif self.collecting:
             if lo < span.lo:
                 span.anchor, span.lo = t, lo
