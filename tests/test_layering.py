@@ -40,8 +40,10 @@ LEVEL = {name: i for i, (name, _) in enumerate(LAYERS)}
 TENSOR_MODULE_LEVEL_IMPORTS = {"mytorch._dtype", "mytorch._device"}
 
 # Modules outside mytorch/backends/ allowed to import NumPy/ml_dtypes, each with the DESIGN.md edge it
-# serves. Empty: from_numpy and .numpy() go through backend methods (share_host / to_host).
-NUMPY_EDGES: dict[str, str] = {}
+# serves. from_numpy and .numpy() go through backend methods (share_host / to_host).
+NUMPY_EDGES: dict[str, str] = {
+    "mytorch.utils.tensorboard.summary": "TensorBoard's summary protos are filled from host arrays (log output)",
+}
 HOST_LIBRARIES = ("numpy", "ml_dtypes")
 
 
