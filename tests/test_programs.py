@@ -32,6 +32,7 @@ CASES = [
     ("rnn_packed.py", (), True),
     ("grad_scaler_loop.py", (), True),
     ("autocast_bf16.py", (), True),
+    ("char_lm_tensorboard.py", (), True),
 ]
 # Relative tolerances other than assert_same_output's: under bfloat16 autocast PyTorch's linear layers (addmm)
 # round once after adding the bias, while mytorch rounds the product to bfloat16 and then adds the bias (its
