@@ -177,3 +177,23 @@ def test_recurrent_layers(make, packed):
         out[T] = y.data if packed else y
     assert str(out[mytorch].dtype).split(".")[-1] == str(out[torch].dtype).split(".")[-1]
     np.testing.assert_allclose(to_numpy(out[mytorch].float()), to_numpy(out[torch].float()), rtol=3e-2, atol=3e-2)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_linear_and_conv_round_once_as_pytorch(dtype):
+    """With a bias, PyTorch's half-precision addmm and convolutions round the float32 sum once: in bfloat16 the
+    same bits."""
+    x, w, b = arr(16, 32), arr(8, 32), arr(8)
+    img, k = arr(2, 3, 7, 7), arr(4, 3, 3, 3)
+    outs = {}
+    for T in (mytorch, torch):
+        half = (lambda a: T.tensor(a).to(getattr(T, dtype)))
+        outs[T] = [T.nn.functional.linear(half(x), half(w), half(b)),
+                   T.nn.functional.conv2d(half(img), half(k), half(b[:4]), padding=1),
+                   T.nn.functional.conv_transpose2d(half(img), half(k.transpose(1, 0, 2, 3).copy()), half(b[:4]))]
+    for a, b in zip(outs[mytorch], outs[torch]):
+        if dtype == "bfloat16":
+            np.testing.assert_array_equal(to_numpy(a.float()), to_numpy(b.float()))
+        else:  # float16's finer rounding meets the odd tie where the sums' order differs, and PyTorch's float16
+            # transposed convolution sums in float16 (errors up to ~5e-3 at these sizes)
+            np.testing.assert_allclose(to_numpy(a.float()), to_numpy(b.float()), rtol=1e-2, atol=1e-2)

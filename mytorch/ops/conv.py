@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import backend_of
@@ -41,12 +42,20 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups, transposed, spatial):
         be = x._backend
+        # a half-precision convolution with a bias adds it to the float32 sums and rounds once, as PyTorch's
+        # does (the float32 convolution of half values is what the half one computes before rounding)
+        once = b is not None and x.dtype in (D.bfloat16, D.float16)
+        xd, wd, bd = (x._data, w._data, None if b is None else b._data)
+        if once:
+            xd, wd, bd = (be.cast(a, D.float32) for a in (xd, wd, bd))
         if transposed:
-            y = be.conv_backward_input(x._data, w._data, spatial, stride, padding, dilation, groups)
+            y = be.conv_backward_input(xd, wd, spatial, stride, padding, dilation, groups)
         else:
-            y = be.conv(x._data, w._data, stride, padding, dilation, groups)
+            y = be.conv(xd, wd, stride, padding, dilation, groups)
         if b is not None:
-            y = be.add(y, be.view(b._data, b._data.shape + (1,) * len(stride)))
+            y = be.add(y, be.view(bd, bd.shape + (1,) * len(stride)))
+        if once:
+            y = be.cast(y, x.dtype)
         if ctx._recording:
             need_x, need_w = ctx.needs_input_grad[:2]
             ctx.save_for_backward(x if need_w else None, w if need_x else None)

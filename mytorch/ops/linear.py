@@ -5,6 +5,7 @@ For y = x W^T + b with x of shape (*, in), W (out, in), b (out):
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
@@ -18,11 +19,17 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         be = x._backend
-        y = be.matmul(x._data, be.permute(weight._data, (1, 0)))
         if bias is None:
             ctx._name = "MmBackward0"
+            y = be.matmul(x._data, be.permute(weight._data, (1, 0)))
+        elif x.dtype in (D.bfloat16, D.float16):
+            # PyTorch's half-precision addmm adds the bias to the float32 product and rounds once (the float32
+            # product of half values is what the half matmul computes before rounding)
+            f32 = (lambda a: be.cast(a, D.float32))
+            y = be.matmul(f32(x._data), be.permute(f32(weight._data), (1, 0)))
+            y = be.cast(be.add(y, f32(bias._data)), x.dtype)
         else:
-            y = be.add(y, bias._data)
+            y = be.add(be.matmul(x._data, be.permute(weight._data, (1, 0))), bias._data)
         ctx.save_for_backward(x if ctx._recording and ctx.needs_input_grad[1] else None, weight)
         return Tensor._make(y, be)
 
