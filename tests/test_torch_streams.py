@@ -158,6 +158,13 @@ def test_default_generator_of_a_new_generator_seed():
     assert_same_bits(torch.rand(5, generator=torch.Generator()), mytorch.rand(5, generator=mytorch.Generator()))
 
 
+@pytest.mark.parametrize("seed", [-1, -2 ** 63, 2 ** 32 + 3, 2 ** 63 + 5, 2 ** 64 - 1])
+def test_every_seed_like_torch(seed):
+    """mt19937 takes the seed's low 32 bits; the state keeps all 64 (negative seeds wrapped)."""
+    both(lambda T: (T.rand(4), T.get_rng_state(), T.Generator().manual_seed(seed).get_state(),
+                    T.Generator().get_state()), seed)
+
+
 def test_state_matches_torch_byte_for_byte():
     def draw(T):
         T.randn(3, dtype=T.float64)  # leaves a cached normal sample
