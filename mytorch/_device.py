@@ -42,3 +42,7 @@ class device:
 
 
 CPU = device("cpu")
+
+# The device factory functions create on when given none (`mytorch.set_default_device`); None is the CPU.
+# It lives here, below the ops that read it on every call.
+default_device: list = [None]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import warnings
 
+from . import _device
 from ._device import device as Device
 
 __all__ = ["set_float32_matmul_precision", "get_float32_matmul_precision", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
            "set_default_device", "get_default_device"]
 
-_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False, "device": None}
+_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
 
 
 def set_float32_matmul_precision(precision: str) -> None:
@@ -48,14 +49,14 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 
 
 def set_default_device(device: Device | str | None) -> None:
-    """Record the default device. Only ``"cpu"`` (or None) has a backend in mytorch; another device fails
-    when `get_default_device` reads it, as in PyTorch. (The factory functions do not consult the setting
-    yet: they create on the CPU.)"""
-    _state["device"] = None if device is None else Device(device)
+    """The device factory functions (``zeros``, ``randn``, ``tensor``...) create on when not given one. Only
+    ``"cpu"`` (or None) has a backend in mytorch: after ``set_default_device("cuda")`` a factory raises
+    PyTorch's "not compiled with CUDA" error, as PyTorch does on a machine without CUDA."""
+    _device.default_device[0] = None if device is None else Device(device)
 
 
 def get_default_device() -> Device:
-    dev = _state["device"]
+    dev = _device.default_device[0]
     if dev is None or dev.type == "cpu":
         return Device("cpu")
     from .backends import get_backend  # raises PyTorch's error for a device type without a backend

@@ -33,9 +33,19 @@ def test_switches_read_back_like_pytorch():
 @pytest.mark.parametrize("call", [
     lambda T, x: T.set_float32_matmul_precision(1), lambda T, x: T.use_deterministic_algorithms("yes"),
     lambda T, x: (T.set_default_device("cuda"), T.get_default_device()),
+    lambda T, x: (T.set_default_device("cuda"), T.zeros(2)),
+    lambda T, x: (T.set_default_device("cuda"), T.randn(2)),
+    lambda T, x: (T.set_default_device("cuda"), T.tensor([1.0])),
 ])
 def test_switch_errors(call):
     raises_like(call, np.zeros(1))
+
+
+def test_factories_follow_the_default_device():
+    mytorch.set_default_device("cpu")
+    assert mytorch.zeros(2).device == mytorch.device("cpu") and mytorch.arange(3).device.type == "cpu"
+    mytorch.set_default_device(None)
+    assert mytorch.ones(1).device.type == "cpu"
 
 
 def test_compile_returns_the_model_itself():

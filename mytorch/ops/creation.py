@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 from .. import _dtype as D
+from .._device import default_device
 from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -14,7 +15,9 @@ from ._util import as_shape
 
 def _backend(device: Any):
     if device is None:
-        return get_backend("cpu")
+        device = default_device[0]  # set_default_device's; None is the CPU
+        if device is None:
+            return get_backend("cpu")
     return get_backend(Device(device).type)
 
 
