@@ -204,6 +204,28 @@ def test_capturable_refused_on_cpu(name):
         opt.step()
 
 
+@pytest.mark.parametrize("name", ["Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
+def test_differentiable_step(name):
+    """differentiable=True records the step: the updated parameter's gradients with respect to the value
+    before the step and to the gradient, as PyTorch's (one step: a second in-place step overwrites state the
+    first saved, in PyTorch as here)."""
+    results = []
+    for T in (mytorch, torch):
+        rng = np.random.default_rng(0)
+        p0, g = (T.tensor(rng.standard_normal(5), requires_grad=True) for _ in range(2))
+        p = p0.clone()  # a non-leaf: allowed because the optimizer is differentiable
+        opt = getattr(T.optim, name)([p], lr=0.1, differentiable=True)
+        p.grad = g * 2
+        opt.step()
+        (p * T.arange(5.0, dtype=T.float64)).sum().backward()
+        results.append([p.detach().numpy(), p0.grad.numpy(), g.grad.numpy()])
+    # NAdam's differentiable step keeps mu_product a float32 tensor in its step factors, and PyTorch divides a
+    # number by a tensor as number * reciprocal (two roundings to float32, ours one): a float32 ulp apart
+    tol = dict(rtol=1e-7, atol=1e-8) if name == "NAdam" else dict(rtol=1e-12, atol=1e-14)
+    for m, t in zip(*results):
+        np.testing.assert_allclose(m, t, **tol)
+
+
 def test_tensor_lr_must_have_one_element():
     _same_error(lambda T: T.optim.Adamax([T.zeros(1, requires_grad=True)], lr=T.tensor([0.1, 0.2])),
                 "Tensor lr must be 1-element")

@@ -42,6 +42,6 @@ class Adamax(Optimizer):
                 grad = _weight_decay(p, grad, lr, weight_decay)
                 exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                 exp_avg.lerp_(grad, 1 - beta1)
-                exp_inf.copy_(exp_inf.mul_(beta2).maximum(grad.abs().add_(eps)))
+                exp_inf.copy_(exp_inf.mul(beta2).maximum(grad.abs().add_(eps)))  # out of place: differentiable
                 p.addcdiv_(exp_avg, exp_inf, value=-lr / (1 - beta1 ** t))
         return loss

@@ -51,11 +51,13 @@ class NAdam(Optimizer):
                 grad = _weight_decay(p, grad, lr, weight_decay, group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-                mu_product = state["mu_product"].mul_(mu).item()  # kept in the step counter's dtype, as PyTorch
+                mu_product = state["mu_product"].mul_(mu)  # kept in the step counter's dtype, as PyTorch
+                if not group["differentiable"]:  # PyTorch's differentiable step rounds the factors below to it
+                    mu_product = mu_product.item()
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = exp_avg_sq.div(1 - beta2 ** t).sqrt().add_(eps)
-                p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product))
-                p.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1.0 - mu_product * mu_next))
+                denom = exp_avg_sq.div(1 - beta2 ** t).sqrt().add(eps)  # out of place: sqrt keeps its output
+                p.addcdiv_(grad, denom, value=_scalar(-lr * (1.0 - mu) / (1.0 - mu_product)))
+                p.addcdiv_(exp_avg, denom, value=_scalar(-lr * mu_next / (1.0 - mu_product * mu_next)))
         return loss

@@ -56,7 +56,7 @@ class RAdam(Optimizer):
                 rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    adaptive_lr = bias_correction2 ** 0.5 / exp_avg_sq.sqrt().add_(eps)
+                    adaptive_lr = bias_correction2 ** 0.5 / exp_avg_sq.sqrt().add(eps)  # sqrt keeps its output
                     p.sub_(m_hat * lr * adaptive_lr * rect)
                 else:
                     p.sub_(m_hat * lr)

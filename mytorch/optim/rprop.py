@@ -43,7 +43,8 @@ class Rprop(Optimizer):
                     state["step_size"] = full_like(p, _scalar(group["lr"]))
                 self._advance(state)
                 prev, step_size = state["prev"], state["step_size"]
-                agreement = grad.mul(prev)
+                # a differentiable step records prev's value before the copy_ below overwrites it
+                agreement = grad.mul(prev.clone() if group["differentiable"] else prev)
                 flipped = agreement < 0
                 factor = agreement.masked_fill(agreement > 0, etaplus).masked_fill_(flipped, etaminus)
                 factor.masked_fill_(agreement == 0, 1)
