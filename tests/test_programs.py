@@ -33,6 +33,7 @@ CASES = [
     ("grad_scaler_loop.py", (), True),
     ("autocast_bf16.py", (), True),
     ("char_lm_tensorboard.py", (), True),
+    ("sine_lbfgs.py", (), True),
 ]
 IDS = [f"{script[:-3]}{'-' + args[-1] if args else ''}" for script, args, _ in CASES]
 
