@@ -247,14 +247,27 @@ _F = np.float32
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """a * b + c with one rounding to float32. The float64 product of two floats is exact; the float64 sum
-    is rounded to odd (truncated, last bit set when inexact), which then rounds to float32 correctly."""
+    """a * b + c with one rounding to float32. The float64 product of two floats is exact, so rounding
+    s = fl64(a b + c) to float32 gives the right float unless s landed exactly on a midpoint between two
+    floats (its 29 bits beyond float32's 24 are 1 then zeros) or below float32's normal range; those rare
+    elements are redone exactly (`_fma32_exact`)."""
     p = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    c = np.asarray(c, np.float64)
-    s = p + c
-    pb = s - c
-    err = (p - pb) + (c - (s - pb))  # p + c = s + err exactly (TwoSum)
-    bits = np.ascontiguousarray(s).view(np.int64)
+    s = p + np.asarray(c, np.float64)
+    out = s.astype(_F)
+    suspect = ((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < np.finfo(_F).tiny)
+    if suspect.any():
+        a, b, c = np.broadcast_arrays(a, b, c)
+        out[suspect] = _fma32_exact(a[suspect], b[suspect], c[suspect])
+    return out
+
+
+def _fma32_exact(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """fl32(a b + c): the float64 sum rounded to odd (truncated, last bit set when inexact), which then
+    rounds to float32 correctly."""
+    p = a.astype(np.float64) * b.astype(np.float64)
+    c = c.astype(np.float64)
+    s, err = _two_sum(p, c)
+    bits = s.view(np.int64)
     bits = np.where((err != 0) & ((err < 0) != (s < 0)), bits - 1, bits)  # truncate toward zero
     bits = np.where(err != 0, bits | 1, bits)
     return bits.view(np.float64).astype(_F)
