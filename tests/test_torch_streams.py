@@ -288,3 +288,14 @@ def test_data_order_equals_torch():
         split = T.tensor(T.utils.data.random_split(range(10), [6, 4])[0].indices)
         return (T.cat(batches), sampled, split, T.rand(2))
     both(draw, 13)
+
+
+def test_fork_rng_restores_the_stream_like_torch():
+    def draw(T):
+        a = T.rand(2)
+        with T.random.fork_rng():
+            b = T.randn(5, dtype=T.float64)  # leaves a cached normal inside the fork only
+        with T.random.fork_rng(enabled=False):
+            c = T.rand(1)
+        return a, b, c, T.randn(3, dtype=T.float64), T.get_rng_state()
+    both(draw, 21)
