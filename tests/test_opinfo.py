@@ -1,0 +1,317 @@
+"""PyTorch's own operator database (OpInfo) run against mytorch: the op surface measured.
+
+`torch.testing._internal.common_methods_invocations.op_db` lists ~700 ops, each with sample
+inputs per dtype. For every op whose name (or one of its aliases) mytorch has, in its namespace
+(``linalg.det`` is ``mytorch.linalg.det``, ``nn.functional.relu`` is ``mytorch.nn.functional.relu``)
+or as a Tensor method, each float32 / float64 / int64 / bool sample runs on both frameworks with the
+same inputs. A sample passes when the outputs agree in shape, dtype and value (PyTorch's default
+tolerances for the dtype, `torch.testing.assert_close`) and, for float samples of ops PyTorch
+differentiates, the input gradients under one random upstream gradient agree too. Values of random
+ops (`RANDOM_OPS`) are not compared, only shapes and dtypes. Samples PyTorch itself rejects are not
+counted.
+
+Speed: samples are capped at `SAMPLES_PER_DTYPE` per (op, dtype), the first ones OpInfo yields,
+with torch's generator seeded per op, so the set is the same on every run; they are generated once
+and shared by both backends, and every sample runs on both backends.
+
+The test fails when fewer samples pass than `PASSING_SAMPLES` says for the backend (raise it as ops
+land, never lower it), and when the ops mytorch lacks differ from `KNOWN_MISSING` (remove a name when
+its op lands). Run with ``-s`` to see the summary table and the first failure of each failing op.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+
+import numpy as np
+import torch
+from helpers import TORCH_DTYPES
+
+import mytorch
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from torch.testing._internal.common_methods_invocations import op_db
+
+DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
+SAMPLES_PER_DTYPE = 3
+
+# Samples passing on each backend, measured; raise as ops land, never lower.
+PASSING_SAMPLES = {"numpy": 2724, "cpp": 2723}
+
+RANDOM_OPS = {"bernoulli", "multinomial", "normal", "rand", "randn", "randint", "randperm", "rand_like", "randint_like", "randn_like", "uniform",
+              "nn.functional.dropout", "nn.functional.dropout2d", "nn.functional.dropout3d",
+              "nn.functional.alpha_dropout", "nn.functional.feature_alpha_dropout", "nn.functional.rrelu",
+              "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "empty_permuted",
+              "cauchy", "exponential", "geometric", "log_normal"}
+
+KNOWN_MISSING: set[str] = {
+    "__rdiv__", "_chunk_cat", "_native_batch_norm_legit", "_segment_reduce", "_softmax_backward_data",
+    "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "addbmm", "addmm", "addmv", "addr",
+    "alias_copy", "angle", "as_strided_copy", "as_strided_scatter", "atleast_3d", "baddbmm", "bincount",
+    "bitwise_left_shift", "bitwise_right_shift", "block_diag", "broadcast_shapes", "cartesian_prod", "cdist",
+    "cdouble", "cfloat", "chalf", "cholesky", "cholesky_inverse", "cholesky_solve", "combinations", "complex",
+    "conj", "conj_physical", "constant_pad_nd", "copysign", "corrcoef", "cov", "cross", "cumulative_trapezoid",
+    "deg2rad", "diag", "diag_embed", "diagflat", "diagonal_copy", "diagonal_scatter", "diff", "digamma", "dist",
+    "dsplit", "empty_permuted", "empty_strided", "erfc", "erfinv", "expand_copy", "fft.fft", "fft.fft2",
+    "fft.fftn", "fft.fftshift", "fft.hfft", "fft.hfft2", "fft.hfftn", "fft.ifft", "fft.ifft2", "fft.ifftn",
+    "fft.ifftshift", "fft.ihfft", "fft.ihfft2", "fft.ihfftn", "fft.irfft", "fft.irfft2", "fft.irfftn",
+    "fft.rfft", "fft.rfft2", "fft.rfftn", "fill", "float_power", "fmax", "fmin", "frexp", "gcd", "geqrf",
+    "gradient", "grid_sampler_2d", "grid_sampler_3d", "hash_tensor", "heaviside", "histc", "histogram",
+    "histogramdd", "hsplit", "hypot", "i0", "igamma", "igammac", "index_reduce", "inner", "isin", "isreal",
+    "lcm", "ldexp", "lgamma", "linalg.cholesky", "linalg.cholesky_ex", "linalg.cond", "linalg.cross",
+    "linalg.det", "linalg.diagonal", "linalg.eig", "linalg.eigh", "linalg.eigvals", "linalg.eigvalsh",
+    "linalg.householder_product", "linalg.inv", "linalg.inv_ex", "linalg.ldl_factor", "linalg.ldl_factor_ex",
+    "linalg.ldl_solve", "linalg.lstsq", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex",
+    "linalg.lu_solve", "linalg.matrix_norm", "linalg.matrix_power", "linalg.matrix_rank", "linalg.multi_dot",
+    "linalg.norm", "linalg.pinv", "linalg.qr", "linalg.slogdet", "linalg.solve", "linalg.solve_ex",
+    "linalg.solve_triangular", "linalg.svd", "linalg.svdvals", "linalg.tensorinv", "linalg.tensorsolve",
+    "linalg.vander", "linalg.vecdot", "linalg.vector_norm", "logaddexp", "logaddexp2", "logcumsumexp", "logdet",
+    "logit", "lu", "lu_solve", "lu_unpack", "mH", "masked.amax", "masked.amin", "masked.argmax",
+    "masked.argmin", "masked.cumprod", "masked.cumsum", "masked.log_softmax", "masked.logaddexp",
+    "masked.logsumexp", "masked.mean", "masked.median", "masked.norm", "masked.normalize", "masked.prod",
+    "masked.softmax", "masked.softmin", "masked.std", "masked.sum", "masked.var", "matrix_exp", "mode",
+    "mvlgamma", "nanmedian", "nanquantile", "narrow_copy", "native_batch_norm", "native_group_norm",
+    "native_layer_norm", "new_empty_strided", "nextafter", "nn.functional.adaptive_max_pool1d",
+    "nn.functional.adaptive_max_pool2d", "nn.functional.adaptive_max_pool3d", "nn.functional.alpha_dropout",
+    "nn.functional.avg_pool3d", "nn.functional.channel_shuffle", "nn.functional.conv3d",
+    "nn.functional.conv_transpose3d", "nn.functional.cosine_embedding_loss", "nn.functional.cosine_similarity",
+    "nn.functional.ctc_loss", "nn.functional.dropout3d", "nn.functional.embedding_bag",
+    "nn.functional.feature_alpha_dropout", "nn.functional.fractional_max_pool2d",
+    "nn.functional.fractional_max_pool3d", "nn.functional.gaussian_nll_loss", "nn.functional.glu",
+    "nn.functional.grid_sample", "nn.functional.hardshrink", "nn.functional.hardsigmoid",
+    "nn.functional.hardswish", "nn.functional.hinge_embedding_loss", "nn.functional.instance_norm",
+    "nn.functional.linear_cross_entropy", "nn.functional.local_response_norm",
+    "nn.functional.margin_ranking_loss", "nn.functional.max_pool3d", "nn.functional.max_unpool1d",
+    "nn.functional.max_unpool2d", "nn.functional.max_unpool3d", "nn.functional.multi_margin_loss",
+    "nn.functional.multilabel_margin_loss", "nn.functional.multilabel_soft_margin_loss",
+    "nn.functional.pairwise_distance", "nn.functional.pdist", "nn.functional.pixel_shuffle",
+    "nn.functional.pixel_unshuffle", "nn.functional.poisson_nll_loss", "nn.functional.prelu",
+    "nn.functional.rrelu", "nn.functional.soft_margin_loss", "nn.functional.softshrink",
+    "nn.functional.softsign", "nn.functional.tanhshrink", "nn.functional.threshold",
+    "nn.functional.triplet_margin_loss", "nn.functional.triplet_margin_with_distance_loss", "nonzero_static",
+    "ormqr", "pca_lowrank", "permute_copy", "pinverse", "polar", "polygamma", "positive", "put", "qr",
+    "quantile", "rad2deg", "real", "renorm", "resize_", "resize_as_", "resolve_conj", "resolve_neg", "rot90",
+    "scalar_tensor", "scatter_reduce", "select_scatter", "sgn", "signal.windows.bartlett",
+    "signal.windows.blackman", "signal.windows.cosine", "signal.windows.exponential", "signal.windows.gaussian",
+    "signal.windows.general_cosine", "signal.windows.general_hamming", "signal.windows.hamming",
+    "signal.windows.hann", "signal.windows.kaiser", "signal.windows.nuttall", "sinc", "slice_scatter",
+    "sparse.mm", "sparse.sampled_addmm", "special.airy_ai", "special.bessel_j0", "special.bessel_j1",
+    "special.bessel_y0", "special.bessel_y1", "special.chebyshev_polynomial_t",
+    "special.chebyshev_polynomial_u", "special.chebyshev_polynomial_v", "special.chebyshev_polynomial_w",
+    "special.entr", "special.erfcx", "special.hermite_polynomial_h", "special.hermite_polynomial_he",
+    "special.i0e", "special.i1", "special.i1e", "special.laguerre_polynomial_l",
+    "special.legendre_polynomial_p", "special.log_ndtr", "special.modified_bessel_i0",
+    "special.modified_bessel_i1", "special.modified_bessel_k0", "special.modified_bessel_k1", "special.ndtr",
+    "special.ndtri", "special.polygamma", "special.scaled_modified_bessel_k0",
+    "special.scaled_modified_bessel_k1", "special.shifted_chebyshev_polynomial_t",
+    "special.shifted_chebyshev_polynomial_u", "special.shifted_chebyshev_polynomial_v",
+    "special.shifted_chebyshev_polynomial_w", "special.spherical_bessel_j0", "special.xlog1py", "special.zeta",
+    "split_with_sizes", "split_with_sizes_copy", "squeeze_copy", "stft", "sum_to_size", "svd", "svd_lowrank",
+    "t_copy", "to_sparse", "torch.ops.aten._safe_softmax.default", "trace", "transpose_copy", "trapezoid",
+    "trapz", "triangular_solve", "tril_indices", "triu_indices", "unbind_copy", "unfold", "unfold_copy",
+    "unravel_index", "unsafe_chunk", "unsafe_split", "unsqueeze_copy", "vdot", "view_as_complex", "view_copy",
+    "vsplit", "xlogy"
+}
+
+_TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
+
+
+def _resolve(root, name: str):
+    """The attribute at dotted path `name` under `root` (a module), else None."""
+    obj = root
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _callable(T, op) -> object | None:
+    """The function (or, failing that, the Tensor method) for op in framework T, by name or alias."""
+    names = [op.name] + [a.name for a in op.aliases]
+    for name in names:
+        fn = _resolve(T, name)
+        if callable(fn) and not isinstance(fn, type):
+            return fn
+    for name in names:
+        if "." not in name and callable(getattr(T.Tensor, name, None)):
+            return getattr(T.Tensor, name)
+    return None
+
+
+def _key(op) -> str:
+    return op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
+
+
+@functools.lru_cache(maxsize=None)
+def _applicable_ops() -> tuple:
+    """The OpInfo entries with a torch callable by name that support one of DTYPES on the CPU."""
+    ops = []
+    for op in op_db:
+        if _callable(torch, op) is not None and any(d in op.supported_dtypes("cpu") for d in DTYPES):
+            ops.append(op)
+    return tuple(ops)
+
+
+_SAMPLES: dict[str, tuple] = {}
+
+
+def _samples(op) -> tuple:
+    """(dtype, sample) pairs: the first SAMPLES_PER_DTYPE of each supported dtype, seeded per op;
+    made once, for the first backend, and shared by the others."""
+    if _key(op) in _SAMPLES:
+        return _SAMPLES[_key(op)]
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for dtype in DTYPES:
+            if dtype not in op.supported_dtypes("cpu"):
+                continue
+            torch.manual_seed(0)
+            grad = op.supports_autograd and dtype.is_floating_point
+            try:
+                for i, s in enumerate(op.sample_inputs("cpu", dtype, requires_grad=grad)):
+                    if i == SAMPLES_PER_DTYPE:
+                        break
+                    out.append((dtype, s))
+            except Exception:  # noqa: BLE001 - a sample generator PyTorch's own build cannot run
+                continue
+    _SAMPLES[_key(op)] = tuple(out)
+    return _SAMPLES[_key(op)]
+
+
+def _convert(x, T, leaves: list):
+    """A sample argument for framework T: tensors become fresh leaves (gradient where the sample asks)."""
+    if isinstance(x, torch.Tensor):
+        if T is torch:
+            t = x.detach().clone().requires_grad_(x.requires_grad)
+        else:
+            t = mytorch.tensor(x.detach().numpy().copy())
+            if x.requires_grad:
+                t.requires_grad_(True)
+        if x.requires_grad:
+            leaves.append(t)
+        return t
+    if isinstance(x, (list, tuple)) and not isinstance(x, torch.Size):
+        return type(x)(_convert(y, T, leaves) for y in x)
+    if isinstance(x, dict):
+        return {k: _convert(v, T, leaves) for k, v in x.items()}
+    if T is mytorch and isinstance(x, torch.dtype):
+        return _TO_MYTORCH_DTYPE.get(x, x)
+    if T is mytorch and isinstance(x, torch.Size):
+        return tuple(x)
+    if T is mytorch and isinstance(x, torch.device):
+        return str(x)
+    return x
+
+
+def _flat(out) -> list:
+    if isinstance(out, (list, tuple)) and not isinstance(out, torch.Size):
+        return [y for x in out for y in _flat(x)]
+    return [out]
+
+
+def _as_torch(x) -> torch.Tensor:
+    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays)."""
+    if x.dtype is mytorch.bfloat16:
+        return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
+    return torch.from_numpy(np.array(x.detach().numpy()))
+
+
+def _compare(actual: list, expected: list, values: bool) -> None:
+    assert len(actual) == len(expected), f"{len(actual)} outputs, torch has {len(expected)}"
+    for a, e in zip(actual, expected):
+        if not isinstance(e, torch.Tensor):
+            if isinstance(a, mytorch.Tensor):
+                a = a.item()
+            assert a == e or (isinstance(e, float) and math.isnan(e) and math.isnan(a)), f"{a!r} != torch {e!r}"
+            continue
+        assert isinstance(a, mytorch.Tensor), f"got {type(a).__name__}, torch gives a Tensor"
+        assert tuple(a.shape) == tuple(e.shape), f"shape {tuple(a.shape)} != torch {tuple(e.shape)}"
+        assert TORCH_DTYPES.get(a.dtype) == e.dtype, f"dtype {a.dtype} != torch {e.dtype}"
+        if values:
+            torch.testing.assert_close(_as_torch(a), e.detach(), equal_nan=True, check_stride=False)
+
+
+def _run_sample(op, m_fn, t_fn, dtype, sample, seed: int) -> bool | None:
+    """True/False: the sample passes/fails on mytorch; None: PyTorch rejects it (not counted)."""
+    t_leaves, m_leaves = [], []
+    t_args = _convert((sample.input, *sample.args), torch, t_leaves)
+    t_kwargs = _convert(sample.kwargs, torch, t_leaves)
+    m_args = _convert((sample.input, *sample.args), mytorch, m_leaves)
+    m_kwargs = _convert(sample.kwargs, mytorch, m_leaves)
+    try:
+        t_out = _flat(t_fn(*t_args, **t_kwargs))
+    except Exception:  # noqa: BLE001 - torch's own refusal
+        return None
+    m_out = _flat(m_fn(*m_args, **m_kwargs))
+    _compare(m_out, t_out, values=op.name not in RANDOM_OPS)
+    diff = [i for i, e in enumerate(t_out) if isinstance(e, torch.Tensor) and e.requires_grad
+            and e.dtype.is_floating_point]
+    if not (dtype.is_floating_point and op.supports_autograd and diff and t_leaves) or op.name in RANDOM_OPS:
+        return True
+    rng = np.random.default_rng(seed)
+    ups = [rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
+    t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
+                                  [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
+                                  allow_unused=True)
+    m_grads = mytorch.autograd.grad([m_out[i] for i in diff], m_leaves,
+                                    [mytorch.tensor(u).to(m_out[i].dtype) for u, i in zip(ups, diff)],
+                                    allow_unused=True)
+    for k, (mg, tg) in enumerate(zip(m_grads, t_grads)):
+        if tg is None:
+            assert mg is None or not mg.detach().numpy().any(), f"input {k}: torch has no gradient, mytorch does"
+        else:
+            assert mg is not None, f"input {k}: mytorch produced no gradient"
+            _compare([mg], [tg], values=True)
+    return True
+
+
+def _measure() -> tuple[dict, list[str]]:
+    """Per op key: (samples passing, samples counted, first failure); and the op names mytorch lacks."""
+    results, missing = {}, []
+    for op in _applicable_ops():
+        m_fn = _callable(mytorch, op)
+        if m_fn is None:
+            missing.append(op.name)
+            continue
+        t_fn = _callable(torch, op)
+        passed, counted, first = 0, 0, None
+        for seed, (dtype, sample) in enumerate(_samples(op)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    ok = _run_sample(op, m_fn, t_fn, dtype, sample, seed)
+                except Exception as e:  # noqa: BLE001 - any mytorch failure fails the sample
+                    ok = False
+                    first = first or f"{dtype}: {type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"
+            if ok is None:
+                continue
+            counted += 1
+            passed += ok
+        results[_key(op)] = (passed, counted, first)
+    return results, sorted(set(missing))
+
+
+def test_opinfo_pass_rate(backend):
+    results, missing = _measure()
+    ops_present = len(results)
+    ops_passing = sum(1 for p, c, _ in results.values() if p == c)
+    samples_passing = sum(p for p, _, _ in results.values())
+    samples = sum(c for _, c, _ in results.values())
+    print(f"\nOpInfo on the {backend} backend ({SAMPLES_PER_DTYPE} samples per op and dtype)")
+    print(f"{'ops applicable':>18} {'present':>8} {'missing':>8} {'fully passing':>14} {'samples passing':>16}")
+    print(f"{len(_applicable_ops()):>18} {ops_present:>8} {len(missing):>8} {ops_passing:>14} "
+          f"{samples_passing:>10} / {samples}")
+    for key, (p, c, first) in sorted(results.items()):
+        if p != c:
+            print(f"  {key}: {p}/{c}  {first or ''}")
+    assert set(missing) == KNOWN_MISSING, (
+        f"now present, remove from KNOWN_MISSING: {sorted(KNOWN_MISSING - set(missing))}; "
+        f"newly missing: {sorted(set(missing) - KNOWN_MISSING)}")
+    assert samples_passing >= PASSING_SAMPLES[backend], (
+        f"{samples_passing} samples pass on {backend}, fewer than the {PASSING_SAMPLES[backend]} measured before")
+    if samples_passing > PASSING_SAMPLES[backend]:
+        print(f"  more samples pass than PASSING_SAMPLES[{backend!r}] = {PASSING_SAMPLES[backend]}: raise it")
