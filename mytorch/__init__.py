@@ -41,6 +41,12 @@ from .ops.pointwise import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pooling import *  # noqa: F401,F403
 from .ops.rnn import *  # noqa: F401,F403
+from .ops.blas import *  # noqa: F401,F403
+from .ops.diag import *  # noqa: F401,F403
+from .ops.cross import *  # noqa: F401,F403
+from .ops.distance import *  # noqa: F401,F403
+from .ops.piecewise import *  # noqa: F401,F403
+from .ops.pixel_shuffle import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

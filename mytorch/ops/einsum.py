@@ -199,7 +199,8 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
 
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Contract the last `dims` dims of a with the first `dims` of b, or the dims listed as
-    ``(dims_a, dims_b)``; the result has a's remaining dims then b's."""
+    ``(dims_a, dims_b)``; the result has a's remaining dims then b's. As in PyTorch, a contracted dim
+    of size 1 on one side broadcasts against the other side's size."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
@@ -215,7 +216,12 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     dims_a = [a._wrap_dim(d, "tensordot") for d in dims_a]
     dims_b = [b._wrap_dim(d, "tensordot") for d in dims_b]
     for da, db in zip(dims_a, dims_b):
-        if a.shape[da] != b.shape[db]:
+        # a contracted dim of size 1 on one side broadcasts: the other side is summed over it first
+        if a.shape[da] == 1 and b.shape[db] != 1:
+            b = b.sum(db, keepdim=True)
+        elif b.shape[db] == 1 and a.shape[da] != 1:
+            a = a.sum(da, keepdim=True)
+        elif a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
                                f"and second has size {b.shape[db]} in dim {db}")
     letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

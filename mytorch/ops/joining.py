@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ._util import as_shape, backend_of, broadcast_shapes, wrap_dims
 from .gather_scatter import index_select, masked_fill
 from .inplace_methods import _inplace_method
-from .views import atleast_1d, atleast_2d
+from .views import atleast_1d, atleast_2d, atleast_3d
 from ._autocast import PROMOTE, AutocastState, autocast_policy
 
 
@@ -164,18 +164,9 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 row_stack = vstack
 
 
-def _atleast_3d(t: Tensor) -> Tensor:
-    # numpy's convention: a scalar -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)
-    if t.ndim == 0:
-        return t.reshape(1, 1, 1)
-    if t.ndim == 1:
-        return t.reshape(1, -1, 1)
-    return t.unsqueeze(-1) if t.ndim == 2 else t
-
-
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2 (depth) after making each tensor at least 3-D."""
-    return cat([_atleast_3d(t) for t in _tensor_list(tensors, "dstack")], 2)
+    return cat([atleast_3d(t) for t in _tensor_list(tensors, "dstack")], 2)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:

@@ -344,8 +344,8 @@ class VectorNorm(Function):
         p, axes, keepdim = ctx.meta
         g = _expand_back(g, x.shape, axes, keepdim)
         y = _expand_back(y, x.shape, axes, keepdim)
-        if p == 0:
-            return None, None, None, None
+        if p == 0:  # the count of nonzeros is flat: a zero gradient (not None), as PyTorch's
+            return x.new_zeros(x.shape), None, None, None
         if p == 1:
             return g * x.sign(), None, None, None
         if math.isinf(p):

@@ -416,19 +416,48 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     return reshape(input, other.shape)
 
 
-def atleast_1d(input: Tensor) -> Tensor:
-    return reshape(input, (1,)) if input.ndim == 0 else input
+def _atleast(one, tensors: tuple):
+    """one() applied to a tensor, or to each of several tensors (given as arguments or as one sequence)."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return one(tensors[0])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    return tuple(one(t) for t in tensors)
 
 
-def atleast_2d(input: Tensor) -> Tensor:
-    return reshape(input, (1,) * (2 - input.ndim) + input.shape) if input.ndim < 2 else input
+def _1d(t: Tensor) -> Tensor:
+    return reshape(t, (1,)) if t.ndim == 0 else t
+
+
+def _2d(t: Tensor) -> Tensor:
+    return reshape(t, (1,) * (2 - t.ndim) + t.shape) if t.ndim < 2 else t
+
+
+def _3d(t: Tensor) -> Tensor:
+    # NumPy's convention: a scalar -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)
+    return reshape(t, {0: (1, 1, 1), 1: (1, -1, 1), 2: t.shape + (1,)}[t.ndim]) if t.ndim < 3 else t
+
+
+def atleast_1d(*tensors):
+    """Each tensor viewed with at least 1 dim: a scalar becomes shape (1,)."""
+    return _atleast(_1d, tensors)
+
+
+def atleast_2d(*tensors):
+    """Each tensor viewed with at least 2 dims: leading 1s are added ((n,) -> (1, n))."""
+    return _atleast(_2d, tensors)
+
+
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _atleast(_3d, tensors)
 
 
 __all__ = ["view", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
            "expand", "expand_as", "broadcast_to", "squeeze", "unsqueeze", "flatten", "ravel", "unflatten",
            "narrow", "select", "diagonal", "as_strided", "contiguous", "clone", "view_as", "reshape_as",
-           "atleast_1d", "atleast_2d"]
-METHODS = {name: globals()[name] for name in __all__}
+           "atleast_1d", "atleast_2d", "atleast_3d"]
+METHODS = {name: globals()[name] for name in __all__ if not name.startswith("atleast")}
 METHODS["T"] = property(_T)
 METHODS["mT"] = property(_mT)
 METHODS["H"] = property(_T)

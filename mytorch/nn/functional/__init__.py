@@ -1,5 +1,7 @@
 """mytorch.nn.functional: thin functions over mytorch.ops, one file per family."""
 from ...ops.joining import pad  # noqa: F401
+from ...ops.distance import cosine_similarity, pairwise_distance  # noqa: F401
+from ...ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from ...ops.rms_norm import rms_norm  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403

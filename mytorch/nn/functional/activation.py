@@ -7,13 +7,16 @@ from typing import Callable
 from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops import activation as A
+from ...ops import piecewise as P
 from ...ops.dropout import _dropout, _feature_mask_shape
 from ...ops.inplace import inplace as _inplace
+from ...ops.piecewise import hardshrink, prelu
 from ...ops.unary import sigmoid, tanh
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu", "silu",
            "mish", "sigmoid", "tanh", "softplus", "logsigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax",
-           "softmin", "dropout", "dropout2d"]
+           "softmin", "dropout", "dropout2d", "hardsigmoid", "hardswish", "hardshrink", "softshrink", "threshold",
+           "threshold_", "prelu", "softsign", "tanhshrink", "glu"]
 
 
 def _maybe_inplace(fn: Callable[..., Tensor], input: Tensor, inplace: bool, name: str, *args) -> Tensor:
@@ -97,6 +100,52 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = -softplus(-x), stable for large |x|."""
     return -A.softplus(-input, 1.0, 20.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x + 3, 0), 6) / 6."""
+    return _maybe_inplace(P.hardsigmoid, input, inplace, "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x min(max(x + 3, 0), 6) / 6."""
+    return _maybe_inplace(P.hardswish, input, inplace, "hardswish")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """0 for |x| <= lambd, else x - sign(x) lambd."""
+    return P.softshrink(input, lambd)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    return _maybe_inplace(P.threshold, input, inplace, "threshold", threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return P.threshold_(input, threshold, value)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|);  d/dx = 1 / (1 + |x|)^2 (autograd derives it from the composition)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x);  d/dx = tanh(x)^2."""
+    return input - input.tanh()
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a sigmoid(b), where a and b are the two halves of input along dim;
+    dL/da = G sigmoid(b), dL/db = G a sigmoid(b) (1 - sigmoid(b))."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = input._wrap_dim(dim, "glu")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

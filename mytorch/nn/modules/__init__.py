@@ -13,3 +13,5 @@ from .positional import *  # noqa: F401,F403
 from .rmsnorm import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
