@@ -36,7 +36,6 @@ def _configs():
 
 
 CONFIGS = _configs()
-IMPLEMENTATION_SWITCHES = {"foreach", "fused", "differentiable", "capturable"}
 # LBFGS forms curvature pairs from dot products (y.s, y.y, s.q) that PyTorch's BLAS sums in another order
 # than ours (as its multi-tensor and single-tensor paths also differ); the two-loop recursion over up to
 # 20 pairs per step magnifies those last-bit differences into the 1e-12s, so it gets 1e-10 / 1e-11, and its
@@ -97,8 +96,7 @@ def _values(x):
 def _assert_state_matches(name, m_opt, t_opt):
     m_sd, t_sd = m_opt.state_dict(), t_opt.state_dict()
     for mg, tg in zip(m_sd["param_groups"], t_sd["param_groups"]):
-        # the older optimizers (SGD, Adam, ...) do not carry PyTorch's implementation switches in their groups
-        assert list(mg) == [k for k in tg if k in mg] and set(tg) - set(mg) <= IMPLEMENTATION_SWITCHES
+        assert list(mg) == list(tg)
         assert all(_values(mg[k]) == _values(tg[k]) for k in mg if k not in ("lr", "params"))
     assert sorted(m_sd["state"]) == sorted(t_sd["state"])
     for i, t_state in t_sd["state"].items():
@@ -194,7 +192,7 @@ def test_hyperparameter_errors(name, kw, match):
     _same_error(lambda T: getattr(T.optim, name)([T.zeros(1, requires_grad=True)], **kw), match)
 
 
-@pytest.mark.parametrize("name", ["Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
 def test_capturable_refused_on_cpu(name):
     """As PyTorch: capturable=True needs a capturable device, and a CPU step says so."""
     p = mytorch.zeros(2, requires_grad=True)
@@ -204,7 +202,7 @@ def test_capturable_refused_on_cpu(name):
         opt.step()
 
 
-@pytest.mark.parametrize("name", ["Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
 def test_differentiable_step(name):
     """differentiable=True records the step: the updated parameter's gradients with respect to the value
     before the step and to the gradient, as PyTorch's (one step: a second in-place step overwrites state the
@@ -224,6 +222,26 @@ def test_differentiable_step(name):
     tol = dict(rtol=1e-7, atol=1e-8) if name == "NAdam" else dict(rtol=1e-12, atol=1e-14)
     for m, t in zip(*results):
         np.testing.assert_allclose(m, t, **tol)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop"])
+def test_fused_kernel_optimizers_refuse_differentiable(name):
+    """Their step is one backend kernel that autograd does not record: said at construction, not ignored."""
+    with pytest.raises(NotImplementedError, match=f"{name}\\(differentiable=True\\)"):
+        getattr(mytorch.optim, name)([mytorch.zeros(1, requires_grad=True)], lr=0.1, differentiable=True)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(fused=True)), ("Adam", dict(foreach=False, fused=True)),
+                                     ("AdamW", dict(fused=True)), ("Adagrad", dict(foreach=True)),
+                                     ("RMSprop", dict(foreach=True)), ("Adadelta", dict(foreach=True))])
+def test_implementation_switches_accepted(name, kw):
+    """PyTorch's foreach/fused switches choose an implementation, not the numbers: same steps as without."""
+    (m_params, m_opt, m_closure), (t_params, t_opt, t_closure) = _optimizers(name, kw)
+    for _ in range(3):
+        m_opt.step(m_closure)
+        t_opt.step(t_closure)
+    _assert_params_equal(m_params, t_params)
+    assert all(m_opt.param_groups[0][k] == v for k, v in kw.items())
 
 
 def test_tensor_lr_must_have_one_element():

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _use_grad_for_differentiable
 
 __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        """``foreach`` is accepted for PyTorch's signature: there is one implementation, parameter by
+        parameter; ``capturable=True`` is refused at the step, as PyTorch refuses it on the CPU."""
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= rho <= 1.0:
@@ -30,23 +32,20 @@ class Adadelta(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
-                                  "maximize": maximize})
+                                  "maximize": maximize, "capturable": capturable, "foreach": foreach,
+                                  "differentiable": differentiable})
 
-    @no_grad()
+    @_use_grad_for_differentiable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
+            for p, grad, state in self._params_with_grad(group):
                 if not state:
                     state["step"] = self._new_step()
                     state["square_avg"] = zeros_like(p)
                     state["acc_delta"] = zeros_like(p)
                 self._advance(state)
-                grad = -p.grad if group["maximize"] else p.grad
                 if weight_decay:
                     grad = grad + weight_decay * p
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]

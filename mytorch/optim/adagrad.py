@@ -12,14 +12,18 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import full_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _check_not_differentiable
 
 __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
+        """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
+        parameter either way."""
+        _check_not_differentiable("Adagrad", differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:
@@ -31,7 +35,8 @@ class Adagrad(Optimizer):
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-                                  "initial_accumulator_value": initial_accumulator_value, "maximize": maximize})
+                                  "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable, "fused": fused})
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """As `Optimizer.add_param_group`; the group's state starts at once (PyTorch's Adagrad state exists

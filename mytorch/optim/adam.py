@@ -15,18 +15,23 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT, _check_hyperparameters
+from .optimizer import Optimizer, ParamsT, _check_capturable, _check_hyperparameters, _check_not_differentiable
 
 __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
+        parameter either way; ``capturable=True`` is refused at the step, as PyTorch refuses it on the CPU."""
         _check_hyperparameters(lr, eps, betas, weight_decay)
+        _check_not_differentiable(type(self).__name__, differentiable)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                                  "amsgrad": amsgrad, "maximize": maximize,
+                                  "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                                  "capturable": capturable, "differentiable": differentiable, "fused": fused,
                                   "decoupled_weight_decay": decoupled_weight_decay})
 
     @no_grad()
@@ -41,6 +46,7 @@ class Adam(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
+                _check_capturable(group, p)
                 state = self.state[p]
                 if not state:
                     state["step"] = self._new_step()

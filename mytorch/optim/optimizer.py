@@ -80,6 +80,14 @@ def _weight_decay(param: Tensor, grad: Tensor, lr: float, weight_decay: float, d
     return grad.add(param, alpha=weight_decay)
 
 
+def _check_not_differentiable(name: str, differentiable: bool) -> None:
+    """The optimizers whose step is one fused backend kernel cannot record it for autograd."""
+    if differentiable:
+        raise NotImplementedError(f"{name}(differentiable=True): mytorch's {name} steps through a fused update "
+                                  "kernel that autograd does not record; differentiable steps are available for "
+                                  "Adadelta, Adamax, NAdam, RAdam, ASGD and Rprop")
+
+
 def _use_grad_for_differentiable(step: Callable) -> Callable:
     """Run ``step`` with grad mode on when the optimizer was built with ``differentiable=True`` (so the
     update is recorded by autograd and can be differentiated through), off otherwise."""

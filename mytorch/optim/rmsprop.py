@@ -14,15 +14,18 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _check_capturable, _check_not_differentiable
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
+        """``foreach`` is accepted for PyTorch's signature: the step is one fused kernel per parameter;
+        ``capturable=True`` is refused at the step, as PyTorch refuses it on the CPU."""
+        _check_not_differentiable("RMSprop", differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -34,7 +37,8 @@ class RMSprop(Optimizer):
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
         super().__init__(params, {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
-                                  "weight_decay": weight_decay, "maximize": maximize})
+                                  "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable})
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -47,6 +51,7 @@ class RMSprop(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
+                _check_capturable(group, p)
                 state = self.state[p]
                 if not state:
                     state["step"] = self._new_step()

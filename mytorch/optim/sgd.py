@@ -11,14 +11,18 @@ from typing import Any, Callable
 
 from ..autograd.grad_mode import no_grad
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _check_not_differentiable
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
+        """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
+        parameter either way."""
+        _check_not_differentiable("SGD", differentiable)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -28,7 +32,8 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                  "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize})
+                                  "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                                  "foreach": foreach, "differentiable": differentiable, "fused": fused})
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
