@@ -391,7 +391,10 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """|input - other| <= atol + rtol * |other| (elementwise)."""
+    """|input - other| <= atol + rtol * |other| (elementwise); bools compare as the integers 0 and 1."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype is D.bool_ \
+            and other.dtype is D.bool_:
+        input, other = input.to(D.int64), other.to(D.int64)
     close = (input - other).abs() <= atol + rtol * other.abs()
     close = close | eq(input, other)
     if equal_nan:

@@ -69,10 +69,13 @@ def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative
         dt = be.dtype_of(data)
         if to_float and not dt.is_floating_point:
             data = be.cast(data, float_dtype(dt))
-        elif dt is D.bool_ and name in ("neg", "sign"):
+        elif dt is D.bool_ and name == "neg":
             raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-        y = Tensor._make(getattr(be, name)(data), be)
+        if dt is D.bool_ and name == "sign":  # the sign of True is True, of False False (as PyTorch)
+            y = Tensor._make(be.copy(data), be)
+        else:
+            y = Tensor._make(getattr(be, name)(data), be)
         ctx.save_for_backward(x if needs_x else None, y if needs_y else None)
         return y
 
@@ -117,7 +120,9 @@ def frac(input: Tensor) -> Tensor:
 
 
 def square(input: Tensor) -> Tensor:
-    """y = x^2; dy/dx = 2x."""
+    """y = x^2; dy/dx = 2x. A bool input squares as int64, as PyTorch's pow(x, 2) promotes it."""
+    if input.dtype is D.bool_:
+        input = input.to(D.int64)
     return input * input
 
 
