@@ -231,6 +231,12 @@ def test_fused_kernel_optimizers_refuse_differentiable(name):
         getattr(mytorch.optim, name)([mytorch.zeros(1, requires_grad=True)], lr=0.1, differentiable=True)
 
 
+@pytest.mark.parametrize("name,kw", [(n, kw) for n in ("SGD", "Adam", "AdamW", "Adagrad")
+                                     for kw in (dict(fused=True, foreach=True), dict(fused=True, differentiable=True))])
+def test_fused_refusals(name, kw):
+    _same_error(lambda T: getattr(T.optim, name)([T.zeros(1, requires_grad=True)], lr=0.1, **kw), "`fused`")
+
+
 @pytest.mark.parametrize("name,kw", [("SGD", dict(fused=True)), ("Adam", dict(foreach=False, fused=True)),
                                      ("AdamW", dict(fused=True)), ("Adagrad", dict(foreach=True)),
                                      ("RMSprop", dict(foreach=True)), ("Adadelta", dict(foreach=True))])

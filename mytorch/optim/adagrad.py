@@ -12,7 +12,7 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import full_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT, _check_not_differentiable
+from .optimizer import Optimizer, ParamsT, _check_fused_kernel_options
 
 __all__ = ["Adagrad"]
 
@@ -23,7 +23,7 @@ class Adagrad(Optimizer):
                  maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
         parameter either way."""
-        _check_not_differentiable("Adagrad", differentiable)
+        _check_fused_kernel_options("Adagrad", differentiable, foreach, fused)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT, _check_capturable, _check_hyperparameters, _check_not_differentiable
+from .optimizer import Optimizer, ParamsT, _check_capturable, _check_hyperparameters, _check_fused_kernel_options
 
 __all__ = ["Adam"]
 
@@ -28,7 +28,7 @@ class Adam(Optimizer):
         """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
         parameter either way; ``capturable=True`` is refused at the step, as PyTorch refuses it on the CPU."""
         _check_hyperparameters(lr, eps, betas, weight_decay)
-        _check_not_differentiable(type(self).__name__, differentiable)
+        _check_fused_kernel_options(type(self).__name__, differentiable, foreach, fused)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                                   "capturable": capturable, "differentiable": differentiable, "fused": fused,

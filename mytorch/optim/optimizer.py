@@ -80,8 +80,14 @@ def _weight_decay(param: Tensor, grad: Tensor, lr: float, weight_decay: float, d
     return grad.add(param, alpha=weight_decay)
 
 
-def _check_not_differentiable(name: str, differentiable: bool) -> None:
-    """The optimizers whose step is one fused backend kernel cannot record it for autograd."""
+def _check_fused_kernel_options(name: str, differentiable: bool, foreach: bool | None = None,
+                                fused: bool | None = None) -> None:
+    """For the optimizers whose step is one fused backend kernel: PyTorch's refusals of fused=True with
+    foreach or differentiable, and differentiable=True at all (autograd does not record the kernel)."""
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     if differentiable:
         raise NotImplementedError(f"{name}(differentiable=True): mytorch's {name} steps through a fused update "
                                   "kernel that autograd does not record; differentiable steps are available for "

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT, _check_capturable, _check_not_differentiable
+from .optimizer import Optimizer, ParamsT, _check_capturable, _check_fused_kernel_options
 
 __all__ = ["RMSprop"]
 
@@ -25,7 +25,7 @@ class RMSprop(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
         """``foreach`` is accepted for PyTorch's signature: the step is one fused kernel per parameter;
         ``capturable=True`` is refused at the step, as PyTorch refuses it on the CPU."""
-        _check_not_differentiable("RMSprop", differentiable)
+        _check_fused_kernel_options("RMSprop", differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:

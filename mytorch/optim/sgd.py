@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from ..autograd.grad_mode import no_grad
 from ..ops.fused_optim import fused_update
-from .optimizer import Optimizer, ParamsT, _check_not_differentiable
+from .optimizer import Optimizer, ParamsT, _check_fused_kernel_options
 
 __all__ = ["SGD"]
 
@@ -22,7 +22,7 @@ class SGD(Optimizer):
                  foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         """``foreach`` and ``fused`` are accepted for PyTorch's signature: the step is one fused kernel per
         parameter either way."""
-        _check_not_differentiable("SGD", differentiable)
+        _check_fused_kernel_options("SGD", differentiable, foreach, fused)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
