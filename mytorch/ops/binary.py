@@ -247,14 +247,31 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
     """input / other; ``rounding_mode`` "trunc" or "floor" rounds the quotient (no gradient)."""
     if rounding_mode is None:
         return Div.apply(input, other)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        dt = D.result_type(input, other)
-        if dt.is_floating_point:
-            return Div.apply(input, other).trunc().detach()
-        return _apply("div", input, other, D.float64).trunc().to(dt)
+    if rounding_mode in ("floor", "trunc"):
+        return RoundedDiv.apply(input, other, rounding_mode)
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+class RoundedDiv(Function):
+    """out = floor(a / b) or trunc(a / b) (div's rounding_mode). Piecewise constant, so, as in PyTorch,
+    d/da = d/db = 0: zero gradients, not an error (floor_divide itself has no derivative)."""
+
+    _grad_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        if mode == "floor":
+            _reject_bools(a, b, "div_floor")
+            return _apply("floor_divide", a, b)
+        dt = D.result_type(a, b)
+        if dt.is_floating_point:
+            return _apply("div", a, b, dt).trunc()
+        return _apply("div", a, b, D.float64).trunc().to(dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = g.new_zeros(g.shape)  # the engine sums it back to each input's shape
+        return zeros, zeros, None
 
 
 class FloorDivide(Function):
