@@ -1,5 +1,6 @@
 """Edge cases the OpInfo harness (test_opinfo.py) found, as PyTorch: sign keeps a bool tensor, square of
-bool is int64, isclose compares bools as 0 and 1; div with a rounding_mode has zero gradients."""
+bool is int64, isclose compares bools as 0 and 1; div with a rounding_mode has zero gradients; integer
+tensors raised to tensors with negative entries follow PyTorch's integer rule."""
 import numpy as np
 import pytest
 
@@ -29,3 +30,14 @@ def test_div_rounding_mode_gradients_are_zero(mode, layout):
 
 def test_div_floor_rejects_bools():
     raises_like(lambda T, x, y: T.div(x, y, rounding_mode="floor"), rng.random(3) > 0.5, rng.random(3) > 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8])
+def test_integer_tensor_powers_with_negative_exponents(dtype):
+    a, b = rng.integers(-3, 4, (4, 5)).astype(dtype), rng.integers(-4, 4, (4, 5)).astype(dtype)
+    check(lambda T, x, y: x ** y, a, b)
+    check(lambda T, x, y: T.pow(x, y), a[:1], b)
+    check(lambda T, y: 2 ** y, b)
+    check(lambda T, y: y.__rpow__(-1), b)
+    check(lambda T, y: 2.5 ** y, b)
+    raises_like(lambda T, x: x ** -1, a, match=["negative integer powers"])

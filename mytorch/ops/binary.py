@@ -104,6 +104,16 @@ class Div(Function):
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
+def _integer_pow(a, b: Tensor) -> Tensor:
+    """Integer a ** b where the exponent tensor has negative entries, by PyTorch's rule for them:
+    1 ** b = 1, (-1) ** b = 1 or -1 by b's parity, any other base gives 0 (the truncated 1 / a^|b|)."""
+    negative = b < 0
+    a = a if isinstance(a, Tensor) else b.new_full((), a)
+    out = _apply("pow", a, where(negative, 0, b))
+    minus_one = where(b % 2 == 0, 1, -1).to(out.dtype)
+    return where(negative, where(a == 1, 1, where(a == -1, minus_one, 0)).to(out.dtype), out)
+
+
 class Pow(Function):
     """out = a ** b;  d/da = b * a^(b-1), d/db = a^b * ln(a) (0 where a = 0 and b >= 0)."""
 
@@ -114,7 +124,10 @@ class Pow(Function):
         _reject_bools(a, b, "pow")
         if isinstance(b, Tensor):
             ctx._name = "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
-        out = _apply("pow", a, b)
+        if isinstance(b, Tensor) and not D.result_type(a, b).is_floating_point and bool((b < 0).any()):
+            out = _integer_pow(a, b)
+        else:
+            out = _apply("pow", a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
