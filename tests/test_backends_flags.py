@@ -37,6 +37,9 @@ def _reset(T) -> None:
 
 @pytest.fixture(autouse=True)
 def _pytorch_defaults_after():
+    # PyTorch's test databases (torch.testing._internal, imported by other test modules) call
+    # torch.backends.disable_global_flags(); these tests set torch's flags beside ours, so allow it again
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     yield
     for T in (torch, mytorch):
         _reset(T)
