@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._autocast import LOWER_PRECISION_FP, autocast_policy
 from .inplace import inplace
 from .linalg import bmm, mm, mv
 
@@ -32,6 +33,7 @@ def _scaled_sum(input: Tensor, beta, product: Tensor, alpha) -> Tensor:
     return product + (input if beta == 1 else input * beta)
 
 
+@autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha mat1 @ mat2;  d/dmat1 = alpha G mat2^T, d/dmat2 = alpha mat1^T G, d/dinput = beta G."""
     return _scaled_sum(input, beta, mm(mat1, mat2), alpha)
@@ -50,11 +52,13 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
     return _scaled_sum(input, beta, vec1.unsqueeze(1) * vec2.unsqueeze(0), alpha)
 
 
+@autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha batch1 @ batch2 (batched);  d/dbatch1 = alpha G batch2^T, d/dbatch2 = alpha batch1^T G."""
     return _scaled_sum(input, beta, bmm(batch1, batch2), alpha)
 
 
+@autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha sum_b batch1[b] @ batch2[b];  d/dbatch1[b] = alpha G batch2[b]^T,
     d/dbatch2[b] = alpha batch1[b]^T G."""

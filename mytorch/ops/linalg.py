@@ -126,35 +126,6 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
-def _scaled_sum(input: Tensor, product: Tensor, beta: float, alpha: float) -> Tensor:
-    """beta input + alpha product, input broadcast to the product's shape; with beta = 0 input is not read
-    (a NaN in it does not propagate), as in PyTorch."""
-    input = input.expand(product.shape)
-    if alpha != 1:
-        product = product * alpha
-    if beta == 0:
-        return product
-    return (input if beta == 1 else input * beta) + product
-
-
-@autocast_policy(LOWER_PRECISION_FP)
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-    """beta input + alpha mat1 @ mat2 (mat1 (n, m), mat2 (m, p), input broadcastable to (n, p))."""
-    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
-
-
-@autocast_policy(LOWER_PRECISION_FP)
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-    """beta input + alpha batch1 @ batch2, batch by batch ((b, n, m) @ (b, m, p); input broadcastable to (b, n, p))."""
-    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
-
-
-@autocast_policy(LOWER_PRECISION_FP)
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-    """beta input + alpha sum_b batch1[b] @ batch2[b] (input broadcastable to (n, p))."""
-    return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
-
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "baddbmm", "addbmm"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger"]
 METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": ger,
-           "addmm": addmm, "baddbmm": baddbmm, "addbmm": addbmm,
            "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self)}
