@@ -1,6 +1,7 @@
 """Edge cases the OpInfo harness (test_opinfo.py) found, as PyTorch: sign keeps a bool tensor, square of
 bool is int64, isclose compares bools as 0 and 1; div with a rounding_mode has zero gradients; integer
-tensors raised to tensors with negative entries follow PyTorch's integer rule."""
+tensors raised to tensors with negative entries follow PyTorch's integer rule; `Tensor.to` takes
+non_blocking and copy positionally in each of its three forms."""
 import numpy as np
 import pytest
 
@@ -41,3 +42,22 @@ def test_integer_tensor_powers_with_negative_exponents(dtype):
     check(lambda T, y: y.__rpow__(-1), b)
     check(lambda T, y: 2.5 ** y, b)
     raises_like(lambda T, x: x ** -1, a, match=["negative integer powers"])
+
+
+def test_to_takes_positional_non_blocking_and_copy():
+    a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.integers(0, 3, (2,))
+    check(lambda T, x: x.to(T.float64, False, True), a)
+    check(lambda T, x: x.to("cpu", T.int64, False, False), a)
+    check(lambda T, x, y: x.to(y, True), a, b)
+    check(lambda T, x: x.to(None, T.float16), a)
+    check(lambda T, x: x.to(int), a)
+    raises_like(lambda T, x: x.to("nodevice"), a)
+    raises_like(lambda T, x: x.to(T.float64, False, True, True), a)
+
+
+def test_to_returns_self_unless_copy(backend):
+    import mytorch
+    x = mytorch.ones(2, 3)
+    assert x.to(mytorch.float32) is x and x.to("cpu", None, False, False) is x
+    y = x.to(mytorch.float32, False, True)
+    assert y is not x and mytorch.equal(y, x)

@@ -291,18 +291,32 @@ class ToCopy(Function):
         return (g.to(ctx.src) if g.dtype.is_floating_point and ctx.src.is_floating_point else None), None, None
 
 
+# Python's number types name dtypes, as in ``x.to(float)``
+_PYTHON_TYPES = {bool: D.bool_, int: D.int64, float: D.float64}
+
+
 def to(self: Tensor, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False,
        memory_format=None) -> Tensor:
-    """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``."""
-    for a in args:
-        if isinstance(a, D.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, (str, Device)):
-            device = a
-        elif a is not None:
-            raise TypeError(f"to() received an invalid combination of arguments: got {type(a).__name__}")
+    """Convert dtype and/or device, PyTorch's three forms: ``to(dtype, non_blocking, copy)``,
+    ``to(device, dtype, non_blocking, copy)`` and ``to(other, non_blocking, copy)``; the same tensor
+    comes back when nothing changes and ``copy`` is false."""
+    args = [_PYTHON_TYPES.get(a, a) if isinstance(a, type) else a for a in args]
+    if args and isinstance(args[0], Tensor):
+        other = args.pop(0)
+        dtype, device = other.dtype, other.device
+    elif args and (args[0] is None or isinstance(args[0], (str, Device, int)) and not isinstance(args[0], bool)):
+        device = args.pop(0)
+        if args and (args[0] is None or isinstance(args[0], D.dtype)):
+            dtype = args.pop(0)
+    elif args and isinstance(args[0], D.dtype):
+        dtype = args.pop(0)
+    if len(args) > 2 or not all(isinstance(a, bool) for a in args):
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}); valid: (dtype, "
+                        "non_blocking, copy), (device, dtype, non_blocking, copy), (Tensor, non_blocking, copy)")
+    non_blocking, copy = (args + [non_blocking, copy][len(args):])[:2]
+    if isinstance(device, int):
+        device = Device("cuda", device)
     be = self._backend if device is None else _backend(device)
     dt = dtype or self.dtype
     if dt is self.dtype and be is self._backend and not copy:
