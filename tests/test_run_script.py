@@ -146,3 +146,25 @@ def test_as_torch_from_python(tmp_path, backend):
         print(torch.nn.Linear(3, 1)(torch.ones(2, 3)).shape)
         """, backend=backend)
     assert done.stdout.strip() == "mytorch.Size([2, 1])", done.stderr
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_spawned_workers_import_mytorch_as_torch(tmp_path, backend, method):
+    # a spawned child runs the script again as __mp_main__ before it unpickles its work: its
+    # `import torch` must be answered by mytorch there too (the poisoned torch on the path proves it)
+    _, done = run(tmp_path, f"""
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+
+        class Squares(Dataset):
+            def __len__(self):
+                return 8
+            def __getitem__(self, i):
+                return torch.tensor(float(i * i))
+
+        if __name__ == "__main__":
+            loader = DataLoader(Squares(), batch_size=4, num_workers=2, multiprocessing_context="{method}")
+            print([b.tolist() for b in loader], type(torch.ones(1)).__module__.split(".")[0])
+        """, backend=backend)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("]] ") == ["[[0.0, 1.0, 4.0, 9.0], [16.0, 25.0, 36.0, 49.0", "mytorch\n"]
