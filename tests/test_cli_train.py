@@ -199,3 +199,18 @@ def test_batches_index_whole_tensors_and_shuffle_per_seed():
     assert sorted(order(5)) == list(range(10))
     assert order(epoch_seed(0, 1)) == order(epoch_seed(0, 1))  # reproducible (and so resumable)
     assert order(epoch_seed(0, 1)) != order(epoch_seed(0, 2))  # but each epoch has its own order
+
+
+def test_resume_from_a_checkpoint_with_an_older_random_state(tmp_path, capsys):
+    """Checkpoints written before the random streams became PyTorch's hold a state of another size:
+    the run resumes (weights and optimizer restored) and warns that the random stream restarts."""
+    assert train(tmp_path, "a", "--model", "mlp", "--epochs", "1", "--scheduler", "none")[0] == 0
+    ckpt = load_checkpoint(str(tmp_path / "a" / "checkpoint.pt"))
+    ckpt["rng"] = mytorch.zeros(48, dtype=mytorch.uint8)  # the old Philox state's size
+    mytorch.save(ckpt, str(tmp_path / "old.pt"))
+    capsys.readouterr()
+    rc, out = train(tmp_path, "b", "--resume", str(tmp_path / "old.pt"), "--epochs", "2")
+    assert rc == 0
+    printed = capsys.readouterr()
+    assert "random state in" in printed.out + printed.err and "older mytorch" in printed.out + printed.err
+    assert load_checkpoint(str(out / "checkpoint.pt"))["epoch"] == 2

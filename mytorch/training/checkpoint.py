@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import Any
+from typing import Any, Callable
 
 from ..serialization import load, save
 from .errors import CheckpointError
@@ -48,3 +48,16 @@ def load_checkpoint(path: str) -> dict[str, Any]:
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a mytorch training checkpoint (expected format {FORMAT!r})")
     return ckpt
+
+
+def restore_random_state(restore: Callable[[Any], None], state: Any, path: str, log: Callable[[str], None]) -> None:
+    """Continue a random stream saved in a checkpoint with ``restore(state)``. A state the generator cannot
+    take (checkpoints written before mytorch's streams became PyTorch's mt19937, whose states are 5056
+    bytes) leaves the stream as seeded: the run resumes, with different dropout draws and batch order
+    than an uninterrupted run would have had, and says so."""
+    try:
+        restore(state)
+    except RuntimeError as e:
+        log(f"warning: the random state in {path} cannot be restored ({e}); it was written by an older "
+            "mytorch. Resuming with the stream seeded by --seed: dropout and batch order differ from an "
+            "uninterrupted run.")

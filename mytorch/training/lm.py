@@ -39,6 +39,7 @@ from ..ops.creation import arange, tensor
 from ..ops.random import Generator, get_rng_state, manual_seed, randint, set_rng_state
 from ..serialization import load, save
 from ..text import BPETokenizer, CharTokenizer, Tokenizer, load_shakespeare, tokenizer_from_dict
+from .checkpoint import restore_random_state
 from .errors import CheckpointError, DataUnavailable, UsageError
 from .metrics import MetricsLog
 from .plot import plot_lm_curves
@@ -311,8 +312,8 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
-        set_rng_state(ckpt["rng"])
-        batches.set_state(ckpt["batch_rng"])
+        restore_random_state(set_rng_state, ckpt["rng"], resume, log)
+        restore_random_state(batches.set_state, ckpt["batch_rng"], resume, log)
         history, train_losses, step = MetricsLog(ckpt["metrics"]), list(ckpt["train_losses"]), ckpt["step"]
         if step >= cfg.steps:
             raise UsageError(f"{resume} already holds all {cfg.steps} steps of its run")

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from .. import nn, optim
 from ..ops.random import get_rng_state, manual_seed, set_rng_state
 from ..models import get_model
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, restore_random_state, save_checkpoint
 from .data import DATASETS, TensorBatches, batches, load_dataset
 from .errors import UsageError
 from .loop import evaluate, train_epoch
@@ -146,7 +146,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
         opt.load_state_dict(ckpt["optimizer"])
         if sched is not None:
             sched.load_state_dict(ckpt["scheduler"])
-        set_rng_state(ckpt["rng"])
+        restore_random_state(set_rng_state, ckpt["rng"], resume, log)
         history, start_epoch, step = MetricsLog(ckpt["metrics"]), ckpt["epoch"] + 1, ckpt["step"]
         if start_epoch > cfg.epochs:
             raise UsageError(f"{resume} already holds {ckpt['epoch']} epochs: pass --epochs above that to "
