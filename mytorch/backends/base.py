@@ -250,6 +250,15 @@ class Backend:
         """Pad each axis by (before, after); mode is constant, reflect or replicate."""
         raise NotImplementedError
 
+    # ---- Fourier transform ---------------------------------------------------
+    def fft(self, a: Array, axis: int, inverse: bool, scale: float) -> Array:
+        """The discrete Fourier transform of complex a (complex64 or complex128) along axis, n = a.shape[axis]:
+            out_k = scale * sum_j a_j e^(-2 pi i jk / n)      (e^(+2 pi i jk / n) when ``inverse``),
+        a new array of a's shape and dtype, accurate to a few roundings of its dtype times log n for every n
+        (an O(n log n) algorithm at any length: prime ones included). The real-input and Hermitian
+        transforms of torch.fft are composed from it in ops/fft.py; the norm is the caller's ``scale``."""
+        raise NotImplementedError
+
     # ---- convolution and sliding windows ------------------------------------
     # Arrays are (N, C, *spatial) with any number of spatial dims. Per spatial dim, with stride s,
     # dilation d and padding (before, after): output position o of kernel offset i reads input position

@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_conv, _np_fused, _np_optim, _np_random, _np_special
+from . import _np_conv, _np_fft, _np_fused, _np_optim, _np_random, _np_special
 from .base import Backend
 
 TO_NP = {
@@ -343,6 +343,8 @@ class NumpyBackend(Backend):
         if np_mode == "constant":
             return np.pad(a, pads, mode="constant", constant_values=value)
         return np.pad(a, pads, mode=np_mode)
+
+    fft = staticmethod(_np_fft.fft)  # our mixed-radix / Bluestein FFT, vectorised over the rows
 
     # ---- convolution and sliding windows (the kernels: _np_conv) ----------------
     conv = staticmethod(_np_conv.conv)
