@@ -40,7 +40,7 @@ DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
 SAMPLES_PER_DTYPE = 3
 
 # Samples passing on each backend, measured; raise as ops land, never lower.
-PASSING_SAMPLES = {"numpy": 2980, "cpp": 2979}
+PASSING_SAMPLES = {"numpy": 2998, "cpp": 2997}
 
 RANDOM_OPS = {"bernoulli", "multinomial", "normal", "rand", "randn", "randint", "randperm", "rand_like", "randint_like", "randn_like", "uniform",
               "nn.functional.dropout", "nn.functional.dropout2d", "nn.functional.dropout3d",
@@ -80,7 +80,7 @@ KNOWN_MISSING: set[str] = {
     "nn.functional.conv_transpose3d", "nn.functional.cosine_embedding_loss", "nn.functional.ctc_loss",
     "nn.functional.dropout3d", "nn.functional.embedding_bag", "nn.functional.feature_alpha_dropout",
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
-    "nn.functional.gaussian_nll_loss", "nn.functional.grid_sample", "nn.functional.hinge_embedding_loss",
+    "nn.functional.gaussian_nll_loss", "nn.functional.hinge_embedding_loss",
     "nn.functional.instance_norm", "nn.functional.linear_cross_entropy", "nn.functional.local_response_norm",
     "nn.functional.margin_ranking_loss", "nn.functional.max_pool3d", "nn.functional.max_unpool1d",
     "nn.functional.max_unpool2d", "nn.functional.max_unpool3d", "nn.functional.multi_margin_loss",

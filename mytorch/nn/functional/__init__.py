@@ -1,4 +1,5 @@
 """mytorch.nn.functional: thin functions over mytorch.ops, one file per family."""
+from ...ops.grid_sample import affine_grid, grid_sample  # noqa: F401
 from ...ops.joining import pad  # noqa: F401
 from ...ops.distance import cosine_similarity, pairwise_distance  # noqa: F401
 from ...ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
