@@ -515,3 +515,18 @@ def test_checkpoint_style_function_recomputes_in_backward():
         (y * y).sum().backward()
         return y, x.grad, w.grad, y.grad_fn.name()
     same(f, atol=1e-4)
+
+
+def test_variable_is_a_detached_tensor_like_pytorch(backend):
+    import torch
+    for T in (torch, mytorch):
+        x = T.ones(2, requires_grad=True) * 2
+        v = T.autograd.Variable(x)
+        assert v.grad_fn is None and not v.requires_grad and isinstance(x, T.autograd.Variable)
+        w = T.autograd.Variable(T.ones(2), requires_grad=True)
+        assert w.requires_grad and w.is_leaf
+        assert T.autograd.Variable().shape == (0,)
+        with pytest.raises(TypeError, match="has to be a tensor"):
+            T.autograd.Variable(3)
+        with pytest.warns(UserWarning, match="volatile was removed"):
+            T.autograd.Variable(x, volatile=True)
