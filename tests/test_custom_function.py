@@ -518,7 +518,6 @@ def test_checkpoint_style_function_recomputes_in_backward():
 
 
 def test_variable_is_a_detached_tensor_like_pytorch(backend):
-    import torch
     for T in (torch, mytorch):
         x = T.ones(2, requires_grad=True) * 2
         v = T.autograd.Variable(x)
