@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ that lie on a path to them.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .._tensor import Tensor
 from .anomaly_mode import _AnomalyState
@@ -149,6 +149,18 @@ def _ancestors(targets: set, parents: dict) -> set:
     return found
 
 
+# One list per backward pass in progress (a hook may start another): what runs when that pass ends.
+_final_callbacks: list[list[Callable[[], None]]] = []
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run `callback()` when the backward pass now running has finished (every gradient accumulated):
+    DistributedDataParallel waits for its all-reduces there."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
 def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], retain_graph: bool,
              create_graph: bool, capture: set | None = None) -> dict:
     """Run backward from `roots`. Without `capture`, every node runs and leaves accumulate into ``.grad``;
@@ -164,6 +176,7 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
     captured: dict = {}
     prev_mode = _GradState.enabled
     _GradState.enabled = create_graph
+    _final_callbacks.append([])
     try:
         while ready:
             node = ready.pop()
@@ -179,6 +192,10 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                         g = _leaf_hooks(var, g)
                     if capture is None:
                         _accumulate(var, g, create_graph, engine_refs=1)
+                        post = var.__dict__.get("_post_accumulate_grad_hooks")
+                        if post:
+                            for hook in tuple(post):
+                                hook(var)
                     elif (node, 0) in capture:
                         captured[node, 0] = g
                 continue
@@ -208,8 +225,12 @@ def _execute(roots: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor], re
                 if deps[m] == 0:
                     ready.append(m)
             outs = g = None  # the gradients now live in the buffers alone
+        callbacks = _final_callbacks[-1]
+        while callbacks:  # a callback may queue another
+            callbacks.pop(0)()
     finally:
         _GradState.enabled = prev_mode
+        _final_callbacks.pop()
     return captured
 
 

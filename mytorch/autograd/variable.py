@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 from .._tensor import Tensor
+from . import engine
 
 
 class _VariableMeta(type):
@@ -14,7 +15,10 @@ class _VariableMeta(type):
 
 
 class Variable(metaclass=_VariableMeta):
-    """``Variable(data=None, requires_grad=False, volatile=False)``: a detached tensor on data's memory."""
+    """``Variable(data=None, requires_grad=False, volatile=False)``: a detached tensor on data's memory.
+    ``Variable._execution_engine.queue_callback`` is where PyTorch code finds the engine's final callbacks."""
+
+    _execution_engine = engine
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = False, volatile: bool = False) -> Tensor:
         if volatile:

@@ -44,8 +44,17 @@ def run_script(path: str, argv: list[str]) -> int:
     except Exception as exc:
         _explain_missing_name(exc)
         _print_from_script(exc, path)
+        _end_distributed_job()
         return 1
     return 0
+
+
+def _end_distributed_job() -> None:
+    """One rank of a distributed job failed: end every rank now, rather than leave the others waiting in
+    a collective for this one until their timeout."""
+    dist = sys.modules.get("mytorch.distributed")
+    if dist is not None and dist.is_initialized():
+        dist.abort_job(1)
 
 
 def _explain_missing_name(exc: BaseException) -> None:
