@@ -38,6 +38,12 @@ def test_ddp_on_two_ranks_equals_one_process_on_the_whole_batch(backend, model):
     assert done.stdout.count("max difference") == 2
 
 
+def test_ddp_no_sync_and_find_unused_parameters(backend):
+    done = mpiexec(2, "ddp_options.py", backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("behave") == 2
+
+
 @pytest.mark.parametrize("fault, expect", [
     ("raise", "[rank 1] ValueError: rank 1 fails on purpose"),
     ("stall", "all_reduce: timed out after 3 s on rank 0 of 2"),
