@@ -61,6 +61,14 @@ BINARY_OPS = (
     "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
 )
+# elementwise special functions on floating operands, results of the first operand's dtype (torch.special
+# and its top-level aliases); binary ones broadcast. Their math and algorithms: the NumPy backend's
+# _np_special.py (the error-function family), _np_gamma.py and _np_bessel.py.
+SPECIAL_UNARY_OPS = (
+    "erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "lgamma", "digamma", "i0", "i0e", "i1", "i1e",
+    "bessel_j0", "bessel_j1",
+)
+SPECIAL_BINARY_OPS = ("zeta", "igamma", "igammac")
 # reductions ``f(a, axes: tuple[int, ...] | None, keepdim: bool) -> array``
 REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 # optional fused primitives: each has a composite default below, built from the primitives above
@@ -74,7 +82,8 @@ FUSED_PRIMITIVES = (
 
 class Backend:
     """Abstract device backend. Subclasses implement every primitive below that raises
-    NotImplementedError, plus one method per name in UNARY_OPS, BINARY_OPS and REDUCE_OPS;
+    NotImplementedError, plus one method per name in UNARY_OPS, BINARY_OPS, SPECIAL_UNARY_OPS,
+    SPECIAL_BINARY_OPS and REDUCE_OPS;
     the fused primitives and optimizer updates have composite defaults and are optional."""
 
     name: str = "abstract"

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _C
-from .base import BINARY_OPS, FUSED_PRIMITIVES, REDUCE_OPS, UNARY_OPS, Backend
+from .base import BINARY_OPS, FUSED_PRIMITIVES, REDUCE_OPS, SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, UNARY_OPS, Backend
 from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
 
 # DType order of csrc/core/dtype.h
@@ -42,6 +42,7 @@ HOST_PRIMITIVES = (
     "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
     "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
     "exponential", "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+    *SPECIAL_UNARY_OPS, *SPECIAL_BINARY_OPS,
 )
 
 

@@ -12,8 +12,8 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_conv, _np_fft, _np_fused, _np_optim, _np_random, _np_special
-from .base import Backend
+from . import _np_bessel, _np_conv, _np_fft, _np_fused, _np_gamma, _np_optim, _np_random, _np_special
+from .base import SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend
 
 TO_NP = {
     D.bool_: np.dtype(np.bool_), D.uint8: np.dtype(np.uint8), D.int8: np.dtype(np.int8),
@@ -80,6 +80,8 @@ _UNARY = {
     "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
     "bitwise_not": np.invert, "signbit": np.signbit,
 }
+_SPECIAL = {name: getattr(module, name) for module in (_np_special, _np_gamma, _np_bessel)
+            for name in SPECIAL_UNARY_OPS + SPECIAL_BINARY_OPS if hasattr(module, name)}
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
     "floor_divide": _floor_divide, "remainder": _remainder, "fmod": np.fmod, "pow": _pow,
@@ -168,7 +170,7 @@ class NumpyBackend(Backend):
     device_type = "cpu"
 
     def __init__(self) -> None:
-        for name, f in (*_UNARY.items(), *_BINARY.items()):
+        for name, f in (*_UNARY.items(), *_BINARY.items(), *_SPECIAL.items()):
             setattr(self, name, _array_result(f))
         self.sum = _reducer(np.add, widen_half=True)
         self.prod = _reducer(np.multiply)

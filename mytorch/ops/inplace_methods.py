@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import binary, unary
+from . import binary, special, unary
 from .inplace import inplace
 
 
@@ -24,6 +24,7 @@ _OUT_OF_PLACE.update({name: getattr(unary, name) for name in (
     "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid",
     "erf", "reciprocal", "floor", "ceil", "trunc", "round", "frac", "square", "clamp", "clip", "clamp_min",
     "clamp_max", "nan_to_num", "logical_not", "bitwise_not", "negative", "absolute")})
+_OUT_OF_PLACE.update(special.METHODS)  # Tensor.polygamma_(n) takes the method's argument order
 
 METHODS = {name + "_": _inplace_method(name, fn) for name, fn in _OUT_OF_PLACE.items()}
 METHODS.update({

@@ -1,0 +1,21 @@
+"""``torch.special``: PyTorch's special functions under their torch.special names.
+
+The functions live in `mytorch.ops.special` (their math and derivatives there); this namespace adds
+PyTorch's aliases: gammaln is lgamma, psi digamma, expit sigmoid, multigammaln mvlgamma, gammainc igamma.
+"""
+from __future__ import annotations
+
+from .ops.activation import log_softmax, softmax
+from .ops.special import (bessel_j0, bessel_j1, digamma, entr, erfc, erfcx, erfinv, gammainc, gammaincc, i0, i0e,
+                          i1, i1e, log_ndtr, logit, multigammaln, ndtr, ndtri, polygamma, sinc, xlog1py, xlogy, zeta)
+from .ops.special import lgamma as gammaln
+from .ops.statistics import logsumexp
+from .ops.unary import erf, exp2, expm1, log1p, round
+from .ops.unary import sigmoid as expit
+
+psi = digamma
+
+__all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
+           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py",
+           "xlogy", "zeta"]
