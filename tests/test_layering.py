@@ -31,7 +31,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # as mytorch.linalg or mytorch.testing is a user-facing layer over the ops)
     ("framework", ()),
     ("apps", ("mytorch.cli", "mytorch.__main__", "mytorch.commands", "mytorch.models", "mytorch.datasets",
-              "mytorch.generation", "mytorch.training", "mytorch.atlas", "mytorch.transforms", "mytorch.text")),
+              "mytorch.generation", "mytorch.training", "mytorch.atlas", "mytorch.transforms", "mytorch.text",
+              "mytorch.speech")),
     ("package", ()),  # mytorch/__init__.py: re-exports everything, so nothing below may import it eagerly
 ]
 LEVEL = {name: i for i, (name, _) in enumerate(LAYERS)}

@@ -77,7 +77,7 @@ KNOWN_MISSING: set[str] = {
     "native_layer_norm", "new_empty_strided", "nextafter", "nn.functional.adaptive_max_pool1d",
     "nn.functional.adaptive_max_pool2d", "nn.functional.adaptive_max_pool3d", "nn.functional.alpha_dropout",
     "nn.functional.avg_pool3d", "nn.functional.channel_shuffle", "nn.functional.conv3d",
-    "nn.functional.conv_transpose3d", "nn.functional.cosine_embedding_loss", "nn.functional.ctc_loss",
+    "nn.functional.conv_transpose3d", "nn.functional.cosine_embedding_loss",
     "nn.functional.dropout3d", "nn.functional.embedding_bag", "nn.functional.feature_alpha_dropout",
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
     "nn.functional.gaussian_nll_loss", "nn.functional.hinge_embedding_loss",

@@ -8,5 +8,6 @@ from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .encoding import *  # noqa: F401,F403

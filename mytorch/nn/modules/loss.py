@@ -1,15 +1,16 @@
 """Loss modules: MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
-KLDivLoss. Each holds its options (and its class weights as buffers, so they move with ``.to()`` and appear in
+KLDivLoss, CTCLoss. Each holds its options (and its class weights as buffers, so they move with ``.to()`` and appear in
 the state dict as in PyTorch) and calls the function of the same name in `mytorch.nn.functional`."""
 from __future__ import annotations
 
 from ..._tensor import Tensor
 from .. import functional as F
+from ..functional.ctc import Lengths
 from ..functional.loss import legacy_reduction
 from ..module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "KLDivLoss"]
+           "BCEWithLogitsLoss", "KLDivLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -130,3 +131,18 @@ class KLDivLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class CTCLoss(_Loss):
+    """Connectionist Temporal Classification: -log p(target | log_probs) summed over all alignments (see
+    `mytorch.ops.ctc_loss`); "mean" divides each sample's loss by its target length before averaging."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Lengths,
+                target_lengths: Lengths) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
