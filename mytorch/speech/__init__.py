@@ -1,7 +1,10 @@
-"""mytorch.speech: speech recognition on mytorch (CTC decoding; the recognizer and its data follow).
+"""mytorch.speech: speech recognition on mytorch: CTC decoding, and the speech data we synthesize ourselves.
 
-The audio front end with torchaudio's names is `mytorch.audio`; scoring is `mytorch.metrics`.
+The audio front end with torchaudio's names is `mytorch.audio`; scoring is `mytorch.metrics`; the model is
+`mytorch.models.SpeechRecognizer`.
 """
 from .ctc_decoding import Hypothesis, ctc_greedy_decode, ctc_prefix_beam_search
+from .espeak import synthesize
+from .spoken_digits import SpokenDigits
 
-__all__ = ["Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search"]
+__all__ = ["Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search", "synthesize", "SpokenDigits"]

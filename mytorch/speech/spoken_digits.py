@@ -1,0 +1,101 @@
+"""SpokenDigits: digit strings of 3-7 digits spoken as words ("three one four"), synthesized with espeak-ng
+across English accents and voice variants, 16 kHz mono, split by voice variant so that the validation and
+test voices are never heard in training.
+
+Each utterance draws, from a generator seeded by (seed, split): the digits, an accent from `ACCENTS`, a
+variant from its split's list, a speed in [130, 190] words per minute and a pitch in [30, 70]; with
+`noise_snr_db` = (lo, hi), white noise at an SNR drawn from that range is added before peak normalisation.
+The set is made once and cached as 16-bit WAV files and a manifest (tab-separated: file, text, voice,
+speed, pitch) under ``$MYTORCH_HOME/speech/spoken-digits-v1/<seed, size, noise>/<split>/``; later runs read the
+cache. The same arguments give the same files on any machine with the same espeak-ng.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..audio import load, save
+from ..datasets.utils import cache_dir
+from ..ops.random import Generator, randn
+from ..utils.data import Dataset
+from .espeak import SAMPLE_RATE, synthesize
+
+__all__ = ["SpokenDigits", "ACCENTS", "VARIANTS", "DIGIT_WORDS"]
+
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
+           "en-us-nyc")
+# espeak-ng's voice variants, each in exactly one split: the held-out voices differ in sex, age and timbre
+VARIANTS = {
+    "train": ("m1", "m2", "m4", "m5", "m6", "m8", "f1", "f3", "f5", "Alex", "Andy", "Annie", "boris", "david",
+              "edward", "grandpa", "iven", "john", "linda", "max", "michel", "norbert", "paul", "pedro", "quincy",
+              "robert", "steph", "travis", "victor", "zac", "klatt", "klatt3"),
+    "validation": ("m7", "f4", "ed", "rob"),
+    "test": ("m3", "f2", "grandma", "klatt2", "kaukovalta", "benjamin"),
+}
+DEFAULT_SIZES = {"train": 2000, "validation": 200, "test": 200}
+
+
+def _utterance(rng: random.Random, split: str) -> tuple[str, str, int, int]:
+    """(text, voice, speed, pitch) of one utterance."""
+    digits = [rng.randrange(10) for _ in range(rng.randint(3, 7))]
+    voice = f"{rng.choice(ACCENTS)}+{rng.choice(VARIANTS[split])}"
+    return " ".join(DIGIT_WORDS[d] for d in digits), voice, rng.randint(130, 190), rng.randint(30, 70)
+
+
+def _with_noise(waveform: Tensor, snr_db: float, seed: int) -> Tensor:
+    """waveform + white noise of power P_signal / 10^(snr/10)."""
+    noise = randn(*waveform.shape, generator=Generator().manual_seed(seed))
+    scale = (waveform.pow(2).mean() / 10 ** (snr_db / 10)).sqrt()
+    return waveform + noise * scale
+
+
+class SpokenDigits(Dataset):
+    """(waveform (1, time) float32 at 16 kHz, transcript) pairs of spoken digit strings (module docstring)."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, split: str = "train", size: int | None = None, seed: int = 0,
+                 noise_snr_db: tuple[float, float] | None = None, root: str | os.PathLike | None = None) -> None:
+        if split not in VARIANTS:
+            raise ValueError(f"SpokenDigits: split must be one of {sorted(VARIANTS)}, got {split!r}")
+        self.split, self.size = split, DEFAULT_SIZES[split] if size is None else size
+        noise = "clean" if noise_snr_db is None else f"snr{noise_snr_db[0]:g}-{noise_snr_db[1]:g}"
+        base = Path(root) if root is not None else cache_dir("speech", "spoken-digits-v1")
+        self.folder = base / f"seed{seed}-n{self.size}-{noise}" / split
+        manifest = self.folder / "manifest.tsv"
+        if not manifest.exists():
+            self._generate(seed, noise_snr_db, manifest)
+        rows = [line.split("\t") for line in manifest.read_text().splitlines()]
+        self.files = [self.folder / r[0] for r in rows]
+        self.texts = [r[1] for r in rows]
+        self.voices = [r[2] for r in rows]
+
+    def _generate(self, seed: int, noise_snr_db: tuple[float, float] | None, manifest: Path) -> None:
+        """Synthesize every utterance, then write the manifest last (atomically): a run cut short leaves no
+        manifest and starts over."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(f"spoken-digits/{seed}/{self.split}")
+        lines = []
+        for i in range(self.size):
+            text, voice, speed, pitch = _utterance(rng, self.split)
+            waveform = synthesize(text, voice, speed, pitch)
+            if noise_snr_db is not None:
+                waveform = _with_noise(waveform, rng.uniform(*noise_snr_db), rng.randrange(2 ** 31))
+                waveform = waveform * (0.95 / waveform.abs().max())
+            name = f"{i:05d}.wav"
+            save(self.folder / name, (waveform * 32767).round().to(D.int16), SAMPLE_RATE)
+            lines.append(f"{name}\t{text}\t{voice}\t{speed}\t{pitch}\n")
+        tmp = manifest.with_suffix(".tmp")
+        tmp.write_text("".join(lines))
+        os.replace(tmp, manifest)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, str]:
+        waveform, _ = load(self.files[index])
+        return waveform, self.texts[index]

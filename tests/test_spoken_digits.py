@@ -1,0 +1,60 @@
+"""mytorch.speech.SpokenDigits, the synthesized speech data: transcripts, voices split by variant, 16 kHz
+peak-normalised audio, determinism by seed, the on-disk cache, noise, and errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mytorch.speech.espeak as espeak
+import mytorch.speech.spoken_digits as sd
+from mytorch.speech.spoken_digits import DIGIT_WORDS, VARIANTS, SpokenDigits
+
+
+def test_variants_split_disjoint():
+    train, val, test = (set(VARIANTS[s]) for s in ("train", "validation", "test"))
+    assert not (train & val) and not (train & test) and not (val & test)
+
+
+def test_generated_set(tmp_path):
+    data = SpokenDigits("test", size=5, seed=3, root=tmp_path)
+    assert len(data) == 5 and data.sample_rate == 16000
+    for i in range(5):
+        waveform, text = data[i]
+        words = text.split()
+        assert 3 <= len(words) <= 7 and set(words) <= set(DIGIT_WORDS)
+        assert waveform.shape[0] == 1 and 0.3 * 16000 < waveform.shape[1] < 6 * 16000
+        assert abs(float(waveform.abs().max()) - 0.95) < 1e-3
+        accent, variant = data.voices[i].split("+")
+        assert variant in VARIANTS["test"] and accent in sd.ACCENTS
+    again = SpokenDigits("test", size=5, seed=3, root=tmp_path / "elsewhere")
+    assert again.texts == data.texts and again.voices == data.voices
+    np.testing.assert_array_equal(again[2][0].numpy(), data[2][0].numpy())
+    other = SpokenDigits("test", size=5, seed=4, root=tmp_path)
+    assert other.texts != data.texts
+
+
+def test_cache_is_reused(tmp_path, monkeypatch):
+    first = SpokenDigits("validation", size=2, root=tmp_path)
+
+    def no_synthesis(*args, **kwargs):
+        raise AssertionError("the cached set was synthesized again")
+
+    monkeypatch.setattr(sd, "synthesize", no_synthesis)
+    second = SpokenDigits("validation", size=2, root=tmp_path)
+    assert second.texts == first.texts
+
+
+def test_noise(tmp_path):
+    clean = SpokenDigits("train", size=1, root=tmp_path)[0][0].numpy()
+    noisy = SpokenDigits("train", size=1, root=tmp_path, noise_snr_db=(5.0, 5.0))[0][0].numpy()
+    assert clean.shape == noisy.shape
+    residual = noisy - clean * (np.abs(noisy).max() / np.abs(clean).max())
+    assert 0.05 < np.sqrt((residual ** 2).mean() / (noisy ** 2).mean()) < 1.0  # SNR 5 dB: noise is audible
+
+
+def test_errors(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="split must be one of"):
+        SpokenDigits("dev", root=tmp_path)
+    monkeypatch.setattr(espeak.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="espeak-ng is not installed"):
+        SpokenDigits("train", size=1, seed=9, root=tmp_path)
