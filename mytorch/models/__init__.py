@@ -12,10 +12,11 @@ from .lstm_lm import LSTMLanguageModel, LSTMLMConfig, LSTMState
 from .minilm import SentenceEncoder
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet
+from .speech_recognizer import SpeechRecognizer, SpeechRecognizerConfig
 
 __all__ = ["MLP", "LeNet5", "ResNet", "BasicBlock", "MODELS", "get_model", "BertConfig", "BertModel",
            "SentenceEncoder", "LlamaConfig", "LlamaModel", "LlamaForCausalLM", "GPTConfig", "GPT",
-           "LSTMLMConfig", "LSTMLanguageModel", "LSTMState"]
+           "LSTMLMConfig", "LSTMLanguageModel", "LSTMState", "SpeechRecognizer", "SpeechRecognizerConfig"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {"mlp": MLP, "lenet": LeNet5, "resnet": ResNet}
 
