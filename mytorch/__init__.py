@@ -85,6 +85,7 @@ def numel(input: Tensor) -> builtins.int:
 
 from . import accelerator, amp, cpu, cuda, library, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
+from .utils.dlpack import from_dlpack  # noqa: E402
 from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402
                                 clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
                                 is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled,

@@ -363,6 +363,16 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._backend.to_host(self._data)
 
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+        """A DLPack capsule viewing this tensor's memory (`mytorch.utils.dlpack`)."""
+        from .utils.dlpack import tensor_dlpack
+        return tensor_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(DLPack device type, index): (kDLCPU = 1, 0) for cpu tensors."""
+        return (1, 0)
+
     def __array__(self, dtype=None, copy=None):
         a = self._backend.to_host(self._data)
         return a if dtype is None else a.astype(dtype)

@@ -43,6 +43,7 @@ TENSOR_MODULE_LEVEL_IMPORTS = {"mytorch._dtype", "mytorch._device"}
 # Modules outside mytorch/backends/ allowed to import NumPy/ml_dtypes, each with the DESIGN.md edge it
 # serves. from_numpy and .numpy() go through backend methods (share_host / to_host).
 NUMPY_EDGES: dict[str, str] = {
+    "mytorch.utils.dlpack": "DLPack capsules are made and adopted by NumPy's DLPack code on zero-copy host views",
     "mytorch.utils.tensorboard.summary": "TensorBoard's summary protos are filled from host arrays (log output)",
 }
 HOST_LIBRARIES = ("numpy", "ml_dtypes")

@@ -1,2 +1,2 @@
 """mytorch.utils: data loading and helpers."""
-from . import data
+from . import data, dlpack
