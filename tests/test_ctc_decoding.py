@@ -1,5 +1,6 @@
 """CTC decoding (mytorch.speech): greedy collapse, prefix beam search against brute-force enumeration of
-all paths and against ctc_loss, a beam that beats greedy, and LM shallow fusion with a length bonus."""
+all paths and against ctc_loss, a beam that beats greedy, LM shallow fusion with a length bonus, and the
+transcript tokenizer."""
 from __future__ import annotations
 
 import itertools
@@ -69,6 +70,9 @@ def test_top_k_and_narrow_beam():
     pruned = ctc_prefix_beam_search(lp, beam_width=16, top_k=6)
     assert [h.tokens for h in wide] == [h.tokens for h in pruned]
     assert len(ctc_prefix_beam_search(lp, beam_width=1)) == 1
+    for top_k in (None, 3):
+        restricted = ctc_prefix_beam_search(lp, beam_width=16, labels=[1, 3], top_k=top_k)
+        assert all(set(h.tokens) <= {1, 3} for h in restricted)
 
 
 def test_lm_fusion_and_length_bonus():
@@ -97,3 +101,19 @@ def test_errors():
         ctc_prefix_beam_search(mytorch.zeros(1, 2, 3))
     with pytest.raises(ValueError, match="beam_width must be at least 1"):
         ctc_prefix_beam_search(mytorch.zeros(2, 3), beam_width=0)
+
+
+def test_transcript_tokenizer_round_trip_with_greedy():
+    from mytorch.speech import TranscriptTokenizer
+    tok = TranscriptTokenizer()
+    assert tok.vocab_size == 30 and tok.encode("ab c") == [3, 4, 2, 5]
+    targets, lengths = tok.batch(["one two", "six"])
+    assert targets.tolist() == [tok.encode("one two"), tok.encode("six") + [0, 0, 0, 0]] and lengths.tolist() == [7, 3]
+    # a best path that spells "zoo": z z - o - o o (the blank keeps the two o's apart)
+    path = [tok.encode("z")[0]] * 2 + [0] + tok.encode("o") + [0] + tok.encode("o") * 2
+    lp = np.full((len(path), tok.vocab_size), 0.01)
+    lp[np.arange(len(path)), path] = 1.0
+    assert tok.decode(ctc_greedy_decode(_log(lp / lp.sum(1, keepdims=True)))) == "zoo"
+    assert tok.decode([1, 3, 0, 4, 1]) == "ab"
+    with pytest.raises(ValueError, match="'!' not in the characters"):
+        tok.encode("hi!")

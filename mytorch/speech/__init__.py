@@ -5,6 +5,9 @@ The audio front end with torchaudio's names is `mytorch.audio`; scoring is `myto
 """
 from .ctc_decoding import Hypothesis, ctc_greedy_decode, ctc_prefix_beam_search
 from .espeak import synthesize
+from .lm_fusion import CharLMScorer
 from .spoken_digits import SpokenDigits
+from .tokenizer import TranscriptTokenizer
 
-__all__ = ["Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search", "synthesize", "SpokenDigits"]
+__all__ = ["CharLMScorer", "Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search", "synthesize", "SpokenDigits",
+           "TranscriptTokenizer"]

@@ -85,12 +85,14 @@ class _Prefix:
 
 def ctc_prefix_beam_search(log_probs: Tensor, beam_width: int = 8, blank: int = 0, *,
                            lm: LanguageModel | None = None, lm_weight: float = 0.0, length_bonus: float = 0.0,
-                           top_k: int | None = None) -> list[Hypothesis]:
+                           top_k: int | None = None, labels: Sequence[int] | None = None) -> list[Hypothesis]:
     """The `beam_width` best label sequences of one utterance's log_probs (T, C), best first.
 
     `lm(prefix, label)` returns log p_lm(label | prefix); `lm_weight` (alpha) and `length_bonus` (beta)
     weigh it in the score of the module docstring. `top_k` considers only each frame's k likeliest
-    labels as extensions (all by default).
+    labels as extensions (all by default); `labels` are the ids a prefix may be extended by (every id but
+    the blank by default; a recognizer whose outputs include ids that are never labels, such as sos/eos,
+    names its labels here).
     """
     if log_probs.ndim != 2:
         raise ValueError(f"ctc_prefix_beam_search expects log_probs of one utterance (T, C), got shape "
@@ -98,7 +100,8 @@ def ctc_prefix_beam_search(log_probs: Tensor, beam_width: int = 8, blank: int = 
     if beam_width < 1:
         raise ValueError(f"beam_width must be at least 1, got {beam_width}")
     frames = log_probs.detach().double()  # Python floats hold float64 exactly
-    candidates = [c for c in range(frames.shape[1]) if c != blank]
+    candidates = [c for c in (range(frames.shape[1]) if labels is None else labels) if c != blank]
+    allowed = set(candidates)
     if top_k is not None:
         order = frames.argsort(-1, descending=True)[:, :top_k].tolist()
     beam: dict[tuple[int, ...], _Prefix] = {(): _Prefix(blank=0.0)}
@@ -108,14 +111,14 @@ def ctc_prefix_beam_search(log_probs: Tensor, beam_width: int = 8, blank: int = 
 
     for t, y in enumerate(frames.tolist()):
         grown: dict[tuple[int, ...], _Prefix] = {}
-        labels = [c for c in order[t] if c != blank] if top_k is not None else candidates
+        extensions = [c for c in order[t] if c in allowed] if top_k is not None else candidates
         for prefix, state in beam.items():
             stay = grown.setdefault(prefix, _Prefix(lm=state.lm))
             stay.blank = _logaddexp(stay.blank, state.total + y[blank])
             last = prefix[-1] if prefix else None
             if last is not None:
                 stay.label = _logaddexp(stay.label, state.label + y[last])
-            for c in labels:
+            for c in extensions:
                 ways_in = (state.blank if c == last else state.total) + y[c]
                 if ways_in == _NEG_INF:  # no path spells it (yet): a repeat with no blank between
                     continue

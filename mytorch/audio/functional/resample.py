@@ -24,25 +24,15 @@ import math
 
 from ... import _dtype as D
 from ..._tensor import Tensor
-from ...ops.binary import where
 from ...ops.conv import conv1d
 from ...ops.creation import arange
 from ...ops.joining import pad
+from ...ops.special import i0, sinc
 
 __all__ = ["resample", "sinc_resample_kernel"]
 
 _KAISER_BETA = 14.769656459379492  # torchaudio's default beta for sinc_interp_kaiser
 _METHODS = ("sinc_interp_hann", "sinc_interp_kaiser")
-
-
-def _bessel_i0(x: Tensor) -> Tensor:
-    """I0(x) = sum_k (x/2)^(2k) / (k!)^2, summed until the terms no longer matter in float64 (|x| <= 15 here)."""
-    quarter_sq = (x / 2) ** 2
-    term, total = x.new_ones(x.shape), x.new_ones(x.shape)
-    for k in range(1, 60):
-        term = term * quarter_sq / (k * k)
-        total = total + term
-    return total
 
 
 def _reduced_rates(orig_freq: float, new_freq: float) -> tuple[int, int]:
@@ -75,10 +65,8 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, lowpass_filter_width: in
     else:
         b = _KAISER_BETA if beta is None else float(beta)
         inside = (1 - (u / lowpass_filter_width) ** 2).clamp_min(0).sqrt()
-        window = _bessel_i0(b * inside) / _bessel_i0(u.new_full((), b))
-    angle = u * math.pi
-    sinc = where(angle == 0, 1.0, angle.sin() / where(angle == 0, 1.0, angle))
-    kernel = sinc * window * (cutoff / orig)
+        window = i0(b * inside) / i0(u.new_full((), b))
+    kernel = sinc(u) * window * (cutoff / orig)
     return kernel.to(dtype or D.float32), width
 
 

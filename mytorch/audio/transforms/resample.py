@@ -18,8 +18,8 @@ class Resample(Module):
                  dtype: D.dtype | None = None) -> None:
         super().__init__()
         self.orig_freq, self.new_freq = orig_freq, new_freq
-        self.resampling_method, self.lowpass_filter_width, self.rolloff = resampling_method, lowpass_filter_width, rolloff
-        self.beta = beta
+        self.resampling_method, self.beta = resampling_method, beta
+        self.lowpass_filter_width, self.rolloff = lowpass_filter_width, rolloff
         if orig_freq != new_freq:
             kernel, self.width = sinc_resample_kernel(orig_freq, new_freq, lowpass_filter_width, rolloff,
                                                       resampling_method, beta, dtype)
