@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # a command that starts copies of itself (train --nproc) passes them on
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:

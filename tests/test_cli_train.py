@@ -214,3 +214,24 @@ def test_resume_from_a_checkpoint_with_an_older_random_state(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "random state in" in printed.out + printed.err and "older mytorch" in printed.out + printed.err
     assert load_checkpoint(str(out / "checkpoint.pt"))["epoch"] == 2
+
+
+def test_nproc_two_trains_like_one_process(tmp_path):
+    """--nproc 2: an MPI job whose ranks each train on half of every batch; rank 0 alone writes. With plain
+    SGD the weights equal one process's up to float32 summation order."""
+    flags = ["--model", "lenet", "--epochs", "1", "--optimizer", "sgd", "--scheduler", "none"]
+    assert train(tmp_path, "one", *flags)[0] == 0
+    rc, out = train(tmp_path, "two", *flags, "--nproc", "2")
+    assert rc == 0
+    one, two = weights(tmp_path / "one" / "checkpoint.pt"), weights(out / "checkpoint.pt")
+    assert list(one) == list(two)  # the plain model's keys: no "module." prefix from the DDP wrapper
+    for k in one:
+        np.testing.assert_allclose(two[k], one[k], atol=2e-5, err_msg=k)
+    rows = json.loads((out / "metrics.json").read_text())
+    assert [r["epoch"] for r in rows] == [1] and rows[0]["step"] == 2
+    assert (out / "curves.png").is_file()
+
+
+def test_nproc_is_for_image_models(capsys):
+    assert main(["train", "--model", "gpt", "--nproc", "2", "--no-progress"]) == 2
+    assert "--nproc applies to the image models" in capsys.readouterr().err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import fields
 
@@ -42,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "for language models, on matrices only)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the weights, the shuffling and dropout")
     p.add_argument("--workers", type=nonnegative_int, default=0, help="DataLoader worker processes")
+    p.add_argument("--nproc", type=positive_int, default=1,
+                   help="data-parallel processes (an MPI job started with mpiexec; image models)")
     p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", metavar="CKPT", default=None,
                    help="continue the run saved in CKPT (its settings are kept; --epochs may extend it)")
@@ -57,18 +61,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+# set in the environment of the ranks `--nproc` starts, so they train instead of starting ranks again
+_RANK_MARK = "MYTORCH_TRAIN_RANK"
+
+
+def _start_ranks(args: argparse.Namespace) -> int:
+    """Run this same command as an MPI job of --nproc processes, splitting the cores between them."""
+    mpiexec = shutil.which("mpiexec")
+    if mpiexec is None:
+        print("mytorch train: error: --nproc needs an MPI launcher (mpiexec); install one with "
+              "pip install 'mytorch[distributed]'", file=sys.stderr)
+        return 2
+    env = {**os.environ, _RANK_MARK: "1"}
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.nproc)))
+    command = [mpiexec, "-n", str(args.nproc), sys.executable, "-m", "mytorch", *args.argv]
+    return subprocess.run(command, env=env).returncode
+
+
 def main(args: argparse.Namespace) -> int:
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
     if _train_lm.is_lm_run(args):
+        if args.nproc > 1:
+            print("mytorch train: error: --nproc applies to the image models; language models train in one "
+                  "process", file=sys.stderr)
+            return 2
         return _train_lm.main(args)
+    if args.nproc > 1 and os.environ.get(_RANK_MARK) is None:
+        return _start_ranks(args)
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})  # None: the image default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
     result = run_guarded("train", lambda: train(cfg, out, resume=args.resume, workers=args.workers,
-                                                progress=not args.no_progress))
+                                                progress=not args.no_progress, nproc=args.nproc))
     if result is None:
         return 2
+    if not result.metrics.rows:  # a rank other than 0: rank 0 reports
+        return 0
     best = max(result.metrics.column("test_acc"))
     print(f"final test accuracy {result.metrics.rows[-1]['test_acc']:.2%} (best {best:.2%})")
     print(f"plot:       {result.plot}")

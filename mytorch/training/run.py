@@ -23,6 +23,7 @@ from .loop import evaluate, train_epoch
 from .metrics import MetricsLog
 from .plot import plot_curves
 from .progress import progress_bar
+from .ranks import combine, join, shard, shard_samples
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
@@ -116,9 +117,14 @@ class RunResult:
 
 
 def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: int = 0,
-          progress: bool = True, log: Callable[[str], None] = print) -> RunResult:
+          progress: bool = True, log: Callable[[str], None] = print, nproc: int = 1) -> RunResult:
     """Run (or continue, from the checkpoint ``resume``) the training described by ``cfg``; writes
-    checkpoint.pt, metrics.csv and metrics.json into ``out_dir`` after every epoch, curves.png at the end."""
+    checkpoint.pt, metrics.csv and metrics.json into ``out_dir`` after every epoch, curves.png at the end.
+    With ``nproc`` > 1 this process is one rank of an MPI job of nproc (ranks.py); rank 0 writes, and the
+    other ranks return an empty history."""
+    ranks = join(nproc)
+    if not ranks.lead:
+        progress, log = False, _silent
     ckpt = None
     if resume is not None:
         ckpt = load_checkpoint(resume)
@@ -138,6 +144,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
 
     manual_seed(cfg.seed)
     model = build_model(cfg, train_set)
+    trained = model if ranks.world == 1 else nn.parallel.DistributedDataParallel(model)
     opt = build_optimizer(cfg, model)
     sched = build_scheduler(cfg, opt, steps_per_epoch)
     history, start_epoch, step = MetricsLog(), 1, 0
@@ -159,15 +166,20 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
     log(f"{cfg.model} ({n_params:,} parameters) on {cfg.dataset}: {len(train_set)} train / {len(test_set)} "
         f"test images, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr {cfg.learning_rate:g}, "
         f"scheduler {cfg.scheduler}")
+    if ranks.world > 1:
+        log(f"{ranks.world} processes, each training on 1/{ranks.world} of every batch")
     for epoch in range(start_epoch, cfg.epochs + 1):
-        bar = progress_bar(len(train_set), f"epoch {epoch}/{cfg.epochs}", " samples", enabled=progress)
+        bar = progress_bar(shard_samples(len(train_set), cfg.batch_size, ranks), f"epoch {epoch}/{cfg.epochs}",
+                           " samples", enabled=progress)
         loader = batches(train_set, cfg.batch_size, shuffle_seed=epoch_seed(cfg.seed, epoch), workers=workers)
         try:
-            stats = train_epoch(model, loader, opt, sched, bar)
+            stats = combine(train_epoch(trained, shard(loader, ranks), opt, sched, bar), ranks)
         finally:
             if bar is not None:
                 bar.close()
         step += steps_per_epoch
+        if not ranks.lead:
+            continue
         start = time.perf_counter()
         test = evaluate(model, batches(test_set, 1000))
         history.append({"epoch": epoch, "step": step, "train_loss": stats["train_loss"],
@@ -184,8 +196,15 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
         log(f"epoch {epoch}/{cfg.epochs}  train loss {row['train_loss']:.4f} acc {row['train_acc']:.2%}  "
             f"test loss {row['test_loss']:.4f} acc {row['test_acc']:.2%}  "
             f"{row['train_seconds']:.1f} s ({row['samples_per_s']:.0f} samples/s)")
-    plot_curves(history, paths["curves.png"], f"{cfg.model} on {cfg.dataset}")  # ~1 s: once, at the end
+    if ranks.lead:
+        plot_curves(history, paths["curves.png"], f"{cfg.model} on {cfg.dataset}")  # ~1 s: once, at the end
+    else:
+        csv_path, json_path = (os.path.join(out_dir, f"metrics.{ext}") for ext in ("csv", "json"))
     return RunResult(history, paths["checkpoint.pt"], paths["curves.png"], csv_path, json_path)
+
+
+def _silent(message: str) -> None:
+    """The log of ranks other than 0."""
 
 
 def evaluate_checkpoint(path: str, dataset: str | None = None, batch_size: int = 1000, limit: int | None = None,
