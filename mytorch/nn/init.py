@@ -306,3 +306,21 @@ def _skippable(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 for _name in __all__[1:]:  # every initialiser (calculate_gain computes, it doesn't fill)
     globals()[_name] = _skippable(globals()[_name])
+
+
+def _deprecated(new: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """The name without the trailing underscore, from before PyTorch marked in-place functions with one."""
+    old = new.__name__[:-1]
+
+    def init(*args, **kwargs) -> Tensor:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return new(*args, **kwargs)
+    init.__name__ = init.__qualname__ = old
+    init.__doc__ = f"Deprecated: `{new.__name__}`."
+    return init
+
+
+for _name in ("uniform_", "normal_", "constant_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+              "kaiming_normal_", "orthogonal_", "sparse_", "dirac_"):
+    globals()[_name[:-1]] = _deprecated(globals()[_name])

@@ -6,3 +6,4 @@ from . import rnn  # noqa: F401
 from .init import *  # noqa: F401,F403
 from . import parametrizations, parametrize  # noqa: F401
 from .weight_norm import *  # noqa: F401,F403
+from .fusion import *  # noqa: F401,F403

@@ -17,7 +17,7 @@ from ...autograd.grad_mode import no_grad
 from ...ops.creation import tensor as _tensor
 from ...ops.joining import stack
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -78,3 +78,11 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float, foreach: bo
     with no_grad():
         for g in _grads(_as_list(parameters)):
             g.clamp_(-clip_value, clip_value)
+
+
+def clip_grad_norm(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Deprecated: `clip_grad_norm_` (the name before in-place functions ended with an underscore)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

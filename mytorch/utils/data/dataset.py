@@ -110,6 +110,31 @@ class ConcatDataset(Dataset[T_co]):
         return self.datasets[which][idx - start]
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: item i is ``(d0[i], d1[i], …)`` for positional datasets,
+    ``{name: d[i], …}`` for keyword ones (e.g. images and their captions)."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args or kwargs
+        datasets = args or tuple(kwargs.values())
+        self._length = len(datasets[0])
+        if any(len(d) != self._length for d in datasets):
+            raise ValueError("Size mismatch between datasets")
+
+    def __getitem__(self, index: int):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
+
+
 class ChainDataset(IterableDataset):
     """Iterable datasets chained: all of the first, then all of the second, ..."""
 
@@ -158,5 +183,5 @@ def random_split(dataset: Dataset[T_co], lengths: Sequence[int | float],
     return [Subset(dataset, indices[end - length:end]) for end, length in zip(ends, lengths)]
 
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "StackDataset",
            "random_split"]
