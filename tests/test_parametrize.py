@@ -118,3 +118,23 @@ def test_errors(backend):
         mytorch.nn.utils.parametrize.register_parametrization(mytorch.nn.Linear(2, 2), "nope", Symmetric())
     with pytest.raises(ValueError, match="does not have a parametrization"):
         mytorch.nn.utils.parametrize.remove_parametrizations(mytorch.nn.Linear(2, 2), "weight")
+
+
+@pytest.mark.parametrize("make", [lambda T: T.nn.Linear(6, 4), lambda T: T.nn.ConvTranspose2d(2, 3, 3)])
+def test_legacy_spectral_norm_follows_pytorch(backend, make):
+    torch.manual_seed(4)
+    t = torch.nn.utils.spectral_norm(make(torch))
+    mytorch.manual_seed(4)
+    m = mytorch.nn.utils.spectral_norm(make(mytorch))
+    assert list(m.state_dict()) == list(t.state_dict())  # bias, weight_orig, weight_u, weight_v
+    for k, v in t.state_dict().items():
+        assert_close(m.state_dict()[k], v)
+    shape = (3, 6) if isinstance(t, torch.nn.Linear) else (2, 2, 5, 5)
+    for _ in range(2):
+        run_both(t, m, rng.standard_normal(shape).astype(np.float32), ["weight_orig", "bias"])
+        t.zero_grad(), m.zero_grad()
+    assert_close(m.weight_u, t.weight_u)
+    torch.nn.utils.remove_spectral_norm(t)
+    mytorch.nn.utils.remove_spectral_norm(m)
+    assert list(m.state_dict()) == list(t.state_dict())
+    assert_close(m.weight, t.weight)

@@ -7,3 +7,4 @@ from .init import *  # noqa: F401,F403
 from . import parametrizations, parametrize  # noqa: F401
 from .weight_norm import *  # noqa: F401,F403
 from .fusion import *  # noqa: F401,F403
+from .spectral_norm import *  # noqa: F401,F403
