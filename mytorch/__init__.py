@@ -49,6 +49,7 @@ from .ops.piecewise import *  # noqa: F401,F403
 from .ops.pixel_shuffle import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from . import special  # noqa: E402  (torch.special: names from ops.special)
+from .ops.windows import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from . import (activation, binary, blas, conv, creation, cross, diag, distance, einsum, gather_scatter, indexing,
                inplace_methods, joining, linalg, loss, piecewise, pixel_shuffle, pointwise, pooling, random,
-               reduction, rnn, sorting, special, statistics, unary, unique, views)
+               reduction, rnn, sorting, special, statistics, unary, unique, views, windows)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
            statistics, sorting, unique, einsum, random, activation, loss, pointwise, conv, pooling, rnn, blas,
