@@ -104,6 +104,23 @@ def test_pytorch_module_paths(tmp_path, backend):
     assert done.stdout.strip() == "ok", done.stderr
 
 
+def test_torchaudio_names(tmp_path, backend):
+    """``import torchaudio`` is mytorch.audio: a script's audio front end runs on mytorch too."""
+    _, done = run(tmp_path, """
+        import torch
+        import torchaudio
+        import torchaudio.functional as AF
+        from torchaudio.transforms import Resample
+        import mytorch
+        x = torch.randn(1, 160).clamp(-1, 1)
+        torchaudio.save("a.wav", x, 16000)
+        waveform, rate = torchaudio.load("a.wav")
+        y = Resample(16000, 8000)(waveform)
+        print(tuple(y.shape), rate, AF.resample is mytorch.audio.functional.resample)
+        """, backend=backend)
+    assert done.stdout.split() == ["(1,", "80)", "16000", "True"], done.stderr
+
+
 def test_device_selection_idioms(tmp_path, backend):
     _, done = run(tmp_path, """
         import torch

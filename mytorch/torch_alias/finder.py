@@ -1,5 +1,6 @@
-"""`TorchFinder`: an import-system finder that answers every ``torch`` / ``torch.…`` import with an alias
-of the mytorch module(s) behind that path (see `paths`), ahead of any installed PyTorch.
+"""`TorchFinder`: an import-system finder that answers every ``torch`` / ``torch.…`` import (and
+``torchaudio…``) with an alias of the mytorch module(s) behind that path (see `paths`), ahead of any
+installed PyTorch.
 
 A path mytorch has no module for ends the import with ModuleNotFoundError (as a missing module does in
 Python), its message naming the ``torch`` path and the importing line.
@@ -21,7 +22,7 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def find_spec(self, fullname: str, path: object = None,
                   target: object = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname != paths.ROOT and not fullname.startswith(paths.ROOT + "."):
+        if paths.alias_root(fullname) is None:
             return None
         if paths.targets(fullname) is None:
             raise ModuleNotFoundError(not_supported_message(fullname), name=fullname)

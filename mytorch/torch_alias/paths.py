@@ -1,8 +1,9 @@
-"""Where each ``torch.*`` module path lives in mytorch.
+"""Where each ``torch.*`` (and ``torchaudio.*``) module path lives in mytorch.
 
 mytorch mirrors PyTorch's package layout, so ``torch.a.b`` is ``mytorch.a.b`` unless this table says
-otherwise. The table lists PyTorch's paths whose contents mytorch keeps elsewhere (or split across
-files); a tuple means the names are looked up in each module in turn.
+otherwise, and torchaudio's is mirrored by `mytorch.audio` (``torchaudio.functional`` is
+``mytorch.audio.functional``). The table lists PyTorch's paths whose contents mytorch keeps elsewhere
+(or split across files); a tuple means the names are looked up in each module in turn.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import importlib.util
 
 ROOT = "torch"
 PACKAGE = "mytorch"
+# each aliased top-level package -> the mytorch package that mirrors it
+ALIASES = {ROOT: PACKAGE, "torchaudio": "mytorch.audio"}
 
 # PyTorch module path -> the mytorch module(s) holding its names.
 MOVED: dict[str, tuple[str, ...]] = {
@@ -33,10 +36,16 @@ def _exists(module: str) -> bool:
         return False
 
 
+def alias_root(name: str) -> str | None:
+    """The aliased package (a key of ALIASES) that module path `name` lies in, or None."""
+    return next((root for root in ALIASES if name == root or name.startswith(root + ".")), None)
+
+
 def targets(name: str) -> tuple[str, ...] | None:
-    """The mytorch module names behind PyTorch module path `name` (``"torch"`` or ``"torch.…"``),
+    """The mytorch module names behind module path `name` (``"torch"``, ``"torch.…"``, ``"torchaudio…"``),
     or None where mytorch has no such module."""
     if name in MOVED:
         return MOVED[name]
-    mine = PACKAGE + name[len(ROOT):]
+    root = alias_root(name)
+    mine = ALIASES[root] + name[len(root):]
     return (mine,) if _exists(mine) else None
