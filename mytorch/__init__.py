@@ -95,3 +95,12 @@ from .serialization import *  # noqa: E402,F401,F403
 from .torch_alias import as_torch  # noqa: E402
 from ._compile import compile  # noqa: E402,A001
 from ._global_settings import *  # noqa: E402,F401,F403
+
+
+def __getattr__(name: str):
+    """``mytorch.onnx`` on first use, as PyTorch offers ``torch.onnx`` after ``import torch``: it needs the
+    optional ``onnx`` package, which plain ``import mytorch`` must not."""
+    if name == "onnx":
+        import importlib
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'mytorch' has no attribute '{name}'")

@@ -44,6 +44,10 @@ TENSOR_MODULE_LEVEL_IMPORTS = {"mytorch._dtype", "mytorch._device"}
 # serves. from_numpy and .numpy() go through backend methods (share_host / to_host).
 NUMPY_EDGES: dict[str, str] = {
     "mytorch.utils.dlpack": "DLPack capsules are made and adopted by NumPy's DLPack code on zero-copy host views",
+    "mytorch.onnx._graph": "ONNX initializers are written from host arrays (onnx.numpy_helper)",
+    "mytorch.onnx.symbolic_ops": "ONNX constants (shapes, scalars) are host arrays",
+    "mytorch.onnx.symbolic_nn": "ONNX constants (scalars) are host arrays",
+    "mytorch.onnx.symbolic_rnn": "the LSTM weights are re-stacked in ONNX's gate order on the host",
     "mytorch.utils.tensorboard.summary": "TensorBoard's summary protos are filled from host arrays (log output)",
 }
 HOST_LIBRARIES = ("numpy", "ml_dtypes")

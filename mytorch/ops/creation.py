@@ -10,6 +10,7 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..backends import get_backend
+from ._trace import record_factory
 from ._util import as_shape
 
 
@@ -165,7 +166,9 @@ def _like(name: str, value_of):
     def like(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, memory_format=None):
         value = value_of(args)
         dt = dtype or input.dtype
-        return _factory(input.shape, value, dt, device or input.device, requires_grad, name)
+        out = _factory(input.shape, value, dt, device or input.device, requires_grad, name)
+        record_factory("full_like", (input, value), out)  # shaped by input: a trace sees the link
+        return out
     like.__name__ = name
     like.__doc__ = f"A tensor shaped like input (same dtype and device unless given): {name}."
     return like
@@ -218,7 +221,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     else:  # start + i * step in float64, not a running sum, then cast: no accumulated rounding
         n = max(math.ceil((end - start) / step), 0)
         data = be.cast(be.add(be.mul(be.arange(0, n, 1, D.float64), step), start), dtype)
-    return _finish(data, be, requires_grad)
+    out = _finish(data, be, requires_grad)
+    record_factory("arange", (start, end, step, dtype), out)  # its length may be an input's size (ops/_trace.py)
+    return out
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

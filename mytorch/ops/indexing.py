@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._trace import traced
 from .inplace import inplace
 from .views import _select_view
 
@@ -168,7 +169,8 @@ def getitem(x: Tensor, key) -> Tensor:
         return x._view_of(be.basic_index(x._data, k))
     last = next((item for item in reversed(k) if item is not None and item is not Ellipsis), None)
     name = "SelectBackward0" if isinstance(last, int) else "SliceBackward0" if last is not None else "AliasBackward0"
-    return _select_view(x, lambda t: Tensor._make(t._backend.basic_index(t._data, k), t._backend), name)
+    return traced("getitem", (x, k),  # the key, not the closure, is what a trace consumer can read
+                  lambda: _select_view(x, lambda t: Tensor._make(t._backend.basic_index(t._data, k), t._backend), name))
 
 
 def _put(x: Tensor, key: tuple, v, accumulate: bool) -> Tensor:

@@ -1,0 +1,161 @@
+"""mytorch.onnx.export, verified by ONNX Runtime: each model is exported from one example, checked by
+``onnx.checker`` (inside export), and run by ONNX Runtime on that example and on inputs of other sizes along
+the dynamic axes; its outputs must equal mytorch's within 1e-5 (float32).
+"""
+import io
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import mytorch
+import mytorch.onnx
+from mytorch import nn
+from mytorch.models import minilm
+from mytorch.models.bert import BertConfig, BertModel
+from mytorch.models.gpt import GPT, GPTConfig
+from mytorch.models.lenet import LeNet5
+from mytorch.models.mlp import MLP
+from mytorch.models.resnet import ResNet
+from mytorch.onnx.errors import UnsupportedOperatorError
+
+
+def _export(model, args, **kwargs) -> ort.InferenceSession:
+    f = io.BytesIO()
+    mytorch.onnx.export(model, args, f, **kwargs)  # which runs onnx.checker on the model
+    return ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
+
+
+def _agrees(session: ort.InferenceSession, model, *inputs, atol: float = 1e-5) -> None:
+    """ONNX Runtime's outputs equal the model's, output by output."""
+    with mytorch.no_grad():
+        ref = model(*inputs)
+    ref = [ref] if isinstance(ref, mytorch.Tensor) else list(ref)
+    got = session.run(None, {i.name: x.numpy() for i, x in zip(session.get_inputs(), inputs)})
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g.shape == tuple(r.shape)
+        np.testing.assert_allclose(g, r.numpy(), rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("make,shape", [(lambda: MLP(), (2, 784)), (lambda: LeNet5(), (2, 1, 28, 28)),
+                                        (lambda: ResNet(), (2, 1, 28, 28))], ids=["mlp", "lenet5", "resnet"])
+def test_vision_models_with_dynamic_batch(make, shape):
+    mytorch.manual_seed(0)
+    model = make().eval()
+    session = _export(model, mytorch.randn(*shape), input_names=["x"], output_names=["logits"],
+                      dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    assert session.get_inputs()[0].shape[0] == session.get_outputs()[0].shape[0] == "batch"
+    for batch in (2, 5):
+        _agrees(session, model, mytorch.randn(batch, *shape[1:]))
+
+
+def test_weights_are_initializers_with_their_names():
+    model = MLP(hidden=(8,)).eval()
+    f = io.BytesIO()
+    mytorch.onnx.export(model, (mytorch.randn(1, 784),), f)
+    proto = onnx.load_from_string(f.getvalue())
+    inits = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    np.testing.assert_array_equal(inits["layers.1.weight"], model.layers[1].weight.detach().numpy())
+    assert proto.opset_import[0].version == 18
+
+
+def test_char_gpt_with_dynamic_batch_and_sequence():
+    mytorch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=30, block_size=32, n_layer=2, n_head=2, n_embd=16)).eval()
+    session = _export(model, mytorch.randint(0, 30, (3, 7)), input_names=["idx"], output_names=["logits"],
+                      dynamic_axes={"idx": {0: "batch", 1: "sequence"}})
+    assert session.get_outputs()[0].shape == ["batch", "sequence", 30]
+    for b, t in ((3, 7), (1, 1), (2, 19)):
+        _agrees(session, model, mytorch.randint(0, 30, (b, t)))
+
+
+def test_constants_are_folded():
+    """The GPT's causal mask, positions and weight transposes depend on no input: no node computes them
+    from constants alone."""
+    model = GPT(GPTConfig(vocab_size=30, block_size=32, n_layer=1, n_head=2, n_embd=16)).eval()
+    f = io.BytesIO()
+    mytorch.onnx.export(model, mytorch.randint(0, 30, (2, 5)), f)  # static: positions fold too
+    proto = onnx.load_from_string(f.getvalue())
+    constants = {t.name for t in proto.graph.initializer}
+    for node in proto.graph.node:
+        assert not all(x in constants for x in node.input if x), f"{node.op_type} computes a constant"
+    assert not any(n.op_type == "Range" for n in proto.graph.node)
+
+
+class _Tagger(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(4, 6, num_layers=2, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(12, 3)
+
+    def forward(self, x, h0, c0):
+        y, (h, c) = self.lstm(x, (h0, c0))
+        return self.head(y), h, c
+
+
+def test_lstm_as_onnx_lstm_operator():
+    mytorch.manual_seed(0)
+    model = _Tagger().eval()
+    states = (mytorch.randn(4, 2, 6), mytorch.randn(4, 2, 6))
+    session = _export(model, (mytorch.randn(2, 5, 4), *states), input_names=["x", "h0", "c0"],
+                      dynamic_axes={"x": {0: "batch", 1: "time"}, "h0": {1: "batch"}, "c0": {1: "batch"}})
+    _agrees(session, model, mytorch.randn(2, 5, 4), *states)
+    _agrees(session, model, mytorch.randn(3, 8, 4), mytorch.randn(4, 3, 6), mytorch.randn(4, 3, 6))
+
+
+def test_lstm_exports_one_lstm_node_per_layer():
+    f = io.BytesIO()
+    mytorch.onnx.export(nn.LSTM(3, 5, num_layers=2).eval(), mytorch.randn(4, 1, 3), f)
+    ops = [n.op_type for n in onnx.load_from_string(f.getvalue()).graph.node]
+    assert ops.count("LSTM") == 2 and "MatMul" not in ops
+
+
+def test_bert_with_attention_mask():
+    mytorch.manual_seed(0)
+    model = BertModel(BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                 intermediate_size=32, max_position_embeddings=32)).eval()
+    names = ["input_ids", "attention_mask"]
+    mask = mytorch.ones(3, 7, dtype=mytorch.int64)
+    mask[0, 4:] = 0
+    session = _export(model, (mytorch.randint(0, 60, (3, 7)), mask), input_names=names,
+                      dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names})
+    mask = mytorch.ones(2, 11, dtype=mytorch.int64)
+    mask[1, 2:] = 0
+    _agrees(session, model, mytorch.randint(0, 60, (2, 11)), mask)
+
+
+@pytest.fixture(scope="module")
+def encoder(backend):
+    return minilm.SentenceEncoder.from_pretrained("all-MiniLM-L6-v2")
+
+
+def test_minilm_sentence_embeddings(encoder):
+    """all-MiniLM-L6-v2 (BERT, mean pooling over the attention mask, L2 normalisation) with its real weights."""
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    batch = encoder.tokenize(["The quick brown fox jumps over the lazy dog.", "Hello world", "Naïve café"])
+    session = _export(encoder, tuple(batch[n] for n in names), input_names=names, output_names=["embedding"],
+                      dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names})
+    other = encoder.tokenize(["a longer sentence, with more words in it than any of the others had", "short"])
+    _agrees(session, encoder, *(other[n] for n in names))
+
+
+def test_unsupported_op_names_op_and_module():
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(3, 3), nn.Hardswish())
+
+        def forward(self, x):
+            return self.body(x)
+
+    with pytest.raises(UnsupportedOperatorError, match=r"'Hardswish'.*module 'body\.1' \(Hardswish\)"):
+        mytorch.onnx.export(Model().eval(), mytorch.randn(2, 3), io.BytesIO())
+
+
+def test_export_writes_a_file_and_restores_training_mode(tmp_path):
+    model = LeNet5()
+    mytorch.onnx.export(model, mytorch.randn(1, 1, 28, 28), str(tmp_path / "lenet.onnx"))
+    assert model.training
+    onnx.checker.check_model(str(tmp_path / "lenet.onnx"))
