@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"mytorch.commands.{name}").register(sub)
+        importlib.import_module(f"mytorch.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 
