@@ -50,6 +50,10 @@ from .ops.pixel_shuffle import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from . import special  # noqa: E402  (torch.special: names from ops.special)
 from .ops.windows import *  # noqa: F401,F403
+from .ops.linalg_toplevel import *  # noqa: F401,F403
+from .ops.lu import *  # noqa: F401,F403
+from .ops.cholesky import *  # noqa: F401,F403
+from .ops.matrix_functions import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
@@ -84,7 +88,7 @@ def is_floating_point(input: Tensor) -> builtins.bool:
 def numel(input: Tensor) -> builtins.int:
     return input.numel()
 
-from . import accelerator, amp, cpu, cuda, library, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cpu, cuda, library, linalg, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402

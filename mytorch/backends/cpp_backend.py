@@ -43,6 +43,7 @@ HOST_PRIMITIVES = (
     "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
     "exponential", "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
     *SPECIAL_UNARY_OPS, *SPECIAL_BINARY_OPS,
+    "lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "svd",
 )
 
 

@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_bessel, _np_conv, _np_fft, _np_fused, _np_gamma, _np_optim, _np_random, _np_special
+from . import _np_bessel, _np_conv, _np_fft, _np_fused, _np_gamma, _np_linalg, _np_optim, _np_random, _np_special
 from .base import SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend
 
 TO_NP = {
@@ -335,6 +335,14 @@ class NumpyBackend(Backend):
             out = np.asarray(np.matmul(a, b))  # 1-D @ 1-D gives a NumPy scalar
         # ml_dtypes' bfloat16 products come back as float32; a tensor op keeps its dtype
         return out.astype(a.dtype, copy=False) if out.dtype != a.dtype else out
+
+    # linear algebra (_np_linalg.py)
+    lu_factor = staticmethod(_np_linalg.lu_factor)
+    solve_triangular = staticmethod(_np_linalg.solve_triangular)
+    cholesky = staticmethod(_np_linalg.cholesky)
+    qr = staticmethod(_np_linalg.qr)
+    eigh = staticmethod(_np_linalg.eigh)
+    svd = staticmethod(_np_linalg.svd)
 
     def concatenate(self, arrays, axis):
         return np.concatenate(arrays, axis=axis)

@@ -371,11 +371,12 @@ def vector_norm(input: Tensor, ord: float = 2, dim=None, keepdim: bool = False, 
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
-    """Vector p-norm over `dim` (all dims when None); p is a number, inf, -inf or "fro" (= 2 over at most
-    two dims). Matrix norms such as "nuc" are not supported."""
+    """Vector p-norm over `dim` (all dims when None); p is a number, inf, -inf, "fro" (= 2 over at most
+    two dims) or "nuc" (the nuclear norm of the matrices in the two dims `dim`, the last two by default)."""
     if isinstance(p, str):
         if p == "nuc":
-            raise NotImplementedError("norm(): the nuclear norm (p='nuc') is not supported; use p='fro' or a number")
+            from .norms import matrix_norm  # norms.py is built on vector_norm, defined here
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
         if p != "fro":
             raise RuntimeError(f"norm(): p must be a number, inf, -inf, 'fro' or 'nuc', got {p!r}")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:

@@ -1,0 +1,22 @@
+// Bindings of the linear-algebra primitives (base.Backend's "linear algebra" section) that _C has.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/tuple.h>
+
+#include "bindings/registry.h"
+#include "linalg/factorize.h"
+
+namespace nb = nanobind;
+using namespace mytorch;
+
+namespace {
+
+void bind(nb::module_& m) {
+  m.def("lu_factor", &lu_factor);
+  m.def("solve_triangular", &solve_triangular);
+  m.def("cholesky", &cholesky);
+  m.def("qr", &qr);
+}
+
+RegisterBindings linalg_bindings(bind);
+
+}  // namespace

@@ -1,0 +1,27 @@
+// Matrix factorizations and the triangular solve: the contract's linear-algebra primitives
+// (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64
+// matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
+// textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm), written row-major so that
+// every inner loop runs along a contiguous row and vectorises: short, readable, and quick at the sizes
+// models use (a blocked, GEMM-based version would win only for matrices in the hundreds).
+#pragma once
+#include <tuple>
+
+#include "core/array.h"
+
+namespace mytorch {
+
+// LU with partial pivoting, P A = L U: (LU packed, pivots int32 1-based, info int32).
+std::tuple<Array, Array, Array> lu_factor(const Array& a);
+
+// X with A X = B, A (*, n, n) triangular (only its upper or lower triangle read; diagonal taken as ones
+// when unitriangular), B (*, n, k) with A's batch dims.
+Array solve_triangular(const Array& a, const Array& b, bool upper, bool unitriangular);
+
+// A = L L^T from A's lower triangle: (L, info int32: the order of the first non-positive-definite minor).
+std::tuple<Array, Array> cholesky(const Array& a);
+
+// Householder QR: (Q, R), reduced (Q m x k, R k x n) or complete (Q m x m, R m x n), k = min(m, n).
+std::tuple<Array, Array> qr(const Array& a, bool complete);
+
+}  // namespace mytorch

@@ -1,0 +1,69 @@
+"""The torch.* and Tensor-method names of linear-algebra ops (``torch.det``, ``Tensor.inverse``,
+``torch.svd`` ...): thin forms of the torch.linalg ops, with PyTorch's older argument conventions."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ._linalg_util import check_square, return_type
+from .cholesky import cholesky as _linalg_cholesky
+from .lu import lu_factor_ex, lu_solve as _linalg_lu_solve
+from .pinv import pinv
+from .qr import householder_product, qr as _linalg_qr
+from .solve import SLogDet, det, inv
+from .svd import torch_svd as svd
+
+_slogdet_result = return_type("slogdet", "sign logabsdet")
+_qr_result = return_type("qr", "Q R")
+
+
+def slogdet(input: Tensor, *, out=None):
+    """(sign, logabsdet) of each square matrix (``torch.slogdet``)."""
+    check_square(input, "linalg.slogdet")
+    return _slogdet_result(*SLogDet.apply(input))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """log det A: NaN where det A < 0, -inf where it is 0."""
+    check_square(input, "logdet")
+    sign, logabsdet = SLogDet.apply(input)
+    return logabsdet.masked_fill(sign < 0, float("nan"))
+
+
+def inverse(input: Tensor, *, out=None) -> Tensor:
+    """A^{-1} (``torch.inverse``: linalg.inv)."""
+    return inv(input)
+
+
+def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
+    """The Cholesky factor (``torch.cholesky``: linalg.cholesky with `upper` positional)."""
+    return _linalg_cholesky(input, upper=upper)
+
+
+def qr(input: Tensor, some: bool = True, *, out=None):
+    """(Q, R) (``torch.qr``: the reduced factorization when `some`, else the complete one)."""
+    return _qr_result(*_linalg_qr(input, "reduced" if some else "complete"))
+
+
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
+    """X with A X = b from A's LU factorization (``torch.lu_solve``)."""
+    return _linalg_lu_solve(LU_data, LU_pivots, b)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse dropping singular values below rcond * s_max (``torch.pinverse``)."""
+    return pinv(input, rtol=rcond)
+
+
+def orgqr(input: Tensor, tau: Tensor) -> Tensor:
+    """Q from geqrf's reflectors (``torch.orgqr``: linalg.householder_product)."""
+    return householder_product(input, tau)
+
+
+def _lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
+    """(LU, pivots[, infos]) (``Tensor.lu``: linalg.lu_factor_ex)."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
+
+
+__all__ = ["det", "slogdet", "logdet", "inverse", "cholesky", "qr", "svd", "lu_solve", "pinverse", "orgqr"]
+METHODS = {"det": det, "slogdet": slogdet, "logdet": logdet, "inverse": inverse, "cholesky": cholesky, "qr": qr,
+           "svd": svd, "lu_solve": lu_solve, "pinverse": pinverse, "orgqr": orgqr, "lu": _lu}

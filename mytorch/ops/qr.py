@@ -1,0 +1,93 @@
+"""QR factorization: ``linalg.qr`` (and ``householder_product``, the product of Householder reflectors).
+
+A = Q R for A (*, m, n), k = min(m, n) (the backend's Householder `qr`). For m >= n (reduced), with
+Q^T dA R^{-1} = Q^T dQ + dR R^{-1} (a skew plus an upper-triangular matrix), and M = Q^T gQ - gR R^T:
+    dA = (gQ - Q copyu(M)) R^{-T},   copyu(M) = triu(M) + triu(M, 1)^T  (M's upper triangle, mirrored)
+For m < n, A = Q [R1 R2]: R2 = Q^T A2 gives dA2 = Q gR2 and adds A2 gR2^T to gQ; dA1 is the square case.
+With mode="complete" and m > n, Q's last columns are not determined by A (no derivative), and mode="r"
+returns no Q, as PyTorch.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ._linalg_util import check_matrix, eye_like, return_type
+from .joining import cat, triu
+from .triangular import solve_triangular
+
+qr_result = return_type("linalg_qr", "Q R")
+
+
+def _qr_backward(Q: Tensor, R: Tensor, gQ: Tensor, gR: Tensor) -> Tensor:
+    """dA for A = Q R with Q (m, k), R (k, n): the module docstring's formulas."""
+    m, n = Q.shape[-2], R.shape[-1]
+    if m < n:
+        A2 = Q @ R[..., m:]
+        gA1 = _qr_backward(Q, R[..., :m], gQ + A2 @ gR[..., m:].mT, gR[..., :m])
+        return cat([gA1, Q @ gR[..., m:]], -1)
+    M = Q.mT @ gQ - gR @ R.mT
+    copyu = triu(M) + triu(M, 1).mT
+    return solve_triangular(R.mT, gQ - Q @ copyu, upper=False, left=False)
+
+
+class QR(Function):
+    """(Q, R) = the backend's qr(A);  dA from `_qr_backward`."""
+
+    _grad_name = "LinalgQrBackward0"
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        be = A._backend
+        Q, R = (Tensor._make(x, be) for x in be.qr(A._data, mode == "complete"))
+        ctx.mode = mode
+        ctx.save_for_backward(Q, R)
+        if mode == "r":
+            Q = Q.new_zeros(0)
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.saved_tensors
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and Q.shape[-2] > R.shape[-1]:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        return _qr_backward(Q, R, gQ, gR), None
+
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """(Q, R) with A = Q R, Q with orthonormal columns, R upper triangular. mode: "reduced" (Q (m, k),
+    R (k, n)), "complete" (Q (m, m), R (m, n)) or "r" (R only; Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    check_matrix(A, "linalg.qr")
+    return qr_result(*QR.apply(A, mode))
+
+
+def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
+    """The first n columns of H_1 H_2 ... H_k (A (*, m, n), tau (*, k)), H_i = I - tau_i v_i v_i^T with v_i =
+    (0, ..., 0, 1, A[i+1:, i]): Q from geqrf's packed reflectors. Composed of products, so autograd
+    differentiates it in A and tau."""
+    op = "torch.linalg.householder_product"
+    check_matrix(A, "householder_product")
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.shape[-1] > n:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {A.ndim}")
+    below = A - triu(A)  # v_i below the diagonal; its 1 at position i comes from the identity
+    V = below + eye_like(A, m)[:, :n]
+    Q = eye_like(A, m)[:, :n]
+    for i in reversed(range(tau.shape[-1])):
+        v = V[..., :, i:i + 1]
+        Q = Q - tau[..., i, None, None] * v @ (v.mT @ Q)
+    return Q
+
+
+__all__: list[str] = []
+METHODS: dict = {}

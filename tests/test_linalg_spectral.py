@@ -1,0 +1,113 @@
+"""torch.linalg's orthogonal decompositions against PyTorch: qr, eigh/eigvalsh, svd/svdvals, and what is
+built on them (pinv, matrix_rank, lstsq, householder_product). Columns of Q, V, U are determined up to
+sign, so each is compared after the same sign normalization in both frameworks (the largest entry of each
+column made positive, a flat factor for autograd), and reconstructions are checked too; gradients are
+compared on such gauge-invariant results, and gradcheck runs in float64."""
+import numpy as np
+import pytest
+
+import mytorch
+from helpers import LAYOUTS, check, gradcheck
+
+rng = np.random.default_rng(11)
+
+
+def rand(*shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def fix_columns(T, M):
+    """M with each column's sign chosen so its largest-magnitude entry is positive."""
+    idx = M.abs().argmax(-2, keepdim=True)
+    return M * M.gather(-2, idx).sign()
+
+
+def fixed_svd(T, a, full_matrices=False):
+    U, S, Vh = T.linalg.svd(a, full_matrices=full_matrices)
+    k = S.shape[-1]
+    idx = U[..., :k].abs().argmax(-2, keepdim=True)
+    sign = U[..., :k].gather(-2, idx).sign()
+    return U[..., :k] * sign, S, Vh[..., :k, :] * sign.mT
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 3), (4, 4), (2, 3, 5)])
+@pytest.mark.parametrize("layout", LAYOUTS[:2])
+def test_qr(shape, layout):
+    A = rand(*shape)
+
+    def fixed(T, a, mode):
+        Q, R = T.linalg.qr(a, mode)
+        k = min(a.shape[-2:])
+        sign = R.diagonal(0, -2, -1)[..., :k].sign()
+        return Q[..., :k] * sign.unsqueeze(-2), R[..., :k, :] * sign.unsqueeze(-1)
+
+    check(lambda T, a: fixed(T, a, "reduced"), A, layout=layout)
+    check(lambda T, a: T.linalg.qr(a, "r").R.abs(), A, layout=layout, grad=False)
+    Q, R = mytorch.linalg.qr(mytorch.tensor(A), "complete")
+    np.testing.assert_allclose((Q @ R).numpy(), A, atol=1e-12)
+    np.testing.assert_allclose((Q.mT @ Q).numpy(), np.broadcast_to(np.eye(shape[-2]), Q.shape), atol=1e-12)
+    gradcheck(lambda T, a: T.linalg.qr(a), A)
+
+
+# LAYOUTS[:3]: an expanded batch repeats one row, so its eigen- and singular vectors are not determined
+@pytest.mark.parametrize("uplo", ["L", "U"])
+@pytest.mark.parametrize("layout", LAYOUTS[:3])
+def test_eigh(uplo, layout):
+    X = rand(3, 4, 4)
+    check(lambda T, x: T.linalg.eigvalsh(x + x.mT, uplo), X, layout=layout)
+    check(lambda T, x: (lambda w, v: (w, fix_columns(T, v)))(*T.linalg.eigh(x + x.mT, uplo)), X, layout=layout)
+    check(lambda T, x: T.linalg.eigh(x, uplo).eigenvalues, X, layout=layout)  # reads one triangle only
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 3), (4, 4), (3, 5)])
+@pytest.mark.parametrize("layout", LAYOUTS[:3])
+def test_svd(shape, layout):
+    A = rand(*shape)
+    check(lambda T, a: fixed_svd(T, a), A, layout=layout)
+    check(lambda T, a: fixed_svd(T, a, True), A, layout=layout)
+    check(lambda T, a: T.linalg.svdvals(a), A, layout=layout)
+    check(lambda T, a: (lambda U, S, V: (U @ S.diag_embed() @ V.mT, S))(*T.svd(a)), A, layout=layout)
+    U, S, Vh = mytorch.linalg.svd(mytorch.tensor(A), full_matrices=True)
+    k = S.shape[-1]
+    np.testing.assert_allclose((U[..., :k] * S.unsqueeze(-2) @ Vh[..., :k, :]).numpy(), A, atol=1e-12)
+
+
+def test_gradcheck_spectral():
+    X = rand(2, 4, 4)
+    gradcheck(lambda T, x: (lambda w, v: (w, fix_columns(T, v)))(*T.linalg.eigh(x + x.mT)), X)
+    gradcheck(lambda T, x: T.linalg.eigvalsh(x + x.mT), X)
+    for shape in [(5, 3), (3, 5), (4, 4)]:
+        gradcheck(lambda T, a: fixed_svd(T, a), rand(*shape))
+        gradcheck(lambda T, a: T.linalg.pinv(a), rand(*shape))
+    gradcheck(lambda T, a: T.linalg.svdvals(a), X)
+    assert mytorch.autograd.gradgradcheck(lambda x: mytorch.linalg.eigvalsh(x + x.mT),
+                                          [mytorch.tensor(X, requires_grad=True)])
+
+
+@pytest.mark.parametrize("hermitian", [False, True])
+def test_pinv_and_rank(hermitian):
+    A = rand(2, 5, 3) if not hermitian else rand(2, 4, 4)
+    prep = (lambda x: x + x.mT) if hermitian else (lambda x: x)
+    check(lambda T, a: T.linalg.pinv(prep(a), hermitian=hermitian), A, layout="transposed")
+    low_rank = (rand(2, 4, 2) @ rand(2, 2, 4))
+    low_rank = low_rank + low_rank.swapaxes(-1, -2) if hermitian else low_rank
+    check(lambda T, a: T.linalg.matrix_rank(a, hermitian=hermitian), low_rank, grad=False)
+    check(lambda T, a: T.linalg.matrix_rank(a, atol=1.0, rtol=0.1), low_rank, grad=False)
+    check(lambda T, a: T.linalg.pinv(a, atol=0.5), low_rank, grad=False)
+    check(lambda T, a: T.pinverse(a), A)
+
+
+@pytest.mark.parametrize("driver", [None, "gelsd", "gels"])
+def test_lstsq(driver):
+    A, B = rand(2, 6, 3), rand(2, 6, 2)
+    check(lambda T, a, b: T.linalg.lstsq(a, b, driver=driver), A, B)
+    check(lambda T, a, b: T.linalg.lstsq(a, b, driver=driver).solution, A, rand(2, 6, 4), layout="transposed")
+    check(lambda T, a, b: T.linalg.lstsq(a, b, driver=driver), rand(3, 5), rand(3))
+
+
+def test_householder_product():
+    A = rand(2, 5, 3)
+    check(lambda T, a, tau: T.linalg.householder_product(a, tau), A, rand(2, 3))
+    check(lambda T, a, tau: T.linalg.householder_product(a, tau), A, rand(2, 2))
+    check(lambda T, a, tau: T.orgqr(a, tau), A[0], rand(3))
+    gradcheck(lambda T, a, tau: T.linalg.householder_product(a, tau), A, rand(2, 3))
