@@ -154,6 +154,22 @@ def test_unsupported_op_names_op_and_module():
         mytorch.onnx.export(Model().eval(), mytorch.randn(2, 3), io.BytesIO())
 
 
+class _Boom(nn.Module):
+    def forward(self, x):
+        raise ValueError("boom")
+
+
+def test_failed_export_leaves_the_model_as_it_was():
+    """A forward that raises while traced: hooks removed, training mode and Function.apply restored."""
+    from mytorch.autograd.function import Function
+    from mytorch.ops import _trace
+    model = nn.Sequential(nn.Linear(3, 3), _Boom())
+    with pytest.raises(ValueError, match="boom"):
+        mytorch.onnx.export(model, mytorch.randn(2, 3), io.BytesIO())
+    assert model.training and len(model[0]._forward_hooks) == len(model[0]._forward_pre_hooks) == 0
+    assert Function.__dict__["apply"] is _trace._untraced_apply and _trace.current is None
+
+
 def test_export_writes_a_file_and_restores_training_mode(tmp_path):
     model = LeNet5()
     mytorch.onnx.export(model, mytorch.randn(1, 1, 28, 28), str(tmp_path / "lenet.onnx"))

@@ -56,10 +56,12 @@ def export(model: nn.Module, args: Any, f: Any, *, export_params: bool = True, v
     alias = {id(t): Tensor._make(t._data, t._backend, requires_grad=True) for t in inputs}
     swap = (lambda a: alias.get(id(a), a))
     was_training = model.training
-    model.eval()
-    with _ScopedTrace(model) as trace:
-        out = model(*map(swap, positional), **{k: swap(v) for k, v in kwargs.items()})
-    model.train(was_training)
+    model.eval()  # PyTorch exports in eval mode (dropout off, batch norm on its running statistics)
+    try:
+        with _ScopedTrace(model) as trace:
+            out = model(*map(swap, positional), **{k: swap(v) for k, v in kwargs.items()})
+    finally:
+        model.train(was_training)
     outputs = flatten_tensors(out)
     output_names = list(output_names or [])
     output_names += [f"output_{i}" for i in range(len(output_names), len(outputs))]
@@ -121,10 +123,14 @@ class _ScopedTrace(OpTrace):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        self.handles = []
-        for name, m in model.named_modules():
+        self.model, self.handles = model, []
+
+    def __enter__(self) -> "_ScopedTrace":
+        super().__enter__()
+        for name, m in self.model.named_modules():
             self.handles.append(m.register_forward_pre_hook(self._enter(name, m)))
             self.handles.append(m.register_forward_hook(self._exit(m)))
+        return self
 
     def _enter(self, name: str, m: nn.Module):
         def hook(module, inputs):
