@@ -80,6 +80,8 @@ def test_solve(layout):
 @pytest.mark.parametrize("unitriangular", [True, False])
 def test_solve_triangular(upper, left, unitriangular):
     A, B = well_conditioned(2, 3, 3), rand(1, 3, 2) if left else rand(1, 2, 3)
+    if left:
+        check(lambda T, b, a: T.triangular_solve(b, a, upper, not upper, unitriangular), B, A)
     for layout in ("contiguous", "transposed"):
         check(lambda T, a, b: T.linalg.solve_triangular(a, b, upper=upper, left=left, unitriangular=unitriangular),
               A, B, layout=layout)
@@ -92,6 +94,8 @@ def test_lu_factor_lu_unpack(shape):
     check(lambda T, a: T.linalg.lu_factor_ex(a), A)
     check(lambda T, a: T.linalg.lu(a), A)
     check(lambda T, a: T.lu_unpack(*T.linalg.lu_factor(a)), A)
+    check(lambda T, a: T.lu(a, get_infos=True), A)
+    check(lambda T, a: a.lu(), A)
     check(lambda T, a: T.linalg.lu(a), A, layout="transposed")
 
 

@@ -10,9 +10,12 @@ from .pinv import pinv
 from .qr import householder_product, qr as _linalg_qr
 from .solve import SLogDet, det, inv
 from .svd import torch_svd as svd
+from .triangular import solve_triangular
 
 _slogdet_result = return_type("slogdet", "sign logabsdet")
 _qr_result = return_type("qr", "Q R")
+_lu_with_info = return_type("_lu_with_info", "LU pivots info")
+_triangular_solve_result = return_type("triangular_solve", "solution cloned_coefficient")
 
 
 def slogdet(input: Tensor, *, out=None):
@@ -58,12 +61,21 @@ def orgqr(input: Tensor, tau: Tensor) -> Tensor:
     return householder_product(input, tau)
 
 
-def _lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
-    """(LU, pivots[, infos]) (``Tensor.lu``: linalg.lu_factor_ex)."""
-    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
-    return (LU, pivots, info) if get_infos else (LU, pivots)
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
+    """(LU, pivots), or (LU, pivots, info) with get_infos (``torch.lu``: linalg.lu_factor(_ex))."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    return _lu_with_info(LU, pivots, info) if get_infos else (LU, pivots)
 
 
-__all__ = ["det", "slogdet", "logdet", "inverse", "cholesky", "qr", "svd", "lu_solve", "pinverse", "orgqr"]
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False, *, out=None):
+    """(X, a copy of A) with A X = b (A^T X = b when transpose) (``torch.triangular_solve``)."""
+    X = solve_triangular(A.mT if transpose else A, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _triangular_solve_result(X, A.clone())
+
+
+__all__ = ["det", "slogdet", "logdet", "inverse", "cholesky", "qr", "svd", "lu", "lu_solve", "pinverse", "orgqr",
+           "triangular_solve"]
 METHODS = {"det": det, "slogdet": slogdet, "logdet": logdet, "inverse": inverse, "cholesky": cholesky, "qr": qr,
-           "svd": svd, "lu_solve": lu_solve, "pinverse": pinverse, "orgqr": orgqr, "lu": _lu}
+           "svd": svd, "lu": lu, "lu_solve": lu_solve, "pinverse": pinverse, "orgqr": orgqr,
+           "triangular_solve": triangular_solve}
