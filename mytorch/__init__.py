@@ -78,14 +78,17 @@ def get_num_threads() -> builtins.int:
 
 
 def result_type(tensor1, tensor2) -> dtype:
+    """The dtype an op on `tensor1` and `tensor2` computes in, by PyTorch's type promotion."""
     return _result_type(tensor1, tensor2)
 
 
 def is_floating_point(input: Tensor) -> builtins.bool:
+    """True when input's dtype is a floating point type."""
     return input.dtype.is_floating_point
 
 
 def numel(input: Tensor) -> builtins.int:
+    """The number of elements of `input`."""
     return input.numel()
 
 from . import accelerator, amp, cpu, cuda, library, linalg, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)

@@ -28,6 +28,7 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The float32 matmul precision setting ("highest", "high" or "medium")."""
     return _state["matmul_precision"]
 
 
@@ -41,10 +42,12 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """True after use_deterministic_algorithms(True)."""
     return _state["deterministic"]
 
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """True when nondeterministic ops only warn."""
     return _state["warn_only"]
 
 
@@ -56,6 +59,7 @@ def set_default_device(device: Device | str | None) -> None:
 
 
 def get_default_device() -> Device:
+    """The device new tensors are made on (cpu unless set_default_device changed it)."""
     dev = _device.default_device[0]
     if dev is None or dev.type == "cpu":
         return Device("cpu")

@@ -39,6 +39,12 @@ class Size(tuple):
 
 
 class Tensor:
+    """An n-dimensional array with autograd metadata: a backend array (shape, strides, offset over a storage, dtype)
+    plus requires_grad, .grad and the grad_fn node that made it.
+
+    Ops reach it as methods (attached by mytorch.ops) and as mytorch functions; a view shares its base's storage
+    and version counter.
+    """
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
                  "_version_counter", "_base", "_retains_grad", "_hooks", "_acc_ref",
                  "__weakref__", "__dict__")
@@ -77,23 +83,28 @@ class Tensor:
     # ---- metadata ---------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The size of each dim, as a Size."""
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
+        """The shape as a Size, or the size of dim `dim`."""
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[self._wrap_dim(dim, "size")]
 
     @property
     def ndim(self) -> int:
+        """The number of dims."""
         return self._data.ndim
 
     def dim(self) -> int:
+        """The number of dims."""
         return self._data.ndim
 
     ndimension = dim
 
     def numel(self) -> int:
+        """The number of elements: the product of the shape."""
         n = 1
         for s in self._data.shape:
             n *= s
@@ -103,65 +114,82 @@ class Tensor:
 
     @property
     def dtype(self) -> D.dtype:
+        """The element type."""
         return self._backend.dtype_of(self._data)
 
     @property
     def device(self) -> device:
+        """The device the tensor lives on."""
         return device(self._backend.device_type)
 
     @property
     def is_cuda(self) -> bool:
+        """True for a CUDA tensor."""
         return self._backend.device_type == "cuda"
 
     @property
     def is_cpu(self) -> bool:
+        """True for a CPU tensor."""
         return self._backend.device_type == "cpu"
 
     @property
     def is_mps(self) -> bool:
+        """True for an MPS tensor."""
         return self._backend.device_type == "mps"
 
     @property
     def is_xpu(self) -> bool:
+        """True for an XPU tensor."""
         return self._backend.device_type == "xpu"
 
     @property
     def is_meta(self) -> bool:
+        """True for a meta tensor (shape and dtype without data)."""
         return self._backend.device_type == "meta"
 
     @property
     def layout(self) -> str:
+        """The memory layout: always "strided"."""
         return "strided"
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return self.dtype.itemsize
 
     @property
     def itemsize(self) -> int:
+        """Bytes per element."""
         return self.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
+        """Bytes the elements take: numel() * itemsize."""
         return self.numel() * self.dtype.itemsize
 
     def is_floating_point(self) -> bool:
+        """True when the dtype is a floating point type."""
         return self.dtype.is_floating_point
 
     def is_complex(self) -> bool:
+        """True when the dtype is complex (never, as mytorch has no complex dtypes)."""
         return False
 
     def stride(self, dim: int | None = None):
+        """The strides in elements (the step in memory per index of each dim), or that of dim `dim`."""
         isz = self.dtype.itemsize
         strides = tuple(s // isz for s in self._data.strides)
         return strides if dim is None else strides[self._wrap_dim(dim, "stride")]
 
     def storage_offset(self) -> int:
+        """The index in elements of this tensor's first element within its storage."""
         return self._backend.storage_offset(self._data)
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
+        """True when the elements lie in row-major order without gaps."""
         return self._backend.is_contiguous(self._data)
 
     def data_ptr(self) -> int:
+        """The address of the first element."""
         return self._backend.data_ptr(self._data)
 
     def _is_view(self) -> bool:
@@ -180,6 +208,7 @@ class Tensor:
     # ---- autograd metadata -------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records ops on this tensor; settable on leaves."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -193,6 +222,7 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set requires_grad in place and return the tensor."""
         self.requires_grad = requires_grad
         return self
 
@@ -223,6 +253,7 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The backward node of the op that made this tensor (None for a leaf)."""
         fn = self._grad_fn
         if fn is not None and self._base is not None and fn._view_version != self._version_counter[0]:
             from .autograd.function import _refresh_view  # the base changed in place: re-derive this view's node
@@ -231,6 +262,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True when no recorded op made this tensor (grad_fn is None): its .grad is accumulated."""
         return self._grad_fn is None
 
     @property
@@ -242,6 +274,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """True when retain_grad() asked a non-leaf to keep its .grad."""
         return self._retains_grad
 
     @property
@@ -261,6 +294,7 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -325,6 +359,7 @@ class Tensor:
         return iter(self.unbind(0))
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar (item() of a "
                                f"tensor of shape {list(self.shape)})")
@@ -355,6 +390,7 @@ class Tensor:
         return int(self.item())
 
     def tolist(self):
+        """The values as nested Python lists (a number for a 0-d tensor)."""
         return self._backend.to_host(self._data).tolist()
 
     def numpy(self, force: bool = False):
@@ -429,6 +465,7 @@ class _RemovableHandle:
 
 
 def is_tensor(obj: Any) -> bool:
+    """True when `obj` is a Tensor."""
     return isinstance(obj, Tensor)
 
 

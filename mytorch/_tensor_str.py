@@ -51,6 +51,7 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
 
 
 def get_printoptions() -> dict[str, Any]:
+    """The current print options (precision, threshold, edgeitems, linewidth, sci_mode)."""
     return {"precision": P.precision, "threshold": P.threshold, "edgeitems": P.edgeitems,
             "linewidth": P.linewidth, "sci_mode": P.sci_mode}
 

@@ -13,6 +13,7 @@ COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launc
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `mytorch` argument parser, one subcommand per module in mytorch/commands."""
     parser = argparse.ArgumentParser(prog="mytorch", description="Train, evaluate and explore models with mytorch.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `mytorch` console script: parse `argv` and run the chosen subcommand; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = argv  # a command that starts copies of itself (train --nproc) passes them on

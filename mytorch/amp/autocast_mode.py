@@ -42,6 +42,7 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+    """Turn autocast on or off for `device_type` outside a context manager."""
     _check_device_type(device_type)
     if device_type == "cpu":
         AutocastState.enabled = bool(enabled)
@@ -54,15 +55,18 @@ def get_autocast_dtype(device_type: str) -> D.dtype:
 
 
 def set_autocast_dtype(device_type: str, dtype: D.dtype) -> None:
+    """The lower-precision dtype autocast uses on `device_type`."""
     _check_device_type(device_type)
     DTYPES[device_type] = dtype
 
 
 def is_autocast_cache_enabled() -> bool:
+    """True when autocast caches the casts of leaf weights inside a region."""
     return AutocastState.cache_enabled
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Turn the autocast cast cache on or off."""
     AutocastState.cache_enabled = bool(enabled)
 
 
@@ -71,22 +75,26 @@ def clear_autocast_cache() -> None:
 
 
 def autocast_increment_nesting() -> int:
+    """Count one more nested autocast region; returns the depth."""
     AutocastState.nesting += 1
     return AutocastState.nesting
 
 
 def autocast_decrement_nesting() -> int:
+    """Count one fewer nested autocast region; returns the depth."""
     AutocastState.nesting -= 1
     return AutocastState.nesting
 
 
 def is_autocast_cpu_enabled() -> bool:
+    """Deprecated: is_autocast_enabled('cpu')."""
     warnings.warn("torch.is_autocast_cpu_enabled() is deprecated. Please use torch.is_autocast_enabled('cpu') "
                   "instead.", DeprecationWarning, stacklevel=2)
     return is_autocast_enabled("cpu")
 
 
 def get_autocast_cpu_dtype() -> D.dtype:
+    """Deprecated: get_autocast_dtype('cpu')."""
     warnings.warn("torch.get_autocast_cpu_dtype() is deprecated. Please use torch.get_autocast_dtype('cpu') "
                   "instead.", DeprecationWarning, stacklevel=2)
     return get_autocast_dtype("cpu")

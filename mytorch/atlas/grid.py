@@ -73,6 +73,7 @@ def cells(dataset: str) -> Iterator[Cell]:
 
 
 def mlp(activation: str, n_classes: int, hidden: int = HIDDEN) -> nn.Sequential:
+    """The atlas's classifier: 2 -> hidden -> hidden -> n_classes, with the named activation between layers."""
     act = ACTIVATIONS[activation]
     return nn.Sequential(nn.Linear(2, hidden), act(), nn.Linear(hidden, hidden), act(), nn.Linear(hidden, n_classes))
 
@@ -88,6 +89,7 @@ def loss_function(loss: str, y: Tensor, n_classes: int) -> Callable[[Tensor], Te
 
 
 def accuracy(logits: Tensor, y: Tensor) -> float:
+    """The fraction of rows whose argmax of `logits` equals the label in `y`."""
     return (logits.argmax(1) == y).sum().item() / y.shape[0]
 
 

@@ -26,6 +26,7 @@ def row(r: CellResult, raw: bool = False) -> list[str]:
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table of `header` and `rows`."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
@@ -50,6 +51,7 @@ def summary_table(results: Sequence[CellResult]) -> str:
 
 
 def write_csv(results: Sequence[CellResult], path: Path) -> None:
+    """Write the atlas's results to `path` as CSV, one row per cell."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)

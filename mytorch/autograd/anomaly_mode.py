@@ -19,10 +19,12 @@ class _AnomalyState:
 
 
 def current_stack() -> str:
+    """The Python stack where the current op is recorded (anomaly mode saves it on each node)."""
     return "".join(traceback.format_stack()[:-3])
 
 
 def is_anomaly_enabled() -> bool:
+    """True inside detect_anomaly / set_detect_anomaly(True)."""
     return _AnomalyState.enabled
 
 
@@ -48,6 +50,9 @@ class detect_anomaly:
 
 
 class set_detect_anomaly(detect_anomaly):
+    """Turn anomaly detection on or off (a context manager, or a plain call that sets it): backward then names the
+    forward op whose gradient went NaN, with its stack.
+    """
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         super().__init__(check_nan)
         self._prev = (_AnomalyState.enabled, _AnomalyState.check_nan)

@@ -17,10 +17,12 @@ class _GradState:
 
 
 def is_grad_enabled() -> bool:
+    """True when ops are recorded for backward (not inside no_grad or inference_mode)."""
     return _GradState.enabled
 
 
 def is_inference_mode_enabled() -> bool:
+    """True inside inference_mode()."""
     return _GradState.inference
 
 

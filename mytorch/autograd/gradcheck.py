@@ -18,6 +18,7 @@ from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
+    """Raised by gradcheck / gradgradcheck when analytic and numerical derivatives differ."""
     pass
 
 

@@ -60,6 +60,7 @@ def set_cpu_backend(name: str) -> None:
 
 
 def get_backend(device_type: str) -> Backend:
+    """The backend serving `device_type` now (for cpu: NumPy's or the C++ one, see set_cpu_backend)."""
     try:
         return _ACTIVE[device_type]
     except KeyError:

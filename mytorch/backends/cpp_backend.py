@@ -96,6 +96,9 @@ def _native_or_composite(native, composite):
 
 
 class CppBackend(Backend):
+    """The contract served by the compiled kernels in csrc/ (the `_C` module): each primitive `_C` defines under the
+    contract's name is that kernel.
+    """
     name = "cpp"
     device_type = "cpu"
 

@@ -15,6 +15,9 @@ from ._flags import BoolFlag, FlagModule, override
 
 
 class CudnnModule(FlagModule):
+    """torch.backends.cudnn's flags (enabled, benchmark, deterministic, allow_tf32), kept and reported as PyTorch does
+    on a machine without CUDA.
+    """
     enabled = BoolFlag(True, "set_enabled_cudnn")
     """Let convolutions and RNNs use cuDNN."""
     benchmark = BoolFlag(False, "set_benchmark_cudnn")

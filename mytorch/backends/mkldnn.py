@@ -15,6 +15,7 @@ from ._flags import BoolFlag, FlagModule, override
 
 
 class MkldnnModule(FlagModule):
+    """torch.backends.mkldnn's flags (enabled, deterministic), kept as PyTorch keeps them."""
     enabled = BoolFlag(True, "set_enabled_mkldnn")
     """Let convolutions and matmuls use oneDNN where it is available."""
     deterministic = BoolFlag(False, "set_deterministic_mkldnn")

@@ -166,6 +166,9 @@ def _array_result(ufunc):
 
 
 class NumpyBackend(Backend):
+    """The contract served by NumPy: a NumPy array already is a strided view (shape, byte strides, offset), so views
+    cost nothing; bfloat16 comes from ml_dtypes.
+    """
     name = "numpy"
     device_type = "cpu"
 

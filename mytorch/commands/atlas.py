@@ -11,6 +11,7 @@ from ..datasets.toy import TOY_DATASETS
 
 
 def dataset_name(text: str) -> str:
+    """argparse type: a toy data set's name (dashes or underscores), else ArgumentTypeError."""
     key = text.replace("-", "_")
     if key not in TOY_DATASETS:
         raise argparse.ArgumentTypeError(f"unknown dataset {text!r}; choose from {', '.join(TOY_DATASETS)}")
@@ -18,6 +19,7 @@ def dataset_name(text: str) -> str:
 
 
 def positive(text: str) -> int:
+    """argparse type: an integer >= 1, else ArgumentTypeError."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
@@ -25,6 +27,7 @@ def positive(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch atlas` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser(
         "atlas", help="optimizer x activation decision-boundary grids on toy 2-D datasets",
         description="Train a small MLP for every dataset x loss x optimizer x activation and draw, per dataset, "
@@ -41,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch atlas` with the parsed arguments; returns the process exit code."""
     budget = QUICK if args.quick else FULL
     if args.epochs is not None:
         budget = dataclasses.replace(budget, epochs=args.epochs)

@@ -20,6 +20,7 @@ DEFAULT_TEMPERATURE, DEFAULT_TOP_P = 0.2, 0.9
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch chat` subcommand and its arguments to the CLI's subparsers."""
     from ..models.gguf_loader import PRETRAINED
 
     p = subparsers.add_parser("chat", help="chat with a pretrained language model",
@@ -90,6 +91,7 @@ def _turn(session: Any, text: str, args: argparse.Namespace, sampling: dict[str,
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch chat` with the parsed arguments; returns the process exit code."""
     started = run_guarded("chat", lambda: _start(args))
     if started is None:
         return 2

@@ -14,6 +14,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch embed` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser("embed", help="embed lines of text with a pretrained sentence encoder",
                               description="Read lines from standard input and print one embedding per line "
                                           "(space-separated components), or with --json one JSON list of vectors.")
@@ -28,6 +29,7 @@ def _component(value: float) -> float:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch embed` with the parsed arguments; returns the process exit code."""
     from ..models.minilm import SentenceEncoder
 
     if args.batch_size < 1:

@@ -9,6 +9,7 @@ from ._common import HelpFormatter, positive_int, run_guarded
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch eval` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser("eval", help="evaluate a training checkpoint",
                               description="Print the test accuracy and loss of a checkpoint written by "
                                           "`mytorch train`.", formatter_class=HelpFormatter)
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch eval` with the parsed arguments; returns the process exit code."""
     from ..training.run import evaluate_checkpoint
 
     result = run_guarded("eval", lambda: evaluate_checkpoint(args.checkpoint, args.dataset, args.batch_size,

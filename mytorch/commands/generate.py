@@ -12,6 +12,7 @@ _temperature = checked(float, lambda v: v > 0, "a temperature > 0 (use --greedy 
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch generate` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser(
         "generate", help="continue a prompt with a trained language model",
         description="Load a language-model checkpoint written by `mytorch train --model gpt|lstm-lm` and print the "
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch generate` with the parsed arguments; returns the process exit code."""
     from ..ops.random import Generator
     from ..training.lm import complete, load_lm
     from ._common import run_guarded

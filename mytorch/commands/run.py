@@ -18,6 +18,7 @@ from .. import torch_alias
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch run` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser("run", help="run a PyTorch script on mytorch",
                               description="Run a PyTorch script unmodified, with `import torch` resolved to "
                                           "mytorch, as `python SCRIPT ARGS` would run it.")
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch run` with the parsed arguments; returns the process exit code."""
     return run_script(args.script, args.args)
 
 

@@ -19,6 +19,7 @@ _DEFAULTS = TrainConfig()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch train` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser(
         "train", help="train a model on an image data set, or a language model on text",
         description="Train a model with a progress bar, evaluate on the test split after every epoch, and "
@@ -79,6 +80,7 @@ def _start_ranks(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch train` with the parsed arguments; returns the process exit code."""
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
     if _train_lm.is_lm_run(args):

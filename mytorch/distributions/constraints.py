@@ -76,12 +76,15 @@ nonnegative_integer = _Interval(0, None, "IntegerGreaterThan", integer=True)
 
 
 def integer_interval(lower_bound: int, upper_bound: int) -> Constraint:
+    """The constraint lower_bound <= x <= upper_bound on integers."""
     return _Interval(lower_bound, upper_bound, "IntegerInterval", integer=True)
 
 
 def greater_than(lower_bound: float) -> Constraint:
+    """The constraint x > lower_bound."""
     return _Interval(lower_bound, None, "GreaterThan", strict_lower=True)
 
 
 def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """The constraint lower_bound <= x < upper_bound."""
     return _Interval(lower_bound, upper_bound, "HalfOpenInterval", strict_upper=True)

@@ -21,6 +21,9 @@ from . import constraints
 
 
 class Distribution:
+    """The base of the probability distributions: batch and event shapes, sample / rsample, log_prob and argument
+    validation against `arg_constraints`, as torch.distributions.
+    """
     has_rsample = False
     has_enumerate_support = False
     arg_constraints: dict[str, constraints.Constraint] = {}

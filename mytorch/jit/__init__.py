@@ -23,6 +23,7 @@ def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> A
 
 
 def trace_module(mod: Any, inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """No TorchScript here: returns the module unchanged, so scripts that trace still run eagerly."""
     return mod
 
 
@@ -32,10 +33,12 @@ def ignore(drop: Any = False, **kwargs: Any) -> Any:
 
 
 def unused(fn: Callable) -> Callable:
+    """Decorator kept for scripts: returns the function unchanged."""
     return fn
 
 
 def export(fn: Callable) -> Callable:
+    """Decorator kept for scripts: returns the function unchanged."""
     return fn
 
 
@@ -45,10 +48,12 @@ def is_scripting() -> bool:
 
 
 def is_tracing() -> bool:
+    """False: nothing is ever traced."""
     return False
 
 
 def annotate(the_type: Any, the_value: Any) -> Any:
+    """Returns `the_value` (a TorchScript type hint only)."""
     return the_value
 
 
@@ -56,10 +61,12 @@ Final = Any
 
 
 def freeze(mod: Any, preserved_attrs: Any = None, optimize_numerics: bool = True) -> Any:
+    """Returns the module unchanged (freezing is a TorchScript optimisation)."""
     return mod
 
 
 def optimize_for_inference(mod: Any, other_methods: Any = None) -> Any:
+    """Returns the module unchanged (a TorchScript optimisation)."""
     return mod
 
 
@@ -69,6 +76,7 @@ def fork(func: Callable, *args: Any, **kwargs: Any) -> Any:
 
 
 def wait(future: Any) -> Any:
+    """The value of a future made by jit.fork (which runs the call at once)."""
     return future.value
 
 
@@ -81,10 +89,12 @@ class _Done:
 
 
 def save(m: Any, f: Any, _extra_files: Any = None) -> None:
+    """Raises NotImplementedError: mytorch has no TorchScript archives (save a state_dict instead)."""
     raise NotImplementedError("torch.jit.save: mytorch has no TorchScript; save the state_dict with "
                               "mytorch.save(model.state_dict(), path) instead")
 
 
 def load(f: Any, map_location: Any = None, _extra_files: Any = None) -> Any:
+    """Raises NotImplementedError: mytorch cannot read TorchScript archives."""
     raise NotImplementedError("torch.jit.load: mytorch cannot read TorchScript archives; load a state_dict saved "
                               "with torch.save instead")

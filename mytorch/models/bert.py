@@ -193,6 +193,9 @@ class BertLayer(nn.Module):
 
 
 class BertEncoder(nn.Module):
+    """BERT's stack of transformer layers (self-attention, then the feed-forward block, each with a residual and
+    post-layer-norm), as in Hugging Face's BertEncoder.
+    """
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.layer = nn.ModuleList(BertLayer(config) for _ in range(config.num_hidden_layers))

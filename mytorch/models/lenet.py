@@ -15,6 +15,7 @@ __all__ = ["LeNet5"]
 
 
 class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998) for 28x28 images: two conv + pool stages, then three linear layers."""
     def __init__(self, num_classes: int = 10, in_channels: int = 1, activation: str = "relu") -> None:
         super().__init__()
         act = lambda: make_activation(activation)  # noqa: E731 (one fresh module per use)

@@ -23,6 +23,9 @@ def _conv3x3(in_ch: int, out_ch: int, stride: int = 1) -> nn.Conv2d:
 
 
 class BasicBlock(nn.Module):
+    """ResNet's basic block: two 3x3 conv + batch norm layers, added to the input (through a 1x1 conv when the shape
+    changes): y = relu(F(x) + shortcut(x)).
+    """
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
         super().__init__()
         self.conv1 = _conv3x3(in_channels, out_channels, stride)
@@ -42,6 +45,9 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
+    """A small ResNet for images: a 3x3 stem, stages of BasicBlocks of the given widths (each after the first halving
+    the resolution), global average pooling and a linear classifier.
+    """
     def __init__(self, widths: Sequence[int] = (16, 32, 64), blocks: int | Sequence[int] = 1,
                  num_classes: int = 10, in_channels: int = 1) -> None:
         super().__init__()

@@ -253,6 +253,9 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 
 def mul(input, other) -> Tensor:
+    """Elementwise product with broadcasting and type promotion: out = input * other;  d/dinput = other, d/dother =
+    input.
+    """
     return Mul.apply(input, other)
 
 
@@ -309,20 +312,32 @@ def floor_divide(input, other) -> Tensor:
 
 
 def remainder(input, other) -> Tensor:
+    """out = input - floor(input / other) * other, the sign of `other` (Python's %);  d/dinput = 1, d/dother =
+    -floor(input / other).
+    """
     return Remainder.apply(input, other)
 
 
 def fmod(input, other) -> Tensor:
+    """out = input - trunc(input / other) * other, the sign of `input` (C's fmod);  d/dinput = 1, d/dother =
+    -trunc(input / other).
+    """
     return Fmod.apply(input, other)
 
 
 def pow(input, exponent) -> Tensor:
+    """out = input ** exponent (either may be a number);  d/dinput = exponent * input^(exponent - 1), d/dexponent =
+    input^exponent * ln(input).
+    """
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor) and exponent == 1:
         return Pow.apply(input, 1)
     return Pow.apply(input, exponent)
 
 
 def atan2(input, other) -> Tensor:
+    """out = atan2(input, other), the angle of the point (other, input) in (-pi, pi];  d/dinput = other / (input^2 +
+    other^2), d/dother = -input / (input^2 + other^2).
+    """
     return Atan2.apply(input, other)
 
 
@@ -336,11 +351,17 @@ def _tensors_only(name: str, input, other) -> None:
 
 
 def maximum(input, other) -> Tensor:
+    """Elementwise max(input, other) of two tensors, NaN propagating;  the gradient flows to the larger input, split
+    evenly on ties.
+    """
     _tensors_only("maximum", input, other)
     return Maximum.apply(input, other)
 
 
 def minimum(input, other) -> Tensor:
+    """Elementwise min(input, other) of two tensors, NaN propagating;  the gradient flows to the smaller input, split
+    evenly on ties.
+    """
     _tensors_only("minimum", input, other)
     return Minimum.apply(input, other)
 
@@ -433,6 +454,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when |input - other| <= atol + rtol * |other| holds everywhere (a Python bool, no gradient)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
@@ -454,6 +476,12 @@ __all__ = ["add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "fmo
            "bitwise_xor", "equal", "isclose", "allclose", "lerp"]
 multiply, subtract, divide, true_divide = mul, sub, div, div
 __all__ += ["multiply", "subtract", "divide", "true_divide"]
+
+
+def _where_method(self: Tensor, condition, other) -> Tensor:
+    """self where condition else other (Tensor.where puts the tensor first);  the gradient goes to the chosen
+    side."""
+    return where(condition, self, other)
 
 
 def _reflected(f):
@@ -478,7 +506,7 @@ METHODS = {
     "less": lt, "less_equal": le, "not_equal": ne, "logical_and": logical_and, "logical_or": logical_or,
     "logical_xor": logical_xor, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
     "bitwise_xor": bitwise_xor, "equal": equal, "isclose": isclose, "allclose": allclose, "lerp": lerp,
-    "multiply": mul, "subtract": sub, "divide": div, "true_divide": div, "where": lambda self, c, o: where(c, self, o),
+    "multiply": mul, "subtract": sub, "divide": div, "true_divide": div, "where": _where_method,
     "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
     "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,

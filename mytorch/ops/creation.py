@@ -145,18 +145,24 @@ def shape_arg(dims: tuple, size: Any, op: str) -> tuple[int, ...]:
 
 
 def zeros(*dims, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of the given shape filled with 0 (default dtype unless `dtype` is given)."""
     return _factory(shape_arg(dims, size, "zeros"), 0, dtype, device, requires_grad, "zeros")
 
 
 def ones(*dims, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of the given shape filled with 1 (default dtype unless `dtype` is given)."""
     return _factory(shape_arg(dims, size, "ones"), 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*dims, size=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A new tensor of the given shape whose values are unspecified (allocated, not filled)."""
     return _factory(shape_arg(dims, size, "empty"), None, dtype, device, requires_grad, "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of shape `size` filled with `fill_value`; its dtype follows the value (bool, int64, default float)
+    unless `dtype` is given.
+    """
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
     return _factory(as_shape((size,), "full"), fill_value, dtype, device, requires_grad, "full")
@@ -185,6 +191,9 @@ def _new(name: str, value):
         shape = as_shape(size, name)
         return _factory(shape, value, dtype or self.dtype, device or self.device, requires_grad, name)
     new.__name__ = name
+    new.__doc__ = (f"A tensor of shape `size` filled with {value}, with this tensor's dtype and device unless given."
+                   if value is not None else
+                   "A tensor of shape `size` with unspecified values, with this tensor's dtype and device unless given.")
     return new
 
 
@@ -192,11 +201,13 @@ new_zeros, new_ones, new_empty = _new("new_zeros", 0), _new("new_ones", 1), _new
 
 
 def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape `size` filled with `fill_value`, with this tensor's dtype and device unless given."""
     return _factory(as_shape((size,), "new_full"), fill_value, dtype or self.dtype, device or self.device,
                     requires_grad, "new_full")
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `data` with this tensor's dtype and device unless given."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
@@ -339,6 +350,7 @@ def _cast_method(dt: D.dtype):
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor cast to other's dtype (itself when equal);  dL/dx = dL/dy cast back."""
     return to(self, other.dtype)
 
 
@@ -357,10 +369,12 @@ def tensor_type(self: Tensor, dtype: D.dtype | str | None = None, non_blocking: 
 
 
 def cpu(self: Tensor) -> Tensor:
+    """This tensor on the CPU (itself when already there)."""
     return to(self, "cpu")
 
 
 def cuda(self: Tensor, device=None) -> Tensor:
+    """This tensor on a CUDA device (raises where CUDA is not available)."""
     return to(self, "cuda" if device is None else Device("cuda", device if isinstance(device, int) else None))
 
 

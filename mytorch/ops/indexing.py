@@ -190,11 +190,15 @@ def setitem(x: Tensor, key, value) -> None:
 
 
 def index_put(input: Tensor, indices: tuple, values, accumulate: bool = False) -> Tensor:
+    """out = input with out[indices] = values (or += values, duplicates summed, when `accumulate`);  d/dinput =
+    dL/dout with the indexed entries zeroed (kept when accumulating), d/dvalues = dL/dout[indices].
+    """
     k, _ = _norm_key(input, tuple(indices))
     return IndexPut.apply(input, k, values, accumulate)
 
 
 def index_put_(input: Tensor, indices: tuple, values, accumulate: bool = False) -> Tensor:
+    """In-place index_put: input[indices] = values (or += values when `accumulate`), then input."""
     k, _ = _norm_key(input, tuple(indices))
     return inplace(input, lambda t, v: _put(t, k, v, accumulate), values, name="index_put_")
 

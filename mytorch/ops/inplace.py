@@ -35,6 +35,8 @@ def _write(x: Tensor, out: Tensor, name: str) -> None:
 
 
 def check_leaf(x: Tensor, name: str) -> None:
+    """Raise PyTorch's RuntimeError when an in-place op would modify a leaf that requires grad while grad mode is on.
+    """
     if not _GradState.enabled:
         return
     if x._requires_grad and x._grad_fn is None:

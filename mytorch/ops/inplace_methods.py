@@ -53,6 +53,7 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
+    """Fill the tensor with 0 in place and return it (recorded by autograd: the gradient before it is 0)."""
     return fill_(self, 0)
 
 

@@ -107,6 +107,7 @@ concat = cat
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """cat(tensors, axis): NumPy's name for joining tensors along an existing dim."""
     return cat(tensors, axis)
 
 
@@ -311,6 +312,9 @@ class Flip(Function):
 
 
 def flip(input: Tensor, dims) -> Tensor:
+    """Reverse the order along each dim in `dims` (a copy): y[..., i, ...] = x[..., n - 1 - i, ...];  dL/dx =
+    flip(dL/dy, dims).
+    """
     return Flip.apply(input, wrap_dims(dims, input.ndim, "flip"))
 
 

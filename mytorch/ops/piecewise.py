@@ -67,6 +67,7 @@ def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place threshold: x = x where x > threshold else value;  dx = dy where x > threshold, else 0."""
     return inplace(input, lambda x: Threshold.apply(x, threshold, value), name="threshold_")
 
 

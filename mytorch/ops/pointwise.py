@@ -30,10 +30,12 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
 
 
 def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+    """In-place addcmul: self += value * tensor1 * tensor2."""
     return inplace(self, lambda x, a, b: addcmul(x, a, b, value=value), tensor1, tensor2, name="addcmul_")
 
 
 def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+    """In-place addcdiv: self += value * tensor1 / tensor2."""
     return inplace(self, lambda x, a, b: addcdiv(x, a, b, value=value), tensor1, tensor2, name="addcdiv_")
 
 

@@ -95,6 +95,7 @@ class Generator:
         return s
 
     def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
         return self._seed
 
     def get_state(self) -> Tensor:
@@ -164,6 +165,7 @@ def seed() -> int:
 
 
 def initial_seed() -> int:
+    """The seed of the default CPU generator."""
     return default_generator.initial_seed()
 
 
@@ -173,6 +175,8 @@ def get_rng_state() -> Tensor:
 
 
 def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default CPU generator from a state returned by get_rng_state (PyTorch's 5056-byte uint8 layout).
+    """
     default_generator.set_state(new_state)
 
 
@@ -438,6 +442,7 @@ def _like(input: Tensor, dt: D.dtype, device: Any, fill: Callable[[Tensor], Tens
 
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
               device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of input's shape drawn uniformly from [0, 1) (input's dtype unless `dtype` is given)."""
     dt = _floating(dtype or input.dtype, "rand")
     return _like(input, dt, device, lambda t: t.uniform_(generator=generator), requires_grad,
                  lambda: rand(input.shape, generator=generator, dtype=dt, device=device or input.device,
@@ -446,6 +451,7 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dty
 
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: D.dtype | None = None,
                device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of input's shape drawn from the standard normal N(0, 1) (input's dtype unless `dtype` is given)."""
     dt = _floating(dtype or input.dtype, "randn")
     return _like(input, dt, device, lambda t: t.normal_(generator=generator), requires_grad,
                  lambda: randn(input.shape, generator=generator, dtype=dt, device=device or input.device,

@@ -130,10 +130,16 @@ class Extreme(Function):
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The largest value over the dims `dim` (all dims when empty);  the gradient is shared evenly by the entries
+    equal to the maximum.
+    """
     return Extreme.apply(input, _axes(input, dim, "amax"), keepdim, "amax")
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The smallest value over the dims `dim` (all dims when empty);  the gradient is shared evenly by the entries
+    equal to the minimum.
+    """
     return Extreme.apply(input, _axes(input, dim, "amin"), keepdim, "amin")
 
 
@@ -229,6 +235,7 @@ all, any = _logical_reduce("all"), _logical_reduce("any")
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """The number of entries != 0 over `dim` (all when None), as int64; no gradient."""
     return sum(input != 0, dim)
 
 

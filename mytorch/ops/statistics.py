@@ -478,6 +478,7 @@ def _cumulative_inplace(fn):
         from .inplace import inplace
         return inplace(self, lambda t: fn(t, dim, dtype=dtype), name=fn.__name__ + "_")
     op_.__name__ = fn.__name__ + "_"
+    op_.__doc__ = f"In-place {fn.__name__} along `dim`: self = {fn.__name__}(self, dim)."
     return op_
 
 

@@ -140,16 +140,19 @@ isnan, isinf, isfinite, logical_not, signbit = (_predicate(n) for n in
 
 
 def bitwise_not(input: Tensor) -> Tensor:
+    """Elementwise ~x on integers (-x - 1) and logical not on bools; no gradient."""
     if input.dtype.is_floating_point:
         raise TypeError(f"bitwise_not(): not implemented for floating point dtype {input.dtype}")
     return _predicate("bitwise_not")(input)
 
 
 def isposinf(input: Tensor) -> Tensor:
+    """Elementwise x == +inf, a bool tensor; no gradient."""
     return isinf(input) & (input > 0)
 
 
 def isneginf(input: Tensor) -> Tensor:
+    """Elementwise x == -inf, a bool tensor; no gradient."""
     return isinf(input) & (input < 0)
 
 
@@ -203,10 +206,12 @@ clip = clamp
 
 
 def clamp_min(input: Tensor, min) -> Tensor:
+    """y = max(x, min);  dy/dx = 1 where x >= min, else 0."""
     return clamp(input, min=min)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
+    """y = min(x, max);  dy/dx = 1 where x <= max, else 0."""
     return clamp(input, max=max)
 
 
@@ -237,6 +242,9 @@ class NanToNum(Function):
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """y = x with NaN replaced by `nan`, +inf by `posinf` and -inf by `neginf` (the dtype's largest and lowest finite
+    values by default);  dy/dx = 1 where x is finite, else 0.
+    """
     return NanToNum.apply(input, nan, posinf, neginf)
 
 

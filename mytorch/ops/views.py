@@ -126,6 +126,10 @@ def _reshape_data(x: Tensor, shape: tuple) -> Tensor:
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
+    """x with a new shape (one dim may be -1, inferred): a view when the strides can express it, else a copy.
+
+    y[i] = x[i] in row-major order;  dL/dx = dL/dy reshaped back to x's shape.
+    """
     shape = _infer_shape(input, as_shape(shape, "reshape"), "reshape")
     if input._requires_grad and is_grad_enabled():
         return Reshape.apply(input, shape)
@@ -152,6 +156,10 @@ class Permute(Function):
 
 
 def permute(input: Tensor, *dims) -> Tensor:
+    """A view with the dims reordered: y.shape[i] = x.shape[dims[i]], y.stride(i) = x.stride(dims[i]).
+
+    No data moves;  dL/dx = dL/dy permuted by the inverse permutation.
+    """
     dims = as_shape(dims, "permute")
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -181,16 +189,21 @@ def t(input: Tensor) -> Tensor:
 
 
 def _T(self: Tensor) -> Tensor:
+    """All dims reversed (a view): y.shape = x.shape[::-1];  dL/dx = dL/dy with the dims reversed back."""
     return Permute.apply(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
 def _mT(self: Tensor) -> Tensor:
+    """The last two dims swapped (a view of a batch of matrices);  dL/dx = dL/dy transposed back."""
     if self.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
     return transpose(self, -2, -1)
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
+    """A view with the dims `source` moved to positions `destination`, the others keeping their order (a permute);
+    dL/dx = dL/dy with the dims moved back.
+    """
     src = wrap_dims(source, input.ndim, "movedim")
     dst = wrap_dims(destination, input.ndim, "movedim")
     if len(src) != len(dst):
@@ -220,6 +233,11 @@ class Expand(Function):
 
 
 def expand(input: Tensor, *sizes) -> Tensor:
+    """A view that repeats size-1 dims to `sizes` (-1 keeps a size; new leading dims may be added) with stride 0, so
+    nothing is copied.
+
+    y[..., i, ...] = x[..., 0, ...] on each expanded dim;  dL/dx = dL/dy summed over the expanded dims.
+    """
     sizes = as_shape(sizes, "expand")
     if len(sizes) < input.ndim:
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the number of "
@@ -244,10 +262,12 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """expand(input, other.shape);  dL/dx = dL/dy summed over the expanded dims."""
     return expand(input, other.shape)
 
 
 def broadcast_to(input: Tensor, shape) -> Tensor:
+    """expand(input, shape): the view broadcasting gives;  dL/dx = dL/dy summed over the broadcast dims."""
     return expand(input, shape)
 
 
@@ -269,6 +289,9 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims start_dim..end_dim into one (a reshape; a 0-d tensor becomes shape (1,));  dL/dx = dL/dy reshaped
+    back.
+    """
     if input.ndim == 0:
         return reshape(input, (1,))
     s = input._wrap_dim(start_dim, "flatten")
@@ -280,10 +303,12 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def ravel(input: Tensor) -> Tensor:
+    """input as one dim (a reshape to (-1,));  dL/dx = dL/dy reshaped back."""
     return reshape(input, (-1,))
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dim `dim` into `sizes` (one may be -1), a view;  dL/dx = dL/dy reshaped back."""
     d = input._wrap_dim(dim, "unflatten")
     sizes = tuple(sizes)
     shape = input.shape
@@ -331,6 +356,9 @@ def _select_view(input: Tensor, view_fn: Callable[[Tensor], Tensor], name: str) 
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of `length` entries of dim `dim` from `start`: y = x[..., start:start + length, ...];  dL/dx = zeros
+    with that slice set to dL/dy.
+    """
     d = input._wrap_dim(dim, "narrow")
     size = input.shape[d]
     if start < 0:
@@ -343,6 +371,9 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """A view of entry `index` of dim `dim`, the dim removed: y = x[..., index, ...];  dL/dx = zeros with that entry
+    set to dL/dy.
+    """
     d = input._wrap_dim(dim, "select")
     size = input.shape[d]
     if not -size <= index < size:
@@ -405,14 +436,17 @@ class Clone(Function):
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy with its own memory: y = x;  dL/dx = dL/dy."""
     return Clone.apply(input)
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """view(input, other.shape): the same memory with other's shape;  dL/dx = dL/dy reshaped back."""
     return view(input, other.shape)
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """reshape(input, other.shape);  dL/dx = dL/dy reshaped back."""
     return reshape(input, other.shape)
 
 

@@ -18,6 +18,9 @@ __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
+    """Adadelta: steps sized by the ratio of the running RMS of updates to that of gradients. The update rule is in
+    this module's docstring.
+    """
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False) -> None:

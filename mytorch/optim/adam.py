@@ -21,6 +21,9 @@ __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
+    """Adam (Kingma & Ba): steps scaled by bias-corrected running moments of the gradient and its square. The update
+    rule is in this module's docstring.
+    """
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,

@@ -9,6 +9,7 @@ __all__ = ["AdamW"]
 
 
 class AdamW(Adam):
+    """Adam with decoupled weight decay: param *= 1 - lr * weight_decay before Adam's step."""
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
                  maximize: bool = False, foreach: bool | None = None, capturable: bool = False,

@@ -26,6 +26,9 @@ __all__ = ["LBFGS"]
 
 
 class LBFGS(Optimizer):
+    """Limited-memory BFGS on a closure, with an optional strong-Wolfe line search. The update rule is in this
+    module's docstring.
+    """
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:

@@ -69,6 +69,9 @@ def _adjust_lr(lr: float | Tensor, adjust_lr_fn: str | None, shape: tuple[int, .
 
 
 class Muon(Optimizer):
+    """Muon: momentum SGD for matrices with the update orthogonalised by Newton-Schulz iterations. The update rule is
+    in this module's docstring.
+    """
     def __init__(self, params: ParamsT, lr: float = 1e-3, weight_decay: float = 0.1, momentum: float = 0.95,
                  nesterov: bool = True, ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
                  eps: float = 1e-7, ns_steps: int = 5, adjust_lr_fn: str | None = None) -> None:

@@ -27,6 +27,8 @@ __all__ = ["SparseAdam"]
 
 
 class SparseAdam(Optimizer):
+    """Lazy Adam: only the entries the gradient holds are updated. The update rule is in this module's docstring.
+    """
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, maximize: bool = False) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:

@@ -15,6 +15,9 @@ from .._tensor import Tensor
 
 
 def check_map_location(map_location: Any) -> None:
+    """Raise TypeError unless `map_location` is None, a device, a device string, a dict of them or a callable
+    (mytorch.load's accepted forms).
+    """
     if not (map_location is None or isinstance(map_location, (str, Device, dict)) or callable(map_location)):
         raise TypeError(f"mytorch.load: map_location must be None, a device, a device string, a dict of them or "
                         f"a callable, not {type(map_location).__name__}")

@@ -48,6 +48,7 @@ def _python3_name(module: str, name: str) -> str:
 
 
 def refused(full_name: str, shown: Any) -> pickle.UnpicklingError:
+    """The UnpicklingError for a global that weights_only loading does not allow, saying how to allow it."""
     return pickle.UnpicklingError(
         f"Weights only load failed: {shown} names the global {full_name}, which weights_only=True loading "
         f"does not allow (it loads tensors, storages, containers, numbers, strings and dtypes). If you trust "
@@ -57,6 +58,7 @@ def refused(full_name: str, shown: Any) -> pickle.UnpicklingError:
 
 
 def not_in_mytorch(full_name: str, shown: Any) -> pickle.UnpicklingError:
+    """The UnpicklingError for a PyTorch global that mytorch has no stand-in for."""
     return pickle.UnpicklingError(
         f"{shown} pickles PyTorch's {full_name}, which mytorch cannot stand in for: mytorch loads PyTorch "
         f"tensors (of mytorch's dtypes), Parameters, state dicts and containers of them. Save "

@@ -119,6 +119,7 @@ class WarmupCosine:
 
 
 def build_lm(cfg: LMConfig, vocab_size: int) -> nn.Module:
+    """The language model `cfg.model` names (gpt or lstm-lm) for a vocabulary of `vocab_size`."""
     if cfg.model == "gpt":
         return GPT(GPTConfig(vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd, cfg.dropout))
     if cfg.model == "lstm-lm":
@@ -136,6 +137,7 @@ def build_lm_optimizer(cfg: LMConfig, model: nn.Module) -> optim.Optimizer:
 
 
 def build_lm_scheduler(cfg: LMConfig, opt: optim.Optimizer) -> optim.lr_scheduler.LambdaLR:
+    """LambdaLR with linear warm-up then cosine decay to min_lr_ratio of the base rate."""
     return optim.lr_scheduler.LambdaLR(opt, WarmupCosine(cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio))
 
 

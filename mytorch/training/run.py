@@ -81,6 +81,9 @@ def build_model(cfg: TrainConfig, example: TensorBatches) -> nn.Module:
 
 
 def build_optimizer(cfg: TrainConfig, model: nn.Module) -> optim.Optimizer:
+    """The optimizer `cfg.optimizer` names over the model's parameters, with the configured learning rate and weight
+    decay.
+    """
     params, lr, wd = model.parameters(), cfg.learning_rate, cfg.weight_decay
     if cfg.optimizer == "sgd":
         return optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)

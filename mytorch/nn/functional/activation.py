@@ -32,6 +32,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def relu_(input: Tensor) -> Tensor:
+    """In-place relu: x = max(x, 0);  dx = dy where x > 0, else 0."""
     return relu(input, inplace=True)
 
 
@@ -46,6 +47,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place hardtanh: x = clamp(x, min_val, max_val);  dx = dy inside the range, else 0."""
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
@@ -55,6 +57,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place leaky_relu: x = x if x > 0 else negative_slope * x;  dx = dy or negative_slope * dy."""
     return leaky_relu(input, negative_slope, inplace=True)
 
 
@@ -64,6 +67,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place elu: x = x if x > 0 else alpha (e^x - 1);  dx = dy, or dy * (y + alpha) where x <= 0."""
     return elu(input, alpha, inplace=True)
 
 
@@ -123,6 +127,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place threshold: x = x if x > threshold else value;  dx = dy where x > threshold, else 0."""
     return P.threshold_(input, threshold, value)
 
 

@@ -13,6 +13,9 @@ from ..module import Module
 
 
 class DataParallel(Module):
+    """nn.DataParallel: splits the input along `dim` across devices; with one CPU device it runs the wrapped module
+    directly, keeping the `module.` prefix in state_dict as PyTorch does.
+    """
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None, output_device: Any = None,
                  dim: int = 0) -> None:
         super().__init__()

@@ -52,5 +52,7 @@ class _IterableDatasetFetcher:
 
 
 def create_fetcher(dataset: Any, auto_collation: bool, collate_fn: Callable, drop_last: bool):
+    """The fetcher that turns a batch of indices (map-style) or the next items (iterable) into one collated batch.
+    """
     cls = _IterableDatasetFetcher if isinstance(dataset, IterableDataset) else _MapDatasetFetcher
     return cls(dataset, auto_collation, collate_fn, drop_last)

@@ -40,6 +40,7 @@ def make_np(x: Any) -> np.ndarray:
 
 
 def scalar(tag: str, value: Any, new_style: bool = False, double_precision: bool = False) -> Summary:
+    """A Summary holding one scalar value under `tag`."""
     array = make_np(value).squeeze()
     if array.ndim != 0:
         raise AssertionError(f"Tensor should contain one element (0 dimensions). Was given size: {array.size} "
@@ -62,6 +63,7 @@ def _tensorflow_limits() -> np.ndarray:
 
 
 def histogram(tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | None = None) -> Summary:
+    """A Summary holding a histogram of `values` (TensorBoard's default bucket edges unless `bins`)."""
     v = make_np(values).astype(np.float64).ravel()
     if v.size == 0:
         raise ValueError("The histogram is empty, please file a bug report.")
@@ -118,6 +120,7 @@ def make_grid(nchw: np.ndarray, ncols: int = 8) -> np.ndarray:
 
 
 def image(tag: str, img: Any, dataformats: str = "CHW") -> Summary:
+    """A Summary holding `img` (in `dataformats` layout, floats in [0, 1] or uint8) as a PNG image."""
     array = make_np(img)
     hwc = to_hwc(array, dataformats)
     scale = 1 if array.dtype == np.uint8 else 255
@@ -126,6 +129,7 @@ def image(tag: str, img: Any, dataformats: str = "CHW") -> Summary:
 
 
 def encode_png(hwc: np.ndarray) -> Summary.Image:
+    """A Summary.Image holding an HWC uint8 array encoded as PNG."""
     from PIL import Image
 
     height, width, channels = hwc.shape
@@ -152,6 +156,7 @@ def figure_image(figure: Any, close: bool = True) -> tuple[np.ndarray, str]:
 
 
 def text(tag: str, text_string: str) -> Summary:
+    """A Summary holding `text_string` for TensorBoard's text plugin."""
     metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="text"))
     proto = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")],
                         tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))
