@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:

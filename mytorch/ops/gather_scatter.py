@@ -84,8 +84,8 @@ def _check_gather_scatter(op: str, x: Tensor, dim: int, index: Tensor, src: Tens
 
 
 class Gather(Function):
-    """out[i][j] = x[index[i][j]][j] (dim 0, likewise for other dims);
-    dx = zeros with dx[index[i][j]][j] += dy[i][j] (scatter_add)."""
+    """`out[i][j] = x[index[i][j]][j]` (dim 0, likewise for other dims);
+    dx = zeros with `dx[index[i][j]][j] += dy[i][j]` (scatter_add)."""
 
     _grad_name = "GatherBackward0"
 
@@ -108,8 +108,8 @@ class Gather(Function):
 
 
 class Scatter(Function):
-    """out = x with out[index[i][j]][j] = src[i][j] (dim 0), or += when reduce is "add";
-    dx = dy with the written positions zeroed (all of dy for "add"), dsrc[i][j] = dy[index[i][j]][j]."""
+    """out = x with `out[index[i][j]][j] = src[i][j]` (dim 0), or += when reduce is "add";
+    dx = dy with the written positions zeroed (all of dy for "add"), `dsrc[i][j] = dy[index[i][j]][j]`."""
 
     _grad_name = "ScatterBackward0"
 
@@ -147,13 +147,13 @@ class Scatter(Function):
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """out[i][j][k] = input[i][index[i][j][k]][k] for dim 1 (index picks along `dim`, same position elsewhere)."""
+    """`out[i][j][k] = input[i][index[i][j][k]][k]` for dim 1 (index picks along `dim`, same position elsewhere)."""
     d = _check_gather_scatter("gather", input, dim, index)
     return Gather.apply(input, d, index)
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce: str | None = None) -> Tensor:
-    """A copy of input with out[index[i][j]][j] = src[i][j] (dim 0); `src` may be a tensor or a number.
+    """A copy of input with `out[index[i][j]][j] = src[i][j]` (dim 0); `src` may be a tensor or a number.
 
     reduce="add" / "multiply" combines instead of replacing (only "add" has a gradient).
     """
@@ -174,7 +174,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """A copy of input with out[index[i][j]][j] += src[i][j] (dim 0); repeated indices add up."""
+    """A copy of input with `out[index[i][j]][j] += src[i][j]` (dim 0); repeated indices add up."""
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
     return scatter(input, dim, index, src, reduce="add")
