@@ -14,6 +14,7 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch launch` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser("launch", help="run a script as N MPI processes (data-parallel training)",
                               description="Run SCRIPT as N processes under mpiexec, each one rank of "
                                           "mytorch.distributed's default process group.")
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch launch` with the parsed arguments; returns the job's exit code."""
     if args.nproc < 1:
         print(f"mytorch launch: error: -n must be at least 1, got {args.nproc}", file=sys.stderr)
         return 2

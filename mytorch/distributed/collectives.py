@@ -305,6 +305,7 @@ def irecv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = N
 
 
 def send(tensor: Tensor, dst: int, group: ProcessGroup | None = None, tag: int = 0) -> None:
+    """Send `tensor` to rank `dst` and wait until it left (a blocking isend)."""
     work = isend(tensor, dst, group, tag)
     if work is not None:
         work.wait()

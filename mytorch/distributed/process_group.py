@@ -76,18 +76,22 @@ def is_available() -> bool:
 
 
 def is_mpi_available() -> bool:
+    """True when MPI (mpi4py) can be loaded: the backend mytorch's process groups run on."""
     return is_available()
 
 
 def is_gloo_available() -> bool:
+    """True when MPI is: the "gloo" backend name is served by MPI here."""
     return is_available()
 
 
 def is_nccl_available() -> bool:
+    """False: there are no GPUs to run NCCL on."""
     return False
 
 
 def is_initialized() -> bool:
+    """True after init_process_group (and before destroy_process_group)."""
     return GroupMember.WORLD is not None
 
 
@@ -176,11 +180,13 @@ def get_world_size(group: ProcessGroup | None = None) -> int:
 
 
 def get_backend(group: ProcessGroup | None = None) -> str:
+    """The backend name of `group` (the default group when None), "" when none was made."""
     g = _resolve(group, "get_backend")
     return g.backend if g is not None else ""
 
 
 def get_global_rank(group: ProcessGroup, group_rank: int) -> int:
+    """The rank in the default group of the process with rank `group_rank` in `group`."""
     return group.ranks[group_rank]
 
 

@@ -25,11 +25,13 @@ def linear(g: Graph, call: OpCall) -> list:
 
 @symbolic("MatMul")
 def matmul(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's matmul: one MatMul node."""
     return [g.op("MatMul", g.value(call.args[0]), g.value(call.args[1]))]
 
 
 @symbolic("Convolution")
 def convolution(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's convolution: one Conv node (transposed convolution is not translated)."""
     x, w, b, stride, padding, dilation, groups, transposed, _ = call.args
     if transposed:
         raise NotImplementedError("mytorch.onnx: transposed convolution is not translated yet")
@@ -40,6 +42,7 @@ def convolution(g: Graph, call: OpCall) -> list:
 
 @symbolic("MaxPool")
 def max_pool(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's max pooling: one MaxPool node with its kernel, strides, pads and dilations."""
     x, kernel, stride, padding, dilation = call.args
     pads = [p[0] for p in padding] + [p[1] for p in padding]
     return [g.op("MaxPool", g.value(x), kernel_shape=list(kernel), strides=list(stride), pads=pads,
@@ -56,6 +59,7 @@ def layer_norm(g: Graph, call: OpCall) -> list:
 
 @symbolic("Embedding")
 def embedding(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's embedding: a Gather of the weight's rows along axis 0."""
     weight, indices = call.args[:2]
     return [g.op("Gather", g.value(weight), g.value(indices), axis=0)]
 
@@ -77,6 +81,7 @@ def gelu(g: Graph, call: OpCall) -> list:
 
 @symbolic("Softmax")
 def softmax(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's softmax / log_softmax: one Softmax or LogSoftmax node along `dim`."""
     x, dim, log = call.args[:3]
     return [g.op("LogSoftmax" if log else "Softmax", g.value(x), axis=dim)]
 

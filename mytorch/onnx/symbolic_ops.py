@@ -24,6 +24,9 @@ def operand(g: Graph, x, like: Tensor) -> str:
 
 @symbolic(*_BINARY)
 def binary(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's elementwise binary ops: the ONNX node of the same op, numbers made constants of
+    the output's dtype.
+    """
     a, b = call.args[:2]
     out = call.outputs[0]
     return [g.op(_BINARY[call.name], operand(g, a, out), operand(g, b, out))]
@@ -31,26 +34,31 @@ def binary(g: Graph, call: OpCall) -> list:
 
 @symbolic(*_UNARY)
 def unary(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's elementwise unary ops: the ONNX node of the same op."""
     return [g.op(_UNARY[call.name], g.value(call.args[0]))]
 
 
 @symbolic("Rsqrt")
 def rsqrt(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's rsqrt: Reciprocal(Sqrt(x))."""
     return [g.op("Reciprocal", g.op("Sqrt", g.value(call.args[0])))]
 
 
 @symbolic("ToCopy")
 def to_copy(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's dtype casts: one Cast node."""
     return [g.op("Cast", g.value(call.args[0]), to=ONNX_DTYPE[call.args[1]])]
 
 
 @symbolic("View", "Reshape")
 def reshape(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's reshapes and views: one Reshape node to the recorded output shape."""
     return [g.reshape(call.args[0], tuple(call.outputs[0].shape))]
 
 
 @symbolic("Permute")
 def permute(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's permute: one Transpose node."""
     return [g.op("Transpose", g.value(call.args[0]), perm=list(call.args[1]))]
 
 
@@ -137,6 +145,7 @@ def _axes(g: Graph, x: Tensor, axes) -> list:
 
 @symbolic("Sum")
 def reduce_sum(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's sum: ReduceSum over the axes (after a Cast when a dtype is given)."""
     x, axes, keepdim, dt = call.args
     v = g.value(x) if dt is None or dt is x.dtype else g.op("Cast", g.value(x), to=ONNX_DTYPE[dt])
     return [g.op("ReduceSum", v, *_axes(g, x, axes), keepdims=int(bool(keepdim)))]
@@ -153,6 +162,7 @@ def vector_norm(g: Graph, call: OpCall) -> list:
 
 @symbolic("Clamp")
 def clamp(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's clamp: one Clip node with the bounds as inputs."""
     x, lo, hi = call.args
     out = call.outputs[0]
     bound = (lambda b: "" if b is None else operand(g, b, out))

@@ -21,6 +21,8 @@ def _gates(w: np.ndarray) -> np.ndarray:
 
 @symbolic("nn.LSTM")
 def lstm(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's nn.LSTM: one ONNX LSTM node per layer, weights re-stacked into ONNX's gate order.
+    """
     m, x = call.args[:2]
     hx = call.args[2] if len(call.args) > 2 else None
     if m.proj_size:

@@ -61,7 +61,7 @@ _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
     "bessel_j1": (True, True, True, _j1_derivative, "y = J1(x); dy/dx = J0(x) - y/x (1/2 at x = 0)"),
 }
 
-_OPS = {name: _make_op(name, *spec) for name, spec in _DEFS.items()}
+_OPS = {name: _make_op(name, *spec, module=__name__) for name, spec in _DEFS.items()}
 globals().update({name: op for name, (_, op) in _OPS.items()})
 
 
@@ -258,6 +258,9 @@ __all__ = ["erfc", "erfinv", "lgamma", "digamma", "i0", "polygamma", "mvlgamma",
 
 
 def _tensor_polygamma(self: Tensor, n: int) -> Tensor:
+    """Tensor.polygamma(n): the n-th derivative of the digamma function at self, polygamma(n, self);  d/dself =
+    polygamma(n + 1, self).
+    """
     return polygamma(n, self)
 
 

@@ -60,7 +60,10 @@ _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
 }
 
 
-def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative: Callable, math_doc: str):
+def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative: Callable, math_doc: str,
+             module: str = __name__):
+    """The Function class and the public function of one table entry; `module` is the module whose table
+    holds the entry, named as the function's home so that the API reference and readers find it there."""
     grad_name = "".join(p.capitalize() for p in name.split("_")) + "Backward0"
 
     def forward(ctx, x):
@@ -92,7 +95,8 @@ def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
         return cls.apply(input)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
+    op.__module__ = module
     op.__doc__ = f"Elementwise {name}: {math_doc}."
     return cls, op
 
