@@ -11,6 +11,7 @@ from ._common import HelpFormatter, run_guarded
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `mytorch export-onnx` subcommand and its arguments to the CLI's subparsers."""
     p = subparsers.add_parser("export-onnx", help="export a training checkpoint as an ONNX model",
                               description="Write the model of a `mytorch train` checkpoint as an ONNX model that "
                                           "ONNX Runtime runs (needs the onnx extra).",
@@ -22,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run `mytorch export-onnx` with the parsed arguments; returns the process exit code."""
     from ..training.export import export_checkpoint
 
     described = run_guarded("export-onnx", lambda: export_checkpoint(args.checkpoint, args.out, args.opset))
