@@ -10,8 +10,9 @@ import builtins
 
 from . import _dtype
 from ._device import device
-from ._dtype import (bfloat16, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo, int8, int16,
-                     int32, int64, promote_types, result_type as _result_type, set_default_dtype, uint8)
+from ._dtype import (bfloat16, cdouble, cfloat, complex64, complex128, dtype, finfo, float16, float32, float64,
+                     get_default_dtype, iinfo, int8, int16, int32, int64, is_complex, promote_types,
+                     result_type as _result_type, set_default_dtype, uint8)
 from ._tensor import Size, Tensor, is_tensor
 from ._tensor_str import get_printoptions, set_printoptions
 from . import autograd, random
@@ -54,6 +55,7 @@ from .ops.linalg_toplevel import *  # noqa: F401,F403
 from .ops.lu import *  # noqa: F401,F403
 from .ops.cholesky import *  # noqa: F401,F403
 from .ops.matrix_functions import *  # noqa: F401,F403
+from .ops.complex import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

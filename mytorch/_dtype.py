@@ -6,8 +6,10 @@ stores it is the backend's business (see `backends/numpy_backend.py`).
 Promotion follows PyTorch: operands fall in three priority classes --
 tensors with at least one dimension, zero-dimensional tensors, and Python
 numbers. A lower class can only change the result when it is of a higher
-*category* (bool < integer < floating), e.g. ``int32_tensor + 2.5 -> float32``
-but ``float16_tensor + float64_scalar_tensor -> float16``.
+*category* (bool < integer < floating < complex), e.g. ``int32_tensor + 2.5 ->
+float32`` but ``float16_tensor + float64_scalar_tensor -> float16``. A complex
+operand of a lower class keeps a floating result's precision:
+``float64_tensor + 1j -> complex128``.
 """
 from __future__ import annotations
 
@@ -15,27 +17,35 @@ from __future__ import annotations
 class dtype:
     """A tensor element type, printed as ``mytorch.float32``."""
 
-    __slots__ = ("name", "itemsize", "is_floating_point", "is_signed", "_category", "_rank")
+    __slots__ = ("name", "itemsize", "is_floating_point", "is_complex", "is_signed", "_category", "_rank",
+                 "_differentiable")
 
     def __init__(self, name: str, itemsize: int, category: int, rank: int, signed: bool) -> None:
         self.name = name
         self.itemsize = itemsize
-        self._category = category  # 0 bool, 1 integer, 2 floating
+        self._category = category  # 0 bool, 1 integer, 2 floating, 3 complex
         self._rank = rank  # order inside the category
         self.is_floating_point = category == 2
+        self.is_complex = category == 3
         self.is_signed = signed
+        self._differentiable = category >= 2  # what may require grad (PyTorch's isDifferentiableType)
 
     @property
     def scalar_name(self) -> str:
         """PyTorch's C++ name of the type, used in error messages ("Float", "Long", ...)."""
         return _SCALAR_NAMES[self.name]
 
-    @property
-    def is_complex(self) -> bool:
-        return False
-
     def to_real(self) -> "dtype":
-        return self
+        """The real dtype of a complex one's parts (complex64 -> float32); other dtypes map to themselves."""
+        return _REAL_OF.get(self, self)
+
+    def to_complex(self) -> "dtype":
+        """The complex dtype whose parts are this floating dtype (float64 -> complex128)."""
+        if self.is_complex:
+            return self
+        if self not in _COMPLEX_OF:
+            raise TypeError(f"to_complex(): no complex dtype with {self} parts (mytorch has complex64 and complex128)")
+        return _COMPLEX_OF[self]
 
     def __repr__(self) -> str:
         return "mytorch." + self.name
@@ -54,13 +64,20 @@ float16 = dtype("float16", 2, 2, 0, True)
 bfloat16 = dtype("bfloat16", 2, 2, 1, True)
 float32 = dtype("float32", 4, 2, 2, True)
 float64 = dtype("float64", 8, 2, 3, True)
+complex64 = dtype("complex64", 8, 3, 0, True)
+complex128 = dtype("complex128", 16, 3, 1, True)
+cfloat, cdouble = complex64, complex128
 
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _NAMES = {d.name: d for d in ALL_DTYPES}
 _NAMES.update({"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
-               "short": int16})
+               "short": int16, "cfloat": complex64, "cdouble": complex128})
+_REAL_OF = {complex64: float32, complex128: float64}
+# float16 and bfloat16 parts widen to complex64 (PyTorch's complex32 is experimental; mytorch lacks it)
+_COMPLEX_OF = {float16: complex64, bfloat16: complex64, float32: complex64, float64: complex128}
 
 
 def _by_name(name: str) -> dtype:
@@ -76,6 +93,17 @@ def get_default_dtype() -> dtype:
     return _Default.dtype
 
 
+def get_default_complex_dtype() -> dtype:
+    """The dtype of tensors made from Python complex numbers: complex64, or complex128 when the default
+    floating dtype is float64."""
+    return complex128 if _Default.dtype is float64 else complex64
+
+
+def is_complex(input) -> bool:
+    """Whether a tensor's dtype is complex64 or complex128."""
+    return input.dtype.is_complex
+
+
 def set_default_dtype(d: dtype) -> None:
     """Change the default floating dtype; like PyTorch, only floating types are allowed."""
     if not isinstance(d, dtype) or not d.is_floating_point:
@@ -86,10 +114,13 @@ def set_default_dtype(d: dtype) -> None:
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both `a` and `b` convert to without losing their category.
 
-    Special cases as in PyTorch: uint8 with int8 -> int16, float16 with bfloat16 -> float32.
+    Special cases as in PyTorch: uint8 with int8 -> int16, float16 with bfloat16 -> float32, and a
+    floating type with a complex one keeps the wider precision (float64 with complex64 -> complex128).
     """
     if a is b:
         return a
+    if a._category + b._category == 5:  # floating with complex
+        return promote_types(a.to_real(), b.to_real()).to_complex()
     if a._category != b._category:
         return a if a._category > b._category else b
     if a._category == 1 and (a is uint8 or b is uint8):
@@ -106,14 +137,21 @@ def scalar_dtype(x) -> dtype:
         return bool_
     if isinstance(x, int):
         return int64
+    if isinstance(x, complex):
+        return get_default_complex_dtype()
     return _Default.dtype
 
 
 def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
-    # a lower priority class wins only when its category is strictly higher
+    # a lower priority class wins only when its category is strictly higher; a complex one turns a
+    # floating result complex at the floating type's precision (float16 tensor + 1j -> complex64 here)
     if higher is None:
         return lower
-    if lower is None or higher.is_floating_point:
+    if lower is None or higher.is_complex:
+        return higher
+    if lower.is_complex:
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point:
         return promote_types(higher, lower)
@@ -153,7 +191,7 @@ class finfo:
     }
 
     def __init__(self, type: dtype | None = None) -> None:
-        type = type or _Default.dtype
+        type = (type or _Default.dtype).to_real()  # a complex dtype's limits are its parts'
         if not type.is_floating_point:
             raise TypeError(f"finfo(): torch.finfo() requires a floating point input type, got {type}")
         self.dtype = type.name
@@ -166,7 +204,7 @@ class iinfo:
     """Limits of an integer dtype: bits, min, max."""
 
     def __init__(self, type: dtype) -> None:
-        if type.is_floating_point or type is bool_:
+        if type._category != 1:
             raise TypeError(f"iinfo(): requires an integer input type (use finfo for floating types), got {type}")
         self.dtype = type.name
         self.bits = type.itemsize * 8

@@ -170,10 +170,6 @@ class Tensor:
         """True when the dtype is a floating point type."""
         return self.dtype.is_floating_point
 
-    def is_complex(self) -> bool:
-        """True when the dtype is complex (never, as mytorch has no complex dtypes)."""
-        return False
-
     def stride(self, dim: int | None = None):
         """The strides in elements (the step in memory per index of each dim), or that of dim `dim`."""
         isz = self.dtype.itemsize
@@ -217,8 +213,9 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
-        if value and not self.dtype.is_floating_point:
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
+        if value and not self.dtype._differentiable:
+            raise RuntimeError(f"only Tensors of floating point and complex dtype can require gradients (got "
+                               f"{self.dtype})")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -384,7 +381,7 @@ class Tensor:
         return int(self._scalar("int()"))
 
     def __index__(self) -> int:
-        if self.dtype.is_floating_point or self.numel() != 1:
+        if self.dtype._category > 1 or self.numel() != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an index (got a "
                             f"{self.dtype} tensor of shape {list(self.shape)})")
         return int(self.item())

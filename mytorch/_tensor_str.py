@@ -9,8 +9,10 @@ The rules, PyTorch's:
   when it would pass `linewidth`.
 - More than `threshold` elements are summarized: `edgeitems` at each end of
   every long dim, with ``...`` between; the format only looks at those.
+- Complex elements print as ``1.+2.j``: the real and imaginary parts each
+  have a format of their own, chosen from all the real (imaginary) parts.
 - Suffixes say what the values don't: a dtype other than the default one of
-  its kind (default float, int64, bool), the size of an empty tensor, the
+  its kind (default float, default complex, int64, bool), the size of an empty tensor, the
   device, and ``grad_fn=<...>`` or ``requires_grad=True``.
 """
 from __future__ import annotations
@@ -93,6 +95,19 @@ class _Formatter:
         return s.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """``re+imj``: the real parts padded to one width, the imaginary parts to another, signed."""
+
+    def __init__(self, values: list) -> None:
+        self.real = _Formatter([v.real for v in values], True)
+        self.imag = _Formatter([v.imag for v in values], True)
+        self.width = self.real.width + self.imag.width + 1
+
+    def format(self, v: complex) -> str:
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        return self.real.format(v.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _edge_values(t, summarize: bool) -> Any:
     """t's values as nested lists, keeping only `edgeitems` at each end of long dims when summarizing."""
     if not summarize or t.ndim == 0:
@@ -138,7 +153,8 @@ def _tensor_str(t, indent: int) -> str:
     if t.dtype in (D.float16, D.bfloat16):
         t = t.float()
     values = _edge_values(t, summarize)
-    fmt = _Formatter(list(_flat(values)), t.dtype.is_floating_point)
+    flat = list(_flat(values))
+    fmt = _ComplexFormatter(flat) if t.dtype.is_complex else _Formatter(flat, t.dtype.is_floating_point)
     return _body(values, tuple(t.shape), fmt, indent, summarize)
 
 
@@ -174,7 +190,7 @@ def tensor_repr(t) -> str:
     else:
         if not P.edgeitems:  # the values may all be hidden
             suffixes.append(f"size={tuple(t.shape)}")
-        if dt not in (D.get_default_dtype(), D.int64, D.bool_):
+        if dt not in (D.get_default_dtype(), D.get_default_complex_dtype(), D.int64, D.bool_):
             suffixes.append(f"dtype={dt}")
         body = _tensor_str(t, indent)
     if t.grad_fn is not None:

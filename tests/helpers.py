@@ -22,12 +22,13 @@ TORCH_DTYPES = {
     mytorch.float16: torch.float16, mytorch.bfloat16: torch.bfloat16, mytorch.float32: torch.float32,
     mytorch.float64: torch.float64, mytorch.int8: torch.int8, mytorch.int16: torch.int16,
     mytorch.int32: torch.int32, mytorch.int64: torch.int64, mytorch.uint8: torch.uint8, mytorch.bool: torch.bool,
+    mytorch.complex64: torch.complex64, mytorch.complex128: torch.complex128,
 }
 
 
 def to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
-        x = x.detach()
+        x = x.detach().resolve_conj()  # torch's conj() is a lazy view NumPy can't read
         if x.dtype == torch.bfloat16:
             x = x.float()
         return x.numpy()
@@ -35,6 +36,19 @@ def to_numpy(x) -> np.ndarray:
         a = x.detach().numpy()
         return a.astype(np.float32) if x.dtype is mytorch.bfloat16 else a
     return np.asarray(x)
+
+
+def _wide(a: np.ndarray) -> np.ndarray:
+    """a in the widest type of its kind, to compare: complex128 for complex arrays, else float64."""
+    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+
+
+def _upstream(rng: np.random.Generator, like: np.ndarray) -> np.ndarray:
+    """A random upstream gradient shaped and typed like `like` (complex parts both random)."""
+    g = rng.standard_normal(like.shape)
+    if np.iscomplexobj(like):
+        g = g + 1j * rng.standard_normal(like.shape)
+    return g.astype(like.dtype)
 
 
 def leaf(T, a: np.ndarray, layout: str, requires_grad: bool):
@@ -66,7 +80,7 @@ def check(fn: Callable, *arrays: np.ndarray, layout: str = "contiguous", grad: b
           atol: float = 1e-5, rtol: float = 1e-4, grad_atol: float | None = None, seed: int = 0,
           check_dtype: bool = True) -> None:
     """Assert fn(mytorch, ...) equals fn(torch, ...) in values, dtypes, shapes and input gradients."""
-    floating = [np.issubdtype(a.dtype, np.floating) for a in arrays]
+    floating = [np.issubdtype(a.dtype, np.inexact) for a in arrays]
     results = {}
     for T in (mytorch, torch):
         pairs = [leaf(T, a, layout, grad and f) for a, f in zip(arrays, floating)]
@@ -81,8 +95,7 @@ def check(fn: Callable, *arrays: np.ndarray, layout: str = "contiguous", grad: b
         assert tuple(mo.shape) == tuple(to.shape), f"shape {tuple(mo.shape)} != torch {tuple(to.shape)}"
         if check_dtype:
             assert TORCH_DTYPES[mo.dtype] == to.dtype, f"dtype {mo.dtype} != torch {to.dtype}"
-        np.testing.assert_allclose(to_numpy(mo).astype(np.float64), to_numpy(to).astype(np.float64),
-                                   atol=atol, rtol=rtol, equal_nan=True)
+        np.testing.assert_allclose(_wide(to_numpy(mo)), _wide(to_numpy(to)), atol=atol, rtol=rtol, equal_nan=True)
     if not grad or not any(floating):
         return
     diff = [(mo, to) for mo, to in zip(m_out, t_out)
@@ -92,7 +105,7 @@ def check(fn: Callable, *arrays: np.ndarray, layout: str = "contiguous", grad: b
     rng = np.random.default_rng(seed)
     m_leaves = [b for (b, _), f in zip(m_pairs, floating) if f]
     t_leaves = [b for (b, _), f in zip(t_pairs, floating) if f]
-    gs = [rng.standard_normal(to.shape).astype(to_numpy(to).dtype) for _, to in diff]
+    gs = [_upstream(rng, to_numpy(to)) for _, to in diff]
     m_grads = mytorch.autograd.grad([mo for mo, _ in diff], m_leaves,
                                     [mytorch.tensor(g).to(mo.dtype) for g, (mo, _) in zip(gs, diff)],
                                     allow_unused=True)
@@ -105,14 +118,13 @@ def check(fn: Callable, *arrays: np.ndarray, layout: str = "contiguous", grad: b
             continue
         assert mg is not None, f"input {i}: mytorch produced no gradient"
         assert tuple(mg.shape) == tuple(tg.shape)
-        np.testing.assert_allclose(to_numpy(mg).astype(np.float64), to_numpy(tg).astype(np.float64),
-                                   atol=grad_atol if grad_atol is not None else atol, rtol=rtol,
+        np.testing.assert_allclose(_wide(to_numpy(mg)), _wide(to_numpy(tg)), atol=grad_atol if grad_atol is not None else atol, rtol=rtol,
                                    err_msg=f"gradient of input {i}")
 
 
 def gradcheck(fn: Callable, *arrays: np.ndarray, **kwargs) -> None:
-    """mytorch.autograd.gradcheck on float64 copies of `arrays`."""
-    inputs = [mytorch.tensor(a.astype(np.float64), requires_grad=True) for a in arrays]
+    """mytorch.autograd.gradcheck on float64 (complex128) copies of `arrays`."""
+    inputs = [mytorch.tensor(_wide(a), requires_grad=True) for a in arrays]
     assert mytorch.autograd.gradcheck(lambda *xs: fn(mytorch, *xs), inputs, **kwargs)
 
 
@@ -142,7 +154,7 @@ def same(fn: Callable, atol: float = 1e-5, rtol: float = 1e-5) -> None:
         if isinstance(r, (tuple, list)):
             return [y for x in r for y in flat(x)]
         if isinstance(r, (mytorch.Tensor, torch.Tensor)):
-            return [to_numpy(r).astype(np.float64)]
+            return [_wide(to_numpy(r))]
         return [r]
     m, t = flat(fn(mytorch)), flat(fn(torch))
     assert len(m) == len(t), (m, t)

@@ -3,15 +3,17 @@
 `torch.testing._internal.common_methods_invocations.op_db` lists ~700 ops, each with sample
 inputs per dtype. For every op whose name (or one of its aliases) mytorch has, in its namespace
 (``linalg.det`` is ``mytorch.linalg.det``, ``nn.functional.relu`` is ``mytorch.nn.functional.relu``)
-or as a Tensor method, each float32 / float64 / int64 / bool sample runs on both frameworks with the
-same inputs. A sample passes when the outputs agree in shape, dtype and value (`torch.testing.assert_close`
+or as a Tensor method, each float32 / float64 / int64 / bool / complex64 / complex128 sample runs on both
+frameworks with the same inputs. A sample passes when the outputs agree in shape, dtype and value (`torch.testing.assert_close`
 with PyTorch's default tolerances for the dtype, or the loosest `toleranceOverride` PyTorch's own OpInfo
-tests grant the op for that dtype) and, for float samples of ops PyTorch
-differentiates, the input gradients under one random upstream gradient agree too. Values of random
+tests grant the op for that dtype) and, for float and complex samples of ops PyTorch
+differentiates, the input gradients under one random upstream gradient agree too (complex gradients by
+PyTorch's convention, dL/dx + i dL/dy). Values of random
 ops (`RANDOM_OPS`) are not compared, only shapes and dtypes. Samples PyTorch itself rejects are not
 counted.
 
-Speed: samples are capped at `SAMPLES_PER_DTYPE` per (op, dtype), the first ones OpInfo yields,
+Speed: samples are capped at `SAMPLES_PER_DTYPE` per (op, dtype) (`COMPLEX_SAMPLES_PER_DTYPE` for the
+complex dtypes), the first ones OpInfo yields,
 with torch's generator seeded per op, so the set is the same on every run; they are generated once
 and shared by both backends, and every sample runs on both backends.
 
@@ -36,8 +38,9 @@ with warnings.catch_warnings():
     from torch.testing._internal.common_device_type import toleranceOverride
     from torch.testing._internal.common_methods_invocations import op_db
 
-DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
+DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64, torch.complex128)
 SAMPLES_PER_DTYPE = 3
+COMPLEX_SAMPLES_PER_DTYPE = 2
 
 # Samples passing on each backend, measured; raise as ops land, never lower.
 PASSING_SAMPLES = {"numpy": 3560, "cpp": 3559}
@@ -50,18 +53,18 @@ RANDOM_OPS = {"bernoulli", "multinomial", "normal", "rand", "randn", "randint", 
 
 KNOWN_MISSING: set[str] = {
     "__rdiv__", "_chunk_cat", "_native_batch_norm_legit", "_segment_reduce", "_softmax_backward_data",
-    "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "alias_copy", "angle", "as_strided_copy",
+    "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "alias_copy", "as_strided_copy",
     "as_strided_scatter", "bincount", "bitwise_left_shift", "bitwise_right_shift", "block_diag", "broadcast_shapes",
-    "cartesian_prod", "cdouble", "cfloat", "chalf", "combinations", "complex", "conj", "conj_physical",
+    "cartesian_prod", "chalf", "combinations",
     "constant_pad_nd", "copysign", "corrcoef", "cov", "cumulative_trapezoid", "deg2rad", "diagonal_copy",
     "diagonal_scatter", "diff", "dist", "dsplit", "empty_permuted", "empty_strided", "expand_copy", "fft.fft",
     "fft.fft2", "fft.fftn", "fft.fftshift", "fft.hfft", "fft.hfft2", "fft.hfftn", "fft.ifft", "fft.ifft2",
     "fft.ifftn", "fft.ifftshift", "fft.ihfft", "fft.ihfft2", "fft.ihfftn", "fft.irfft", "fft.irfft2", "fft.irfftn",
     "fft.rfft", "fft.rfft2", "fft.rfftn", "fill", "float_power", "fmax", "fmin", "frexp", "gcd", "geqrf",
     "gradient", "grid_sampler_2d", "grid_sampler_3d", "hash_tensor", "heaviside", "histc", "histogram",
-    "histogramdd", "hsplit", "hypot", "index_reduce", "inner", "isin", "isreal", "lcm", "ldexp", "linalg.eig",
+    "histogramdd", "hsplit", "hypot", "index_reduce", "inner", "isin", "istft", "lcm", "ldexp", "linalg.eig",
     "linalg.eigvals", "linalg.ldl_factor", "linalg.ldl_factor_ex", "linalg.ldl_solve", "logaddexp", "logaddexp2",
-    "logcumsumexp", "mH", "masked.amax", "masked.amin", "masked.argmax", "masked.argmin", "masked.cumprod",
+    "logcumsumexp", "masked.amax", "masked.amin", "masked.argmax", "masked.argmin", "masked.cumprod",
     "masked.cumsum", "masked.log_softmax", "masked.logaddexp", "masked.logsumexp", "masked.mean", "masked.median",
     "masked.norm", "masked.normalize", "masked.prod", "masked.softmax", "masked.softmin", "masked.std",
     "masked.sum", "masked.var", "mode", "nanmedian", "nanquantile", "narrow_copy", "native_batch_norm",
@@ -77,9 +80,9 @@ KNOWN_MISSING: set[str] = {
     "nn.functional.multilabel_margin_loss", "nn.functional.multilabel_soft_margin_loss", "nn.functional.pdist",
     "nn.functional.poisson_nll_loss", "nn.functional.rrelu", "nn.functional.soft_margin_loss",
     "nn.functional.triplet_margin_loss", "nn.functional.triplet_margin_with_distance_loss", "nonzero_static",
-    "ormqr", "pca_lowrank", "permute_copy", "polar", "positive", "put", "quantile", "rad2deg", "real", "renorm",
-    "resize_", "resize_as_", "resolve_conj", "resolve_neg", "rot90", "scalar_tensor", "scatter_reduce",
-    "select_scatter", "sgn", "signal.windows.bartlett", "signal.windows.blackman", "signal.windows.cosine",
+    "ormqr", "pca_lowrank", "permute_copy", "positive", "put", "quantile", "rad2deg", "renorm",
+    "resize_", "resize_as_", "resolve_neg", "rot90", "scalar_tensor", "scatter_reduce",
+    "select_scatter", "signal.windows.bartlett", "signal.windows.blackman", "signal.windows.cosine",
     "signal.windows.exponential", "signal.windows.gaussian", "signal.windows.general_cosine",
     "signal.windows.general_hamming", "signal.windows.hamming", "signal.windows.hann", "signal.windows.kaiser",
     "signal.windows.nuttall", "slice_scatter", "sparse.mm", "sparse.sampled_addmm", "special.airy_ai",
@@ -93,7 +96,7 @@ KNOWN_MISSING: set[str] = {
     "special.spherical_bessel_j0", "split_with_sizes", "split_with_sizes_copy", "squeeze_copy", "stft",
     "sum_to_size", "svd_lowrank", "t_copy", "to_sparse", "torch.ops.aten._safe_softmax.default", "transpose_copy",
     "trapezoid", "trapz", "tril_indices", "triu_indices", "unbind_copy", "unfold", "unfold_copy", "unravel_index",
-    "unsafe_chunk", "unsafe_split", "unsqueeze_copy", "vdot", "view_as_complex", "view_copy", "vsplit"
+    "unsafe_chunk", "unsafe_split", "unsqueeze_copy", "view_copy", "vsplit"
 }
 
 _TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
@@ -151,10 +154,11 @@ def _samples(op) -> tuple:
             if dtype not in op.supported_dtypes("cpu"):
                 continue
             torch.manual_seed(0)
-            grad = op.supports_autograd and dtype.is_floating_point
+            grad = op.supports_autograd and (dtype.is_floating_point or dtype.is_complex)
+            cap = COMPLEX_SAMPLES_PER_DTYPE if dtype.is_complex else SAMPLES_PER_DTYPE
             try:
                 for i, s in enumerate(op.sample_inputs("cpu", dtype, requires_grad=grad)):
-                    if i == SAMPLES_PER_DTYPE:
+                    if i == cap:
                         break
                     out.append((dtype, s))
             except Exception:  # noqa: BLE001 - a sample generator PyTorch's own build cannot run
@@ -163,7 +167,8 @@ def _samples(op) -> tuple:
     return _SAMPLES[_key(op)]
 
 
-DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7)}  # assert_close's (atol, rtol)
+DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7),  # assert_close's (atol, rtol)
+                     torch.complex64: (1e-5, 1.3e-6), torch.complex128: (1e-7, 1e-7)}
 
 
 def _tolerance(op, dtype) -> dict:
@@ -229,7 +234,7 @@ def _compare(actual: list, expected: list, values: bool, tolerance: dict) -> Non
         assert tuple(a.shape) == tuple(e.shape), f"shape {tuple(a.shape)} != torch {tuple(e.shape)}"
         assert TORCH_DTYPES.get(a.dtype) == e.dtype, f"dtype {a.dtype} != torch {e.dtype}"
         if values:
-            tol = tolerance if e.dtype.is_floating_point else {}
+            tol = tolerance if e.dtype.is_floating_point or e.dtype.is_complex else {}
             torch.testing.assert_close(_as_torch(a), e.detach(), equal_nan=True, check_stride=False, **tol)
 
 
@@ -248,11 +253,13 @@ def _run_sample(op, m_fn, t_fn, dtype, sample, seed: int) -> bool | None:
     tolerance = _tolerance(op, dtype)
     _compare(m_out, t_out, op.name not in RANDOM_OPS, tolerance)
     diff = [i for i, e in enumerate(t_out) if isinstance(e, torch.Tensor) and e.requires_grad
-            and e.dtype.is_floating_point]
-    if not (dtype.is_floating_point and op.supports_autograd and diff and t_leaves) or op.name in RANDOM_OPS:
+            and (e.dtype.is_floating_point or e.dtype.is_complex)]
+    if not ((dtype.is_floating_point or dtype.is_complex) and op.supports_autograd and diff and t_leaves) \
+            or op.name in RANDOM_OPS:
         return True
     rng = np.random.default_rng(seed)
-    ups = [rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
+    ups = [rng.standard_normal(tuple(t_out[i].shape)) + 1j * rng.standard_normal(tuple(t_out[i].shape))
+           if t_out[i].dtype.is_complex else rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
     t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
                                   [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
                                   allow_unused=True)

@@ -369,7 +369,7 @@ def test_mytorch_state_dict_loads_into_a_torch_model(tmp_path):
                                rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d is not mytorch.complex128], ids=str)  # safetensors lacks it
 def test_torch_safetensors_dtypes_load_exactly(dtype, tmp_path):
     tt = (torch.randn(3, 4, dtype=torch.float64) * 50).to(TORCH_DTYPES[dtype])
     safetensors.torch.save_file({"x": tt}, tmp_path / "t.st")

@@ -37,8 +37,13 @@ inline DType dtype_from_object(nb::handle dt) {
 }
 
 // A 0-d array of dtype dt holding a Python number. Integers go through int64 so that large ones stay
-// exact; floats through double.
+// exact; floats through double, complex numbers through complex128.
 inline Array scalar_array(nb::handle value, DType dt) {
+  if (PyComplex_Check(value.ptr())) {
+    Array src({}, DType::Complex128);
+    *src.data<std::complex<double>>() = {PyComplex_RealAsDouble(value.ptr()), PyComplex_ImagAsDouble(value.ptr())};
+    return cast(src, dt);
+  }
   if (PyFloat_Check(value.ptr())) {
     Array src({}, DType::Float64);
     *src.data<double>() = PyFloat_AsDouble(value.ptr());

@@ -33,7 +33,8 @@ nb::tuple strides_in_bytes(const Array& a) {
 
 const char* typestr(DType dt) {
   // bfloat16 travels as uint16 bits; the Python side views it as ml_dtypes.bfloat16
-  static constexpr const char* codes[kNumDTypes] = {"|b1", "|u1", "|i1", "<i2", "<i4", "<i8", "<f2", "<u2", "<f4", "<f8"};
+  static constexpr const char* codes[kNumDTypes] = {"|b1", "|u1", "|i1", "<i2", "<i4", "<i8",
+                                                    "<f2", "<u2", "<f4", "<f8", "<c8", "<c16"};
   return codes[static_cast<int>(dt)];
 }
 
@@ -111,6 +112,8 @@ NB_MODULE(_C, m) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const mytorch::IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const mytorch::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     }
   });
 

@@ -1,18 +1,26 @@
-// Element types, and the one switch that turns a run-time dtype into a compile-time C++ type.
+// Element types, and the two switches that turn a run-time dtype into a compile-time C++ type.
 //
 // Half types are stored as 16 bits and computed in float32, as PyTorch does on CPU: every kernel
 // reads an element into `compute_t<T>`, does its math there, and rounds once when it stores.
+// Complex types are std::complex<float> / std::complex<double>: two reals, the real part first (the
+// layout `bitcast` and NumPy's complex64/complex128 share).
 #pragma once
+#include <complex>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
+
+#include "core/errors.h"
 
 namespace mytorch {
 
-enum class DType : int8_t { Bool, UInt8, Int8, Int16, Int32, Int64, Float16, BFloat16, Float32, Float64 };
-constexpr int kNumDTypes = 10;
+enum class DType : int8_t {
+  Bool, UInt8, Int8, Int16, Int32, Int64, Float16, BFloat16, Float32, Float64, Complex64, Complex128
+};
+constexpr int kNumDTypes = 12;
 
 // IEEE binary16. The compiler's _Float16 converts with round-to-nearest-even (F16C instructions where
 // the CPU has them); we only ever convert through float, never do arithmetic in 16 bits.
@@ -60,21 +68,30 @@ template <typename T> using load_t = std::conditional_t<std::is_same_v<T, bool>,
 
 template <typename T> constexpr bool is_floating_v =
     std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <typename T> constexpr bool is_complex_v =
+    std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>;
 
 inline size_t itemsize(DType dt) {
-  static constexpr size_t sizes[kNumDTypes] = {1, 1, 1, 2, 4, 8, 2, 2, 4, 8};
+  static constexpr size_t sizes[kNumDTypes] = {1, 1, 1, 2, 4, 8, 2, 2, 4, 8, 8, 16};
   return sizes[static_cast<int>(dt)];
 }
 
 inline const char* dtype_name(DType dt) {
-  static constexpr const char* names[kNumDTypes] = {"bool", "uint8", "int8", "int16", "int32",
-                                                    "int64", "float16", "bfloat16", "float32", "float64"};
+  static constexpr const char* names[kNumDTypes] = {"bool",    "uint8",    "int8",    "int16",
+                                                    "int32",   "int64",    "float16", "bfloat16",
+                                                    "float32", "float64",  "complex64", "complex128"};
   return names[static_cast<int>(dt)];
 }
 
-inline bool is_floating(DType dt) { return dt >= DType::Float16; }
+inline bool is_floating(DType dt) { return dt >= DType::Float16 && dt <= DType::Float64; }
+inline bool is_complex(DType dt) { return dt == DType::Complex64 || dt == DType::Complex128; }
 
-// Calls f(T{}) with T the C++ type of dt: `dispatch(dt, [&](auto tag) { using T = decltype(tag); ... })`.
+// PyTorch's name of a complex dtype in its "not implemented for" errors.
+inline const char* complex_scalar_name(DType dt) { return dt == DType::Complex64 ? "ComplexFloat" : "ComplexDouble"; }
+
+// Calls f(T{}) with T the C++ type of dt, for the real (ordered) dtypes:
+// `dispatch(dt, [&](auto tag) { using T = decltype(tag); ... })`. For kernels that compare, sort, round or
+// take extremes, which complex numbers don't support: a complex dtype raises PyTorch's NotImplementedError.
 template <typename F>
 decltype(auto) dispatch(DType dt, F&& f) {
   switch (dt) {
@@ -88,8 +105,20 @@ decltype(auto) dispatch(DType dt, F&& f) {
     case DType::BFloat16: return f(BFloat16{});
     case DType::Float32: return f(float{});
     case DType::Float64: return f(double{});
+    case DType::Complex64:
+    case DType::Complex128:
+      throw NotImplementedError(std::string("not implemented for '") + complex_scalar_name(dt) + "'");
   }
   throw std::invalid_argument("unknown dtype");
+}
+
+// The same for every dtype, complex included: for kernels that only move, convert, add and multiply
+// elements (storage, copies, indexing, arithmetic, sums, products).
+template <typename F>
+decltype(auto) dispatch_all(DType dt, F&& f) {
+  if (dt == DType::Complex64) return f(std::complex<float>{});
+  if (dt == DType::Complex128) return f(std::complex<double>{});
+  return dispatch(dt, std::forward<F>(f));
 }
 
 template <typename T> constexpr DType dtype_of();
@@ -103,5 +132,7 @@ template <> constexpr DType dtype_of<Half>() { return DType::Float16; }
 template <> constexpr DType dtype_of<BFloat16>() { return DType::BFloat16; }
 template <> constexpr DType dtype_of<float>() { return DType::Float32; }
 template <> constexpr DType dtype_of<double>() { return DType::Float64; }
+template <> constexpr DType dtype_of<std::complex<float>>() { return DType::Complex64; }
+template <> constexpr DType dtype_of<std::complex<double>>() { return DType::Complex128; }
 
 }  // namespace mytorch

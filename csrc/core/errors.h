@@ -13,5 +13,9 @@ struct TypeError : std::runtime_error {
 struct IndexError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// An op PyTorch defines for the dtype class but not this dtype (ordering complex numbers, say).
+struct NotImplementedError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 }  // namespace mytorch

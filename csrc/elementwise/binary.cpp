@@ -116,6 +116,44 @@ void check_divisor(BinaryOp op, const Array& b) {
   }
 }
 
+// The ops PyTorch defines on complex numbers here: arithmetic, pow (std::pow's principal branch) and
+// (in)equality; the logical ops reach a kernel as bool operands (the ops layer casts them).
+constexpr bool complex_op(BinaryOp op) {
+  return op == BinaryOp::add || op == BinaryOp::sub || op == BinaryOp::mul || op == BinaryOp::div ||
+         op == BinaryOp::pow || op == BinaryOp::eq || op == BinaryOp::ne;
+}
+
+template <BinaryOp OP, typename C>
+auto apply_complex(C x, C y) {
+  if constexpr (OP == BinaryOp::add) return x + y;
+  else if constexpr (OP == BinaryOp::sub) return x - y;
+  else if constexpr (OP == BinaryOp::mul) return x * y;
+  else if constexpr (OP == BinaryOp::div) return x / y;
+  else if constexpr (OP == BinaryOp::pow) return std::pow(x, y);
+  else if constexpr (OP == BinaryOp::eq) return x == y;
+  else return x != y;  // ne
+}
+
+void binary_complex(BinaryOp op, const Array& out, const Array& a, const Array& b) {
+  if (!complex_op(op)) {
+    throw NotImplementedError(std::string("\"") + binary_name(op) + "\" not implemented for '" +
+                              complex_scalar_name(a.dtype()) + "'");
+  }
+  dispatch_all(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (is_complex_v<T>) {
+      dispatch_op(op, [&](auto opc) {
+        constexpr BinaryOp OP = decltype(opc)::value;
+        if constexpr (OP == BinaryOp::eq || OP == BinaryOp::ne) {
+          map_binary<T, bool>(out, a, b, [](T x, T y) { return apply_complex<OP>(x, y); });
+        } else if constexpr (complex_op(OP)) {
+          map_binary<T, T>(out, a, b, [](T x, T y) { return apply_complex<OP>(x, y); });
+        }
+      });
+    }
+  });
+}
+
 }  // namespace
 
 Shape broadcast_shape(const Shape& a, const Shape& b) {
@@ -145,6 +183,15 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
                     " and " + dtype_name(b.dtype()));
   }
   const DType dt = a.dtype();
+  const DType out_dt = is_comparison(op) ? DType::Bool : dt;
+  if (out.dtype() != out_dt || out.shape() != broadcast_shape(a.shape(), b.shape())) {
+    throw std::invalid_argument(std::string(binary_name(op)) + "(): the output must have the broadcast shape and dtype " +
+                                dtype_name(out_dt));
+  }
+  if (is_complex(dt)) {
+    binary_complex(op, out, a, b);
+    return;
+  }
   if (needs_floating(op) && !is_floating(dt)) {
     throw TypeError(std::string(binary_name(op)) + "(): expected floating point operands, got " + dtype_name(dt));
   }
@@ -154,11 +201,6 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
   if (dt == DType::Bool && op == BinaryOp::sub) {
     throw TypeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                     "Use the `^` or `logical_xor()` operator instead.");
-  }
-  const DType out_dt = is_comparison(op) ? DType::Bool : dt;
-  if (out.dtype() != out_dt || out.shape() != broadcast_shape(a.shape(), b.shape())) {
-    throw std::invalid_argument(std::string(binary_name(op)) + "(): the output must have the broadcast shape and dtype " +
-                                dtype_name(out_dt));
   }
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);

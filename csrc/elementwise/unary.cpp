@@ -67,6 +67,61 @@ bool predicate(C x) {
   else return !x;  // logical_not
 }
 
+// The ops PyTorch defines on complex numbers: std::complex's functions (the principal branches PyTorch
+// uses), and for the ones it lacks the formulas below. expm1 and log1p keep their precision near 0:
+//   expm1(x + iy) = (expm1(x) cos y - 2 sin^2(y/2)) + i e^x sin y
+//   log1p(x + iy) = log|1 + z| + i arg(1 + z),  log|1 + z| = log1p(2x + x^2 + y^2) / 2
+template <UnaryOp OP, typename C>
+constexpr bool complex_op() {
+  return OP == UnaryOp::neg || OP == UnaryOp::exp || OP == UnaryOp::exp2 || OP == UnaryOp::expm1 ||
+         OP == UnaryOp::log || OP == UnaryOp::log2 || OP == UnaryOp::log10 || OP == UnaryOp::log1p ||
+         OP == UnaryOp::sqrt || OP == UnaryOp::rsqrt || OP == UnaryOp::sin || OP == UnaryOp::cos ||
+         OP == UnaryOp::tan || OP == UnaryOp::asin || OP == UnaryOp::acos || OP == UnaryOp::atan ||
+         OP == UnaryOp::sinh || OP == UnaryOp::cosh || OP == UnaryOp::tanh || OP == UnaryOp::asinh ||
+         OP == UnaryOp::acosh || OP == UnaryOp::atanh || OP == UnaryOp::sigmoid || OP == UnaryOp::reciprocal;
+}
+
+template <UnaryOp OP, typename C>
+C apply_complex(C z) {
+  using R = typename C::value_type;
+  const R x = z.real(), y = z.imag();
+  if constexpr (OP == UnaryOp::neg) return -z;
+  else if constexpr (OP == UnaryOp::exp) return std::exp(z);
+  else if constexpr (OP == UnaryOp::exp2) return std::exp(z * R(0.693147180559945309417232121458176568));
+  else if constexpr (OP == UnaryOp::expm1) {
+    const R s = std::sin(y / 2);
+    return {std::expm1(x) * std::cos(y) - 2 * s * s, std::exp(x) * std::sin(y)};
+  } else if constexpr (OP == UnaryOp::log) return std::log(z);
+  else if constexpr (OP == UnaryOp::log2) return std::log(z) / R(0.693147180559945309417232121458176568);
+  else if constexpr (OP == UnaryOp::log10) return std::log10(z);
+  else if constexpr (OP == UnaryOp::log1p) return {std::log1p(x * (2 + x) + y * y) / 2, std::atan2(y, 1 + x)};
+  else if constexpr (OP == UnaryOp::sqrt) return std::sqrt(z);
+  else if constexpr (OP == UnaryOp::rsqrt) return C(1) / std::sqrt(z);
+  else if constexpr (OP == UnaryOp::sin) return std::sin(z);
+  else if constexpr (OP == UnaryOp::cos) return std::cos(z);
+  else if constexpr (OP == UnaryOp::tan) return std::tan(z);
+  else if constexpr (OP == UnaryOp::asin) return std::asin(z);
+  else if constexpr (OP == UnaryOp::acos) return std::acos(z);
+  else if constexpr (OP == UnaryOp::atan) return std::atan(z);
+  else if constexpr (OP == UnaryOp::sinh) return std::sinh(z);
+  else if constexpr (OP == UnaryOp::cosh) return std::cosh(z);
+  else if constexpr (OP == UnaryOp::tanh) return std::tanh(z);
+  else if constexpr (OP == UnaryOp::asinh) return std::asinh(z);
+  else if constexpr (OP == UnaryOp::acosh) return std::acosh(z);
+  else if constexpr (OP == UnaryOp::atanh) return std::atanh(z);
+  else if constexpr (OP == UnaryOp::sigmoid) return C(1) / (C(1) + std::exp(-z));
+  else return C(1) / z;  // reciprocal
+}
+
+template <UnaryOp OP, typename C>
+bool predicate_complex(C z) {
+  const auto x = z.real(), y = z.imag();
+  if constexpr (OP == UnaryOp::isnan) return std::isnan(x) || std::isnan(y);
+  else if constexpr (OP == UnaryOp::isinf) return std::isinf(x) || std::isinf(y);
+  else if constexpr (OP == UnaryOp::isfinite) return std::isfinite(x) && std::isfinite(y);
+  else return z == C(0);  // logical_not
+}
+
 // Calls f(std::integral_constant<UnaryOp, op>{}): the run-time op becomes a compile-time one.
 template <typename F>
 void dispatch_op(UnaryOp op, F&& f) {
@@ -95,9 +150,46 @@ const char* unary_name(UnaryOp op) {
   return names[static_cast<int>(op)];
 }
 
+// Complex inputs (abs answers with the real dtype of the parts).
+Array unary_complex(UnaryOp op, const Array& a) {
+  const bool to_real = op == UnaryOp::abs;
+  const bool to_bool = op == UnaryOp::isnan || op == UnaryOp::isinf || op == UnaryOp::isfinite ||
+                       op == UnaryOp::logical_not;
+  const DType real = a.dtype() == DType::Complex64 ? DType::Float32 : DType::Float64;
+  Array out(a.shape(), to_bool ? DType::Bool : to_real ? real : a.dtype());
+  bool done = false;
+  dispatch_all(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (is_complex_v<T>) {
+      if (to_real) {
+        map_unary<T, typename T::value_type>(out, a, [](T z) { return std::abs(z); });
+        done = true;
+        return;
+      }
+      dispatch_op(op, [&](auto opc) {
+        constexpr UnaryOp OP = decltype(opc)::value;
+        if constexpr (OP == UnaryOp::isnan || OP == UnaryOp::isinf || OP == UnaryOp::isfinite ||
+                      OP == UnaryOp::logical_not) {
+          map_unary<T, bool>(out, a, [](T z) { return predicate_complex<OP>(z); });
+          done = true;
+        } else if constexpr (complex_op<OP, T>()) {
+          map_unary<T, T>(out, a, [](T z) { return apply_complex<OP>(z); });
+          done = true;
+        }
+      });
+    }
+  });
+  if (!done) {
+    throw NotImplementedError(std::string("\"") + unary_name(op) + "\" not implemented for '" +
+                              complex_scalar_name(a.dtype()) + "'");
+  }
+  return out;
+}
+
 }  // namespace
 
 Array unary(UnaryOp op, const Array& a) {
+  if (is_complex(a.dtype())) return unary_complex(op, a);
   if (is_predicate(op)) {
     Array out(a.shape(), DType::Bool);
     dispatch(a.dtype(), [&](auto tag) {

@@ -106,7 +106,7 @@ Array gather(const Array& a, int64_t axis, const Array& index) {
   // Indices are checked as they are used (one compare per element, out of range leaves the element
   // unread); only when one was bad does a second pass find the index the error names.
   std::atomic<bool> bad{false};
-  dispatch(a.dtype(), [&](auto tag) {
+  dispatch_all(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     dispatch(index.dtype(), [&](auto itag) {
       using I = decltype(itag);
@@ -153,7 +153,7 @@ void scatter(const Array& a, int64_t axis, const Array& index, const Array& src,
   // Two elements of index may name one target only when they differ along the axis. Replacing is then
   // "one of the writes wins" even across threads; combining must run in order on one thread.
   const bool parallel = reduce == "none";
-  dispatch(a.dtype(), [&](auto tag) {
+  dispatch_all(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using C = compute_t<T>;
     dispatch(index.dtype(), [&](auto itag) {

@@ -19,7 +19,7 @@ bool is_nonzero(T x) {
 
 Array nonzero(const Array& a) {
   const int64_t ndim = a.ndim();
-  return dispatch(a.dtype(), [&](auto tag) {
+  return dispatch_all(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     int64_t count = 0;
     auto layout = coalesce<1>(a.shape(), {a.strides()});

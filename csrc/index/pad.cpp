@@ -69,7 +69,7 @@ Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& pads, 
   const int64_t inner = shape[ndim - 1];
   const int64_t rows = out.numel() / inner;
   const int64_t* inner_offsets = offsets[ndim - 1].data();
-  dispatch(a.dtype(), [&](auto tag) {
+  dispatch_all(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = a.data<T>();
     parallel_for(rows, inner, [&](int64_t begin, int64_t end) {

@@ -22,7 +22,7 @@ Array scan(const Array& a, int64_t axis, const char* kernel) {
   const int64_t sa = a.strides()[ax], so = out.strides()[ax];
   if (n == 0) return out;
   Shape outer = drop(a.shape(), ax);
-  dispatch(a.dtype(), [&](auto tag) {
+  dispatch_all(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using C = compute_t<T>;
     for_each_line<2>(outer, {drop(out.strides(), ax), drop(a.strides(), ax)}, {out.bytes(), a.bytes()},

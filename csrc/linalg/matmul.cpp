@@ -85,6 +85,26 @@ void products(const Array& a, const Array& b, const Array& out, const Shape& bat
   }
 }
 
+// The real (part 0) or imaginary (part 1) parts of a complex array: a real view of its storage, whose
+// elements are (real, imag) pairs, so every stride and the offset double.
+Array part(const Array& z, int64_t which) {
+  Strides strides = z.strides();
+  for (int64_t& s : strides) s *= 2;
+  const DType real = z.dtype() == DType::Complex64 ? DType::Float32 : DType::Float64;
+  return Array(z.storage(), real, z.shape(), strides, 2 * z.offset() + which);
+}
+
+// A complex product as four real ones on our GEMM (the parts are strided views, no copies):
+//   (Ar + i Ai)(Br + i Bi) = (Ar Br - Ai Bi) + i (Ar Bi + Ai Br)
+Array complex_matmul(const Array& a, const Array& b) {
+  const Array ar = part(a, 0), ai = part(a, 1), br = part(b, 0), bi = part(b, 1);
+  const Array rr = matmul(ar, br), ii = matmul(ai, bi), ri = matmul(ar, bi), ir = matmul(ai, br);
+  Array out(rr.shape(), a.dtype());
+  binary_into(BinaryOp::sub, part(out, 0), rr, ii);
+  binary_into(BinaryOp::add, part(out, 1), ri, ir);
+  return out;
+}
+
 std::string shape_string(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
@@ -99,6 +119,7 @@ Array matmul(const Array& a_in, const Array& b_in) {
                     dtype_name(b_in.dtype()));
   }
   if (a_in.ndim() == 0 || b_in.ndim() == 0) throw std::invalid_argument("matmul(): both operands need at least 1 dim");
+  if (is_complex(a_in.dtype())) return complex_matmul(a_in, b_in);
   // vectors become matrices, and the added dim is dropped at the end
   Array a = a_in.ndim() == 1 ? unsqueeze(a_in, 0) : a_in;
   Array b = b_in.ndim() == 1 ? unsqueeze(b_in, 1) : b_in;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <type_traits>
 
 #include "core/strided.h"
@@ -16,11 +17,13 @@
 namespace mytorch {
 namespace {
 
-// The accumulator type of a reduction of T elements.
+// The accumulator type of a reduction of T elements: sums and products of floating (complex) elements
+// accumulate in double (complex<double>), of integers in int64.
 template <ReduceOp OP, typename T> struct Accumulator {
+  using wide = std::conditional_t<is_complex_v<T>, std::complex<double>,
+                                  std::conditional_t<is_floating_v<T>, double, int64_t>>;
   using type = std::conditional_t<(OP == ReduceOp::any || OP == ReduceOp::all), bool,
-               std::conditional_t<(OP == ReduceOp::sum || OP == ReduceOp::prod),
-                                  std::conditional_t<is_floating_v<T>, double, int64_t>, compute_t<T>>>;
+               std::conditional_t<(OP == ReduceOp::sum || OP == ReduceOp::prod), wide, compute_t<T>>>;
 };
 
 template <ReduceOp OP, typename A> A identity() {
@@ -149,14 +152,28 @@ Array reduce_typed(const Array& a, const std::vector<int64_t>& axes, bool keepdi
 
 Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool keepdim) {
   DType out_dtype = (op == ReduceOp::any || op == ReduceOp::all) ? DType::Bool : a.dtype();
-  return dispatch(a.dtype(), [&](auto tag) -> Array {
+  if (is_complex(a.dtype()) && (op == ReduceOp::amax || op == ReduceOp::amin)) {  // complex numbers have no order
+    throw NotImplementedError(std::string(op == ReduceOp::amax ? "\"max_values_cpu\"" : "\"min_values_cpu\"") +
+                              " not implemented for '" + complex_scalar_name(a.dtype()) + "'");
+  }
+  return dispatch_all(a.dtype(), [&](auto tag) -> Array {
     using T = decltype(tag);
-    switch (op) {
+    if constexpr (is_complex_v<T>) {
+      switch (op) {
+        case ReduceOp::sum: return reduce_typed<ReduceOp::sum, T>(a, axes, keepdim, out_dtype);
+        case ReduceOp::prod: return reduce_typed<ReduceOp::prod, T>(a, axes, keepdim, out_dtype);
+        case ReduceOp::any: return reduce_typed<ReduceOp::any, T>(a, axes, keepdim, out_dtype);
+        case ReduceOp::all: return reduce_typed<ReduceOp::all, T>(a, axes, keepdim, out_dtype);
+        default: return a;  // amax, amin: rejected above
+      }
+    } else {
+      switch (op) {
 #define MYTORCH_CASE(name) case ReduceOp::name: return reduce_typed<ReduceOp::name, T>(a, axes, keepdim, out_dtype);
-      MYTORCH_REDUCE_OPS(MYTORCH_CASE)
+        MYTORCH_REDUCE_OPS(MYTORCH_CASE)
 #undef MYTORCH_CASE
+      }
+      return a;
     }
-    return a;
   });
 }
 

@@ -45,7 +45,8 @@ def _fit(g: Tensor, meta: tuple, node: Node, i: int) -> Tensor:
                                f"{list(gshape)} but expected shape compatible with {list(shape)}")
         g = sum_to(g, shape)
     if g.dtype is not dt:
-        g = g.to(dt)
+        # a real input of a complex op takes the real part (PyTorch's handle_r_to_c), not a warning cast
+        g = (g.real if g.dtype.is_complex and not dt.is_complex else g).to(dt)
     return g
 
 
@@ -293,6 +294,9 @@ def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tenso
             if t.numel() != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"({who} got an output of shape {list(t.shape)}; pass gradient=)")
+            if t.dtype.is_complex:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs ({who} got a "
+                                   f"{t.dtype} output; pass gradient=)")
             g = _full(t, t._data.shape, 1, t.dtype)
         elif not isinstance(g, Tensor):
             from .. import tensor

@@ -311,7 +311,7 @@ def _link(ctx: Node, args: tuple, out: Any) -> Any:
         # the common case, inline: one fresh output tensor (its _output_nr is already 0)
         data = out._data
         dt = out._backend.dtype_of(data)
-        if dt.is_floating_point:
+        if dt._differentiable:
             out._grad_fn = ctx
             out._requires_grad = True
             if out._base is not None:
@@ -367,7 +367,7 @@ def _link_output(ctx: Node, o: Any, i: int, args: tuple) -> tuple[Any, tuple]:
     elif _holds(args, o):
         o = o.detach()  # forward returned an input: the output is a new tensor on the same data
     dt = o._backend.dtype_of(o._data)
-    if dt.is_floating_point and not (ctx._non_diff and _holds(ctx._non_diff, o)):
+    if dt._differentiable and not (ctx._non_diff and _holds(ctx._non_diff, o)):
         if dirty and o._base is not None:
             _rebase_dirty_view(ctx, o, i)
         else:

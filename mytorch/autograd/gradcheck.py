@@ -7,6 +7,14 @@ product per output element) with central differences
     J_num[i, j] = (y_i(x + eps e_j) - y_i(x - eps e_j)) / (2 eps)
 
 and requires |J - J_num| <= atol + rtol |J_num| elementwise. Use float64.
+
+Complex inputs and outputs (complex128) count as pairs of real coordinates
+(real part, imaginary part), so the check covers the whole real Jacobian --
+both Wirtinger derivatives, as PyTorch's gradcheck does. Analytically, by
+PyTorch's convention the gradient of a real function L of z = x + iy is
+dL/dx + i dL/dy: backward with upstream gradient 1 at a real coordinate (or
+at Re y_i), 1j at Im y_i, gives the row of J as the real and imaginary parts
+of each input's gradient.
 """
 from __future__ import annotations
 
@@ -27,7 +35,20 @@ def _as_tuple(x) -> tuple:
 
 
 def _flat_outputs(func: Callable, inputs: Sequence) -> list[Tensor]:
-    return [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+    return [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.dtype._differentiable]
+
+
+def _coordinates(t: Tensor) -> list[float]:
+    """t's values as real coordinates: its elements, or (real, imag) of each complex element."""
+    if t.dtype.is_complex:
+        from ..ops.complex import view_as_real
+        t = view_as_real(t)
+    return t.detach().reshape(-1).double().tolist()
+
+
+def _steps(x: Tensor) -> tuple:
+    """The unit steps of one element of x along each of its real coordinates."""
+    return (1.0, 1j) if x.dtype.is_complex else (1.0,)
 
 
 def _unravel(j: int, shape: tuple) -> tuple:
@@ -51,13 +72,14 @@ def _numerical(func: Callable, inputs: Sequence, eps: float) -> list[list[list[f
             cols = []
             for j in range(xd.numel()):
                 idx = _unravel(j, xd.shape)
-                orig = float(xd[idx])
-                xd[idx] = orig + eps
-                plus = [o.detach().reshape(-1).double().tolist() for o in _flat_outputs(func, inputs)]
-                xd[idx] = orig - eps
-                minus = [o.detach().reshape(-1).double().tolist() for o in _flat_outputs(func, inputs)]
-                xd[idx] = orig
-                cols.append([(p - m) / (2 * eps) for po, mo in zip(plus, minus) for p, m in zip(po, mo)])
+                orig = xd[idx].item()
+                for step in _steps(x):
+                    xd[idx] = orig + eps * step
+                    plus = [_coordinates(o) for o in _flat_outputs(func, inputs)]
+                    xd[idx] = orig - eps * step
+                    minus = [_coordinates(o) for o in _flat_outputs(func, inputs)]
+                    xd[idx] = orig
+                    cols.append([(p - m) / (2 * eps) for po, mo in zip(plus, minus) for p, m in zip(po, mo)])
             jac.append(cols)
     return jac
 
@@ -65,20 +87,22 @@ def _numerical(func: Callable, inputs: Sequence, eps: float) -> list[list[list[f
 def _analytical(func: Callable, inputs: Sequence) -> list[list[list[float]]]:
     outputs = _flat_outputs(func, inputs)
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    rows = []  # rows[i][k]: gradient of output element i w.r.t. input k, flattened
+    rows = []  # rows[i][k]: gradient of output coordinate i w.r.t. input k, as real coordinates
     for o in outputs:
         for i in range(o.numel()):
-            onehot = o.detach().new_zeros(o.numel())
-            onehot[i] = 1.0
-            gs = autograd_grad(o, diff_inputs, onehot.view(o.shape), retain_graph=True, allow_unused=True)
-            rows.append([None if g is None else g.reshape(-1).double().tolist() for g in gs])
+            for step in _steps(o):
+                onehot = o.detach().new_zeros(o.numel())
+                onehot[i] = step
+                gs = autograd_grad(o, diff_inputs, onehot.view(o.shape), retain_graph=True, allow_unused=True)
+                rows.append([None if g is None else _coordinates(g) for g in gs])
     jac = []
     k = 0
     for x in inputs:
         if not (isinstance(x, Tensor) and x.requires_grad):
             jac.append(None)
             continue
-        jac.append([[0.0 if row[k] is None else row[k][j] for row in rows] for j in range(x.numel())])
+        n = x.numel() * len(_steps(x))
+        jac.append([[0.0 if row[k] is None else row[k][j] for row in rows] for j in range(n)])
         k += 1
     return jac
 
@@ -88,9 +112,9 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
     """True when backward matches central differences for every differentiable input."""
     inputs = _as_tuple(inputs)
     for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64":
-            raise GradcheckError(f"gradcheck: input of dtype {x.dtype} requires grad; use float64 inputs, since "
-                                 "lower precision makes central differences meaningless")
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name not in ("float64", "complex128"):
+            raise GradcheckError(f"gradcheck: input of dtype {x.dtype} requires grad; use float64 (or complex128) "
+                                 "inputs, since lower precision makes central differences meaningless")
     num = _numerical(func, inputs, eps)
     ana = _analytical(func, inputs)
     for k, (n_cols, a_cols) in enumerate(zip(num, ana)):
@@ -114,8 +138,11 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     if grad_outputs is None:
         # fixed, varied values: all-ones would hide errors, and the RNG state stays untouched
         from .. import arange
-        grad_outputs = [(arange(o.numel(), dtype=o.dtype).reshape(o.shape) * 1.7 + 0.3).sin().requires_grad_(True)
-                        for o in outputs]
+        grad_outputs = []
+        for o in outputs:
+            v = (arange(o.numel(), dtype=o.dtype.to_real()).reshape(o.shape) * 1.7 + 0.3).sin()
+            v = v * (1 - 0.7j) if o.dtype.is_complex else v
+            grad_outputs.append(v.requires_grad_(True))
     grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]

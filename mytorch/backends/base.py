@@ -27,6 +27,19 @@ What every backend must also honour (the NumPy backend is the reference):
   runs where the data is, so a device backend never copies indices to the
   host to validate them (it reads back only the offending value, when
   there is one, to name it).
+- Complex dtypes (complex64, complex128: (real, imag) pairs of float32 /
+  float64, the layout `bitcast` exposes) are storage like any other dtype:
+  allocate, cast (complex to real keeps the real part; real to complex has
+  imaginary part 0), copy, assign, views, where, concatenate, gather/scatter,
+  index/index_put, nonzero, pad, cumsum/cumprod. Of the math, they take the
+  unary ops neg, exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, the
+  trigonometric and hyperbolic ops and their inverses, sigmoid, reciprocal,
+  `abs` (which gives the real dtype), isnan/isinf/isfinite/logical_not; the
+  binary ops add, sub, mul, div, pow, eq, ne; the reductions sum, prod, any,
+  all; and matmul. The rest need an order or rounding that complex numbers
+  lack; the ops layer raises PyTorch's error before calling them, and a
+  backend need not take complex operands there (the C++ one raises
+  NotImplementedError).
 - `from_host` accepts nested Python lists/tuples of numbers and bools,
   Python scalars, and NumPy arrays (any of the dtypes in
   `mytorch._dtype`, bfloat16 as ml_dtypes'); with ``dt`` None the dtype is
@@ -176,7 +189,7 @@ class Backend:
 
     def bitcast(self, a: Array, dt: dtype) -> Array:
         """A view of a's bytes as elements of dt: the last dim scales by a's itemsize / dt's, the other dims
-        keep their byte strides. The caller has checked (`Tensor.view(dtype)`) that when the sizes differ a
+        keep their byte strides (a complex array seen with a trailing dim of 1 becomes its (real, imag) parts). The caller has checked (`Tensor.view(dtype)`) that when the sizes differ a
         has a dim, its last dim is contiguous and divides evenly, and its other strides and offset do too."""
         raise NotImplementedError
 

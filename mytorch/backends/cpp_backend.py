@@ -30,7 +30,8 @@ from .base import BINARY_OPS, FUSED_PRIMITIVES, REDUCE_OPS, SPECIAL_BINARY_OPS, 
 from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
 
 # DType order of csrc/core/dtype.h
-DTYPES = (D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64, D.float16, D.bfloat16, D.float32, D.float64)
+DTYPES = (D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64, D.float16, D.bfloat16, D.float32, D.float64,
+          D.complex64, D.complex128)
 CODE = {dt: i for i, dt in enumerate(DTYPES)}
 _C.set_dtype_objects(list(DTYPES))
 _BF16 = np.dtype(ml_dtypes.bfloat16)

@@ -20,6 +20,7 @@ TO_NP = {
     D.int16: np.dtype(np.int16), D.int32: np.dtype(np.int32), D.int64: np.dtype(np.int64),
     D.float16: np.dtype(np.float16), D.bfloat16: np.dtype(ml_dtypes.bfloat16),
     D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64),
+    D.complex64: np.dtype(np.complex64), D.complex128: np.dtype(np.complex128),
 }
 FROM_NP = {v: k for k, v in TO_NP.items()}
 
@@ -64,7 +65,7 @@ def _remainder(a, b):
 
 
 def _pow(a, b):
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) < 0):
+    if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iub" and np.any(np.asarray(b) < 0):
         raise RuntimeError("pow(): integers to negative integer powers are not allowed")
     return np.power(a, b)
 
@@ -210,6 +211,8 @@ class NumpyBackend(Backend):
         return np.arange(start, end, step, dtype=TO_NP[dt])
 
     def cast(self, a, dt):
+        if a.dtype.kind == "c" and not dt.is_complex:  # the real part, without NumPy's warning
+            a = a.real
         return a.astype(TO_NP[dt], copy=False)
 
     def copy(self, a):

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 from .. import _dtype as D
 from .._tensor import Tensor
 
-Number = (int, float, bool)
+Number = (int, float, bool, complex)
 
 
 def backend_of(*xs: Any):
@@ -29,7 +29,7 @@ def backend_of(*xs: Any):
 
 
 def check_number(x: Any, op: str, arg: str = "other") -> None:
-    if not isinstance(x, (int, float, bool)):
+    if not isinstance(x, Number):
         raise TypeError(f"{op}(): argument '{arg}' must be Tensor or Number, not {type(x).__name__}")
 
 
@@ -125,6 +125,20 @@ def broadcast_shapes(*shapes: Sequence[int], op: str | None = None) -> tuple[int
                                    f"of tensor b ({n}) at non-singleton dimension {j}: shapes "
                                    f"{[list(x) for x in shapes]} cannot be broadcast together")
     return tuple(out)
+
+
+def conj(x: Any) -> Any:
+    """The complex conjugate of a tensor or number, for gradients: a real one is returned as it is (no
+    copy), so that one formula g * conj(f'(x)) serves real and complex inputs alike."""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
+def reject_complex(x: Any, message: str, error: type = RuntimeError) -> None:
+    """Raise PyTorch's error for an op that complex numbers don't support (they have no order)."""
+    if getattr(x, "dtype", None) is not None and x.dtype.is_complex or isinstance(x, complex):
+        raise error(message.format(dtype=getattr(x, "dtype", D.get_default_complex_dtype()).scalar_name))
 
 
 def float_dtype(dt: D.dtype) -> D.dtype:

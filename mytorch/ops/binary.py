@@ -6,12 +6,13 @@ back to each input's shape (`autograd.engine.sum_to`).
 """
 from __future__ import annotations
 
+import cmath
 import math
 
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import broadcast_shapes, operands
+from ._util import Number, broadcast_shapes, conj, operands, reject_complex
 
 
 def _is_bool(x) -> bool:
@@ -22,6 +23,12 @@ def _reject_bools(a, b, name: str) -> None:
     """Arithmetic that PyTorch does not define on two bools (floor division, remainder, power)."""
     if _is_bool(a) and _is_bool(b):
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
+def _reject_complex(a, b, kernel: str) -> None:
+    """Ops that need an order or rounding, which complex numbers lack."""
+    for x in (a, b):
+        reject_complex(x, f"\"{kernel}\" not implemented for '{{dtype}}'", NotImplementedError)
 
 
 def _apply(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
@@ -67,7 +74,7 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """out = a * b;  d/da = b, d/db = a."""
+    """out = a * b;  d/da = b, d/db = a (complex: da = g conj(b), db = g conj(a))."""
 
     _grad_name = "MulBackward0"
 
@@ -82,11 +89,11 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g * b if need_a else None), (g * a if need_b else None)
+        return (g * conj(b) if need_a else None), (g * conj(a) if need_b else None)
 
 
 class Div(Function):
-    """out = a / b;  d/da = 1/b, d/db = -a/b^2. Integer inputs divide as floats."""
+    """out = a / b;  d/da = 1/b, d/db = -a/b^2 (complex: the conjugates). Integer inputs divide as floats."""
 
     _grad_name = "DivBackward0"
 
@@ -95,13 +102,14 @@ class Div(Function):
         dt = D.result_type(a, b)
         if ctx._recording:
             ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return _apply("div", a, b, dt if dt.is_floating_point else D.get_default_dtype())
+        return _apply("div", a, b, dt if dt._differentiable else D.get_default_dtype())
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        b = conj(b)
+        return (g / b if need_a else None), (-g * conj(a) / (b * b) if need_b else None)
 
 
 def _integer_pow(a, b: Tensor) -> Tensor:
@@ -115,7 +123,8 @@ def _integer_pow(a, b: Tensor) -> Tensor:
 
 
 class Pow(Function):
-    """out = a ** b;  d/da = b * a^(b-1), d/db = a^b * ln(a) (0 where a = 0 and b >= 0)."""
+    """out = a ** b;  d/da = b * a^(b-1), d/db = a^b * ln(a) (0 where a = 0 and b >= 0); complex: the
+    conjugates of both."""
 
     _grad_name = "PowBackward0"
 
@@ -124,7 +133,7 @@ class Pow(Function):
         _reject_bools(a, b, "pow")
         if isinstance(b, Tensor):
             ctx._name = "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
-        if isinstance(b, Tensor) and not D.result_type(a, b).is_floating_point and bool((b < 0).any()):
+        if isinstance(b, Tensor) and D.result_type(a, b)._category == 1 and bool((b < 0).any()):
             out = _integer_pow(a, b)
         else:
             out = _apply("pow", a, b)
@@ -133,7 +142,7 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
+        a, b, out = (conj(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
@@ -143,9 +152,12 @@ class Pow(Function):
                 ga = g * 0 if b == 0 else g * b * a ** (b - 1)
         if need_b:
             if isinstance(a, Tensor):
-                gb = where((a == 0) & (b >= 0), 0.0, g * out * a.log())
+                zero_base = (a == 0) & (b.real >= 0)
+                gb = where(zero_base, 0.0, g * out * a.log())
+            elif isinstance(a, complex) or a > 0:
+                gb = g * out * cmath.log(a) if isinstance(a, complex) else g * out * math.log(a)
             else:
-                gb = g * out * (math.log(a) if a > 0 else math.nan)
+                gb = g * out * math.nan
         return ga, gb
 
 
@@ -156,6 +168,7 @@ class Atan2(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_complex(a, b, "atan2_cpu")
         ctx.save_for_backward(a, b)
         dt = D.result_type(a, b)
         return _apply("atan2", a, b, dt if dt.is_floating_point else D.get_default_dtype())
@@ -211,6 +224,7 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_complex(a, b, "remainder_cpu")
         _reject_bools(a, b, "remainder")
         ctx.save_for_backward(a, b)
         return _apply("remainder", a, b)
@@ -228,6 +242,7 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _reject_complex(a, b, "fmod_cpu")
         ctx.save_for_backward(a, b)
         return _apply("fmod", a, b)
 
@@ -298,6 +313,7 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         _reject_bools(a, b, "div_floor")
+        _reject_complex(a, b, "div_floor_cpu")
         return _apply("floor_divide", a, b)
 
     @staticmethod
@@ -355,6 +371,8 @@ def maximum(input, other) -> Tensor:
     evenly on ties.
     """
     _tensors_only("maximum", input, other)
+    for x in (input, other):
+        reject_complex(x, "maximum not implemented for complex tensors.")
     return Maximum.apply(input, other)
 
 
@@ -363,6 +381,8 @@ def minimum(input, other) -> Tensor:
     evenly on ties.
     """
     _tensors_only("minimum", input, other)
+    for x in (input, other):
+        reject_complex(x, "minimum not implemented for complex tensors.")
     return Minimum.apply(input, other)
 
 
@@ -399,7 +419,12 @@ class Where(Function):
 
 
 def _compare(name: str):
+    ordered = name not in ("eq", "ne")
+
     def compare(input, other) -> Tensor:
+        if ordered:  # complex numbers have no order
+            for x in (input, other):
+                reject_complex(x, f"\"{name}_cpu\" not implemented for '{{dtype}}'", NotImplementedError)
         return _apply(name, input, other)
     compare.__name__ = name
     compare.__doc__ = f"Elementwise {name} comparison in the promoted dtype; a bool tensor, no gradient."
@@ -493,7 +518,7 @@ def _reflected(f):
 def _not_implemented_for_others(f):
     # let Python try the other operand's reflected method for types we don't know
     def op(self, other):
-        if not isinstance(other, (Tensor, int, float, bool)):
+        if not isinstance(other, (Tensor, *Number)):
             return NotImplemented
         return f(self, other)
     return op

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from .. import _dtype as D
@@ -39,8 +40,8 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
            pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (nested sequences, numbers, arrays or tensors).
 
-    dtype is inferred as PyTorch does: bool -> bool, int -> int64, float -> the default dtype;
-    a NumPy array keeps its own dtype.
+    dtype is inferred as PyTorch does: bool -> bool, int -> int64, float -> the default dtype, complex ->
+    the default complex dtype; a NumPy array keeps its own dtype.
     """
     dtype = _dtype_arg(dtype, "tensor")
     be = _backend(device)
@@ -57,9 +58,13 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
         _diagnose(data, dtype)
         raise TypeError(f"tensor(): can't convert {getattr(data, 'dtype', type(data).__name__)} data to a tensor; "
                         "supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, "
-                        "float64") from None
-    if dtype is None and not from_array and be.dtype_of(arr) is D.float64:
-        arr = be.cast(arr, D.get_default_dtype())
+                        "float64, complex64, complex128") from None
+    if dtype is None and not from_array:
+        inferred = be.dtype_of(arr)
+        if inferred is D.float64:
+            arr = be.cast(arr, D.get_default_dtype())
+        elif inferred is D.complex128:
+            arr = be.cast(arr, D.get_default_complex_dtype())
     if from_array and arr is data:
         arr = be.copy(arr)
     return _finish(arr, be, requires_grad)
@@ -93,9 +98,7 @@ def _nested_shape(x: Any, dim: int, leaves: list) -> tuple:
         return (len(x),) + (shapes[0] if shapes else ())
     if isinstance(x, str):
         raise TypeError("new(): invalid data type 'str'")
-    if isinstance(x, complex):
-        raise TypeError("tensor(): complex numbers are not supported")
-    if not isinstance(x, (bool, int, float)):
+    if not isinstance(x, (bool, int, float, complex)):
         raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
     leaves.append(x)
     return ()
@@ -290,7 +293,8 @@ def _legacy_tensor(*args, **kwargs) -> Tensor:
 
 
 class ToCopy(Function):
-    """y = x converted to another dtype;  dx = dy converted back to x's dtype."""
+    """y = x converted to another dtype;  dx = dy converted back to x's dtype (complex to real: the real
+    part of the cast discards the imaginary part, so dx = Re dy there and dy + 0i the other way)."""
 
     _grad_name = "ToCopyBackward0"
 
@@ -298,13 +302,17 @@ class ToCopy(Function):
     def forward(ctx, x, dt, be):
         ctx.src = x.dtype
         data = x._data
+        if ctx.src.is_complex and not dt.is_complex:
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=4)
         if be is not x._backend:
             data = be.from_host(x._backend.to_host(data), None)
         return Tensor._make(be.copy(be.cast(data, dt)), be)
 
     @staticmethod
     def backward(ctx, g):
-        return (g.to(ctx.src) if g.dtype.is_floating_point and ctx.src.is_floating_point else None), None, None
+        if not (g.dtype._differentiable and ctx.src._differentiable):
+            return None, None, None
+        return (g.real if g.dtype.is_complex and not ctx.src.is_complex else g).to(ctx.src), None, None
 
 
 # Python's number types name dtypes, as in ``x.to(float)``
@@ -337,7 +345,7 @@ def to(self: Tensor, *args, dtype=None, device=None, copy: bool = False, non_blo
     dt = dtype or self.dtype
     if dt is self.dtype and be is self._backend and not copy:
         return self
-    if self._requires_grad and not dt.is_floating_point:
+    if self._requires_grad and not dt._differentiable:
         return ToCopy.apply(self.detach(), dt, be)
     return ToCopy.apply(self, dt, be)
 
@@ -386,5 +394,5 @@ METHODS = {
     "float": _cast_method(D.float32), "double": _cast_method(D.float64), "half": _cast_method(D.float16),
     "bfloat16": _cast_method(D.bfloat16), "long": _cast_method(D.int64), "int": _cast_method(D.int32),
     "short": _cast_method(D.int16), "char": _cast_method(D.int8), "byte": _cast_method(D.uint8),
-    "bool": _cast_method(D.bool_),
+    "bool": _cast_method(D.bool_), "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
 }

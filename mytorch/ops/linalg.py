@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import broadcast_shapes
+from ._util import broadcast_shapes, conj
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
 
 
@@ -40,7 +40,7 @@ def _check(a: Tensor, b: Tensor, op: str) -> None:
 
 
 class MatMul(Function):
-    """C = A @ B;  dA = dC @ B^T, dB = A^T @ dC."""
+    """C = A @ B;  dA = dC @ B^H, dB = A^H @ dC (^H: the conjugate transpose; ^T for real)."""
 
     _grad_name = "MmBackward0"
 
@@ -55,7 +55,7 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = (conj(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad
         a_ndim, b_ndim = ctx.ndims
         if a_ndim == 1 and b_ndim == 1:
@@ -116,6 +116,14 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 
 
 
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """sum_i conj(input_i) other_i: the inner product of 1-D tensors, conjugating the first (as `dot` for real
+    tensors); differentiable through `conj` and `dot`."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return dot(conj(input), other)
+
+
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """out[i, j] = input[i] * vec2[j]."""
     if input.ndim != 1 or vec2.ndim != 1:
@@ -126,6 +134,6 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger"]
-METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": ger,
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger"]
+METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "vdot": vdot, "outer": outer, "ger": ger,
            "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self)}

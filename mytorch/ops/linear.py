@@ -9,10 +9,11 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
+from ._util import conj
 
 
 class Linear(Function):
-    """y = x W^T + b;  dx = g W, dW = g^T x over all batch rows, db = g."""
+    """y = x W^T + b;  dx = g W, dW = g^T x over all batch rows, db = g (complex: conj(W), conj(x))."""
 
     _grad_name = "AddmmBackward0"
 
@@ -35,7 +36,7 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight = (conj(t) for t in ctx.saved_tensors)
         need_x, need_w, need_b = ctx.needs_input_grad
         dx = g.matmul(weight) if need_x else None
         dw = g.reshape(-1, g.shape[-1]).t().matmul(x.reshape(-1, x.shape[-1])) if need_w else None

@@ -27,6 +27,7 @@ from ..autograd.function import Function
 from ..backends import get_backend
 from ..backends.base import Backend
 from ._util import broadcast_shapes
+from .complex import view_as_real
 from .creation import _backend, _finish, check_size, empty, shape_arg
 from .inplace import inplace
 
@@ -190,7 +191,7 @@ def _rng(generator: Generator | None, be: Backend) -> Any:
 
 
 def _floating(dt: D.dtype, op: str) -> D.dtype:
-    if not dt.is_floating_point:
+    if not (dt.is_floating_point or dt.is_complex):
         raise NotImplementedError(f"{op}: sampling a continuous distribution needs a floating point dtype, "
                                   f"got {dt}")
     return dt
@@ -232,15 +233,29 @@ def rand(*dims, size=None, generator: Generator | None = None, dtype: D.dtype | 
     """Uniform samples in [0, 1)."""
     shape, be = _size(dims, size, "rand"), _backend(device)
     dt = _floating(dtype or D.get_default_dtype(), "rand")
-    return _finish(be.uniform(_rng(generator, be), shape, 0.0, 1.0, dt), be, requires_grad)
+    stream = _rng(generator, be)
+    data = _as_complex(be, lambda s, real: be.uniform(stream, s, 0.0, 1.0, real), shape, dt)
+    return _finish(data, be, requires_grad)
+
+
+def _as_complex(be: Backend, draw: Callable, shape: tuple, dt: D.dtype) -> Any:
+    """draw(shape, dt); for a complex dt, as PyTorch does, draw(shape + (2,), real dtype) read as complex
+    (each element's real part, then its imaginary part)."""
+    if not dt.is_complex:
+        return draw(shape, dt)
+    pairs = draw(tuple(shape) + (2,), dt.to_real())
+    return be.basic_index(be.bitcast(pairs, dt), (Ellipsis, 0))
 
 
 def randn(*dims, size=None, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    """Standard normal samples: mean 0, variance 1."""
+    """Standard normal samples: mean 0, variance 1 (complex: real and imaginary parts of variance 1/2 each)."""
     shape, be = _size(dims, size, "randn"), _backend(device)
     dt = _floating(dtype or D.get_default_dtype(), "randn")
-    return _finish(be.normal(_rng(generator, be), shape, 0.0, 1.0, dt, True), be, requires_grad)
+    stream = _rng(generator, be)
+    std = 1.0 / math.sqrt(2) if dt.is_complex else 1.0  # as PyTorch rounds it
+    data = _as_complex(be, lambda s, real: be.normal(stream, s, 0.0, std, real, True), shape, dt)
+    return _finish(data, be, requires_grad)
 
 
 def _int_limits(dt: D.dtype) -> tuple[int, int]:
@@ -485,17 +500,24 @@ def _drawn(self: Tensor, kind: str, generator: Generator | None, *args: Any) -> 
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill with samples uniform in [a, b)."""
+    """Fill with samples uniform in [a, b) (complex: each part, as PyTorch fills the real view)."""
     _floating(self.dtype, "uniform_")
+    if self.dtype.is_complex:
+        view_as_real(self).uniform_(a, b, generator=generator)
+        return self
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     return _fill(self, "uniform_", "UniformBackward0", _drawn(self, "uniform", generator, a, b, self.dtype))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill with samples of N(mean, std^2): a contiguous tensor as PyTorch fills one (`Backend.normal`)."""
+    """Fill with samples of N(mean, std^2): a contiguous tensor as PyTorch fills one (`Backend.normal`).
+    Complex: PyTorch fills the real view, each part with std / sqrt(2), so that E|z - mean|^2 = std^2."""
     _floating(self.dtype, "normal_")
     _check_std(std, "normal")
+    if self.dtype.is_complex:
+        view_as_real(self).normal_(mean, std / math.sqrt(2), generator=generator)
+        return self
     sample = _drawn(self, "normal", generator, mean, std, self.dtype, self.is_contiguous())
     return _fill(self, "normal_", "NormalBackward0", sample)
 

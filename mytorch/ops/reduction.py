@@ -10,7 +10,7 @@ from collections import namedtuple
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import wrap_dims
+from ._util import reject_complex, wrap_dims
 
 values_indices = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min", "sort", "topk",
                                                                              "kthvalue", "mode", "median",
@@ -51,7 +51,7 @@ class Sum(Function):
         be = x._backend
         data = x._data
         src = be.dtype_of(data)
-        target = dt or (D.int64 if not src.is_floating_point else src)
+        target = dt or (src if src._differentiable else D.int64)
         if target is not src:
             data = be.cast(data, target)
         ctx.meta = (x._data.shape, axes, keepdim)
@@ -82,7 +82,7 @@ class Mean(Function):
         src = be.dtype_of(data)
         if dt is not None and dt is not src:
             data = be.cast(data, dt)
-        elif not src.is_floating_point:
+        elif not src._differentiable:
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                                f"or complex dtype. Got: {src.scalar_name}")
         n = _count(x.shape, axes)
@@ -111,6 +111,8 @@ class Extreme(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, name):
         be = x._backend
+        kernel = {"max": "max_all", "min": "min_all", "amax": "max_values_cpu", "amin": "min_values_cpu"}[name]
+        reject_complex(x, f"\"{kernel}\" not implemented for '{{dtype}}'", NotImplementedError)
         if x.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -151,6 +153,7 @@ class ExtremeDim(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim, name):
         be = x._backend
+        reject_complex(x, f"{name}(): does not support complex input")
         if x.shape and x.shape[dim] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
         arg = be.argmax if name == "max" else be.argmin
@@ -198,6 +201,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False):
 
 def _arg(name: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     be = input._backend
+    reject_complex(input, f"{name}(): does not support complex input")
     if input.numel() == 0:
         raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:

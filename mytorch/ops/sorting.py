@@ -11,6 +11,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._util import reject_complex
 from .reduction import values_indices
 from .unique import unique_dim
 
@@ -46,6 +47,7 @@ def _take(name: str, input: Tensor, x: Tensor, d: int, idx: Tensor, keepdim: boo
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """(values, indices) with values = input sorted along dim (always stable here: ties keep their order)."""
     x, d = _as_line("sort", input, dim)
+    reject_complex(input, " Sort does not support complex dtypes on CPU")
     return _take("sort", input, x, d, _order(x, d, descending), True)
 
 
@@ -63,6 +65,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     """(values, indices) of the k largest (smallest when largest=False) elements along dim, in sorted order."""
     _check_int(k, "topk", "k")
     x, d = _as_line("topk", input, dim)
+    reject_complex(input, " topk does not support complex dtypes on CPU")
     if not 0 <= k <= x.shape[d]:
         raise RuntimeError(f"selected index k out of range: topk(k={k}) on dim {d} of size {x.shape[d]} "
                            f"(input shape {list(input.shape)})")

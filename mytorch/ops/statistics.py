@@ -16,6 +16,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from .binary import where
 from .reduction import _axes, _count, _expand_back, amax, amin, values_indices
 from ._autocast import FP32, autocast_policy
+from ._util import conj
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
 
@@ -42,7 +43,7 @@ def _accumulate_dtype(x: Tensor, dtype: D.dtype | None) -> D.dtype:
     """sum/prod/cumsum/cumprod promote bool and integer inputs to int64 (PyTorch's rule)."""
     if dtype is not None:
         return dtype
-    return x.dtype if x.dtype.is_floating_point else D.int64
+    return x.dtype if x.dtype._differentiable else D.int64
 
 
 class Cumsum(Function):
@@ -135,7 +136,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
 
 class Prod(Function):
     """y = prod_i x_i over one dim (or all elements);  dy/dx_k = prod_{i != k} x_i
-    (= y / x_k without zeros; with zeros, the gradient of the last running product)."""
+    (= y / x_k without zeros; with zeros, the gradient of the last running product); complex: conjugated."""
 
     _grad_name = "ProdBackward1"
 
@@ -155,12 +156,12 @@ class Prod(Function):
         axes = None if dim is None else (dim,)
         g = _expand_back(g, x.shape, axes, keepdim)
         if not bool((x == 0).any()):
-            return g * _expand_back(y, x.shape, axes, keepdim) / x, None, None, None
+            return g * conj(_expand_back(y, x.shape, axes, keepdim) / x), None, None, None
         line, d = (x.reshape(-1), 0) if dim is None else (x, dim)
         n = line.shape[d] if line.ndim else 1
         last = Tensor._make(x._backend.eq(_line(x._backend, n, d, line.ndim), n - 1), x._backend)
         others = _cumprod_grad(line, line.cumprod(d), last.to(line.dtype), d)
-        return g * others.reshape(x.shape), None, None, None
+        return g * conj(others.reshape(x.shape)), None, None, None
 
 
 @autocast_policy(FP32)

@@ -4,6 +4,12 @@ whether integers compute in floating point, and its derivative
     dx = derivative(g, x, y)    where y = f(x) and g = dL/dy,
 
 written in tensor ops so that it is itself differentiable.
+
+Complex inputs: each op here but `abs` is holomorphic, so by PyTorch's convention
+(`ops/complex.py`) dx = g * conj(f'(x)); f' is written with real coefficients,
+so conj(f'(x, y)) = f'(conj x, conj y), and backward passes the conjugates of
+x and y to the same derivative. `abs` maps complex to real: dx = g * sgn(x).
+Ops defined on real numbers only (rounding, sign, erf) raise PyTorch's error.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from typing import Callable
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import float_dtype
+from ._util import conj, float_dtype, reject_complex
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -27,7 +33,7 @@ def _zero(g, x, y):
 # name: (float result for integer input, needs x, needs y, derivative, math)
 _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
     "neg": (False, False, False, lambda g, x, y: -g, "y = -x; dy/dx = -1"),
-    "abs": (False, True, False, lambda g, x, y: g * x.sign(), "y = |x|; dy/dx = sign(x)"),
+    "abs": (False, True, False, lambda g, x, y: g * x.sgn(), "y = |x|; dy/dx = sign(x) (complex: dx = g x / |x|)"),
     "sign": (False, False, False, _zero, "y = sign(x); dy/dx = 0"),
     "exp": (True, False, True, lambda g, x, y: g * y, "y = e^x; dy/dx = e^x = y"),
     "exp2": (True, False, True, lambda g, x, y: g * y * _LN2, "y = 2^x; dy/dx = 2^x ln 2"),
@@ -48,7 +54,8 @@ _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
     "cosh": (True, True, False, lambda g, x, y: g * x.sinh(), "y = cosh x; dy/dx = sinh x"),
     "tanh": (True, False, True, lambda g, x, y: g * (1 - y * y), "y = tanh x; dy/dx = 1 - y^2"),
     "asinh": (True, True, False, lambda g, x, y: g * (x * x + 1).rsqrt(), "y = asinh x; dy/dx = 1/sqrt(x^2 + 1)"),
-    "acosh": (True, True, False, lambda g, x, y: g * (x * x - 1).rsqrt(), "y = acosh x; dy/dx = 1/sqrt(x^2 - 1)"),
+    "acosh": (True, True, False, lambda g, x, y: g * ((x + 1).rsqrt() * (x - 1).rsqrt()),
+              "y = acosh x; dy/dx = 1/(sqrt(x + 1) sqrt(x - 1)) (= 1/sqrt(x^2 - 1) for real x; the principal branch)"),
     "atanh": (True, True, False, lambda g, x, y: g / (1 - x * x), "y = atanh x; dy/dx = 1/(1 - x^2)"),
     "sigmoid": (True, False, True, lambda g, x, y: g * y * (1 - y), "y = 1/(1 + e^-x); dy/dx = y (1 - y)"),
     "erf": (True, True, False, lambda g, x, y: g * (-x * x).exp() * _2_SQRT_PI,
@@ -60,17 +67,30 @@ _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
 }
 
 
+# PyTorch's error for each op that complex numbers don't support
+_REAL_ONLY = {
+    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead."),
+    "erf": (NotImplementedError, "\"erf_vml_cpu\" not implemented for '{dtype}'"),
+    **{name: (NotImplementedError, f"{name} is not supported for complex inputs")
+       for name in ("floor", "ceil", "trunc", "round")},
+}
+
+
 def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative: Callable, math_doc: str,
              module: str = __name__):
     """The Function class and the public function of one table entry; `module` is the module whose table
     holds the entry, named as the function's home so that the API reference and readers find it there."""
     grad_name = "".join(p.capitalize() for p in name.split("_")) + "Backward0"
+    real_only = _REAL_ONLY.get(name)
 
     def forward(ctx, x):
         be = x._backend
         data = x._data
         dt = be.dtype_of(data)
-        if to_float and not dt.is_floating_point:
+        if dt.is_complex and real_only is not None:
+            raise real_only[0](real_only[1].format(dtype=dt.scalar_name))
+        if to_float and not dt._differentiable:
             data = be.cast(data, float_dtype(dt))
         elif dt is D.bool_ and name == "neg":
             raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
@@ -84,6 +104,8 @@ def _make_op(name: str, to_float: bool, needs_x: bool, needs_y: bool, derivative
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        if name != "abs":
+            x, y = conj(x), conj(y)
         return derivative(g, x, y)
 
     cls = type(name.capitalize(), (Function,), {
@@ -196,6 +218,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max]; bounds may be numbers or tensors (then broadcast)."""
     if min is None and max is None:
         raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
+    reject_complex(input, "clamp is not supported for complex types", NotImplementedError)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:

@@ -182,6 +182,9 @@ def _tensor_from_bytes(raw: bytes, dtype: Any, byteorder: str) -> Any:
     import safetensors.numpy
 
     from ..ops.creation import from_numpy
+    if dtype.is_complex:  # (real, imag) pairs of the real dtype, each stored in `byteorder`
+        from ..ops.complex import view_as_complex
+        return view_as_complex(_tensor_from_bytes(raw, dtype.to_real(), byteorder).reshape(-1, 2))
 
     size = dtype.itemsize
     if byteorder != sys.byteorder and size > 1:

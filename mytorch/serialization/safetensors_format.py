@@ -102,10 +102,14 @@ class _Writer:
             while name in self.arrays:  # a dict key with a "." can repeat a nested path
                 name += "#"
             host = t.detach().contiguous().numpy()
+            if t.dtype.is_complex:  # safetensors lacks complex128: every complex tensor goes as (..., 2) parts
+                host = host[..., None].view(host.real.dtype)
             self.arrays[name] = host
             self.crc32[name] = _crc32(host)
             self._by_storage[storage] = name
         ref: dict[str, Any] = {"tensor": name}
+        if t.dtype.is_complex:
+            ref["complex"] = True
         if t.requires_grad:
             ref["requires_grad"] = True
         if isinstance(t, Parameter):
@@ -219,7 +223,11 @@ class _Reader:
             host = self.fh.get_tensor(name)
             if self.crc32 is not None and _crc32(host) != self.crc32.get(name):
                 raise _corrupt(self.shown, f"the bytes of tensor {name!r} fail their CRC-32 check")
-            t = self._tensors[(name, False, False)] = restore_location(from_numpy(host), "cpu", self.map_location)
+            t = from_numpy(host)
+            if ref.get("complex"):
+                from ..ops.complex import view_as_complex
+                t = view_as_complex(t)
+            t = self._tensors[(name, False, False)] = restore_location(t, "cpu", self.map_location)
         if parameter:
             t = Parameter(t, requires_grad=requires_grad)
         elif requires_grad:

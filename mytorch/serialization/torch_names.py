@@ -47,7 +47,8 @@ class StorageType:
 
 _STORAGE_NAMES = {D.float32: "FloatStorage", D.float64: "DoubleStorage", D.float16: "HalfStorage",
                   D.bfloat16: "BFloat16Storage", D.int64: "LongStorage", D.int32: "IntStorage",
-                  D.int16: "ShortStorage", D.int8: "CharStorage", D.uint8: "ByteStorage", D.bool_: "BoolStorage"}
+                  D.int16: "ShortStorage", D.int8: "CharStorage", D.uint8: "ByteStorage", D.bool_: "BoolStorage",
+                  D.complex64: "ComplexFloatStorage", D.complex128: "ComplexDoubleStorage"}
 STORAGE_TYPES = {dt: StorageType(name, dt) for dt, name in _STORAGE_NAMES.items()}
 # module attributes too (torch_names.FloatStorage): pickle writes a StorageType as a reference to one
 globals().update({st.name: st for st in STORAGE_TYPES.values()})
