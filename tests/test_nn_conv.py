@@ -1,4 +1,4 @@
-"""conv1d/conv2d/conv_transpose1d/conv_transpose2d and the Conv modules vs PyTorch: values, input/weight/bias
+"""conv1d/2d/3d, conv_transpose1d/2d/3d and the Conv modules vs PyTorch: values, input/weight/bias
 gradients under a random upstream gradient, double backward, gradcheck, errors, module parity."""
 from __future__ import annotations
 
@@ -51,6 +51,21 @@ def test_conv2d_layouts(layout):
 def test_conv1d(stride, padding, dilation, groups):
     check(lambda T, x, w, b: F(T).conv1d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups),
           randn(3, 4, 11), randn(6, 4 // groups, 3), randn(6))
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups",
+                         [(1, 0, 1, 1), (2, 1, 1, 2), (1, (1, 0, 2), (2, 1, 1), 1), (1, "same", 1, 2)])
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's note on its own copy
+def test_conv3d(stride, padding, dilation, groups):
+    check(lambda T, x, w, b: F(T).conv3d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups),
+          randn(2, 4, 5, 6, 4), randn(6, 4 // groups, 3, 2, 2), randn(6))
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,groups,dilation",
+                         [(1, 0, 0, 1, 1), (2, 1, 1, 2, 1), ((2, 1, 3), (0, 1, 1), (1, 0, 2), 1, (1, 2, 1))])
+def test_conv_transpose3d(stride, padding, output_padding, groups, dilation):
+    check(lambda T, x, w, b: F(T).conv_transpose3d(x, w, b, stride, padding, output_padding, groups, dilation),
+          randn(2, 4, 3, 4, 3), randn(4, 6 // groups, 2, 3, 2), randn(6))
 
 
 @pytest.mark.parametrize("fn,x_shape,w_shape,dilation", [
@@ -217,6 +232,9 @@ CONV_MODULES = [
     (lambda nn: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), (2, 4, 4, 3)),
     (lambda nn: nn.ConvTranspose2d(3, 2, (2, 3), stride=(1, 2), dilation=2, bias=False), (2, 3, 4, 3)),
     (lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=3, padding=1), (2, 3, 5)),
+    (lambda nn: nn.Conv3d(2, 4, (2, 3, 2), stride=2, padding=1, padding_mode="reflect"), (2, 2, 5, 6, 4)),
+    (lambda nn: nn.Conv3d(2, 4, 3, padding="same", groups=2, bias=False), (2, 4, 4, 3)),
+    (lambda nn: nn.ConvTranspose3d(4, 2, 3, stride=2, output_padding=1, groups=2), (2, 4, 3, 2, 3)),
 ]
 
 
@@ -271,3 +289,27 @@ def test_benchmark_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(out.read_text())["rows"]
     assert len(rows) == 8 and all(r["ratio"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("Conv1d", {}, (2, 3, 7)), ("Conv2d", {"groups": 2, "bias": False}, (4, 5, 4)),
+    ("Conv3d", {"padding": 1}, (1, 2, 3, 4, 3)), ("ConvTranspose1d", {"stride": 2}, (2, 3, 4)),
+    ("ConvTranspose2d", {"groups": 2}, (2, 4, 3, 3)), ("ConvTranspose3d", {}, (1, 2, 2, 3, 2))])
+def test_lazy_conv(name, kwargs, shape):
+    """The first input fixes in_channels; the module then is the eager class, with PyTorch's weights from the
+    same seed and the same outputs and gradients."""
+    mods = {}
+    for T in (mytorch, torch):
+        T.manual_seed(0)
+        mods[T] = getattr(T.nn, f"Lazy{name}")(6, 3, **kwargs)
+    assert repr(mods[mytorch]) == repr(mods[torch])
+    assert isinstance(mods[mytorch].weight, mytorch.nn.UninitializedParameter)
+    check(lambda T, x: mods[T](x), randn(*shape))
+    assert type(mods[mytorch]) is getattr(mytorch.nn, name) and repr(mods[mytorch]) == repr(mods[torch])
+    for (n, p), (_, q) in zip(mods[mytorch].named_parameters(), mods[torch].named_parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-6, err_msg=n)
+
+
+def test_lazy_conv_errors():
+    raises_like(lambda T, x: T.nn.LazyConv2d(4, 3, groups=2)(x), randn(1, 3, 5, 5), match=["divisible by groups"])
+    raises_like(lambda T, x: T.nn.LazyConv2d(4, 3)(x), randn(5, 5), match=["Expected 3D (unbatched) or 4D"])

@@ -491,3 +491,18 @@ def test_module_legacy_args_like_torch():
         same(lambda T: [T.nn.NLLLoss(size_average=False).reduction, T.nn.BCELoss(reduce=False).reduction,
                         T.nn.KLDivLoss(size_average=True, reduce=True).reduction,
                         T.nn.CrossEntropyLoss(None, False, -100, False).reduction])
+
+
+def test_kl_div_target_gradient_nan_where_torch():
+    """d/dy of y log y is NaN at y = 0 and for y < 0 (PyTorch's xlogy), finite for y > 0."""
+    x, y = np.random.default_rng(3).standard_normal(5), np.array([0.0, -0.5, 0.3, 1.0, 2.0])
+    check(lambda T, x, y: T.nn.functional.kl_div(x, y, reduction="none"), x, y)
+    check(lambda T, x, y: T.nn.KLDivLoss(reduction="sum")(x, y), x, y)
+
+
+def test_cross_entropy_every_target_ignored():
+    """The mean over no counted targets is NaN, and the gradient is 0 (no sample contributes), as PyTorch."""
+    x, t = np.random.default_rng(4).standard_normal((3, 4)), np.array([-100, -100, -100])
+    for loss in ("cross_entropy", "nll_loss"):
+        check(lambda T, x, t: getattr(T.nn.functional, loss)(x, t), x, t)
+    check(lambda T, x, t: T.nn.functional.cross_entropy(x, t, ignore_index=2), x, np.array([2, 2, 2]))

@@ -209,3 +209,55 @@ def test_norm_module_defaults():
     for m in (ln, gn):
         assert (m.weight.detach().numpy() == 1).all() and not m.bias.detach().numpy().any()
     raises_like(lambda T, x: T.nn.GroupNorm(3, 4), rand(1), match=["divisible"])
+
+
+@pytest.mark.parametrize("make,shape", [(lambda nn: nn.BatchNorm1d(3), (0, 3)),
+                                        (lambda nn: nn.BatchNorm2d(3, momentum=None), (0, 3, 2, 2)),
+                                        (lambda nn: nn.BatchNorm3d(3), (0, 3, 2, 1, 2))])
+def test_batch_norm_empty_batch_keeps_running_stats(make, shape):
+    """An empty batch has no statistics: the running ones stay as they were (not NaN), as in PyTorch."""
+    pair = ModulePair(lambda T: make(T.nn))
+    pair.step(np.zeros(shape, np.float32))
+    pair.check_state()
+    assert not np.isnan(pair.m.running_mean.numpy()).any()
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (3, 2, 4, 3), (2, 2, 3, 2, 3)])
+def test_instance_norm_functional(shape):
+    rng = np.random.default_rng(5)
+    c = shape[1]
+    check(lambda T, x, w, b: T.nn.functional.instance_norm(x, weight=w, bias=b, eps=1e-3),
+          rng.standard_normal(shape), rng.standard_normal(c), rng.standard_normal(c))
+    x, mean = rng.standard_normal(shape), rng.standard_normal(c)
+    for use_input_stats in (True, False):  # running statistics updated (batch mean), or used to normalize
+        results = []
+        for T in (mytorch, torch):
+            running = (T.tensor(mean), T.tensor(np.full(c, 2.0)))
+            y = T.nn.functional.instance_norm(T.tensor(x), *running, use_input_stats=use_input_stats, momentum=0.3)
+            results.append([t.numpy() for t in (y,) + running])
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda nn: nn.InstanceNorm1d(3), (2, 3, 5)), (lambda nn: nn.InstanceNorm1d(3, affine=True), (3, 6)),
+    (lambda nn: nn.InstanceNorm2d(2, momentum=0.4, track_running_stats=True), (3, 2, 3, 4)),
+    (lambda nn: nn.InstanceNorm3d(2, affine=True, track_running_stats=True), (2, 2, 3, 2, 3)),
+    (lambda nn: nn.LocalResponseNorm(3, alpha=0.1, beta=0.6, k=2.0), (2, 5, 3)),
+    (lambda nn: nn.LocalResponseNorm(2), (2, 4, 3, 2, 2)),
+])
+def test_instance_and_local_response_norm_modules(make, shape):
+    pair = ModulePair(lambda T: make(T.nn))
+    assert repr(pair.m) == repr(pair.t)
+    x = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    for training in (True, False):
+        pair.train(training).step(x)
+        pair.check_state()
+
+
+def test_instance_and_local_response_norm_errors():
+    raises_like(lambda T, x: T.nn.InstanceNorm2d(3, affine=True)(x), np.zeros((2, 4, 3, 3)),
+                match=["to match num_features (3)"])
+    raises_like(lambda T, x: T.nn.InstanceNorm1d(3)(x), np.zeros((2, 3, 1)), match=["more than 1 spatial element"])
+    raises_like(lambda T, x: T.nn.functional.local_response_norm(x, 2), np.zeros((2, 3)),
+                match=["Expected 3D or higher"])

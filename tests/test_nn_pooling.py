@@ -41,6 +41,21 @@ def test_max_pool1d(kernel, stride, padding, dilation, ceil_mode):
           randn(2, 3, 11))
 
 
+@pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode",
+                         [(2, None, 0, 1, False), ((3, 2, 2), (2, 1, 2), (1, 0, 1), 1, True), (2, 1, 1, 2, False)])
+def test_max_pool3d(kernel, stride, padding, dilation, ceil_mode):
+    check(lambda T, x: F(T).max_pool3d(x, kernel, stride, padding, dilation, ceil_mode, return_indices=True),
+          randn(2, 3, 6, 5, 7))
+
+
+@pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad,divisor",
+                         [(2, None, 0, False, True, None), ((3, 2, 2), 2, 1, True, False, None),
+                          (3, (1, 2, 1), (1, 0, 1), False, True, 5)])
+def test_avg_pool3d(kernel, stride, padding, ceil_mode, count_include_pad, divisor):
+    check(lambda T, x: F(T).avg_pool3d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor),
+          randn(2, 3, 6, 5, 7))
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_max_pool_layouts_and_ties(layout):
     check(lambda T, x: F(T).max_pool2d(x, 2, return_indices=True), randn(2, 3, 6, 6), layout=layout)
@@ -188,6 +203,7 @@ MODULES = [
     lambda nn: nn.AdaptiveAvgPool1d(3), lambda nn: nn.Upsample(scale_factor=2),
     lambda nn: nn.Upsample(size=(5, 7), mode="nearest-exact"), lambda nn: nn.UpsamplingNearest2d(scale_factor=3),
     lambda nn: nn.Unfold(2, padding=1), lambda nn: nn.Fold((4, 5), 2),
+    lambda nn: nn.MaxPool3d(2, 1, 1, dilation=(1, 2, 1)), lambda nn: nn.AvgPool3d((2, 3, 2), 2, 1, True, False, None),
 ]
 
 
@@ -200,6 +216,68 @@ def test_modules(make):
         x = randn(2, 12, 12)
     elif isinstance(t, (torch.nn.MaxPool1d, torch.nn.AvgPool1d, torch.nn.AdaptiveAvgPool1d)):
         x = randn(2, 3, 9)
+    elif isinstance(t, (torch.nn.MaxPool3d, torch.nn.AvgPool3d)):
+        x = randn(2, 3, 5, 6, 4)
     else:
         x = randn(2, 3, 6, 7)
     check(lambda T, x: (m if T is mytorch else t)(x), x)
+
+
+@pytest.mark.parametrize("nd,shape,size", [(1, (2, 3, 7), 3), (1, (3, 5), 7), (2, (2, 3, 7, 5), (3, None)),
+                                           (2, (2, 9, 4), (4, 3)), (3, (2, 3, 5, 6, 4), (2, 3, 2))])
+def test_adaptive_max_pool(nd, shape, size):
+    check(lambda T, x: getattr(F(T), f"adaptive_max_pool{nd}d")(x, size, return_indices=True), randn(*shape))
+    # ties: the first maximum of each window in row-major order takes the gradient, as in PyTorch
+    check(lambda T, x: getattr(F(T), f"adaptive_max_pool{nd}d")(x, size), np.round(randn(*shape)))
+
+
+@pytest.mark.parametrize("nd,shape,norm_type,kernel,stride,ceil_mode", [
+    (1, (2, 3, 8), 2, 3, None, False), (1, (3, 7), 1.5, 2, 3, True), (2, (2, 3, 6, 5), 3, (2, 3), 1, False),
+    (3, (2, 2, 5, 4, 6), 2, 2, (1, 2, 2), True)])
+def test_lp_pool(nd, shape, norm_type, kernel, stride, ceil_mode):
+    check(lambda T, x: getattr(F(T), f"lp_pool{nd}d")(x, norm_type, kernel, stride, ceil_mode), np.abs(randn(*shape)))
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda nn: nn.AdaptiveMaxPool1d(4, return_indices=True), (2, 3, 9)),
+    (lambda nn: nn.AdaptiveMaxPool2d((None, 2)), (2, 3, 5, 7)), (lambda nn: nn.AdaptiveMaxPool3d(2), (3, 4, 5, 3)),
+    (lambda nn: nn.LPPool1d(2, 3), (2, 3, 9)), (lambda nn: nn.LPPool2d(1.5, (2, 3), stride=1), (2, 3, 5, 7)),
+    (lambda nn: nn.LPPool3d(3, 2, ceil_mode=True), (2, 3, 5, 4, 5))])
+def test_adaptive_max_and_lp_pool_modules(make, shape):
+    m, t = make(mytorch.nn), make(torch.nn)
+    assert repr(m) == repr(t)
+    check(lambda T, x: (m if T is mytorch else t)(x), np.abs(randn(*shape)))
+
+
+@pytest.mark.parametrize("nd,shape,kwargs", [
+    (2, (2, 3, 9, 7), {"kernel_size": 2, "output_size": (4, 3)}),
+    (2, (3, 10, 8), {"kernel_size": (3, 2), "output_ratio": (0.5, 0.5)}),
+    (3, (2, 2, 7, 6, 9), {"kernel_size": (2, 3, 2), "output_size": (3, 2, 5)}),
+    (3, (2, 5, 6, 7), {"kernel_size": 2, "output_ratio": (0.5, 0.7, 0.3)})])
+def test_fractional_max_pool(nd, shape, kwargs):
+    """The same windows as PyTorch's from the same samples (given, or drawn from the same seed)."""
+    fn = f"fractional_max_pool{nd}d"
+    samples = np.random.default_rng(3).random((shape[0] if len(shape) == nd + 2 else 1, shape[-nd - 1], nd))
+    for dtype in (np.float32, np.float64):
+        check(lambda T, x: getattr(F(T), fn)(x, return_indices=True, _random_samples=T.tensor(samples.astype(dtype)),
+                                             **kwargs), randn(*shape).astype(dtype))
+
+    def seeded(T, x):
+        T.manual_seed(7)
+        return getattr(F(T), fn)(x, **kwargs)
+    check(seeded, randn(*shape))
+
+
+def test_fractional_max_pool_modules_and_errors():
+    samples = np.random.default_rng(4).random((2, 3, 2)).astype(np.float32)
+    for make in (lambda nn, s: nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.4), _random_samples=s),
+                 lambda nn, s: nn.FractionalMaxPool2d((2, 3), output_size=4, return_indices=True, _random_samples=s)):
+        m, t = make(mytorch.nn, mytorch.tensor(samples)), make(torch.nn, torch.tensor(samples))
+        assert repr(m) == repr(t) and list(m.state_dict()) == list(t.state_dict())
+        check(lambda T, x: (m if T is mytorch else t)(x), randn(2, 3, 10, 9))
+    for kwargs in ({}, {"output_size": 2, "output_ratio": 0.5}, {"output_ratio": 1.5}):
+        with pytest.raises(ValueError):
+            mytorch.nn.FractionalMaxPool2d(2, **kwargs)
+    raises_like(lambda T, x: F(T).fractional_max_pool2d(x, 2), randn(1, 2, 5, 5), match=["output_ratio"])
+    raises_like(lambda T, x: F(T).fractional_max_pool2d(x, 2, 2, _random_samples=T.tensor(samples[:1].astype(float))),
+                randn(1, 3, 5, 5), match=["same dtype as input"])

@@ -1,7 +1,10 @@
-"""pixel_shuffle / pixel_unshuffle and their modules vs torch: values, gradients, batch dims, errors."""
+"""pixel_shuffle / pixel_unshuffle / channel_shuffle and their modules vs torch: values, gradients, batch dims,
+errors."""
 import numpy as np
 import pytest
+import torch
 
+import mytorch
 from helpers import LAYOUTS, check, gradcheck, raises_like, same
 
 rng = np.random.default_rng(23)
@@ -34,3 +37,15 @@ def test_errors():
     raises_like(lambda T, x: T.pixel_shuffle(x, 0), rand(1, 4, 2, 2), match=["positive"])
     raises_like(lambda T, x: T.pixel_unshuffle(x, 2), rand(1, 3, 3, 4), match=["height"])
     raises_like(lambda T, x: T.pixel_unshuffle(x, 2), rand(1, 3, 4, 3), match=["width"])
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3, 2), 3), ((1, 8, 5), 2), ((2, 4, 2, 1, 3), 4), ((3, 5, 2), 1)])
+def test_channel_shuffle(shape, groups):
+    check(lambda T, x: T.nn.functional.channel_shuffle(x, groups), np.random.default_rng(1).standard_normal(shape))
+    check(lambda T, x: T.nn.ChannelShuffle(groups)(x), np.random.default_rng(2).standard_normal(shape))
+    assert repr(mytorch.nn.ChannelShuffle(groups)) == repr(torch.nn.ChannelShuffle(groups))
+
+
+def test_channel_shuffle_errors():
+    raises_like(lambda T, x: T.nn.functional.channel_shuffle(x, 4), np.zeros((2, 6, 3)), match=["divisible by groups"])
+    raises_like(lambda T, x: T.nn.functional.channel_shuffle(x, 2), np.zeros((2, 6)), match=["at least 3 dimensions"])

@@ -16,7 +16,7 @@ from typing import Any
 
 from .._tensor import Tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
 
 
 class Parameter(Tensor):
@@ -50,6 +50,30 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
     return Parameter(data, requires_grad)
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (a lazy module's, until its first forward): it holds no
+    values, only the dtype and device it will have; `materialize(shape)` turns it into a Parameter in place."""
+
+    def __new__(cls, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> "UninitializedParameter":
+        from ..ops.creation import empty
+        return super().__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def materialize(self, shape: tuple, device: Any = None, dtype: Any = None) -> None:
+        """Give the parameter `shape` (uninitialized values, as torch.empty's) and make it a Parameter."""
+        from ..ops.creation import empty
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self._data, self._backend = data._data, data._backend
+        self.__class__ = Parameter
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+    def __deepcopy__(self, memo: dict) -> "UninitializedParameter":
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
 
 
 class _BufferMeta(type):

@@ -1,4 +1,4 @@
-"""Convolution (conv1d/2d) and transposed convolution, as one differentiable op.
+"""Convolution (conv1d/2d/3d) and transposed convolution, as one differentiable op.
 
 Forward, a cross-correlation as in PyTorch: per spatial position p and kernel offset i, with stride s,
 dilation d and padding pad,
@@ -127,7 +127,7 @@ def check_tensor(x: Any, op: str, arg: str = "input") -> None:
         raise TypeError(f"{op}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
 
 
-# ---- conv1d/2d --------------------------------------------------------------------------------------
+# ---- conv1d/2d/3d --------------------------------------------------------------------------------------
 
 def _conv_params(op: str, nd: int, stride: Any, dilation: Any, groups: int) -> tuple[tuple, tuple]:
     params = []
@@ -234,6 +234,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_policy(LOWER_PRECISION_FP)
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation of input (N, C, D, H, W) or (C, D, H, W) with weight (O, C/groups, kd, kh, kw);
+    padding is an int, a triple, 'valid' or 'same' (stride 1 only)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
 # ---- transposed convolution ------------------------------------------------------------------------
 
 def _conv_transpose(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
@@ -281,5 +289,14 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                            dilation)
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+@autocast_policy(LOWER_PRECISION_FP)
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """3-D transposed convolution (conv3d's adjoint in its input) with weight (C_in, C_out/groups, kd, kh, kw);
+    output size per dim (n - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 METHODS: dict = {}

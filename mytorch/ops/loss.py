@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
 from ._tensor_backend import fused
+from .binary import where
 
 __all__: list[str] = []
 METHODS: dict = {}
@@ -65,7 +66,8 @@ class CrossEntropy(Function):
         ignore_index, smoothing, reduction, log_softmax, unbatched = ctx.meta
         x, target, weight, row_max, log_sum, probs, count = ctx.saved_tensors
         if reduction == "mean":
-            g = g / count
+            # every target ignored: the loss is 0 / 0, but no sample takes a gradient (0, as in PyTorch)
+            g = g / where((target != ignore_index).any(), count, 1)
         elif reduction == "none":
             g = g.reshape(target.shape)
         if _GradState.enabled and log_softmax:  # create_graph: p depends on x, so its normalizer must too

@@ -1,4 +1,4 @@
-"""Batch, layer and group normalization.
+"""Batch, instance, layer and group normalization.
 
 All three normalize x by statistics taken over some of its axes, then apply a
 per-feature affine map:
@@ -20,12 +20,14 @@ norm, whose statistics are not over trailing axes, is `BatchNorm` below in tenso
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState, no_grad
 from ._tensor_backend import fused
+from .joining import pad
 
 
 class LayerNorm(Function):
@@ -175,6 +177,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError(f"batch_norm(): {'running_mean' if running_mean is None else 'running_var'} must be "
                            "defined in evaluation mode")
+    if input.numel() == 0:
+        # no statistics to take or update (the running ones stay as they are, as in PyTorch); the weight and
+        # bias still join the graph, so they receive (zero) gradients
+        y = input.clone() if w is None else input * w
+        return y if b is None else y + b
     if training:
         if input.numel() // c == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
@@ -187,6 +194,44 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if w is not None:
         y = y * w
     return y if b is None else y + b
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel of each sample of (N, C, *spatial) over its spatial dims: batch norm of the input
+    seen as (1, N * C, *spatial), with weight, bias and running statistics repeated per sample. The running
+    statistics (when given) then take the batch mean of the N per-sample updates; with use_input_stats=False
+    they normalize instead."""
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    repeated = [None if t is None else t.repeat(n) for t in (running_mean, running_var, weight, bias)]
+    y = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), *repeated, use_input_stats, momentum, eps)
+    with no_grad():
+        for running, per_sample in zip((running_mean, running_var), repeated):
+            if running is not None:
+                running.copy_(per_sample.reshape(n, c).mean(0))
+    return y.reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Normalize each channel (dim 1) of (N, C, *) by the energy of its `size` neighbouring channels:
+
+        y_c = x_c / (k + alpha / size * sum_{c' = c - size // 2}^{c + (size - 1) // 2} x_{c'}^2)^beta
+
+    (channels beyond the ends count as zeros); the derivative follows these ops."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    squares = pad(input * input, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2))
+    energy = squares.narrow(1, 0, c)
+    for i in range(1, size):
+        energy = energy + squares.narrow(1, i, c)
+    return input / (energy * (alpha / size) + k).pow(beta)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
@@ -221,5 +266,5 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     return GroupNorm.apply(input, w, b, num_groups, eps)
 
 
-__all__ = ["layer_norm", "group_norm"]
+__all__ = ["layer_norm", "group_norm", "instance_norm"]
 METHODS: dict = {}

@@ -3,6 +3,10 @@ rearrangement:
 
     pixel_shuffle:   (*, C r^2, H, W) -> (*, C, H r, W r),  out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]
     pixel_unshuffle: the inverse, (*, C, H r, W r) -> (*, C r^2, H, W)
+
+and the channel rearrangement of ShuffleNet (Zhang et al. 2017), between g groups of channels:
+
+    channel_shuffle: (N, g k, *) -> (N, k g, *),  out[:, j g + i] = in[:, i k + j]  (a transpose of (g, k))
 """
 from __future__ import annotations
 
@@ -46,5 +50,21 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return x.reshape(*batch, c * r * r, h // r, w // r)
 
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels (dim 1) of g = groups groups: (N, g k, *) seen as (N, g, k, *), transposed to
+    (N, k, g, *); d/dinput is the shuffle with k groups (the inverse transpose)."""
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
+
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 METHODS: dict = {}

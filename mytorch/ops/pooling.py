@@ -1,5 +1,5 @@
-"""Sliding windows and pooling: unfold/fold (im2col and its adjoint), max and average pooling (1-D/2-D),
-adaptive average pooling.
+"""Sliding windows and pooling: unfold/fold (im2col and its adjoint), max, average and power-average pooling
+(1-D/2-D/3-D), adaptive average and max pooling.
 
 Windows: with kernel k, stride s, padding p and dilation d, output position o covers the input positions
 o * s + i * d - p for i = 0..k-1 (per spatial dim). `Unfold` (the backend's im2col) copies them out as
@@ -12,6 +12,10 @@ dcols = unfold(dx). Pooling is a reduction over the kernel axes of the windows:
     adaptive_avg_pool:  window j of a dim of size n pooled to m covers [floor(j n / m), ceil((j + 1) n / m));
         averaging those is a matrix A (m x n, 1/len on each window) applied along each dim:
         y = A_h x A_w^T, so dx = A_h^T dy A_w (matmul's backward).
+    adaptive_max_pool:  the same windows, y[o] = x[index[o]] with index[o] the position of the window's first
+        maximum (row-major); dx[index[o]] += dy[o] (gather's backward).
+    lp_pool:  y[o] = (sum_i x[o * s + i]^p)^(1/p), PyTorch's (sign(a) relu(|a|) K)^(1/p) of the average a of
+        x^p over the K window positions; the derivative follows those ops.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from typing import Any
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from .conv import Pads, check_tensor, expand_param
 from ._tensor_backend import fused
 from .creation import tensor
@@ -157,6 +162,13 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """y[n, c, od, oh, ow] = max over the window of input (N, C, D, H, W) or (C, D, H, W); with return_indices
+    also each maximum's flat index (d * H + h) * W + w. stride defaults to kernel_size; padding reads -inf."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
 def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
               count_include_pad: bool, divisor_override: int | None) -> Tensor:
     x, single = _batched(op, input, nd)
@@ -207,18 +219,24 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                      divisor_override)
 
 
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """y[n, c, od, oh, ow] = mean of input (N, C, D, H, W) or (C, D, H, W) over the window (sum /
+    divisor_override when given); padding (zeros) counts in the mean when count_include_pad."""
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
 # ---- adaptive average pooling --------------------------------------------------------------------------
 
 def _average_matrix(n: int, m: int, like: Tensor) -> Tensor:
     """A (m x n): row j averages window j = [floor(j n / m), ceil((j + 1) n / m)) of a dim of size n."""
-    rows = []
-    for j in range(m):
-        lo, hi = j * n // m, -(-(j + 1) * n // m)
-        rows.append([1 / (hi - lo) if lo <= i < hi else 0.0 for i in range(n)])
+    rows = [[1 / (hi - lo) if lo <= i < hi else 0.0 for i in range(n)] for lo, hi in _window_bounds(n, m)]
     return tensor(rows, dtype=like.dtype).reshape(m, n)
 
 
-def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Tensor:
+def _adaptive_sizes(op: str, nd: int, input: Tensor, output_size: Any) -> tuple:
+    """The output size per spatial dim (None entries keep the input's), after PyTorch's checks of input and size."""
     check_tensor(input, op)
     if input.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
@@ -226,16 +244,25 @@ def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Ten
         if input.shape[d] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
                                f"input has sizes {list(input.shape)} with dimension {d} being empty")
-    spatial = input.shape[-nd:]
     sizes = (output_size,) * nd if isinstance(output_size, int) or output_size is None else tuple(output_size)
     if len(sizes) != nd or not all(s is None or isinstance(s, int) and s >= 0 for s in sizes):
         raise RuntimeError(f"{op}: output_size must be {nd} non-negative ints (or None), but got {output_size}")
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"{op}(): \"adaptive_avg_pool\" not implemented for {input.dtype} input; expected a "
-                           f"floating point dtype")
+        raise RuntimeError(f"{op}(): \"{op}\" not implemented for {input.dtype} input; expected a floating point "
+                           f"dtype")
+    return tuple(n if m is None else m for n, m in zip(input.shape[-nd:], sizes))
+
+
+def _window_bounds(n: int, m: int) -> list[tuple[int, int]]:
+    """Adaptive window j of a dim of size n pooled to m: [floor(j n / m), ceil((j + 1) n / m))."""
+    return [(j * n // m, -(-(j + 1) * n // m)) for j in range(m)]
+
+
+def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Tensor:
+    sizes = _adaptive_sizes(op, nd, input, output_size)
     y = input
-    for d, (n, m) in enumerate(zip(spatial, sizes)):
-        if m is None or m == n:
+    for d, (n, m) in enumerate(zip(input.shape[-nd:], sizes)):
+        if m == n:
             continue
         a = _average_matrix(n, m, input)
         axis = input.ndim - nd + d
@@ -260,6 +287,83 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, D, H, W) or (C, D, H, W) to output_size (an int, or a triple whose None
     entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""
     return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
+
+
+# ---- adaptive max pooling -----------------------------------------------------------------------------
+
+def _adaptive_argmax(x: Tensor, nd: int, sizes: tuple) -> Tensor:
+    """The flat position (within each plane of the last nd dims) of the first maximum of every adaptive
+    window. A box's maximum is the maximum over its last dim, then over the one before, ...: reducing the
+    last dim first keeps, on ties, the first maximum in row-major order (as PyTorch's scan does)."""
+    spatial = x.shape[-nd:]
+    index = None
+    for d in reversed(range(nd)):
+        axis = x.ndim - nd + d
+        bounds = _window_bounds(spatial[d], sizes[d])
+        k = max(hi - lo for lo, hi in bounds)
+        # each window's positions, padded to k by repeating its last one (a repeat never wins a tie)
+        starts = tensor([[min(lo + i, hi - 1) for i in range(k)] for lo, hi in bounds], dtype=D.int64)
+        windows = x.index_select(axis, starts.reshape(-1)).unflatten(axis, (sizes[d], k))
+        x, arg = windows.max(axis + 1)
+        picked = starts.reshape((sizes[d], k) + (1,) * (nd - 1 - d)).expand(windows.shape)
+        src = picked.gather(axis + 1, arg.unsqueeze(axis + 1)).squeeze(axis + 1)
+        stride = math.prod(spatial[d + 1:])  # of dim d in a plane's flat positions
+        index = src * stride if index is None else src * stride + index.gather(axis, src)
+    return index
+
+
+def _adaptive_max_pool(op: str, nd: int, input: Tensor, output_size: Any, return_indices: bool):
+    sizes = _adaptive_sizes(op, nd, input, output_size)
+    with no_grad():
+        index = _adaptive_argmax(input.detach(), nd, sizes)
+    lead = tuple(input.shape[:-nd])
+    y = input.reshape(lead + (-1,)).gather(-1, index.reshape(lead + (-1,))).reshape(index.shape)
+    return (y, index) if return_indices else y
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False):
+    """Max pooling of input (N, C, L) or (C, L) to length output_size over the windows
+    [floor(j L / m), ceil((j + 1) L / m)); with return_indices also each maximum's position in L."""
+    return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False):
+    """Max pooling of input (N, C, H, W) or (C, H, W) to output_size (an int, or a pair whose None entries keep
+    the input's size), adaptive windows per dim; with return_indices also each maximum's flat index h * W + w."""
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False):
+    """Max pooling of input (N, C, D, H, W) or (C, D, H, W) to output_size, adaptive windows per dim; with
+    return_indices also each maximum's flat index (d * H + h) * W + w."""
+    return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+# ---- power-average pooling ---------------------------------------------------------------------------
+
+def _lp_pool(nd: int, input: Tensor, norm_type: float, kernel_size: Any, stride: Any, ceil_mode: bool) -> Tensor:
+    avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
+    kernel = _param(f"lp_pool{nd}d", "kernel_size", kernel_size, nd)
+    a = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (a.sign() * a.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """y = (sum over each window of x^p)^(1/p) of input (N, C, L) or (C, L); p = inf would be max pooling."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """y = (sum over each window of x^p)^(1/p) of input (N, C, H, W) or (C, H, W)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """y = (sum over each window of x^p)^(1/p) of input (N, C, D, H, W) or (C, D, H, W)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # ---- unfold / fold (PyTorch's im2col API) --------------------------------------------------------------
@@ -302,5 +406,5 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 
 # torch's top-level pooling functions; the rest are nn.functional's only
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d"]
 METHODS: dict = {}

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...ops.embedding import embedding
+from ...ops.embedding import embedding, embedding_bag
 from ...ops.linear import bilinear, linear
-from ...ops.normalization import batch_norm, group_norm, layer_norm
+from ...ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 
-__all__ = ["linear", "bilinear", "embedding", "batch_norm", "layer_norm", "group_norm", "normalize"]
+__all__ = ["linear", "bilinear", "embedding", "embedding_bag", "batch_norm", "instance_norm", "layer_norm", "group_norm",
+           "local_response_norm", "normalize"]
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:

@@ -8,18 +8,20 @@ other losses are short compositions of tensor ops.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 from ... import _dtype as D
 from ..._tensor import Tensor
-from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops._util import broadcast_shapes
 from ...ops.binary import where
 from ...ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, SoftCrossEntropy
 from ...ops._autocast import FP32, autocast_policy
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
+           "gaussian_nll_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -276,7 +278,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, redu
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of the target distribution from log-probabilities x:
     l = y (log y - x) (0 where y = 0), or e^y (y - x) when the target is given as log y (`log_target`);
-    dl/dx = -y,  dl/dy = log y + 1 - x  (e^y (y - x + 1) with log_target).
+    dl/dx = -y,  dl/dy = log y + 1 - x (NaN at y = 0, as PyTorch's)  (e^y (y - x + 1) with log_target).
     "batchmean" divides the sum by the batch size (the KL divergence's definition); "mean" divides by
     the number of elements."""
     if size_average is not None or reduce is not None:
@@ -293,8 +295,53 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, redu
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target > 0
-        loss = where(positive, target * where(positive, target, 1.0).log(), 0.0) - target * input
+        # y log y is 0 at y = 0 (its limit) and NaN below; its derivative log y + 1 is NaN at y = 0 (0 * log 0
+        # in the branch `where` leaves out), as PyTorch's xlogy gives it
+        loss = where(target == 0, 0.0, target * target.log()) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+@autocast_policy(FP32)
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: bool | None = None, eps: float = 1e-8, reduce: bool | None = None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of counts y under a Poisson distribution of rate r, without the constant log y!:
+    l = r - y log r, with r = e^x given the log-rate x (log_input: l = e^x - y x), else r = x (l = x - y log(x + eps)).
+    full adds Stirling's approximation of log y!, y log y - y + log(2 pi y) / 2, where y > 1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+@autocast_policy(FP32)
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of y under a normal distribution of mean x and variance v, without the constant
+    (unless full): l = (log v + (x - y)^2 / v) / 2 (+ log(2 pi) / 2), with v clamped below at eps (the clamp
+    passes the gradient unchanged). v may have the input's shape, or one dim of size 1 (or the last one
+    missing): one variance shared along it."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * input.new_ones(input.shape)
+    elif (var < 0).any().item():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for n, v in zip(input.shape, var.shape) if n != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():  # clamped values, the identity's gradient
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)

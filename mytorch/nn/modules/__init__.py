@@ -15,3 +15,6 @@ from .transformer import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403

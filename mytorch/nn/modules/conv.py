@@ -1,4 +1,5 @@
-"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, and their lazy forms (LazyConv1d,
+..., whose in_channels come from the first input)."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -9,9 +10,11 @@ from ...ops.creation import empty
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
+           "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -106,7 +109,7 @@ class _Conv(_ConvNd):
                          padding_mode, 0, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        conv = F.conv1d if self._nd == 1 else F.conv2d
+        conv = (F.conv1d, F.conv2d, F.conv3d)[self._nd - 1]
         if self.padding_mode == "zeros":
             return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
@@ -126,6 +129,14 @@ class Conv2d(_Conv):
     'replicate' or 'circular'."""
 
     _nd = 2
+
+
+class Conv3d(_Conv):
+    """y = conv3d(x, weight, bias) over inputs (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (C_out, C_in / groups, kd, kh, kw). padding: int, triple, 'valid' or 'same'; padding_mode 'zeros',
+    'reflect', 'replicate' or 'circular'."""
+
+    _nd = 3
 
 
 class _ConvTranspose(_ConvNd):
@@ -162,7 +173,7 @@ class _ConvTranspose(_ConvNd):
         return tuple(extra)
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
-        conv_t = F.conv_transpose1d if self._nd == 1 else F.conv_transpose2d
+        conv_t = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._nd - 1]
         return conv_t(input, self.weight, self.bias, self.stride, self.padding,
                       self._output_padding(input, output_size), self.groups, self.dilation)
 
@@ -179,3 +190,59 @@ class ConvTranspose2d(_ConvTranspose):
     (C_in, C_out / groups, kh, kw). forward(input, output_size=None) picks output_padding to reach output_size."""
 
     _nd = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """y = conv_transpose3d(x, weight, bias): conv3d's adjoint in its input; weight
+    (C_in, C_out / groups, kd, kh, kw). forward(input, output_size=None) picks output_padding to reach
+    output_size."""
+
+    _nd = 3
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """A convolution built with in_channels = 0 and UninitializedParameters; the first input's channel count
+    (dim 1, or dim 0 unbatched) fixes in_channels, the weight's and bias's shapes, and PyTorch's init."""
+
+    def __init__(self, out_channels: int, *args: Any, bias: bool = True, device: Any = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(0, 0, *args, bias=False, device=device, dtype=dtype, **kwargs)
+        self.out_channels = out_channels
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
+        if not self.has_uninitialized_params():
+            return
+        nd = self._nd
+        if input.ndim not in (nd + 1, nd + 2):
+            raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                               f"{type(self).__name__}, but got input of size: {input.shape}")
+        self.in_channels = input.shape[input.ndim - nd - 1]
+        if self.in_channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        channels = ((self.in_channels, self.out_channels // self.groups) if self.transposed
+                    else (self.out_channels, self.in_channels // self.groups))
+        self.weight.materialize(channels + self.kernel_size)
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+
+def _lazy(eager: type) -> type:
+    """The lazy form of a convolution class: built without in_channels, and becoming `eager` on first use."""
+    lazy = type(f"Lazy{eager.__name__}", (_LazyConvMixin, eager),
+                {"cls_to_become": eager, "__module__": __name__,
+                 "__doc__": f"{eager.__name__} whose in_channels is read from the first input: "
+                            f"Lazy{eager.__name__}(out_channels, kernel_size, ...), the rest as {eager.__name__}."})
+    return lazy
+
+
+LazyConv1d, LazyConv2d, LazyConv3d = _lazy(Conv1d), _lazy(Conv2d), _lazy(Conv3d)
+LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (_lazy(ConvTranspose1d), _lazy(ConvTranspose2d),
+                                                                 _lazy(ConvTranspose3d))

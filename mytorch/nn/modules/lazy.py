@@ -1,0 +1,39 @@
+"""LazyModuleMixin: modules whose parameter shapes come from their first input (PyTorch's lazy modules).
+
+A lazy module is built with UninitializedParameters. A forward pre-hook calls its `initialize_parameters(*input)`
+on the first call, which materializes them from the input's shape and initializes them as the eager module
+would; the hook then removes itself and the module becomes `cls_to_become` (LazyConv2d becomes a Conv2d).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..parameter import UninitializedParameter
+
+__all__ = ["LazyModuleMixin"]
+
+
+class LazyModuleMixin:
+    cls_to_become: type | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_hook = self.register_forward_pre_hook(_infer_parameters, with_kwargs=True)
+
+    def has_uninitialized_params(self) -> bool:
+        """Whether a parameter of this module still waits for its shape."""
+        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+
+    def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
+        """Materialize and initialize the parameters from the first forward's arguments."""
+        raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
+
+
+def _infer_parameters(module: LazyModuleMixin, args: tuple, kwargs: dict) -> None:
+    module.initialize_parameters(*args, **kwargs)
+    if module.has_uninitialized_params():
+        raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
+    module._initialize_hook.remove()
+    del module._initialize_hook
+    if module.cls_to_become is not None:
+        module.__class__ = module.cls_to_become

@@ -1,0 +1,141 @@
+"""What the tests that run PyTorch's own test databases (OpInfo in test_opinfo.py, ModuleInfo in
+test_moduleinfo.py) share: turning a sample's arguments into mytorch's, flattening outputs, and comparing
+mytorch's results with PyTorch's under the database's tolerances."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+from helpers import TORCH_DTYPES
+
+import mytorch
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from torch.testing._internal.common_device_type import toleranceOverride
+
+TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
+
+DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7)}  # assert_close's (atol, rtol)
+
+
+def tolerance(info, dtype) -> dict:
+    """assert_close's atol and rtol for outputs from dtype samples of an OpInfo or ModuleInfo entry: the
+    defaults, loosened to the largest toleranceOverride among the entry's decorators."""
+    if dtype not in DEFAULT_TOLERANCE:
+        return {}
+    atol, rtol = DEFAULT_TOLERANCE[dtype]
+    for decorator in info.decorators:
+        for d in getattr(decorator, "decorators", [decorator]):
+            if isinstance(d, toleranceOverride) and dtype in d.d:
+                atol, rtol = max(atol, d.d[dtype].atol), max(rtol, d.d[dtype].rtol)
+    return {"atol": atol, "rtol": rtol}
+
+
+def convert(x, T, leaves: list):
+    """A sample argument for framework T: tensors become fresh leaves (gradient where the sample asks)."""
+    if isinstance(x, torch.Tensor):
+        if T is torch:
+            t = x.detach().clone().requires_grad_(x.requires_grad)
+        else:
+            t = mytorch.tensor(x.detach().numpy().copy())
+            if x.requires_grad:
+                t.requires_grad_(True)
+        if x.requires_grad:
+            leaves.append(t)
+        return t
+    if isinstance(x, (list, tuple)) and not isinstance(x, torch.Size):
+        return type(x)(convert(y, T, leaves) for y in x)
+    if isinstance(x, dict):
+        return {k: convert(v, T, leaves) for k, v in x.items()}
+    if T is mytorch and isinstance(x, torch.dtype):
+        return TO_MYTORCH_DTYPE.get(x, x)
+    if T is mytorch and isinstance(x, torch.Size):
+        return tuple(x)
+    if T is mytorch and isinstance(x, torch.device):
+        return str(x)
+    return x
+
+
+def flat(out) -> list:
+    """The outputs of a call as one list (nested tuples and lists flattened)."""
+    if isinstance(out, (list, tuple)) and not isinstance(out, torch.Size):
+        return [y for x in out for y in flat(x)]
+    return [out]
+
+
+def as_torch(x) -> torch.Tensor:
+    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays)."""
+    if x.dtype is mytorch.bfloat16:
+        return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
+    return torch.from_numpy(np.array(x.detach().numpy()))
+
+
+def compare(actual: list, expected: list, values: bool, tol: dict) -> None:
+    """AssertionError unless mytorch's outputs match torch's: the same count, shapes and dtypes, and (with
+    `values`) the same values within `tol` (floating outputs; others exactly), NaNs in the same places."""
+    assert len(actual) == len(expected), f"{len(actual)} outputs, torch has {len(expected)}"
+    for a, e in zip(actual, expected):
+        if not isinstance(e, torch.Tensor):
+            if isinstance(a, mytorch.Tensor):
+                a = a.item()
+            assert a == e or (isinstance(e, float) and math.isnan(e) and math.isnan(a)), f"{a!r} != torch {e!r}"
+            continue
+        assert isinstance(a, mytorch.Tensor), f"got {type(a).__name__}, torch gives a Tensor"
+        assert tuple(a.shape) == tuple(e.shape), f"shape {tuple(a.shape)} != torch {tuple(e.shape)}"
+        assert TORCH_DTYPES.get(a.dtype) == e.dtype, f"dtype {a.dtype} != torch {e.dtype}"
+        if values:
+            t = tol if e.dtype.is_floating_point else {}
+            torch.testing.assert_close(as_torch(a), e.detach(), equal_nan=True, check_stride=False, **t)
+
+
+def differentiable(outputs: list) -> list[int]:
+    """Positions of torch's floating outputs that carry a gradient."""
+    return [i for i, e in enumerate(outputs) if isinstance(e, torch.Tensor) and e.requires_grad
+            and e.dtype.is_floating_point]
+
+
+def compare_gradients(m_out: list, t_out: list, m_leaves: list, t_leaves: list, seed: int, tol: dict,
+                      names: list[str] | None = None) -> None:
+    """AssertionError unless the gradients of the differentiable outputs under one random upstream gradient
+    (the same in both frameworks, drawn from `seed`) agree for every leaf; `names` label the leaves."""
+    diff = differentiable(t_out)
+    rng = np.random.default_rng(seed)
+    ups = [rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
+    t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
+                                  [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
+                                  allow_unused=True)
+    m_grads = mytorch.autograd.grad([m_out[i] for i in diff], m_leaves,
+                                    [mytorch.tensor(u).to(m_out[i].dtype) for u, i in zip(ups, diff)],
+                                    allow_unused=True)
+    for k, (mg, tg) in enumerate(zip(m_grads, t_grads)):
+        name = names[k] if names else f"input {k}"
+        if tg is None:
+            assert mg is None or not mg.detach().numpy().any(), f"{name}: torch has no gradient, mytorch does"
+        else:
+            assert mg is not None, f"{name}: mytorch produced no gradient"
+            try:
+                compare([mg], [tg], True, tol)
+            except AssertionError as e:
+                raise AssertionError(f"gradient of {name}: {e}") from None
+
+
+def tally(samples, run) -> tuple[int, int, str | None]:
+    """(samples passing, samples counted, the first failure) of `run(dtype, sample, seed)` over the (dtype,
+    sample) pairs, seed being the pair's position: run returns True or False, or None for a sample PyTorch
+    itself rejects (not counted); any exception it raises fails the sample."""
+    passed, counted, first = 0, 0, None
+    for seed, (dtype, sample) in enumerate(samples):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ok = run(dtype, sample, seed)
+            except Exception as e:  # noqa: BLE001 - any mytorch failure fails the sample
+                ok = False
+                first = first or f"{dtype}: {type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"
+        if ok is not None:
+            counted += 1
+            passed += ok
+    return passed, counted, first
