@@ -49,6 +49,10 @@ from .ops.distance import *  # noqa: F401,F403
 from .ops.piecewise import *  # noqa: F401,F403
 from .ops.pixel_shuffle import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
+from .ops.pointwise_composite import *  # noqa: F401,F403
+from .ops.numerical import *  # noqa: F401,F403
+from .ops.counting import *  # noqa: F401,F403
+from .ops.composed import *  # noqa: F401,F403
 from . import special  # noqa: E402  (torch.special: names from ops.special)
 from .ops.windows import *  # noqa: F401,F403
 from .ops.linalg_toplevel import *  # noqa: F401,F403

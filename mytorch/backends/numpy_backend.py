@@ -233,8 +233,13 @@ class NumpyBackend(Backend):
 
     def storage_offset(self, a):
         base = a
-        while isinstance(base.base, np.ndarray):
-            base = base.base
+        while True:  # down the chain of views; as_strided's results hold theirs through a DummyArray's .base
+            parent = base.base
+            if not isinstance(parent, np.ndarray):
+                parent = getattr(parent, "base", None)
+            if not isinstance(parent, np.ndarray):
+                break
+            base = parent
         return (a.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // a.itemsize
 
     # ---- movement --------------------------------------------------------

@@ -259,6 +259,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     dinput = dout, dsource = alpha * dout[..., index, ...]."""
     d = input._wrap_dim(dim, "index_add")
     _check_vector(index, "index_add")
+    if input.ndim == 0:  # a 0-dim tensor is one slice along dim 0, as in index_select
+        return index_add(input.reshape(1), 0, index, source.reshape(-1), alpha=alpha).reshape(())
     _check_source("index_add", input, d, index, source)
     _check_bounds(index, input.shape[d], d, "index_add(): ")
     return IndexPut.apply(input, _dim_key(index, d), source if alpha == 1 else source * alpha, True)
@@ -270,6 +272,8 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     dinput = dout with the copied slices zeroed, dsource = dout[..., index, ...]."""
     d = input._wrap_dim(dim, "index_copy")
     _check_vector(index, "index_copy", (D.int64,))
+    if input.ndim == 0:  # a 0-dim tensor is one slice along dim 0, as in index_select
+        return index_copy(input.reshape(1), 0, index, source.reshape(-1)).reshape(())
     _check_source("index_copy", input, d, index, source)
     _check_bounds(index, input.shape[d], d, "index_copy(): ", IndexError)
     return IndexPut.apply(input, _dim_key(index, d), source, False)
