@@ -1,4 +1,4 @@
-// Bindings of csrc/fft/: the FFT of complex rows stored as (re, im) pairs.
+// Bindings of csrc/fft/: the contract's `fft` primitive.
 #include <nanobind/nanobind.h>
 
 #include "bindings/registry.h"
@@ -8,6 +8,6 @@ namespace nb = nanobind;
 using namespace mytorch;
 
 static RegisterBindings fft_bindings([](nb::module_& m) {
-  m.def("fft_pairs", &fft_pairs, nb::arg("pairs"), nb::arg("axis"), nb::arg("inverse"), nb::arg("scale"),
-        "scale * DFT along axis of complex values stored as (re, im) pairs in a last dim of size 2.");
+  m.def("fft", &fft, nb::arg("a"), nb::arg("axis"), nb::arg("inverse"), nb::arg("scale"),
+        "scale * DFT along axis of a complex array (the inverse direction when inverse).");
 });

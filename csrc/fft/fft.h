@@ -11,9 +11,8 @@
 
 namespace mytorch {
 
-// scale * DFT along `axis` of a complex array stored as (re, im) pairs: `pairs` is float32 or float64
-// with a last dim of size 2 (the layout of view_as_real), `axis` one of the other dims. Any strides;
-// returns a new contiguous array of the same shape and dtype.
-Array fft_pairs(const Array& pairs, int64_t axis, bool inverse, double scale);
+// scale * DFT along `axis` of complex64 / complex128 `a`, or of float32 / float64 `a` read as complex (any
+// strides): a new contiguous complex array of a's shape and precision. The contract's `fft` primitive.
+Array fft(const Array& a, int64_t axis, bool inverse, double scale);
 
 }  // namespace mytorch

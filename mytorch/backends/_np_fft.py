@@ -31,7 +31,10 @@ MAX_RADIX = 13
 
 
 def fft(a: np.ndarray, axis: int, inverse: bool, scale: float) -> np.ndarray:
-    """scale * DFT of complex a along axis (the inverse direction when ``inverse``), a new array."""
+    """scale * DFT of a along axis (the inverse direction when ``inverse``), a new complex array; a real a is
+    read as complex with zero imaginary parts."""
+    if a.dtype.kind == "f":
+        a = a.astype(np.complex64 if a.dtype == np.float32 else np.complex128)
     n = a.shape[axis]
     rows = np.moveaxis(a, axis, -1)
     batch_shape = rows.shape[:-1]

@@ -317,11 +317,12 @@ class Backend:
 
     # ---- Fourier transform ---------------------------------------------------
     def fft(self, a: Array, axis: int, inverse: bool, scale: float) -> Array:
-        """The discrete Fourier transform of complex a (complex64 or complex128) along axis, n = a.shape[axis]:
+        """The discrete Fourier transform of a along axis, n = a.shape[axis]:
             out_k = scale * sum_j a_j e^(-2 pi i jk / n)      (e^(+2 pi i jk / n) when ``inverse``),
-        a new array of a's shape and dtype, accurate to a few roundings of its dtype times log n for every n
-        (an O(n log n) algorithm at any length: prime ones included). The real-input and Hermitian
-        transforms of torch.fft are composed from it in ops/fft.py; the norm is the caller's ``scale``."""
+        for complex a (complex64 or complex128), or float32 / float64 a read as complex with zero imaginary
+        parts; a new complex array of a's shape and precision, accurate to a few roundings of its dtype times
+        log n for every n (an O(n log n) algorithm at any length, prime ones included). The real-input and
+        Hermitian transforms of torch.fft are composed from it in ops/fft.py; the norm is the caller's ``scale``."""
         raise NotImplementedError
 
     # ---- convolution and sliding windows ------------------------------------

@@ -196,3 +196,4 @@ class CppBackend(Backend):
 
     # ---- products --------------------------------------------------------------
     matmul = staticmethod(_C.matmul)
+    fft = staticmethod(_C.fft)
