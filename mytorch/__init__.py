@@ -97,7 +97,7 @@ def numel(input: Tensor) -> builtins.int:
     """The number of elements of `input`."""
     return input.numel()
 
-from . import accelerator, amp, cpu, cuda, library, linalg, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cpu, cuda, fft, library, linalg, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402
