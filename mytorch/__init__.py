@@ -60,6 +60,7 @@ from .ops.lu import *  # noqa: F401,F403
 from .ops.cholesky import *  # noqa: F401,F403
 from .ops.matrix_functions import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403
+from .ops.stft import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
