@@ -256,6 +256,7 @@ def _adjoint(self: Tensor) -> Tensor:
 
 
 def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims, a view for real tensors: out = conj(input).transpose(-2, -1) (``mH``)."""
     return _adjoint(input)
 
 
@@ -263,5 +264,12 @@ __all__ = ["view_as_real", "view_as_complex", "real", "imag", "conj", "conj_phys
            "complex", "polar", "angle", "sgn", "isreal", "adjoint"]
 METHODS = {name: globals()[name] for name in __all__ if name not in ("complex", "polar", "view_as_real",
                                                                    "view_as_complex")}
+
+
+def _tensor_is_complex(self: Tensor) -> bool:
+    """Whether the tensor's dtype is complex64 or complex128."""
+    return self.dtype.is_complex
+
+
 METHODS.update({"real": property(real, _set_part(real)), "imag": property(imag, _set_part(imag)),
-                "mH": property(_adjoint), "is_complex": lambda self: self.dtype.is_complex})
+                "mH": property(_adjoint), "is_complex": _tensor_is_complex})

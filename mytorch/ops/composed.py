@@ -68,14 +68,17 @@ def _split_along(op: str, input: Tensor, indices_or_sections, dim: int, min_ndim
 
 
 def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 1 (dim 0 for a 1-D input): pieces, views of input; gradients flow back to their slices."""
     return _split_along("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
 
 
 def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 0 (inputs of at least 2 dims): pieces, views of input."""
     return _split_along("vsplit", input, indices_or_sections, 0, 2)
 
 
 def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 2 (inputs of at least 3 dims): pieces, views of input."""
     return _split_along("dsplit", input, indices_or_sections, 2, 3)
 
 
@@ -95,6 +98,7 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
 
 
 def broadcast_shapes(*shapes) -> Size:
+    """The shape the given shapes broadcast to (aligned at the right, sizes 1 stretch); RuntimeError if they don't."""
     return Size(_broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s) for s in shapes)))
 
 
@@ -115,20 +119,24 @@ def _scatter_into(input: Tensor, src: Tensor, view) -> Tensor:
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A copy of input whose diagonal (offset, dim1, dim2) is src; d/dinput = G with that diagonal zeroed, d/dsrc = diagonal of G."""
     return _scatter_into(input, src, lambda t: t.diagonal(offset, dim1, dim2))
 
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """A copy of input whose slice ``input.select(dim, index)`` is src; d/dinput = G with that slice zeroed, d/dsrc = G's slice."""
     return _scatter_into(input, src, lambda t: t.select(dim, index))
 
 
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
                   step: int = 1) -> Tensor:
+    """A copy of input whose slice start:end:step along dim is src; d/dinput = G with the slice zeroed, d/dsrc = G's slice."""
     key = (slice(None),) * (dim % input.ndim) + (slice(start, end, step),)
     return _scatter_into(input, src, lambda t: t[key])
 
 
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """Pieces of input along dim with the given sizes (which must sum to its size), views of input."""
     return split(input, list(split_sizes), dim)
 
 
@@ -141,13 +149,15 @@ def _copying(name: str):
     return copy
 
 
-_VIEWS = ("alias", "as_strided", "diagonal", "expand", "narrow", "permute", "squeeze", "t", "transpose", "unbind",
-          "unsqueeze", "view", "split_with_sizes")
-globals().update({name + "_copy": _copying(name) for name in _VIEWS})
+# each copying form by its own name, so that it is found by searching for it
+_COPIES = ("alias_copy", "as_strided_copy", "diagonal_copy", "expand_copy", "narrow_copy", "permute_copy",
+           "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unsqueeze_copy", "view_copy",
+           "split_with_sizes_copy")
+globals().update({name: _copying(name.removesuffix("_copy")) for name in _COPIES})
 
 __all__ = ["block_diag", "cartesian_prod", "combinations", "hsplit", "vsplit", "dsplit", "inner", "dist",
            "broadcast_shapes", "fill", "diagonal_scatter", "select_scatter", "slice_scatter",
-           "split_with_sizes", *(name + "_copy" for name in _VIEWS)]
+           "split_with_sizes", *_COPIES]
 METHODS = {name: globals()[name] for name in ("hsplit", "vsplit", "dsplit", "inner", "dist", "diagonal_scatter",
                                               "select_scatter", "slice_scatter",
                                               "split_with_sizes")}

@@ -26,6 +26,7 @@ def _slice(x: Tensor, dim: int, start: int, stop: int | None = None) -> Tensor:
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
          append: Tensor | None = None) -> Tensor:
+    """n-th forward difference along dim: out[i] = x[i+1] - x[i] (applied n times, after prepend/append are joined); linear, so the gradient is the adjoint difference."""
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
@@ -109,6 +110,7 @@ def _steps(y: Tensor, x: Tensor | None, dx: float | None, dim: int):
 
 
 def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """Trapezoidal rule along dim: sum_i (x[i+1] - x[i]) (y[i] + y[i+1]) / 2 (spacing dx, 1 by default, when x is not given); linear in y."""
     (dim,) = wrap_dims(dim, y.ndim, "trapezoid")
     if y.shape[dim] == 0:
         return (y.sum(dim) if y.dtype.is_floating_point else y.sum(dim)) * 0
@@ -120,6 +122,7 @@ trapz = trapezoid
 
 
 def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """Running trapezoidal rule along dim: out[k] = sum_{i<=k} (x[i+1] - x[i]) (y[i] + y[i+1]) / 2; linear in y."""
     (dim,) = wrap_dims(dim, y.ndim, "cumulative_trapezoid")
     widths = _steps(y, x, dx, dim)
     return ((_slice(y, dim, 1) + _slice(y, dim, 0, -1)) * widths / 2).cumsum(dim)
@@ -167,6 +170,7 @@ class LogCumSumExp(Function):
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """out[k] = log sum_{i<=k} exp(x[i]) along dim, computed stably; d out[k] / d x[i] = exp(x[i] - out[k]) for i <= k."""
     (dim,) = wrap_dims(dim, max(input.ndim, 1), "logcumsumexp")
     x = input if input.dtype.is_floating_point else input.to(float_dtype(input.dtype))
     if x.ndim == 0:

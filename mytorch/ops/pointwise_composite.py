@@ -58,10 +58,12 @@ def copysign(input: Tensor, other) -> Tensor:
 
 
 def deg2rad(input: Tensor) -> Tensor:
+    """out = input * pi / 180; d/dinput = pi / 180."""
     return _floating(input) * (math.pi / 180.0)
 
 
 def rad2deg(input: Tensor) -> Tensor:
+    """out = input * 180 / pi; d/dinput = 180 / pi."""
     return _floating(input) * (180.0 / math.pi)
 
 
@@ -99,6 +101,7 @@ class Hypot(Function):
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """out = sqrt(input^2 + other^2); d/dinput = input / out, d/dother = other / out."""
     if not (input.dtype.is_floating_point and other.dtype.is_floating_point):
         bad = input.dtype if not input.dtype.is_floating_point else other.dtype
         raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{bad.scalar_name}'")
@@ -107,6 +110,7 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:
 
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """out = 0 where input < 0, values where input == 0, 1 where input > 0; not differentiable."""
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
     one = input.new_ones(())
@@ -114,10 +118,12 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
 
 
 def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen operand."""
     return where((input >= other) | other.isnan(), input, other)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen operand."""
     return where((input <= other) | other.isnan(), input, other)
 
 

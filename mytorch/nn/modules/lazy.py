@@ -14,6 +14,8 @@ __all__ = ["LazyModuleMixin"]
 
 
 class LazyModuleMixin:
+    """A module whose parameters take their shapes from its first input: they start as
+    `UninitializedParameter` and are materialized (and initialized) by the first forward."""
     cls_to_become: type | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
