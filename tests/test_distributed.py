@@ -17,7 +17,7 @@ SCRIPTS = Path(__file__).parent / "distributed"
 REPO = Path(__file__).parent.parent
 
 
-def mpiexec(n: int, script: str, *args: str, backend: str = "numpy", timeout: float = 120) -> subprocess.CompletedProcess:
+def mpiexec(n: int, script: str, *args: str, backend: str = "numpy", timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "MYTORCH_CPU_BACKEND": backend, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(["mpiexec", "-n", str(n), sys.executable, str(SCRIPTS / script), *args], env=env,
@@ -77,7 +77,7 @@ def test_launch_runs_an_unmodified_pytorch_ddp_script(tmp_path):
         "print('equal replicas', all(torch.equal(a, every[0]) for a in every))\n")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-m", "mytorch", "launch", "-n", "2", str(script)], env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("equal replicas True") == 2
 
