@@ -15,17 +15,7 @@ import platform
 import sys
 import time
 
-WORDS = ("the a model of language sentence embedding vector quick brown fox jumps over lazy dog people city "
-         "river music science history computer learning network small large early late bright dark").split()
-
-
-def sentences(n: int) -> list[str]:
-    """n deterministic sentences of 3 to 120 words (a spread of lengths, so batches pad like real text)."""
-    out = []
-    for i in range(n):
-        length = 3 + (i * 37) % 118
-        out.append(" ".join(WORDS[(i * 7 + j * 13) % len(WORDS)] for j in range(length)).capitalize() + ".")
-    return out
+from workloads.minilm import sentences
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx", "docs")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx", "docs", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The `mytorch` console script: parse `argv` and run the chosen subcommand; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not hasattr(args, "passthrough"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # a command that hands its options to another program (bench) takes them as they came
+        args.passthrough = extra
     args.argv = argv  # a command that starts copies of itself (train --nproc) passes them on
     try:
         return args.func(args) or 0
