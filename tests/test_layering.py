@@ -49,6 +49,8 @@ NUMPY_EDGES: dict[str, str] = {
     "mytorch.onnx.symbolic_nn": "ONNX constants (scalars) are host arrays",
     "mytorch.onnx.symbolic_rnn": "the LSTM weights are re-stacked in ONNX's gate order on the host",
     "mytorch.utils.tensorboard.summary": "TensorBoard's summary protos are filled from host arrays (log output)",
+    "mytorch.models.ctranslate2_format": "a weight-file parser: the file's bytes are viewed as host arrays (loading)",
+    "mytorch.models.whisper_loader": "CTranslate2's fused host arrays are split and converted before from_numpy",
 }
 HOST_LIBRARIES = ("numpy", "ml_dtypes")
 

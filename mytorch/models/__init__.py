@@ -13,10 +13,12 @@ from .minilm import SentenceEncoder
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet
 from .speech_recognizer import SpeechRecognizer, SpeechRecognizerConfig
+from .whisper import Whisper, WhisperConfig
 
 __all__ = ["MLP", "LeNet5", "ResNet", "BasicBlock", "MODELS", "get_model", "BertConfig", "BertModel",
            "SentenceEncoder", "LlamaConfig", "LlamaModel", "LlamaForCausalLM", "GPTConfig", "GPT",
-           "LSTMLMConfig", "LSTMLanguageModel", "LSTMState", "SpeechRecognizer", "SpeechRecognizerConfig"]
+           "LSTMLMConfig", "LSTMLanguageModel", "LSTMState", "SpeechRecognizer", "SpeechRecognizerConfig",
+           "Whisper", "WhisperConfig"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {"mlp": MLP, "lenet": LeNet5, "resnet": ResNet}
 
