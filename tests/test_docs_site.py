@@ -4,6 +4,7 @@ once per session, in a subprocess (the API reference imports every mytorch modul
 from __future__ import annotations
 
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -35,6 +36,9 @@ def test_reference_pages_hold_the_docstrings(site):
 
 def test_architecture_tutorials_and_math_are_in_the_site(site):
     assert "How mytorch is built" in _page(site, "architecture")
-    for page in ("01-tensors-are-views", "02-autograd-from-nothing"):
-        assert 'class="arithmatex"' in _page(site, f"tutorials/{page}")
+    for tutorial in sorted((pathlib.Path(__file__).parent.parent / "docs" / "tutorials").glob("[0-9][0-9]-*.md")):
+        page = _page(site, f"tutorials/{tutorial.stem}")
+        assert 'class="arithmatex"' in page, tutorial.name
+        # the links to the source it rebuilds resolve to entries of the API reference
+        assert re.search(r'href="\.\./\.\./reference/\w+/#mytorch\.', page), tutorial.name
     assert (site / "mathjax" / "MathJax.js").is_file()
