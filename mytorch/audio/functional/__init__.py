@@ -3,6 +3,7 @@ from .amplitude import DB_to_amplitude, amplitude_to_DB
 from .masking import mask_along_axis, mask_along_axis_iid
 from .mel import melscale_fbanks
 from .resample import resample
+from .spectrogram import spectrogram
 
 __all__ = ["DB_to_amplitude", "amplitude_to_DB", "mask_along_axis", "mask_along_axis_iid", "melscale_fbanks",
-           "resample"]
+           "resample", "spectrogram"]

@@ -2,5 +2,7 @@
 from .amplitude import AmplitudeToDB
 from .masking import FrequencyMasking, TimeMasking
 from .resample import Resample
+from .spectrogram import MelScale, MelSpectrogram, Spectrogram
 
-__all__ = ["AmplitudeToDB", "FrequencyMasking", "Resample", "TimeMasking"]
+__all__ = ["AmplitudeToDB", "FrequencyMasking", "MelScale", "MelSpectrogram", "Resample", "Spectrogram",
+           "TimeMasking"]
