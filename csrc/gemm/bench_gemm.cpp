@@ -178,7 +178,8 @@ int check_all() {
   for (int i = 0; i < 100; ++i)
     count(run_batched_case(random_case(uniform_int(1, 70), uniform_int(1, 70), uniform_int(1, 70)), uniform_int(1, 9)));
   count(run_batched_case(random_case(128, 32, 128), 64));  // large enough to share the batch among threads
-  for (const auto& [m, n, k] : {std::array<int64_t, 3>{128, 512, 784}, {2048, 128, 512}, {333, 555, 444}, {5, 3000, 300}})
+  for (const auto& [m, n, k] : {std::array<int64_t, 3>{128, 512, 784}, {2048, 128, 512}, {333, 555, 444}, {5, 3000, 300},
+                                {1, 3000, 600}, {3, 1500, 800}})
     for (int b_kind = 0; b_kind < 2; ++b_kind) count(thread_count_invariant<T>(m, n, k, b_kind));
   std::printf("%s: %d of %d checks passed\n", sizeof(T) == 4 ? "float" : "double", cases - failures, cases);
   return failures;

@@ -266,9 +266,43 @@ bool compute_transposed(const MicroKernel<T>& kernel, int64_t m, int64_t n, Matr
   return 4 * n * padded(m) < 3 * m * padded(n);
 }
 
+// A product with a few rows whose A rows and B columns are both contiguous along k: y = x W^T with W
+// stored (out, in), as in a decoder generating one token at a time. Every element of C is then the dot
+// product of two contiguous vectors. Packing B would copy all of W for one or two uses, three times the
+// memory traffic of the product itself; here each row of W streams through the cache once and meets the
+// few rows of A, which stay in L1. Threads split the columns of C, so each dot product is summed the same
+// way whatever the thread count; memory, not arithmetic, bounds this loop, so a second thread pays only
+// for large matrices (from 4 MiB of float32 weights).
+constexpr int64_t kDotMaxRows = 4;
+constexpr int64_t kDotParallelMinWork = int64_t(1) << 20;
+
+template <typename T>
+bool use_dots(int64_t m, Matrix<const T> a, Matrix<const T> b) {
+  return m <= kDotMaxRows && a.cs == 1 && b.rs == 1;
+}
+
+template <typename T>
+void gemm_dots(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a, Matrix<const T> b,
+               T beta, Matrix<T> c) {
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+  for (int64_t j = 0; j < n; ++j) {
+    const T* w = b.at(0, j);
+    for (int64_t i = 0; i < m; ++i) {
+      const T* x = a.at(i, 0);
+      T sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t p = 0; p < k; ++p) sum += x[p] * w[p];
+      T& cij = *c.at(i, j);
+      cij = alpha * sum + (beta == T(0) ? T(0) : beta * cij);
+    }
+  }
+}
+
 template <typename T>
 void gemm_any_layout(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a,
                      Matrix<const T> b, T beta, Matrix<T> c) {
+  if (use_dots(m, a, b))
+    return gemm_dots(m * n * k < kDotParallelMinWork ? 1 : threads, m, n, k, alpha, a, b, beta, c);
   const MicroKernel<T>& kernel = active_kernel<T>();
   if (compute_transposed(kernel, m, n, c)) {
     std::swap(m, n);
