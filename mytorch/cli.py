@@ -9,7 +9,8 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "run", "launch", "export-onnx", "docs", "bench")
+COMMANDS = ("train", "eval", "atlas", "embed", "chat", "generate", "transcribe", "run", "launch", "export-onnx",
+            "docs", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

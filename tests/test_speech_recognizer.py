@@ -74,3 +74,11 @@ def test_training_lowers_the_loss():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.6 * losses[0], losses
+
+
+def test_narrow_subsampling_convolutions():
+    model = _model(conv_channels=8).eval()
+    assert tuple(model.subsample.conv2.weight.shape) == (8, 8, 3, 3)
+    assert tuple(model.subsample.out.weight.shape) == (32, 8 * 4)  # 20 mel bins -> 4 after two stride-2 convs
+    x, lengths, targets, target_lengths = _batch()
+    assert np.isfinite(model.loss(x, lengths, targets, target_lengths).item())

@@ -7,10 +7,12 @@ import os
 import sys
 from dataclasses import fields
 
+from ..training.asr import ASRConfig
 from ..training.lm import LM_DATASETS, LM_MODELS, TOKENIZERS, LMConfig
 from ._common import nonnegative_float, nonnegative_int, positive_int, probability, run_guarded, unit_interval
 
 _D = LMConfig()
+_ASR = ASRConfig()
 # the options `mytorch train` shares between image and language models, and their language-model defaults
 SHARED_DEFAULTS = {"batch_size": _D.batch_size, "weight_decay": _D.weight_decay, "lr": _D.lr}
 
@@ -28,11 +30,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--block-size", type=positive_int, default=_D.block_size, help="context length in tokens")
     g.add_argument("--tokenizer", choices=TOKENIZERS, default=_D.tokenizer, help="characters or learned BPE tokens")
     g.add_argument("--bpe-vocab-size", type=positive_int, default=_D.bpe_vocab_size, help="with --tokenizer bpe")
-    g.add_argument("--warmup-steps", type=nonnegative_int, default=_D.warmup_steps, help="steps of linear warmup")
-    g.add_argument("--min-lr-ratio", type=unit_interval, default=_D.min_lr_ratio, help="final lr / peak lr")
-    g.add_argument("--grad-clip", type=nonnegative_float, default=_D.grad_clip,
-                   help="max gradient norm (0: no clipping)")
-    g.add_argument("--dropout", type=probability, default=_D.dropout, help="dropout probability")
+    # shared with the speech recognizer, whose defaults differ: None takes the model's own
+    g.add_argument("--warmup-steps", type=nonnegative_int, default=None,
+                   help=f"steps of linear warmup (default: {_D.warmup_steps}; asr: {_ASR.warmup_steps})")
+    g.add_argument("--min-lr-ratio", type=unit_interval, default=None,
+                   help=f"final lr / peak lr (default: {_D.min_lr_ratio:g}; asr: {_ASR.min_lr_ratio:g})")
+    g.add_argument("--grad-clip", type=nonnegative_float, default=None,
+                   help=f"max gradient norm, 0: no clipping (default: {_D.grad_clip:g}; asr: {_ASR.grad_clip:g})")
+    g.add_argument("--dropout", type=probability, default=None,
+                   help=f"dropout probability (default: {_D.dropout:g}; asr: {_ASR.dropout:g})")
     g.add_argument("--n-layer", type=positive_int, default=_D.n_layer, help="gpt: transformer blocks")
     g.add_argument("--n-head", type=positive_int, default=_D.n_head, help="gpt: attention heads")
     g.add_argument("--n-embd", type=positive_int, default=_D.n_embd, help="gpt: width")
@@ -53,14 +59,13 @@ def is_lm_run(args: argparse.Namespace) -> bool:
 def main(args: argparse.Namespace) -> int:
     from ..training.lm import train_lm  # loads matplotlib and the corpus readers only when training
 
-    if args.model not in LM_MODELS or args.dataset not in LM_DATASETS:
+    if args.model not in LM_MODELS or (args.dataset or _D.dataset) not in LM_DATASETS:
         print(f"mytorch train: error: language models ({', '.join(LM_MODELS)}) train on text "
               f"({', '.join(LM_DATASETS)}) and image models on images: got --model {args.model} --dataset "
               f"{args.dataset}", file=sys.stderr)
         return 2
-    values = {f.name: getattr(args, f.name) for f in fields(LMConfig)}
-    values.update({k: default for k, default in SHARED_DEFAULTS.items() if values.get(k) is None})
-    cfg = LMConfig(**values)
+    given = {f.name: getattr(args, f.name) for f in fields(LMConfig)}
+    cfg = LMConfig(**{k: v for k, v in given.items() if v is not None})  # None: the language-model default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
     result = run_guarded("train", lambda: train_lm(cfg, out, resume=args.resume,
                                                    progress=not args.no_progress))

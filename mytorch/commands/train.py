@@ -12,7 +12,7 @@ from dataclasses import fields
 from ..models import MODELS
 from ..training.data import DATASETS
 from ..training.run import OPTIMIZERS, SCHEDULERS, TrainConfig
-from . import _train_lm
+from . import _train_asr, _train_lm
 from ._common import HelpFormatter, nonnegative_float, nonnegative_int, positive_float, positive_int, run_guarded
 
 _DEFAULTS = TrainConfig()
@@ -26,11 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "write checkpoint.pt, metrics.csv, metrics.json and curves.png into --out.",
         formatter_class=HelpFormatter)
     d = _DEFAULTS
-    p.add_argument("--model", choices=list(MODELS) + list(_train_lm.LM_MODELS), default=d.model,
-                   help="the network to train")
-    p.add_argument("--dataset", choices=list(DATASETS) + list(_train_lm.LM_DATASETS), default=d.dataset,
-                   help="images for the image models, text for the language models")
-    p.add_argument("--epochs", type=positive_int, default=d.epochs, help="passes over the training set")
+    p.add_argument("--model", choices=list(MODELS) + list(_train_lm.LM_MODELS) + list(_train_asr.ASR_MODELS),
+                   default=d.model, help="the network to train")
+    p.add_argument("--dataset", choices=list(DATASETS) + list(_train_lm.LM_DATASETS) + list(_train_asr.ASR_DATASETS),
+                   default=None, help=f"images for the image models (default: {d.dataset}), text for the language "
+                                      "models (shakespeare), speech for asr (spoken-digits)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help=f"passes over the training set (default: {d.epochs}; asr: {_train_asr.EPOCHS})")
     p.add_argument("--batch-size", type=positive_int, default=None,
                    help=f"samples per step (default: {d.batch_size} for image models, "
                         f"{_train_lm.SHARED_DEFAULTS['batch_size']} for language models)")
@@ -59,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true",
                    help="no progress display (otherwise a bar on a terminal, and a line every 10 s in a log)")
     _train_lm.add_arguments(p)
+    _train_asr.add_arguments(p)
     p.set_defaults(func=main)
 
 
@@ -83,6 +86,8 @@ def main(args: argparse.Namespace) -> int:
     """Run `mytorch train` with the parsed arguments; returns the process exit code."""
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
+    if _train_asr.is_asr_run(args):
+        return _train_asr.main(args)
     if _train_lm.is_lm_run(args):
         if args.nproc > 1:
             print("mytorch train: error: --nproc applies to the image models; language models train in one "

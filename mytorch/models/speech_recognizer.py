@@ -45,20 +45,24 @@ class SpeechRecognizerConfig:
     max_len: int = 4096  # positions of the sinusoidal table (subsampled frames and tokens)
     freq_mask: int = 15  # SpecAugment widths (bins, frames); 0 turns a mask off
     time_mask: int = 20
+    conv_channels: int | None = None  # channels of the subsampling convolutions (None: d_model)
 
 
 class ConvSubsampling(nn.Module):
-    """Two 3x3 convolutions of stride 2 over (time, mel) with ReLU: (N, T, F) -> (N, T', d_model),
-    T' = ((T - 1) // 2 - 1) // 2, so each output frame covers 7 input frames and advances by 4."""
+    """Two 3x3 convolutions of stride 2 over (time, mel) with ReLU, then a projection: (N, T, F) ->
+    (N, T', d_model), T' = ((T - 1) // 2 - 1) // 2, so each output frame covers 7 input frames and advances
+    by 4. Fewer `channels` than d_model make the second convolution, the costliest layer, cheaper."""
 
-    def __init__(self, n_mels: int, d_model: int) -> None:
+    def __init__(self, n_mels: int, d_model: int, channels: int | None = None) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(1, d_model, 3, stride=2)
-        self.conv2 = nn.Conv2d(d_model, d_model, 3, stride=2)
-        self.out = nn.Linear(d_model * (((n_mels - 1) // 2 - 1) // 2), d_model)
+        channels = channels or d_model
+        self.conv1 = nn.Conv2d(1, channels, 3, stride=2)
+        self.conv2 = nn.Conv2d(channels, channels, 3, stride=2)
+        self.out = nn.Linear(channels * (((n_mels - 1) // 2 - 1) // 2), d_model)
 
     @staticmethod
     def output_lengths(lengths: Tensor) -> Tensor:
+        """T' for input lengths T (class docstring)."""
         return ((lengths - 1) // 2 - 1) // 2
 
     def forward(self, x: Tensor) -> Tensor:
@@ -75,7 +79,7 @@ class SpeechRecognizer(nn.Module):
         self.config = c = config
         self.freq_mask = FrequencyMasking(c.freq_mask, iid_masks=True)
         self.time_mask = TimeMasking(c.time_mask, iid_masks=True)
-        self.subsample = ConvSubsampling(c.n_mels, c.d_model)
+        self.subsample = ConvSubsampling(c.n_mels, c.d_model, c.conv_channels)
         self.positions = nn.SinusoidalPositionalEncoding(c.d_model, c.max_len, c.dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, batch_first=True, norm_first=True),

@@ -23,7 +23,7 @@ from ..ops.random import Generator, randn
 from ..utils.data import Dataset
 from .espeak import SAMPLE_RATE, synthesize
 
-__all__ = ["SpokenDigits", "ACCENTS", "VARIANTS", "DIGIT_WORDS"]
+__all__ = ["SpokenDigits", "ACCENTS", "VARIANTS", "DIGIT_WORDS", "digit_transcripts"]
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
@@ -39,11 +39,23 @@ VARIANTS = {
 DEFAULT_SIZES = {"train": 2000, "validation": 200, "test": 200}
 
 
+def _digit_string(rng: random.Random) -> str:
+    """3-7 uniformly random digits as words: "three one four"."""
+    return " ".join(DIGIT_WORDS[rng.randrange(10)] for _ in range(rng.randint(3, 7)))
+
+
 def _utterance(rng: random.Random, split: str) -> tuple[str, str, int, int]:
     """(text, voice, speed, pitch) of one utterance."""
-    digits = [rng.randrange(10) for _ in range(rng.randint(3, 7))]
+    text = _digit_string(rng)
     voice = f"{rng.choice(ACCENTS)}+{rng.choice(VARIANTS[split])}"
-    return " ".join(DIGIT_WORDS[d] for d in digits), voice, rng.randint(130, 190), rng.randint(30, 70)
+    return text, voice, rng.randint(130, 190), rng.randint(30, 70)
+
+
+def digit_transcripts(count: int, seed: int = 0, split: str = "train") -> str:
+    """`count` transcripts like SpokenDigits' (3-7 digit words), one per line, from a generator of their own:
+    the text a character LM for shallow fusion trains on (no audio is made)."""
+    rng = random.Random(f"digits-text/{seed}/{split}")
+    return "".join(_digit_string(rng) + "\n" for _ in range(count))
 
 
 def _with_noise(waveform: Tensor, snr_db: float, seed: int) -> Tensor:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..serialization import load, save
-from .errors import CheckpointError
+from ..ops.random import set_rng_state
+from .errors import CheckpointError, UsageError
+from .metrics import MetricsLog
 
 FORMAT = "mytorch-train/1"
 _KEYS = ("config", "epoch", "step", "model", "optimizer", "scheduler", "rng", "normalize", "metrics")
@@ -27,15 +29,27 @@ _KEYS = ("config", "epoch", "step", "model", "optimizer", "scheduler", "rng", "n
 
 def save_checkpoint(path: str, **fields: Any) -> str:
     """Write a checkpoint with exactly the fields of the layout above (atomic)."""
-    if sorted(fields) != sorted(_KEYS):
-        raise TypeError(f"save_checkpoint: expected fields {sorted(_KEYS)}, got {sorted(fields)}")
-    save({"format": FORMAT, **fields}, path)
-    return path
+    return save_run_file(path, FORMAT, _KEYS, fields)
 
 
 def load_checkpoint(path: str) -> dict[str, Any]:
     """Read a checkpoint written by ``save_checkpoint``; a missing, damaged or foreign file raises
     CheckpointError."""
+    return load_run_file(path, FORMAT, "training checkpoint")
+
+
+def save_run_file(path: str, fmt: str, keys: Sequence[str], fields: dict[str, Any]) -> str:
+    """Atomically write {"format": fmt} plus `fields`, which must be exactly `keys`: each kind of run
+    (image, language model, speech) has its format name and its fields."""
+    if sorted(fields) != sorted(keys):
+        raise TypeError(f"checkpoint {fmt}: expected fields {sorted(keys)}, got {sorted(fields)}")
+    save({"format": fmt, **fields}, path)
+    return path
+
+
+def load_run_file(path: str, fmt: str, what: str) -> dict[str, Any]:
+    """The dict `save_run_file` wrote with format `fmt`; CheckpointError naming the file for a folder, a
+    missing, damaged or foreign file (`what` says which kind was expected)."""
     if os.path.isdir(path):
         raise CheckpointError(f"{path} is a directory; pass the checkpoint file in it "
                               f"({os.path.join(path, 'checkpoint.pt')})")
@@ -45,9 +59,25 @@ def load_checkpoint(path: str) -> dict[str, Any]:
         raise CheckpointError(f"cannot read checkpoint {path}: {e}") from e
     except (RuntimeError, pickle.UnpicklingError) as e:  # the reader names the file and what is wrong
         raise CheckpointError(str(e)) from e
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a mytorch training checkpoint (expected format {FORMAT!r})")
+    if not isinstance(ckpt, dict) or ckpt.get("format") != fmt:
+        raise CheckpointError(f"{path} is not a mytorch {what} (expected format {fmt!r})")
     return ckpt
+
+
+def resume_epochs(ckpt: dict[str, Any], path: str, epochs: int, model: Any, optimizer: Any, scheduler: Any,
+                  log: Callable[[str], None]) -> tuple[MetricsLog, int, int]:
+    """Continue an epoch-by-epoch run from its checkpoint `ckpt` (read from `path`): load the model, the
+    optimizer, the scheduler (None: the run has none) and the global random state; returns (the metrics so
+    far, the first epoch to run, the optimizer steps done). UsageError when it already holds `epochs`."""
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(ckpt["scheduler"])
+    restore_random_state(set_rng_state, ckpt["rng"], path, log)
+    if ckpt["epoch"] >= epochs:
+        raise UsageError(f"{path} already holds {ckpt['epoch']} epochs: pass --epochs above that to train on")
+    log(f"resuming {path} after epoch {ckpt['epoch']}")
+    return MetricsLog(ckpt["metrics"]), ckpt["epoch"] + 1, ckpt["step"]
 
 
 def restore_random_state(restore: Callable[[Any], None], state: Any, path: str, log: Callable[[str], None]) -> None:

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from .. import _dtype as D
@@ -37,10 +36,11 @@ from ..models import GPT, GPTConfig, LSTMLanguageModel, LSTMLMConfig
 from ..nn import functional as F
 from ..ops.creation import arange, tensor
 from ..ops.random import Generator, get_rng_state, manual_seed, randint, set_rng_state
-from ..serialization import load, save
+from ..speech.spoken_digits import digit_transcripts
 from ..text import BPETokenizer, CharTokenizer, Tokenizer, load_shakespeare, tokenizer_from_dict
-from .checkpoint import restore_random_state
-from .errors import CheckpointError, DataUnavailable, UsageError
+from .checkpoint import load_run_file, restore_random_state, save_run_file
+from .config import RunConfig
+from .errors import DataUnavailable, UsageError
 from .metrics import MetricsLog
 from .plot import plot_lm_curves
 from .progress import progress_bar
@@ -49,13 +49,14 @@ __all__ = ["LM_MODELS", "LM_DATASETS", "LMConfig", "WarmupCosine", "build_lm", "
            "build_lm_scheduler", "get_batch", "lm_step", "evaluate_lm", "complete", "train_lm", "load_lm"]
 
 LM_MODELS = ("gpt", "lstm-lm")
-LM_DATASETS = ("shakespeare",)
+LM_DATASETS = ("shakespeare", "digits-text")
+DIGITS_TEXT_LINES = {"train": 20000, "validation": 1000}  # digits-text: transcripts per split
 TOKENIZERS = ("char", "bpe")
 FORMAT = "mytorch-lm/1"
 
 
 @dataclass
-class LMConfig:
+class LMConfig(RunConfig):
     model: str = "gpt"
     dataset: str = "shakespeare"
     tokenizer: str = "char"
@@ -80,11 +81,6 @@ class LMConfig:
     sample_tokens: int = 300
     seed: int = 0
     data_root: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "LMConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
     def check(self) -> None:
         """UsageError for settings that cannot work."""
@@ -128,8 +124,9 @@ def build_lm(cfg: LMConfig, vocab_size: int) -> nn.Module:
     raise UsageError(f"unknown language model {cfg.model!r}; expected one of {', '.join(LM_MODELS)}")
 
 
-def build_lm_optimizer(cfg: LMConfig, model: nn.Module) -> optim.Optimizer:
-    """AdamW with weight decay on the parameters of 2 or more dims (matrices, embeddings) only."""
+def build_lm_optimizer(cfg: Any, model: nn.Module) -> optim.Optimizer:
+    """AdamW at cfg.lr with weight decay cfg.weight_decay on the parameters of 2 or more dims (matrices,
+    embeddings) only (the speech recipe uses it too)."""
     params = list(model.parameters())
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -229,23 +226,12 @@ _KEYS = ("config", "step", "model", "optimizer", "scheduler", "rng", "batch_rng"
 
 def save_lm_checkpoint(path: str, **fields: Any) -> str:
     """Atomically write a checkpoint ({"format": FORMAT} plus exactly the fields of _KEYS)."""
-    if sorted(fields) != sorted(_KEYS):
-        raise TypeError(f"save_lm_checkpoint: expected fields {sorted(_KEYS)}, got {sorted(fields)}")
-    save({"format": FORMAT, **fields}, path)
-    return path
+    return save_run_file(path, FORMAT, _KEYS, fields)
 
 
 def load_lm_checkpoint(path: str) -> dict[str, Any]:
-    try:
-        ckpt = load(path)
-    except OSError as e:
-        raise CheckpointError(f"cannot read checkpoint {path}: {e}") from e
-    except (RuntimeError, pickle.UnpicklingError) as e:
-        raise CheckpointError(str(e)) from e
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a mytorch language-model checkpoint (expected format {FORMAT!r}; "
-                              "`mytorch train --model gpt|lstm-lm` writes one)")
-    return ckpt
+    """A checkpoint of ``train_lm``; CheckpointError for anything else."""
+    return load_run_file(path, FORMAT, "language-model checkpoint (`mytorch train --model gpt|lstm-lm` writes one)")
 
 
 def load_lm(path: str) -> tuple[nn.Module, Tokenizer, LMConfig]:
@@ -261,7 +247,10 @@ def load_lm(path: str) -> tuple[nn.Module, Tokenizer, LMConfig]:
 # ---- the run -------------------------------------------------------------------------------------------
 
 def load_corpus(cfg: LMConfig) -> tuple[str, str]:
-    """(training text, validation text) of cfg.dataset."""
+    """(training text, validation text) of cfg.dataset: Shakespeare's plays, or digits-text, transcripts
+    like SpokenDigits' one per line (the fusion LM of `mytorch transcribe --lm`), made on the spot."""
+    if cfg.dataset == "digits-text":
+        return tuple(digit_transcripts(n, cfg.seed, split) for split, n in DIGITS_TEXT_LINES.items())
     try:
         return load_shakespeare("train", cfg.data_root), load_shakespeare("validation", cfg.data_root)
     except RuntimeError as e:  # the reader's message names the file and the install command

@@ -60,3 +60,22 @@ def plot_lm_curves(history: MetricsLog, train_losses: list[float], path: str, ti
     if title:
         ax.set_title(title)
     return _save(plt, fig, path)
+
+
+def plot_asr_curves(history: MetricsLog, path: str, title: str = "") -> str:
+    """Two panels per epoch: training and validation loss; validation character error rate."""
+    plt = _pyplot()
+    epochs = history.column("epoch")
+    fig, (ax_loss, ax_cer) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(epochs, history.column("train_loss"), "o-", label="train")
+    ax_loss.plot(epochs, history.column("val_loss"), "s-", label="validation")
+    ax_loss.set_ylabel("w CTC + (1 - w) attention loss")
+    ax_loss.legend()
+    ax_cer.plot(epochs, [100 * c for c in history.column("val_cer")], "s-", color="tab:orange")
+    ax_cer.set_ylabel("validation CER (%)")
+    for ax in (ax_loss, ax_cer):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return _save(plt, fig, path)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from .. import nn, optim
-from ..ops.random import get_rng_state, manual_seed, set_rng_state
+from ..ops.random import get_rng_state, manual_seed
 from ..models import get_model
-from .checkpoint import load_checkpoint, restore_random_state, save_checkpoint
+from .checkpoint import load_checkpoint, resume_epochs, save_checkpoint
 from .data import DATASETS, TensorBatches, batches, load_dataset
+from .config import RunConfig
 from .errors import UsageError
 from .loop import evaluate, train_epoch
 from .metrics import MetricsLog
@@ -32,7 +33,7 @@ CONV_INPUT = 28  # LeNet-5 and the small ResNet are laid out for 28x28 images
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(RunConfig):
     model: str = "lenet"
     dataset: str = "fashion-mnist"
     epochs: int = 8
@@ -45,11 +46,6 @@ class TrainConfig:
     limit_train: int | None = None
     limit_test: int | None = None
     data_root: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
     @property
     def learning_rate(self) -> float:
@@ -152,16 +148,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
     sched = build_scheduler(cfg, opt, steps_per_epoch)
     history, start_epoch, step = MetricsLog(), 1, 0
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        if sched is not None:
-            sched.load_state_dict(ckpt["scheduler"])
-        restore_random_state(set_rng_state, ckpt["rng"], resume, log)
-        history, start_epoch, step = MetricsLog(ckpt["metrics"]), ckpt["epoch"] + 1, ckpt["step"]
-        if start_epoch > cfg.epochs:
-            raise UsageError(f"{resume} already holds {ckpt['epoch']} epochs: pass --epochs above that to "
-                             "train on")
-        log(f"resuming {resume} after epoch {ckpt['epoch']}")
+        history, start_epoch, step = resume_epochs(ckpt, resume, cfg.epochs, model, opt, sched, log)
 
     os.makedirs(out_dir, exist_ok=True)
     paths = {name: os.path.join(out_dir, name) for name in ("checkpoint.pt", "curves.png")}
