@@ -127,6 +127,21 @@ def test_norms(be, rng, dtype, layout, k, affine):
         check(be, dtype, "rms_norm_backward", g, x, w, rstd, k, mask)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5, 7), (2, 3, 4, 5)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm(be, rng, dtype, layout, shape, affine):
+    x = arr(be, randn(rng, shape, dtype, 2.0) + 1.5, layout)
+    g = arr(be, randn(rng, shape, dtype), layout)
+    w = arr(be, randn(rng, (shape[1],), dtype)) if affine else None
+    b = arr(be, randn(rng, (shape[1],), dtype)) if affine else None
+    y, mean, rstd = check(be, dtype, "batch_norm", x, w, b, 1e-5)
+    assert tuple(mean.shape) == tuple(rstd.shape) == (1, shape[1]) + (1,) * (len(shape) - 2)
+    for mask in ((True, True, True), (True, False, False), (False, True, True)):
+        check(be, dtype, "batch_norm_backward", g, x, w, mean, rstd, mask)
+
+
 # ---- cross-entropy --------------------------------------------------------------------------------------
 
 CE_CASES = {  # name: (ignore_index, label_smoothing, weighted, log_softmax)

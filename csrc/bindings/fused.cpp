@@ -26,5 +26,8 @@ static RegisterBindings fused_bindings([](nb::module_& m) {
   m.def("rms_norm", &rms_norm, nb::arg("x"), nb::arg("normalized_ndim"), nb::arg("weight").none(), nb::arg("eps"));
   m.def("rms_norm_backward", &rms_norm_backward, nb::arg("g"), nb::arg("x"), nb::arg("weight").none(),
         nb::arg("rstd"), nb::arg("normalized_ndim"), nb::arg("output_mask"));
+  m.def("batch_norm", &batch_norm, nb::arg("x"), nb::arg("weight").none(), nb::arg("bias").none(), nb::arg("eps"));
+  m.def("batch_norm_backward", &batch_norm_backward, nb::arg("g"), nb::arg("x"), nb::arg("weight").none(),
+        nb::arg("mean"), nb::arg("rstd"), nb::arg("output_mask"));
   m.def("fast_erf", &fast_erf, "erf of a float32 array by the vectorised approximation of the exact GELU kernels.");
 });

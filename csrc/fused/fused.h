@@ -43,6 +43,14 @@ std::tuple<std::optional<Array>, std::optional<Array>> rms_norm_backward(
     const Array& g, const Array& x, const std::optional<Array>& weight, const Array& rstd, int64_t normalized_ndim,
     std::array<bool, 2> output_mask);
 
+// Training-mode batch normalisation of (N, C, *spatial), statistics per channel over all other dims. weight
+// and bias hold C elements (any shape); mean, rstd and dbias have shape (1, C, 1, ...), dweight weight's.
+std::tuple<Array, Array, Array> batch_norm(const Array& x, const std::optional<Array>& weight,
+                                           const std::optional<Array>& bias, double eps);
+std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>> batch_norm_backward(
+    const Array& g, const Array& x, const std::optional<Array>& weight, const Array& mean, const Array& rstd,
+    std::array<bool, 3> output_mask);
+
 // ---- helpers shared by the fused kernels ----
 
 // Calls f(T{}) for the floating dtypes; TypeError naming the kernel for the others.

@@ -111,9 +111,9 @@ def gelu_backward(be, g: Array, x: Array, approximate: str) -> Array:
 
 # ---- layer norm and RMS norm --------------------------------------------------------------------------
 
-def layer_norm(be, x: Array, normalized_ndim: int, weight: Array | None, bias: Array | None,
+def _normalize(be, x: Array, axes: tuple[int, ...], weight: Array | None, bias: Array | None,
                eps: float) -> tuple[Array, Array, Array]:
-    axes = _trailing(x.ndim, normalized_ndim)
+    """(y, mean, rstd) with the statistics over `axes` (kept as size-1 dims); weight and bias broadcast."""
     mean = _mean(be, x, axes)
     d = be.sub(x, mean)
     rstd = be.rsqrt(be.add(_mean(be, be.mul(d, d), axes), _c(be, eps, x)))
@@ -125,6 +125,28 @@ def layer_norm(be, x: Array, normalized_ndim: int, weight: Array | None, bias: A
     return y, mean, rstd
 
 
+def _normalize_backward(be, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
+                        axes: tuple[int, ...], param_grad, output_mask: tuple[bool, bool, bool]):
+    """(dx, dweight, dbias) of `_normalize` over `axes`; param_grad(a) sums a per-element term into the
+    parameters' shape."""
+    x_hat = be.mul(be.sub(x, mean), rstd)
+    dx = dw = db = None
+    if output_mask[0]:
+        gh = g if weight is None else be.mul(g, weight)
+        inner = be.sub(be.sub(gh, _mean(be, gh, axes)), be.mul(x_hat, _mean(be, be.mul(gh, x_hat), axes)))
+        dx = be.mul(rstd, inner)
+    if output_mask[1] and weight is not None:
+        dw = param_grad(be.mul(g, x_hat))
+    if output_mask[2]:
+        db = param_grad(g)
+    return dx, dw, db
+
+
+def layer_norm(be, x: Array, normalized_ndim: int, weight: Array | None, bias: Array | None,
+               eps: float) -> tuple[Array, Array, Array]:
+    return _normalize(be, x, _trailing(x.ndim, normalized_ndim), weight, bias, eps)
+
+
 def _reduce_leading(be, a: Array, k: int) -> Array:
     """a summed over all but its trailing k dims: a parameter's gradient from its broadcast use."""
     lead = tuple(range(a.ndim - k))
@@ -133,18 +155,30 @@ def _reduce_leading(be, a: Array, k: int) -> Array:
 
 def layer_norm_backward(be, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
                         normalized_ndim: int, output_mask: tuple[bool, bool, bool]):
-    axes = _trailing(x.ndim, normalized_ndim)
-    x_hat = be.mul(be.sub(x, mean), rstd)
-    dx = dw = db = None
-    if output_mask[0]:
-        gh = g if weight is None else be.mul(g, weight)
-        inner = be.sub(be.sub(gh, _mean(be, gh, axes)), be.mul(x_hat, _mean(be, be.mul(gh, x_hat), axes)))
-        dx = be.mul(rstd, inner)
-    if output_mask[1] and weight is not None:
-        dw = _reduce_leading(be, be.mul(g, x_hat), normalized_ndim)
-    if output_mask[2]:
-        db = _reduce_leading(be, g, normalized_ndim)
-    return dx, dw, db
+    return _normalize_backward(be, g, x, weight, mean, rstd, _trailing(x.ndim, normalized_ndim),
+                               lambda a: _reduce_leading(be, a, normalized_ndim), output_mask)
+
+
+def _channel_axes(x: Array) -> tuple[int, ...]:
+    """Every axis of (N, C, *spatial) but the channels."""
+    return (0,) + tuple(range(2, x.ndim))
+
+
+def _as_channels(be, p: Array | None, x: Array) -> Array | None:
+    """A C-element parameter shaped (1, C, 1, ...) to broadcast against x."""
+    return None if p is None else _reshape(be, p, (1, x.shape[1]) + (1,) * (x.ndim - 2))
+
+
+def batch_norm(be, x: Array, weight: Array | None, bias: Array | None, eps: float) -> tuple[Array, Array, Array]:
+    return _normalize(be, x, _channel_axes(x), _as_channels(be, weight, x), _as_channels(be, bias, x), eps)
+
+
+def batch_norm_backward(be, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
+                        output_mask: tuple[bool, bool, bool]):
+    axes = _channel_axes(x)
+    dx, dw, db = _normalize_backward(be, g, x, _as_channels(be, weight, x), mean, rstd, axes,
+                                     lambda a: be.sum(a, axes, True), output_mask)
+    return dx, (None if dw is None else _reshape(be, dw, tuple(weight.shape))), db
 
 
 def rms_norm(be, x: Array, normalized_ndim: int, weight: Array | None, eps: float) -> tuple[Array, Array]:

@@ -87,7 +87,8 @@ REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 # optional fused primitives: each has a composite default below, built from the primitives above
 FUSED_PRIMITIVES = (
     "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
-    "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "cross_entropy", "cross_entropy_backward",
+    "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "batch_norm", "batch_norm_backward",
+    "cross_entropy", "cross_entropy_backward",
     "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "lstm_cell", "lstm_cell_backward",
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
@@ -464,6 +465,22 @@ class Backend:
         dx = rstd (gh - mean(gh) - x_hat mean(gh x_hat)),  dweight = sum_rows g x_hat,  dbias = sum_rows g
         (dweight None without weight)."""
         return _composite.layer_norm_backward(self, g, x, weight, mean, rstd, normalized_ndim, output_mask)
+
+    def batch_norm(self, x: Array, weight: Array | None, bias: Array | None, eps: float
+                   ) -> tuple[Array, Array, Array]:
+        """(y, mean, rstd) of training-mode batch norm of x (N, C, *spatial), the statistics per channel over the
+        N x spatial elements: mean = sum x / M, rstd = 1 / sqrt(sum (x - mean)^2 / M + eps),
+        y = (x - mean) rstd weight + bias. weight and bias (or None) hold C elements; mean and rstd have shape
+        (1, C, 1, ...)."""
+        return _composite.batch_norm(self, x, weight, bias, eps)
+
+    def batch_norm_backward(self, g: Array, x: Array, weight: Array | None, mean: Array, rstd: Array,
+                            output_mask: tuple[bool, bool, bool]
+                            ) -> tuple[Array | None, Array | None, Array | None]:
+        """(dx, dweight, dbias) of `batch_norm`; with x_hat = (x - mean) rstd and <.> a channel's mean:
+        dx = weight rstd (g - <g> - x_hat <g x_hat>),  dweight = sum g x_hat (weight's shape),
+        dbias = sum g (shape (1, C, 1, ...))."""
+        return _composite.batch_norm_backward(self, g, x, weight, mean, rstd, output_mask)
 
     def rms_norm(self, x: Array, normalized_ndim: int, weight: Array | None, eps: float) -> tuple[Array, Array]:
         """(y, rstd) over the trailing k = normalized_ndim dims: rstd = 1 / sqrt(mean(x^2) + eps),

@@ -16,7 +16,8 @@ gh = g * weight, the gradients are
 
 Layer norm runs the backend's fused primitive (`Backend.layer_norm`, `Backend.layer_norm_backward`);
 group norm runs it on x viewed as (N, G, -1) and applies its per-channel affine map itself. Batch
-norm, whose statistics are not over trailing axes, is `BatchNorm` below in tensor ops.
+norm in training has its own (`Backend.batch_norm`, `Backend.batch_norm_backward`), whose statistics
+are per channel over every other axis; instance norm is batch norm of x seen as (1, N * C, *spatial).
 """
 from __future__ import annotations
 
@@ -89,17 +90,11 @@ class GroupNorm(Function):
         return dx, dw, g if need_b else None, None, None
 
 
-def _moments(x: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
-    """(mean, biased variance) over axes, kept as size-1 dims."""
-    mean = x.mean(axes, keepdim=True)
-    d = x - mean
-    return mean, (d * d).mean(axes, keepdim=True)
-
-
 class BatchNorm(Function):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias with the statistics over `axes` of x (all but the
-    channels); weight and bias (or None) broadcast against x. The math of `Backend.layer_norm` over other
-    axes; the derivatives are in the module docstring.
+    """Training-mode batch norm of (N, C, *spatial): y = (x - mean) / sqrt(var + eps) * weight + bias with the
+    statistics of each channel over all other dims, by the backend's fused primitive (`Backend.batch_norm`,
+    `Backend.batch_norm_backward`; the derivatives are in the module docstring). weight and bias (or None) have
+    shape (1, C, 1, ...).
 
     `running` = (running_mean, running_var, momentum) updates those buffers in place:
     running <- (1 - momentum) running + momentum batch, with the unbiased variance, as PyTorch.
@@ -108,35 +103,21 @@ class BatchNorm(Function):
     _grad_name = "NativeBatchNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, axes, eps, running):
-        mean, var = _moments(x, axes)
-        rstd = (var + eps).rsqrt()
-        y = (x - mean) * rstd
-        if weight is not None:
-            y = y * weight
-        if bias is not None:
-            y = y + bias
-        _update_running(mean, var, x.numel() // mean.numel(), *running)
-        ctx.meta = (axes, eps)
+    def forward(ctx, x, weight, bias, eps, running):
+        y, mean, rstd = fused("batch_norm", x, weight, bias, eps)
+        # the biased variance back from rstd = 1 / sqrt(var + eps): C values, not worth a third output
+        _update_running(mean, rstd.pow(-2) - eps, x.numel() // mean.numel(), *running)
+        ctx.eps = eps
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight, mean, rstd = ctx.saved_tensors
-        axes, eps = ctx.meta
         if _GradState.enabled:  # create_graph: the statistics depend on x too, so recompute them from x
-            mean, var = _moments(x, axes)
-            rstd = (var + eps).rsqrt()
-        x_hat = (x - mean) * rstd
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = dw = None
-        if need_x:
-            gh = g if weight is None else g * weight
-            dx = rstd * (gh - gh.mean(axes, keepdim=True) - x_hat * (gh * x_hat).mean(axes, keepdim=True))
-        if need_w:
-            dw = g * x_hat
-        return dx, dw, g if need_b else None, None, None, None
+            _, mean, rstd = fused("batch_norm", x, None, None, ctx.eps)
+        dx, dw, db = fused("batch_norm_backward", g, x, weight, mean, rstd, tuple(ctx.needs_input_grad[:3]))
+        return dx, dw, db, None, None
 
 
 def _update_running(mean: Tensor, var: Tensor, n: int, running_mean: Tensor | None, running_var: Tensor | None,
@@ -188,8 +169,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"{input.shape}")
         if eps <= 0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-        axes = (0,) + tuple(range(2, input.ndim))
-        return BatchNorm.apply(input, w, b, axes, eps, (running_mean, running_var, momentum))
+        return BatchNorm.apply(input, w, b, eps, (running_mean, running_var, momentum))
     y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
     if w is not None:
         y = y * w
