@@ -76,7 +76,27 @@ def assets() -> dict[str, str]:
         found["MYTORCH_BENCH_MINILM"] = str(model_directory("all-MiniLM-L6-v2"))
     except Exception as exc:  # noqa: BLE001
         found["MYTORCH_BENCH_MINILM_MISSING"] = str(exc)
+    try:
+        found.update(whisper_assets())
+    except Exception as exc:  # noqa: BLE001
+        found["MYTORCH_BENCH_WHISPER_MISSING"] = str(exc)
     return found
+
+
+def whisper_assets() -> dict[str, str]:
+    """The Whisper model folder, and the utterance both sides transcribe (synthesized once per run)."""
+    import tempfile
+
+    import numpy as np
+
+    from mytorch.speech import synthesize
+    from mytorch.models.whisper_loader import whisper_directory
+
+    from .workloads.whisper import TEXT
+
+    path = os.path.join(tempfile.mkdtemp(prefix="mytorch-bench-"), "utterance.npy")
+    np.save(path, synthesize(TEXT, "en-us", 160, 50)[0].numpy())
+    return {"MYTORCH_BENCH_WHISPER_DIR": whisper_directory("whisper-tiny.en"), "MYTORCH_BENCH_WHISPER_AUDIO": path}
 
 
 def run_child(workload: str, framework: str, args: argparse.Namespace, threads: int, env: dict) -> dict:

@@ -16,5 +16,6 @@ WORKLOADS: dict[str, tuple[str, float, str]] = {
     "lstm": ("lstm", 0.8, "2-layer LSTM, input 64, hidden 256, sequence 50, batch 32, Adam"),
     "minilm": ("minilm", 1.0, "all-MiniLM-L6-v2 sentence embeddings of 64 sentences"),
     "smollm2": ("smollm2", 1.0, "SmolLM2-135M greedy decoding with a KV cache, 32 new tokens"),
+    "whisper": ("whisper", 1.0, "Whisper tiny.en transcribing 7 s of speech, greedy (faster-whisper as reference)"),
     "gemm": ("gemm", 0.8, "float32 matmul 1024x1024 @ 1024x1024"),
 }
