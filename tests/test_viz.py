@@ -59,12 +59,23 @@ def test_dot_text_names_parameters_and_saved_shapes():
                              for n in viz.graph_nodes(loss)) + 1
 
 
-def test_draw_graph_writes_dot_and_renders_when_dot_exists(tmp_path, monkeypatch):
+def test_draw_graph_renders_svg_and_png(tmp_path):
+    assert shutil.which("dot"), "Graphviz's dot is missing: scripts/install_data.sh installs Debian's graphviz"
     model, loss = _mlp_loss(mytorch, nn)
     path = str(tmp_path / "mlp")
-    if shutil.which("dot"):
-        assert viz.draw_graph(loss, dict(model.named_parameters()), path) == path + ".svg"
-        assert "<svg" in open(path + ".svg").read()
+    assert viz.draw_graph(loss, dict(model.named_parameters()), path) == path + ".svg"
+    svg = open(path + ".svg", encoding="utf-8").read()
+    assert "<svg" in svg
+    # every backward node and every named parameter is drawn
+    for label in [n.name() for n in viz.graph_nodes(loss) if n.name() != "AccumulateGrad"] + ["0.weight", "2.bias"]:
+        assert f">{label}</text>" in svg, label
+    assert viz.draw_graph(loss, None, path, format="png") == path + ".png"
+    assert open(path + ".png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_draw_graph_writes_dot_where_graphviz_is_missing(tmp_path, monkeypatch):
+    model, loss = _mlp_loss(mytorch, nn)
+    path = str(tmp_path / "mlp")
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert viz.draw_graph(loss, dict(model.named_parameters()), path) == path + ".dot"
     assert open(path + ".dot").read() == viz.to_dot(loss, dict(model.named_parameters()))
@@ -74,3 +85,10 @@ def test_make_dot_is_a_graphviz_source():
     model, loss = _mlp_loss(mytorch, nn)
     graph = viz.make_dot(loss, params=dict(model.named_parameters()))
     assert graph.source == viz.to_dot(loss, dict(model.named_parameters()), show_saved=False)
+
+
+def test_mytorch_viz_is_the_same_module():
+    import mytorch.viz
+
+    assert mytorch.viz.draw_graph is viz.draw_graph and mytorch.viz.make_dot is viz.make_dot
+    assert mytorch.viz.to_dot is viz.to_dot and mytorch.viz.graph_nodes is viz.graph_nodes
