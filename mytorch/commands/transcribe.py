@@ -1,6 +1,8 @@
-"""`mytorch transcribe`: speech to text with a recognizer trained by `mytorch train --model asr`, optionally
-with prefix beam search and a character LM (`mytorch train --model gpt --dataset digits-text`) by shallow
-fusion. One transcript per file, or a JSON list of {"file", "text"} with --json."""
+"""`mytorch transcribe`: speech to text with a recognizer trained by `mytorch train --model asr` (--checkpoint),
+optionally with prefix beam search and a character LM (`mytorch train --model gpt --dataset digits-text`) by
+shallow fusion, or with a pretrained Whisper run on mytorch (--model whisper-tiny.en: greedy, or beam search
+with --beam N; recordings over 30 s in consecutive windows). One transcript per file, or a JSON list of
+{"file", "text"} with --json."""
 from __future__ import annotations
 
 import argparse
@@ -12,15 +14,21 @@ from ._common import HelpFormatter, nonnegative_float, positive_int, run_guarded
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `mytorch transcribe` subcommand and its arguments to the CLI's subparsers."""
+    from ..models.whisper_loader import WHISPER_MODELS
+
     p = subparsers.add_parser(
-        "transcribe", help="speech to text with a trained recognizer",
+        "transcribe", help="speech to text with a trained recognizer or a pretrained Whisper",
         description="Transcribe audio files (WAV, any rate: mixed to mono and resampled) with the recognizer in "
                     "--checkpoint: greedy CTC decoding, or prefix beam search with --beam N, optionally fused "
                     "with a character LM (--lm CKPT --lm-weight W: score = log p_ctc + W log p_lm + "
-                    "B |text| with B the --length-bonus).",
+                    "B |text| with B the --length-bonus); or with a pretrained Whisper (--model): greedy, or "
+                    "beam search with --beam N, in 30-s windows.",
         formatter_class=HelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files")
-    p.add_argument("--checkpoint", required=True, metavar="CKPT", help="a `mytorch train --model asr` checkpoint")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", metavar="CKPT", help="a `mytorch train --model asr` checkpoint")
+    source.add_argument("--model", choices=sorted(WHISPER_MODELS),
+                        help="a pretrained Whisper, installed by scripts/install_models.sh")
     p.add_argument("--beam", type=positive_int, default=None,
                    help="beam width, 1: greedy (default: 1, or 8 with --lm)")
     p.add_argument("--lm", metavar="CKPT", default=None,
@@ -31,6 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def _whisper(args: argparse.Namespace):
+    """transcribe(waveform, rate) -> text with the pretrained Whisper --model."""
+    from ..speech import whisper
+    from ..training.errors import UsageError
+
+    if args.lm is not None:
+        raise UsageError("--lm fuses a character LM with a --checkpoint recognizer; Whisper decodes without one")
+    transcriber = whisper.WhisperTranscriber.from_pretrained(args.model)
+    return lambda waveform, rate: transcriber.transcribe(waveform, rate, beam_size=args.beam or 1)
+
+
 def _transcriber(args: argparse.Namespace):
     """The Transcriber the arguments describe (UsageError for an LM that cannot be fused)."""
     from ..speech.lm_fusion import CharLMScorer
@@ -39,6 +58,8 @@ def _transcriber(args: argparse.Namespace):
     from ..training.errors import UsageError
     from ..training.lm import load_lm
 
+    if args.model is not None:
+        return _whisper(args)
     model, tokenizer, front_end, _ = load_recognizer(args.checkpoint)
     scorer = None
     if args.lm is not None:

@@ -7,7 +7,8 @@ without timestamps:
     every step  logits of config.json's suppress_ids set to -inf (non-speech symbols, the special tokens)
     first step  also suppress_ids_begin (the blank " " and <|endoftext|>: a transcript does not start empty)
     stop        at <|endoftext|>, or after min(448 / 2, 448 - len(prompt) + 1) tokens
-    search      greedy (argmax) or beam search (mytorch.generation.generate, num_beams=beam_size)
+    search      greedy (argmax) or beam search (mytorch.generation.generate, num_beams=beam_size; its stopping
+                rule is Hugging Face's, CTranslate2's patience-based one can end a search at another point)
 
 The text is the tokenizer's decoding of the tokens below <|endoftext|>. A recording is cut into 30-s windows
 of its log-mel features (mytorch.speech.whisper_features); each window is decoded on its own (no previous
