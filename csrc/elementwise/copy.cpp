@@ -84,20 +84,25 @@ Array where(const Array& cond, const Array& a, const Array& b) {
       const T* y = reinterpret_cast<const T*>(p[3]);
       // the common layouts (a ReLU's backward: where(mask, g, 0)) as loops the compiler vectorises. Both
       // sides are loaded before choosing: a load under `m[i] ?` is one the compiler may not hoist, so it
-      // would branch per element, and a random mask mispredicts half of those branches.
+      // would branch per element, and a random mask mispredicts half of those branches. `omp simd` says
+      // the loop is safe to vectorise: without it GCC keeps the byte mask and the T values in scalar
+      // code (measured: 11 ns an element, 40x a multiply of the same size).
       if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
+#pragma omp simd
         for (int64_t i = 0; i < n; ++i) {
           const T xi = x[i], yi = y[i];
           o[i] = m[i] ? xi : yi;
         }
       } else if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 0) {
         const T other = *y;
+#pragma omp simd
         for (int64_t i = 0; i < n; ++i) {
           const T xi = x[i];
           o[i] = m[i] ? xi : other;
         }
       } else if (s[0] == 1 && s[1] == 1 && s[2] == 0 && s[3] == 1) {
         const T value = *x;
+#pragma omp simd
         for (int64_t i = 0; i < n; ++i) {
           const T yi = y[i];
           o[i] = m[i] ? value : yi;
