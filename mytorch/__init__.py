@@ -35,6 +35,7 @@ from .ops.einsum import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.dropout import *  # noqa: F401,F403
+from .ops.rrelu import *  # noqa: F401,F403
 from .ops.linear import *  # noqa: F401,F403
 from .ops.normalization import *  # noqa: F401,F403
 from .ops.rms_norm import *  # noqa: F401,F403
@@ -57,6 +58,7 @@ from . import special  # noqa: E402  (torch.special: names from ops.special)
 from .ops.windows import *  # noqa: F401,F403
 from .ops.linalg_toplevel import *  # noqa: F401,F403
 from .ops.lu import *  # noqa: F401,F403
+from .ops.qr import *  # noqa: F401,F403
 from .ops.cholesky import *  # noqa: F401,F403
 from .ops.matrix_functions import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403

@@ -38,6 +38,13 @@ def test_ddp_on_two_ranks_equals_one_process_on_the_whole_batch(backend, model):
     assert done.stdout.count("max difference") == 2
 
 
+@pytest.mark.parametrize("n", [2, 3])
+def test_syncbatchnorm_across_ranks_equals_batchnorm_on_the_whole_batch(backend, n):
+    done = mpiexec(n, "syncbatchnorm_matches_batchnorm.py", backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("SyncBatchNorm equals BatchNorm") == n
+
+
 def test_ddp_no_sync_and_find_unused_parameters(backend):
     done = mpiexec(2, "ddp_options.py", backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]

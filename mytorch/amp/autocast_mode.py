@@ -4,6 +4,7 @@ Inside ``with autocast("cpu", dtype=bfloat16):`` the ops on PyTorch's CPU autoca
 float16 when asked) or in float32, whatever dtype their inputs have (`mytorch.ops._autocast` holds the
 state and the cast policies, and says which op follows which). Regions nest: each restores on exit the
 enabled flag and dtype it found, so ``autocast(enabled=False)`` inside a region runs in the inputs' dtypes.
+The state is per thread, and the outermost region's exit empties the weight cast cache, as in PyTorch.
 A device type without a backend here (``"cuda"`` on this machine) gives a region that PyTorch itself would
 disable, with its warning.
 """
@@ -14,7 +15,7 @@ import warnings
 from typing import Any, Callable
 
 from .. import _dtype as D
-from ..ops._autocast import DTYPES, AutocastState
+from ..ops._autocast import clear_cache, state
 
 __all__ = ["autocast", "is_autocast_available"]
 
@@ -38,52 +39,53 @@ def is_autocast_available(device_type: str) -> bool:
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
     """Whether an enabled autocast region of `device_type` is running (PyTorch's default asks about CUDA)."""
     _check_device_type(device_type)
-    return device_type == "cpu" and AutocastState.enabled
+    return device_type == "cpu" and state.enabled
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
     """Turn autocast on or off for `device_type` outside a context manager."""
     _check_device_type(device_type)
     if device_type == "cpu":
-        AutocastState.enabled = bool(enabled)
+        state.enabled = bool(enabled)
 
 
 def get_autocast_dtype(device_type: str) -> D.dtype:
     """The lower-precision dtype autocast uses on `device_type` (bfloat16 on the CPU unless set)."""
     _check_device_type(device_type)
-    return DTYPES.get(device_type, D.float16)
+    return state.dtypes.get(device_type, D.float16)
 
 
 def set_autocast_dtype(device_type: str, dtype: D.dtype) -> None:
     """The lower-precision dtype autocast uses on `device_type`."""
     _check_device_type(device_type)
-    DTYPES[device_type] = dtype
+    state.dtypes[device_type] = dtype
 
 
 def is_autocast_cache_enabled() -> bool:
     """True when autocast caches the casts of leaf weights inside a region."""
-    return AutocastState.cache_enabled
+    return state.cache_enabled
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
     """Turn the autocast cast cache on or off."""
-    AutocastState.cache_enabled = bool(enabled)
+    state.cache_enabled = bool(enabled)
 
 
 def clear_autocast_cache() -> None:
-    """Nothing to clear: casts are not cached here (module docstring of `mytorch.ops._autocast`)."""
+    """Forget this thread's cached weight casts (the cache: module docstring of `mytorch.ops._autocast`)."""
+    clear_cache()
 
 
 def autocast_increment_nesting() -> int:
     """Count one more nested autocast region; returns the depth."""
-    AutocastState.nesting += 1
-    return AutocastState.nesting
+    state.nesting += 1
+    return state.nesting
 
 
 def autocast_decrement_nesting() -> int:
     """Count one fewer nested autocast region; returns the depth."""
-    AutocastState.nesting -= 1
-    return AutocastState.nesting
+    state.nesting -= 1
+    return state.nesting
 
 
 def is_autocast_cpu_enabled() -> bool:
@@ -132,7 +134,8 @@ class autocast:
         autocast_increment_nesting()
 
     def __exit__(self, *exc: Any) -> bool:
-        autocast_decrement_nesting()
+        if autocast_decrement_nesting() == 0:  # leaving the outermost region: its cached weight casts go
+            clear_autocast_cache()
         set_autocast_enabled(self.device, self.prev)
         set_autocast_dtype(self.device, self.prev_fastdtype)
         set_autocast_cache_enabled(self.prev_cache_enabled)

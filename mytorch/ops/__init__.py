@@ -6,13 +6,13 @@ from __future__ import annotations
 from .._tensor import Tensor
 from . import (activation, binary, blas, cholesky, complex, composed, conv, counting, creation, cross, diag, distance,
                einsum, gather_scatter, indexing, inplace_methods, joining, linalg, linalg_toplevel, loss, lu,
-               matrix_functions, numerical, piecewise, pixel_shuffle, pointwise, pointwise_composite, pooling, random,
-               reduction, rnn, sorting, special, statistics, stft, unary, unique, views, windows)
+               matrix_functions, numerical, piecewise, pixel_shuffle, pointwise, pointwise_composite, pooling, qr,
+               random, reduction, rnn, sorting, special, statistics, stft, unary, unique, views, windows)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,
            statistics, sorting, unique, einsum, random, activation, loss, pointwise, conv, pooling, rnn, blas,
            diag, cross, distance, piecewise, pixel_shuffle, special, linalg_toplevel, lu, cholesky, matrix_functions,
-           complex, pointwise_composite, numerical, counting, composed, stft]
+           complex, pointwise_composite, numerical, counting, composed, stft, qr]
 
 
 def _attach() -> None:

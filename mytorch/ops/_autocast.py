@@ -9,11 +9,19 @@ are never touched), then runs with autocast switched off, so the ops it calls do
 These are the policies of PyTorch's CPU autocast lists (aten/src/ATen/autocast_mode.cpp, AutocastCPU); an op
 on no list runs on the dtypes it is given. A cast is a differentiable `Tensor.to`, so a float32 leaf used in
 bfloat16 receives its gradient in float32. Outside a region a decorated op costs one attribute test.
-The state is process-wide (PyTorch's is per thread; mytorch's ops run on the calling thread).
+
+The state is per thread, as PyTorch's: a thread starts with autocast off and the default dtypes, whatever
+region the thread that started it is in. Each thread also has PyTorch's weight cast cache: inside a region,
+the lower-precision cast of a float32 leaf that requires grad (a parameter, not a view) is made once and
+reused by every op that reads it, so a weight used by many ops is converted once and its gradient flows
+back through one cast; the cache is emptied when the outermost region exits (`clear_cache`). As in PyTorch,
+a weight modified in place inside the region keeps being read through its earlier cast.
 """
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from typing import Any, Callable
 
 from .. import _dtype as D
@@ -22,27 +30,52 @@ from .._tensor import Tensor
 LOWER_PRECISION_FP, FP32, PROMOTE = "lower_precision_fp", "fp32", "promote"
 
 # the default lower-precision dtype of each device type's autocast (torch.get_autocast_dtype)
-DTYPES: dict[str, D.dtype] = {"cpu": D.bfloat16, "cuda": D.float16, "mps": D.float16, "xpu": D.float16,
-                              "hpu": D.bfloat16, "mtia": D.float16, "maia": D.float16}
+DEFAULT_DTYPES: dict[str, D.dtype] = {"cpu": D.bfloat16, "cuda": D.float16, "mps": D.float16, "xpu": D.float16,
+                                      "hpu": D.bfloat16, "mtia": D.float16, "maia": D.float16}
 
 
-class AutocastState:
-    """enabled: an enabled CPU region is running (the only device type with autocast kernels here);
-    nesting: how many autocast regions of any kind are open; cache_enabled: PyTorch's weight-cast cache
-    switch (kept for scripts that read it; casts are not cached here)."""
+class AutocastState(threading.local):
+    """One thread's autocast state. enabled: an enabled CPU region is running (the only device type with
+    autocast kernels here); nesting: how many autocast regions of any kind are open; dtypes: each device
+    type's lower-precision dtype; cache_enabled and cache: the weight cast cache (module docstring), keyed by
+    the weight's id, holding a weak reference to the weight (an id is reused once its tensor is gone) and its cast."""
 
-    enabled = False
-    nesting = 0
-    cache_enabled = True
+    def __init__(self) -> None:
+        self.enabled = False
+        self.nesting = 0
+        self.dtypes = dict(DEFAULT_DTYPES)
+        self.cache_enabled = True
+        self.cache: dict[int, tuple[weakref.ref, Tensor]] = {}
+
+
+state = AutocastState()
+
+
+def clear_cache() -> None:
+    """Forget this thread's cached weight casts."""
+    state.cache.clear()
 
 
 def _eligible(x: Any) -> bool:
     return isinstance(x, Tensor) and x.dtype.is_floating_point and x.dtype is not D.float64
 
 
+def _cached_cast(x: Tensor, dt: D.dtype) -> Tensor:
+    """x.to(dt), through the cache for a float32 weight going to the region's lower precision (PyTorch's rule)."""
+    if not (state.cache_enabled and dt is state.dtypes["cpu"] and x.dtype is D.float32 and x.requires_grad
+            and x.is_leaf and not x._is_view()):
+        return x.to(dt)
+    hit = state.cache.get(id(x))
+    if hit is not None and hit[0]() is x:
+        return hit[1]
+    y = x.to(dt)
+    state.cache[id(x)] = (weakref.ref(x), y)
+    return y
+
+
 def _cast(x: Any, dt: D.dtype) -> Any:
     if _eligible(x):
-        return x if x.dtype is dt else x.to(dt)
+        return x if x.dtype is dt else _cached_cast(x, dt)
     if isinstance(x, (list, tuple)) and any(_eligible(y) for y in x):
         return type(x)(_cast(y, dt) for y in x)
     return x
@@ -60,7 +93,7 @@ def _widest(values: list) -> D.dtype | None:
 def run_with_policy(policy: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """fn(*args, **kwargs) with its floating arguments cast by policy, and autocast off while it runs."""
     if policy == LOWER_PRECISION_FP:
-        dt = DTYPES["cpu"]
+        dt = state.dtypes["cpu"]
     elif policy == FP32:
         dt = D.float32
     else:
@@ -68,11 +101,11 @@ def run_with_policy(policy: str, fn: Callable, *args: Any, **kwargs: Any) -> Any
     if dt is not None:
         args = tuple(_cast(a, dt) for a in args)
         kwargs = {k: _cast(v, dt) for k, v in kwargs.items()}
-    AutocastState.enabled = False
+    state.enabled = False
     try:
         return fn(*args, **kwargs)
     finally:
-        AutocastState.enabled = True
+        state.enabled = True
 
 
 def autocast_policy(policy: str) -> Callable[[Callable], Callable]:
@@ -80,7 +113,7 @@ def autocast_policy(policy: str) -> Callable[[Callable], Callable]:
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def op(*args: Any, **kwargs: Any) -> Any:
-            if AutocastState.enabled:
+            if state.enabled:
                 return run_with_policy(policy, fn, *args, **kwargs)
             return fn(*args, **kwargs)
         return op

@@ -1,6 +1,7 @@
 """Distances and similarity between vectors, composed from differences and p-norms.
 
     cdist(X1, X2, p)[..., i, j]       = ||X1[..., i, :] - X2[..., j, :]||_p        every pair of rows
+    pdist(X, p)[k]                    = ||X[i, :] - X[j, :]||_p for the k-th pair i < j  (row-major order)
     pairwise_distance(x1, x2, p, eps) = ||x1 - x2 + eps||_p                         over the last dim
     cosine_similarity(x1, x2, dim)    = sum (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps))
 
@@ -10,6 +11,7 @@ through the unclamped norm, as in PyTorch (so the gradient at a tiny x1 is large
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from .joining import broadcast_tensors
 from .statistics import vector_norm
@@ -33,6 +35,20 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
 
 
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distance between every pair of rows i < j of input (N, M), in row-major order of the pairs:
+    the upper triangle of cdist(input, input) without its diagonal, N (N - 1) / 2 entries."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    n = input.shape[0]
+    pairs = input.new_ones((n, n), dtype=D.bool_).triu(1).nonzero()  # (i, j), i < j, in row-major order
+    return vector_norm(input[pairs[:, 0]] - input[pairs[:, 1]], p, -1)
+
+
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim of the broadcast shape."""
     return vector_norm(x1 - x2 + eps, p, max(x1.ndim, x2.ndim) - 1, keepdim)
@@ -51,5 +67,5 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return (unit(x1) * unit(x2)).sum(dim)
 
 
-__all__ = ["cdist", "pairwise_distance", "cosine_similarity"]
+__all__ = ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 METHODS: dict = {}

@@ -17,7 +17,8 @@ from ._util import as_shape, backend_of, broadcast_shapes, wrap_dims
 from .gather_scatter import index_select, masked_fill
 from .inplace_methods import _inplace_method
 from .views import atleast_1d, atleast_2d, atleast_3d
-from ._autocast import PROMOTE, AutocastState, autocast_policy
+from ._autocast import PROMOTE, autocast_policy
+from ._autocast import state as autocast_state
 
 
 def _tensor_list(tensors, op: str) -> list[Tensor]:
@@ -548,7 +549,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     replicate repeats the edge; circular wraps around. Non-constant modes read x through an index per dim
     (`index_select`), so their gradient adds dy back at every position it was read from.
     """
-    if AutocastState.enabled and mode in ("reflect", "replicate") and input.dtype in (D.bfloat16, D.float16):
+    if autocast_state.enabled and mode in ("reflect", "replicate") and input.dtype in (D.bfloat16, D.float16):
         input = input.float()  # on PyTorch's CPU autocast fp32 list (reflection_pad*, replication_pad*)
     amounts = as_shape((pad,), "pad")
     if len(amounts) % 2:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._linalg_util import check_matrix, eye_like, return_type
-from .joining import cat, triu
+from .binary import where
+from .joining import cat, stack, triu
 from .triangular import solve_triangular
 
 qr_result = return_type("linalg_qr", "Q R")
@@ -89,5 +90,53 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     return Q
 
 
-__all__: list[str] = []
-METHODS: dict = {}
+geqrf_result = return_type("geqrf", "a tau")
+
+
+class Geqrf(Function):
+    """LAPACK's geqrf packing of A = Q R (no derivative, as in PyTorch)."""
+
+    _grad_name = "GeqrfBackward0"
+
+    @staticmethod
+    def forward(ctx, A):
+        a = A.clone()
+        m, n = a.shape[-2:]
+        taus = []
+        for i in range(min(m, n)):
+            # the reflector H_i = I - tau v v^T (v[0] = 1) with H_i x = beta e_1 for x = a[i:, i] (LAPACK's larfg)
+            alpha, rest = a[..., i, i], a[..., i + 1:, i]
+            norm = rest.norm(dim=-1) if m - i > 1 else alpha.new_zeros(alpha.shape)
+            identity = norm == 0  # nothing below the diagonal: H_i = I
+            beta = -(alpha * alpha + norm * norm).sqrt() * where(alpha < 0, -1.0, 1.0)
+            tau = where(identity, 0.0, (beta - alpha) / where(identity, 1.0, beta))
+            v = rest / where(identity, 1.0, alpha - beta).unsqueeze(-1)
+            if i + 1 < n:  # apply H_i to the columns to the right
+                block = a[..., i:, i + 1:]
+                full = cat([alpha.new_ones(alpha.shape + (1,)), v], -1).unsqueeze(-1)
+                a[..., i:, i + 1:] = block - tau[..., None, None] * full @ (full.mT @ block)
+            a[..., i, i] = where(identity, alpha, beta)
+            a[..., i + 1:, i] = where(identity.unsqueeze(-1), rest, v)
+            taus.append(tau)
+        tau = stack(taus, -1) if taus else a.new_zeros(a.shape[:-2] + (0,))
+        ctx.mark_non_differentiable(tau)
+        return a, tau
+
+    @staticmethod
+    def backward(ctx, ga, gtau):
+        raise RuntimeError("the derivative for 'geqrf' is not implemented.")
+
+
+def geqrf(input: Tensor, *, out=None):
+    """(a, tau): A = Q R packed as LAPACK's geqrf packs it. R is a's upper triangle; below the diagonal, column i
+    holds v_i (its leading 1 implied) of the Householder reflector H_i = I - tau_i v_i v_i^T, and
+    Q = H_1 ... H_k (householder_product(a, tau)). Each H_i maps the remaining column x to beta e_1, with
+    beta = -sign(x_0) ||x||, tau_i = (beta - x_0) / beta, v_i = x[1:] / (x_0 - beta). Not differentiable."""
+    check_matrix(input, "geqrf")
+    if input.dtype.is_complex:
+        raise NotImplementedError("geqrf: complex inputs are not supported yet")
+    return geqrf_result(*Geqrf.apply(input))
+
+
+__all__ = ["geqrf"]
+METHODS: dict = {"geqrf": geqrf}

@@ -28,7 +28,8 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
-from ._autocast import FP32, LOWER_PRECISION_FP, AutocastState, run_with_policy
+from ._autocast import FP32, LOWER_PRECISION_FP, run_with_policy
+from ._autocast import state as autocast_state
 from ._tensor_backend import TENSOR_BACKEND
 from .linear import linear
 
@@ -298,7 +299,7 @@ def rnn_layer(mode: str, input: Tensor, hx: tuple[Tensor, ...], w_ih: Tensor, w_
     says this is one step of an RNNCell/LSTMCell/GRUCell, which only autocast treats differently."""
     if mode not in MODES:
         raise ValueError(f"rnn_layer(): unknown mode {mode!r}; expected one of {MODES}")
-    if AutocastState.enabled:
+    if autocast_state.enabled:
         # as PyTorch's CPU kernels come out under autocast: Elman layers and cells, and LSTM layers over
         # padded input, run in the lower precision (their steps are linear ops, or mkldnn_rnn_layer);
         # GRUs, LSTM cells and LSTMs over packed batches run in float32

@@ -8,15 +8,16 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops import activation as A
 from ...ops import piecewise as P
-from ...ops.dropout import _dropout, _feature_mask_shape
 from ...ops.inplace import inplace as _inplace
 from ...ops.piecewise import hardshrink, prelu
+from ...ops.rrelu import rrelu as _rrelu
+from ...ops.rrelu import rrelu_
 from ...ops.unary import sigmoid, tanh
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu", "silu",
            "mish", "sigmoid", "tanh", "softplus", "logsigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax",
-           "softmin", "dropout", "dropout2d", "hardsigmoid", "hardswish", "hardshrink", "softshrink", "threshold",
-           "threshold_", "prelu", "softsign", "tanhshrink", "glu"]
+           "softmin", "hardsigmoid", "hardswish", "hardshrink", "softshrink", "threshold",
+           "threshold_", "prelu", "softsign", "tanhshrink", "glu", "rrelu", "rrelu_"]
 
 
 def _maybe_inplace(fn: Callable[..., Tensor], input: Tensor, inplace: bool, name: str, *args) -> Tensor:
@@ -181,25 +182,10 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return A.log_softmax(input, dim, dtype)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity when not training)."""
-    return _dropout(input, p, training, inplace, tuple(input.shape))
-
-
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels input[n, c] with probability p and scale the rest by 1 / (1 - p)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if input.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence this warning, "
-                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
-                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
-                      "(i.e. 3D or 4D inputs).", stacklevel=2)
-    if input.ndim == 3:  # PyTorch's historical reading of a 3-D input: (N, C, L), not an unbatched (C, H, W)
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
-                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
-                      "This behavior will change in a future release to interpret the input as one without a "
-                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
-                      "please switch to using dropout1d instead.", stacklevel=2)
-    return _dropout(input, p, training, inplace, _feature_mask_shape(input))
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: x where x > 0, else r x with r ~ U(lower, upper) per element while training
+    (dL/dx = g r there) and r = (lower + upper) / 2 otherwise."""
+    if inplace:
+        return rrelu_(input, lower, upper, training)
+    return _rrelu(input, lower, upper, training)

@@ -1,11 +1,13 @@
 """The layer classes, one file per family."""
 from .activation import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .syncbatchnorm import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
@@ -16,5 +18,6 @@ from .rnn import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .unpooling import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403

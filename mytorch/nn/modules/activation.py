@@ -10,7 +10,7 @@ from ..parameter import Parameter
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
            "Softplus", "LogSigmoid", "Hardtanh", "Softmax", "LogSoftmax", "Softmin", "Hardsigmoid", "Hardswish",
-           "Hardshrink", "Softshrink", "Threshold", "PReLU", "Softsign", "Tanhshrink", "GLU", "Softmax2d"]
+           "Hardshrink", "Softshrink", "Threshold", "PReLU", "Softsign", "Tanhshrink", "GLU", "Softmax2d", "RReLU"]
 
 
 def _inplace_repr(inplace: bool, lead: str = "") -> str:
@@ -98,6 +98,21 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace, f"negative_slope={self.negative_slope}")
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: x where x > 0, else r x, with r ~ U(lower, upper) drawn per element in training
+    mode and r = (lower + upper) / 2 in eval mode (F.rrelu)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace, f"lower={self.lower}, upper={self.upper}")
 
 
 class ELU(_Alpha):

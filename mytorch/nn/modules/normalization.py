@@ -95,8 +95,13 @@ class _BatchNorm(_NormBase):
         # batch statistics while training, and in eval mode when there are no running ones to use
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                            self.weight, self.bias, use_batch, momentum, self.eps)
+        return self._normalize(input, self.running_mean if track else None, self.running_var if track else None,
+                               use_batch, momentum)
+
+    def _normalize(self, input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, use_batch: bool,
+                   momentum: float) -> Tensor:
+        """F.batch_norm with this layer's affine parameters (SyncBatchNorm takes its statistics across ranks)."""
+        return F.batch_norm(input, running_mean, running_var, self.weight, self.bias, use_batch, momentum, self.eps)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -1,4 +1,5 @@
-"""Parametrizations built on `parametrize.register_parametrization`: weight norm and spectral norm.
+"""Parametrizations built on `parametrize.register_parametrization`: weight norm and spectral norm (and
+`orthogonal`, in orthogonal.py).
 
 weight_norm (Salimans & Kingma 2016) splits a weight into a magnitude g and a direction v,
 
@@ -22,6 +23,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..functional import normalize
 from ..module import Module
+from .orthogonal import orthogonal
 from .parametrize import register_parametrization
 
 
@@ -111,4 +113,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     return register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
 
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["orthogonal", "weight_norm", "spectral_norm"]

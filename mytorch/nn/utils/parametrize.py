@@ -52,7 +52,10 @@ class ParametrizationList(ModuleList):
         with no_grad():  # the originals are computed from the current value by the right inverses
             for module in reversed(list(self)):
                 if hasattr(module, "right_inverse"):
-                    value = module.right_inverse(value)
+                    try:
+                        value = module.right_inverse(value)
+                    except NotImplementedError:  # a right inverse that can't be computed counts as the identity
+                        pass
         self.is_tensor = not isinstance(value, (tuple, list))
         self.ntensors = 1 if self.is_tensor else len(value)
         values = (value,) if self.is_tensor else tuple(value)
