@@ -93,6 +93,16 @@ FUSED_PRIMITIVES = (
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
 
+LINALG_PRIMITIVES = ("lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "svd")
+CONV_PRIMITIVES = ("conv", "conv_backward_input", "conv_backward_weight", "im2col", "col2im")
+
+
+def bind_kernels(cls: type, module: Any, names: Sequence[str]) -> None:
+    """Make each of `names` a primitive of the backend class `cls`: `module`'s function of that name, called as
+    it is (static, so no Python frame stands between an op and its kernel)."""
+    for name in names:
+        setattr(cls, name, staticmethod(getattr(module, name)))
+
 
 class Backend:
     """Abstract device backend. Subclasses implement every primitive below that raises

@@ -26,7 +26,8 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _C
-from .base import BINARY_OPS, FUSED_PRIMITIVES, REDUCE_OPS, SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, UNARY_OPS, Backend
+from .base import (BINARY_OPS, CONV_PRIMITIVES, FUSED_PRIMITIVES, LINALG_PRIMITIVES, REDUCE_OPS, SPECIAL_BINARY_OPS,
+                   SPECIAL_UNARY_OPS, UNARY_OPS, Backend, bind_kernels)
 from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
 
 # DType order of csrc/core/dtype.h
@@ -40,11 +41,11 @@ _BF16_CODE = CODE[D.bfloat16]
 # primitives that run NumPy's kernel on a view of our memory until _C has them (module docstring)
 HOST_PRIMITIVES = (
     "arange", "index", "index_put", "gather", "scatter", "nonzero", "argmax", "argmin",
-    "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", "conv", "conv_backward_input",
-    "conv_backward_weight", "im2col", "col2im", "rng", "rng_state", "set_rng_state", "uniform", "normal",
+    "cumsum", "cumprod", "sort", "unique", "concatenate", "pad", *CONV_PRIMITIVES, "rng", "rng_state",
+    "set_rng_state", "uniform", "normal",
     "exponential", "randint", "permutation", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
     *SPECIAL_UNARY_OPS, *SPECIAL_BINARY_OPS,
-    "lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "svd",
+    *LINALG_PRIMITIVES,
 )
 
 
@@ -167,12 +168,6 @@ class CppBackend(Backend):
     def bitcast(self, a, dt):
         return _C.bitcast(a, CODE[dt])
 
-    copy = staticmethod(_C.copy)
-    assign = staticmethod(_C.assign)
-    is_contiguous = staticmethod(_C.is_contiguous)
-    add_ = staticmethod(_C.add_)
-    owns_memory = staticmethod(_C.owns_memory)
-
     def storage_offset(self, a):
         return a.offset
 
@@ -185,15 +180,8 @@ class CppBackend(Backend):
     def data_ptr(self, a):
         return a.data_ptr
 
-    # ---- movement --------------------------------------------------------
-    view = staticmethod(_C.view)
-    permute = staticmethod(_C.permute)
-    expand = staticmethod(_C.expand)
-    as_strided = staticmethod(_C.as_strided)
-    basic_index = staticmethod(_C.basic_index)
-    flip = staticmethod(_C.flip)
-    where = staticmethod(_C.where)
 
-    # ---- products --------------------------------------------------------------
-    matmul = staticmethod(_C.matmul)
-    fft = staticmethod(_C.fft)
+# the primitives `_C` always defines, each its kernel as it is: storage (copy, assign, is_contiguous, add_,
+# owns_memory), movement (view, permute, expand, as_strided, basic_index, flip), where, matmul and fft
+bind_kernels(CppBackend, _C, ("copy", "assign", "is_contiguous", "add_", "owns_memory", "view", "permute", "expand",
+                              "as_strided", "basic_index", "flip", "where", "matmul", "fft"))

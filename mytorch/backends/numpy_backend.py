@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _np_bessel, _np_conv, _np_fft, _np_fused, _np_gamma, _np_linalg, _np_optim, _np_random, _np_special
-from .base import SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend
+from .base import CONV_PRIMITIVES, LINALG_PRIMITIVES, SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend, bind_kernels
 
 TO_NP = {
     D.bool_: np.dtype(np.bool_), D.uint8: np.dtype(np.uint8), D.int8: np.dtype(np.int8),
@@ -347,14 +347,6 @@ class NumpyBackend(Backend):
         # ml_dtypes' bfloat16 products come back as float32; a tensor op keeps its dtype
         return out.astype(a.dtype, copy=False) if out.dtype != a.dtype else out
 
-    # linear algebra (_np_linalg.py)
-    lu_factor = staticmethod(_np_linalg.lu_factor)
-    solve_triangular = staticmethod(_np_linalg.solve_triangular)
-    cholesky = staticmethod(_np_linalg.cholesky)
-    qr = staticmethod(_np_linalg.qr)
-    eigh = staticmethod(_np_linalg.eigh)
-    svd = staticmethod(_np_linalg.svd)
-
     def concatenate(self, arrays, axis):
         return np.concatenate(arrays, axis=axis)
 
@@ -367,18 +359,8 @@ class NumpyBackend(Backend):
 
     fft = staticmethod(_np_fft.fft)  # our mixed-radix / Bluestein FFT, vectorised over the rows
 
-    # ---- convolution and sliding windows (the kernels: _np_conv) ----------------
-    conv = staticmethod(_np_conv.conv)
-    conv_backward_input = staticmethod(_np_conv.conv_backward_input)
-    conv_backward_weight = staticmethod(_np_conv.conv_backward_weight)
-    im2col = staticmethod(_np_conv.im2col)
-    col2im = staticmethod(_np_conv.col2im)
-
-    # ---- randomness: PyTorch's CPU streams (the kernels: _np_random) --------------
-    rng = staticmethod(_np_random.rng)
-    rng_state = staticmethod(_np_random.rng_state)
-    set_rng_state = staticmethod(_np_random.set_rng_state)
-
+    # ---- randomness: PyTorch's CPU streams (the kernels: _np_random; rng, rng_state, set_rng_state and
+    # permutation are bound below) --------------
     def uniform(self, rng, shape, low, high, dt):
         return _np_random.uniform(rng, tuple(shape), low, high, dt, TO_NP[dt])
 
@@ -390,8 +372,6 @@ class NumpyBackend(Backend):
 
     def exponential(self, rng, shape, lambd, dt):
         return _np_random.exponential(rng, tuple(shape), lambd, TO_NP[dt])
-
-    permutation = staticmethod(_np_random.permutation)
 
     # ---- fused primitives with a faster NumPy body (the math: base.Backend.softmax & co.) ----------
     softmax = _np_fused.softmax
@@ -415,3 +395,10 @@ class NumpyBackend(Backend):
 
     def adagrad_update(self, param, grad, state_sum, **hyper):
         _np_optim.run_chunked(_np_optim.adagrad, (param, grad, state_sum), **hyper)
+
+
+# the primitives that are a kernel module's function as it is: linear algebra (_np_linalg.py), convolution and
+# sliding windows (_np_conv.py), the generator's state and permutations (_np_random.py)
+bind_kernels(NumpyBackend, _np_linalg, LINALG_PRIMITIVES)
+bind_kernels(NumpyBackend, _np_conv, CONV_PRIMITIVES)
+bind_kernels(NumpyBackend, _np_random, ("rng", "rng_state", "set_rng_state", "permutation"))
