@@ -17,7 +17,8 @@ from ...ops.unary import sigmoid, tanh
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu", "silu",
            "mish", "sigmoid", "tanh", "softplus", "logsigmoid", "hardtanh", "hardtanh_", "softmax", "log_softmax",
            "softmin", "hardsigmoid", "hardswish", "hardshrink", "softshrink", "threshold",
-           "threshold_", "prelu", "softsign", "tanhshrink", "glu", "rrelu", "rrelu_"]
+           "threshold_", "prelu", "softsign", "tanhshrink", "glu", "rrelu", "rrelu_", "celu_", "selu_",
+           "gumbel_softmax"]
 
 
 def _maybe_inplace(fn: Callable[..., Tensor], input: Tensor, inplace: bool, name: str, *args) -> Tensor:
@@ -77,9 +78,19 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     return _maybe_inplace(A.selu, input, inplace, "selu")
 
 
+def selu_(input: Tensor) -> Tensor:
+    """In-place selu: x = scale * elu(x, alpha)."""
+    return selu(input, inplace=True)
+
+
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
     return _maybe_inplace(A.celu, input, inplace, "celu", alpha)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place celu: x = max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
+    return celu(input, alpha, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -189,3 +200,17 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if inplace:
         return rrelu_(input, lower, upper, training)
     return _rrelu(input, lower, upper, training)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """A sample from the Gumbel-softmax (concrete) distribution: y = softmax((logits + g) / tau) along dim with
+    g = -log(e), e ~ Exponential(1) (Gumbel noise, drawn as PyTorch draws it); dL/dlogits is softmax's.
+    hard=True returns the one-hot of y's argmax in the forward pass with y's gradient (straight-through:
+    y_hard - y.detach() + y). `eps` is unused, as in PyTorch."""
+    gumbels = -logits.new_empty(tuple(logits.shape)).exponential_().log()
+    y_soft = A.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = logits.new_zeros(tuple(logits.shape)).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

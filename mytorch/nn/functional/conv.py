@@ -16,7 +16,30 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
            "adaptive_max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d", "lp_pool1d", "lp_pool2d",
-           "lp_pool3d", "unfold", "fold", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+           "lp_pool3d", "unfold", "fold", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+           "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
+           "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices"]
+
+
+def _with_indices(pool):
+    """PyTorch's `<pool>_with_indices`: the pooling that always returns (output, indices), whatever
+    `return_indices` says."""
+    def pool_with_indices(input: Tensor, *args: Any, return_indices: bool = False, **kwargs: Any):
+        return pool(input, *args, return_indices=True, **kwargs)
+    pool_with_indices.__name__ = pool_with_indices.__qualname__ = f"{pool.__name__}_with_indices"
+    pool_with_indices.__doc__ = f"{pool.__name__}(..., return_indices=True): (output, the flat index of each maximum)."
+    return pool_with_indices
+
+
+max_pool1d_with_indices = _with_indices(max_pool1d)
+max_pool2d_with_indices = _with_indices(max_pool2d)
+max_pool3d_with_indices = _with_indices(max_pool3d)
+adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d)
+adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d)
+adaptive_max_pool3d_with_indices = _with_indices(adaptive_max_pool3d)
+fractional_max_pool2d_with_indices = _with_indices(fractional_max_pool2d)
+fractional_max_pool3d_with_indices = _with_indices(fractional_max_pool3d)
 
 
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
