@@ -40,3 +40,21 @@ def test_fractional_max_pool_with_indices():
 def test_celu_and_selu_in_place():
     check(lambda T, x: T.nn.functional.celu_(x * 1, 0.6), rand(4, 5), layout="transposed")
     check(lambda T, x: T.nn.functional.selu_(x * 1), rand(4, 5), layout="sliced")
+
+
+def test_lazy_linear_takes_in_features_and_torchs_init():
+    import mytorch
+    import torch
+    x = rand(3, 7)
+    outs = {}
+    for T in (mytorch, torch):
+        T.manual_seed(5)
+        layer = T.nn.LazyLinear(4)
+        assert layer.has_uninitialized_params()
+        outs[T] = (layer(T.tensor(x)), layer)
+    (m_y, m_layer), (t_y, t_layer) = outs[mytorch], outs[torch]
+    assert type(m_layer) is mytorch.nn.Linear and m_layer.in_features == 7
+    np.testing.assert_allclose(m_layer.weight.detach().numpy(), t_layer.weight.detach().numpy(), atol=1e-7)
+    np.testing.assert_allclose(m_y.detach().numpy(), t_y.detach().numpy(), atol=1e-6)
+    assert repr(m_layer) == repr(t_layer)
+    assert mytorch.nn.LazyLinear(2, bias=False)(mytorch.ones(5)).shape == (2,)
