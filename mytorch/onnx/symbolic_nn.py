@@ -31,13 +31,24 @@ def matmul(g: Graph, call: OpCall) -> list:
 
 @symbolic("Convolution")
 def convolution(g: Graph, call: OpCall) -> list:
-    """ONNX translation of mytorch's convolution: one Conv node (transposed convolution is not translated)."""
-    x, w, b, stride, padding, dilation, groups, transposed, _ = call.args
-    if transposed:
-        raise NotImplementedError("mytorch.onnx: transposed convolution is not translated yet")
+    """ONNX translation of mytorch's convolution: one Conv node, or one ConvTranspose node when transposed.
+
+    A transposed convolution's output size per spatial dim is (n - 1) s - 2 p + d (k - 1) + 1 + e, where e is
+    PyTorch's ``output_padding``; the traced op carries the output size, so e is recovered from it. ONNX's
+    ConvTranspose takes the weight in PyTorch's layout (C_in, C_out / groups, *kernel)."""
+    x, w, b, stride, padding, dilation, groups, transposed, spatial = call.args
     pads = [p[0] for p in padding] + [p[1] for p in padding]  # ONNX: all begins, then all ends
     inputs = [g.value(x), g.value(w)] + ([] if b is None else [g.value(b)])
-    return [g.op("Conv", *inputs, strides=list(stride), pads=pads, dilations=list(dilation), group=groups)]
+    geometry = dict(strides=list(stride), pads=pads, dilations=list(dilation), group=groups)
+    if not transposed:
+        return [g.op("Conv", *inputs, **geometry)]
+    extra = [out - ((n - 1) * s - p0 - p1 + d * (k - 1) + 1)
+             for out, n, s, (p0, p1), d, k in zip(spatial, x.shape[2:], stride, padding, dilation, w.shape[2:])]
+    if any(e >= s for e, s in zip(extra, stride)):  # PyTorch allows e < dilation too; ONNX Runtime refuses it
+        raise NotImplementedError(f"mytorch.onnx: ConvTranspose with output_padding={extra} not smaller than "
+                                  f"stride={list(stride)} is not translated (ONNX Runtime requires "
+                                  "output_padding < stride)")
+    return [g.op("ConvTranspose", *inputs, output_padding=extra, **geometry)]
 
 
 @symbolic("MaxPool")
