@@ -141,6 +141,39 @@ def test_lstm_exports_one_lstm_node_per_layer():
     assert ops.count("LSTM") == 2 and "MatMul" not in ops
 
 
+@pytest.mark.parametrize("make", [
+    lambda: nn.GRU(4, 6, num_layers=2, bidirectional=True, batch_first=True),
+    lambda: nn.GRU(4, 6, bias=False),
+    lambda: nn.RNN(4, 6, num_layers=2, bidirectional=True, batch_first=True),
+    lambda: nn.RNN(4, 6, num_layers=2, nonlinearity="relu"),
+], ids=["gru-2layer-bidirectional-batch-first", "gru-no-bias", "rnn-tanh-2layer-bidirectional-batch-first",
+        "rnn-relu-2layer"])
+def test_gru_and_rnn_as_onnx_operators(make):
+    """ONNX GRU (gates re-stacked r, z, n -> z, r, h; linear_before_reset=1) and RNN (Tanh / Relu), one node per
+    layer, with and without an initial state, the batch and time axes dynamic."""
+    mytorch.manual_seed(0)
+    model = make().eval()
+    dirs, first = model.num_layers * (2 if model.bidirectional else 1), model.batch_first
+    x_axes = {0: "batch", 1: "time"} if first else {0: "time", 1: "batch"}
+    shape = (lambda b, t: (b, t, 4) if first else (t, b, 4))
+    f = io.BytesIO()
+    mytorch.onnx.export(model, (mytorch.randn(*shape(2, 5)), mytorch.randn(dirs, 2, 6)), f, input_names=["x", "h0"],
+                        dynamic_axes={"x": x_axes, "h0": {1: "batch"}})
+    ops = [n.op_type for n in onnx.load_from_string(f.getvalue()).graph.node]
+    assert ops.count(type(model).__name__) == model.num_layers and "MatMul" not in ops
+    session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
+    _agrees(session, model, mytorch.randn(*shape(3, 7)), mytorch.randn(dirs, 3, 6))
+    _agrees(_export(model, mytorch.randn(*shape(2, 5))), model, mytorch.randn(*shape(2, 5)))
+
+
+def test_rnn_configurations_without_translation_are_refused():
+    with pytest.raises(NotImplementedError, match=r"nn\.LSTM with proj_size=2.*no output projection"):
+        mytorch.onnx.export(nn.LSTM(3, 4, proj_size=2).eval(), mytorch.randn(5, 1, 3), io.BytesIO())
+    with pytest.raises(NotImplementedError, match=r"nn\.GRU is translated for a batched 3-D tensor input only, "
+                                                  r"not a 2-D tensor"):
+        mytorch.onnx.export(nn.GRU(3, 4).eval(), mytorch.randn(5, 3), io.BytesIO())
+
+
 def test_bert_with_attention_mask():
     mytorch.manual_seed(0)
     model = BertModel(BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,

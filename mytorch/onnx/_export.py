@@ -2,7 +2,8 @@
 
 1. Trace (`mytorch.ops._trace`): the inputs are given ``requires_grad`` aliases so every op that touches
    them goes through ``Function.apply`` and is recorded, with the module that ran it (forward hooks keep
-   a scope stack). Modules in `OPAQUE_MODULES` are recorded as one call (``nn.LSTM`` -> ONNX ``LSTM``).
+   a scope stack). Modules in `OPAQUE_MODULES` are recorded as one call (``nn.LSTM`` -> ONNX ``LSTM``,
+   likewise ``nn.GRU`` and ``nn.RNN``).
 2. Translate (`_graph.Graph`): calls whose tensors are all constants are folded away; every other call is
    handed to its ``symbolic_*.py`` function, which appends ONNX nodes. A call without one raises
    `UnsupportedOperatorError` naming the op and the module.
@@ -27,7 +28,7 @@ from ._registry import SYMBOLICS
 from .errors import UnsupportedOperatorError
 
 # modules exported as one ONNX operator rather than the ops their forward runs
-OPAQUE_MODULES: tuple[type, ...] = (nn.LSTM,)
+OPAQUE_MODULES: tuple[type, ...] = (nn.LSTM, nn.GRU, nn.RNN)
 DEFAULT_OPSET = 18  # the first opset where every Reduce* takes its axes as an input
 
 
