@@ -63,6 +63,13 @@ from .ops.cholesky import *  # noqa: F401,F403
 from .ops.matrix_functions import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403
 from .ops.stft import *  # noqa: F401,F403
+from .ops.factories import *  # noqa: F401,F403
+from .ops.sliding import *  # noqa: F401,F403
+from .ops.bits import *  # noqa: F401,F403
+from .ops.covariance import *  # noqa: F401,F403
+from .ops.quantile import *  # noqa: F401,F403
+from .ops.native_norms import *  # noqa: F401,F403
+from .ops.scatter_reduce import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
@@ -100,7 +107,7 @@ def numel(input: Tensor) -> builtins.int:
     """The number of elements of `input`."""
     return input.numel()
 
-from . import accelerator, amp, cpu, cuda, fft, library, linalg, mps, nn, optim, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cpu, cuda, fft, library, linalg, masked, mps, nn, optim, signal, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402

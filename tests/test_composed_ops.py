@@ -105,3 +105,25 @@ def test_gradcheck():
     gradcheck(lambda T, a, b: T.inner(a, b) + T.dist(a, b.expand(2, 3)), a, b)
     gradcheck(lambda T, a, s: T.diagonal_scatter(a, s[:2], 1) + 1, a, b)
     gradcheck(lambda T, b: T.combinations(b, 2) ** 2, b)
+
+
+def test_histogram():
+    x = rng.standard_normal(40)
+    for kwargs in ({}, {"range": (-1.0, 1.0)}, {"density": True}, {"weight": rng.random(40)}):
+        same(lambda T: T.histogram(T.tensor(x), 7, **{k: T.tensor(v) if k == "weight" else v
+                                                       for k, v in kwargs.items()}))
+    same(lambda T: T.histogram(T.tensor(x), T.tensor(np.array([-2.0, -0.5, 0.0, 0.3, 2.0])), density=True))
+    same(lambda T: T.histogram(T.tensor([2.0, 2.0]), 3))
+    same(lambda T: T.tensor(x).float().histogram(4))
+    raises_like(lambda T, i: T.histogram(i, 3), np.arange(4))
+
+
+def test_unsafe_masked_index():
+    x = rand(4, 5)
+    mask = rng.random((6, 6)) < 0.5
+    rows, cols = rng.integers(0, 7, (6, 1)), rng.integers(0, 7, (1, 6))
+    keep = mask & (rows < 4) & (cols < 5)
+    check(lambda T, x: T._unsafe_masked_index(x, T.tensor(keep), [T.tensor(rows), T.tensor(cols)], -2.5), x)
+    v = rand(6, 6)
+    check(lambda T, x, v: T._unsafe_masked_index_put_accumulate(x, T.tensor(keep), [T.tensor(rows), T.tensor(cols)],
+                                                               v), x, v)

@@ -24,18 +24,15 @@ its op lands). Run with ``-s`` to see the summary table and the first failure of
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 
-import numpy as np
 import torch
-from helpers import TORCH_DTYPES
+from torch_db import as_torch, compare, compare_gradients, convert, differentiable, flat, tally, tolerance
 
 import mytorch
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from torch.testing._internal.common_device_type import toleranceOverride
     from torch.testing._internal.common_methods_invocations import op_db
 
 DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64, torch.complex128)
@@ -43,7 +40,7 @@ SAMPLES_PER_DTYPE = 3
 COMPLEX_SAMPLES_PER_DTYPE = 2
 
 # Samples passing on each backend, measured; raise as ops land, never lower.
-PASSING_SAMPLES = {"numpy": 5618, "cpp": 5616}
+PASSING_SAMPLES = {"numpy": 6655, "cpp": 6647}
 
 RANDOM_OPS = {"bernoulli", "multinomial", "normal", "rand", "randn", "randint", "randperm", "rand_like", "randint_like", "randn_like", "uniform",
               "nn.functional.dropout", "nn.functional.dropout2d", "nn.functional.dropout3d",
@@ -61,41 +58,13 @@ TIE_ORDER = {"sort": (1, _dim_arg(0)), "argsort": (0, _dim_arg(0)), "topk": (1, 
              "kthvalue": (1, _dim_arg(1))}
 
 KNOWN_MISSING: set[str] = {
-    "__rdiv__", "_chunk_cat", "_native_batch_norm_legit", "_segment_reduce", "_softmax_backward_data",
-    "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate",
-    "as_strided_scatter", "bitwise_left_shift", "bitwise_right_shift",
-    "chalf",
-    "constant_pad_nd", "corrcoef", "cov",
-    "empty_permuted", "empty_strided",
-    "frexp", "gcd",
-    "grid_sampler_2d", "grid_sampler_3d", "hash_tensor", "histogram",
-    "histogramdd", "index_reduce", "lcm", "linalg.eig",
-    "linalg.eigvals", "linalg.ldl_factor", "linalg.ldl_factor_ex", "linalg.ldl_solve",
-    "masked.amax", "masked.amin", "masked.argmax", "masked.argmin", "masked.cumprod",
-    "masked.cumsum", "masked.log_softmax", "masked.logaddexp", "masked.logsumexp", "masked.mean", "masked.median",
-    "masked.norm", "masked.normalize", "masked.prod", "masked.softmax", "masked.softmin", "masked.std",
-    "masked.sum", "masked.var", "nanmedian", "nanquantile", "native_batch_norm",
-    "native_group_norm", "native_layer_norm", "new_empty_strided", "nextafter", "nonzero_static",
-    "ormqr", "pca_lowrank", "positive", "put", "quantile", "renorm",
-    "resize_", "resize_as_", "resolve_neg", "rot90", "scalar_tensor", "scatter_reduce",
-    "signal.windows.bartlett", "signal.windows.blackman", "signal.windows.cosine",
-    "signal.windows.exponential", "signal.windows.gaussian", "signal.windows.general_cosine",
-    "signal.windows.general_hamming", "signal.windows.hamming", "signal.windows.hann", "signal.windows.kaiser",
-    "signal.windows.nuttall", "sparse.mm", "sparse.sampled_addmm", "special.airy_ai",
-    "special.bessel_y0", "special.bessel_y1", "special.chebyshev_polynomial_t", "special.chebyshev_polynomial_u",
-    "special.chebyshev_polynomial_v", "special.chebyshev_polynomial_w", "special.hermite_polynomial_h",
-    "special.hermite_polynomial_he", "special.laguerre_polynomial_l", "special.legendre_polynomial_p",
-    "special.modified_bessel_i0", "special.modified_bessel_i1", "special.modified_bessel_k0",
+    "_chunk_cat", "_segment_reduce", "chalf", "grid_sampler_2d", "grid_sampler_3d", "hash_tensor",
+    "histogramdd", "linalg.eig", "linalg.eigvals", "linalg.ldl_factor", "linalg.ldl_factor_ex",
+    "linalg.ldl_solve", "ormqr", "pca_lowrank", "resize_", "resize_as_", "sparse.mm", "sparse.sampled_addmm",
+    "special.airy_ai", "special.bessel_y0", "special.bessel_y1", "special.modified_bessel_k0",
     "special.modified_bessel_k1", "special.scaled_modified_bessel_k0", "special.scaled_modified_bessel_k1",
-    "special.shifted_chebyshev_polynomial_t", "special.shifted_chebyshev_polynomial_u",
-    "special.shifted_chebyshev_polynomial_v", "special.shifted_chebyshev_polynomial_w",
-    "special.spherical_bessel_j0",
-    "sum_to_size", "svd_lowrank", "to_sparse", "torch.ops.aten._safe_softmax.default",
-    "tril_indices", "triu_indices", "unfold", "unfold_copy", "unravel_index",
-    "unsafe_chunk", "unsafe_split"
+    "svd_lowrank", "to_sparse", "torch.ops.aten._safe_softmax.default"
 }
-
-_TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
 
 
 def _resolve(root, name: str):
@@ -163,77 +132,6 @@ def _samples(op) -> tuple:
     return _SAMPLES[_key(op)]
 
 
-DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7),  # assert_close's (atol, rtol)
-                     torch.complex64: (1e-5, 1.3e-6), torch.complex128: (1e-7, 1e-7)}
-
-
-def _tolerance(op, dtype) -> dict:
-    """assert_close's atol and rtol for op's outputs from dtype samples: the defaults, loosened to the
-    largest toleranceOverride among op's OpInfo decorators."""
-    if dtype not in DEFAULT_TOLERANCE:
-        return {}
-    atol, rtol = DEFAULT_TOLERANCE[dtype]
-    for info in op.decorators:
-        for d in getattr(info, "decorators", [info]):
-            if isinstance(d, toleranceOverride) and dtype in d.d:
-                atol, rtol = max(atol, d.d[dtype].atol), max(rtol, d.d[dtype].rtol)
-    return {"atol": atol, "rtol": rtol}
-
-
-def _convert(x, T, leaves: list):
-    """A sample argument for framework T: tensors become fresh leaves (gradient where the sample asks)."""
-    if isinstance(x, torch.Tensor):
-        if T is torch:
-            t = x.detach().clone().requires_grad_(x.requires_grad)
-        else:
-            t = mytorch.tensor(x.detach().numpy().copy())
-            if x.requires_grad:
-                t.requires_grad_(True)
-        if x.requires_grad:
-            leaves.append(t)
-        return t
-    if isinstance(x, (list, tuple)) and not isinstance(x, torch.Size):
-        return type(x)(_convert(y, T, leaves) for y in x)
-    if isinstance(x, dict):
-        return {k: _convert(v, T, leaves) for k, v in x.items()}
-    if T is mytorch and isinstance(x, torch.dtype):
-        return _TO_MYTORCH_DTYPE.get(x, x)
-    if T is mytorch and isinstance(x, torch.Size):
-        return tuple(x)
-    if T is mytorch and isinstance(x, torch.device):
-        return str(x)
-    return x
-
-
-def _flat(out) -> list:
-    if isinstance(out, (list, tuple)) and not isinstance(out, (torch.Size, mytorch.Size)):
-        return [y for x in out for y in _flat(x)]
-    return [out]
-
-
-def _as_torch(x) -> torch.Tensor:
-    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays)."""
-    if x.dtype is mytorch.bfloat16:
-        return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
-    return torch.from_numpy(np.array(x.detach().numpy()))
-
-
-def _compare(actual: list, expected: list, values: bool, tolerance: dict) -> None:
-    assert len(actual) == len(expected), f"{len(actual)} outputs, torch has {len(expected)}"
-    for a, e in zip(actual, expected):
-        if not isinstance(e, torch.Tensor):
-            if isinstance(a, mytorch.Tensor):
-                a = a.item()
-            assert a == e or (isinstance(e, float) and math.isnan(e) and math.isnan(a)), f"{a!r} != torch {e!r}"
-            continue
-        assert isinstance(a, mytorch.Tensor), f"got {type(a).__name__}, torch gives a Tensor"
-        assert tuple(a.shape) == tuple(e.shape), f"shape {tuple(a.shape)} != torch {tuple(e.shape)}"
-        assert TORCH_DTYPES.get(a.dtype) == e.dtype, f"dtype {a.dtype} != torch {e.dtype}"
-        if values:
-            tol = tolerance if e.dtype.is_floating_point or e.dtype.is_complex else {}
-            torch.testing.assert_close(_as_torch(a), e.detach(), equal_nan=True, check_stride=False, **tol)
-
-
 def _values_at_indices(op, sample, m_out: list, t_out: list) -> None:
     """The index output of a TIE_ORDER op replaced, on both sides, by the input values it selects (in torch,
     from the sample's input), so that equal values in another order compare equal."""
@@ -247,46 +145,30 @@ def _values_at_indices(op, sample, m_out: list, t_out: list) -> None:
         full = idx if idx.ndim == x.ndim else idx.unsqueeze(dim)
         return torch.take_along_dim(x, full, dim).reshape(idx.shape)
 
-    m_out[position] = mytorch.tensor(select(_as_torch(m_out[position])).numpy())
+    m_out[position] = mytorch.tensor(select(as_torch(m_out[position])).numpy())
     t_out[position] = select(t_out[position])
 
 
 def _run_sample(op, m_fn, t_fn, dtype, sample, seed: int) -> bool | None:
     """True/False: the sample passes/fails on mytorch; None: PyTorch rejects it (not counted)."""
     t_leaves, m_leaves = [], []
-    t_args = _convert((sample.input, *sample.args), torch, t_leaves)
-    t_kwargs = _convert(sample.kwargs, torch, t_leaves)
-    m_args = _convert((sample.input, *sample.args), mytorch, m_leaves)
-    m_kwargs = _convert(sample.kwargs, mytorch, m_leaves)
+    t_args = convert((sample.input, *sample.args), torch, t_leaves)
+    t_kwargs = convert(sample.kwargs, torch, t_leaves)
+    m_args = convert((sample.input, *sample.args), mytorch, m_leaves)
+    m_kwargs = convert(sample.kwargs, mytorch, m_leaves)
     try:
-        t_out = _flat(t_fn(*t_args, **t_kwargs))
+        t_out = flat(t_fn(*t_args, **t_kwargs))
     except Exception:  # noqa: BLE001 - torch's own refusal
         return None
-    m_out = _flat(m_fn(*m_args, **m_kwargs))
-    tolerance = _tolerance(op, dtype)
+    m_out = flat(m_fn(*m_args, **m_kwargs))
+    tol = tolerance(op, dtype)
     if op.name in TIE_ORDER:
         _values_at_indices(op, sample, m_out, t_out)
-    _compare(m_out, t_out, op.name not in RANDOM_OPS, tolerance)
-    diff = [i for i, e in enumerate(t_out) if isinstance(e, torch.Tensor) and e.requires_grad
-            and (e.dtype.is_floating_point or e.dtype.is_complex)]
-    if not ((dtype.is_floating_point or dtype.is_complex) and op.supports_autograd and diff and t_leaves) \
-            or op.name in RANDOM_OPS:
+    compare(m_out, t_out, op.name not in RANDOM_OPS, tol)
+    if not ((dtype.is_floating_point or dtype.is_complex) and op.supports_autograd and differentiable(t_out)
+            and t_leaves) or op.name in RANDOM_OPS:
         return True
-    rng = np.random.default_rng(seed)
-    ups = [rng.standard_normal(tuple(t_out[i].shape)) + 1j * rng.standard_normal(tuple(t_out[i].shape))
-           if t_out[i].dtype.is_complex else rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
-    t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
-                                  [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
-                                  allow_unused=True)
-    m_grads = mytorch.autograd.grad([m_out[i] for i in diff], m_leaves,
-                                    [mytorch.tensor(u).to(m_out[i].dtype) for u, i in zip(ups, diff)],
-                                    allow_unused=True)
-    for k, (mg, tg) in enumerate(zip(m_grads, t_grads)):
-        if tg is None:
-            assert mg is None or not mg.detach().numpy().any(), f"input {k}: torch has no gradient, mytorch does"
-        else:
-            assert mg is not None, f"input {k}: mytorch produced no gradient"
-            _compare([mg], [tg], True, tolerance)
+    compare_gradients(m_out, t_out, m_leaves, t_leaves, seed, tol)
     return True
 
 
@@ -299,20 +181,7 @@ def _measure() -> tuple[dict, list[str]]:
             missing.append(op.name)
             continue
         t_fn = _callable(torch, op)
-        passed, counted, first = 0, 0, None
-        for seed, (dtype, sample) in enumerate(_samples(op)):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    ok = _run_sample(op, m_fn, t_fn, dtype, sample, seed)
-                except Exception as e:  # noqa: BLE001 - any mytorch failure fails the sample
-                    ok = False
-                    first = first or f"{dtype}: {type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"
-            if ok is None:
-                continue
-            counted += 1
-            passed += ok
-        results[_key(op)] = (passed, counted, first)
+        results[_key(op)] = tally(_samples(op), functools.partial(_run_sample, op, m_fn, t_fn))
     return results, sorted(set(missing))
 
 

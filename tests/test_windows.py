@@ -1,5 +1,6 @@
 """Window functions against PyTorch: every length class (0, 1, even, odd), periodic and symmetric, parameters,
 dtypes, and the errors."""
+import numpy as np
 import pytest
 import torch
 
@@ -37,3 +38,33 @@ def test_errors():
         mytorch.hann_window(4, dtype=mytorch.int64)
     with pytest.raises(RuntimeError, match="requires non-negative window_length, got window_length=-1"):
         mytorch.blackman_window(-1)
+
+
+SIGNAL_WINDOWS = {"bartlett": {}, "blackman": {}, "cosine": {}, "hamming": {}, "hann": {}, "nuttall": {},
+                  "kaiser": {"beta": 5.5}, "gaussian": {"std": 1.7}, "exponential": {"tau": 2.5},
+                  "general_cosine": {"a": [0.5, 0.3, 0.2]}, "general_hamming": {"alpha": 0.6}}
+
+
+@pytest.mark.parametrize("name", sorted(SIGNAL_WINDOWS))
+def test_signal_windows(name):
+    """torch.signal.windows at lengths 0, 1, 2, odd and even, symmetric and periodic, float32 and float64."""
+    kwargs = SIGNAL_WINDOWS[name]
+    for M in (0, 1, 2, 7, 16):
+        for sym in (True, False):
+            for dt in ("float32", "float64"):
+                m = getattr(mytorch.signal.windows, name)(M, sym=sym, dtype=getattr(mytorch, dt), **kwargs)
+                t = getattr(torch.signal.windows, name)(M, sym=sym, dtype=getattr(torch, dt), **kwargs)
+                assert m.dtype is getattr(mytorch, dt) and tuple(m.shape) == tuple(t.shape)
+                np.testing.assert_allclose(m.numpy(), t.numpy(), atol=1e-6 if dt == "float32" else 1e-12)
+    with pytest.raises(ValueError):
+        getattr(mytorch.signal.windows, name)(-1, **kwargs)
+    with pytest.raises(ValueError):
+        getattr(mytorch.signal.windows, name)(3, dtype=mytorch.int64, **kwargs)
+
+
+def test_exponential_center():
+    m = mytorch.signal.windows.exponential(6, center=1.5, sym=False, dtype=mytorch.float64)
+    t = torch.signal.windows.exponential(6, center=1.5, sym=False, dtype=torch.float64)
+    np.testing.assert_allclose(m.numpy(), t.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="Center"):
+        mytorch.signal.windows.exponential(6, center=1.5)

@@ -18,7 +18,8 @@ with warnings.catch_warnings():
 
 TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
 
-DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7)}  # assert_close's (atol, rtol)
+DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7),  # assert_close's (atol, rtol)
+                     torch.complex64: (1e-5, 1.3e-6), torch.complex128: (1e-7, 1e-7)}
 
 
 def tolerance(info, dtype) -> dict:
@@ -40,7 +41,7 @@ def convert(x, T, leaves: list):
         if T is torch:
             t = x.detach().clone().requires_grad_(x.requires_grad)
         else:
-            t = mytorch.tensor(x.detach().numpy().copy())
+            t = mytorch.tensor(x.detach().resolve_conj().resolve_neg().numpy().copy())  # torch's lazy bits applied
             if x.requires_grad:
                 t.requires_grad_(True)
         if x.requires_grad:
@@ -61,7 +62,7 @@ def convert(x, T, leaves: list):
 
 def flat(out) -> list:
     """The outputs of a call as one list (nested tuples and lists flattened)."""
-    if isinstance(out, (list, tuple)) and not isinstance(out, torch.Size):
+    if isinstance(out, (list, tuple)) and not isinstance(out, (torch.Size, mytorch.Size)):
         return [y for x in out for y in flat(x)]
     return [out]
 
@@ -87,23 +88,25 @@ def compare(actual: list, expected: list, values: bool, tol: dict) -> None:
         assert tuple(a.shape) == tuple(e.shape), f"shape {tuple(a.shape)} != torch {tuple(e.shape)}"
         assert TORCH_DTYPES.get(a.dtype) == e.dtype, f"dtype {a.dtype} != torch {e.dtype}"
         if values:
-            t = tol if e.dtype.is_floating_point else {}
+            t = tol if e.dtype.is_floating_point or e.dtype.is_complex else {}
             torch.testing.assert_close(as_torch(a), e.detach(), equal_nan=True, check_stride=False, **t)
 
 
 def differentiable(outputs: list) -> list[int]:
-    """Positions of torch's floating outputs that carry a gradient."""
+    """Positions of torch's floating and complex outputs that carry a gradient."""
     return [i for i, e in enumerate(outputs) if isinstance(e, torch.Tensor) and e.requires_grad
-            and e.dtype.is_floating_point]
+            and (e.dtype.is_floating_point or e.dtype.is_complex)]
 
 
 def compare_gradients(m_out: list, t_out: list, m_leaves: list, t_leaves: list, seed: int, tol: dict,
                       names: list[str] | None = None) -> None:
     """AssertionError unless the gradients of the differentiable outputs under one random upstream gradient
-    (the same in both frameworks, drawn from `seed`) agree for every leaf; `names` label the leaves."""
+    (the same in both frameworks, drawn from `seed`; complex for a complex output) agree for every leaf
+    (complex gradients by PyTorch's convention, dL/dx + i dL/dy); `names` label the leaves."""
     diff = differentiable(t_out)
     rng = np.random.default_rng(seed)
-    ups = [rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
+    ups = [rng.standard_normal(tuple(t_out[i].shape)) + 1j * rng.standard_normal(tuple(t_out[i].shape))
+           if t_out[i].dtype.is_complex else rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
     t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
                                   [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
                                   allow_unused=True)

@@ -23,7 +23,7 @@ from .linalg import bmm, mm, mv
 def _scaled_sum(input: Tensor, beta, product: Tensor, alpha) -> Tensor:
     """beta * input + alpha * product, input broadcast to product's shape."""
     input = input.expand(product.shape)  # raises PyTorch's expand error when input cannot broadcast
-    if not product.dtype.is_floating_point:  # PyTorch casts the scalars to an integer or bool result's type
+    if not (product.dtype.is_floating_point or product.dtype.is_complex):  # integer or bool: scalars cast to it
         cast = bool if product.dtype is D.bool_ else int
         alpha, beta = cast(alpha), cast(beta)
     if alpha != 1:

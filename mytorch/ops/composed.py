@@ -1,6 +1,7 @@
 """PyTorch ops that are short compositions of others, so their derivatives follow by autograd:
-block_diag, cartesian_prod, combinations, hsplit/vsplit/dsplit, inner, dist, broadcast_shapes, fill, the
-``*_scatter`` ops (input with a view of it replaced by src: the gradient flows to src through the view and
+block_diag, cartesian_prod, combinations, hsplit/vsplit/dsplit, inner, dist, broadcast_shapes, fill,
+positive, resolve_neg, rot90, sum_to_size, constant_pad_nd, the ``unsafe_`` splits, put, renorm,
+unravel_index, nonzero_static, the masked gathers ``_unsafe_masked_index(_put_accumulate)``, the ``*_scatter`` ops (input with a view of it replaced by src: the gradient flows to src through the view and
 to input everywhere else) and the ``*_copy`` forms of the view ops (the view, copied)."""
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import itertools
 
 from .. import _dtype as D
 from .._tensor import Size, Tensor
+from ..autograd.engine import sum_to
 from ._util import broadcast_shapes as _broadcast_shapes
-from .binary import where
+from .binary import div, where
 from .creation import zeros
-from .joining import cat, meshgrid, split, stack, tensor_split, unbind
+from .joining import cat, chunk, flip, meshgrid, pad, split, stack, tensor_split, unbind
 from .einsum import tensordot
 
 
@@ -135,9 +137,156 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     return _scatter_into(input, src, lambda t: t[key])
 
 
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A copy of input whose strided view (size, stride, storage_offset) is src; d/dinput = G with the view's
+    entries zeroed, d/dsrc = the view of G."""
+    return _scatter_into(input, src, lambda t: t.as_strided(size, stride, storage_offset))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """input read as 1-D (row-major) with out[index[i]] = source[i] (+= with accumulate; negative indices
+    count from the end);  d/dinput = G (zeroed at the written places unless accumulating), d/dsource = G[index]."""
+    n = input.numel()
+    if index.numel() != source.numel():
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+                           f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+    flat = index.reshape(-1)
+    bad = (flat < -n) | (flat >= n)
+    if flat.numel() and bool(bad.any()):
+        raise IndexError(f"out of range: tried to access index {int(flat[bad][0])} on a tensor of {n} elements.")
+    flat = where(flat < 0, flat + n, flat)
+    return input.reshape(-1).index_put((flat,), source.reshape(-1).to(input.dtype), accumulate).reshape(input.shape)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice of input along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
+    maxnorm / (norm + 1e-7), PyTorch's factor); the others unchanged."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = input._wrap_dim(dim, "renorm")
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norm = input.norm(p, others, keepdim=True) if others else input.abs()
+    factor = where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+    return input * factor
+
+
+def unravel_index(indices: Tensor, shape) -> tuple:
+    """The coordinates in an array of `shape` (row-major) of each flat index: a tuple of tensors shaped like
+    indices, coordinate k = (index // prod(shape[k+1:])) % shape[k]."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if any(s < 0 for s in shape):
+        raise RuntimeError("'shape' cannot have negative values, but got " + str(tuple(shape)))
+    rest = indices.to(D.int64)  # floor division and modulo: out-of-range indices wrap, as in PyTorch
+    coords = []
+    for s in reversed(shape):
+        coords.append(rest % s if s else rest * 0)
+        rest = rest // s if s else rest
+    return tuple(reversed(coords))
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero(input) cut or padded with rows of fill_value to exactly `size` rows."""
+    found = input.nonzero()
+    if found.shape[0] >= size:
+        return found[:size]
+    pad_rows = found.new_full((size - found.shape[0], found.shape[1]), fill_value)
+    return cat([found, pad_rows], 0)
+
+
+def _clamped(x: Tensor, indices) -> tuple:
+    """Each index tensor clamped into its dim's range (the masked-out entries of the masked gathers may point
+    anywhere; they are read but never used)."""
+    return tuple(None if i is None else i.clamp(-x.shape[d], x.shape[d] - 1) for d, i in enumerate(indices))
+
+
+def _unsafe_masked_index(input: Tensor, mask: Tensor, indices, fill) -> Tensor:
+    """where(mask, input[indices], fill): advanced indexing whose masked-out indices may be out of range."""
+    return where(mask, input[_clamped(input, indices)], input.new_full((), fill))
+
+
+def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices, values: Tensor) -> Tensor:
+    """input with values added at input[indices] where mask holds (the masked-out indices may be out of range)."""
+    return input.index_put(_clamped(input, indices), where(mask, values, values.new_zeros(())), True)
+
+
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
     """Pieces of input along dim with the given sizes (which must sum to its size), views of input."""
     return split(input, list(split_sizes), dim)
+
+
+def positive(input: Tensor) -> Tensor:
+    """+input: input itself (PyTorch refuses bool tensors)."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def is_neg(input: Tensor) -> bool:
+    """Whether input is a lazily negated view: never in mytorch (it has no negative bit)."""
+    return False
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """input with a pending lazy negation applied: input itself, as mytorch negates eagerly."""
+    return input
+
+
+def rdiv(input: Tensor, other) -> Tensor:
+    """other / input (``Tensor.__rdiv__``, Python 2's name for ``__rtruediv__``)."""
+    return div(other, input) if isinstance(other, Tensor) else div(input.new_tensor(other, dtype=D.result_type(
+        input, other)), input)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """`chunk` (PyTorch's unsafe form skips the autograd checks of in-place writes to the pieces)."""
+    return chunk(input, chunks, dim)
+
+
+def unsafe_split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """`split` (PyTorch's unsafe form skips the autograd checks of in-place writes to the pieces)."""
+    return split(input, split_size_or_sections, dim)
+
+
+def constant_pad_nd(input: Tensor, pad_: list, value=0) -> Tensor:
+    """input padded with `value`: pad_ = (before, after) pairs from the last dim backwards, negative amounts
+    crop;  dL/dinput = dL/dout with the padding cut away."""
+    return pad(input, pad_, "constant", value)
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """input summed over the dims where `size` is 1 or absent, so that it has shape `size` (which must be
+    expandable to input's shape);  dL/dinput = dL/dout broadcast back."""
+    shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else tuple(size)
+    lead = input.ndim - len(shape)
+    if lead < 0 or any(s not in (1, n) for s, n in zip(shape, input.shape[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(input.shape)}}}.")
+    if not shape:  # PyTorch sums into a 0-d target even from a 0-d input (bool becomes int64)
+        return input.sum()
+    return input if tuple(input.shape) == shape else sum_to(input, shape)
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """input rotated by k quarter turns in the plane of `dims`, from dims[0] towards dims[1]:
+    one turn is flip(dims[1]) then swap the two dims."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = input._wrap_dim(dims[0], "rot90"), input._wrap_dim(dims[1], "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, [d1]).transpose(d0, d1)
+    if k == 2:
+        return flip(input, [d0, d1])
+    if k == 3:
+        return flip(input, [d0]).transpose(d0, d1)
+    return input.clone()
 
 
 def _copying(name: str):
@@ -157,7 +306,12 @@ globals().update({name: _copying(name.removesuffix("_copy")) for name in _COPIES
 
 __all__ = ["block_diag", "cartesian_prod", "combinations", "hsplit", "vsplit", "dsplit", "inner", "dist",
            "broadcast_shapes", "fill", "diagonal_scatter", "select_scatter", "slice_scatter",
-           "split_with_sizes", *_COPIES]
+           "split_with_sizes", "positive", "is_neg", "resolve_neg", "unsafe_chunk", "unsafe_split",
+           "constant_pad_nd", "rot90", "as_strided_scatter", "put", "renorm", "unravel_index", "nonzero_static",
+           "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", *_COPIES]
 METHODS = {name: globals()[name] for name in ("hsplit", "vsplit", "dsplit", "inner", "dist", "diagonal_scatter",
-                                              "select_scatter", "slice_scatter",
-                                              "split_with_sizes")}
+                                              "select_scatter", "slice_scatter", "split_with_sizes", "positive",
+                                              "is_neg", "resolve_neg", "unsafe_chunk", "unsafe_split",
+                                              "sum_to_size", "rot90", "as_strided_scatter", "put", "renorm",
+                                              "nonzero_static")}
+METHODS.update({"__pos__": positive, "__rdiv__": rdiv})

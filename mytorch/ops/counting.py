@@ -1,11 +1,14 @@
-"""Counting ops: bincount, histc, isin, mode. None is differentiable in PyTorch except bincount's
+"""Counting ops: bincount, histc, histogram, isin, mode. None is differentiable in PyTorch except bincount's
 weights (a sum of them per bin: d out_b / d w_i = [x_i = b], by autograd through index_add)."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 from .. import _dtype as D
 from .._tensor import Tensor
-from .creation import arange, zeros
+from .creation import arange, linspace, zeros
 from .reduction import values_indices
+from .sorting import searchsorted
 
 
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
@@ -45,6 +48,41 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return bincount(pos, minlength=bins).to(input.dtype)
 
 
+_histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input: Tensor, bins, *, range=None, weight: Tensor | None = None, density: bool = False):
+    """(hist, bin_edges): counts (or summed weights) of input's entries in the bins [e_i, e_{i+1}) (the last
+    one closed). `bins` is a count of equal bins over `range` (the data's range, widened by 1/2 each way when
+    that is one value; [0, 1] for no data) or a 1-D tensor of increasing edges. With density the counts
+    are divided by their total and the bin widths (a density that integrates to 1)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    x = input.detach().reshape(-1)
+    w = None if weight is None else weight.detach().reshape(-1).to(input.dtype)
+    if isinstance(bins, Tensor):
+        edges = bins.detach().to(input.dtype)
+        n = edges.numel() - 1
+        lo, hi = float(edges[0]), float(edges[-1])
+        pos = searchsorted(edges, x, right=True) - 1
+    else:
+        n = int(bins)
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension 0")
+        lo, hi = (float(range[0]), float(range[1])) if range is not None else (
+            (float(x.min()), float(x.max())) if x.numel() else (0.0, 1.0))
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace(lo, hi, n + 1, dtype=input.dtype, device=input.device)
+        pos = ((x - lo) * (n / (hi - lo))).floor().to(D.int64)
+    inside = (x >= lo) & (x <= hi)
+    pos = pos.clamp(0, n - 1)[inside]
+    counts = x.new_zeros((n,)).index_add(0, pos, x.new_ones(pos.shape) if w is None else w[inside])
+    if density:
+        counts = counts / (counts.sum() * (edges[1:] - edges[:-1]))
+    return _histogram_result(counts, edges)
+
+
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
     """out_i = elements_i is among test_elements (not, with invert); either may be a number."""
     e = elements if isinstance(elements, Tensor) else test_elements.new_tensor(elements)
@@ -71,5 +109,5 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     return values_indices["mode"](values, index)
 
 
-__all__ = ["bincount", "histc", "isin", "mode"]
-METHODS = {"bincount": bincount, "histc": histc, "mode": mode}
+__all__ = ["bincount", "histc", "histogram", "isin", "mode"]
+METHODS = {"bincount": bincount, "histc": histc, "histogram": histogram, "mode": mode}

@@ -298,7 +298,7 @@ def _check_value(value, op: str) -> None:
         if value.ndim:
             raise RuntimeError(f"{op}(): only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.ndim} dimension(s).")
-    elif not isinstance(value, (int, float, bool)):
+    elif not isinstance(value, (int, float, bool, complex)):
         raise TypeError(f"{op}(): argument 'value' must be Number or 0-dim Tensor, not {type(value).__name__}")
 
 

@@ -566,7 +566,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         if shape[d] + b + a < 0:
             raise RuntimeError(f"pad(): padding ({b}, {a}) makes dimension {d} of input {shape} negative in size")
     if mode == "constant":
-        return ConstantPad.apply(input, tuple(pads), 0 if value is None else value)
+        value = 0 if value is None else value
+        if isinstance(value, complex) and input.dtype.is_complex:
+            # a backend pads with a real number: the border's imaginary part comes from a padded indicator
+            border = ConstantPad.apply(input.new_zeros(input.shape), tuple(pads), 1.0)
+            return ConstantPad.apply(input, tuple(pads), value.real) + border * complex(0, value.imag)
+        return ConstantPad.apply(input, tuple(pads), value)
     if value not in (None, 0):
         raise RuntimeError(f'pad(): Padding mode "{mode}" doesn\'t take in value argument')
     out = input

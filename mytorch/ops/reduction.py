@@ -13,7 +13,7 @@ from ..autograd.function import Function
 from ._util import reject_complex, wrap_dims
 
 values_indices = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min", "sort", "topk",
-                                                                             "kthvalue", "mode", "median",
+                                                                             "kthvalue", "mode", "median", "nanmedian",
                                                                              "cummax", "cummin")}
 
 

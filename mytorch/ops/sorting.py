@@ -85,33 +85,38 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     return _take("kthvalue", input, x, d, _order(x, d, False).narrow(d, k - 1, 1), keepdim)
 
 
-def _median_index(x: Tensor, dim: int) -> Tensor:
-    """Index (keepdim-shaped) of the lower median along dim, or of the first NaN when there is one
-    (the stable sort puts NaNs last, in their original order)."""
+def _median_index(x: Tensor, dim: int, ignore_nan: bool = False) -> Tensor:
+    """Index (keepdim-shaped) of the lower median along dim. The stable sort puts NaNs last, in their original
+    order: with k NaNs among n entries, median takes the first NaN (position n - k) when there is one;
+    nanmedian takes the lower median of the n - k numbers, position (n - k - 1) // 2 (when all are NaN,
+    position (n - 1) // 2, as PyTorch's index)."""
     be = x._backend
     n = x.shape[dim]
     order = _order(x, dim, False)._data
     pos = be.full(tuple(1 if i == dim else s for i, s in enumerate(x.shape)), (n - 1) // 2, D.int64)
     if x.dtype.is_floating_point:
         nans = be.sum(be.cast(be.isnan(x._data), D.int64), (dim,), True)
-        pos = be.where(be.gt(nans, 0), be.sub(n, nans), pos)
+        if ignore_nan:
+            pos = be.where(be.eq(nans, n), pos, be.floor_divide(be.sub(n - 1, nans), 2))
+        else:
+            pos = be.where(be.gt(nans, 0), be.sub(n, nans), pos)
     return Tensor._make(be.gather(order, dim, pos), be)
 
 
 class Median(Function):
-    """y = the lower median of all elements (NaN if any is NaN);  the gradient is shared evenly by the
-    elements equal to y (by the NaNs when y is NaN)."""
+    """y = the lower median of all elements (NaN if any is NaN; nanmedian: of the numbers among them);  the
+    gradient is shared evenly by the elements equal to y (by the NaNs when y is NaN)."""
 
     _grad_name = "MedianBackward0"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, ignore_nan=False):
         be = x._backend
         flat = x.reshape(-1)
         if flat.numel() == 0:
             y = be.full((), math.nan, x.dtype)
         else:
-            y = be.copy(be.view(be.gather(flat._data, 0, _median_index(flat, 0)._data), ()))
+            y = be.copy(be.view(be.gather(flat._data, 0, _median_index(flat, 0, ignore_nan)._data), ()))
         out = Tensor._make(y, be)
         ctx.save_for_backward(x, out)
         return out
@@ -120,7 +125,7 @@ class Median(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         hit = ((x == y) | (x.isnan() & y.isnan())).to(g.dtype)
-        return g * hit / hit.sum()
+        return g * hit / hit.sum(), None
 
 
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
@@ -132,6 +137,17 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     if x.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     return _take("median", input, x, d, _median_index(x, d), keepdim)
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """median ignoring NaN: the lower median of the numbers (NaN only where every entry is NaN); with dim,
+    (values, indices) along dim. The gradient goes as median's."""
+    if dim is None:
+        return Median.apply(input, True)
+    x, d = _as_line("nanmedian", input, dim)
+    if x.shape[d] == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
+    return _take("nanmedian", input, x, d, _median_index(x, d, True), keepdim)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
@@ -190,5 +206,6 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "searchsorted", "bucketize"]
-METHODS = {name: globals()[name] for name in ("sort", "argsort", "msort", "topk", "kthvalue", "median", "unique")}
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "unique", "searchsorted", "bucketize"]
+METHODS = {name: globals()[name] for name in ("sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian",
+                                              "unique")}

@@ -233,7 +233,7 @@ def sinc(input: Tensor) -> Tensor:
     """sinc(x) = sin(pi x) / (pi x), 1 at x = 0;
     d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (autograd through the quotient, which
     is evaluated at a stand-in x = 1 where x = 0 so that its masked-out derivative stays finite)."""
-    x = input if input.dtype.is_floating_point else input.to(float_dtype(input.dtype))
+    x = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(float_dtype(input.dtype))
     zero = x == 0
     px = x.masked_fill(zero, 1.0) * math.pi
     return (px.sin() / px).masked_fill(zero, 1.0)
@@ -251,6 +251,14 @@ def ndtr(input: Tensor) -> Tensor:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2, the standard normal CDF (the erfc form keeps
     the left tail's relative accuracy); dPhi/dx = e^(-x^2/2) / sqrt(2 pi), by autograd through erfc."""
     return erfc(input * -math.sqrt(0.5)) * 0.5  # noqa: F821 (defined from _DEFS)
+
+
+def spherical_bessel_j0(input: Tensor) -> Tensor:
+    """j0(x) = sin(x) / x, the spherical Bessel function of the first kind of order 0 (1 at x = 0);
+    dj0/dx = (x cos x - sin x) / x^2, by autograd through the quotient."""
+    x = input if input.dtype.is_floating_point else input.to(float_dtype(input.dtype))
+    zero = x == 0
+    return (x.sin() / x.masked_fill(zero, 1.0)).masked_fill(zero, 1.0)
 
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "i0", "polygamma", "mvlgamma", "xlogy", "sinc", "logit",

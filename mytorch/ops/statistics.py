@@ -33,7 +33,7 @@ def _line(be, n: int, dim: int, ndim: int):
 
 
 def _floating_only(x: Tensor, message: str) -> None:
-    if not x.dtype.is_floating_point:
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise RuntimeError(message.format(dtype=x.dtype.scalar_name))
 
 
@@ -126,7 +126,8 @@ class Cumprod(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return _cumprod_grad(x, y, g, ctx.dim), None, None
+        # complex: sum_i g_i conj(dy_i/dx_k) = conj(sum_i conj(g_i) dy_i/dx_k)
+        return conj(_cumprod_grad(x, y, conj(g), ctx.dim)), None, None
 
 
 def cumprod(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
@@ -234,6 +235,9 @@ def _variance(fn: type[Function], name: str, input: Tensor, dim, unbiased, keepd
     if unbiased is not None and correction is not None:
         raise RuntimeError(f"{name}(): cannot specify both unbiased={unbiased} and correction={correction}")
     _floating_only(input, "std and var only support floating point and complex dtypes (got {dtype})")
+    if input.dtype.is_complex:  # |z - mean|^2 = (x - mean_x)^2 + (y - mean_y)^2: the parts' variances add
+        v = sum(_variance(Var, name, part, dim, unbiased, keepdim, correction) for part in (input.real, input.imag))
+        return v.sqrt() if fn is Std else v
     if correction is None:
         correction = 0 if unbiased is False else 1
     return fn.apply(input, _axes(input, dim, name), correction, keepdim)
@@ -278,14 +282,15 @@ class LogSumExp(Function):
     def forward(ctx, x, axes, keepdim):
         be = x._backend
         data = x._data
-        if not x.dtype.is_floating_point:
+        if not (x.dtype.is_floating_point or x.dtype.is_complex):
             data = be.cast(data, D.get_default_dtype())
         out_shape = _reduced_shape(x.shape, axes, keepdim)
         if x.numel() == 0:
             y = be.full(out_shape, -math.inf, be.dtype_of(data))
         else:
-            m = be.amax(data, axes, True)
-            m = be.where(be.isfinite(m), m, 0)
+            # complex: shifting by the largest real part bounds every |e^(x - m)| by 1 just the same
+            m = be.amax(x.real._data if x.dtype.is_complex else data, axes, True)
+            m = be.cast(be.where(be.isfinite(m), m, 0), be.dtype_of(data))
             y = be.view(be.add(be.log(be.sum(be.exp(be.sub(data, m)), axes, True)), m), out_shape)
         out = Tensor._make(y, be)
         ctx.meta = (axes, keepdim)
@@ -297,7 +302,7 @@ class LogSumExp(Function):
         x, y = ctx.saved_tensors
         axes, keepdim = ctx.meta
         return (_expand_back(g, x.shape, axes, keepdim)
-                * (x - _expand_back(y, x.shape, axes, keepdim)).exp()), None, None
+                * conj((x - _expand_back(y, x.shape, axes, keepdim)).exp())), None, None
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
@@ -310,7 +315,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 class VectorNorm(Function):
     """||x||_p = (sum_i |x_i|^p)^(1/p); p = inf: max_i |x_i|, p = -inf: min_i |x_i|, p = 0: #{x_i != 0}.
 
-    d||x||_p/dx_i = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1)  (x_i / ||x|| for p = 2, sign(x_i) for p = 1);
+    d||x||_p/dx_i = sgn(x_i) |x_i|^(p-1) / ||x||_p^(p-1)  (x_i / ||x|| for p = 2, sgn(x_i) for p = 1; sgn(x) =
+    x / |x|, so for complex x this is the conjugate-Wirtinger gradient of the real norm);
     for p = +-inf, sign(x_i) shared evenly by the |x_i| equal to the norm; 0 for p = 0. As in
     PyTorch the gradient is 0 where the norm is 0 (and where x_i = 0 for p < 1).
     """
@@ -348,17 +354,17 @@ class VectorNorm(Function):
         if p == 0:  # the count of nonzeros is flat: a zero gradient (not None), as PyTorch's
             return x.new_zeros(x.shape), None, None, None
         if p == 1:
-            return g * x.sign(), None, None, None
+            return g * x.sgn(), None, None, None
         if math.isinf(p):
             hit = (x.abs() == y).to(g.dtype)
-            return g * x.sign() * hit / hit.sum(axes, keepdim=True), None, None, None
+            return g * x.sgn() * hit / hit.sum(axes, keepdim=True), None, None, None
         nonzero = y != 0
         y_safe = where(nonzero, y, 1.0)
         if p == 2:
             scale = x / y_safe
         else:
             x_zero = x == 0
-            scale = where(x_zero, 0.0, x.sign() * where(x_zero, 1.0, x.abs()) ** (p - 1)) / y_safe ** (p - 1)
+            scale = where(x_zero, 0.0, x.sgn() * where(x_zero, 1.0, x.abs()) ** (p - 1)) / y_safe ** (p - 1)
         return where(nonzero, g * scale, 0.0), None, None, None
 
 
