@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "gemm/microkernel.h"
 
@@ -276,9 +277,12 @@ bool compute_transposed(const MicroKernel<T>& kernel, int64_t m, int64_t n, Matr
 constexpr int64_t kDotMaxRows = 4;
 constexpr int64_t kDotParallelMinWork = int64_t(1) << 20;
 
+// float32 only: float64 products are what results are checked with (gradcheck, optimizer trajectories
+// against PyTorch to 1e-12), and there the blocked path's order of summing k, one FMA chain per element,
+// is the one that matches PyTorch's BLAS to the last bits; a dot product sums k lane by lane instead.
 template <typename T>
 bool use_dots(int64_t m, Matrix<const T> a, Matrix<const T> b) {
-  return m <= kDotMaxRows && a.cs == 1 && b.rs == 1;
+  return std::is_same_v<T, float> && m <= kDotMaxRows && a.cs == 1 && b.rs == 1;
 }
 
 template <typename T>
