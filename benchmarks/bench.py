@@ -60,27 +60,32 @@ def wait_for_quiet(threshold: float, timeout: float) -> tuple[bool, float]:
             return False, busy
 
 
-def assets() -> dict[str, str]:
-    """Where the pretrained workloads' files are (environment for the children); missing ones are left out,
-    and their workloads report why."""
-    found = {}
-    try:
-        from mytorch.models.gguf_loader import gguf_path
-
-        found["MYTORCH_BENCH_SMOLLM2"] = gguf_path("smollm2-135m")
-    except Exception as exc:  # noqa: BLE001 (any failure means: not installed here; the row says which)
-        found["MYTORCH_BENCH_SMOLLM2_MISSING"] = str(exc)
-    try:
-        from mytorch.models.minilm import model_directory
-
-        found["MYTORCH_BENCH_MINILM"] = str(model_directory("all-MiniLM-L6-v2"))
-    except Exception as exc:  # noqa: BLE001
-        found["MYTORCH_BENCH_MINILM_MISSING"] = str(exc)
-    try:
-        found.update(whisper_assets())
-    except Exception as exc:  # noqa: BLE001
-        found["MYTORCH_BENCH_WHISPER_MISSING"] = str(exc)
+def assets(workloads: list[str]) -> dict[str, str]:
+    """Where the chosen pretrained workloads' files are (environment for the children); missing ones are left
+    out, and their workloads report why."""
+    found: dict[str, str] = {}
+    for workload, locate in ASSETS.items():
+        if workload not in workloads:
+            continue
+        try:
+            found.update(locate())
+        except Exception as exc:  # noqa: BLE001 (any failure means: not installed here; the row says which)
+            found[f"MYTORCH_BENCH_{workload.upper()}_MISSING"] = str(exc)
     return found
+
+
+def smollm2_assets() -> dict[str, str]:
+    """The SmolLM2 GGUF file."""
+    from mytorch.models.gguf_loader import gguf_path
+
+    return {"MYTORCH_BENCH_SMOLLM2": gguf_path("smollm2-135m")}
+
+
+def minilm_assets() -> dict[str, str]:
+    """The all-MiniLM-L6-v2 folder."""
+    from mytorch.models.minilm import model_directory
+
+    return {"MYTORCH_BENCH_MINILM": str(model_directory("all-MiniLM-L6-v2"))}
 
 
 def whisper_assets() -> dict[str, str]:
@@ -97,6 +102,9 @@ def whisper_assets() -> dict[str, str]:
     path = os.path.join(tempfile.mkdtemp(prefix="mytorch-bench-"), "utterance.npy")
     np.save(path, synthesize(TEXT, "en-us", 160, 50)[0].numpy())
     return {"MYTORCH_BENCH_WHISPER_DIR": whisper_directory("whisper-tiny.en"), "MYTORCH_BENCH_WHISPER_AUDIO": path}
+
+
+ASSETS = {"smollm2": smollm2_assets, "minilm": minilm_assets, "whisper": whisper_assets}
 
 
 def run_child(workload: str, framework: str, args: argparse.Namespace, threads: int, env: dict) -> dict:
@@ -231,7 +239,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen workloads at each thread count, print the table, write JSON and markdown."""
     args = parse_args(argv)
-    env = {**os.environ, **assets(), "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+    env = {**os.environ, **assets(args.workloads.split(",")), "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                                os.environ.get("PYTHONPATH")]))}
     info = machine(args)
     header = (f"mytorch bench — {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy "

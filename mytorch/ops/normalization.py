@@ -105,8 +105,10 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, eps, running):
         y, mean, rstd = fused("batch_norm", x, weight, bias, eps)
-        # the biased variance back from rstd = 1 / sqrt(var + eps): C values, not worth a third output
-        _update_running(mean, rstd.pow(-2) - eps, x.numel() // mean.numel(), *running)
+        # the biased variance back from rstd = 1 / sqrt(var + eps): C values, not worth a third output, and
+        # only when there is a running variance to update
+        var = None if running[1] is None else rstd.pow(-2) - eps
+        _update_running(mean, var, x.numel() // mean.numel(), *running)
         ctx.eps = eps
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
@@ -120,7 +122,7 @@ class BatchNorm(Function):
         return dx, dw, db, None, None
 
 
-def _update_running(mean: Tensor, var: Tensor, n: int, running_mean: Tensor | None, running_var: Tensor | None,
+def _update_running(mean: Tensor, var: Tensor | None, n: int, running_mean: Tensor | None, running_var: Tensor | None,
                     momentum: float) -> None:
     with no_grad():
         if running_mean is not None:
