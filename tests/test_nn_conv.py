@@ -110,6 +110,26 @@ def test_conv_transpose1d(stride, padding, output_padding, groups, dilation):
           randn(2, 4, 6), randn(4, 2, 3), randn(2 * groups))
 
 
+# output_padding >= stride, which PyTorch allows while it is < dilation: (fn, stride, padding, output_padding,
+# dilation, groups); the convolution adjoint to these has fewer windows than its size padded (p, p) would give
+BEYOND_STRIDE = [("conv_transpose2d", 1, 0, 1, 2, 1), ("conv_transpose2d", 1, 1, 2, 3, 2),
+                 ("conv_transpose2d", (1, 2), (0, 1), (1, 0), (2, 1), 1), ("conv_transpose2d", 2, 1, 2, 3, 1),
+                 ("conv_transpose1d", 1, 2, 1, 2, 2), ("conv_transpose1d", 2, 0, 3, 4, 1),
+                 ("conv_transpose3d", 1, 0, 1, 2, 1)]
+
+
+@pytest.mark.parametrize("fn,stride,padding,output_padding,dilation,groups", BEYOND_STRIDE)
+def test_conv_transpose_output_padding_beyond_stride(fn, stride, padding, output_padding, dilation, groups):
+    nd = int(fn[-2])
+    check(lambda T, x, w, b: getattr(F(T), fn)(x, w, b, stride, padding, output_padding, groups, dilation),
+          randn(2, 4, *(4, 5, 3)[:nd]), randn(4, 6 // groups, *(3, 2, 2)[:nd]), randn(6))
+
+
+def test_conv_transpose_output_padding_beyond_stride_gradcheck():
+    gradcheck(lambda T, x, w, b: F(T).conv_transpose2d(x, w, b, stride=1, padding=1, output_padding=1, dilation=2),
+              randn(1, 2, 3, 4), randn(2, 2, 3, 2), randn(2))
+
+
 def test_conv_transpose_is_conv_adjoint():
     """<conv(x, w), g> = <x, conv_transpose(g, w)>: the transposed convolution is conv's adjoint in x."""
     x, w, g = (mytorch.tensor(randn(*s, dtype=np.float64)) for s in ((2, 3, 9, 8), (4, 3, 3, 3), (2, 4, 5, 4)))

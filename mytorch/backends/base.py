@@ -339,7 +339,9 @@ class Backend:
     # ---- convolution and sliding windows ------------------------------------
     # Arrays are (N, C, *spatial) with any number of spatial dims. Per spatial dim, with stride s,
     # dilation d and padding (before, after): output position o of kernel offset i reads input position
-    # o * s + i * d - before; out = (size + before + after - d * (k - 1) - 1) // s + 1. The three conv
+    # o * s + i * d - before; out = (size + before + after - d * (k - 1) - 1) // s + 1. `after` may be
+    # negative (the last inputs, which no window reaches, are cropped: a transposed convolution's
+    # output_padding >= stride asks for that). The three conv
     # primitives are those of cuDNN (forward, backward data, backward filter); each is bilinear, and the
     # ops layer differentiates every one of them with the other two.
     def conv(self, x: Array, w: Array, stride: Shape, padding: Sequence[tuple[int, int]], dilation: Shape,

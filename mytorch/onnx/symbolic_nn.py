@@ -35,7 +35,12 @@ def convolution(g: Graph, call: OpCall) -> list:
 
     A transposed convolution's output size per spatial dim is (n - 1) s - 2 p + d (k - 1) + 1 + e, where e is
     PyTorch's ``output_padding``; the traced op carries the output size, so e is recovered from it. ONNX's
-    ConvTranspose takes the weight in PyTorch's layout (C_in, C_out / groups, *kernel)."""
+    ConvTranspose takes the weight in PyTorch's layout (C_in, C_out / groups, *kernel).
+
+    When e >= s (PyTorch allows e below the dilation too) the traced end padding is p - s * (e // s), possibly
+    negative (ops/conv.py, ``_adjoint_pads``), and the e recovered is e % s. ONNX wants pads >= 0 and ONNX Runtime
+    output_padding < s, so such a dim is computed with end pad 0 and the outputs past the last one any input
+    reaches (zeros) are appended by a Pad node; the bias is then added after it."""
     x, w, b, stride, padding, dilation, groups, transposed, spatial = call.args
     pads = [p[0] for p in padding] + [p[1] for p in padding]  # ONNX: all begins, then all ends
     inputs = [g.value(x), g.value(w)] + ([] if b is None else [g.value(b)])
@@ -44,11 +49,15 @@ def convolution(g: Graph, call: OpCall) -> list:
         return [g.op("Conv", *inputs, **geometry)]
     extra = [out - ((n - 1) * s - p0 - p1 + d * (k - 1) + 1)
              for out, n, s, (p0, p1), d, k in zip(spatial, x.shape[2:], stride, padding, dilation, w.shape[2:])]
-    if any(e >= s for e, s in zip(extra, stride)):  # PyTorch allows e < dilation too; ONNX Runtime refuses it
-        raise NotImplementedError(f"mytorch.onnx: ConvTranspose with output_padding={extra} not smaller than "
-                                  f"stride={list(stride)} is not translated (ONNX Runtime requires "
-                                  "output_padding < stride)")
-    return [g.op("ConvTranspose", *inputs, output_padding=extra, **geometry)]
+    cropped = [p1 < 0 for _, p1 in padding]
+    if not any(cropped):
+        return [g.op("ConvTranspose", *inputs, output_padding=extra, **geometry)]
+    nd = len(spatial)
+    appended = [e - p1 if c else 0 for e, (_, p1), c in zip(extra, padding, cropped)]
+    geometry["pads"] = pads[:nd] + [0 if c else p1 for (_, p1), c in zip(padding, cropped)]
+    y = g.op("ConvTranspose", *inputs[:2], output_padding=[0 if c else e for e, c in zip(extra, cropped)], **geometry)
+    y = g.op("Pad", y, g.const([0] * (nd + 2) + [0, 0] + appended))
+    return [y if b is None else g.op("Add", y, g.op("Reshape", g.value(b), g.const([-1] + [1] * nd)))]
 
 
 @symbolic("MaxPool")

@@ -244,6 +244,17 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 # ---- transposed convolution ------------------------------------------------------------------------
 
+def _adjoint_pads(pads: Pads, stride: tuple, extra: tuple) -> Pads:
+    """The padding of the convolution whose adjoint in x is this transposed one.
+
+    The output has (n - 1) s - 2 p + d (k - 1) + 1 + e positions per dim (e: output_padding); a convolution of
+    that size padded (p, p) has n + e // s windows, one more per whole stride in e, but only the first n have an
+    input position of the transposed convolution to pair with. Taking s * (e // s) off the after-padding leaves
+    exactly those n. It may turn negative, cropping outputs that no window reaches: PyTorch allows any
+    e < max(stride, dilation), so e >= s happens (e.g. stride 1, dilation 2, output_padding 1)."""
+    return tuple((p, a - s * (e // s)) for (p, a), s, e in zip(pads, stride, extra))
+
+
 def _conv_transpose(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
                     padding: Any, output_padding: Any, groups: int, dilation: Any) -> Tensor:
     _check_operands(op, nd, input, weight, bias)
@@ -267,6 +278,7 @@ def _conv_transpose(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tenso
     if any(n <= 0 for n in spatial):
         raise RuntimeError(f"{op}(): Given input size per channel: {list(x.shape[2:])}, the calculated output size "
                            f"{list(spatial)} is too small (padding={[p for p, _ in pads]})")
+    pads = _adjoint_pads(pads, stride, extra)
     y = Convolution.apply(x, weight, bias, stride, pads, dilation, groups, True, spatial)
     return y.squeeze(0) if single else y
 
