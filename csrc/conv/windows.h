@@ -9,7 +9,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include "conv/conv.h"
 #include "core/array.h"
@@ -39,18 +43,42 @@ std::string shape_str(const Shape& s);
 Windows make_windows(const char* op, const Shape& spatial, const Shape& kernel, const Shape& stride,
                      const Pads& padding, const Shape& dilation);
 
+// One run with step 1: dst[o] = src[o - lo] for lo <= o < hi, `value` for the other o < width. The runs of
+// LeNet and ResNet maps are 7 to 32 outputs long, where a fill, a copy and a fill are three library calls
+// costing more than the copying (a third of a 16-channel 28x28 convolution's forward went to them). For
+// float on AVX-512, one masked load and store per 16 outputs do it instead: the load's mask keeps the
+// padding lanes at `value` and never reads the memory they would address, the store's stops at width.
+template <typename T>
+void copy_run(T* dst, const T* src, int64_t lo, int64_t hi, int64_t width, T value) {
+#ifdef __AVX512F__
+  if constexpr (std::is_same_v<T, float>) {
+    const __m512 pad = _mm512_set1_ps(value);
+    for (int64_t o = 0; o < width; o += 16) {
+      // lanes o + l with l < n - o, as a mask
+      const auto below = [o](int64_t n) { return __mmask16((1u << std::clamp<int64_t>(n - o, 0, 16)) - 1); };
+      const __mmask16 inside = below(hi) & ~below(lo);
+      _mm512_mask_storeu_ps(dst + o, below(width), _mm512_mask_loadu_ps(pad, inside, src + (o - lo)));
+    }
+    return;
+  }
+#endif
+  std::fill(dst, dst + lo, value);
+  std::copy(src, src + (hi - lo), dst + lo);
+  std::fill(dst + hi, dst + width, value);
+}
+
 // cols (K, L) of one plane of `in` (contiguous), `value` on padding.
 template <typename T>
 void im2col_plane(const Windows& w, const T* in, T* cols, T value) {
   for (const Run& r : w.runs) {
     T* dst = cols + r.col;
     const T* src = in + r.in;
-    std::fill(dst, dst + r.lo, value);
     if (w.step == 1) {
-      std::copy(src, src + (r.hi - r.lo), dst + r.lo);
-    } else {
-      for (int64_t o = r.lo; o < r.hi; ++o) dst[o] = src[(o - r.lo) * w.step];
+      copy_run(dst, src, r.lo, r.hi, w.width, value);
+      continue;
     }
+    std::fill(dst, dst + r.lo, value);
+    for (int64_t o = r.lo; o < r.hi; ++o) dst[o] = src[(o - r.lo) * w.step];
     std::fill(dst + r.hi, dst + w.width, value);
   }
 }
