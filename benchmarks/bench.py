@@ -208,6 +208,17 @@ def machine(args: argparse.Namespace) -> dict:
             "commit": commit, "backend": args.backend, "load_average": os.getloadavg()}
 
 
+def add_round_options(p: argparse.ArgumentParser, rounds: str) -> None:
+    """The options of a benchmark measured in rounds of fresh processes: backend, rounds (of `rounds`), timed
+    seconds and steps, and the wait for a quiet machine."""
+    p.add_argument("--backend", choices=["cpp", "numpy"], default="cpp", help="mytorch's CPU backend (default cpp)")
+    p.add_argument("--rounds", type=int, default=3, help=f"{rounds} per workload (default 3)")
+    p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per process (default 3)")
+    p.add_argument("--min-steps", type=int, default=3, help="timed steps at least (default 3)")
+    p.add_argument("--quiet", type=float, default=0.3, help="cores other processes may use before a round (0.3)")
+    p.add_argument("--quiet-timeout", type=float, default=60.0, help="seconds to wait for quiet (default 60)")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line of `mytorch bench` / `python -m benchmarks`."""
     p = argparse.ArgumentParser(prog="mytorch bench", description=__doc__.splitlines()[0],
@@ -216,13 +227,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help="comma-separated names (default: all; see below)")
     p.add_argument("--threads", default="2", help="thread counts, comma-separated (default 2; e.g. 1,2)")
-    p.add_argument("--backend", choices=["cpp", "numpy"], default="cpp", help="mytorch's CPU backend (default cpp)")
-    p.add_argument("--rounds", type=int, default=3, help="process pairs per workload (default 3)")
-    p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per process (default 3)")
+    add_round_options(p, "process pairs")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
-    p.add_argument("--min-steps", type=int, default=3, help="timed steps at least (default 3)")
-    p.add_argument("--quiet", type=float, default=0.3, help="cores other processes may use before a round (0.3)")
-    p.add_argument("--quiet-timeout", type=float, default=60.0, help="seconds to wait for quiet (default 60)")
     p.add_argument("--child-timeout", type=float, default=600.0, help="seconds one process may take (600)")
     p.add_argument("--quick", action="store_true", help="1 round of 0.3 s, 1 warm-up step: a smoke run")
     p.add_argument("--json", default="bench.json", help="results as JSON (default bench.json)")

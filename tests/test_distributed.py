@@ -52,6 +52,12 @@ def test_ddp_no_sync_and_find_unused_parameters(backend):
     assert done.stdout.count("behave") == 2
 
 
+def test_ddp_comm_stats_count_buckets_and_hidden_time(backend):
+    done = mpiexec(2, "ddp_comm_stats.py", backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("comm_stats count 18 all-reduces") == 2
+
+
 @pytest.mark.parametrize("fault, expect", [
     ("raise", "[rank 1] ValueError: rank 1 fails on purpose"),
     ("stall", "all_reduce: timed out after 3 s on rank 0 of 2"),

@@ -5,12 +5,16 @@ Each block is x + attention(LN(x)) then x + MLP(LN(x)) with a 4x GELU MLP; atten
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ._base import Workload
 
 VOCAB, CONTEXT, WIDTH, HEADS, LAYERS, BATCH = 65, 128, 128, 4, 4, 16
 
 
-def build(torch, framework: str) -> Workload:
+def build(torch, framework: str, batch: int = BATCH, wrap: Callable = lambda model: model) -> Workload:
+    """The training step on `batch` sequences; `wrap` wraps the model before the optimizer sees it
+    (``DistributedDataParallel`` in benchmarks/ddp_scaling.py)."""
     nn, F = torch.nn, torch.nn.functional
 
     class Block(nn.Module):
@@ -38,9 +42,9 @@ def build(torch, framework: str) -> Workload:
             x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
             return self.head(self.ln(self.blocks(x)))
 
-    model = GPT()
+    model = wrap(GPT())
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
-    tokens = torch.randint(0, VOCAB, (BATCH, CONTEXT + 1))
+    tokens = torch.randint(0, VOCAB, (batch, CONTEXT + 1))
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
 
     def step() -> float:
@@ -50,4 +54,4 @@ def build(torch, framework: str) -> Workload:
         opt.step()
         return loss.item()
 
-    return Workload(step, BATCH * CONTEXT, "tokens/s")
+    return Workload(step, batch * CONTEXT, "tokens/s")

@@ -7,10 +7,11 @@ is a mean over the batch):
     grad = (1 / N) * sum_r grad_r
 
 How the averaging overlaps backward: the parameters are grouped into buckets of about `bucket_cap_mb`
-megabytes, in reverse registration order (roughly the order backward produces their gradients). A hook
-on each parameter fires when its gradient has been accumulated; when the last gradient of a bucket is
-in, the bucket's gradients are copied into one flat buffer and a non-blocking all-reduce of it starts,
-while backward goes on computing the earlier layers' gradients. A callback queued on the autograd engine
+megabytes (by default, as in PyTorch, 1 MiB for the first bucket and 25 MiB for the others), in reverse
+registration order (roughly the order backward produces their gradients). A hook on each parameter fires
+when its gradient has been accumulated; when the last gradient of a bucket is in, the bucket's gradients
+are copied into one flat buffer and a non-blocking all-reduce of it starts, while backward goes on
+computing the earlier layers' gradients. A callback queued on the autograd engine
 runs when backward ends: it waits for every bucket, divides by N and copies the averages back into
 ``.grad``.
 
@@ -21,10 +22,21 @@ backward passes add up locally and are averaged by the first backward outside th
 ``find_unused_parameters`` marks the parameters a forward did not use as ready (with zero gradients),
 found by walking the autograd graph from the outputs; without it such a parameter leaves its bucket
 incomplete, which is an error at the end of backward, as in PyTorch.
+
+How much of the averaging backward hides: ``ddp.comm_stats`` (a `CommStats`) adds up, over the synced
+backward passes, how long each bucket's all-reduce was in flight (from its launch to the end of its wait)
+and how long the end of backward waited for it. The wait is the part backward did not hide:
+
+    hidden = 1 - sum(wait) / sum(in flight)
+
+1 when every all-reduce had finished before backward ended, 0 when none had progressed.
 """
 from __future__ import annotations
 
 import contextlib
+import math
+import time
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ...distributed.collectives import all_reduce, broadcast
@@ -34,6 +46,26 @@ from ...autograd import engine
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops.creation import zeros
 from ..module import Module
+
+
+@dataclass
+class CommStats:
+    """Counters of the gradient all-reduces of `DistributedDataParallel`, summed since construction or the
+    last `reset` (see the module docstring). Reading them costs nothing; keeping them, two clock reads per
+    bucket and step."""
+    steps: int = 0  # backward passes that averaged gradients (not those under no_sync)
+    all_reduces: int = 0  # bucket all-reduces completed: steps * number of buckets
+    in_flight_s: float = 0.0  # seconds from each all-reduce's launch to the end of its wait, summed
+    wait_s: float = 0.0  # seconds the end of backward spent waiting for them, summed
+
+    @property
+    def hidden_fraction(self) -> float:
+        """The fraction of all-reduce time overlapped with backward, 1 - wait / in flight (nan before any)."""
+        return 1.0 - self.wait_s / self.in_flight_s if self.in_flight_s > 0 else math.nan
+
+    def reset(self) -> None:
+        """Zero every counter (after a warm-up, say)."""
+        self.steps, self.all_reduces, self.in_flight_s, self.wait_s = 0, 0, 0.0, 0.0
 
 
 class _Bucket:
@@ -49,6 +81,7 @@ class _Bucket:
         self.flat = zeros(total, dtype=params[0].dtype, device=params[0].device)
         self.pending = len(params)
         self.work = None
+        self.launched = 0.0  # time.perf_counter() when the all-reduce started
 
     def launch(self, group: Any) -> None:
         with no_grad():
@@ -56,9 +89,15 @@ class _Bucket:
                 part = self.flat[o:o + p.numel()]
                 part.copy_(p.grad.reshape(-1)) if p.grad is not None else part.zero_()
         self.work = all_reduce(self.flat, group=group, async_op=True)
+        self.launched = time.perf_counter()
 
-    def finish(self, world: int) -> None:
+    def finish(self, world: int, stats: CommStats) -> None:
+        waiting = time.perf_counter()
         self.work.wait()
+        done = time.perf_counter()
+        stats.all_reduces += 1
+        stats.in_flight_s += done - self.launched
+        stats.wait_s += done - waiting
         with no_grad():
             self.flat.div_(world)
             for p, o in zip(self.params, self.offsets):
@@ -73,7 +112,8 @@ class _Bucket:
 
 class DistributedDataParallel(Module):
     """Wrap `module` so that its gradients are averaged over the process group in backward (see the
-    module docstring). ``ddp.module`` is the wrapped module; state_dict keys carry the ``module.`` prefix."""
+    module docstring). ``ddp.module`` is the wrapped module; state_dict keys carry the ``module.`` prefix;
+    ``ddp.comm_stats`` counts the all-reduces and how much of their time backward hid (`CommStats`)."""
 
     def __init__(self, module: Module, device_ids: Any = None, output_device: Any = None, dim: int = 0,
                  broadcast_buffers: bool = True, process_group: Any = None, bucket_cap_mb: float | None = None,
@@ -94,8 +134,11 @@ class DistributedDataParallel(Module):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter "
                                "that requires a gradient.")
         self._sync_initial_state()
-        self._buckets, self._bucket_of = self._make_buckets(bucket_cap_mb if bucket_cap_mb is not None else 25.0)
+        # PyTorch's default: a first bucket of 1 MiB, so the first all-reduce starts early in backward, then 25 MiB
+        caps = (1.0, 25.0) if bucket_cap_mb is None else (bucket_cap_mb, bucket_cap_mb)
+        self._buckets, self._bucket_of = self._make_buckets(*caps)
         self._callback_queued = False
+        self.comm_stats = CommStats()
         for p in self._params:
             p.register_post_accumulate_grad_hook(self._grad_ready)
 
@@ -108,12 +151,12 @@ class DistributedDataParallel(Module):
         group = self.process_group
         return 0 if group is None else group.ranks[0]
 
-    def _make_buckets(self, cap_mb: float) -> tuple[list[_Bucket], dict[int, _Bucket]]:
-        cap = cap_mb * 1024 * 1024
+    def _make_buckets(self, first_mb: float, cap_mb: float) -> tuple[list[_Bucket], dict[int, _Bucket]]:
         groups: list[list] = []
         size = 0
         for p in reversed(self._params):  # backward tends to produce the last layer's gradients first
             nbytes = p.numel() * p.element_size()
+            cap = (first_mb if len(groups) == 1 else cap_mb) * 1024 * 1024
             if not groups or size + nbytes > cap and groups[-1] or groups[-1][0].dtype != p.dtype:
                 groups.append([])
                 size = 0
@@ -164,9 +207,11 @@ class DistributedDataParallel(Module):
         self._callback_queued = False
         self._unused = []
         incomplete = [b for b in self._buckets if b.work is None]
+        if len(incomplete) < len(self._buckets):
+            self.comm_stats.steps += 1
         for b in self._buckets:
             if b.work is not None:
-                b.finish(self._world)
+                b.finish(self._world, self.comm_stats)
         if incomplete:
             for b in incomplete:
                 b.pending = len(b.params)
@@ -214,4 +259,4 @@ def _tensors_in(out: Any) -> list[Tensor]:
     return []
 
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DistributedDataParallel", "CommStats"]
