@@ -31,12 +31,17 @@ def _agrees(session: ort.InferenceSession, model, *inputs, atol: float = 1e-5) -
     """ONNX Runtime's outputs equal the model's, output by output."""
     with mytorch.no_grad():
         ref = model(*inputs)
-    ref = [ref] if isinstance(ref, mytorch.Tensor) else list(ref)
+    ref = _flat(ref)
     got = session.run(None, {i.name: x.numpy() for i, x in zip(session.get_inputs(), inputs)})
     assert len(got) == len(ref)
     for g, r in zip(got, ref):
         assert g.shape == tuple(r.shape)
         np.testing.assert_allclose(g, r.numpy(), rtol=0, atol=atol)
+
+
+def _flat(out) -> list:
+    """The tensors of a (nested) tuple output, in order: ONNX's outputs."""
+    return [out] if isinstance(out, mytorch.Tensor) else [t for o in out for t in _flat(o)]
 
 
 @pytest.mark.parametrize("make,shape", [(lambda: MLP(), (2, 784)), (lambda: LeNet5(), (2, 1, 28, 28)),
@@ -169,9 +174,69 @@ def test_gru_and_rnn_as_onnx_operators(make):
     _agrees(_export(model, mytorch.randn(*shape(2, 5))), model, mytorch.randn(*shape(2, 5)))
 
 
+class _WithStates(nn.Module):
+    """An LSTM called with (h0, c0) as separate inputs (an exported model's inputs are tensors)."""
+
+    def __init__(self, lstm: nn.LSTM) -> None:
+        super().__init__()
+        self.lstm = lstm
+
+    def forward(self, x, h0, c0):
+        y, (h, c) = self.lstm(x, (h0, c0))
+        return y, h, c
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.LSTM(4, 6, proj_size=3),
+    lambda: nn.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True, proj_size=2),
+    lambda: nn.LSTM(4, 6, bias=False, proj_size=5),
+], ids=["1layer", "2layer-bidirectional-batch-first", "no-bias"])
+def test_lstm_with_projection_as_scan(make):
+    """ONNX's LSTM has no output projection: one Scan per layer and direction steps the projected recurrence,
+    with and without an initial state, the batch and time axes dynamic."""
+    mytorch.manual_seed(0)
+    lstm = make().eval()
+    dirs, first, P = lstm.num_layers * (2 if lstm.bidirectional else 1), lstm.batch_first, lstm.proj_size
+    x_axes = {0: "batch", 1: "time"} if first else {0: "time", 1: "batch"}
+    shape = (lambda b, t: (b, t, 4) if first else (t, b, 4))
+    states = (lambda b: (mytorch.randn(dirs, b, P), mytorch.randn(dirs, b, 6)))
+    model = _WithStates(lstm)
+    f = io.BytesIO()
+    mytorch.onnx.export(model, (mytorch.randn(*shape(2, 5)), *states(2)), f, input_names=["x", "h0", "c0"],
+                        dynamic_axes={"x": x_axes, "h0": {1: "batch"}, "c0": {1: "batch"}})
+    ops = [n.op_type for n in onnx.load_from_string(f.getvalue()).graph.node]
+    assert ops.count("Scan") == dirs and "LSTM" not in ops
+    _agrees(ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"]), model,
+            mytorch.randn(*shape(3, 7)), *states(3))
+    session = _export(lstm, mytorch.randn(*shape(2, 5)), input_names=["x"], dynamic_axes={"x": x_axes})
+    _agrees(session, lstm, mytorch.randn(*shape(4, 3)))
+
+
+class _NamedLSTM(nn.LSTM):
+    """A subclass that adds nothing but its name."""
+
+
+class _LastStep(nn.GRU):
+    """A subclass whose forward wraps the layer's: the last step's output, scaled."""
+
+    def forward(self, x):
+        y, _ = super().forward(x)
+        return 2 * y[:, -1]
+
+
+def test_subclasses_of_recurrent_layers_export_like_their_base():
+    mytorch.manual_seed(0)
+    named = _NamedLSTM(4, 6, num_layers=2).eval()
+    f = io.BytesIO()
+    mytorch.onnx.export(named, mytorch.randn(5, 2, 4), f)
+    assert [n.op_type for n in onnx.load_from_string(f.getvalue()).graph.node].count("LSTM") == 2
+    _agrees(ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"]), named, mytorch.randn(5, 2, 4))
+    last = _LastStep(4, 6, batch_first=True).eval()
+    session = _export(last, mytorch.randn(2, 5, 4), input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    _agrees(session, last, mytorch.randn(3, 5, 4))
+
+
 def test_rnn_configurations_without_translation_are_refused():
-    with pytest.raises(NotImplementedError, match=r"nn\.LSTM with proj_size=2.*no output projection"):
-        mytorch.onnx.export(nn.LSTM(3, 4, proj_size=2).eval(), mytorch.randn(5, 1, 3), io.BytesIO())
     with pytest.raises(NotImplementedError, match=r"nn\.GRU is translated for a batched 3-D tensor input only, "
                                                   r"not a 2-D tensor"):
         mytorch.onnx.export(nn.GRU(3, 4).eval(), mytorch.randn(5, 3), io.BytesIO())

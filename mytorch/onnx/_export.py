@@ -2,8 +2,8 @@
 
 1. Trace (`mytorch.ops._trace`): the inputs are given ``requires_grad`` aliases so every op that touches
    them goes through ``Function.apply`` and is recorded, with the module that ran it (forward hooks keep
-   a scope stack). Modules in `OPAQUE_MODULES` are recorded as one call (``nn.LSTM`` -> ONNX ``LSTM``,
-   likewise ``nn.GRU`` and ``nn.RNN``).
+   a scope stack). The recurrent layers record their forward as one call (``nn.LSTM`` -> ONNX ``LSTM``,
+   likewise ``nn.GRU`` and ``nn.RNN``; their subclasses too).
 2. Translate (`_graph.Graph`): calls whose tensors are all constants are folded away; every other call is
    handed to its ``symbolic_*.py`` function, which appends ONNX nodes. A call without one raises
    `UnsupportedOperatorError` naming the op and the module.
@@ -27,8 +27,6 @@ from ._graph import ONNX_DTYPE, Graph
 from ._registry import SYMBOLICS
 from .errors import UnsupportedOperatorError
 
-# modules exported as one ONNX operator rather than the ops their forward runs
-OPAQUE_MODULES: tuple[type, ...] = (nn.LSTM, nn.GRU, nn.RNN)
 DEFAULT_OPSET = 18  # the first opset where every Reduce* takes its axes as an input
 
 
@@ -119,8 +117,7 @@ def _value_info(name: str, t: Tensor, axes: Mapping[int, str]) -> onnx.ValueInfo
 
 
 class _ScopedTrace(OpTrace):
-    """An op trace that knows which module runs: forward hooks on every submodule push and pop its name, and
-    an opaque module's forward is recorded as one call named after its class (``nn.LSTM``)."""
+    """An op trace that knows which module runs: forward hooks on every submodule push and pop its name."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -129,24 +126,17 @@ class _ScopedTrace(OpTrace):
     def __enter__(self) -> "_ScopedTrace":
         super().__enter__()
         for name, m in self.model.named_modules():
-            self.handles.append(m.register_forward_pre_hook(self._enter(name, m)))
-            self.handles.append(m.register_forward_hook(self._exit(m)))
+            self.handles.append(m.register_forward_pre_hook(self._enter(name)))
+            self.handles.append(m.register_forward_hook(self._exit))
         return self
 
-    def _enter(self, name: str, m: nn.Module):
+    def _enter(self, name: str):
         def hook(module, inputs):
             self.scope.append(name)
-            if isinstance(m, OPAQUE_MODULES):
-                self.depth += 1
         return hook
 
-    def _exit(self, m: nn.Module):
-        def hook(module, inputs, output):
-            if isinstance(m, OPAQUE_MODULES):
-                self.depth -= 1
-                self.record(f"nn.{type(m).__name__}", (m, *inputs), {}, output)
-            self.scope.pop()
-        return hook
+    def _exit(self, module: nn.Module, inputs: Any, output: Any) -> None:
+        self.scope.pop()
 
     def __exit__(self, *exc: Any) -> None:
         super().__exit__(*exc)

@@ -9,12 +9,24 @@ its own gate order; the weights are re-stacked here, once, as initializers:
   n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), which is ONNX's ``linear_before_reset=1``.
 - RNN: one gate; the activation is ONNX's ``Tanh`` or ``Relu`` per direction.
 
-ONNX runs time-major ``(seq, batch, input)``; ``batch_first`` is transposed. An LSTM with ``proj_size``,
-an unbatched (2-D) input and a PackedSequence have no translation and raise.
+ONNX runs time-major ``(seq, batch, input)``; ``batch_first`` is transposed. An unbatched (2-D) input and a
+PackedSequence have no translation and raise.
+
+ONNX's LSTM has no output projection, so an LSTM with ``proj_size`` = P is written out (`projected_lstm`):
+per layer and direction, the input projection of every step is one MatMul,
+
+    gx_t = x_t W_ih^T + b_ih + b_hh,
+
+and an ONNX ``Scan`` runs the recurrence over the time axis (backwards for the reverse direction), its body
+one step in PyTorch's gate order (i, f, g, o):
+
+    i, f, g, o = split(gx_t + h_{t-1} W_hh^T);  c_t = s(f) c_{t-1} + s(i) tanh(g);
+    h_t = (s(o) tanh(c_t)) W_hr^T        (s: the logistic sigmoid; h_t has P features, c_t has H)
 """
 from __future__ import annotations
 
 import numpy as np
+from onnx import helper, numpy_helper
 
 from .._tensor import Tensor
 from ..ops._trace import OpCall
@@ -37,16 +49,14 @@ def recurrent(g: Graph, call: OpCall) -> list:
     weights re-stacked into ONNX's gate order, the layers chained through (seq, batch, dirs * H)."""
     m, x = call.args[:2]
     hx = call.args[2] if len(call.args) > 2 else None
-    name = type(m).__name__
-    if getattr(m, "proj_size", 0):
-        raise NotImplementedError(f"mytorch.onnx: nn.{name} with proj_size={m.proj_size} has no translation: "
-                                  "ONNX's LSTM operator has no output projection (use proj_size=0)")
     if not isinstance(x, Tensor) or x.ndim != 3:
         got = f"a {x.ndim}-D tensor" if isinstance(x, Tensor) else f"a {type(x).__name__}"
-        raise NotImplementedError(f"mytorch.onnx: nn.{name} is translated for a batched 3-D tensor input only, "
+        raise NotImplementedError(f"mytorch.onnx: {call.name} is translated for a batched 3-D tensor input only, "
                                   f"not {got}")
     lstm = m.mode == "LSTM"
     hx = None if hx is None else (tuple(hx) if lstm else (hx,))
+    if m.proj_size:
+        return projected_lstm(g, m, x, hx)
     order = _ONNX_GATES[m.mode]
     dirs = ("", "_reverse") if m.bidirectional else ("",)
     H = m.hidden_size
@@ -75,3 +85,62 @@ def recurrent(g: Graph, call: OpCall) -> list:
             per_layer.append(state)
     out = g.op("Transpose", seq, perm=[1, 0, 2]) if m.batch_first else seq
     return [out, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
+
+
+def projected_lstm(g: Graph, m, x: Tensor, hx: tuple | None) -> list:
+    """An LSTM with proj_size as MatMuls and one ``Scan`` per layer and direction (module docstring); returns the
+    output and the final (h, c), stacked over layers and directions as mytorch returns them."""
+    dirs = 2 if m.bidirectional else 1
+    seq = g.op("Transpose", g.value(x), perm=[1, 0, 2]) if m.batch_first else g.value(x)
+    dtype = m.weight_ih_l0.detach().numpy().dtype
+    finals: tuple[list, list] = ([], [])
+    for layer in range(m.num_layers):
+        outputs = []
+        for d in range(dirs):
+            k, suffix = layer * dirs + d, "_reverse" * d
+
+            def weight(name: str) -> np.ndarray:
+                return getattr(m, f"{name}_l{layer}{suffix}").detach().numpy()
+
+            gx = g.op("MatMul", seq, g.initializer(weight("weight_ih").T))
+            if m.bias:
+                gx = g.op("Add", gx, g.initializer(weight("bias_ih") + weight("bias_hh")))
+            if hx is None:
+                states = [_zeros(g, seq, size, dtype) for size in (m.proj_size, m.hidden_size)]
+            else:  # this layer and direction's (B, size) slice of h0 / c0
+                states = [g.op("Gather", g.value(s), g.const(k), axis=0) for s in hx]
+            h, c, out = g.op("Scan", *states, gx, outputs=3, num_scan_inputs=1, scan_input_directions=[d],
+                             scan_output_directions=[d],
+                             body=_lstm_step(weight("weight_hh").T, weight("weight_hr").T))
+            outputs.append(out)
+            for per_layer, state in zip(finals, (h, c)):
+                per_layer.append(g.op("Unsqueeze", state, g.const([0])))
+        seq = outputs[0] if dirs == 1 else g.op("Concat", *outputs, axis=2)
+    out = g.op("Transpose", seq, perm=[1, 0, 2]) if m.batch_first else seq
+    return [out, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
+
+
+def _zeros(g: Graph, seq: str, size: int, dtype: np.dtype) -> str:
+    """A zero state (B, size), B read from the time-major input's shape (the batch axis may be dynamic)."""
+    shape = g.op("Concat", g.op("Shape", seq, start=1, end=2), g.const([size]), axis=0)
+    return g.op("ConstantOfShape", shape, value=numpy_helper.from_array(np.zeros(1, dtype)))
+
+
+def _lstm_step(w_hh_t: np.ndarray, w_hr_t: np.ndarray):
+    """The Scan body of a projected LSTM: (h_{t-1}, c_{t-1}, gx_t) -> (h_t, c_t, h_t) (module docstring)."""
+    kind = helper.np_dtype_to_tensor_dtype(w_hh_t.dtype)
+    nodes = [helper.make_node("MatMul", ["h", "w_hh_t"], ["hw"]), helper.make_node("Add", ["gx", "hw"], ["gates"]),
+             helper.make_node("Split", ["gates"], ["i", "f", "g", "o"], axis=1, num_outputs=4),
+             *(helper.make_node("Sigmoid", [z], [f"s{z}"]) for z in "ifo"),
+             helper.make_node("Tanh", ["g"], ["tg"]),
+             helper.make_node("Mul", ["sf", "c"], ["kept"]), helper.make_node("Mul", ["si", "tg"], ["written"]),
+             helper.make_node("Add", ["kept", "written"], ["c_t"]), helper.make_node("Tanh", ["c_t"], ["tc"]),
+             helper.make_node("Mul", ["so", "tc"], ["m"]), helper.make_node("MatMul", ["m", "w_hr_t"], ["h_t"]),
+             helper.make_node("Identity", ["h_t"], ["y_t"])]
+    P, H4 = w_hh_t.shape
+    inputs = [helper.make_tensor_value_info(n, kind, ["batch", size]) for n, size in
+              (("h", P), ("c", H4 // 4), ("gx", H4))]
+    outputs = [helper.make_tensor_value_info(n, kind, ["batch", size]) for n, size in
+               (("h_t", P), ("c_t", H4 // 4), ("y_t", P))]
+    weights = [numpy_helper.from_array(np.ascontiguousarray(w), n) for n, w in (("w_hh_t", w_hh_t), ("w_hr_t", w_hr_t))]
+    return helper.make_graph(nodes, "lstm_projected_step", inputs, outputs, weights)

@@ -3,8 +3,8 @@
 Every differentiable op is a `Function`; while an `OpTrace` is active, ``Function.apply`` is swapped for a
 wrapper that runs the op as usual and appends an `OpCall` (the Function's name, its arguments, its
 outputs, the module that ran it) to ``trace.calls``. Only the outermost op is recorded: the ops a
-Function's forward runs inside it are its implementation (``depth`` counts the nesting). ``depth`` is
-also how a consumer makes a whole module one opaque call (`mytorch.onnx` does so for ``nn.LSTM``).
+Function's forward runs inside it are its implementation (``depth`` counts the nesting). `traced` records a
+larger piece as one call the same way (the recurrent layers' forward: ``nn.LSTM``, for `mytorch.onnx`).
 
 Ops skip ``Function.apply`` when nothing requires grad, so a consumer that wants every op on a tensor
 gives that tensor ``requires_grad`` (`mytorch.onnx` does so for the model's inputs). Tensor factories
@@ -90,7 +90,8 @@ def record_factory(name: str, args: tuple, out: Tensor) -> None:
 
 
 def traced(name: str, args: tuple, run: Any) -> Any:
-    """``run()``, recorded as one call `name(*args)` while tracing (for ops whose Function takes a closure)."""
+    """``run()``, recorded as one call `name(*args)` while tracing (for ops whose Function takes a closure, and
+    modules exported as one operator)."""
     if current is None:
         return run()
     current.depth += 1

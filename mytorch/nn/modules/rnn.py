@@ -19,6 +19,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops.creation import empty, tensor, zeros
 from ...ops.joining import cat, stack
+from ...ops._trace import traced
 from ...ops.rnn import rnn_layer
 from .. import functional as F
 from .. import init
@@ -29,6 +30,8 @@ from ..utils.rnn import PackedSequence, packed_rows, padded_rows
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+# what an op trace records a layer's forward as (mytorch.onnx writes it as ONNX's LSTM / GRU / RNN)
+_TRACE_NAMES = {"RNN_TANH": "nn.RNN", "RNN_RELU": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
 
 
 def _check_size(value: Any, name: str) -> None:
@@ -120,6 +123,11 @@ class RNNBase(Module):
         return (out_size, self.hidden_size) if self.mode == "LSTM" else (out_size,)
 
     def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple[Tensor | PackedSequence, Any]:
+        # one call in an op trace, named by the mode, so a subclass (with its own forward around this one or not)
+        # is exported like the layer it extends
+        return traced(_TRACE_NAMES[self.mode], (self, input, hx), lambda: self._forward(input, hx))
+
+    def _forward(self, input: Tensor | PackedSequence, hx: Any) -> tuple[Tensor | PackedSequence, Any]:
         lstm = self.mode == "LSTM"
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
