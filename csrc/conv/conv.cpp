@@ -92,15 +92,25 @@ void product(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t 
   }
 }
 
+// The columns (C * K, L) of image n: im2col into `buffer`, or, for a pointwise convolution (1x1, stride 1, no
+// padding), the image itself (C, L), whose copy would cost as much as the product's own reads of it.
+template <typename T>
+const T* columns(const Windows& win, const Dims& d, const T* x, int64_t n, T* buffer) {
+  const T* image = x + n * d.c * win.plane;
+  if (win.identity) return image;
+  for (int64_t c = 0; c < d.c; ++c) im2col_plane<T>(win, image + c * win.plane, buffer + c * win.k * win.l, T(0));
+  return buffer;
+}
+
 template <typename T>
 void forward(const Windows& win, const Dims& d, const T* x, const T* w, T* y) {
-  const int64_t rows = d.cg() * win.k, kl = win.k * win.l;
+  const int64_t rows = d.cg() * win.k;
   parallel_for(d.n, d.o * rows * win.l, [&](int64_t begin, int64_t end) {
-    auto cols = scratch<T>(d.c * kl);
+    auto buffer = scratch<T>(win.identity ? 0 : d.c * win.k * win.l);
     for (int64_t n = begin; n < end; ++n) {
-      for (int64_t c = 0; c < d.c; ++c) im2col_plane<T>(win, x + (n * d.c + c) * win.plane, cols.get() + c * kl, T(0));
+      const T* cols = columns(win, d, x, n, buffer.get());
       for (int64_t g = 0; g < d.groups; ++g) {
-        product<T>(d.og(), win.l, rows, w + g * d.og() * rows, rows, 1, cols.get() + g * rows * win.l, win.l, 1,
+        product<T>(d.og(), win.l, rows, w + g * d.og() * rows, rows, 1, cols + g * rows * win.l, win.l, 1,
                    false, y + (n * d.o + g * d.og()) * win.l, win.l, 1);
       }
     }
@@ -154,7 +164,7 @@ void backward_input(const Windows& win, const Dims& d, const T* grad, const T* w
 
 template <typename T>
 void backward_weight(const Windows& win, const Dims& d, const T* x, const T* grad, T* dw) {
-  const int64_t rows = d.cg() * win.k, kl = win.k * win.l, size = d.o * rows;
+  const int64_t rows = d.cg() * win.k, size = d.o * rows;
   // each thread sums its images into a partial of its own (thread 0 into dw), added up at the end
   std::vector<std::unique_ptr<T[]>> partials(num_threads());
   std::vector<char> used(partials.size(), 0);
@@ -163,12 +173,12 @@ void backward_weight(const Windows& win, const Dims& d, const T* x, const T* gra
     if (t > 0) partials[t] = scratch<T>(size);
     T* acc = t > 0 ? partials[t].get() : dw;
     used[t] = 1;
-    auto cols = scratch<T>(d.c * kl);
+    auto buffer = scratch<T>(win.identity ? 0 : d.c * win.k * win.l);
     for (int64_t n = begin; n < end; ++n) {
-      for (int64_t c = 0; c < d.c; ++c) im2col_plane<T>(win, x + (n * d.c + c) * win.plane, cols.get() + c * kl, T(0));
+      const T* cols = columns(win, d, x, n, buffer.get());
       for (int64_t g = 0; g < d.groups; ++g) {  // dW_g += grad_g @ cols_g^T (cols_g read transposed in place)
         product<T>(d.og(), rows, win.l, grad + (n * d.o + g * d.og()) * win.l, win.l, 1,
-                   cols.get() + g * rows * win.l, 1, win.l, n != begin, acc + g * d.og() * rows, rows, 1);
+                   cols + g * rows * win.l, 1, win.l, n != begin, acc + g * d.og() * rows, rows, 1);
       }
     }
   });

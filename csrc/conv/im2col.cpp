@@ -46,6 +46,9 @@ Windows make_windows(const char* op, const Shape& spatial, const Shape& kernel, 
   }
   w.width = w.out[nd - 1];
   w.step = stride[nd - 1];
+  // output o reads input o in every dim
+  w.identity = w.k == 1 && w.out == spatial &&
+               std::all_of(padding.begin(), padding.end(), [](const auto& p) { return p.first == 0; });
   if (w.l == 0) return w;  // no windows, no runs
 
   // one run per (kernel offset, output position over all dims but the last)

@@ -33,6 +33,7 @@ struct Windows {
   int64_t l = 1;      // output positions (prod(out))
   int64_t width = 1;  // outputs per run (the last output dim)
   int64_t step = 1;   // input step between consecutive outputs of a run (the last stride)
+  bool identity = false;  // a 1x1 kernel, stride 1, no padding: the columns are the plane itself
   std::vector<Run> runs;
 };
 
