@@ -192,10 +192,22 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
                   ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between the softmax of logits x (N, C, d1, ...) or (C,) and the target: class indices
+    r"""Cross-entropy between the softmax of logits x (N, C, d1, ...) or (C,) and the target: class indices
     (N, d1, ...) or class probabilities of x's shape. With label smoothing e the target distribution is
     mixed with the uniform one: (1 - e) target + e / C. Numerically stable (log-softmax with the max
-    subtracted). Math and derivative: `mytorch.ops.loss.CrossEntropy`."""
+    subtracted). Math and derivative: `mytorch.ops.loss.CrossEntropy`.
+
+    For sample n with probabilities \(p_{n} = \mathrm{softmax}(x_{n})\), target distribution \(q_{n}\)
+    (one-hot for a class index \(y_n\)), smoothing \(\varepsilon\) and class weights \(w\), the smoothed
+    target \(s_n\), the loss and its derivative are
+
+    \[ s_{n} = (1 - \varepsilon)\, q_{n} + \frac{\varepsilon}{C}, \qquad
+       \ell_n = -\sum_{c=1}^{C} w_c\, s_{n,c} \log p_{n,c}, \]
+
+    \[ \frac{\partial \ell_n}{\partial x_{n,j}} = p_{n,j} \sum_{c=1}^{C} w_c\, s_{n,c} - w_j\, s_{n,j}. \]
+
+    ``reduction="mean"`` divides \(\sum_n \ell_n\) by \(\sum_n w_{y_n}\) for class indices (ignored
+    targets excluded) and by N for probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
