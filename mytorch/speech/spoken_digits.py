@@ -87,8 +87,10 @@ class SpokenDigits(Dataset):
         self.voices = [r[2] for r in rows]
 
     def _generate(self, seed: int, noise_snr_db: tuple[float, float] | None, manifest: Path) -> None:
-        """Synthesize every utterance, then write the manifest last (atomically): a run cut short leaves no
-        manifest and starts over."""
+        """Synthesize every utterance, then write the manifest last: a run cut short leaves no manifest and
+        starts over. Each file appears whole (written under a name of this process, then renamed), so
+        processes that synthesize the same set at once (parallel test workers) never read a half-written
+        file; they write the same bytes."""
         self.folder.mkdir(parents=True, exist_ok=True)
         rng = random.Random(f"spoken-digits/{seed}/{self.split}")
         lines = []
@@ -99,9 +101,11 @@ class SpokenDigits(Dataset):
                 waveform = _with_noise(waveform, rng.uniform(*noise_snr_db), rng.randrange(2 ** 31))
                 waveform = waveform * (0.95 / waveform.abs().max())
             name = f"{i:05d}.wav"
-            save(self.folder / name, (waveform * 32767).round().to(D.int16), SAMPLE_RATE)
+            part = self.folder / f".{os.getpid()}-{name}"
+            save(part, (waveform * 32767).round().to(D.int16), SAMPLE_RATE)
+            os.replace(part, self.folder / name)
             lines.append(f"{name}\t{text}\t{voice}\t{speed}\t{pitch}\n")
-        tmp = manifest.with_suffix(".tmp")
+        tmp = manifest.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text("".join(lines))
         os.replace(tmp, manifest)
 
