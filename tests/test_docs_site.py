@@ -27,8 +27,10 @@ def _page(site: pathlib.Path, name: str) -> str:
 def test_reference_pages_hold_the_docstrings(site):
     functional = _page(site, "reference/functional")
     assert 'id="mytorch.nn.functional.cross_entropy"' in functional
-    # the docstrings' TeX reaches the page as math for MathJax (scripts/site_screenshots.sh shows it rendered)
+    # the docstrings' TeX reaches the page as math for MathJax (scripts/site_screenshots.py shows it rendered)
     assert '<div class="arithmatex">\\[ s_{n} = (1 - \\varepsilon)' in functional
+    # modules' and classes' dunder attributes stay out (mytorch/commands/_docs_hooks.py)
+    assert 'id="mytorch.nn.functional.__file__"' not in functional and ".__weakref__" not in functional
     tensor = _page(site, "reference/tensor")
     # a table-built function (the unary ops) is in the reference under its own name, with its table's math
     assert 'id="mytorch.ops.unary.exp"' in tensor and "dy/dx = e^x = y" in tensor
