@@ -70,6 +70,7 @@ from .ops.covariance import *  # noqa: F401,F403
 from .ops.quantile import *  # noqa: F401,F403
 from .ops.native_norms import *  # noqa: F401,F403
 from .ops.scatter_reduce import *  # noqa: F401,F403
+from .ops.grid_sample import affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: F401
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16

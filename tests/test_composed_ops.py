@@ -1,4 +1,4 @@
-"""bincount, histc, isin, mode, block_diag, cartesian_prod, combinations, h/v/dsplit, inner, dist,
+"""bincount, histc, histogram, histogramdd, isin, mode, block_diag, cartesian_prod, combinations, h/v/dsplit, inner, dist,
 broadcast_shapes, fill, the *_scatter ops and the *_copy views vs torch: values, dtypes, gradients."""
 import numpy as np
 import pytest
@@ -116,6 +116,28 @@ def test_histogram():
     same(lambda T: T.histogram(T.tensor([2.0, 2.0]), 3))
     same(lambda T: T.tensor(x).float().histogram(4))
     raises_like(lambda T, i: T.histogram(i, 3), np.arange(4))
+    raises_like(lambda T, a: T.histogram(a, 3, range=(1.0, 0.0)), x, match=["min should not exceed max"])
+
+
+def test_histogramdd():
+    points = rng.standard_normal((2, 15, 3))  # points in R^3, batched: the leading dims are flattened
+    weight = rng.random((2, 15))
+    for bins, kwargs in ((4, {}), ([2, 3, 5], {}), (3, {"range": [-1.0, 1.0, -2.0, 0.5, 0.0, 3.0]}),
+                         ([3, 1, 2], {"density": True}), (2, {"weight": weight, "density": True}),
+                         (2, {"weight": weight})):
+        same(lambda T: T.histogramdd(T.tensor(points), bins, **{k: T.tensor(v) if k == "weight" else v
+                                                               for k, v in kwargs.items()}))
+    edges = [np.array([-3.0, 0.0, 0.5, 3.0]), np.array([-1.0, 1.0]), np.array([-2.0, -1.0, 0.0, 1.0, 2.0])]
+    same(lambda T: T.histogramdd(T.tensor(points[0]).float(), [T.tensor(e).float() for e in edges], density=True))
+    same(lambda T: T.histogramdd(T.tensor(np.ones((3, 2))), 3))  # one value per dimension: widened by 1/2
+    same(lambda T: T.histogramdd(T.tensor(np.zeros((0, 2))), [2, 3]))  # no points: [0, 1]
+    raises_like(lambda T, a: T.histogramdd(a, 2), points[0, :, 0], match=["at least 2 dimensions"])
+    raises_like(lambda T, a: T.histogramdd(a, [2, 3]), points[0], match=["size of bins"])
+    raises_like(lambda T, a: T.histogramdd(a, 2, range=[0.0, 1.0]), points[0], match=["range should have 6"])
+    raises_like(lambda T, a: T.histogramdd(a, 2, range=[0.0, 1.0, 1.0, 0.0, 0.0, 1.0]), points[0],
+                match=["min should not exceed max, but got min 1 max 0 for dimension 1"])
+    raises_like(lambda T, a: T.histogramdd(a, 2, weight=T.ones(4)), points[0], match=["excluding its innermost"])
+    raises_like(lambda T, a: T.histogramdd(a, 2), np.ones((3, 2), dtype=np.int64), match=["not implemented for"])
 
 
 def test_unsafe_masked_index():

@@ -78,3 +78,18 @@ def test_default_align_corners_warns_like_pytorch(backend):
         mytorch.nn.functional.grid_sample(x, g)
     with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
         mytorch.nn.functional.affine_grid(mytorch.zeros(1, 2, 3), [1, 1, 2, 2])
+
+
+def test_aten_entry_points():
+    """torch.grid_sampler / grid_sampler_2d / grid_sampler_3d take the modes as codes (interpolation 0 bilinear,
+    1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection); affine_grid_generator is affine_grid."""
+    x, g = rng.standard_normal((2, 3, 5, 7)).astype(np.float32), _grid(2, 4, 6, 2)
+    v, gv = rng.standard_normal((1, 2, 3, 4, 5)).astype(np.float32), _grid(1, 2, 3, 4, 3)
+    for mode, padding, align in ((0, 0, False), (1, 1, True), (2, 2, False), (2, 1, True)):
+        check(lambda T, a, b: T.grid_sampler_2d(a, b, mode, padding, align), x, g, atol=1e-4)
+        check(lambda T, a, b: T.grid_sampler(a, b, mode, padding, align), x, g, atol=1e-4)
+    for mode, padding, align in ((0, 2, True), (1, 0, False)):
+        check(lambda T, a, b: T.grid_sampler_3d(a, b, mode, padding, align), v, gv, atol=1e-4)
+    check(lambda T, t: T.affine_grid_generator(t, [2, 3, 5, 4], True), rng.standard_normal((2, 2, 3)).astype(np.float32))
+    raises_like(lambda T, a, b: T.grid_sampler_2d(a, b, 0, 0, False), v, gv, match=["expected 4D input and grid"])
+    raises_like(lambda T, a, b: T.grid_sampler_3d(a, b, 2, 0, False), v, gv, match=["bicubic"])

@@ -15,6 +15,8 @@ downward, so every J_n comes out to full absolute accuracy. Past 25, Hankel's ex
     J_v(x) = sqrt(2 / (pi x)) (P cos w - Q sin w),  w = x - v pi/2 - pi/4,
     P = sum_k (-1)^k a_2k(v) / x^2k,  Q = sum_k (-1)^k a_(2k+1)(v) / x^(2k+1),
 with cos w and sin w expanded from cos x and sin x, so that w itself is never rounded. J_0 is even, J_1 odd.
+The same P and Q give the second kind, Y_v(x) = sqrt(2 / (pi x)) (P sin w + Q cos w), and Miller's recurrence
+gathers any fixed combination sum_n c_n J_n on its way down: _np_bessel_second.py builds Y_0, Y_1 on both.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import numpy as np
 from ._np_special import in_float64
 
 
-def _power_series(x: np.ndarray, v: int, sign: float, terms: int) -> np.ndarray:
+def power_series(x: np.ndarray, v: int, sign: float, terms: int) -> np.ndarray:
     """sum_k sign^k (x/2)^(2k+v) / (k! (k+v)!)."""
     q = sign * (x / 2.0) ** 2
     term = (x / 2.0) ** v / math.factorial(v)
@@ -48,10 +50,10 @@ def _asymptotic_coefficients(v: int, count: int) -> list[float]:
 _A = {v: _asymptotic_coefficients(v, 40) for v in (0, 1)}
 
 
-def _scaled_modified(x: np.ndarray, v: int) -> np.ndarray:
+def scaled_modified(x: np.ndarray, v: int) -> np.ndarray:
     """e^-|x| I_v(|x|) for any x (the sign is the caller's)."""
     z = np.abs(x)
-    series = _power_series(np.minimum(z, 20.0), v, 1.0, 60) * np.exp(-np.minimum(z, 20.0))
+    series = power_series(np.minimum(z, 20.0), v, 1.0, 60) * np.exp(-np.minimum(z, 20.0))
     big = np.maximum(z, 20.0)
     inv = 1.0 / big
     total = np.zeros_like(big)
@@ -62,44 +64,61 @@ def _scaled_modified(x: np.ndarray, v: int) -> np.ndarray:
 
 @in_float64
 def i0e(x: np.ndarray) -> np.ndarray:
-    return _scaled_modified(x, 0)
+    return scaled_modified(x, 0)
 
 
 @in_float64
 def i1e(x: np.ndarray) -> np.ndarray:
-    return np.copysign(_scaled_modified(x, 1), x)
+    return np.copysign(scaled_modified(x, 1), x)
 
 
 @in_float64
 def i0(x: np.ndarray) -> np.ndarray:
     z = np.abs(x)
-    return _scaled_modified(x, 0) * np.exp(z)
+    return scaled_modified(x, 0) * np.exp(z)
 
 
 @in_float64
 def i1(x: np.ndarray) -> np.ndarray:
-    return np.copysign(_scaled_modified(x, 1) * np.exp(np.abs(x)), x)
+    return np.copysign(scaled_modified(x, 1) * np.exp(np.abs(x)), x)
 
 
-def _miller(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(J_0(z), J_1(z)) for 4 <= z <= 25 by Miller's backward recurrence (module docstring)."""
-    top = 2 * int((25.0 + 30.0 + math.sqrt(40.0 * 25.0)) / 2)  # even, far enough above z for 1e-17
+_MILLER_TOP = 2 * int((25.0 + 30.0 + math.sqrt(40.0 * 25.0)) / 2)  # even, far enough above z <= 25 for 1e-17
+
+
+def order(n: int) -> np.ndarray:
+    """The functional picking J_n out of J_0..J_top."""
+    out = np.zeros(_MILLER_TOP + 1)
+    out[n] = 1.0
+    return out
+
+
+# 1 = J_0 + 2 (J_2 + J_4 + ...): the sum that fixes Miller's common factor
+_NORM = np.where(np.arange(_MILLER_TOP + 1) % 2 == 0, 2.0, 0.0)
+_NORM[0] = 1.0
+
+
+def miller(z: np.ndarray, functionals: list[np.ndarray]) -> list[np.ndarray]:
+    """sum_n c_n J_n(z) for each coefficient vector c (over n = 0.._MILLER_TOP), for 4 <= z <= 25, by Miller's
+    backward recurrence (module docstring); sums are gathered during the recurrence, so no J_n is stored."""
     upper, current = np.zeros_like(z), np.full_like(z, 1e-30)  # J_(n+1), J_n for n = top
-    norm = np.zeros_like(z)  # 2 (J_2 + J_4 + ...)
-    j1 = np.zeros_like(z)
-    for n in range(top, 0, -1):
-        lower = (2.0 * n / z) * current - upper  # J_(n-1)
-        upper, current = current, lower
-        if n - 1 == 1:
-            j1 = current.copy()
-        if (n - 1) % 2 == 0 and n - 1 > 0:
-            norm += 2.0 * current
-    scale = current + norm  # J_0 + 2 (J_2 + J_4 + ...) = 1
-    return current / scale, j1 / scale
+    sums = [c[_MILLER_TOP] * current for c in functionals]
+    norm = _NORM[_MILLER_TOP] * current
+    for n in range(_MILLER_TOP, 0, -1):
+        upper, current = current, (2.0 * n / z) * current - upper  # J_(n-1)
+        for total, c in zip(sums, functionals):
+            if c[n - 1]:
+                total += c[n - 1] * current
+        if _NORM[n - 1]:
+            norm += _NORM[n - 1] * current
+    return [total / norm for total in sums]
 
 
-def _hankel(z: np.ndarray, v: int) -> np.ndarray:
-    """J_v(z) for z > 25 by Hankel's expansion (module docstring)."""
+_J0, _J1 = order(0), order(1)
+
+
+def hankel(z: np.ndarray, v: int) -> tuple[np.ndarray, np.ndarray]:
+    """(J_v(z), Y_v(z)) for z > 25 by Hankel's expansion (module docstring)."""
     inv = 1.0 / z
     p, q = np.zeros_like(z), np.zeros_like(z)
     for k in reversed(range(0, 40, 2)):
@@ -110,14 +129,15 @@ def _hankel(z: np.ndarray, v: int) -> np.ndarray:
     # w = z - v pi/2 - pi/4: v = 0: cos w = (c + s)/sqrt2, sin w = (s - c)/sqrt2;
     #                        v = 1: cos w = (s - c)/sqrt2, sin w = -(s + c)/sqrt2
     cos_w, sin_w = ((c + s), (s - c)) if v == 0 else ((s - c), -(s + c))
-    return np.sqrt(2.0 / (math.pi * z)) * (p * cos_w - q * sin_w) / math.sqrt(2.0)
+    scale = np.sqrt(2.0 / (math.pi * z)) / math.sqrt(2.0)
+    return scale * (p * cos_w - q * sin_w), scale * (p * sin_w + q * cos_w)
 
 
 def _bessel_j(x: np.ndarray, v: int) -> np.ndarray:
     z = np.abs(x)
-    series = _power_series(np.minimum(z, 4.0), v, -1.0, 30)
-    mid = _miller(np.clip(z, 4.0, 25.0))[v]
-    far = _hankel(np.maximum(z, 25.0), v)
+    series = power_series(np.minimum(z, 4.0), v, -1.0, 30)
+    mid = miller(np.clip(z, 4.0, 25.0), [_J1 if v else _J0])[0]
+    far = hankel(np.maximum(z, 25.0), v)[0]
     out = np.where(z < 4.0, series, np.where(z <= 25.0, mid, far))
     return np.where(x < 0, -out, out) if v == 1 else out
 

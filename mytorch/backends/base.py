@@ -76,10 +76,11 @@ BINARY_OPS = (
 )
 # elementwise special functions on floating operands, results of the first operand's dtype (torch.special
 # and its top-level aliases); binary ones broadcast. Their math and algorithms: the NumPy backend's
-# _np_special.py (the error-function family), _np_gamma.py and _np_bessel.py.
+# _np_special.py (the error-function family), _np_gamma.py, _np_bessel.py, _np_bessel_second.py and _np_airy.py.
 SPECIAL_UNARY_OPS = (
     "erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "lgamma", "digamma", "i0", "i0e", "i1", "i1e",
-    "bessel_j0", "bessel_j1",
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai",
 )
 SPECIAL_BINARY_OPS = ("zeta", "igamma", "igammac")
 # reductions ``f(a, axes: tuple[int, ...] | None, keepdim: bool) -> array``

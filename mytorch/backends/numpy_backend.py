@@ -12,7 +12,8 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _np_bessel, _np_conv, _np_fft, _np_fused, _np_gamma, _np_linalg, _np_optim, _np_random, _np_special
+from . import (_np_airy, _np_bessel, _np_bessel_second, _np_conv, _np_fft, _np_fused, _np_gamma, _np_linalg, _np_optim,
+               _np_random, _np_special)
 from .base import CONV_PRIMITIVES, LINALG_PRIMITIVES, SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend, bind_kernels
 
 TO_NP = {
@@ -81,7 +82,7 @@ _UNARY = {
     "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
     "bitwise_not": np.invert, "signbit": np.signbit,
 }
-_SPECIAL = {name: getattr(module, name) for module in (_np_special, _np_gamma, _np_bessel)
+_SPECIAL = {name: getattr(module, name) for module in (_np_special, _np_gamma, _np_bessel, _np_bessel_second, _np_airy)
             for name in SPECIAL_UNARY_OPS + SPECIAL_BINARY_OPS if hasattr(module, name)}
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,

@@ -99,6 +99,37 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     return out.reshape(n, c, *out_spatial)
 
 
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                 align_corners: bool) -> Tensor:
+    """ATen's entry point under `grid_sample`: the same sampling, with the modes as their enum codes
+    (interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection)."""
+    if interpolation_mode not in range(len(_MODES)) or padding_mode not in range(len(_PADDINGS)):
+        raise RuntimeError(f"grid_sampler(): expected interpolation_mode in 0..{len(_MODES) - 1} and padding_mode in "
+                           f"0..{len(_PADDINGS) - 1}, but got {interpolation_mode} and {padding_mode}")
+    return grid_sample(input, grid, _MODES[interpolation_mode], _PADDINGS[padding_mode], bool(align_corners))
+
+
+def _grid_sampler_of_rank(rank: int):
+    def sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                align_corners: bool) -> Tensor:
+        if input.ndim != rank or grid.ndim != rank:
+            raise RuntimeError(f"grid_sampler(): expected {rank}D input and grid with same number of dimensions, but "
+                               f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+    sampler.__name__ = sampler.__qualname__ = f"grid_sampler_{rank - 2}d"
+    sampler.__doc__ = f"`grid_sampler` for {rank}-D inputs and grids only ({'images' if rank == 4 else 'volumes'})."
+    return sampler
+
+
+grid_sampler_2d, grid_sampler_3d = _grid_sampler_of_rank(4), _grid_sampler_of_rank(5)
+
+
+def affine_grid_generator(theta: Tensor, size: Sequence[int], align_corners: bool) -> Tensor:
+    """ATen's entry point under `affine_grid` (align_corners required, so no warning)."""
+    return affine_grid(theta, size, bool(align_corners))
+
+
 def _align_corners(align_corners: bool | None) -> bool:
     if align_corners is None:
         warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
@@ -236,4 +267,4 @@ def _bicubic(flat: Tensor, coords: Sequence[Tensor], sizes: Sequence[int], paddi
     return out
 
 
-__all__ = ["affine_grid", "grid_sample"]
+__all__ = ["affine_grid", "affine_grid_generator", "grid_sample", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"]

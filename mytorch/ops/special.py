@@ -35,6 +35,10 @@ _i1e_derivative = _with_limit_at_zero(lambda x, y: i0e(x) - y * (x.sign() + 1 / 
 _j1_derivative = _with_limit_at_zero(lambda x, y: bessel_j0(x) - y / x)  # noqa: F821
 
 
+def _airy_ai_derivative(g, x, y) -> NoReturn:
+    _no_derivative("special_airy_ai", "x")
+
+
 # name: (float result for integer input, needs x, needs y, derivative, math), as unary._DEFS
 _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
     "erfc": (True, True, False, lambda g, x, y: g * (-x * x).exp() * -_2_SQRT_PI,
@@ -59,6 +63,21 @@ _DEFS: dict[str, tuple[bool, bool, bool, Callable, str]] = {
     "bessel_j0": (True, True, False, lambda g, x, y: -g * bessel_j1(x),
                   "y = J0(x), the Bessel function of the first kind; dy/dx = -J1(x)"),
     "bessel_j1": (True, True, True, _j1_derivative, "y = J1(x); dy/dx = J0(x) - y/x (1/2 at x = 0)"),
+    "bessel_y0": (True, True, False, lambda g, x, y: -g * bessel_y1(x),
+                  "y = Y0(x), the Bessel function of the second kind (x > 0); dy/dx = -Y1(x)"),
+    "bessel_y1": (True, True, True, lambda g, x, y: g * (bessel_y0(x) - y / x), "y = Y1(x); dy/dx = Y0(x) - y/x"),
+    "modified_bessel_k0": (True, True, False, lambda g, x, y: -g * modified_bessel_k1(x),
+                           "y = K0(x), the modified Bessel function of the second kind (x > 0); dy/dx = -K1(x)"),
+    "modified_bessel_k1": (True, True, True, lambda g, x, y: -g * (modified_bessel_k0(x) + y / x),
+                           "y = K1(x); dy/dx = -K0(x) - y/x"),
+    "scaled_modified_bessel_k0": (True, True, True, lambda g, x, y: g * (y - scaled_modified_bessel_k1(x)),
+                                  "y = e^x K0(x); dy/dx = y - e^x K1(x)"),
+    "scaled_modified_bessel_k1": (True, True, True,
+                                  lambda g, x, y: g * (y * (1 - 1 / x) - scaled_modified_bessel_k0(x)),
+                                  "y = e^x K1(x); dy/dx = y (1 - 1/x) - e^x K0(x)"),
+    "airy_ai": (True, False, False, _airy_ai_derivative,
+                "y = Ai(x), the Airy function, the solution of y'' = x y that decays as x -> inf "
+                "(not differentiable, as in PyTorch)"),
 }
 
 _OPS = {name: _make_op(name, *spec, module=__name__) for name, spec in _DEFS.items()}
