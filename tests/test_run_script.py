@@ -47,8 +47,8 @@ def test_uncaught_exception_traceback_starts_in_the_script(tmp_path, backend):
 @pytest.mark.parametrize("line, error", [
     ("torch.vmap(model)", "AttributeError: torch.vmap is not supported yet by mytorch (used at {}, line 4)"),
     ("import torch._dynamo", "ModuleNotFoundError: torch._dynamo is not supported yet by mytorch (used at {}, line 4)"),
-    ("from torch.nn import CrossMapLRN2d",
-     "torch.nn.CrossMapLRN2d is not supported yet by mytorch"),
+    ("from torch.nn import quantized",
+     "torch.nn.quantized is not supported yet by mytorch"),
 ])
 def test_missing_names_are_named_with_the_script_line(tmp_path, backend, line, error):
     script, done = run(tmp_path, f"""

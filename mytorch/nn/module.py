@@ -29,7 +29,7 @@ from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor, _reset_grads
 from ..autograd.grad_mode import no_grad
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module"]
 
@@ -581,7 +581,9 @@ class Module:
                 if param.grad is not None:
                     param.grad.data = fn(param.grad)
             for name, buf in self._buffers.items():
-                if buf is not None:
+                if is_lazy(buf):  # stays uninitialized, with the new dtype and device
+                    buf.data = fn(buf)
+                elif buf is not None:
                     self._buffers[name] = fn(buf)
         return self
 

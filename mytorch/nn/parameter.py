@@ -6,6 +6,9 @@ fresh leaf (cut from any graph t belongs to). Ops never produce Parameters:
 they build results with ``Tensor._make``, so ``p * 2`` is a plain Tensor, as in
 PyTorch.
 
+`UninitializedParameter` and `UninitializedBuffer` stand in for a lazy module's parameters and buffers until
+its first input gives their shapes.
+
 ``Buffer(t)`` marks a tensor so that assigning it to a Module attribute
 registers a buffer (``self.running_mean = Buffer(zeros(3))``); it is a
 detached plain Tensor carrying the flag, as in PyTorch.
@@ -16,7 +19,7 @@ from typing import Any
 
 from .._tensor import Tensor
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -52,28 +55,58 @@ def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
     return Parameter(data, requires_grad)
 
 
-class UninitializedParameter(Parameter):
-    """A parameter whose shape is not known yet (a lazy module's, until its first forward): it holds no
-    values, only the dtype and device it will have; `materialize(shape)` turns it into a Parameter in place."""
+class _Uninitialized:
+    """What an uninitialized parameter or buffer shares: it holds no values, only the dtype and device it will
+    have; `materialize(shape)` gives it `shape` (uninitialized values, as torch.empty's) and turns it, in place,
+    into `cls_to_become`."""
+    cls_to_become: type
+
+    def materialize(self, shape: tuple, device: Any = None, dtype: Any = None) -> None:
+        from ..ops.creation import empty
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self._data, self._backend = data._data, data._backend
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A parameter whose shape is not known yet (a lazy module's, until its first forward)."""
+    cls_to_become = Parameter
 
     def __new__(cls, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> "UninitializedParameter":
         from ..ops.creation import empty
         return super().__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
 
-    def materialize(self, shape: tuple, device: Any = None, dtype: Any = None) -> None:
-        """Give the parameter `shape` (uninitialized values, as torch.empty's) and make it a Parameter."""
-        from ..ops.creation import empty
-        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
-        self._data, self._backend = data._data, data._backend
-        self.__class__ = Parameter
-
-    def __repr__(self) -> str:
-        return "<UninitializedParameter>"
-
     def __deepcopy__(self, memo: dict) -> "UninitializedParameter":
         if id(self) not in memo:
             memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
         return memo[id(self)]
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer whose shape is not known yet (a lazy batch norm's running statistics); it becomes a plain
+    Tensor when materialized."""
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device: Any = None, dtype: Any = None,
+                persistent: bool = True) -> "UninitializedBuffer":
+        from ..ops.creation import empty
+        data = empty(0, device=device, dtype=dtype)
+        buffer = cls._make(data._data, data._backend)
+        buffer.requires_grad, buffer.persistent = requires_grad, persistent
+        return buffer
+
+    def __deepcopy__(self, memo: dict) -> "UninitializedBuffer":
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype, self.persistent)
+        return memo[id(self)]
+
+
+def is_lazy(tensor: Any) -> bool:
+    """Whether `tensor` is an uninitialized parameter or buffer, waiting for its shape."""
+    return isinstance(tensor, _Uninitialized)
 
 
 class _BufferMeta(type):

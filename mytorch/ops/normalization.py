@@ -1,4 +1,4 @@
-"""Batch, instance, layer and group normalization.
+"""Batch, instance, layer and group normalization, and the local response norms.
 
 All three normalize x by statistics taken over some of its axes, then apply a
 per-feature affine map:
@@ -214,6 +214,24 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     for i in range(1, size):
         energy = energy + squares.narrow(1, i, c)
     return input / (energy * (alpha / size) + k).pow(beta)
+
+
+def cross_map_lrn2d(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """nn.CrossMapLRN2d, Lua Torch's LRN kept by PyTorch: on (N, C, H, W),
+
+        y_c = x_c (k + alpha / size * sum_{j in W(c)} x_j^2)^-beta,
+
+    with PyTorch's window W(c) (its running-sum kernel never drops channel 0): with p = (size - 1) // 2 + 1,
+    W(c) = [0, c + p - 1] for c <= p, else {0} and [c - p + 1, c + p - 1], clipped to the channels. The
+    derivative is that of this formula, through these ops (PyTorch's own backward assumes another window)."""
+    if input.ndim != 4:
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+    c = input.shape[1]
+    p = (size - 1) // 2 + 1
+    window = [[float(j == 0 or (0 if i <= p else i - p + 1) <= j <= i + p - 1) for j in range(c)] for i in range(c)]
+    sums = input.new_tensor(window).transpose(0, 1)  # energy_i = sum_j x_j^2 window[i][j]
+    energy = (input * input).permute(0, 2, 3, 1).matmul(sums).permute(0, 3, 1, 2)
+    return input * (energy * (alpha / size) + k).pow(-beta)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,

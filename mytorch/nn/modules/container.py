@@ -1,4 +1,4 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (and the deprecated Container).
 
 Indexed containers register their items under the names ``"0"``, ``"1"``,
 ... (so state_dict keys read ``"0.weight"``), and renumber after a deletion
@@ -9,6 +9,7 @@ Parameters; other objects are kept as plain attributes.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from itertools import chain, islice
@@ -18,7 +19,19 @@ from ..._tensor import Tensor
 from ..module import Module, _addindent, _typename
 from ..parameter import Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+
+
+class Container(Module):
+    """Container(**modules): a Module holding the given submodules under their keyword names (PyTorch's
+    deprecated base of the old containers; subclass Module instead)."""
+
+    def __init__(self, **kwargs: Module) -> None:
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        super().__init__()
+        for name, module in kwargs.items():
+            self.add_module(name, module)
 
 
 def _abs_index(idx: Any, size: int) -> int:

@@ -1,4 +1,5 @@
-"""InstanceNorm1d/2d/3d: each channel of each sample normalized over its spatial dims (F.instance_norm).
+"""InstanceNorm1d/2d/3d (and their lazy forms): each channel of each sample normalized over its spatial dims
+(F.instance_norm).
 
     y = (x - mean) / sqrt(var + eps) * weight + bias,  mean and biased var over the spatial dims of x[n, c]
 
@@ -14,9 +15,10 @@ from typing import Any
 
 from ..._tensor import Tensor
 from .. import functional as F
-from .normalization import _NormBase
+from .normalization import _NormBase, lazy_norm
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -62,3 +64,9 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance norm of (N, C, D, H, W) or (C, D, H, W): statistics per sample and channel, over D, H, W."""
 
     _nd = 3
+
+
+# as PyTorch's: affine and track_running_stats default to True here (the lazy base's defaults), and num_features
+# is read from dim 1 even of an unbatched input
+LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d = (
+    lazy_norm(InstanceNorm1d, __name__), lazy_norm(InstanceNorm2d, __name__), lazy_norm(InstanceNorm3d, __name__))

@@ -1,14 +1,15 @@
 """LazyModuleMixin: modules whose parameter shapes come from their first input (PyTorch's lazy modules).
 
-A lazy module is built with UninitializedParameters. A forward pre-hook calls its `initialize_parameters(*input)`
-on the first call, which materializes them from the input's shape and initializes them as the eager module
-would; the hook then removes itself and the module becomes `cls_to_become` (LazyConv2d becomes a Conv2d).
+A lazy module is built with UninitializedParameters (and UninitializedBuffers). A forward pre-hook calls its
+`initialize_parameters(*input)` on the first call, which materializes them from the input's shape and initializes
+them as the eager module would; the hook then removes itself and the module becomes `cls_to_become` (LazyConv2d
+becomes a Conv2d).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..parameter import UninitializedParameter
+from ..parameter import is_lazy
 
 __all__ = ["LazyModuleMixin"]
 
@@ -23,8 +24,8 @@ class LazyModuleMixin:
         self._initialize_hook = self.register_forward_pre_hook(_infer_parameters, with_kwargs=True)
 
     def has_uninitialized_params(self) -> bool:
-        """Whether a parameter of this module still waits for its shape."""
-        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+        """Whether a parameter or buffer of this module still waits for its shape."""
+        return any(is_lazy(t) for t in (*self._parameters.values(), *self._buffers.values()))
 
     def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
         """Materialize and initialize the parameters from the first forward's arguments."""

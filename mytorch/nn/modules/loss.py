@@ -1,12 +1,13 @@
-"""Loss modules: MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
-KLDivLoss, CTCLoss, PoissonNLLLoss, GaussianNLLLoss and the margin losses (MarginRankingLoss, HingeEmbeddingLoss,
-SoftMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+"""Loss modules: MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss (NLLLoss2d), BCELoss,
+BCEWithLogitsLoss, KLDivLoss, CTCLoss, PoissonNLLLoss, GaussianNLLLoss and the margin losses (MarginRankingLoss,
+HingeEmbeddingLoss, SoftMarginLoss, CosineEmbeddingLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
 TripletMarginLoss, TripletMarginWithDistanceLoss) and LinearCrossEntropyLoss. Each holds its options (and its class weights as buffers,
 so they move with ``.to()`` and appear in the state dict as in PyTorch) and calls the function of the same
 name in `mytorch.nn.functional`."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable
 
 from ..._tensor import Tensor
@@ -17,7 +18,7 @@ from ..module import Module
 from .distance import PairwiseDistance
 from .linear import Linear
 
-__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "CTCLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
            "MultiLabelMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "LinearCrossEntropyLoss"]
@@ -104,6 +105,16 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its old name for (N, C, H, W) inputs (deprecated in PyTorch; NLLLoss takes any shape)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(*args, **kwargs)
 
 
 class BCELoss(_WeightedLoss):

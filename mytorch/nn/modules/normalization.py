@@ -1,4 +1,4 @@
-"""BatchNorm1d/2d/3d, LayerNorm, GroupNorm, LocalResponseNorm.
+"""BatchNorm1d/2d/3d (and their lazy forms), LayerNorm, GroupNorm, LocalResponseNorm, CrossMapLRN2d.
 
 Batch norm keeps running estimates of each channel's mean and (unbiased)
 variance in buffers while training, and normalizes with them in eval mode:
@@ -12,12 +12,15 @@ from typing import Any, Sequence
 from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops.creation import empty, ones, tensor, zeros
+from ...ops.normalization import cross_map_lrn2d
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+           "LayerNorm", "GroupNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _affine(module: Module, size: Sequence[int] | int, enabled: bool, bias: bool, device: Any, dtype: Any) -> None:
@@ -128,6 +131,50 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.ndim}D input)")
 
 
+class _LazyNormBase(LazyModuleMixin):
+    """A batch or instance norm built with num_features = 0 and uninitialized weight, bias and running statistics;
+    the first input's dim 1 fixes num_features, their shapes, and PyTorch's init."""
+
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, bias: bool = True) -> None:
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, dtype=D.int64, device=device)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        if not self.has_uninitialized_params():
+            return
+        self.num_features = input.shape[1]
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            if getattr(self, name) is not None:
+                getattr(self, name).materialize((self.num_features,))
+        self.reset_parameters()
+
+
+def lazy_norm(eager: type, module: str) -> type:
+    """The lazy form of a batch or instance norm class: built without num_features, becoming `eager` on first use."""
+    return type(f"Lazy{eager.__name__}", (_LazyNormBase, eager),
+                {"cls_to_become": eager, "__module__": module,
+                 "__doc__": f"{eager.__name__} whose num_features is read from the first input's dim 1: "
+                            f"Lazy{eager.__name__}(eps, momentum, affine, track_running_stats), the rest as "
+                            f"{eager.__name__}."})
+
+
+LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d = (lazy_norm(BatchNorm1d, __name__), lazy_norm(BatchNorm2d, __name__),
+                                                     lazy_norm(BatchNorm3d, __name__))
+
+
 class LayerNorm(Module):
     """Normalize over the trailing normalized_shape dims of each sample; weight starts at 1, bias at 0."""
 
@@ -184,6 +231,21 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Lua Torch's cross-channel LRN over (N, C, H, W) inputs (see `cross_map_lrn2d` for its channel window,
+    which is not LocalResponseNorm's); no parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
