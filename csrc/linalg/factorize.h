@@ -1,6 +1,6 @@
 // Matrix factorizations and the triangular solve: the contract's linear-algebra primitives
-// (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64
-// matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
+// (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64/
+// complex64/complex128 matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
 // textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm), written row-major so that
 // every inner loop runs along a contiguous row and vectorises: short, readable, and quick at the sizes
 // models use (a blocked, GEMM-based version would win only for matrices in the hundreds).
@@ -18,7 +18,7 @@ std::tuple<Array, Array, Array> lu_factor(const Array& a);
 // when unitriangular), B (*, n, k) with A's batch dims.
 Array solve_triangular(const Array& a, const Array& b, bool upper, bool unitriangular);
 
-// A = L L^T from A's lower triangle: (L, info int32: the order of the first non-positive-definite minor).
+// A = L L^H from A's lower triangle: (L, info int32: the order of the first non-positive-definite minor).
 std::tuple<Array, Array> cholesky(const Array& a);
 
 // Householder QR: (Q, R), reduced (Q m x k, R k x n) or complete (Q m x m, R m x n), k = min(m, n).

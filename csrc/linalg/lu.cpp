@@ -1,7 +1,8 @@
 // LU factorization with partial pivoting (LAPACK's getf2), P A = L U.
 //
 // Step j of Gaussian elimination picks the pivot: the row p >= j whose entry in column j is largest in
-// magnitude (the first on ties), and swaps rows j and p, so every multiplier |l_ij| <= 1 and the
+// magnitude (the first on ties; for complex entries |Re| + |Im|, the cheaper magnitude LAPACK's i?amax
+// uses, so the pivots are LAPACK's), and swaps rows j and p, so every multiplier |l_ij| <= 1 and the
 // elimination stays stable. The multipliers l_ij = a_ij / a_jj (i > j) overwrite column j below the
 // diagonal, and the trailing block loses their outer product with the pivot row:
 //     a_ic -= l_ij a_jc    (i > j, c > j)
@@ -16,13 +17,23 @@
 namespace mytorch {
 namespace {
 
+// The pivot's measure of size: |x|, or |Re x| + |Im x| for a complex x.
+template <typename T>
+real_t<T> magnitude(T x) {
+  if constexpr (is_complex_v<T>) {
+    return std::abs(x.real()) + std::abs(x.imag());
+  } else {
+    return std::abs(x);
+  }
+}
+
 template <typename T>
 int32_t factor(T* a, int64_t m, int64_t n, int32_t* pivots) {
   int32_t info = 0;
   for (int64_t j = 0; j < std::min(m, n); ++j) {
     int64_t p = j;
     for (int64_t i = j + 1; i < m; ++i) {
-      if (std::abs(a[i * n + j]) > std::abs(a[p * n + j])) p = i;
+      if (magnitude(a[i * n + j]) > magnitude(a[p * n + j])) p = i;
     }
     pivots[j] = static_cast<int32_t>(p + 1);
     if (p != j) {
@@ -53,7 +64,7 @@ std::tuple<Array, Array, Array> lu_factor(const Array& a) {
   Shape pivot_shape = batch;
   pivot_shape.push_back(k);
   Array pivots(pivot_shape, DType::Int32), info(batch, DType::Int32);
-  float_dispatch(a, "lu_factor", [&](auto zero) {
+  lapack_dispatch(a, "lu_factor", [&](auto zero) {
     using T = decltype(zero);
     for_each_matrix(batch_count(a.shape()), m * n * k, [&](int64_t i) {
       info.data<int32_t>()[i] = factor(lu.data<T>() + i * m * n, m, n, pivots.data<int32_t>() + i * k);

@@ -34,7 +34,7 @@ void substitute(const T* a, T* x, int64_t n, int64_t k, bool upper, bool unitria
 Array solve_triangular(const Array& a, const Array& b, bool upper, bool unitriangular) {
   const int64_t n = a.shape()[a.ndim() - 1], k = b.shape()[b.ndim() - 1];
   Array ac = contiguous_copy(a), x = contiguous_copy(b);
-  float_dispatch(a, "solve_triangular", [&](auto zero) {
+  lapack_dispatch(a, "solve_triangular", [&](auto zero) {
     using T = decltype(zero);
     for_each_matrix(batch_count(b.shape()), n * n * k, [&](int64_t i) {
       substitute(ac.data<T>() + i * n * n, x.data<T>() + i * n * k, n, k, upper, unitriangular);

@@ -10,10 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def _magnitude(x: np.ndarray) -> np.ndarray:
+    """|x| for real x, |Re x| + |Im x| for complex x (LAPACK's i?amax)."""
+    return np.abs(x.real) + np.abs(x.imag) if np.iscomplexobj(x) else np.abs(x)
+
+
 def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gaussian elimination with partial pivoting (LAPACK's unblocked getf2), for every matrix of the batch.
 
-    Step j picks the row p >= j of largest |a[p, j]| (the first one on ties), swaps rows j and p, divides
+    Step j picks the row p >= j of largest |a[p, j]| (the first one on ties; for complex entries
+    |Re| + |Im|, LAPACK's cheaper magnitude, so the pivots are LAPACK's), swaps rows j and p, divides
     the column below the pivot by it (the multipliers, L's column j) and subtracts their outer product with
     the pivot row from the trailing block. A zero pivot leaves its column unscaled and sets info to j + 1
     (the first one wins), as getrf does.
@@ -26,7 +32,7 @@ def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     info = np.zeros(lu.shape[0], np.int32)
     with np.errstate(all="ignore"):
         for j in range(k):
-            p = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)
+            p = j + np.argmax(_magnitude(lu[:, j:, j]), axis=1)
             pivots[:, j] = p + 1
             row_j = lu[rows, j].copy()
             lu[rows, j] = lu[rows, p]
@@ -53,9 +59,10 @@ def solve_triangular(a: np.ndarray, b: np.ndarray, upper: bool, unitriangular: b
 
 
 def cholesky(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(L, info): LAPACK's potrf through NumPy when every matrix is positive definite; otherwise the
-    column algorithm l_jj = sqrt(a_jj - sum_k l_jk^2), l_ij = (a_ij - sum_k l_ik l_jk) / l_jj, which
-    also finds info (the order of the first leading minor that is not positive definite)."""
+    """(L, info) with A = L L^H: LAPACK's potrf through NumPy when every matrix is positive definite;
+    otherwise the column algorithm l_jj = sqrt(Re a_jj - sum_k |l_jk|^2),
+    l_ij = (a_ij - sum_k l_ik conj(l_jk)) / l_jj, which also finds info (the order of the first leading
+    minor that is not positive definite)."""
     try:
         return np.linalg.cholesky(a), np.zeros(a.shape[:-2], np.int32)
     except np.linalg.LinAlgError:
@@ -66,10 +73,10 @@ def cholesky(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     info = np.zeros(src.shape[0], np.int32)
     with np.errstate(all="ignore"):
         for j in range(n):
-            d = src[:, j, j] - np.sum(low[:, j, :j] ** 2, axis=1)
+            d = src[:, j, j].real - np.sum(np.abs(low[:, j, :j]) ** 2, axis=1)
             info[(info == 0) & ~(d > 0)] = j + 1
             low[:, j, j] = np.sqrt(np.where(d > 0, d, 1))
-            dots = np.einsum("bik,bk->bi", low[:, j + 1:, :j], low[:, j, :j])
+            dots = np.einsum("bik,bk->bi", low[:, j + 1:, :j], low[:, j, :j].conj())
             low[:, j + 1:, j] = (src[:, j + 1:, j] - dots) / low[:, j, j, None]
     return low.reshape(a.shape), info.reshape(batch)
 

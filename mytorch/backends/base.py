@@ -278,15 +278,17 @@ class Backend:
         raise NotImplementedError
 
     # ---- linear algebra -------------------------------------------------------
-    # The factorizations of LAPACK that torch.linalg is built on, for float32/float64 arrays of shape
-    # (*batch, m, n): each factors every matrix of the batch on its own. They never raise for the values
+    # The factorizations of LAPACK that torch.linalg is built on, for float32/float64/complex64/complex128
+    # arrays of shape (*batch, m, n): each factors every matrix of the batch on its own (^H below is the
+    # conjugate transpose, ^T for real arrays). They never raise for the values
     # they meet: a singular or indefinite matrix is reported through `info` (the ops layer turns it into
     # PyTorch's error), and division by a zero pivot gives inf/nan silently. The ops layer differentiates
     # every one of them (mytorch/ops/lu.py, qr.py, eigh.py, svd.py, cholesky.py, triangular.py).
     def lu_factor(self, a: Array) -> tuple[Array, Array, Array]:
         """LU with partial pivoting (getrf): (LU, pivots, info) with P A = L U for a (*, m, n), k = min(m, n).
         LU (*, m, n) packs L (unit lower triangular, its diagonal not stored) below the diagonal and U on
-        and above it. pivots (*, k) int32, 1-based as LAPACK's: step j swapped rows j and pivots[j] - 1.
+        and above it. pivots (*, k) int32, 1-based as LAPACK's: step j swapped rows j and pivots[j] - 1,
+        the row of largest |x| (|Re x| + |Im x| for complex x, as LAPACK's) on or below the diagonal.
         info (*) int32: 0, or i when U[i-1, i-1] is exactly zero (the first such i; the factorization is
         completed anyway)."""
         raise NotImplementedError
@@ -298,24 +300,26 @@ class Backend:
         raise NotImplementedError
 
     def cholesky(self, a: Array) -> tuple[Array, Array]:
-        """(L, info) with A = L L^T, L lower triangular (zeros above the diagonal), for symmetric positive
-        definite A (*, n, n) of which only the lower triangle is read (potrf). info (*) int32: 0, or the
-        order i of the first leading minor that is not positive definite (L is then unspecified)."""
+        """(L, info) with A = L L^H, L lower triangular (zeros above the diagonal, a real diagonal), for
+        Hermitian positive-definite A (*, n, n) of which only the lower triangle is read (potrf). info (*)
+        int32: 0, or the order i of the first leading minor that is not positive definite (L is then
+        unspecified)."""
         raise NotImplementedError
 
     def qr(self, a: Array, complete: bool) -> tuple[Array, Array]:
         """Householder QR (geqrf + orgqr): (Q, R) with A = Q R for a (*, m, n), k = min(m, n); Q has
-        orthonormal columns, R is upper triangular. Reduced: Q (*, m, k), R (*, k, n); complete: Q (*, m, m),
-        R (*, m, n)."""
+        orthonormal columns, R is upper triangular with a real diagonal (LAPACK's reflectors
+        H = I - tau v v^H, v[0] = 1, which map a column x to beta e_1, beta = -sign(Re x_0) ||x||).
+        Reduced: Q (*, m, k), R (*, k, n); complete: Q (*, m, m), R (*, m, n)."""
         raise NotImplementedError
 
     def eigh(self, a: Array, upper: bool) -> tuple[Array, Array]:
-        """(w, V) with A = V diag(w) V^T for symmetric A (*, n, n) of which only the upper (or lower)
-        triangle is read: w (*, n) ascending, V (*, n, n) orthogonal (syevd)."""
+        """(w, V) with A = V diag(w) V^H for Hermitian A (*, n, n) of which only the upper (or lower)
+        triangle is read: w (*, n) real (A's real dtype), ascending, V (*, n, n) unitary (syevd/heevd)."""
         raise NotImplementedError
 
     def svd(self, a: Array, full_matrices: bool, compute_uv: bool) -> tuple[Array | None, Array, Array | None]:
-        """(U, S, Vh) with A = U diag(S) Vh for a (*, m, n), k = min(m, n): S (*, k) descending and
+        """(U, S, Vh) with A = U diag(S) Vh for a (*, m, n), k = min(m, n): S (*, k) real, descending and
         non-negative; U (*, m, k) and Vh (*, k, n) with orthonormal columns / rows, or (*, m, m) and (*, n, n)
         with full_matrices; (None, S, None) when not compute_uv (gesdd)."""
         raise NotImplementedError

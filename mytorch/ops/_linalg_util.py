@@ -22,7 +22,8 @@ def return_type(name: str, fields: str):
 
 
 def check_floating(A: Tensor, op: str) -> None:
-    if not A.dtype.is_floating_point or A.dtype in (D.float16, D.bfloat16):
+    """A is float32/float64/complex64/complex128 (LAPACK's four types)."""
+    if not (A.dtype.is_floating_point or A.dtype.is_complex) or A.dtype in (D.float16, D.bfloat16):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {A.dtype.scalar_name}")
 
 
@@ -66,6 +67,18 @@ def batch_shape(*tensors: Tensor) -> tuple[int, ...]:
     return tuple(broadcast_shapes(*(t.shape[:-2] for t in tensors)))
 
 
-def sym(X: Tensor) -> Tensor:
-    """(X + X^T) / 2: the symmetric part, through which gradients of symmetric-input ops are returned."""
-    return (X + X.mT) * 0.5
+
+PHASE_MESSAGES = {
+    "linalg_eigh_backward": "The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. "
+                            "The specified loss function depends on this quantity, so it is ill-defined.",
+    "svd_backward": "The singular vectors in the complex case are specified up to multiplication by e^{i phi}. The "
+                    "specified loss function depends on this phase term, making it ill-defined."}
+PHASE_MESSAGES["linalg_eig_backward"] = PHASE_MESSAGES["linalg_eigh_backward"]
+
+
+def check_phase_invariance(d: Tensor, op: str) -> None:
+    """Complex singular / eigen vectors are determined only up to a phase each; a loss invariant under those
+    phases has Im(d) = 0 for d = diag(V^H gV) (summed over both sides for the SVD). PyTorch's RuntimeError
+    otherwise (with its lax tolerance, 1e-2), since such a loss has no derivative."""
+    if d.dtype.is_complex and not bool((d.imag.abs() <= 1e-2).all()):
+        raise RuntimeError(f"{op}: {PHASE_MESSAGES[op]}")

@@ -1,23 +1,25 @@
 """The symmetric eigendecomposition: ``linalg.eigh`` and ``linalg.eigvalsh``.
 
-A = V diag(w) V^T for symmetric A (only its lower triangle read, or the upper with UPLO="U"), w ascending
-(the backend's `eigh`). For a symmetric dA:  dw_i = v_i^T dA v_i  and  V^T dV = (V^T dA V) / E off the
-diagonal, E_ij = w_j - w_i. Hence, with gw = dL/dw and gV = dL/dV,
-    dA = V (diag(gw) + skew(V^T gV) / E) V^T,    skew(X) = (X - X^T) / 2
-(the skew part divided by the antisymmetric E is symmetric, so dA is). Repeated eigenvalues make E
+A = V diag(w) V^H for Hermitian (real: symmetric) A (only its lower triangle read, or the upper with
+UPLO="U"), w real and ascending, V unitary (the backend's `eigh`). For a Hermitian dA:  dw_i = v_i^H dA v_i
+and  V^H dV = (V^H dA V) / E off the diagonal, E_ij = w_j - w_i. Hence, with gw = dL/dw and gV = dL/dV,
+    dA = V (diag(gw) + skew(V^H gV) / E) V^H,    skew(X) = (X - X^H) / 2
+(the skew part divided by the antisymmetric E is Hermitian, so dA is). Repeated eigenvalues make E
 vanish: the eigenvectors are not determined there and the gradient of V is infinite, as PyTorch's.
+A complex eigenvector is determined only up to a phase e^{i phi}; a loss that depends on the phases has
+Im(diag(V^H gV)) != 0 and no derivative (RuntimeError, as PyTorch's).
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._linalg_util import check_square, eye_like, return_type
+from ._linalg_util import check_phase_invariance, check_square, eye_like, return_type
 
 eigh_result = return_type("linalg_eigh", "eigenvalues eigenvectors")
 
 
 class Eigh(Function):
-    """(w, V) = the backend's eigh(A);  dA = V (diag(gw) + skew(V^T gV) / E) V^T."""
+    """(w, V) = the backend's eigh(A);  dA = V (diag(gw) + skew(V^H gV) / E) V^H."""
 
     _grad_name = "LinalgEighBackward0"
 
@@ -31,10 +33,11 @@ class Eigh(Function):
     @staticmethod
     def backward(ctx, gw, gV):
         w, V = ctx.saved_tensors
-        X = V.mT @ gV
-        E = w.unsqueeze(-2) - w.unsqueeze(-1) + eye_like(V)  # w_j - w_i, 1 on the diagonal (where skew is 0)
-        inner = (X - X.mT) * 0.5 / E + gw.diag_embed()
-        return V @ inner @ V.mT, None
+        X = V.mH @ gV
+        check_phase_invariance(X.diagonal(0, -2, -1), "linalg_eigh_backward")
+        E = w.unsqueeze(-2) - w.unsqueeze(-1) + eye_like(w, w.shape[-1])  # w_j - w_i, 1 on the diagonal
+        inner = (X - X.mH) * 0.5 / E + gw.diag_embed()
+        return V @ inner @ V.mH, None
 
 
 def _uplo(UPLO: str) -> bool:
@@ -44,14 +47,14 @@ def _uplo(UPLO: str) -> bool:
 
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
-    """(eigenvalues, eigenvectors) of symmetric A: eigenvalues ascending, eigenvectors the columns of an
-    orthogonal matrix (each up to sign)."""
+    """(eigenvalues, eigenvectors) of Hermitian A: eigenvalues real and ascending, eigenvectors the columns
+    of a unitary matrix (each up to sign, or a phase for complex A)."""
     check_square(A, "linalg.eigh")
     return eigh_result(*Eigh.apply(A, _uplo(UPLO)))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
-    """The eigenvalues of symmetric A, ascending;  dA = V diag(gw) V^T."""
+    """The eigenvalues of Hermitian A, real and ascending;  dA = V diag(gw) V^H."""
     check_square(A, "linalg.eigvalsh")
     return Eigh.apply(A, _uplo(UPLO))[0]
 

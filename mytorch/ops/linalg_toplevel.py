@@ -25,9 +25,12 @@ def slogdet(input: Tensor, *, out=None):
 
 
 def logdet(input: Tensor) -> Tensor:
-    """log det A: NaN where det A < 0, -inf where it is 0."""
+    """log det A: for real A NaN where det A < 0, -inf where it is 0; for complex A the principal logarithm
+    log|det A| + i arg(det A)."""
     check_square(input, "logdet")
     sign, logabsdet = SLogDet.apply(input)
+    if input.dtype.is_complex:
+        return logabsdet + 1j * sign.angle()
     return logabsdet.masked_fill(sign < 0, float("nan"))
 
 

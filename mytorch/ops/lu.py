@@ -4,10 +4,11 @@ A = P L U for A (*, m, n), k = min(m, n): P a permutation (m, m), L (m, k) unit 
 upper triangular. The backend's `lu_factor` returns them packed (L below U's diagonal) with LAPACK's
 pivots: step j swapped rows j and pivots[j] - 1.
 
-The derivative (with dL/dL = gL strictly lower and dL/dU = gU upper, P^T dA = dL U + L dU):
-    square:  dA = P L^{-T} (tril(L^T gL, -1) + triu(gU U^T)) U^{-T}
-    wide (m < n, U = [U1 U2]):  dA = P L^{-T} [tril(L^T gL - gU U^T, -1) U1^{-T} + triu(gU1),  gU2]
-    tall (m > n, L = [L1; L2]): dA = P (gL + [L1^{-T} triu(gU U^T - L^T gL); 0]) U^{-T}
+The derivative (with dL/dL = gL strictly lower and dL/dU = gU upper, P^T dA = dL U + L dU; ^H is the
+conjugate transpose, ^T for real matrices, which gives PyTorch's conjugate-Wirtinger gradients):
+    square:  dA = P L^{-H} (tril(L^H gL, -1) + triu(gU U^H)) U^{-H}
+    wide (m < n, U = [U1 U2]):  dA = P L^{-H} [tril(L^H gL - gU U^H, -1) U1^{-H} + triu(gU1),  gU2]
+    tall (m > n, L = [L1; L2]): dA = P (gL + [L1^{-H} triu(gU U^H - L^H gL); 0]) U^{-H}
 (the square case is both of the others). Everything else here (lu, lu_unpack, lu_solve) is composed of
 tril/triu, products and triangular solves, so autograd derives it.
 """
@@ -52,14 +53,14 @@ def _lu_backward(P: Tensor, L: Tensor, U: Tensor, gL: Tensor, gU: Tensor) -> Ten
     m, n = L.shape[-2], U.shape[-1]
     k = min(m, n)
     if m <= n:
-        X = tril(L.mT @ gL - gU @ U.mT, -1)
-        inner = solve_triangular(U[..., :k].mT, X, upper=False, left=False) + triu(gU[..., :k])
+        X = tril(L.mH @ gL - gU @ U.mH, -1)
+        inner = solve_triangular(U[..., :k].mH, X, upper=False, left=False) + triu(gU[..., :k])
         full = cat([inner, gU[..., k:]], -1) if n > k else inner
-        return P @ solve_triangular(L.mT, full, upper=True, unitriangular=True)
-    X = triu(gU @ U.mT - L.mT @ gL)
-    top = solve_triangular(L[..., :k, :].mT, X, upper=True, unitriangular=True)
+        return P @ solve_triangular(L.mH, full, upper=True, unitriangular=True)
+    X = triu(gU @ U.mH - L.mH @ gL)
+    top = solve_triangular(L[..., :k, :].mH, X, upper=True, unitriangular=True)
     full = gL + cat([top, top.new_zeros(top.shape[:-2] + (m - k, n))], -2)
-    return P @ solve_triangular(U.mT, full, upper=False, left=False)
+    return P @ solve_triangular(U.mH, full, upper=False, left=False)
 
 
 class LUFactor(Function):
@@ -130,14 +131,14 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
 
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False,
              out=None) -> Tensor:
-    """X with A X = B (A^T X = B when adjoint; X A = B when not left) from A's lu_factor:
-    X = U^{-1} L^{-1} P^T B, or P L^{-T} U^{-T} B for the adjoint."""
+    """X with A X = B (A^H X = B when adjoint; X A = B when not left) from A's lu_factor:
+    X = U^{-1} L^{-1} P^T B, or P L^{-H} U^{-H} B for the adjoint."""
     op = "linalg.lu_solve"
     check_matrix(LU, op, "LU")
     check_matrix(B, op, "B")
     n = LU.shape[-1]
     if not left:
-        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+        return lu_solve(LU, pivots, B.mH, adjoint=not adjoint).mH  # X A = B is A^H X^H = B^H
     if LU.shape[-2] != n or B.shape[-2] != n:
         raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation AX = B "
                            f"({LU.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
@@ -146,8 +147,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     P = permutation(pivots, n, LU.dtype)
     L, U = unpack_factors(LU)
     if adjoint:
-        Y = solve_triangular(U.mT, B, upper=False)
-        return P @ solve_triangular(L.mT, Y, upper=True, unitriangular=True)
+        Y = solve_triangular(U.mH, B, upper=False)
+        return P @ solve_triangular(L.mH, Y, upper=True, unitriangular=True)
     Y = solve_triangular(L, P.mT @ B, upper=False, unitriangular=True)
     return solve_triangular(U, Y, upper=True)
 

@@ -7,8 +7,10 @@ matrix_exp(A) = sum_j A^j / j!, evaluated by scaling and squaring: exp(A) = exp(
 chosen per matrix so that ||A / 2^s||_1 <= 1/2, where the Taylor polynomial of degree 18 (Horner's rule)
 is exact to float64 rounding (the remainder is below 2^-19 / 19! relative). Its derivative is the
 Frechet derivative's adjoint, read off the exponential of a block matrix (Mathias 1996):
-    exp([[A^T, G], [0, A^T]]) = [[exp(A^T), dA], [0, exp(A^T)]]
-so the backward is one more matrix_exp, itself differentiable.
+    exp([[A^H, G], [0, A^H]]) = [[exp(A^H), dA], [0, exp(A^H)]]
+so the backward is one more matrix_exp, itself differentiable (^H is the conjugate transpose: exp is
+holomorphic, so the conjugate-Wirtinger gradient for a complex A is the adjoint of the Frechet derivative,
+which is the Frechet derivative at A^H; for a real A, ^T).
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def _exp_forward(A: Tensor) -> Tensor:
 
 
 class MatrixExp(Function):
-    """exp(A);  dA = the upper-right block of exp([[A^T, G], [0, A^T]])."""
+    """exp(A);  dA = the upper-right block of exp([[A^H, G], [0, A^H]])."""
 
     _grad_name = "LinalgMatrixExpBackward0"
 
@@ -67,7 +69,7 @@ class MatrixExp(Function):
     def backward(ctx, G):
         A, = ctx.saved_tensors
         n = A.shape[-1]
-        At = A.mT.expand(*G.shape)
+        At = A.mH.expand(*G.shape)
         block = cat([cat([At, G], -1), cat([G.new_zeros(G.shape), At], -1)], -2)
         return MatrixExp.apply(block)[..., :n, n:]
 

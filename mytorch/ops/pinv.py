@@ -1,9 +1,10 @@
 """The pseudo-inverse and what it gives: ``linalg.pinv``, ``linalg.matrix_rank``, ``linalg.lstsq``.
 
-A^+ = V diag(1/s_i if s_i > tol else 0) U^T from the SVD (from the eigendecomposition, with |w| as the
-singular values, when A is hermitian), tol = max(atol, rtol * s_max). Where the rank is locally constant
-its derivative (Golub and Pereyra), with P = A^+ and G = dL/dP, is
-    dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
+A^+ = V diag(1/s_i if s_i > tol else 0) U^H from the SVD (from the eigendecomposition, with |w| as the
+singular values, when A is hermitian), tol = max(atol, rtol * s_max); ^H is the conjugate transpose (^T for
+real matrices). Where the rank is locally constant its derivative (Golub and Pereyra), with P = A^+ and
+G = dL/dP, is
+    dA = -P^H G P^H + (I - A P) G^H P P^H + P^H P G^H (I - P A)
 (the first term alone when A is invertible). lstsq's solution is P B, differentiated through it.
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _singular_values(A: Tensor, hermitian: bool) -> Tensor:
 
 
 class Pinv(Function):
-    """P = A^+ (forward from the SVD or eigh);  dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
+    """P = A^+ (forward from the SVD or eigh);  dA = -P^H G P^H + (I - A P) G^H P P^H + P^H P G^H (I - P A)."""
 
     _grad_name = "LinalgPinvBackward0"
 
@@ -52,11 +53,11 @@ class Pinv(Function):
         if hermitian:
             w, V = (Tensor._make(x, be) for x in be.eigh(A._data, False))
             keep = w.abs() > _tolerance(w.abs(), m, n, atol, rtol)
-            P = (V * where(keep, 1 / w, 0.0).unsqueeze(-2)) @ V.mT
+            P = (V * where(keep, 1 / w, 0.0).unsqueeze(-2)) @ V.mH
         else:
             U, S, Vh = (Tensor._make(x, be) for x in be.svd(A._data, False, True))
             keep = S > _tolerance(S, m, n, atol, rtol)
-            P = (Vh.mT * where(keep, 1 / S, 0.0).unsqueeze(-2)) @ U.mT
+            P = (Vh.mH * where(keep, 1 / S, 0.0).unsqueeze(-2)) @ U.mH
         ctx.save_for_backward(A, P)
         return P
 
@@ -66,12 +67,12 @@ class Pinv(Function):
         m, n = A.shape[-2:]
         left = eye_like(A, m) - A @ P
         right = eye_like(A, n) - P @ A
-        return -P.mT @ G @ P.mT + left @ G.mT @ P @ P.mT + P.mT @ P @ G.mT @ right, None, None, None
+        return -P.mH @ G @ P.mH + left @ G.mH @ P @ P.mH + P.mH @ P @ G.mH @ right, None, None, None
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
     """The Moore-Penrose pseudo-inverse, singular values at or below max(atol, rtol * s_max) dropped."""
-    if A.ndim < 2 or not A.dtype.is_floating_point:
+    if A.ndim < 2 or not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.pinv({A.dtype.scalar_name}{{{list(A.shape)}}}): expected a tensor with 2 or more "
                            "dimensions of float, double, cfloat or cdouble types")
     return Pinv.apply(A, atol, rtol, hermitian)
@@ -101,14 +102,14 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     if A.shape[-2] != Bm.shape[-2]:
         raise RuntimeError(f"{op}: input.size(-2) should match other.size(-2)")
     m, n = A.shape[-2:]
-    rtol = D.finfo(A.dtype).eps * max(m, n) if rcond is None else rcond
+    rtol = D.finfo(A.dtype.to_real()).eps * max(m, n) if rcond is None else rcond
     X = pinv(A, rtol=rtol) @ Bm
     S = _singular_values(A, False)
     rank = (S > _tolerance(S, m, n, None, rtol)).sum(-1)
     empty = A.new_zeros(0)
-    residuals = X.reshape(-1)[:0]  # empty, yet an output of the graph, as PyTorch's
+    residuals = X.reshape(-1)[:0].abs()  # empty and real, yet an output of the graph, as PyTorch's
     if m > n and driver != "gelsy" and bool((rank == n).all()):
-        residuals = ((A @ X - Bm) ** 2).sum(-2)
+        residuals = ((A @ X - Bm).abs() ** 2).sum(-2)
         if vector:
             residuals = residuals.squeeze(-1)
     return lstsq_result(X.squeeze(-1) if vector else X, residuals, rank if driver != "gels" else rank.new_zeros(0),

@@ -1,9 +1,12 @@
 """QR factorization: ``linalg.qr`` (and ``householder_product``, the product of Householder reflectors).
 
-A = Q R for A (*, m, n), k = min(m, n) (the backend's Householder `qr`). For m >= n (reduced), with
-Q^T dA R^{-1} = Q^T dQ + dR R^{-1} (a skew plus an upper-triangular matrix), and M = Q^T gQ - gR R^T:
-    dA = (gQ - Q copyu(M)) R^{-T},   copyu(M) = triu(M) + triu(M, 1)^T  (M's upper triangle, mirrored)
-For m < n, A = Q [R1 R2]: R2 = Q^T A2 gives dA2 = Q gR2 and adds A2 gR2^T to gQ; dA1 is the square case.
+A = Q R for A (*, m, n), k = min(m, n) (the backend's Householder `qr`; R's diagonal is real, as LAPACK's
+reflectors make it). ^H is the conjugate transpose (^T for real matrices). For m >= n (reduced),
+C = Q^H dA R^{-1} = Q^H dQ + dR R^{-1}: a skew-Hermitian matrix (imaginary on the diagonal) plus an upper
+triangular one (real on the diagonal), which splits C. The adjoint of that split, with M = Q^H gQ - gR R^H:
+    dA = (gQ - Q copyu(M)) R^{-H},   copyu(M) = triu(M, 1) + triu(M, 1)^H + Re diag(M)
+(M's upper triangle mirrored, its diagonal's real part). For m < n, A = Q [R1 R2]: R2 = Q^H A2 gives
+dA2 = Q gR2 and adds A2 gR2^H to gQ; dA1 is the square case.
 With mode="complete" and m > n, Q's last columns are not determined by A (no derivative), and mode="r"
 returns no Q, as PyTorch.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._linalg_util import check_matrix, eye_like, return_type
+from ._util import conj
 from .binary import where
 from .joining import cat, stack, triu
 from .triangular import solve_triangular
@@ -24,11 +28,12 @@ def _qr_backward(Q: Tensor, R: Tensor, gQ: Tensor, gR: Tensor) -> Tensor:
     m, n = Q.shape[-2], R.shape[-1]
     if m < n:
         A2 = Q @ R[..., m:]
-        gA1 = _qr_backward(Q, R[..., :m], gQ + A2 @ gR[..., m:].mT, gR[..., :m])
+        gA1 = _qr_backward(Q, R[..., :m], gQ + A2 @ gR[..., m:].mH, gR[..., :m])
         return cat([gA1, Q @ gR[..., m:]], -1)
-    M = Q.mT @ gQ - gR @ R.mT
-    copyu = triu(M) + triu(M, 1).mT
-    return solve_triangular(R.mT, gQ - Q @ copyu, upper=False, left=False)
+    M = Q.mH @ gQ - gR @ R.mH
+    upper = triu(M, 1)
+    copyu = upper + upper.mH + M.diagonal(0, -2, -1).real.diag_embed()
+    return solve_triangular(R.mH, gQ - Q @ copyu, upper=False, left=False)
 
 
 class QR(Function):
@@ -68,7 +73,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
 
 
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
-    """The first n columns of H_1 H_2 ... H_k (A (*, m, n), tau (*, k)), H_i = I - tau_i v_i v_i^T with v_i =
+    """The first n columns of H_1 H_2 ... H_k (A (*, m, n), tau (*, k)), H_i = I - tau_i v_i v_i^H with v_i =
     (0, ..., 0, 1, A[i+1:, i]): Q from geqrf's packed reflectors. Composed of products, so autograd
     differentiates it in A and tau."""
     op = "torch.linalg.householder_product"
@@ -86,7 +91,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     Q = eye_like(A, m)[:, :n]
     for i in reversed(range(tau.shape[-1])):
         v = V[..., :, i:i + 1]
-        Q = Q - tau[..., i, None, None] * v @ (v.mT @ Q)
+        Q = Q - tau[..., i, None, None] * v @ (v.mH @ Q)
     return Q
 
 
@@ -104,17 +109,19 @@ class Geqrf(Function):
         m, n = a.shape[-2:]
         taus = []
         for i in range(min(m, n)):
-            # the reflector H_i = I - tau v v^T (v[0] = 1) with H_i x = beta e_1 for x = a[i:, i] (LAPACK's larfg)
+            # the reflector H_i = I - tau v v^H (v[0] = 1) with H_i^H x = beta e_1 for x = a[i:, i] (LAPACK's larfg)
             alpha, rest = a[..., i, i], a[..., i + 1:, i]
-            norm = rest.norm(dim=-1) if m - i > 1 else alpha.new_zeros(alpha.shape)
-            identity = norm == 0  # nothing below the diagonal: H_i = I
-            beta = -(alpha * alpha + norm * norm).sqrt() * where(alpha < 0, -1.0, 1.0)
+            norm = rest.norm(dim=-1)
+            identity = norm == 0  # nothing below the diagonal (and a real alpha): H_i = I
+            if a.dtype.is_complex:
+                identity = identity & (alpha.imag == 0)
+            beta = -(alpha.abs() ** 2 + norm * norm).sqrt() * where(alpha.real < 0, -1.0, 1.0)
             tau = where(identity, 0.0, (beta - alpha) / where(identity, 1.0, beta))
             v = rest / where(identity, 1.0, alpha - beta).unsqueeze(-1)
-            if i + 1 < n:  # apply H_i to the columns to the right
+            if i + 1 < n:  # apply H_i^H to the columns to the right
                 block = a[..., i:, i + 1:]
                 full = cat([alpha.new_ones(alpha.shape + (1,)), v], -1).unsqueeze(-1)
-                a[..., i:, i + 1:] = block - tau[..., None, None] * full @ (full.mT @ block)
+                a[..., i:, i + 1:] = block - conj(tau)[..., None, None] * full @ (full.mH @ block)
             a[..., i, i] = where(identity, alpha, beta)
             a[..., i + 1:, i] = where(identity.unsqueeze(-1), rest, v)
             taus.append(tau)
@@ -129,12 +136,11 @@ class Geqrf(Function):
 
 def geqrf(input: Tensor, *, out=None):
     """(a, tau): A = Q R packed as LAPACK's geqrf packs it. R is a's upper triangle; below the diagonal, column i
-    holds v_i (its leading 1 implied) of the Householder reflector H_i = I - tau_i v_i v_i^T, and
-    Q = H_1 ... H_k (householder_product(a, tau)). Each H_i maps the remaining column x to beta e_1, with
-    beta = -sign(x_0) ||x||, tau_i = (beta - x_0) / beta, v_i = x[1:] / (x_0 - beta). Not differentiable."""
+    holds v_i (its leading 1 implied) of the Householder reflector H_i = I - tau_i v_i v_i^H, and
+    Q = H_1 ... H_k (householder_product(a, tau)). Each H_i^H maps the remaining column x to beta e_1, with
+    beta = -sign(Re x_0) ||x|| (real), tau_i = (beta - x_0) / beta, v_i = x[1:] / (x_0 - beta). Not
+    differentiable."""
     check_matrix(input, "geqrf")
-    if input.dtype.is_complex:
-        raise NotImplementedError("geqrf: complex inputs are not supported yet")
     return geqrf_result(*Geqrf.apply(input))
 
 

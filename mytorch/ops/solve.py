@@ -1,21 +1,27 @@
 """Linear systems and determinants from the LU factorization: ``linalg.solve(_ex)``, ``inv(_ex)``, ``det``,
 ``slogdet``, ``logdet``.
 
-With A = P L U (the backend's `lu_factor`):
-    solve:   X = A^{-1} B = U^{-1} L^{-1} P^T B;   dB = A^{-T} G,  dA = -dB X^T
-    inv:     A^{-1} = solve(A, I);                dA = -A^{-T} G A^{-T}
-    det:     det A = sign(P) prod_i U_ii;         dA = g cof(A) = g det(A) A^{-T}
-    slogdet: (sign, log|det A|) = (sign(P) prod sign(U_ii), sum_i log|U_ii|);  dA = g A^{-T}
+With A = P L U (the backend's `lu_factor`), and ^H the conjugate transpose (^T for real matrices; each
+map here is holomorphic, so its conjugate-Wirtinger gradient is the real formula with ^H for ^T and the
+derivative conjugated):
+    solve:   X = A^{-1} B = U^{-1} L^{-1} P^T B;   dB = A^{-H} G,  dA = -dB X^H
+    inv:     A^{-1} = solve(A, I);                dA = -A^{-H} G A^{-H}
+    det:     det A = sign(P) prod_i U_ii;         dA = g conj(cof(A)),  cof(A) = det(A) A^{-T}
+    slogdet: sign = sign(P) prod_i U_ii / |U_ii|, logabsdet = sum_i log|U_ii|. With t = tr(A^{-1} dA),
+             d logabsdet = Re t and d sign = i sign Im t, so for the gradients g (of logabsdet, real) and
+             gs (of sign):  dA = (g - i Im(conj(gs) sign)) A^{-H}   (the sign's part vanishes for real A)
 sign(P) = (-1)^(number of pivots that swapped two rows). Every backward is written with these ops, so it
-is differentiable again. det's cofactor matrix at a singular A (where A^{-T} does not exist) comes from
-the SVD A = U S V^T: cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T.
+is differentiable again. det's cofactor matrix at a singular A (where A^{-1} does not exist) comes from
+the SVD A = U S Vh: cof(A) = det(U) det(Vh) conj(U) diag(prod_{j != i} s_j) conj(Vh).
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._linalg_util import batch_shape, check_square, check_floating, eye_like, raise_for_info, return_type
+from ._util import conj
 from .binary import where
+from .complex import sgn
 from .lu import LUFactor, lu_solve
 
 solve_ex_result = return_type("linalg_solve_ex", "result info")
@@ -32,7 +38,7 @@ def _pivot_sign(pivots: Tensor) -> Tensor:
 
 class Solve(Function):
     """(X, info): X = A^{-1} B by LU (B a batch of matrices, batch dims equal; info as lu_factor's);
-    dB = A^{-T} G, dA = -dB X^T."""
+    dB = A^{-H} G, dA = -dB X^H."""
 
     _grad_name = "LinalgSolveExBackward0"
 
@@ -47,8 +53,8 @@ class Solve(Function):
     @staticmethod
     def backward(ctx, G, _ginfo):
         A, X = ctx.saved_tensors
-        gB = Solve.apply(A.mT, G)[0]
-        return (-(gB @ X.mT) if ctx.needs_input_grad[0] else None), gB
+        gB = Solve.apply(A.mH, G)[0]
+        return (-(gB @ X.mH) if ctx.needs_input_grad[0] else None), gB
 
 
 def _as_matrices(A: Tensor, B: Tensor, op: str) -> tuple[Tensor, Tensor, bool]:
@@ -105,25 +111,26 @@ def _singular_inverse(i: int) -> str:
 
 
 def inv(A: Tensor, *, out=None) -> Tensor:
-    """A^{-1};  dA = -A^{-T} G A^{-T}. LinAlgError when A is singular."""
+    """A^{-1};  dA = -A^{-H} G A^{-H}. LinAlgError when A is singular."""
     X, info = inv_ex(A)
     raise_for_info(info, "linalg.inv", _singular_inverse)
     return X
 
 
-def _cofactor(A: Tensor, det: Tensor) -> Tensor:
-    """cof(A) = d det(A) / dA: det(A) A^{-T}, or through the SVD where some matrix of the batch is singular."""
+def _cofactor_conj(A: Tensor, det: Tensor) -> Tensor:
+    """conj(cof(A)), cof(A) = d det(A) / dA: conj(det(A)) A^{-H}, or through the SVD where some matrix of the
+    batch is singular."""
     if not bool((det == 0).any()):
-        return det[..., None, None] * Solve.apply(A.mT, eye_like(A).expand(*A.shape))[0]
+        return conj(det)[..., None, None] * Solve.apply(A.mH, eye_like(A).expand(*A.shape))[0]
     from .svd import svd
     U, S, Vh = svd(A)
     others = where(eye_like(S, S.shape[-1]).bool(), 1.0, S.unsqueeze(-2)).prod(-1)  # prod_{j != i} s_j
-    sign = Det.apply(U) * Det.apply(Vh)
-    return sign[..., None, None] * (U * others.unsqueeze(-2)) @ Vh
+    sign = conj(Det.apply(U) * Det.apply(Vh))
+    return sign[..., None, None] * (U * others.unsqueeze(-2).to(U.dtype)) @ Vh
 
 
 class Det(Function):
-    """det A = sign(P) prod_i U_ii;  dA = g cof(A)."""
+    """det A = sign(P) prod_i U_ii;  dA = g conj(cof(A))."""
 
     _grad_name = "LinalgDetBackward0"
 
@@ -137,7 +144,7 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         A, det = ctx.saved_tensors
-        return g[..., None, None] * _cofactor(A, det)
+        return g[..., None, None] * _cofactor_conj(A, det)
 
 
 def det(A: Tensor, *, out=None) -> Tensor:
@@ -147,8 +154,8 @@ def det(A: Tensor, *, out=None) -> Tensor:
 
 
 class SLogDet(Function):
-    """(sign, log|det A|) from the LU's diagonal;  dA = g_logabsdet A^{-T} (the sign is flat: no gradient,
-    though it is an output that requires grad, as in PyTorch)."""
+    """(sign, log|det A|) from the LU's diagonal;  dA = (g - i Im(conj(gs) sign)) A^{-H} (the sign of a real
+    matrix is flat: no gradient, though it is an output that requires grad, as in PyTorch)."""
 
     _grad_name = "LinalgSlogdetBackward0"
 
@@ -156,15 +163,17 @@ class SLogDet(Function):
     def forward(ctx, A):
         LU, pivots, _ = LUFactor.apply(A)
         u = LU.diagonal(0, -2, -1)
-        sign = _pivot_sign(pivots).to(A.dtype) * u.sign().prod(-1)
+        sign = _pivot_sign(pivots).to(A.dtype) * sgn(u).prod(-1)
         logabsdet = u.abs().log().sum(-1)
-        ctx.save_for_backward(A)
+        ctx.save_for_backward(A, sign)
         return sign, logabsdet
 
     @staticmethod
-    def backward(ctx, _gsign, g):
-        A, = ctx.saved_tensors
-        return g[..., None, None] * Solve.apply(A.mT, eye_like(A).expand(*A.shape))[0]
+    def backward(ctx, gsign, g):
+        A, sign = ctx.saved_tensors
+        if A.dtype.is_complex:
+            g = g - 1j * (conj(gsign) * sign).imag
+        return g[..., None, None] * Solve.apply(A.mH, eye_like(A).expand(*A.shape))[0]
 
 
 def slogdet(A: Tensor, *, out=None):

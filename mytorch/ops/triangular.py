@@ -1,8 +1,10 @@
 """Triangular solves: ``linalg.solve_triangular``, the step every factorization-based solve ends with.
 
-X = A^{-1} B for triangular A (the backend's `solve_triangular`, substitution). With G = dL/dX:
-    dL/dB = A^{-T} G            (a triangular solve with A^T, whose triangle is the other one)
-    dL/dA = -(dL/dB) X^T        restricted to A's triangle (strictly, when A is unitriangular: its
+X = A^{-1} B for triangular A (the backend's `solve_triangular`, substitution). With G = dL/dX (for complex
+matrices X is holomorphic in A and B, and ^H, the conjugate transpose, gives PyTorch's conjugate-Wirtinger
+gradients; for real ones it is ^T):
+    dL/dB = A^{-H} G            (a triangular solve with A^H, whose triangle is the other one)
+    dL/dA = -(dL/dB) X^H        restricted to A's triangle (strictly, when A is unitriangular: its
                                 diagonal is not read, so it gets no gradient)
 Both are written with this op, so they are differentiable again. X A = B (left=False) is the transposed
 system A^T X^T = B^T.
@@ -16,7 +18,7 @@ from .joining import tril, triu
 
 
 class SolveTriangular(Function):
-    """X = A^{-1} B (A triangular, batch dims already equal);  dB = A^{-T} G,  dA = -tri(dB X^T)."""
+    """X = A^{-1} B (A triangular, batch dims already equal);  dB = A^{-H} G,  dA = -tri(dB X^H)."""
 
     _grad_name = "LinalgSolveTriangularBackward0"
 
@@ -32,10 +34,10 @@ class SolveTriangular(Function):
     def backward(ctx, G):
         A, X = ctx.saved_tensors
         upper, unitriangular = ctx.meta
-        gB = SolveTriangular.apply(A.mT, G, not upper, unitriangular)
+        gB = SolveTriangular.apply(A.mH, G, not upper, unitriangular)
         gA = None
         if ctx.needs_input_grad[0]:
-            outer = -(gB @ X.mT)
+            outer = -(gB @ X.mH)
             diagonal = 1 if unitriangular else 0
             gA = triu(outer, diagonal) if upper else tril(outer, -diagonal)
         return gA, gB, None, None
