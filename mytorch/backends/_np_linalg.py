@@ -1,7 +1,7 @@
 """The NumPy backend's linear-algebra primitives (the contract's "linear algebra" section).
 
-QR, the symmetric eigensolver, the SVD and Cholesky are NumPy's LAPACK calls (geqrf/orgqr, syevd, gesdd,
-potrf), batched by NumPy over the leading dims. NumPy exposes no LU (getrf) and no triangular solve
+QR, the symmetric and general eigensolvers, the SVD and Cholesky are NumPy's LAPACK calls (geqrf/orgqr,
+syevd, geev, gesdd, potrf), batched by NumPy over the leading dims. NumPy exposes no LU (getrf) and no triangular solve
 (trtrs), so those two are written here as loops over the columns of the batch: each step is one
 vectorised NumPy operation on every matrix at once, which is quick for the small matrices models use.
 """
@@ -91,6 +91,14 @@ def eigh(a: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (ascending) and eigenvectors of the symmetric matrices of the batch (syevd)."""
     w, v = np.linalg.eigh(a, UPLO="U" if upper else "L")
     return w, v
+
+
+def eig(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues and unit eigenvectors of general matrices (geev), always complex: NumPy returns real
+    arrays when every eigenvalue of a real batch is real."""
+    complex_type = np.result_type(a.dtype, np.complex64)
+    w, v = np.linalg.eig(a)
+    return w.astype(complex_type, copy=False), v.astype(complex_type, copy=False)
 
 
 def svd(a: np.ndarray, full_matrices: bool, compute_uv: bool):

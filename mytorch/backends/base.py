@@ -94,7 +94,7 @@ FUSED_PRIMITIVES = (
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
 
-LINALG_PRIMITIVES = ("lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "svd")
+LINALG_PRIMITIVES = ("lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "eig", "svd")
 CONV_PRIMITIVES = ("conv", "conv_backward_input", "conv_backward_weight", "im2col", "col2im")
 
 
@@ -316,6 +316,12 @@ class Backend:
     def eigh(self, a: Array, upper: bool) -> tuple[Array, Array]:
         """(w, V) with A = V diag(w) V^H for Hermitian A (*, n, n) of which only the upper (or lower)
         triangle is read: w (*, n) real (A's real dtype), ascending, V (*, n, n) unitary (syevd/heevd)."""
+        raise NotImplementedError
+
+    def eig(self, a: Array) -> tuple[Array, Array]:
+        """(w, V) with A V = V diag(w) for a general A (*, n, n): w (*, n) and V (*, n, n) complex (complex64
+        for float32/complex64 input, complex128 otherwise), each column of V of unit norm with its largest
+        component real (geev). A matrix with inf or nan is not factored (the ops layer refuses it)."""
         raise NotImplementedError
 
     def svd(self, a: Array, full_matrices: bool, compute_uv: bool) -> tuple[Array | None, Array, Array | None]:

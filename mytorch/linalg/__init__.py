@@ -1,10 +1,11 @@
 """``torch.linalg``: the linear-algebra namespace. Each op lives in mytorch/ops/ beside its derivative
-(lu.py, solve.py, triangular.py, cholesky.py, qr.py, eigh.py, svd.py, pinv.py, norms.py,
+(lu.py, solve.py, triangular.py, cholesky.py, qr.py, eigh.py, eig.py, svd.py, pinv.py, norms.py,
 matrix_functions.py, linalg_products.py); this package only names them as PyTorch does."""
 from __future__ import annotations
 
 from ..ops._linalg_util import LinAlgError
 from ..ops.cholesky import cholesky, cholesky_ex
+from ..ops.eig import eig, eigvals
 from ..ops.eigh import eigh, eigvalsh
 from ..ops.linalg_products import cross, diagonal, multi_dot, tensorinv, tensorsolve, vander, vecdot
 from ..ops.lu import lu, lu_factor, lu_factor_ex, lu_solve
@@ -17,8 +18,8 @@ from ..ops.statistics import vector_norm
 from ..ops.svd import svd, svdvals
 from ..ops.triangular import solve_triangular
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
-           "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
+           "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
            "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
            "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
            "vecdot", "vector_norm"]

@@ -1,4 +1,5 @@
-"""QR factorization: ``linalg.qr`` (and ``householder_product``, the product of Householder reflectors).
+"""QR factorization: ``linalg.qr``, and the products of Householder reflectors that LAPACK packs it in:
+``householder_product`` (orgqr: Q itself), ``ormqr`` (Q or Q^H times a matrix) and ``geqrf``.
 
 A = Q R for A (*, m, n), k = min(m, n) (the backend's Householder `qr`; R's diagonal is real, as LAPACK's
 reflectors make it). ^H is the conjugate transpose (^T for real matrices). For m >= n (reduced),
@@ -86,13 +87,54 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     if tau.ndim != A.ndim - 1:
         raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
                            f"{tau.ndim} and input.ndim is equal to {A.ndim}")
-    below = A - triu(A)  # v_i below the diagonal; its 1 at position i comes from the identity
-    V = below + eye_like(A, m)[:, :n]
+    V = _reflectors(A)
     Q = eye_like(A, m)[:, :n]
     for i in reversed(range(tau.shape[-1])):
         v = V[..., :, i:i + 1]
         Q = Q - tau[..., i, None, None] * v @ (v.mH @ Q)
     return Q
+
+
+def _reflectors(A: Tensor) -> Tensor:
+    """The vectors v_i of geqrf's packed reflectors as the columns of a matrix: A's part below the diagonal,
+    with ones on it."""
+    return A - triu(A) + eye_like(A, A.shape[-2])[:, :A.shape[-1]]
+
+
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *,
+          out=None) -> Tensor:
+    """Q C, Q^H C (transpose), C Q (not left) or C Q^H for Q = H_1 ... H_k (m x m) given by geqrf's reflectors
+    (input (*, m, k), tau (*, k)) and C = other, without forming Q: each H_i = I - tau_i v_i v_i^H acts as
+    H_i C = C - tau_i v_i (v_i^H C) (and C H_i = C - tau_i (C v_i) v_i^H), H_i^H with conj(tau_i), in the
+    order the product needs. Composed of products, so autograd differentiates it in all three inputs."""
+    op = "torch.ormqr"
+    for name, t in (("input", input), ("other", other)):
+        if t.ndim < 2:
+            raise RuntimeError(f"{op}: {name} must have at least 2 dimensions.")
+    if other.ndim != input.ndim:
+        raise RuntimeError(f"{op}: Expected other to have the same number of dimensions as input, but got other.ndim "
+                           f"equal to {other.ndim} and input.ndim is equal to {input.ndim}")
+    if tau.ndim != input.ndim - 1:
+        raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {input.ndim}")
+    side = -2 if left else -1
+    if other.shape[side] != input.shape[-2]:
+        raise RuntimeError(f"{op}: other.shape[{side}] must be equal to input.shape[-2]")
+    if tau.shape[-1] > min(other.shape[side], input.shape[-1]):
+        raise RuntimeError(f"{op}: tau.shape[-1] must be equal to min(other.shape[{side}], input.shape[-1])")
+    for name, t in (("tau", tau), ("other", other)):
+        if t.dtype is not input.dtype:
+            raise RuntimeError(f"{op}: Expected input and {name} to have the same dtype, but input has dtype"
+                               f"{input.dtype.scalar_name} and {name} has dtype {t.dtype.scalar_name}")
+    V = _reflectors(input)
+    C = other
+    k = tau.shape[-1]
+    # Q C applies H_k first; Q^H C = H_k^H ... H_1^H C applies H_1^H first; on the right the reverse
+    for i in (range(k) if left == transpose else reversed(range(k))):
+        v, t = V[..., :, i:i + 1], tau[..., i, None, None]
+        t = conj(t) if transpose else t
+        C = C - t * v @ (v.mH @ C) if left else C - t * (C @ v) @ v.mH
+    return C
 
 
 geqrf_result = return_type("geqrf", "a tau")
@@ -144,5 +186,5 @@ def geqrf(input: Tensor, *, out=None):
     return geqrf_result(*Geqrf.apply(input))
 
 
-__all__ = ["geqrf"]
-METHODS: dict = {"geqrf": geqrf}
+__all__ = ["geqrf", "ormqr"]
+METHODS: dict = {"geqrf": geqrf, "ormqr": ormqr}
