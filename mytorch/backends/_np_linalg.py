@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._np_ldl import ldl_factor, ldl_solve  # noqa: F401 (the contract's LDL primitives, in their own file)
+
 
 def _magnitude(x: np.ndarray) -> np.ndarray:
     """|x| for real x, |Re x| + |Im x| for complex x (LAPACK's i?amax)."""

@@ -94,7 +94,8 @@ FUSED_PRIMITIVES = (
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
 
-LINALG_PRIMITIVES = ("lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "eig", "svd")
+LINALG_PRIMITIVES = ("lu_factor", "solve_triangular", "cholesky", "qr", "eigh", "eig", "svd", "ldl_factor",
+                     "ldl_solve")
 CONV_PRIMITIVES = ("conv", "conv_backward_input", "conv_backward_weight", "im2col", "col2im")
 
 
@@ -322,6 +323,17 @@ class Backend:
         """(w, V) with A V = V diag(w) for a general A (*, n, n): w (*, n) and V (*, n, n) complex (complex64
         for float32/complex64 input, complex128 otherwise), each column of V of unit norm with its largest
         component real (geev). A matrix with inf or nan is not factored (the ops layer refuses it)."""
+        raise NotImplementedError
+
+    def ldl_factor(self, a: Array, hermitian: bool) -> tuple[Array, Array, Array]:
+        """Bunch-Kaufman P A P^T = L D L^T (L^H when hermitian) of symmetric A (*, n, n), only the lower
+        triangle read (sytrf / hetrf, lower): (LD, pivots, info). LD (*, n, n): L's multipliers below the
+        diagonal and D's 1x1 and 2x2 blocks on and just below it, zeros above; pivots (*, n) int32, LAPACK's
+        (1-based; negative on both rows of a 2x2 block); info (*) int32: 0, or the first zero column of D."""
+        raise NotImplementedError
+
+    def ldl_solve(self, ld: Array, pivots: Array, b: Array, hermitian: bool) -> Array:
+        """X with A X = B from `ldl_factor`'s (LD, pivots), B (*, n, k) of LD's batch dims (sytrs / hetrs)."""
         raise NotImplementedError
 
     def svd(self, a: Array, full_matrices: bool, compute_uv: bool) -> tuple[Array | None, Array, Array | None]:

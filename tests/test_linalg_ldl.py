@@ -1,0 +1,63 @@
+"""linalg.ldl_factor(_ex) and linalg.ldl_solve against PyTorch (LAPACK's sytrf / hetrf and sytrs / hetrs):
+LD, pivots and info equal (1x1 and 2x2 pivots, with and without interchanges, a zero diagonal, a singular
+matrix), solutions, real / complex-symmetric / Hermitian, batched and broadcast, PyTorch's errors."""
+import numpy as np
+import pytest
+import torch
+
+import mytorch
+from helpers import check
+
+rng = np.random.default_rng(17)
+
+
+def symmetric(*shape, dtype=np.float64, hermitian=False):
+    x = rng.standard_normal(shape)
+    if np.issubdtype(dtype, np.complexfloating):
+        x = x + 1j * rng.standard_normal(shape)
+    x = x + (x.conj() if hermitian else x).swapaxes(-1, -2)
+    return x.astype(dtype)
+
+
+# zero diagonal: every step is a 2x2 pivot or an interchange
+ZERO_DIAGONAL = np.array([[0.0, 1.0, 2.0, 0.5], [1.0, 0.0, 3.0, -1.0], [2.0, 3.0, 0.0, 1.5], [0.5, -1.0, 1.5, 0.0]])
+
+
+@pytest.mark.parametrize("dtype,hermitian", [(np.float64, False), (np.float32, False), (np.complex128, False),
+                                             (np.complex128, True), (np.complex64, True)])
+def test_ldl_factor_and_solve(dtype, hermitian):
+    tol = 1e-4 if dtype in (np.float32, np.complex64) else 1e-10
+    A = symmetric(3, 6, 6, dtype=dtype, hermitian=hermitian)
+    A[1] = ZERO_DIAGONAL[[0, 1, 2, 3, 0, 1]][:, [0, 1, 2, 3, 0, 1]] + np.eye(6) * 0.25
+    check(lambda T, a: T.linalg.ldl_factor_ex(a, hermitian=hermitian), A, grad=False, atol=tol, rtol=tol)
+    check(lambda T, a: T.linalg.ldl_factor(a, hermitian=hermitian), A, grad=False, atol=tol, rtol=tol)
+    B = symmetric(6, 6, dtype=dtype)[:, :2]  # one right-hand side, broadcast over the batch
+    check(lambda T, a, b: T.linalg.ldl_solve(*T.linalg.ldl_factor(a, hermitian=hermitian), b, hermitian=hermitian),
+          A, B, grad=False, atol=tol * 10, rtol=tol * 10)
+
+
+def test_ldl_zero_diagonal_and_singular():
+    check(lambda T, a: T.linalg.ldl_factor_ex(a), ZERO_DIAGONAL, grad=False, atol=1e-12)
+    check(lambda T, a: T.linalg.ldl_factor_ex(a), np.zeros((2, 3, 3)), grad=False)
+    with pytest.raises(RuntimeError, match="singular"):
+        mytorch.linalg.ldl_factor(mytorch.zeros(3, 3, dtype=mytorch.float64))
+
+
+def test_ldl_errors():
+    LD, pivots = (x.numpy() for x in torch.linalg.ldl_factor(torch.tensor(symmetric(3, 3))))
+    cases = [
+        (lambda T: T.linalg.ldl_factor(T.ones(2, 3)), RuntimeError),
+        (lambda T: T.linalg.ldl_factor(T.ones(3, 3, dtype=T.int64)), RuntimeError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots), T.ones(3, 2)), RuntimeError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots[:2]), T.ones(3, 2, dtype=T.float64)),
+         RuntimeError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots), T.ones(4, 2, dtype=T.float64)), RuntimeError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots), T.ones(3, dtype=T.float64)), IndexError),
+    ]
+    for fn, error in cases:
+        messages = []
+        for T in (torch, mytorch):
+            with pytest.raises(error) as info:
+                fn(T)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]
