@@ -1,7 +1,8 @@
 """Speech-recognizer training: `mytorch.models.SpeechRecognizer` on SpokenDigits, epoch by epoch.
 
 The recipe (the defaults of ``mytorch train --model asr``: 25 epochs, about 11 minutes of CPU time on one
-thread; validation CER 3.6%, test CER 5.2% on the held-out voices):
+thread; validation CER 3.6%, test CER 5.2% on the held-out voices, greedy; 4.4% with beam 8 and the
+digits-text character LM fused, ``mytorch transcribe --lm``):
 
 - data: SpokenDigits (3-7 digits spoken as words by espeak-ng voices), 4000 training utterances from 91
   voice variants; the validation and test voices are never heard in training (the voices matter most:
