@@ -16,21 +16,17 @@ Both return the matplotlib ``Figure`` and, given ``path``, also save it there (t
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Sequence
-
-import numpy as np
 
 from .._tensor import Tensor
 
 
-def _storage_offsets(view: Tensor) -> np.ndarray:
-    """The storage offset each element of ``view`` reads, in the view's shape."""
-    offsets = np.full(tuple(view.shape), view.storage_offset(), dtype=np.int64)
-    for dim, (size, stride) in enumerate(zip(view.shape, view.stride())):
-        axis = [1] * view.dim()
-        axis[dim] = size
-        offsets = offsets + (np.arange(size) * stride).reshape(axis)
-    return offsets
+def _storage_offsets(view: Tensor) -> list[list[int]]:
+    """The storage offset each element of the 1-D or 2-D ``view`` reads, as rows (a 1-D view is one row)."""
+    rows, cols = (1, view.shape[0]) if view.dim() == 1 else tuple(view.shape)
+    row_stride, col_stride = (0, view.stride(0)) if view.dim() == 1 else view.stride()
+    return [[view.storage_offset() + i * row_stride + j * col_stride for j in range(cols)] for i in range(rows)]
 
 
 def _save(fig, path: str | None):
@@ -50,25 +46,24 @@ def draw_strides(view: Tensor, path: str | None = None, storage_size: int | None
         raise ValueError(f"draw_strides: expected a 1-D or 2-D tensor, got shape {tuple(view.shape)}; "
                          "draw a 2-D slice of it (for example view[0])")
     grid = _storage_offsets(view)
-    grid = grid[None] if grid.ndim == 1 else grid  # a 1-D view is drawn as one row
     base = getattr(view, "_base", None)
-    size = storage_size or (base.numel() if base is not None else int(grid.max(initial=-1)) + 1)
-    reads = np.bincount(grid.ravel(), minlength=size)[:size]
+    size = storage_size or (base.numel() if base is not None else max((o for r in grid for o in r), default=-1) + 1)
+    reads = Counter(o for r in grid for o in r)
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(4.0, 0.5 * size), 1.2 + 0.5 * (grid.shape[0] + 1)),
-                                      gridspec_kw=dict(height_ratios=[1, max(1, grid.shape[0])]))
-    colours = np.array(["#eeeeee", "#9ecae1", "#3182bd"])  # not read, read once, read more than once
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(4.0, 0.5 * size), 1.2 + 0.5 * (len(grid) + 1)),
+                                      gridspec_kw=dict(height_ratios=[1, max(1, len(grid))]))
+    colours = ["#eeeeee", "#9ecae1", "#3182bd"]  # not read, read once, read more than once
     for k in range(size):
         top.add_patch(plt.Rectangle((k, 0), 1, 1, facecolor=colours[min(reads[k], 2)], edgecolor="black"))
         top.text(k + 0.5, 0.5, str(k), ha="center", va="center", fontsize=8)
-    top.set_xlim(0, size), top.set_ylim(0, 1), top.axis("off")
+    top.set_xlim(0, max(size, 1)), top.set_ylim(0, 1), top.axis("off")
     top.set_title(f"storage (blue: read by the view, dark: read more than once) · offset {view.storage_offset()}, "
                   f"strides {tuple(view.stride())}", fontsize=9)
-    rows, cols = grid.shape
+    rows, cols = len(grid), len(grid[0]) if grid else 0
     for i in range(rows):
         for j in range(cols):
             bottom.add_patch(plt.Rectangle((j, rows - 1 - i), 1, 1, facecolor="#9ecae1", edgecolor="black"))
-            bottom.text(j + 0.5, rows - 0.5 - i, str(grid[i, j]), ha="center", va="center", fontsize=8)
+            bottom.text(j + 0.5, rows - 0.5 - i, str(grid[i][j]), ha="center", va="center", fontsize=8)
     bottom.set_xlim(0, max(cols, 1)), bottom.set_ylim(0, max(rows, 1)), bottom.set_aspect("equal"), bottom.axis("off")
     bottom.set_title(f"the view, shape {tuple(view.shape)}: the storage offset of each element", fontsize=9)
     fig.tight_layout()
