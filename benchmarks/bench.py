@@ -104,7 +104,18 @@ def whisper_assets() -> dict[str, str]:
     return {"MYTORCH_BENCH_WHISPER_DIR": whisper_directory("whisper-tiny.en"), "MYTORCH_BENCH_WHISPER_AUDIO": path}
 
 
-ASSETS = {"smollm2": smollm2_assets, "minilm": minilm_assets, "whisper": whisper_assets}
+def asr_assets() -> dict[str, str]:
+    """mytorch's initial speech-recognizer weights, which both sides load (written once per run)."""
+    import tempfile
+
+    from .workloads.asr import initial_weights
+
+    path = os.path.join(tempfile.mkdtemp(prefix="mytorch-bench-"), "asr-weights.npz")
+    initial_weights(path)
+    return {"MYTORCH_BENCH_ASR_WEIGHTS": path}
+
+
+ASSETS = {"smollm2": smollm2_assets, "minilm": minilm_assets, "whisper": whisper_assets, "asr": asr_assets}
 
 
 def run_child(workload: str, framework: str, args: argparse.Namespace, threads: int, env: dict) -> dict:

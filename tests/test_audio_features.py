@@ -136,3 +136,27 @@ def test_mask_gradient_and_errors():
         AF.mask_along_axis_iid(mytorch.ones(4, 5), 2, 0.0, axis=1)
     with pytest.raises(ValueError, match="p must be between 0.0 and 1.0"):
         AT.TimeMasking(3, p=1.5)
+
+
+def test_frequency_warp_against_interpolation():
+    """Each utterance's band j reads the input at the band of c_j / a (np.interp between bands), with a drawn
+    as 1 + w (2u - 1) from the generator's uniforms; w = 0 changes nothing."""
+    n_mels, warp, x = 40, 0.15, mytorch.randn(3, 7, 40)
+    out = AT.FrequencyWarp(n_mels, warp, generator=mytorch.Generator().manual_seed(2))(x).numpy()
+    u = mytorch.rand(3, 1, generator=mytorch.Generator().manual_seed(2)).numpy()[:, 0].astype(np.float64)
+    spacing = _mel(np.array(8000.0), "htk") / (n_mels + 1)
+    centres = _hz(spacing * np.arange(1, n_mels + 1), "htk")
+    for i, a in enumerate(1 + warp * (2 * u - 1)):
+        source = _mel(centres / a, "htk") / spacing - 1
+        expected = np.stack([np.interp(source, np.arange(n_mels), frame) for frame in x.numpy()[i]])
+        np.testing.assert_allclose(out[i], expected, atol=5e-5)  # float32 band positions
+    assert AT.FrequencyWarp(n_mels, 0.0)(x) is x
+    # a formant at band 20 moves up for a > 1 and down for a < 1
+    peaks = mytorch.zeros(8, 1, n_mels)
+    peaks[:, 0, 20] = 1.0
+    warped = AT.FrequencyWarp(n_mels, 0.2, generator=mytorch.Generator().manual_seed(0))(peaks).numpy()[:, 0]
+    factors = 1 + 0.2 * (2 * mytorch.rand(8, 1, generator=mytorch.Generator().manual_seed(0)).numpy()[:, 0] - 1)
+    for a, row in zip(factors, warped):
+        assert np.sign(np.argmax(row) - 20) == np.sign(a - 1) or abs(a - 1) < 0.03, (a, np.argmax(row))
+    with pytest.raises(ValueError, match="max_warp must be in"):
+        AT.FrequencyWarp(n_mels, 1.0)

@@ -17,5 +17,7 @@ WORKLOADS: dict[str, tuple[str, float, str]] = {
     "minilm": ("minilm", 1.0, "all-MiniLM-L6-v2 sentence embeddings of 64 sentences"),
     "smollm2": ("smollm2", 1.0, "SmolLM2-135M greedy decoding with a KV cache, 32 new tokens"),
     "whisper": ("whisper", 1.0, "Whisper tiny.en transcribing 7 s of speech, greedy (faster-whisper as reference)"),
+    "asr": ("asr", 0.9, "SpeechRecognizer of the ASR recipe, batch 32 of 200-300 log-mel frames, CTC + attention, "
+                        "AdamW"),
     "gemm": ("gemm", 0.8, "float32 matmul 1024x1024 @ 1024x1024"),
 }

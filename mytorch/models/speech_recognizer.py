@@ -1,7 +1,7 @@
 """SpeechRecognizer: a hybrid CTC/attention encoder-decoder over log-mel features (Watanabe et al., 2017).
 
-    features (N, T, n_mels) --SpecAugment (training)--> conv subsampling (2 x conv 3x3 stride 2: T/4 frames)
-        --> + sinusoidal positions --> transformer encoder --> memory (N, T', d)
+    features (N, T, n_mels) --frequency warp, SpecAugment (training)--> conv subsampling (2 x conv 3x3
+        stride 2: T/4 frames) --> + sinusoidal positions --> transformer encoder --> memory (N, T', d)
     CTC head:      log_softmax(Linear(memory))                                (T', N, V), for ctc_loss
     decoder:       tokens (N, U) --embedding + positions--> transformer decoder (causal self-attention,
                    cross-attention on memory) --> Linear --> logits (N, U, V)
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .. import nn
 from .._tensor import Tensor
-from ..audio.transforms import FrequencyMasking, TimeMasking
+from ..audio.transforms import FrequencyMasking, FrequencyWarp, TimeMasking
 from ..nn import functional as F
 from ..ops.creation import arange, full
 from ..ops.joining import cat
@@ -46,6 +46,7 @@ class SpeechRecognizerConfig:
     freq_mask: int = 15  # SpecAugment widths (bins, frames); 0 turns a mask off
     time_mask: int = 20
     conv_channels: int | None = None  # channels of the subsampling convolutions (None: d_model)
+    freq_warp: float = 0.0  # vocal-tract-length perturbation: mel axis scaled by [1 - w, 1 + w]; 0 turns it off
 
 
 class ConvSubsampling(nn.Module):
@@ -77,6 +78,7 @@ class SpeechRecognizer(nn.Module):
     def __init__(self, config: SpeechRecognizerConfig) -> None:
         super().__init__()
         self.config = c = config
+        self.freq_warp = FrequencyWarp(c.n_mels, c.freq_warp)
         self.freq_mask = FrequencyMasking(c.freq_mask, iid_masks=True)
         self.time_mask = TimeMasking(c.time_mask, iid_masks=True)
         self.subsample = ConvSubsampling(c.n_mels, c.d_model, c.conv_channels)
@@ -93,6 +95,8 @@ class SpeechRecognizer(nn.Module):
 
     def encode(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(memory (N, T', d), its lengths (N,), its padding mask (N, T'), True past each length)."""
+        if self.training:
+            features = self.freq_warp(features)
         if self.training and (self.config.freq_mask or self.config.time_mask):
             spec = features.transpose(1, 2).unsqueeze(1)  # (N, 1, F, T): the masks' layout
             spec = self.time_mask(self.freq_mask(spec))

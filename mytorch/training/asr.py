@@ -84,6 +84,7 @@ class ASRConfig(RunConfig):
     ctc_weight: float = 0.5
     freq_mask: int = 8
     time_mask: int = 20
+    freq_warp: float = 0.0
     conv_channels: int = 32
     train_size: int = 4000
     test_size: int = 200  # each of the validation and test splits
@@ -108,7 +109,7 @@ class ASRConfig(RunConfig):
         return SpeechRecognizerConfig(vocab_size, self.n_mels, self.d_model, self.n_heads, self.encoder_layers,
                                       self.decoder_layers, self.d_ff, self.dropout, self.ctc_weight,
                                       freq_mask=self.freq_mask, time_mask=self.time_mask,
-                                      conv_channels=self.conv_channels)
+                                      conv_channels=self.conv_channels, freq_warp=self.freq_warp)
 
 
 def digit_chars() -> str:
