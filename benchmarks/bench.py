@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from ._harness import add_round_options, cpu_name, parse_round_options
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,11 +201,6 @@ def markdown(rows: list[dict], header: str) -> str:
 def machine(args: argparse.Namespace) -> dict:
     """What ran the benchmark: CPU, cores, versions, commit, load, backend."""
     try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor() or platform.machine()
-    try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip() or None
     except OSError:
@@ -215,19 +211,8 @@ def machine(args: argparse.Namespace) -> dict:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
             versions[dist] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), **versions,
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(), **versions,
             "commit": commit, "backend": args.backend, "load_average": os.getloadavg()}
-
-
-def add_round_options(p: argparse.ArgumentParser, rounds: str) -> None:
-    """The options of a benchmark measured in rounds of fresh processes: backend, rounds (of `rounds`), timed
-    seconds and steps, and the wait for a quiet machine."""
-    p.add_argument("--backend", choices=["cpp", "numpy"], default="cpp", help="mytorch's CPU backend (default cpp)")
-    p.add_argument("--rounds", type=int, default=3, help=f"{rounds} per workload (default 3)")
-    p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per process (default 3)")
-    p.add_argument("--min-steps", type=int, default=3, help="timed steps at least (default 3)")
-    p.add_argument("--quiet", type=float, default=0.3, help="cores other processes may use before a round (0.3)")
-    p.add_argument("--quiet-timeout", type=float, default=60.0, help="seconds to wait for quiet (default 60)")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -235,22 +220,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="mytorch bench", description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="workloads:\n" + "\n".join(f"  {n:10s} {w[2]}" for n, w in WORKLOADS.items()))
-    p.add_argument("--workloads", default=",".join(WORKLOADS),
-                   help="comma-separated names (default: all; see below)")
     p.add_argument("--threads", default="2", help="thread counts, comma-separated (default 2; e.g. 1,2)")
-    add_round_options(p, "process pairs")
+    add_round_options(p, list(WORKLOADS), "process pairs", "1 round of 0.3 s, 1 warm-up step")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
     p.add_argument("--child-timeout", type=float, default=600.0, help="seconds one process may take (600)")
-    p.add_argument("--quick", action="store_true", help="1 round of 0.3 s, 1 warm-up step: a smoke run")
     p.add_argument("--json", default="bench.json", help="results as JSON (default bench.json)")
     p.add_argument("--markdown", default="bench.md", help="results table in markdown (default bench.md)")
-    args = p.parse_args(argv)
-    unknown = [w for w in args.workloads.split(",") if w not in WORKLOADS]
-    if unknown:
-        p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
-    if args.quick:
-        args.rounds, args.seconds, args.warmup, args.min_steps = 1, 0.3, 1, 1
-    return args
+    return parse_round_options(p, argv, {"rounds": 1, "seconds": 0.3, "warmup": 1, "min_steps": 1})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._harness import THREAD_VARIABLES
-from .bench import ROOT, add_round_options, machine, wait_for_quiet
+from ._harness import THREAD_VARIABLES, add_round_options, parse_round_options
+from .bench import ROOT, machine, wait_for_quiet
 from .workloads import WORKLOADS
 
 CHILD = Path(__file__).resolve().parent / "ddp_child.py"
@@ -132,20 +132,12 @@ def figure(rows: list[dict], title: str, path: Path) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.ddp_scaling", description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workloads", default=",".join(MODULES), help=f"comma-separated (default {','.join(MODULES)})")
     p.add_argument("--nproc", default="1,2", help="process counts, comma-separated (default 1,2)")
-    add_round_options(p, "jobs at each process count")
+    add_round_options(p, list(MODULES), "jobs at each process count", "1 round of 2 timed steps, no waiting for quiet")
     p.add_argument("--warmup", type=float, default=0.3, help="warm-up seconds per job, about (default 0.3)")
     p.add_argument("--job-timeout", type=float, default=600.0, help="seconds one job may take (default 600)")
-    p.add_argument("--quick", action="store_true", help="1 round of 2 timed steps, no waiting for quiet: a smoke run")
     p.add_argument("--out", default=".", help="folder for ddp_scaling.md/.png/.json (default: here)")
-    args = p.parse_args(argv)
-    unknown = [w for w in args.workloads.split(",") if w not in MODULES]
-    if unknown:
-        p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}")
-    if args.quick:
-        args.rounds, args.seconds, args.warmup, args.min_steps = 1, 0.0, 0.0, 2
-    return args
+    return parse_round_options(p, argv, {"rounds": 1, "seconds": 0.0, "warmup": 0.0, "min_steps": 2})
 
 
 def main(argv: list[str] | None = None) -> int:
