@@ -21,20 +21,24 @@ gathers any fixed combination sum_n c_n J_n on its way down: _np_bessel_second.p
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
-from ._np_special import in_float64
+from ._np_special import in_float64, of_order
 
 
-def power_series(x: np.ndarray, v: int, sign: float, terms: int) -> np.ndarray:
-    """sum_k sign^k (x/2)^(2k+v) / (k! (k+v)!)."""
+def power_series(x: np.ndarray, v: int, sign: float, terms: int, weights: Sequence[float] | None = None,
+                 leading: bool = True) -> np.ndarray:
+    """sum_k c_k sign^k (x/2)^(2k+v) / (k! (k+v)!) over k < terms, c_k = weights[k] (1 without weights), the
+    common factor (x/2)^v left out when not `leading`: J_v's and I_v's series, and with harmonic weights the
+    Neumann series of Y_v and K_v (_np_bessel_second.py)."""
     q = sign * (x / 2.0) ** 2
-    term = (x / 2.0) ** v / math.factorial(v)
-    total = term.copy()
+    term = (x / 2.0) ** v / math.factorial(v) if leading else np.full_like(x, 1.0 / math.factorial(v))
+    total = term.copy() if weights is None else weights[0] * term
     for k in range(1, terms):
         term = term * q / (k * (k + v))
-        total += term
+        total += term if weights is None else weights[k] * term
     return total
 
 
@@ -142,11 +146,4 @@ def _bessel_j(x: np.ndarray, v: int) -> np.ndarray:
     return np.where(x < 0, -out, out) if v == 1 else out
 
 
-@in_float64
-def bessel_j0(x: np.ndarray) -> np.ndarray:
-    return _bessel_j(x, 0)
-
-
-@in_float64
-def bessel_j1(x: np.ndarray) -> np.ndarray:
-    return _bessel_j(x, 1)
+bessel_j0, bessel_j1 = (of_order(_bessel_j, v, f"bessel_j{v}") for v in (0, 1))

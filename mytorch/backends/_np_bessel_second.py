@@ -4,7 +4,8 @@ Every kernel computes in float64 (`in_float64`); all are defined for x > 0 (0 gi
 x < 0 gives NaN, as in PyTorch).
 
 Small x (Y below 4, K below 2): Neumann's series (Abramowitz & Stegun 9.1.11, 9.6.11), with H_k the harmonic
-numbers and S_v(x, s) = sum_k (H_k + H_(k+v)) (s x^2/4)^k / (k! (k+v)!):
+numbers and S_v(x, s) = sum_k (H_k + H_(k+v)) (s x^2/4)^k / (k! (k+v)!) (J_v's and I_v's power series,
+`power_series`, with those weights and without their factor (x/2)^v):
     Y_0 = 2/pi [(ln(x/2) + gamma) J_0 - S_0(x, -1) / 2]
     Y_1 = 2/pi (ln(x/2) + gamma) J_1 - 2 / (pi x) - x / (2 pi) S_1(x, -1)
     K_0 = -(ln(x/2) + gamma) I_0 + S_0(x, 1) / 2
@@ -32,23 +33,28 @@ import math
 import numpy as np
 
 from ._np_bessel import hankel, miller, order, power_series, scaled_modified
-from ._np_special import in_float64
+from ._np_special import of_order
 
 _EULER = 0.5772156649015329
 _TERMS = 30
 
 
-def _harmonic_series(x: np.ndarray, v: int, sign: float) -> np.ndarray:
-    """S_v(x, sign) = sum_k (H_k + H_(k+v)) (sign x^2/4)^k / (k! (k+v)!) (module docstring)."""
-    q = sign * (x / 2.0) ** 2
-    term = np.full_like(x, 1.0 / math.factorial(v))  # (sign x^2/4)^k / (k! (k+v)!) at k = 0
+def _harmonic_weights(v: int) -> list[float]:
+    """H_k + H_(k+v) for k < _TERMS: the weights of S_v (module docstring)."""
     h_k, h_kv = 0.0, float(v)  # H_0 = 0, H_v for v in (0, 1)
-    total = (h_k + h_kv) * term
+    out = [h_k + h_kv]
     for k in range(1, _TERMS):
-        term = term * q / (k * (k + v))
         h_k, h_kv = h_k + 1.0 / k, h_kv + 1.0 / (k + v)
-        total += (h_k + h_kv) * term
-    return total
+        out.append(h_k + h_kv)
+    return out
+
+
+_HARMONIC = [_harmonic_weights(v) for v in (0, 1)]
+
+
+def _neumann_series(x: np.ndarray, v: int, sign: float) -> np.ndarray:
+    """S_v(x, sign) (module docstring)."""
+    return power_series(x, v, sign, _TERMS, _HARMONIC[v], leading=False)
 
 
 def _neumann_functional(v: int) -> np.ndarray:
@@ -71,10 +77,10 @@ def _bessel_y(x: np.ndarray, v: int) -> np.ndarray:
     small = np.minimum(z, 4.0)
     log_term = np.log(small / 2.0) + _EULER
     if v == 0:
-        series = 2 / math.pi * (log_term * power_series(small, 0, -1.0, _TERMS) - _harmonic_series(small, 0, -1.0) / 2)
+        series = 2 / math.pi * (log_term * power_series(small, 0, -1.0, _TERMS) - _neumann_series(small, 0, -1.0) / 2)
     else:
         series = (2 / math.pi * log_term * power_series(small, 1, -1.0, _TERMS) - 2 / (math.pi * small)
-                  - small / (2 * math.pi) * _harmonic_series(small, 1, -1.0))
+                  - small / (2 * math.pi) * _neumann_series(small, 1, -1.0))
     mid_z = np.clip(z, 4.0, 25.0)
     j0, j1, sum0, sum1 = miller(mid_z, _Y_SUMS)
     log_term = np.log(mid_z / 2.0) + _EULER
@@ -84,14 +90,7 @@ def _bessel_y(x: np.ndarray, v: int) -> np.ndarray:
     return np.where(x == 0, -np.inf, out)
 
 
-@in_float64
-def bessel_y0(x: np.ndarray) -> np.ndarray:
-    return _bessel_y(x, 0)
-
-
-@in_float64
-def bessel_y1(x: np.ndarray) -> np.ndarray:
-    return _bessel_y(x, 1)
+bessel_y0, bessel_y1 = (of_order(_bessel_y, v, f"bessel_y{v}") for v in (0, 1))
 
 
 _STEP, _END = 1.0 / 8.0, 6.5
@@ -115,29 +114,19 @@ def _scaled_k(x: np.ndarray, v: int) -> np.ndarray:
     log_term = np.log(small / 2.0) + _EULER
     i_v = scaled_modified(small, v) * np.exp(small)
     if v == 0:
-        series = -log_term * i_v + _harmonic_series(small, 0, 1.0) / 2
+        series = -log_term * i_v + _neumann_series(small, 0, 1.0) / 2
     else:
-        series = 1.0 / small + log_term * i_v - small / 4 * _harmonic_series(small, 1, 1.0)
+        series = 1.0 / small + log_term * i_v - small / 4 * _neumann_series(small, 1, 1.0)
     with np.errstate(invalid="ignore"):  # 0 * inf at x = 0, whose limit is set below
         out = np.where(z <= 2.0, series * np.exp(small), scaled_k_integral(np.maximum(z, 2.0), v))
     return np.where(x == 0, np.inf, out)
 
 
-@in_float64
-def scaled_modified_bessel_k0(x: np.ndarray) -> np.ndarray:
-    return _scaled_k(x, 0)
+def _k(x: np.ndarray, v: int) -> np.ndarray:
+    """K_v(x) = e^-x (e^x K_v(x))."""
+    return _scaled_k(x, v) * np.exp(-x)
 
 
-@in_float64
-def scaled_modified_bessel_k1(x: np.ndarray) -> np.ndarray:
-    return _scaled_k(x, 1)
-
-
-@in_float64
-def modified_bessel_k0(x: np.ndarray) -> np.ndarray:
-    return _scaled_k(x, 0) * np.exp(-x)
-
-
-@in_float64
-def modified_bessel_k1(x: np.ndarray) -> np.ndarray:
-    return _scaled_k(x, 1) * np.exp(-x)
+scaled_modified_bessel_k0, scaled_modified_bessel_k1 = (
+    of_order(_scaled_k, v, f"scaled_modified_bessel_k{v}") for v in (0, 1))
+modified_bessel_k0, modified_bessel_k1 = (of_order(_k, v, f"modified_bessel_k{v}") for v in (0, 1))

@@ -46,6 +46,14 @@ def in_float64(kernel: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     return run
 
 
+def of_order(kernel: Callable[[np.ndarray, int], np.ndarray], v: int, name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The primitive `name`: kernel(x, v) at the one order v (a Bessel function's), run by `in_float64`."""
+    def run(x: np.ndarray) -> np.ndarray:
+        return kernel(x, v)
+    run.__name__ = run.__qualname__ = name
+    return in_float64(run)
+
+
 def erf(x: np.ndarray) -> np.ndarray:
     if x.dtype == np.float32:
         if x.ndim == 0:  # NumPy turns 0-d results into scalars, which the in-place steps cannot write to
