@@ -236,10 +236,42 @@ def test_subclasses_of_recurrent_layers_export_like_their_base():
     _agrees(session, last, mytorch.randn(3, 5, 4))
 
 
-def test_rnn_configurations_without_translation_are_refused():
-    with pytest.raises(NotImplementedError, match=r"nn\.GRU is translated for a batched 3-D tensor input only, "
-                                                  r"not a 2-D tensor"):
-        mytorch.onnx.export(nn.GRU(3, 4).eval(), mytorch.randn(5, 3), io.BytesIO())
+@pytest.mark.parametrize("make", [
+    lambda: nn.LSTM(4, 6, num_layers=2, bidirectional=True),
+    lambda: nn.LSTM(4, 6, proj_size=3, batch_first=True),
+    lambda: nn.GRU(4, 6, batch_first=True),
+    lambda: nn.RNN(4, 6, num_layers=2, nonlinearity="relu", bidirectional=True),
+], ids=["lstm-2layer-bidirectional", "lstm-projected-batch-first", "gru-batch-first", "rnn-relu-2layer-bidirectional"])
+def test_unbatched_input_runs_as_a_batch_of_one(make):
+    """A 2-D (time, features) input (batch_first does not apply to it) with 2-D states, the time axis dynamic:
+    the batch axis of 1 added for ONNX's operators is gone from every output."""
+    mytorch.manual_seed(0)
+    rnn = make().eval()
+    dirs = rnn.num_layers * (2 if rnn.bidirectional else 1)
+    h = (lambda: mytorch.randn(dirs, rnn.proj_size or rnn.hidden_size))
+    session = _export(rnn, mytorch.randn(5, 4), input_names=["x"], dynamic_axes={"x": {0: "time"}})
+    _agrees(session, rnn, mytorch.randn(9, 4))
+    if isinstance(rnn, nn.LSTM):
+        model, states = _WithStates(rnn), (h(), mytorch.randn(dirs, rnn.hidden_size))
+    else:
+        model, states = rnn, (h(),)
+    session = _export(model, (mytorch.randn(5, 4), *states), dynamic_axes={"input_0": {0: "time"}})
+    _agrees(session, model, mytorch.randn(7, 4), *states)
+
+
+class _Packed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gru = nn.GRU(3, 4)
+
+    def forward(self, x):  # x: the packed steps of two sequences of lengths 5 and 2
+        return self.gru(nn.utils.rnn.PackedSequence(x, mytorch.tensor([2, 2, 1, 1, 1])))[1]
+
+
+def test_a_packed_sequence_is_refused():
+    with pytest.raises(NotImplementedError, match=r"nn\.GRU is translated for a 3-D \(batched\) or 2-D \(unbatched\) "
+                                                  r"tensor input only, not a PackedSequence"):
+        mytorch.onnx.export(_Packed().eval(), mytorch.randn(7, 3), io.BytesIO())
 
 
 def test_bert_with_attention_mask():

@@ -78,7 +78,7 @@ def export(model: nn.Module, args: Any, f: Any, *, export_params: bool = True, v
         g.bind(alias[id(t)], name)
     modules = dict(model.named_modules())
     for call in trace.calls:
-        tensors = [a for a in (*call.args, *call.kwargs.values()) if isinstance(a, Tensor)]
+        tensors = flatten_tensors([*call.args, *call.kwargs.values()])  # incl. those in tuples: (h0, c0), packed
         if not any(map(g.is_dynamic, tensors)) and not g.depends_on_size(*call.args):
             continue  # constant folding: the outputs already hold their values
         fn = SYMBOLICS.get(call.name)

@@ -9,8 +9,8 @@ its own gate order; the weights are re-stacked here, once, as initializers:
   n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), which is ONNX's ``linear_before_reset=1``.
 - RNN: one gate; the activation is ONNX's ``Tanh`` or ``Relu`` per direction.
 
-ONNX runs time-major ``(seq, batch, input)``; ``batch_first`` is transposed. An unbatched (2-D) input and a
-PackedSequence have no translation and raise.
+ONNX runs time-major ``(seq, batch, input)``; ``batch_first`` is transposed, and an unbatched ``(seq, input)``
+input runs as a batch of one. A PackedSequence has no translation and raises.
 
 ONNX's LSTM has no output projection, so an LSTM with ``proj_size`` = P is written out (`projected_lstm`):
 per layer and direction, the input projection of every step is one MatMul,
@@ -45,18 +45,33 @@ def _gates(w: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
 
 @symbolic("nn.LSTM", "nn.GRU", "nn.RNN")
 def recurrent(g: Graph, call: OpCall) -> list:
-    """ONNX translation of mytorch's nn.LSTM / nn.GRU / nn.RNN: one ONNX LSTM / GRU / RNN node per layer,
-    weights re-stacked into ONNX's gate order, the layers chained through (seq, batch, dirs * H)."""
+    """ONNX translation of mytorch's nn.LSTM / nn.GRU / nn.RNN: the input made time-major ``(seq, batch, input)``
+    (an unbatched ``(seq, input)`` input and its states get a batch axis of 1, removed again from the results),
+    then the layers (`stacked_layers`, or `projected_lstm` with proj_size)."""
     m, x = call.args[:2]
     hx = call.args[2] if len(call.args) > 2 else None
-    if not isinstance(x, Tensor) or x.ndim != 3:
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
         got = f"a {x.ndim}-D tensor" if isinstance(x, Tensor) else f"a {type(x).__name__}"
-        raise NotImplementedError(f"mytorch.onnx: {call.name} is translated for a batched 3-D tensor input only, "
-                                  f"not {got}")
+        raise NotImplementedError(f"mytorch.onnx: {call.name} is translated for a 3-D (batched) or 2-D (unbatched) "
+                                  f"tensor input only, not {got}")
+    states = [] if hx is None else [g.value(s) for s in (tuple(hx) if m.mode == "LSTM" else (hx,))]
+    batched = x.ndim == 3
+    if batched:
+        seq = g.op("Transpose", g.value(x), perm=[1, 0, 2]) if m.batch_first else g.value(x)
+    else:
+        seq, *states = [g.op("Unsqueeze", v, g.const([1])) for v in (g.value(x), *states)]
+    out, *finals = (projected_lstm if m.proj_size else stacked_layers)(g, m, seq, states)
+    if not batched:
+        return [g.op("Squeeze", v, g.const([1])) for v in (out, *finals)]
+    return [g.op("Transpose", out, perm=[1, 0, 2]) if m.batch_first else out, *finals]
+
+
+def stacked_layers(g: Graph, m, seq: str, hx: list[str]) -> list:
+    """One ONNX LSTM / GRU / RNN node per layer on the time-major `seq`, weights re-stacked into ONNX's gate order,
+    the layers chained through (seq, batch, dirs * H); returns the last layer's output and the final states
+    (h, and c for an LSTM), stacked over layers and directions as mytorch returns them. `hx`: the initial states'
+    values, or none (zeros)."""
     lstm = m.mode == "LSTM"
-    hx = None if hx is None else (tuple(hx) if lstm else (hx,))
-    if m.proj_size:
-        return projected_lstm(g, m, x, hx)
     order = _ONNX_GATES[m.mode]
     dirs = ("", "_reverse") if m.bidirectional else ("",)
     H = m.hidden_size
@@ -65,17 +80,14 @@ def recurrent(g: Graph, call: OpCall) -> list:
         attrs["linear_before_reset"] = 1
     elif not lstm:
         attrs["activations"] = [_ACTIVATION[m.mode]] * len(dirs)
-    seq = g.op("Transpose", g.value(x), perm=[1, 0, 2]) if m.batch_first else g.value(x)
     finals: list[list[str]] = [[] for _ in range(2 if lstm else 1)]  # h_n (and c_n) per layer
     for layer in range(m.num_layers):
         def stacked(kind: str) -> np.ndarray:
             return np.stack([_gates(getattr(m, f"{kind}_l{layer}{d}").detach().numpy(), order) for d in dirs])
         bias = (np.concatenate([stacked("bias_ih"), stacked("bias_hh")], axis=1) if m.bias
                 else np.zeros((len(dirs), 2 * len(order) * H), dtype=stacked("weight_ih").dtype))
-        states = []
-        if hx is not None:
-            lo, hi = layer * len(dirs), (layer + 1) * len(dirs)
-            states = [g.op("Slice", g.value(s), g.const([lo]), g.const([hi]), g.const([0])) for s in hx]
+        lo, hi = layer * len(dirs), (layer + 1) * len(dirs)
+        states = [g.op("Slice", s, g.const([lo]), g.const([hi]), g.const([0])) for s in hx]
         y, *last = g.op(_ONNX_OP[m.mode], seq, g.initializer(stacked("weight_ih")),
                         g.initializer(stacked("weight_hh")), g.initializer(bias), "", *states,
                         outputs=1 + len(finals), **attrs)
@@ -83,15 +95,14 @@ def recurrent(g: Graph, call: OpCall) -> list:
         seq = g.op("Reshape", g.op("Transpose", y, perm=[0, 2, 1, 3]), g.const([0, 0, -1]))
         for per_layer, state in zip(finals, last):
             per_layer.append(state)
-    out = g.op("Transpose", seq, perm=[1, 0, 2]) if m.batch_first else seq
-    return [out, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
+    return [seq, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
 
 
-def projected_lstm(g: Graph, m, x: Tensor, hx: tuple | None) -> list:
-    """An LSTM with proj_size as MatMuls and one ``Scan`` per layer and direction (module docstring); returns the
-    output and the final (h, c), stacked over layers and directions as mytorch returns them."""
+def projected_lstm(g: Graph, m, seq: str, hx: list[str]) -> list:
+    """An LSTM with proj_size as MatMuls and one ``Scan`` per layer and direction (module docstring) on the
+    time-major `seq`; returns the output and the final (h, c), stacked over layers and directions as mytorch
+    returns them. `hx`: the values of (h0, c0), or none (zeros)."""
     dirs = 2 if m.bidirectional else 1
-    seq = g.op("Transpose", g.value(x), perm=[1, 0, 2]) if m.batch_first else g.value(x)
     dtype = m.weight_ih_l0.detach().numpy().dtype
     finals: tuple[list, list] = ([], [])
     for layer in range(m.num_layers):
@@ -105,10 +116,10 @@ def projected_lstm(g: Graph, m, x: Tensor, hx: tuple | None) -> list:
             gx = g.op("MatMul", seq, g.initializer(weight("weight_ih").T))
             if m.bias:
                 gx = g.op("Add", gx, g.initializer(weight("bias_ih") + weight("bias_hh")))
-            if hx is None:
+            if hx:  # this layer and direction's (B, size) slice of h0 / c0
+                states = [g.op("Gather", s, g.const(k), axis=0) for s in hx]
+            else:
                 states = [_zeros(g, seq, size, dtype) for size in (m.proj_size, m.hidden_size)]
-            else:  # this layer and direction's (B, size) slice of h0 / c0
-                states = [g.op("Gather", g.value(s), g.const(k), axis=0) for s in hx]
             h, c, out = g.op("Scan", *states, gx, outputs=3, num_scan_inputs=1, scan_input_directions=[d],
                              scan_output_directions=[d],
                              body=_lstm_step(weight("weight_hh").T, weight("weight_hr").T))
@@ -116,8 +127,7 @@ def projected_lstm(g: Graph, m, x: Tensor, hx: tuple | None) -> list:
             for per_layer, state in zip(finals, (h, c)):
                 per_layer.append(g.op("Unsqueeze", state, g.const([0])))
         seq = outputs[0] if dirs == 1 else g.op("Concat", *outputs, axis=2)
-    out = g.op("Transpose", seq, perm=[1, 0, 2]) if m.batch_first else seq
-    return [out, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
+    return [seq, *(g.op("Concat", *per_layer, axis=0) for per_layer in finals)]
 
 
 def _zeros(g: Graph, seq: str, size: int, dtype: np.dtype) -> str:
