@@ -122,9 +122,9 @@ from ._global_settings import *  # noqa: E402,F401,F403
 
 
 def __getattr__(name: str):
-    """``mytorch.onnx`` on first use, as PyTorch offers ``torch.onnx`` after ``import torch``: it needs the
-    optional ``onnx`` package, which plain ``import mytorch`` must not."""
-    if name == "onnx":
+    """``mytorch.onnx`` and ``mytorch.hub`` on first use, as PyTorch offers ``torch.onnx`` after ``import torch``:
+    onnx needs the optional ``onnx`` package, which plain ``import mytorch`` must not."""
+    if name in ("onnx", "hub"):
         import importlib
-        return importlib.import_module(".onnx", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'mytorch' has no attribute '{name}'")
