@@ -6,8 +6,9 @@ layout, ``pickler.py`` the pickle). ``torch.load(path, weights_only=True)`` read
 ``load`` reads PyTorch's: every dtype the two share, Parameters and requires_grad, views of one storage
 (they load as views of one storage again), state dicts with their ``_metadata``.
 ``save(obj, f, format="safetensors")`` writes mytorch's earlier safetensors format instead
-(``safetensors_format.py``), which ``load`` still reads, as it reads any safetensors file; it tells the
-formats apart by their first bytes, not by the file's name.
+(``safetensors_format.py``), which ``load`` still reads, as it reads any safetensors file, and PyTorch's
+legacy format (before 1.6, ``legacy_format.py``); it tells the formats apart by their first bytes, not by the
+file's name.
 
 Safety. ``weights_only=True`` is the default, as in PyTorch >= 2.6: the pickle is read by a restricted
 interpreter that admits tensors, storages, containers, numbers, strings, dtypes and the globals the user
@@ -21,7 +22,6 @@ file. Saving writes a temporary file beside the target and renames it over the t
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import sys
@@ -30,7 +30,9 @@ from typing import Any, BinaryIO, Union
 from . import safetensors_format
 from .atomic import atomic_write
 from .location import check_map_location, restore_location
+from .legacy_format import load_legacy
 from .pickler import PROTOCOL, pickle_for_torch, storage_bytes
+from .raw_bytes import tensor_from_bytes
 from .safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from .safetensors_format import load_file, save_file
 from .torch_names import Storage, StorageType
@@ -119,6 +121,8 @@ def _load_stream(fh: BinaryIO, shown: Any, map_location: Any, weights_only: bool
     start = fh.tell()
     head = fh.read(16)
     fh.seek(start)
+    if head.startswith(_LEGACY_MAGIC):
+        return load_legacy(fh, shown, map_location, weights_only)
     if head[:2] == b"PK":
         # in memory, so a damaged offset is a ValueError of BytesIO, never an OSError of the disk
         return _load_zip(ZipReader(io.BytesIO(fh.read()), shown), shown, map_location, weights_only)
@@ -131,9 +135,6 @@ def _what_it_is(head: bytes) -> str:
     """What a file that is no checkpoint is, and what to do, from its first bytes."""
     if len(head) < 10:  # the smallest safetensors file (an 8-byte length, then "{}") is 10 bytes long
         return f"is {len(head)} bytes long, too short for a checkpoint (was its writing interrupted?)"
-    if head.startswith(_LEGACY_MAGIC):
-        return ("is in PyTorch's legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False), "
-                "which mytorch does not read: load it in PyTorch and save it again with torch.save")
     if head[:1] == b"\x80" and 2 <= head[1] <= 5:
         return ("is a plain pickle, not a checkpoint: mytorch.load reads torch.save archives and safetensors "
                 "files. If you trust its source, read it with pickle.load; never unpickle an untrusted file")
@@ -163,41 +164,10 @@ def _load_zip(archive: ZipReader, shown: Any, map_location: Any, weights_only: b
             if not isinstance(numel, int) or len(raw) != numel * dtype.itemsize:
                 raise archive.damaged(f"record data/{key} holds {len(raw)} bytes; the pickle expects {numel} "
                                       f"elements of {dtype}")
-            data = _tensor_from_bytes(raw, dtype, byteorder)
+            data = tensor_from_bytes(raw, dtype, byteorder)
             storages[key] = Storage(restore_location(data, str(location), map_location))
         return storages[key]
 
     data = archive.read("data.pkl")
     unpickler = RestrictedUnpickler if weights_only else FullUnpickler
     return unpickler(data, persistent_load, shown).load()
-
-
-# safetensors' names for mytorch's dtypes; its byte reader turns raw bytes into an array without NumPy here
-_SAFETENSORS_DTYPES = {"float32": "F32", "float64": "F64", "float16": "F16", "int64": "I64", "int32": "I32",
-                       "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
-
-
-def _tensor_from_bytes(raw: bytes, dtype: Any, byteorder: str) -> Any:
-    """A 1-D tensor of `dtype` holding the elements in `raw` (stored in `byteorder`)."""
-    import safetensors.numpy
-
-    from ..ops.creation import from_numpy
-    if dtype.is_complex:  # (real, imag) pairs of the real dtype, each stored in `byteorder`
-        from ..ops.complex import view_as_complex
-        return view_as_complex(_tensor_from_bytes(raw, dtype.to_real(), byteorder).reshape(-1, 2))
-
-    size = dtype.itemsize
-    if byteorder != sys.byteorder and size > 1:
-        swapped = bytearray(len(raw))
-        for i in range(size):
-            swapped[i::size] = raw[size - 1 - i::size]
-        raw = bytes(swapped)
-    code = _SAFETENSORS_DTYPES.get(dtype.name, "F32")
-    if dtype.name == "bfloat16":  # a bfloat16 is the upper half of a float32: widen exactly, narrow after
-        wide = bytearray(2 * len(raw))
-        wide[2::4], wide[3::4] = raw[0::2], raw[1::2]
-        raw = bytes(wide)
-    header = json.dumps({"t": {"dtype": code, "shape": [len(raw) // (4 if code == "F32" else size)],
-                               "data_offsets": [0, len(raw)]}}).encode()
-    t = from_numpy(safetensors.numpy.load(len(header).to_bytes(8, "little") + header + raw)["t"])
-    return t.to(dtype) if dtype.name == "bfloat16" else t

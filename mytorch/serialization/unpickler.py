@@ -23,7 +23,7 @@ import pickle
 import struct
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from collections import Counter, OrderedDict
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from . import torch_names
 from .safe_globals import allowed_by_user
@@ -36,6 +36,11 @@ _BUILTINS: dict[str, Any] = {"_codecs.encode": codecs.encode, "builtins.set": se
 _CALLABLE = {id(f) for f in (*_BUILTINS.values(), OrderedDict, torch_names._rebuild_tensor_v2,
                              torch_names._rebuild_parameter, torch_names._rebuild_parameter_with_state,
                              torch_names._rebuild_from_type_v2, torch_names.Device, torch_names.Size)}
+
+
+def _stream(data: bytes | BinaryIO) -> BinaryIO:
+    """A pickle's bytes as a stream (a stream as is: a file may hold several pickles one after another)."""
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
 
 
 def _python3_name(module: str, name: str) -> str:
@@ -68,8 +73,8 @@ def not_in_mytorch(full_name: str, shown: Any) -> pickle.UnpicklingError:
 class RestrictedUnpickler:
     """Interprets a pickle allowing only weights (see the module docstring)."""
 
-    def __init__(self, data: bytes, persistent_load: Callable[[tuple], Any], shown: Any) -> None:
-        self.file = io.BytesIO(data)
+    def __init__(self, data: bytes | BinaryIO, persistent_load: Callable[[tuple], Any], shown: Any) -> None:
+        self.file = _stream(data)  # a stream is read up to the pickle's STOP and left there
         self.persistent_load, self.shown = persistent_load, shown
         self.user = allowed_by_user()
         self.stack: list[Any] = []
@@ -80,8 +85,11 @@ class RestrictedUnpickler:
     def _read(self, n: int) -> bytes:
         b = self.file.read(n)
         if len(b) != n:
-            raise pickle.UnpicklingError("pickle data was truncated")
+            raise self._truncated()
         return b
+
+    def _truncated(self) -> pickle.UnpicklingError:
+        return pickle.UnpicklingError(f"the pickle of {self.shown} was truncated")
 
     def _unpack(self, fmt: str) -> Any:
         return struct.unpack(fmt, self._read(struct.calcsize(fmt)))[0]
@@ -89,7 +97,7 @@ class RestrictedUnpickler:
     def _line(self) -> str:
         line = self.file.readline()
         if not line.endswith(b"\n"):
-            raise pickle.UnpicklingError("pickle data was truncated")
+            raise self._truncated()
         return line[:-1].decode("utf-8")
 
     def _pop_mark(self) -> list[Any]:
@@ -104,7 +112,7 @@ class RestrictedUnpickler:
         while True:
             op = self.file.read(1)
             if not op:
-                raise pickle.UnpicklingError("pickle data was truncated")
+                raise self._truncated()
             handler = _OPS.get(op[0])
             if handler is None:
                 raise pickle.UnpicklingError(f"Unsupported operand {op!r} in the pickle of {self.shown}")
@@ -319,8 +327,8 @@ class FullUnpickler(pickle.Unpickler):
     """Python's unpickler (runs what the file names: weights_only=False), with PyTorch's tensor globals
     resolved to mytorch's and storages read from the archive."""
 
-    def __init__(self, data: bytes, persistent_load: Callable[[tuple], Any], shown: Any) -> None:
-        super().__init__(io.BytesIO(data))
+    def __init__(self, data: bytes | BinaryIO, persistent_load: Callable[[tuple], Any], shown: Any) -> None:
+        super().__init__(_stream(data))
         self._persistent_load, self.shown = persistent_load, shown
 
     def persistent_load(self, pid: Any) -> Any:
