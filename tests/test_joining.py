@@ -328,6 +328,9 @@ PADS = [
     ("replicate", (1, 2, 2, 0), (2, 3, 4)),
     ("replicate", (1, 1, 1, 1, 1, 1), (1, 2, 2, 3, 4)),
     ("replicate", (-1, 2), (2, 4)),
+    ("replicate", (-4, 5, 0, 0), (2, 4, 4)),  # a crop of a whole side still repeats the last element left
+    ("replicate", (5, -4, -4, 3), (1, 2, 4, 4)),
+    ("replicate", (-2, -1, -1, -3), (1, 2, 5, 5)),
     ("circular", (4, 1), (2, 4)),
     ("circular", (1, 2, 2, 0), (2, 1, 3, 4)),
     ("circular", (-1, 2), (2, 4)),
@@ -344,6 +347,11 @@ def test_pad(mode, amounts, shape, layout):
 @pytest.mark.parametrize("mode, amounts, shape", PADS[::3])
 def test_pad_gradcheck(mode, amounts, shape):
     gradcheck(lambda T, x: T.pad(x, amounts, mode), rand(*shape))
+
+
+@pytest.mark.parametrize("amounts", [(-4, 5, 0, 0), (8, -1, -1, -3)])
+def test_pad_replicate_negative_gradcheck(amounts):
+    gradcheck(lambda T, x: T.pad(x, amounts, "replicate"), rand(1, 2, 4, 5))
 
 
 def test_pad_value_and_dtypes():

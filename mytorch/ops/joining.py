@@ -546,8 +546,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     """Pad (or, with negative amounts, crop) the last dims: pad = (left_last, right_last, left_prev, ...).
 
     constant fills with value; reflect mirrors without repeating the edge (x2 x1 | x0 x1 x2 | x1 x0);
-    replicate repeats the edge; circular wraps around. Non-constant modes read x through an index per dim
-    (`index_select`), so their gradient adds dy back at every position it was read from.
+    replicate repeats the edge, y[j] = x[clamp(j - left, 0, n - 1)] for amounts of either sign; circular wraps
+    around. Non-constant modes read x through an index per dim (`index_select`), so their gradient adds dy
+    back at every position it was read from.
     """
     if autocast_state.enabled and mode in ("reflect", "replicate") and input.dtype in (D.bfloat16, D.float16):
         input = input.float()  # on PyTorch's CPU autocast fp32 list (reflection_pad*, replication_pad*)
@@ -575,10 +576,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if value not in (None, 0):
         raise RuntimeError(f'pad(): Padding mode "{mode}" doesn\'t take in value argument')
     out = input
-    for d, (b, a) in enumerate(pads):  # negative pads crop first; the rest pads the cropped tensor
-        if b < 0 or a < 0:
-            out = out.narrow(d, -min(b, 0), out.shape[d] + min(b, 0) + min(a, 0))
-    pads = [(max(b, 0), max(a, 0)) for b, a in pads]
+    if mode != "replicate":  # negative pads crop first; the rest pads the cropped tensor
+        for d, (b, a) in enumerate(pads):
+            if b < 0 or a < 0:
+                out = out.narrow(d, -min(b, 0), out.shape[d] + min(b, 0) + min(a, 0))
+        pads = [(max(b, 0), max(a, 0)) for b, a in pads]
+    # replicate reads every output position through a clamp, signed amounts included, as PyTorch does: a
+    # crop that removes a whole side still repeats the last element left, (-4, 5) on 4 gives five x[3]
     _check_pad_mode(out, pads, k, mode)
     for d, (b, a) in enumerate(pads):
         if b or a:
