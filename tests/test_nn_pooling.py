@@ -115,6 +115,14 @@ def test_unfold_fold(kernel, dilation, padding, stride):
     check(lambda T, c: F(T).fold(c, (7, 6), kernel, dilation, padding, stride), randn(*cols.shape))
 
 
+def test_unfold_fold_empty_batch_and_complex():
+    check(lambda T, x: F(T).unfold(x, 2, 1, 1, (1, 2)), randn(0, 1, 5, 5))
+    x = randn(2, 3, 5, 4) + 1j * randn(2, 3, 5, 4)
+    check(lambda T, x: F(T).unfold(x, (2, 3), padding=1), x)
+    check(lambda T, c: F(T).fold(c, (5, 4), 2), (randn(2, 12, 12) - 1j * randn(2, 12, 12)).astype(np.complex64))
+    gradcheck(lambda T, x: F(T).fold(F(T).unfold(x, 2, padding=1), (5, 4), 2, padding=1), x)
+
+
 INTERP = [dict(scale_factor=2), dict(scale_factor=3), dict(scale_factor=0.5), dict(scale_factor=1.5),
           dict(scale_factor=(2, 0.7)), dict(size=(5, 9)), dict(size=3), dict(size=(14, 8)),
           dict(scale_factor=1.7, recompute_scale_factor=True), dict(scale_factor=1.0001)]

@@ -376,8 +376,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                                       ("stride", stride)))
     pads = tuple((p, p) for p in pad)
     n, c = x.shape[:2]
-    cols = Unfold.apply(x, kernel, stride, pads, dilation)
-    y = cols.reshape(n, c * math.prod(kernel), -1)
+    cols = Unfold.apply(x, kernel, stride, pads, dilation)  # (N, C, kh, kw, oh, ow)
+    y = cols.reshape(n, c * math.prod(kernel), math.prod(cols.shape[4:]))  # sizes, not -1: N may be 0
     return y.squeeze(0) if single else y
 
 
