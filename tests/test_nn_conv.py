@@ -148,6 +148,33 @@ def test_gradcheck():
               randn(1, 2, 3, 3), randn(2, 2, 3, 3), randn(2))
 
 
+def crandn(*shape):
+    return (randn(*shape) + 1j * randn(*shape)).astype(np.complex64)
+
+
+@pytest.mark.parametrize("fn, x_shape, w_shape, kwargs", [
+    ("conv1d", (2, 4, 7), (6, 2, 3), dict(stride=2, padding=1, groups=2)),
+    ("conv2d", (2, 2, 6, 5), (3, 2, 3, 3), dict(padding="same", dilation=(2, 1))),
+    ("conv3d", (1, 2, 4, 5, 4), (2, 2, 2, 3, 2), dict(stride=(1, 2, 1))),
+    ("conv_transpose2d", (2, 4, 3, 4), (4, 3, 3, 3), dict(stride=2, output_padding=1, groups=1)),
+    ("conv_transpose1d", (1, 2, 5), (2, 2, 3), dict(dilation=2, groups=2)),
+])
+def test_complex(fn, x_shape, w_shape, kwargs):
+    """Complex convolutions: values, and the conjugate Wirtinger gradients of input, weight and bias."""
+    out_channels = w_shape[1] * kwargs.get("groups", 1) if fn.startswith("conv_transpose") else w_shape[0]
+    check(lambda T, x, w, b: getattr(F(T), fn)(x, w, b, **kwargs), crandn(*x_shape), crandn(*w_shape),
+          crandn(out_channels), atol=1e-4)
+
+
+def test_complex_gradcheck():
+    gradcheck(lambda T, x, w, b: F(T).conv2d(x, w, b, stride=2, padding=1, groups=2), crandn(1, 2, 5, 4),
+              crandn(2, 1, 2, 2), crandn(2))
+    gradcheck(lambda T, x, w: F(T).conv_transpose1d(x, w, stride=2, output_padding=1), crandn(1, 2, 3),
+              crandn(2, 3, 2))
+    xs = [mytorch.tensor(crandn(*s).astype(np.complex128), requires_grad=True) for s in ((1, 2, 4, 4), (2, 2, 2, 2))]
+    assert mytorch.autograd.gradgradcheck(lambda x, w: F(mytorch).conv2d(x, w, padding=1), xs)
+
+
 def test_gradgradcheck():
     xs = [mytorch.tensor(randn(*s, dtype=np.float64), requires_grad=True) for s in ((1, 2, 5, 5), (4, 1, 3, 2))]
     assert mytorch.autograd.gradgradcheck(lambda x, w: mytorch.nn.functional.conv2d(x, w, stride=2, padding=1,

@@ -97,6 +97,15 @@ def _native_or_composite(native, composite):
     return primitive
 
 
+def _complex_on_host(native, host):
+    """The C++ kernel for real arrays; for a complex first operand, the NumPy kernel on views of our memory
+    (the convolution kernels of csrc/conv are real-only)."""
+    def primitive(a, *args):
+        return (host if a.dtype.is_complex else native)(a, *args)
+    primitive.__name__ = native.__name__
+    return primitive
+
+
 class CppBackend(Backend):
     """The contract served by the compiled kernels in csrc/ (the `_C` module): each primitive `_C` defines under the
     contract's name is that kernel.
@@ -113,6 +122,8 @@ class CppBackend(Backend):
         for name in FUSED_PRIMITIVES + HOST_PRIMITIVES:
             if hasattr(_C, name):
                 setattr(self, name, getattr(_C, name))
+        for name in CONV_PRIMITIVES:
+            setattr(self, name, _complex_on_host(getattr(self, name), _on_host(getattr(host, name))))
         for name in FUSED_PRIMITIVES:
             if hasattr(_C, name + "_native"):
                 setattr(self, name, _native_or_composite(getattr(_C, name + "_native"), getattr(super(), name)))

@@ -13,9 +13,12 @@ each derivative is a convolution of the other operand with dy:
 A transposed convolution is conv's adjoint in x, y = conv_transpose(x, w), so its derivatives swap the
 roles: dx = conv(dy, w), dw = conv_weight(dy, x). conv_weight (the weight gradient) is bilinear too: for
 W = conv_weight(x, g) and an upstream gradient V of W's shape, dx = conv_transpose(g, V) and
-dg = conv(x, V). The three are backend primitives (`Backend.conv`, `conv_backward_input`,
-`conv_backward_weight`), and `Convolution` and `ConvolutionWeight` differentiate each other, so
-gradients of any order are convolutions too.
+dg = conv(x, V). For complex tensors each formula takes the conjugate of the other operand
+(dx = conv_transpose(dy, conj(w)), dw = conv_weight(conj(x), dy), ...): y is bilinear, not sesquilinear, and
+PyTorch's gradient is the conjugate Wirtinger derivative, dL/dx = sum conj(dy/dx) * dy.
+
+The three are backend primitives (`Backend.conv`, `conv_backward_input`, `conv_backward_weight`), and
+`Convolution` and `ConvolutionWeight` differentiate each other, so gradients of any order are convolutions too.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from typing import Any, Sequence
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import backend_of
+from ._util import backend_of, conj
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
 
 Pads = tuple[tuple[int, int], ...]
@@ -72,10 +75,10 @@ class Convolution(Function):
         geometry, transposed = ctx.geometry, ctx.transposed
         gx = gw = gb = None
         if need_x:  # the adjoint in x of a convolution is the transposed one, and vice versa
-            gx = Convolution.apply(g, w, None, *geometry, not transposed, ctx.x_spatial)
+            gx = Convolution.apply(g, conj(w), None, *geometry, not transposed, ctx.x_spatial)
         if need_w:
-            gw = (ConvolutionWeight.apply(g, x, ctx.kernel, *geometry) if transposed
-                  else ConvolutionWeight.apply(x, g, ctx.kernel, *geometry))
+            gw = (ConvolutionWeight.apply(g, conj(x), ctx.kernel, *geometry) if transposed
+                  else ConvolutionWeight.apply(conj(x), g, ctx.kernel, *geometry))
         if need_b:
             gb = g.sum((0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb, None, None, None, None, None, None
@@ -103,8 +106,8 @@ class ConvolutionWeight(Function):
     def backward(ctx, v):
         x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
-        gx = Convolution.apply(g, v, None, *ctx.geometry, True, x.shape[2:]) if need_x else None
-        gg = Convolution.apply(x, v, None, *ctx.geometry, False, None) if need_g else None
+        gx = Convolution.apply(conj(g), v, None, *ctx.geometry, True, x.shape[2:]) if need_x else None
+        gg = Convolution.apply(conj(x), v, None, *ctx.geometry, False, None) if need_g else None
         return gx, gg, None, None, None, None, None
 
 
