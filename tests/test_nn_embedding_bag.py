@@ -37,6 +37,18 @@ def test_per_sample_weights(bags):
     check(lambda T, w, s: _call(T, w, bags, mode="sum", per_sample_weights=s), WEIGHT, weights)
 
 
+def test_deprecated_argument_order():
+    """embedding_bag(weight, input, ...), PyTorch's order before 0.4: swapped back, with PyTorch's warning."""
+    bags = BAGS[1]
+    weights = R.standard_normal(bags["input"].shape)
+    for T in (mytorch, torch):
+        with pytest.warns(UserWarning, match="Argument order of nn.functional.embedding_bag was changed"):
+            T.nn.functional.embedding_bag(T.tensor(WEIGHT), T.tensor(bags["input"]), T.tensor(bags["offsets"]))
+    with pytest.warns(UserWarning):
+        check(lambda T, w, s: T.nn.functional.embedding_bag(w, T.tensor(bags["input"]), T.tensor(bags["offsets"]),
+                                                            mode="sum", per_sample_weights=s), WEIGHT, weights)
+
+
 def test_module():
     for kwargs in ({}, {"mode": "max", "padding_idx": -2, "max_norm": 1.0, "norm_type": 3.0}):
         m, t = mytorch.nn.EmbeddingBag(10, 3, **kwargs), torch.nn.EmbeddingBag(10, 3, **kwargs)
@@ -57,3 +69,8 @@ def test_module():
 def test_errors(kwargs, match):
     raises_like(lambda T, w: _call(T, w, {"input": np.array([[1, 2, 4], [4, 3, 0]]), **kwargs}), WEIGHT,
                 match=[match])
+
+
+def test_weight_not_2d():
+    raises_like(lambda T, w: T.nn.functional.embedding_bag(T.tensor([[1, 2]]), w), np.ones(3),
+                match=["weight has to be a 2D Tensor"])

@@ -14,6 +14,8 @@ reduction: each row receives s_j g[b] (g[b] / |b| for mean, g[b] at the arg-max 
 """
 from __future__ import annotations
 
+import warnings
+
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -113,6 +115,14 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     """Sum, mean or max of the embedding rows of each bag (see the module docstring): input (B, N) holds B
     bags of N indices, or input (L,) with offsets (B,) (B + 1 with include_last_offset) holds bag i at
     input[offsets[i]:offsets[i + 1]]. Output (B, embedding_dim)."""
+    if weight.dtype is D.int64 and input.dtype.is_floating_point:
+        # the argument order before PyTorch 0.4, embedding_bag(weight, input): still accepted, with a warning
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+                      UserWarning, stacklevel=2)
+        input, weight = weight, input
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
     if per_sample_weights is not None:
