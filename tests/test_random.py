@@ -203,6 +203,14 @@ def test_normal_with_tensor_mean_and_std_is_per_element():
     np.testing.assert_allclose(x.std(1), [0.1, 1.0], rtol=0.05)
 
 
+def test_normal_layout_and_pin_memory():
+    """PyTorch's factory keywords: the strided layout and pin_memory are accepted, other layouts refused."""
+    x = mytorch.normal(1.6, 0.3, (2, 2), dtype=mytorch.float64, layout=mytorch.strided, pin_memory=False)
+    assert x.shape == (2, 2) and x.dtype is mytorch.float64 and x.layout == mytorch.strided
+    with pytest.raises(RuntimeError, match="layout sparse_coo is not supported"):
+        mytorch.normal(0.0, 1.0, (2,), layout="sparse_coo")
+
+
 def test_randint_covers_range():
     x = np_(mytorch.randint(-3, 4, (N,)))
     assert set(np.unique(x)) == set(range(-3, 4))

@@ -57,6 +57,8 @@ def convert(x, T, leaves: list):
         return tuple(x)
     if T is mytorch and isinstance(x, torch.device):
         return str(x)
+    if T is mytorch and isinstance(x, torch.layout):
+        return getattr(mytorch, str(x).removeprefix("torch."))
     return x
 
 

@@ -335,9 +335,12 @@ def _check_std(std: Any, op: str) -> None:
 
 
 def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size=None, *,
-           generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """mean + std * N(0, 1): tensor mean and/or std (broadcast), or float mean and std with a size."""
+           generator: Generator | None = None, dtype: D.dtype | None = None, layout: str | None = None,
+           device: Any = None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    """mean + std * N(0, 1): tensor mean and/or std (broadcast), or float mean and std with a size
+    (`layout`: only the dense "strided" one exists; `pin_memory` is accepted and has no effect on the CPU)."""
+    if layout not in (None, "strided"):
+        raise RuntimeError(f"normal(): layout {layout} is not supported, only strided (dense) tensors are")
     _check_std(std, "normal")
     params = [p for p in (mean, std) if isinstance(p, Tensor)]
     if not params:
