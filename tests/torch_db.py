@@ -59,7 +59,21 @@ def convert(x, T, leaves: list):
         return str(x)
     if T is mytorch and isinstance(x, torch.layout):
         return getattr(mytorch, str(x).removeprefix("torch."))
+    if T is mytorch and isinstance(x, torch.nn.Module):
+        return _stateless_module(x)
     return x
+
+
+def _stateless_module(module: torch.nn.Module) -> mytorch.nn.Module:
+    """mytorch's module of the class of `module` with its settings, for a module passed as an argument (OpInfo's
+    `distance_function=PairwiseDistance()`): a default instance given the module's public attributes, which
+    mytorch's modules name as PyTorch's do. Only for modules without parameters or buffers."""
+    assert not [*module.parameters(), *module.buffers()], f"{type(module).__name__} has state to copy"
+    m = getattr(mytorch.nn, type(module).__name__)()
+    for name, value in vars(module).items():
+        if not name.startswith("_"):
+            setattr(m, name, value)
+    return m
 
 
 def flat(out) -> list:
