@@ -60,18 +60,25 @@ def _stop_after_epoch_1(message: str) -> None:
 
 
 def test_resume_is_exact(speech_root, tmp_path):
-    """2 epochs straight == a run stopped after epoch 1, then resumed: same weights, bit for bit."""
+    """2 epochs straight == a run stopped after epoch 1, then resumed: same weights, bit for bit, with the
+    frequency warp's random draws; the final model is the mean of the two epochs' weights (--average-last 2)."""
     cfg = ASRConfig(epochs=2, train_size=12, test_size=3, batch_size=4, d_model=32, encoder_layers=1, lr=3e-3,
-                    warmup_steps=2, data_root=str(speech_root))
+                    warmup_steps=2, freq_warp=0.1, average_last=2, data_root=str(speech_root))
     train_asr(cfg, str(tmp_path / "straight"), progress=False, log=lambda m: None)
     with pytest.raises(_Stop):
         train_asr(cfg, str(tmp_path / "stopped"), progress=False, log=_stop_after_epoch_1)
     assert main(["train", "--model", "asr", "--resume", str(tmp_path / "stopped" / "checkpoint.pt"), "--epochs", "2",
                  "--out", str(tmp_path / "resumed"), "--no-progress"]) == 0
-    straight = mytorch.load(str(tmp_path / "straight" / "checkpoint.pt"))["model"]
-    resumed = mytorch.load(str(tmp_path / "resumed" / "checkpoint.pt"))["model"]
-    for name, value in straight.items():
-        np.testing.assert_array_equal(value.numpy(), resumed[name].numpy(), err_msg=name)
+    straight = mytorch.load(str(tmp_path / "straight" / "checkpoint.pt"))
+    resumed = mytorch.load(str(tmp_path / "resumed" / "checkpoint.pt"))
+    first = mytorch.load(str(tmp_path / "stopped" / "checkpoint.pt"))["model"]
+    final, _, _, _ = load_recognizer(str(tmp_path / "straight" / "checkpoint.pt"))
+    for name, value in straight["model"].items():
+        np.testing.assert_array_equal(value.numpy(), resumed["model"][name].numpy(), err_msg=name)
+        np.testing.assert_array_equal(straight["average"]["module." + name].numpy(),
+                                      resumed["average"]["module." + name].numpy(), err_msg=name)
+        np.testing.assert_allclose(final.state_dict()[name].numpy(), (value.numpy() + first[name].numpy()) / 2,
+                                   rtol=1e-6, atol=1e-7, err_msg=name)
 
 
 def test_transcribe_with_and_without_lm(speech_root, tmp_path, capsys):

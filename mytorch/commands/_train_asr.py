@@ -7,7 +7,7 @@ import os
 from dataclasses import fields
 
 from ..training.asr import ASR_DATASETS, ASR_MODELS, ASRConfig
-from ._common import positive_int, run_guarded, unit_interval
+from ._common import nonnegative_int, positive_int, probability, run_guarded, unit_interval
 
 _D = ASRConfig()
 EPOCHS = _D.epochs
@@ -31,6 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--decoder-layers", type=positive_int, default=_D.decoder_layers, help="asr: decoder blocks")
     g.add_argument("--ctc-weight", type=unit_interval, default=_D.ctc_weight,
                    help="asr: weight of the CTC loss (the attention loss has the rest)")
+    g.add_argument("--freq-warp", type=probability, default=_D.freq_warp,
+                   help="asr: vocal-tract-length perturbation, each utterance's frequencies scaled by a factor in "
+                        "[1 - W, 1 + W] (0: off)")
+    g.add_argument("--average-last", type=nonnegative_int, default=_D.average_last,
+                   help="asr: the final model is the mean of the weights after each of the last K epochs (0, 1: the "
+                        "last epoch's)")
 
 
 def is_asr_run(args: argparse.Namespace) -> bool:

@@ -16,7 +16,9 @@ digits-text character LM fused, ``mytorch transcribe --lm``):
 - optimizer: AdamW with weight decay on matrices only, lr warmed up linearly then cosine-decayed
   (`WarmupCosine`, per step), gradient norm clipped;
 - validation after every epoch: the loss, and the character error rate (CER) of greedy CTC decoding on
-  the validation voices; at the end, the CER on the test voices.
+  the validation voices; at the end, the CER on the test voices;
+- with ``average_last`` K > 1 the final model is the mean of the weights after each of the last K epochs
+  (`optim.swa_utils.AveragedModel`, kept in the checkpoint as "average", which `load_recognizer` returns).
 
 A run writes into its output folder, after every epoch: checkpoint.pt (atomic: model, optimizer, scheduler,
 RNG state, the tokenizer's characters, metrics; ``resume`` continues it exactly), metrics.csv/json, and
@@ -59,7 +61,7 @@ __all__ = ["ASR_MODELS", "ASR_DATASETS", "ASRConfig", "SpeechSet", "train_asr", 
 ASR_MODELS = ("asr",)
 ASR_DATASETS = ("spoken-digits",)
 FORMAT = "mytorch-asr/1"
-_KEYS = ("config", "epoch", "step", "model", "optimizer", "scheduler", "rng", "chars", "metrics")
+_KEYS = ("config", "epoch", "step", "model", "optimizer", "scheduler", "rng", "chars", "metrics", "average")
 _SORT_WINDOW = 20  # batches' worth of utterances sorted by length together
 
 
@@ -88,6 +90,7 @@ class ASRConfig(RunConfig):
     conv_channels: int = 32
     train_size: int = 4000
     test_size: int = 200  # each of the validation and test splits
+    average_last: int = 0  # the final model is the mean of the weights after each of the last K epochs (0, 1: off)
     seed: int = 0
     data_root: str | None = None
 
@@ -96,6 +99,8 @@ class ASRConfig(RunConfig):
         if self.model not in ASR_MODELS or self.dataset not in ASR_DATASETS:
             raise UsageError(f"speech recognizers ({', '.join(ASR_MODELS)}) train on speech "
                              f"({', '.join(ASR_DATASETS)}): got --model {self.model} --dataset {self.dataset}")
+        if self.average_last < 0:
+            raise UsageError(f"--average-last must be 0 or more, got {self.average_last}")
         for name in ("epochs", "batch_size", "train_size", "test_size"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
@@ -206,6 +211,10 @@ def load_recognizer(path: str) -> tuple[SpeechRecognizer, TranscriptTokenizer, L
     tokenizer = TranscriptTokenizer(ckpt["chars"])
     model = SpeechRecognizer(cfg.recognizer(tokenizer.vocab_size))
     model.load_state_dict(ckpt["model"])
+    if ckpt.get("average"):  # the weights averaged over the run's last epochs
+        averaged = optim.swa_utils.AveragedModel(model)
+        averaged.load_state_dict(ckpt["average"])
+        model = averaged.module
     return model.eval(), tokenizer, LogMelFeatures(cfg.n_mels), cfg
 
 
@@ -240,10 +249,13 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
     model = SpeechRecognizer(cfg.recognizer(tokenizer.vocab_size))
     opt = build_lm_optimizer(cfg, model)
     sched = optim.lr_scheduler.LambdaLR(opt, WarmupCosine(cfg.warmup_steps, total_steps, cfg.min_lr_ratio))
+    average = optim.swa_utils.AveragedModel(model) if cfg.average_last > 1 else None
     history, start_epoch, step = MetricsLog(), 1, 0
     if ckpt is not None:
         history, start_epoch, step = resume_epochs(ckpt, resume, cfg.epochs, model, opt, sched, log)
         sched.lr_lambdas[0].total_steps = total_steps  # a longer run stretches the rest of the decay
+        if average is not None and ckpt.get("average") and ckpt["config"]["epochs"] == cfg.epochs:
+            average.load_state_dict(ckpt["average"])  # a longer run averages only the epochs it trains
 
     os.makedirs(out_dir, exist_ok=True)
     paths = {name: os.path.join(out_dir, name) for name in ("checkpoint.pt", "curves.png")}
@@ -273,6 +285,8 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
             if bar is not None:
                 bar.close()
         train_seconds = time.perf_counter() - start
+        if average is not None and epoch > cfg.epochs - cfg.average_last:
+            average.update_parameters(model)
         val = evaluate_asr(model, val_set, tokenizer)
         history.append({"epoch": epoch, "step": step, "train_loss": loss_sum / seen, "val_loss": val["loss"],
                         "val_cer": val["cer"], "lr": sched.get_last_lr()[0], "train_seconds": train_seconds,
@@ -280,17 +294,24 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
                         "elapsed_seconds": time.perf_counter() - run_start})
         save_asr_checkpoint(paths["checkpoint.pt"], config=asdict(cfg), epoch=epoch, step=step,
                             model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                            rng=get_rng_state(), chars=tokenizer.chars, metrics=history.rows)
+                            rng=get_rng_state(), chars=tokenizer.chars, metrics=history.rows,
+                            average=average.state_dict() if average is not None and average.n_averaged.item() else None)
         csv_path, _ = history.write(out_dir)
         plot_asr_curves(history, paths["curves.png"], f"asr on {cfg.dataset}")
         row = history.rows[-1]
         log(f"epoch {epoch}/{cfg.epochs}  train loss {row['train_loss']:.4f}  val loss {row['val_loss']:.4f}  "
             f"val CER {row['val_cer']:.2%}  ({train_seconds:.0f} s, {row['utterances_per_s']:.1f} utterances/s; "
             f"e.g. {val['hypotheses'][-1]!r} for {val['references'][-1]!r})")
+    final = model
+    if average is not None:
+        final = average.module
+        averaged_val = evaluate_asr(final, val_set, tokenizer)["cer"]
+        history.rows[-1]["averaged_val_cer"] = averaged_val
+        log(f"weights averaged over the last {average.n_averaged.item()} epochs: val CER {averaged_val:.2%}")
     test_set = SpeechSet.spoken_digits("test", cfg.test_size, cfg, front_end, log)
-    test = evaluate_asr(model, test_set, tokenizer)
+    test = evaluate_asr(final, test_set, tokenizer)
     history.rows[-1]["test_cer"] = test["cer"]
     csv_path, _ = history.write(out_dir)
     log(f"test CER (held-out voices, greedy CTC) {test['cer']:.2%}")
-    return ASRRunResult(history.rows[-1]["val_cer"], test["cer"], paths["checkpoint.pt"], paths["curves.png"],
+    return ASRRunResult(history.rows[-1].get("averaged_val_cer", history.rows[-1]["val_cer"]), test["cer"], paths["checkpoint.pt"], paths["curves.png"],
                         csv_path, time.perf_counter() - run_start)
