@@ -248,6 +248,10 @@ GRADCHECK = {
     "abs": (lambda T, z: z.abs(), 1), "sgn": (lambda T, z: T.sgn(z), 1), "sum_mean": (lambda T, z: z.sum(0) + z.mean(), 1),
     "prod": (lambda T, z: z.prod(1), 1), "where": (lambda T, z: T.where(z.real > 0, z, z * 1j), 1),
     "cat_gather": (lambda T, z: T.cat([z, z[:, :1]], 1).gather(1, T.tensor([[2, 0], [1, 1]])), 1),
+    "logaddexp": (lambda T, a, b: T.logaddexp(a, b), 2), "ldexp": (lambda T, z: T.ldexp(z, T.tensor([[1], [3]])), 1),
+    "float_power": (lambda T, a, b: T.float_power(a, b), 2), "addcdiv": (lambda T, a, b: T.addcdiv(a, a, b, value=0.5), 2),
+    "gradient": (lambda T, z: T.gradient(z, spacing=0.5, dim=1)[0], 1),
+    "rms_norm": (lambda T, z, w: T.nn.functional.rms_norm(z, (2,), w[0]), 2),
     **{name: ((lambda name: lambda T, z: getattr(T, name)(z))(name), 1)
        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "reciprocal", "square", "neg")},
 }
@@ -261,6 +265,12 @@ def test_gradcheck_complex128(name):
     z = [mytorch.tensor(a, requires_grad=True) for a in inputs]
     assert mytorch.autograd.gradgradcheck(lambda *xs: fn(mytorch, *xs), z)
     check(fn, *[a.astype(np.complex64) for a in inputs], atol=1e-4)
+
+
+def test_silu():
+    """silu of complex inputs: values as PyTorch's; PyTorch refuses their gradient, ours passes gradcheck."""
+    check(lambda T, z: T.nn.functional.silu(z), crand(3, 4), grad=False)
+    gradcheck(lambda T, z: T.nn.functional.silu(z), crand(2, 2, dtype=np.complex128))
 
 
 def test_gradcheck_real_to_complex():
@@ -278,6 +288,7 @@ def test_gradcheck_real_to_complex():
     lambda T, z: z.amin(), lambda T, z: z.argmax(), lambda T, z: T.sort(z), lambda T, z: z.topk(1),
     lambda T, z: z.clamp(0), lambda T, z: z.sign(), lambda T, z: z.floor(), lambda T, z: z.erf(),
     lambda T, z: z % 2, lambda T, z: z // 2, lambda T, z: T.fmod(z, 2), lambda T, z: T.atan2(z, z),
+    lambda T, z: T.deg2rad(z), lambda T, z: T.rad2deg(z), lambda T, z: T.copysign(z, z), lambda T, z: T.logaddexp2(z, z),
 ])
 def test_unsupported_ops_raise_like_torch(fn):
     raises_like(fn, crand(3))

@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._tensor_backend import fused
+from ._util import conj
 from .binary import where
 from .inplace import inplace
 
@@ -83,8 +84,8 @@ Gelu = _pointwise(
     "y = x Phi(x) (approximate='none') or its tanh form; the formulas and derivatives are those of\n"
     "`Backend.gelu` and `Backend.gelu_backward`, which this runs.")
 Silu = _pointwise(
-    "Silu", lambda x: x * x.sigmoid(), lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())), "x",
-    "y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))).")
+    "Silu", lambda x: x * x.sigmoid(), lambda g, x: g * conj(x.sigmoid() * (1 + x * (1 - x.sigmoid()))), "x",
+    "y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))) (conjugated for complex x).")
 Mish = _pointwise(
     "Mish", lambda x: x * _softplus(x, 1.0, 20.0).tanh(), _mish_grad, "x",
     "y = x tanh(softplus(x));  dy/dx = tanh(sp) + x sigmoid(x) (1 - tanh^2(sp)), sp = softplus(x).")
@@ -93,10 +94,10 @@ Softplus = _pointwise(
     "y = log(1 + e^(beta x)) / beta (y = x where beta x > threshold);  dy/dx = sigmoid(beta x) (1 there).")
 
 
-def _floating(x: Tensor, kernel: str) -> None:
+def _floating(x: Tensor, kernel: str, complex_ok: bool = False) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{kernel}(): argument 'input' must be Tensor, not {type(x).__name__}")
-    if not x.dtype.is_floating_point:
+    if not (x.dtype.is_floating_point or complex_ok and x.dtype.is_complex):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype.scalar_name}\' (a floating point '
                                   f"input is required, got {x.dtype})")
 
@@ -154,7 +155,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(input: Tensor) -> Tensor:
-    _floating(input, "silu_cpu")
+    _floating(input, "silu_cpu", complex_ok=True)  # holomorphic: PyTorch's silu takes complex inputs
     return Silu.apply(input)
 
 

@@ -92,7 +92,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tupl
         steps = list(spacing)
     else:
         steps = [spacing] * len(dims)
-    f = input if input.dtype.is_floating_point else input.to(float_dtype(input.dtype))
+    f = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(float_dtype(input.dtype))
     for d in dims:
         if f.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")

@@ -17,8 +17,9 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
-    """input + value * (tensor1 / tensor2); integer tensor1 and tensor2 are an error, as in PyTorch."""
-    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+    """input + value * (tensor1 / tensor2); integral (integer or bool) tensor1 and tensor2 are an error, as in
+    PyTorch (complex ones divide)."""
+    if all(not (t.dtype.is_floating_point or t.dtype.is_complex) for t in (tensor1, tensor2)):  # both integral
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
                            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
                            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "

@@ -4,14 +4,17 @@ states it).
 
 copysign(a, b) = |a| sign_b, sign_b = -1 where b's sign bit is set, else 1;  d/da = sign(a) sign_b, d/db = 0
 deg2rad(x) = x pi/180, rad2deg(x) = x 180/pi
-float_power(a, b) = a^b in float64
+float_power(a, b) = a^b in float64 (complex128 when either is complex)
 ldexp(x, e) = x 2^e
 hypot(a, b) = sqrt(a^2 + b^2);  d/da = a / hypot, d/db = b / hypot
 heaviside(x, v) = 0 for x < 0, v for x = 0, 1 for x > 0 (no derivative)
 fmax(a, b) = a where a >= b or b is nan, else b (fmin alike): the maximum that ignores one nan;
     the whole gradient goes to the chosen operand, a at ties, as in PyTorch
-logaddexp(a, b) = ln(e^a + e^b) = max + ln(1 + e^-|a - b|);  d/da = 1 / (1 + e^(b - a))
-logaddexp2(a, b) = log2(2^a + 2^b) = max + log2(1 + 2^-|a - b|);  d/da = 1 / (1 + 2^(b - a))
+logaddexp(a, b) = ln(e^a + e^b) = max + ln(1 + e^(min - max));  d/da = 1 / (1 + e^(b - a))
+    (max, min: the operands ordered by their real parts; for complex operands the derivative, holomorphic,
+    is conjugated, PyTorch's convention)
+logaddexp2(a, b) = log2(2^a + 2^b) = max + log2(1 + 2^(min - max));  d/da = 1 / (1 + 2^(b - a)) (real only, as
+    in PyTorch)
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import float_dtype
+from ._util import conj, float_dtype, reject_complex
 from .binary import maximum, where
 
 
@@ -28,7 +31,8 @@ def _as_tensor(x, like: Tensor) -> Tensor:
     return x if isinstance(x, Tensor) else like.new_tensor(x, dtype=D.result_type(like, x))
 
 
-def _floating(x: Tensor) -> Tensor:
+def _floating(x: Tensor, op: str) -> Tensor:
+    reject_complex(x, f"{op} is not supported for complex tensors.")  # the cast below would drop the imaginary part
     return x if x.dtype.is_floating_point else x.to(float_dtype(x.dtype))
 
 
@@ -53,30 +57,36 @@ class Copysign(Function):
 def copysign(input: Tensor, other) -> Tensor:
     """|input| with other's sign; integers compute in floating point."""
     dt = D.result_type(input, other)
-    dt = dt if dt.is_floating_point else float_dtype(dt)
+    if dt.is_complex:
+        raise NotImplementedError(f'"copysign_cpu" not implemented for \'{dt.scalar_name}\'')
+    dt = float_dtype(dt)
     return Copysign.apply(input.to(dt), other.to(dt) if isinstance(other, Tensor) else other)
 
 
 def deg2rad(input: Tensor) -> Tensor:
     """out = input * pi / 180; d/dinput = pi / 180."""
-    return _floating(input) * (math.pi / 180.0)
+    return _floating(input, "deg2rad") * (math.pi / 180.0)
 
 
 def rad2deg(input: Tensor) -> Tensor:
     """out = input * 180 / pi; d/dinput = 180 / pi."""
-    return _floating(input) * (180.0 / math.pi)
+    return _floating(input, "rad2deg") * (180.0 / math.pi)
 
 
 def float_power(input, exponent) -> Tensor:
-    """a^b computed (and returned) in float64, as PyTorch's float_power."""
-    a = input.to(D.float64) if isinstance(input, Tensor) else float(input)
-    b = exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent)
+    """a^b computed (and returned) in float64, or in complex128 when either operand is complex, as PyTorch's
+    float_power."""
+    is_complex = any(v.dtype.is_complex if isinstance(v, Tensor) else isinstance(v, complex) for v in (input, exponent))
+    dt, number = (D.complex128, complex) if is_complex else (D.float64, float)
+    a = input.to(dt) if isinstance(input, Tensor) else number(input)
+    b = exponent.to(dt) if isinstance(exponent, Tensor) else number(exponent)
     return a ** b if isinstance(a, Tensor) else b.__rpow__(a)
 
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:
-    """x 2^e (PyTorch's mul(x, pow(2.0, e)))."""
-    return _floating(input) * (2.0 ** _as_tensor(other, input))
+    """x 2^e (PyTorch's mul(x, pow(2.0, e)): 2^e of an integer e is in the default float dtype, and the
+    product promotes as mul does, so a complex x stays complex)."""
+    return input * (2.0 ** _as_tensor(other, input))
 
 
 class Hypot(Function):
@@ -131,8 +141,11 @@ def _logaddexp_family(name: str, base: float):
     log_base = math.log(base)
 
     def forward(ctx, a, b):
-        big = maximum(a, b)
-        gap = -(a - b).abs() * log_base  # ln of base^-|a - b|
+        if a.dtype.is_complex:
+            first = a.real >= b.real
+            big, gap = where(first, a, b), where(first, b - a, a - b) * log_base  # ln of base^(min - max)
+        else:
+            big, gap = maximum(a, b), -(a - b).abs() * log_base
         out = big + gap.exp().log1p() / log_base
         # equal infinities: inf - inf is nan in the gap, but ln(e^inf + e^inf) = inf and ln(0 + 0) = -inf
         out = where(a.isinf() & (a == b), a, out)
@@ -141,7 +154,7 @@ def _logaddexp_family(name: str, base: float):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g / (1 + ((b - a) * log_base).exp()), g / (1 + ((a - b) * log_base).exp())
+        return g * conj(1 / (1 + ((b - a) * log_base).exp())), g * conj(1 / (1 + ((a - b) * log_base).exp()))
 
     cls = type(name.capitalize(), (Function,), {
         "__doc__": f"out = log_{base:g}({base:g}^a + {base:g}^b); d/da = 1 / (1 + {base:g}^(b - a))",
@@ -150,7 +163,9 @@ def _logaddexp_family(name: str, base: float):
 
     def op(input: Tensor, other: Tensor) -> Tensor:
         dt = D.result_type(input, other)
-        dt = dt if dt.is_floating_point else float_dtype(dt)
+        if dt.is_complex and base != math.e:
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{dt.scalar_name}\'')
+        dt = dt if dt.is_complex else float_dtype(dt)
         return cls.apply(_as_tensor(input, other).to(dt), _as_tensor(other, input).to(dt))
 
     op.__name__ = name

@@ -10,6 +10,10 @@ With g = dL/dy and gh = g * weight:
     dL/dweight = g * x_hat   (summed to the weight's shape by the engine)
 
 Unlike layer norm there is no mean to subtract and no bias.
+
+Complex inputs take PyTorch's composite formula, y = x / sqrt(mean(x^2) + eps) * weight with x^2 (not |x|^2),
+written in tensor ops (holomorphic, so autograd gives the conjugate Wirtinger gradients); the fused primitive
+is real-only.
 """
 from __future__ import annotations
 
@@ -57,11 +61,14 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tenso
     if weight is not None and tuple(weight.shape) != shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
                            f"{list(weight.shape)} and normalized_shape = {list(shape)}")
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.scalar_name}\' (a floating '
-                                  f"point input is required, got {input.dtype})")
+                                  f"point or complex input is required, got {input.dtype})")
     if eps is None:
         eps = D.finfo(input.dtype).eps
+    if input.dtype.is_complex:
+        y = input * (input * input).mean(tuple(range(-k, 0)), keepdim=True).add(eps).rsqrt()
+        return y if weight is None else y * weight
     return RMSNorm.apply(input, weight, k, eps)
 
 
