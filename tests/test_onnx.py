@@ -19,6 +19,7 @@ from mytorch.models.gpt import GPT, GPTConfig
 from mytorch.models.lenet import LeNet5
 from mytorch.models.mlp import MLP
 from mytorch.models.resnet import ResNet
+from mytorch.models.whisper import WhisperCache
 from mytorch.models.whisper_loader import load_whisper
 from mytorch.speech.whisper_features import SAMPLE_RATE, feature_windows, log_mel_spectrogram
 from mytorch.onnx.errors import UnsupportedOperatorError
@@ -26,8 +27,9 @@ from whisper_reference import need_whisper_model
 
 # Whisper's encoder states reach |12.4| after 4 layers of 1500-step attention: float32 rounding alone moves them by
 # 1.7e-5 to 1.9e-5 (mytorch in float32 against the same weights in float64, both backends), and ONNX Runtime's by
-# 1.8e-5, so the two agree to 1.8e-5 (cpp) / 2.0e-5 (numpy), not 1e-5; the weights' float16 storage plays no
-# part (they are exact in float32).
+# 1.8e-5, so the two agree to 1.8e-5 (cpp) / 2.0e-5 (numpy), not 1e-5. Likewise the decoder's logits (up to |20.8|):
+# float32 against float64 0.8e-5 to 2.0e-5, ONNX Runtime against mytorch 1.6e-5 / 2.1e-5. The weights' float16
+# storage plays no part (they are exact in float32).
 WHISPER_ATOL = 2.5e-5
 
 
@@ -314,12 +316,12 @@ def test_minilm_sentence_embeddings(encoder):
 
 
 @pytest.fixture(scope="module")
-def whisper_encoder(backend):
+def whisper_model(backend):
     need_whisper_model()
-    return load_whisper()[0].encoder
+    return load_whisper()[0]
 
 
-def test_whisper_tiny_en_encoder(whisper_encoder):
+def test_whisper_tiny_en_encoder(whisper_model):
     """Whisper tiny.en's encoder with its published weights: the log-mel features (batch, 80, 3000) of 4 s of tones
     (then Whisper's zero padding to 30 s) -> states (batch, 1500, 384), the batch axis dynamic. The reference is the
     output mytorch computed while exporting (a forward hook keeps it), so the ~37-GFLOP forward runs once in mytorch
@@ -328,10 +330,10 @@ def test_whisper_tiny_en_encoder(whisper_encoder):
     waveform = sum(((f * t + f * f * t * t / 200) * 2 * math.pi).sin() / (k + 1) for k, f in enumerate((220, 330, 990)))
     features = feature_windows(log_mel_spectrogram(waveform * (0.3 + 0.2 * (5 * t).sin())))[0].unsqueeze(0)
     traced = []
-    handle = whisper_encoder.register_forward_hook(lambda module, args, out: traced.append(out.detach()))
+    handle = whisper_model.encoder.register_forward_hook(lambda module, args, out: traced.append(out.detach()))
     f = io.BytesIO()
     try:
-        mytorch.onnx.export(whisper_encoder, features, f, input_names=["input_features"],
+        mytorch.onnx.export(whisper_model.encoder, features, f, input_names=["input_features"],
                             output_names=["last_hidden_state"], dynamic_axes={"input_features": {0: "batch"}, "last_hidden_state": {0: "batch"}})
     finally:
         handle.remove()
@@ -342,6 +344,82 @@ def test_whisper_tiny_en_encoder(whisper_encoder):
     assert got.shape == (2, 1500, 384)
     for row in got:
         np.testing.assert_allclose(row, traced[0][0].numpy(), rtol=0, atol=WHISPER_ATOL)
+
+
+class _Joined(nn.Module):
+    def forward(self, x, n):
+        return mytorch.cat([x, n, 2 * x], -1)  # float and int64: the int64 part is promoted
+
+
+def test_cat_as_concat_with_promotion():
+    session = _export(_Joined(), (mytorch.randn(3, 2), mytorch.randint(0, 9, (3, 4))),
+                      dynamic_axes={"input_0": {0: "batch"}, "input_1": {0: "batch"}})
+    _agrees(session, _Joined(), mytorch.randn(5, 2), mytorch.randint(0, 9, (5, 4)))
+
+
+class _ConcatCache(WhisperCache):
+    """A WhisperCache held in tensors, as an exported decoder takes and returns it: each layer's past self-attention
+    keys and values (B, H, P, D) joined with the new tokens' (a Concat), the cross-attention ones given."""
+
+    def __init__(self, past: list, cross: list) -> None:
+        super().__init__(cross)
+        self.past, self.present = past, []
+
+    def get_seq_length(self, layer_idx: int = 0) -> int:
+        return self.past[layer_idx][0].shape[2]
+
+    def update(self, layer_idx: int, key, value):
+        k, v = (mytorch.cat([old, new], 2) for old, new in zip(self.past[layer_idx], (key, value)))
+        self.present.append((k, v))
+        return k, v
+
+
+class _DecoderStep(nn.Module):
+    """Next-token logits of Whisper's cached decoding: (tokens (B, T), positions (B, T), then per layer the past
+    self keys, values and the cross keys, values) -> (logits (B, T, V), then per layer the present self keys and
+    values (B, H, P + T, D))."""
+
+    def __init__(self, whisper) -> None:
+        super().__init__()
+        self.whisper = whisper
+
+    def forward(self, tokens, positions, *kv):
+        cache = _ConcatCache([kv[i:i + 2] for i in range(0, len(kv), 4)], [kv[i + 2:i + 4] for i in range(0, len(kv), 4)])
+        logits = self.whisper.decode(tokens, cache=cache, position_ids=positions)
+        return (logits, *(t for pair in cache.present for t in pair))
+
+
+def test_whisper_tiny_en_decoder_step_with_kv_cache(whisper_model):
+    """Whisper tiny.en's decoder (published weights) exported as one cached step, the past length, batch and memory
+    length dynamic; ONNX Runtime continues, token by token, the cache mytorch's own decoding built, and its logits
+    equal mytorch's (WhisperCache) after 3 and after 4 cached tokens."""
+    model = whisper_model
+    mytorch.manual_seed(0)
+    memory = mytorch.randn(2, 1500, 384)  # encoder states, as the encoder's final layer norm leaves them
+    prompt = mytorch.tensor([[50257, 50362, 440], [50257, 50362, 1002]])  # <|startoftranscript|> <|notimestamps|> ...
+    empty = mytorch.zeros(2, 6, 0, 64)
+    with mytorch.no_grad():
+        cache = model.make_cache(memory)
+        tensors = _ConcatCache([(empty, empty)] * 4, cross := cache.cross)
+        model.decode(prompt, cache=cache)
+        model.decoder(prompt, cache=tensors)  # the same keys and values, as tensors
+    step = _DecoderStep(model).eval()
+    past = [t for layer in range(4) for t in (*tensors.present[layer], *cross[layer])]
+    names = ["tokens", "positions"] + [f"{kind}.{layer}" for layer in range(4) for kind in ("k", "v", "cross_k", "cross_v")]
+    axes = {"tokens": {0: "batch"}, "positions": {0: "batch"},
+            **{n: {0: "batch", 2: "past" if n[0] in "kv" else "frames"} for n in names[2:]}}
+    f = io.BytesIO()
+    next_tokens = mytorch.tensor([[262], [1110]])
+    mytorch.onnx.export(step, (next_tokens, mytorch.full((2, 1), 3), *past), f, input_names=names, dynamic_axes=axes)
+    session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
+    kv = [t.numpy() for t in past]
+    for p, tokens in ((3, next_tokens), (4, mytorch.tensor([[11], [13]]))):
+        with mytorch.no_grad():
+            ref = model.decode(tokens, cache=cache)  # mytorch's own cached decoding, one token further
+        got = session.run(None, dict(zip(names, [tokens.numpy(), np.full((2, 1), p, np.int64), *kv])))
+        np.testing.assert_allclose(got[0], ref.numpy(), rtol=0, atol=WHISPER_ATOL)
+        kv = [x for layer in range(4) for x in (got[1 + 2 * layer], got[2 + 2 * layer], *kv[4 * layer + 2:4 * layer + 4])]
+        assert kv[0].shape == (2, 6, p + 1, 64)
 
 
 def test_unsupported_op_names_op_and_module():

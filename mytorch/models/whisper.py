@@ -214,13 +214,18 @@ class WhisperDecoder(nn.Module):
         self.layers = nn.ModuleList(WhisperDecoderLayer(config, i) for i in range(config.decoder_layers))
         self.layer_norm = nn.LayerNorm(config.d_model)
 
-    def forward(self, input_ids: Tensor, memory: Tensor | None = None, cache: WhisperCache | None = None) -> Tensor:
+    def forward(self, input_ids: Tensor, memory: Tensor | None = None, cache: WhisperCache | None = None,
+                position_ids: Tensor | None = None) -> Tensor:
+        """``position_ids`` (B, T), as in Hugging Face's decoder, default past .. past + T - 1; given as a tensor they
+        stay an input of an ONNX export, whose past length varies."""
         past = 0 if cache is None else cache.get_seq_length()
         t = input_ids.shape[1]
         if past + t > self.embed_positions.num_embeddings:
             raise ValueError(f"WhisperDecoder: positions {past}..{past + t - 1} exceed the "
                              f"{self.embed_positions.num_embeddings} the model was trained with")
-        x = self.embed_tokens(input_ids) + self.embed_positions.weight[past:past + t]
+        positions = self.embed_positions.weight[past:past + t] if position_ids is None else \
+            self.embed_positions(position_ids)
+        x = self.embed_tokens(input_ids) + positions
         for layer in self.layers:
             x = layer(x, memory, cache)
         return self.layer_norm(x)
@@ -244,11 +249,12 @@ class Whisper(nn.Module):
         """An empty self-attention cache and the cross-attention keys and values of ``memory`` for every layer."""
         return WhisperCache([layer.encoder_attn.keys_values(memory) for layer in self.decoder.layers])
 
-    def decode(self, input_ids: Tensor, memory: Tensor | None = None, cache: WhisperCache | None = None) -> Tensor:
+    def decode(self, input_ids: Tensor, memory: Tensor | None = None, cache: WhisperCache | None = None,
+               position_ids: Tensor | None = None) -> Tensor:
         """Next-token logits (B, T, V) for tokens (B, T) after those in ``cache`` (which then replaces memory)."""
         if memory is None and cache is None:
             raise ValueError("Whisper.decode: give the encoder memory or a WhisperCache made from it")
-        return F.linear(self.decoder(input_ids, memory, cache), self.decoder.embed_tokens.weight)
+        return F.linear(self.decoder(input_ids, memory, cache, position_ids), self.decoder.embed_tokens.weight)
 
     def forward(self, input_features: Tensor, decoder_input_ids: Tensor) -> Tensor:
         return self.decode(decoder_input_ids, self.encode(input_features))

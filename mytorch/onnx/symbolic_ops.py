@@ -71,6 +71,17 @@ def expand(g: Graph, call: OpCall) -> list:
     return [g.op("Expand", g.value(x), g.sizes([1 if i == n else n for i, n in zip(in_shape, out_shape)]))]
 
 
+@symbolic("Cat")
+def cat(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's cat: one Concat node, the inputs cast to the output's dtype first (ONNX does
+    not promote); legacy empty (0,) inputs, which cat skips, are left out."""
+    dim, *xs = call.args
+    out = call.outputs[0]
+    kept = [x for x in xs if tuple(x.shape) != (0,) or x.ndim == out.ndim]
+    values = [g.value(x) if x.dtype is out.dtype else g.op("Cast", g.value(x), to=ONNX_DTYPE[out.dtype]) for x in kept]
+    return [g.op("Concat", *values, axis=dim % out.ndim)]
+
+
 @symbolic("SplitViews")
 def split_views(g: Graph, call: OpCall) -> list:
     """Pieces (start, length) along dim, each squeezed away when ``squeeze`` (unbind)."""
