@@ -43,6 +43,16 @@ def test_ldl_zero_diagonal_and_singular():
         mytorch.linalg.ldl_factor(mytorch.zeros(3, 3, dtype=mytorch.float64))
 
 
+def test_ldl_empty_systems():
+    # no matrix rows, no right-hand sides, an empty batch: empty results of PyTorch's shapes (fixed matrices: the
+    # module's generator stays where the other tests expect it)
+    A = np.stack([ZERO_DIAGONAL, ZERO_DIAGONAL + np.eye(4)])
+    empty = [(np.zeros((0, 0)), np.zeros((0, 3))), (A, np.zeros((2, 4, 0))), (np.zeros((0, 3, 3)), np.zeros((0, 3, 2)))]
+    for a, b in empty:
+        check(lambda T, a: T.linalg.ldl_factor(a), a, grad=False)
+        check(lambda T, a, b: T.linalg.ldl_solve(*T.linalg.ldl_factor(a), b), a, b, grad=False)
+
+
 def test_ldl_errors():
     LD, pivots = (x.numpy() for x in torch.linalg.ldl_factor(torch.tensor(symmetric(3, 3))))
     cases = [

@@ -112,7 +112,7 @@ def ldl_factor(a: np.ndarray, hermitian: bool) -> tuple[np.ndarray, np.ndarray, 
     """(LD, pivots, info) for each matrix of the batch: LD holds L's multipliers below the diagonal and D's
     blocks on and just below it (zeros above); info > 0 marks an exactly singular D (its first zero column)."""
     *batch, n, _ = a.shape
-    work = np.array(a, copy=True).reshape((-1, n, n) if n else (int(np.prod(batch)), 0, 0))
+    work = np.array(a, copy=True).reshape(math.prod(batch), n, n)  # no -1: it is ambiguous for empty matrices
     pivots = np.zeros(work.shape[:2], np.int32)
     info = np.zeros(work.shape[0], np.int32)
     with np.errstate(all="ignore"):
@@ -126,8 +126,8 @@ def ldl_solve(ld: np.ndarray, pivots: np.ndarray, b: np.ndarray, hermitian: bool
     the product form (swap, eliminate, divide by the block), then L^T (L^H) backward (sytrs / hetrs)."""
     cj = np.conj if hermitian else (lambda x: x)
     x = np.array(b, dtype=np.result_type(ld, b), copy=True)
-    n = ld.shape[-1]
-    flat_ld, flat_p, flat_x = ld.reshape(-1, n, n), pivots.reshape(-1, n), x.reshape(-1, n, x.shape[-1])
+    n, count = ld.shape[-1], math.prod(ld.shape[:-2])  # no -1 in the shapes: it is ambiguous for empty ones
+    flat_ld, flat_p, flat_x = ld.reshape(count, n, n), pivots.reshape(count, n), x.reshape(count, n, x.shape[-1])
     with np.errstate(all="ignore"):
         for a, p, y in zip(flat_ld, flat_p, flat_x):
             k = 0
