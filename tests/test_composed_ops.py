@@ -26,6 +26,9 @@ def test_counting():
     for kwargs in ({}, {"bins": 7}, {"bins": 5, "min": -1, "max": 1}):
         check(lambda T, x: T.histc(x, **kwargs), x, grad=False)
     check(lambda T, x: T.histc(x * 0 + 2, bins=4), x, grad=False)
+    for bad in (np.array([0.5, np.nan]), np.array([0.5, np.inf])):  # the data's range is not finite
+        raises_like(lambda T, x: T.histc(x, bins=3), bad, match=["is not finite"])
+    raises_like(lambda T, x: T.histc(x, bins=3, min=0, max=float("inf")), x, match=["range of [0, inf] is not finite"])
     check(lambda T, a, b: T.isin(a, b), i, i[:4], grad=False)
     check(lambda T, a, b: T.isin(a, b, invert=True), i.reshape(4, 5), i[:3], grad=False)
     check(lambda T, a: T.isin(a, 3), i, grad=False)
@@ -117,6 +120,12 @@ def test_histogram():
     same(lambda T: T.tensor(x).float().histogram(4))
     raises_like(lambda T, i: T.histogram(i, 3), np.arange(4))
     raises_like(lambda T, a: T.histogram(a, 3, range=(1.0, 0.0)), x, match=["min should not exceed max"])
+    # weights of one element per entry, any shape, of input's dtype; edges of input's dtype, at least two
+    same(lambda T: T.histogram(T.tensor(x[:4].reshape(2, 2)), 3, weight=T.tensor(x[4:8].reshape(4, 1))))
+    raises_like(lambda T, a, w: T.histogram(a, 3, weight=w), x, x[:5], match=["input with shape [40, 1]"])
+    raises_like(lambda T, a, w: T.histogram(a, 3, weight=w), x, x.astype(np.float32), match=["same dtype"])
+    raises_like(lambda T, a, e: T.histogram(a, e), x, np.array([0.0, 1.0], np.float32), match=["same dtype"])
+    raises_like(lambda T, a, e: T.histogram(a, e), x, np.array([0.0]), match=["bins must be > 0"])
 
 
 def test_histogramdd():

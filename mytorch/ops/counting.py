@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 from collections import namedtuple
+from typing import NoReturn
 
 from .. import _dtype as D
 from .._tensor import Tensor
@@ -43,6 +44,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         lo, hi = lo - 1, hi + 1
     if lo > hi:
         raise RuntimeError(f"torch.histc: max must be larger than min, but got min {lo} max {hi}")
+    if not math.isfinite(lo) or not math.isfinite(hi):  # an inf or NaN in the data, or an infinite bound
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     x = input.detach().reshape(-1)
     x = x[(x >= lo) & (x <= hi)]
     pos = ((x - lo) * (bins / (hi - lo))).floor().to(D.int64).clamp(max=bins - 1)
@@ -57,15 +60,19 @@ def _bin_positions(x: Tensor, bins, range, dim: int) -> tuple[Tensor, Tensor]:
     """(edges, bin of each entry of the 1-D x, -1 where it lies outside the edges) along one dimension of a
     histogram. `bins` is a count of equal bins over `range` (the data's range, widened by 1/2 each way when
     that is one value; [0, 1] for no data) or a 1-D tensor of increasing edges; the last bin is closed."""
-    if isinstance(bins, Tensor):
-        edges = bins.detach().to(x.dtype)
-        n = edges.numel() - 1
+    given_edges = isinstance(bins, Tensor)
+    if given_edges and bins.dtype is not x.dtype:
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
+                           f"input with dtype {x.dtype.scalar_name} and bins for dimension {dim} with dtype "
+                           f"{bins.dtype.scalar_name}")
+    n = bins.numel() - 1 if given_edges else int(bins)
+    if n <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension {dim}")
+    if given_edges:
+        edges = bins.detach()
         lo, hi = float(edges[0]), float(edges[-1])
         pos = searchsorted(edges, x, right=True) - 1
     else:
-        n = int(bins)
-        if n <= 0:
-            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension {dim}")
         lo, hi = (float(range[0]), float(range[1])) if range is not None else (
             (float(x.min()), float(x.max())) if x.numel() else (0.0, 1.0))
         if lo > hi:
@@ -113,17 +120,29 @@ def histogramdd(input: Tensor, bins, *, range=None, weight: Tensor | None = None
         raise RuntimeError(f"torch.histogramdd: for a {d}-dimensional histogram range should have {2 * d} "
                            f"elements, but got {len(range)}")
     if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
-        raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
-                           "input tensor excluding its innermost dimension, but got input with shape "
-                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+        _weight_shape_error(input, weight)
     ranges = None if range is None else [range[2 * k:2 * k + 2] for k in builtins.range(d)]
     hist, edges = _histogram_nd(input.detach().reshape(-1, d), per_dim, ranges, weight, density)
     return _histogramdd_result(hist, tuple(edges))
 
 
+def _weight_shape_error(input: Tensor, weight: Tensor) -> NoReturn:
+    raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the input "
+                       f"tensor excluding its innermost dimension, but got input with shape {list(input.shape)} and "
+                       f"weight with shape {list(weight.shape)}")
+
+
 def _histogram_nd(points: Tensor, bins: list, ranges: list | None, weight: Tensor | None, density: bool):
     """(hist, edges per dimension) of the rows of points (P, D): each point falls in the cell whose flat index
-    is sum_d i_d * prod_(e>d) n_e, and the cells sum ones (or the weights) by index_add."""
+    is sum_d i_d * prod_(e>d) n_e, and the cells sum ones (or the weights, one per point, of points' dtype) by
+    index_add."""
+    if weight is not None:
+        if weight.numel() != points.shape[0]:  # histogram's weight: any shape of one element per point
+            _weight_shape_error(points, weight)
+        if weight.dtype is not points.dtype:
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                               f"have the same dtype, but got input({points.dtype.scalar_name}), and "
+                               f"weight({weight.dtype.scalar_name})")
     edges, cell, inside = [], None, None
     for k, b in enumerate(bins):
         e, pos = _bin_positions(points[:, k], b, None if ranges is None else ranges[k], k)
@@ -132,7 +151,7 @@ def _histogram_nd(points: Tensor, bins: list, ranges: list | None, weight: Tenso
         inside = ok if inside is None else inside & ok
         cell = pos if cell is None else cell * (e.numel() - 1) + pos
     sizes = [e.numel() - 1 for e in edges]
-    w = points.new_ones(points.shape[:1]) if weight is None else weight.detach().reshape(-1).to(points.dtype)
+    w = points.new_ones(points.shape[:1]) if weight is None else weight.detach().reshape(-1)
     hist = points.new_zeros((math.prod(sizes),)).index_add(0, cell[inside], w[inside]).reshape(sizes)
     if density:
         volume = None
