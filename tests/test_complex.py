@@ -252,6 +252,7 @@ GRADCHECK = {
     "float_power": (lambda T, a, b: T.float_power(a, b), 2), "addcdiv": (lambda T, a, b: T.addcdiv(a, a, b, value=0.5), 2),
     "gradient": (lambda T, z: T.gradient(z, spacing=0.5, dim=1)[0], 1),
     "rms_norm": (lambda T, z, w: T.nn.functional.rms_norm(z, (2,), w[0]), 2),
+    "logcumsumexp": (lambda T, z: T.logcumsumexp(z, 1), 1),
     **{name: ((lambda name: lambda T, z: getattr(T, name)(z))(name), 1)
        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "reciprocal", "square", "neg")},
 }

@@ -143,7 +143,9 @@ class LogCumSumExp(Function):
     """out_i = ln sum_(j<=i) e^(x_j), a scan of stable logaddexp steps (no e^x is formed, so a small prefix keeps
     its precision beside a huge later value);
     dx_i = sum_(j>=i) g_j e^(x_i - out_j), summed in log space for the positive and the negative g_j apart,
-    with reversed logcumsumexps (PyTorch's formula, which is differentiable again)."""
+    with reversed logcumsumexps (PyTorch's formula, which is differentiable again). For complex x the
+    derivative is conjugated, dx_i = e^(conj(x_i)) sum_(j>=i) g_j e^(-conj(out_j)), and the complex log carries
+    g's signs and phases, so one reversed logcumsumexp of ln g - conj(out) does."""
 
     _grad_name = "LogcumsumexpBackward0"
 
@@ -158,11 +160,13 @@ class LogCumSumExp(Function):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         dim = ctx.dim
-        lowest = D.finfo(g.dtype).min
 
         def reverse_logcumsumexp(t: Tensor) -> Tensor:
             return LogCumSumExp.apply(t.flip(dim), dim).flip(dim)
 
+        if x.dtype.is_complex:
+            return (reverse_logcumsumexp(g.log() - out.conj()) + x.conj()).exp(), None
+        lowest = D.finfo(g.dtype).min
         log_g = g.abs().log()
         positive = reverse_logcumsumexp(log_g.masked_fill(~(g > 0), lowest) - out) + x
         negative = reverse_logcumsumexp(log_g.masked_fill(~(g < 0), lowest) - out) + x
@@ -172,7 +176,7 @@ class LogCumSumExp(Function):
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """out[k] = log sum_{i<=k} exp(x[i]) along dim, computed stably; d out[k] / d x[i] = exp(x[i] - out[k]) for i <= k."""
     (dim,) = wrap_dims(dim, max(input.ndim, 1), "logcumsumexp")
-    x = input if input.dtype.is_floating_point else input.to(float_dtype(input.dtype))
+    x = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(float_dtype(input.dtype))
     if x.ndim == 0:
         return LogCumSumExp.apply(x.reshape(1), 0).reshape(())
     return LogCumSumExp.apply(x, dim)
