@@ -37,12 +37,21 @@ def _default_dtype():
     mytorch.set_default_dtype(mytorch.float32)
 
 
-# The pass-rate tests over PyTorch's op and module databases take minutes each. The suite runs on two workers
-# that take whole files in collection order (pytest -n 2 --dist loadfile), so these files go first and the
-# other worker works through the many short files meanwhile, instead of one worker finishing alone.
-LONGEST_FIRST = ("test_opinfo.py", "test_moduleinfo.py")
+# The suite runs on two workers: `pytest -n 2 --dist loadgroup --no-loadscope-reorder`. Each test file is
+# one xdist group, so a worker takes whole files and a file's module fixtures (a built site, a compiled
+# extension) are made once. The pass-rate tests over PyTorch's op and module databases take minutes each
+# per backend: there each backend's test is a group of its own, so the two backends' runs go to both workers,
+# and those groups come first (xdist keeps this order without reordering by group size), so that neither
+# worker finishes alone while the other runs a long test.
+SPLIT_BY_BACKEND = ("test_opinfo.py", "test_moduleinfo.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the marks into scheduling groups
 def pytest_collection_modifyitems(config, items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    for item in items:
+        group = item.path.name
+        if group in SPLIT_BY_BACKEND:
+            group += f"[{item.callspec.params['backend']}]"
+        item.add_marker(pytest.mark.xdist_group(group))
+    rank = {name: i for i, name in enumerate(SPLIT_BY_BACKEND)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its order

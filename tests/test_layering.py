@@ -8,6 +8,7 @@ resolved to an absolute module name.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def _resolve_from(path: Path, node: ast.ImportFrom) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)  # each file is checked by three tests on every backend: parse it once
 def imports(path: Path) -> list[tuple[str, int, bool]]:
     """(absolute module name, line, at module level?) for every import in the file."""
     tree = ast.parse(path.read_text(), filename=str(path))
