@@ -379,3 +379,24 @@ def test_pad_value_and_dtypes():
 ])
 def test_pad_errors(case, match):
     raises_like(case, rand(3, 4), match=match)
+
+
+# ---- _chunk_cat ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shapes, dim, chunks", [([(1, 2, 3), (1, 2, 3)], -1, 5), ([(1, 2, 129), (1, 2, 297)], -1, 5),
+                                                 ([(1, 2, 3), (1, 2, 3)], 1, 5), ([(3, 3, 2, 1), (1, 4, 2, 2)], 0, 2),
+                                                 ([(2, 4), (2, 6, 1)], 1, 3)])
+def test_chunk_cat(shapes, dim, chunks):
+    arrays = [rand(*shape) for shape in shapes]
+    check(lambda T, *xs: T._chunk_cat(list(xs), dim, chunks), *arrays, grad=False)
+    gradcheck(lambda T, *xs: T._chunk_cat(list(xs), dim, chunks), *arrays)
+
+
+@pytest.mark.parametrize("case, match", [
+    (lambda T, x: T._chunk_cat([x, T.ones(2, 2, 3)], 1, 2), ["same sizes of 0,...,dim-1"]),
+    (lambda T, x: T._chunk_cat([], 0, 2), ["non-empty"]),
+    (lambda T, x: T._chunk_cat([x], 0, 0), ["positive num_chunks"]),
+    (lambda T, x: T._chunk_cat([x, x.double()], 0, 2), ["same dtype"]),
+])
+def test_chunk_cat_errors(case, match):
+    raises_like(case, rand(1, 2, 3), match=match)

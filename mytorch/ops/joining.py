@@ -590,9 +590,33 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     return out
 
 
+def _chunk_cat(tensors: Sequence[Tensor], dim: int, num_chunks: int) -> Tensor:
+    """Each tensor (*lead, d, *rest) zero-padded along dim to a multiple of num_chunks, read as num_chunks
+    chunks (*lead, num_chunks, d / num_chunks * prod(rest)), and the chunks of all tensors joined along that
+    last dim: out (*lead, num_chunks, total); the leading dims (those before dim) must agree. PyTorch's
+    layout for sharded gradient buckets (FSDP). Linear, so its derivative is the same reads backwards."""
+    tensors = _tensor_list(tensors, "_chunk_cat")
+    if not tensors:
+        raise RuntimeError("_chunk_cat expects a non-empty input tensor list")
+    if num_chunks < 1:
+        raise RuntimeError("_chunk_cat expects positive num_chunks")
+    if any(t.dtype is not tensors[0].dtype for t in tensors):
+        raise RuntimeError("_chunk_cat expects all input tensors with the same dtype")
+    chunks = []
+    for t in tensors:
+        (d,) = wrap_dims(dim, t.ndim, "_chunk_cat")
+        if t.shape[:d] != tensors[0].shape[:d]:
+            raise RuntimeError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
+        short = -t.shape[d] % num_chunks
+        if short:
+            t = pad(t, (0, 0) * (t.ndim - 1 - d) + (0, short))
+        chunks.append(t.reshape(*t.shape[:d], num_chunks, -1))
+    return cat(chunks, -1)
+
+
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
            "split", "tensor_split", "chunk", "unbind", "flip", "fliplr", "flipud", "roll", "tile",
-           "repeat_interleave", "tril", "triu", "meshgrid", "broadcast_tensors", "pad"]
+           "repeat_interleave", "tril", "triu", "meshgrid", "broadcast_tensors", "pad", "_chunk_cat"]
 METHODS = {name: globals()[name] for name in (
     "split", "tensor_split", "chunk", "unbind", "flip", "fliplr", "flipud", "roll", "repeat", "tile",
     "repeat_interleave", "tril", "triu")}
