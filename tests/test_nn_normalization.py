@@ -255,6 +255,12 @@ def test_instance_and_local_response_norm_modules(make, shape):
         pair.check_state()
 
 
+def test_local_response_norm_of_integers():
+    """Integer inputs: PyTorch averages the window's squares by integer average pooling (rounded down)."""
+    x = np.random.default_rng(7).integers(-9, 10, (1, 6, 3))
+    check(lambda T, x: T.nn.functional.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=1.0), x, grad=False)
+
+
 def test_instance_and_local_response_norm_errors():
     raises_like(lambda T, x: T.nn.InstanceNorm2d(3, affine=True)(x), np.zeros((2, 4, 3, 3)),
                 match=["to match num_features (3)"])

@@ -203,7 +203,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
         y_c = x_c / (k + alpha / size * sum_{c' = c - size // 2}^{c + (size - 1) // 2} x_{c'}^2)^beta
 
-    (channels beyond the ends count as zeros); the derivative follows these ops."""
+    (channels beyond the ends count as zeros); the derivative follows these ops. As in PyTorch, whose window
+    sum is an average pooling, the mean of integer squares is rounded down before alpha scales it."""
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
     if input.numel() == 0:
@@ -213,7 +214,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     energy = squares.narrow(1, 0, c)
     for i in range(1, size):
         energy = energy + squares.narrow(1, i, c)
-    return input / (energy * (alpha / size) + k).pow(beta)
+    mean = energy / size if energy.dtype.is_floating_point or energy.dtype.is_complex else energy // size
+    return input / (mean * alpha + k).pow(beta)
 
 
 def cross_map_lrn2d(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
