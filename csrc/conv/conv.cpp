@@ -1,4 +1,5 @@
-// Convolutions as im2col + GEMM, one image at a time (see conv.h).
+// Convolutions as im2col + GEMM, one image at a time (see conv.h); the forward and backward-in-w of most
+// 1- and 2-d float convolutions read the image in place instead (direct.cpp).
 //
 // Per image the columns are a (C * K, L) matrix, channel-major, so the rows of group g are one block
 // and every product reads and writes in place: forward is W_g (O/G, C/G*K) @ cols_g, written straight
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "conv/direct.h"
 #include "conv/windows.h"
 #include "core/errors.h"
 #include "core/parallel.h"
@@ -103,7 +105,11 @@ const T* columns(const Windows& win, const Dims& d, const T* x, int64_t n, T* bu
 }
 
 template <typename T>
-void forward(const Windows& win, const Dims& d, const T* x, const T* w, T* y) {
+void forward(const Windows& win, const Dims& d, const Shape& stride, const Pads& padding, const Shape& dilation,
+             const T* x, const T* w, T* y) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (!win.identity && direct_forward<T>(win, d.n, d.c, d.o, d.groups, stride, padding, dilation, x, w, y)) return;
+  }
   const int64_t rows = d.cg() * win.k;
   parallel_for(d.n, d.o * rows * win.l, [&](int64_t begin, int64_t end) {
     auto buffer = scratch<T>(win.identity ? 0 : d.c * win.k * win.l);
@@ -163,7 +169,12 @@ void backward_input(const Windows& win, const Dims& d, const T* grad, const T* w
 }
 
 template <typename T>
-void backward_weight(const Windows& win, const Dims& d, const T* x, const T* grad, T* dw) {
+void backward_weight(const Windows& win, const Dims& d, const Shape& stride, const Pads& padding,
+                     const Shape& dilation, const T* x, const T* grad, T* dw) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (!win.identity && direct_backward_weight<T>(win, d.n, d.c, d.o, d.groups, stride, padding, dilation, x, grad, dw))
+      return;
+  }
   const int64_t rows = d.cg() * win.k, size = d.o * rows;
   // Each thread sums its images into dW_g^T (C/G * K, O/G) = sum_n cols_g @ grad_g^T: that product reads the
   // columns in place and packs only the gradient (O/G x L), where dW_g = grad_g @ cols_g^T would pack all of
@@ -213,7 +224,7 @@ Array conv(const Array& x_in, const Array& w_in, const Shape& stride, const Pads
   if (y.numel() > 0) {
     dispatch_wide(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      forward<T>(win, d, x.data<T>(), w.data<T>(), y.data<T>());
+      forward<T>(win, d, stride, padding, dilation, x.data<T>(), w.data<T>(), y.data<T>());
     });
   }
   return is_half(x_in.dtype()) ? cast(y, x_in.dtype()) : y;
@@ -245,7 +256,8 @@ Array conv_backward_input(const Array& g_in, const Array& w_in, const Shape& spa
       }
       const Windows adj = make_windows("conv_backward_input", win.out, win.kernel, stride, flipped, dilation);
       const Dims dg{d.n, d.o, d.c, d.groups};
-      forward<T>(adj, dg, g.data<T>(), flipped_transposed<T>(d, win.k, w.data<T>()).get(), dx.data<T>());
+      forward<T>(adj, dg, stride, flipped, dilation, g.data<T>(), flipped_transposed<T>(d, win.k, w.data<T>()).get(),
+                 dx.data<T>());
     });
   }
   return is_half(g_in.dtype()) ? cast(dx, g_in.dtype()) : dx;
@@ -268,7 +280,7 @@ Array conv_backward_weight(const Array& x_in, const Array& g_in, const Shape& ke
   if (dw.numel() > 0) {
     dispatch_wide(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      backward_weight<T>(win, d, x.data<T>(), g.data<T>(), dw.data<T>());
+      backward_weight<T>(win, d, stride, padding, dilation, x.data<T>(), g.data<T>(), dw.data<T>());
     });
   }
   return is_half(x_in.dtype()) ? cast(dw, x_in.dtype()) : dw;
