@@ -37,6 +37,14 @@ def test_reference_pages_hold_the_docstrings(site):
     assert 'id="mytorch.ops.binary.mul"' in tensor and 'id="mytorch.Tensor"' in tensor
     assert 'id="mytorch.optim.sgd.SGD"' in _page(site, "reference/optim")
     assert 'id="mytorch.commands.docs"' in _page(site, "reference/cli")
+    # what a module imports stays out unless its __all__ lists it, and so does a class attribute naming another
+    # class (the lazy modules' cls_to_become): each rendered a whole class again
+    assert 'id="mytorch.ops.attention.Tensor"' not in functional
+    assert 'id="mytorch.ops.attention.attention"' in functional
+    autograd = _page(site, "reference/autograd")
+    assert 'id="mytorch.autograd.engine.Tensor"' not in autograd and 'id="mytorch.autograd.engine.grad"' in autograd
+    assert ".cls_to_become." not in _page(site, "reference/nn")
+    assert 'id="mytorch.commands.train.HelpFormatter"' not in _page(site, "reference/cli")
 
 
 def test_architecture_tutorials_and_math_are_in_the_site(site):

@@ -6,12 +6,15 @@ jupyter-server-mathjax package (the `docs` extra) ships MathJax 2's files, copie
 It is located without being imported (importing it needs a Jupyter server).
 
 The reference is read by inspecting the imported package, which also finds every module's and class's
-dunder attributes (``__doc__``, ``__file__``, ``__weakref__``, ...); `HideDunderAttributes` drops them so
-that the pages and their tables of contents list the API only.
+dunder attributes (``__doc__``, ``__file__``, ``__weakref__``, ...) and every name a module imported (to
+inspection an import looks like a definition, so the `public` filter keeps it); `HideDunderAttributes` and
+`HideImports` drop them so that the pages and their tables of contents list the API only.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import inspect
 import os
 import shutil
 from typing import Any
@@ -48,3 +51,27 @@ class HideDunderAttributes(griffe.Extension):
 
     def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
         self._drop(cls)
+
+
+class HideImports(griffe.Extension):
+    """Leave out the names a module imported rather than defined (``Tensor`` in mytorch.autograd.engine, the
+    command helpers in mytorch.commands.*) unless its ``__all__`` lists them; a package's imports stay (they are
+    its API: mytorch.nn.modules re-exports its submodules' classes). Also a class attribute holding a class not
+    defined in that class (``LazyLinear.cls_to_become = Linear``), which would render that class again under the
+    attribute."""
+
+    def on_module_members(self, *, mod: griffe.Module, **kwargs: Any) -> None:
+        if mod.is_init_module:
+            return
+        exported = set(getattr(importlib.import_module(mod.path), "__all__", ()))
+        for name in [n for n, m in mod.members.items() if m.is_alias and n not in exported]:
+            del mod.members[name]
+
+    def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
+        owner: Any = importlib.import_module(cls.module.path)
+        for part in cls.path[len(cls.module.path) + 1:].split("."):
+            owner = getattr(owner, part)
+        for name in list(cls.members):
+            value = inspect.getattr_static(owner, name, None)
+            if inspect.isclass(value) and value.__qualname__ != f"{owner.__qualname__}.{name}":
+                del cls.members[name]

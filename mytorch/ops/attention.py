@@ -90,5 +90,6 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: f
     return out, None if weights is None else weights.reshape(shape[-ndim:])
 
 
-__all__: list = []
+# what the API reference lists (the ops package re-exports none)
+__all__ = ["ScaledDotProductAttention", "attention"]
 METHODS: dict = {}

@@ -19,7 +19,8 @@ from ..autograd.grad_mode import _GradState
 from ._tensor_backend import fused
 from .binary import where
 
-__all__: list[str] = []
+# what the API reference lists (the ops package re-exports none)
+__all__ = ["CrossEntropy", "SoftCrossEntropy", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits"]
 METHODS: dict = {}
 
 
