@@ -104,3 +104,22 @@ def test_nll_loss_2d_and_container_are_deprecated_aliases():
         assert [name for name, _ in boxes[-1].named_children()] == ["encoder", "act"]
         assert list(boxes[-1].state_dict()) == ["encoder.weight", "encoder.bias"]
     assert repr(boxes[0]) == repr(boxes[1])
+
+
+@pytest.mark.parametrize("lazy,eager,shape", [("LazyLinear", (4, 3), (2, 4)), ("LazyConv2d", (1, 2, 3), (1, 1, 5, 5)),
+                                              ("LazyBatchNorm1d", (3,), (4, 3))])
+def test_lazy_module_loads_a_trained_state_dict(lazy, eager, shape):
+    # the state dict's shapes materialize the uninitialized tensors before its values are copied in (PyTorch's
+    # lazy load hook); the first forward then has nothing left to initialize
+    trained = getattr(torch.nn, lazy[4:])(*eager)
+    trained(torch.tensor(rng.standard_normal((8, *shape[1:])), dtype=torch.float32))  # moves running statistics
+    state = {k: v.detach().numpy() for k, v in trained.state_dict().items()}
+    x = rng.standard_normal(shape)
+    outputs = {}
+    for T in (mytorch, torch):
+        module = getattr(T.nn, lazy)(*eager[1:])
+        module.load_state_dict({k: T.tensor(v) for k, v in state.items()})
+        assert not module.has_uninitialized_params()
+        outputs[T] = (module.eval()(T.tensor(x, dtype=T.float32)), type(module).__name__)
+    np.testing.assert_allclose(to_numpy(outputs[mytorch][0]), to_numpy(outputs[torch][0]), rtol=1e-5, atol=1e-5)
+    assert outputs[mytorch][1] == outputs[torch][1]

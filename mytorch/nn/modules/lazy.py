@@ -3,12 +3,16 @@
 A lazy module is built with UninitializedParameters (and UninitializedBuffers). A forward pre-hook calls its
 `initialize_parameters(*input)` on the first call, which materializes them from the input's shape and initializes
 them as the eager module would; the hook then removes itself and the module becomes `cls_to_become` (LazyConv2d
-becomes a Conv2d).
+becomes a Conv2d). Loading a state dict first materializes each uninitialized tensor it has an entry for with
+that entry's shape (the values are then copied in, as for any module), so a lazy module takes a trained eager
+module's state dict; the first forward then finds nothing left to initialize.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+from ..._tensor import Tensor
 from ..parameter import is_lazy
 
 __all__ = ["LazyModuleMixin"]
@@ -30,6 +34,15 @@ class LazyModuleMixin:
     def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
         """Materialize and initialize the parameters from the first forward's arguments."""
         raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
+                              missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
+        for name, t in itertools.chain(self._parameters.items(), self._buffers.items()):
+            value = state_dict.get(prefix + name)
+            if is_lazy(t) and isinstance(value, Tensor) and not is_lazy(value):
+                t.materialize(tuple(value.shape))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
 
 def _infer_parameters(module: LazyModuleMixin, args: tuple, kwargs: dict) -> None:
