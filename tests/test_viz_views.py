@@ -42,6 +42,13 @@ def test_draw_strides_labels_each_element_with_the_offset_it_reads(name, tmp_pat
     assert f"strides {reference.stride()}" in storage.get_title()
 
 
+def test_draw_strides_storage_size():
+    view = mytorch.arange(12).reshape(3, 4)[1]
+    for size, drawn in ((None, 12), (6, 6), (0, 0)):  # default: the base's; 0 draws no storage cells
+        storage, _ = viz.draw_strides(view, storage_size=size).axes
+        assert _cells(storage)[0] == list(range(drawn))
+
+
 def test_draw_strides_refuses_more_than_two_dims():
     with pytest.raises(ValueError, match=r"draw_strides: expected a 1-D or 2-D tensor, got shape \(2, 3, 4\)"):
         viz.draw_strides(mytorch.zeros(2, 3, 4))

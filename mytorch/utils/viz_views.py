@@ -17,9 +17,12 @@ Both return the matplotlib ``Figure`` and, given ``path``, also save it there (t
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .._tensor import Tensor
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _storage_offsets(view: Tensor) -> list[list[int]]:
@@ -29,13 +32,13 @@ def _storage_offsets(view: Tensor) -> list[list[int]]:
     return [[view.storage_offset() + i * row_stride + j * col_stride for j in range(cols)] for i in range(rows)]
 
 
-def _save(fig, path: str | None):
+def _save(fig: Figure, path: str | None) -> Figure:
     if path is not None:
         fig.savefig(path, dpi=90, bbox_inches="tight")
     return fig
 
 
-def draw_strides(view: Tensor, path: str | None = None, storage_size: int | None = None):
+def draw_strides(view: Tensor, path: str | None = None, storage_size: int | None = None) -> Figure:
     """Draw how the 1-D or 2-D tensor ``view`` reads its storage (see the module docstring).
 
     ``storage_size`` is how many storage cells to draw; by default the size of the tensor the view was
@@ -47,7 +50,9 @@ def draw_strides(view: Tensor, path: str | None = None, storage_size: int | None
                          "draw a 2-D slice of it (for example view[0])")
     grid = _storage_offsets(view)
     base = getattr(view, "_base", None)
-    size = storage_size or (base.numel() if base is not None else max((o for r in grid for o in r), default=-1) + 1)
+    size = storage_size
+    if size is None:  # (an explicit 0 is kept)
+        size = base.numel() if base is not None else max((o for r in grid for o in r), default=-1) + 1
     reads = Counter(o for r in grid for o in r)
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(4.0, 0.5 * size), 1.2 + 0.5 * (len(grid) + 1)),
@@ -70,7 +75,7 @@ def draw_strides(view: Tensor, path: str | None = None, storage_size: int | None
     return _save(fig, path)
 
 
-def draw_attention(weights: Tensor, tokens: Sequence[str] | None = None, path: str | None = None):
+def draw_attention(weights: Tensor, tokens: Sequence[str] | None = None, path: str | None = None) -> Figure:
     """Heat maps of attention ``weights`` of shape (queries, keys) or (heads, queries, keys): row t is how
     much query t draws from each key. ``tokens`` label the axes (the same sequence for queries and keys,
     as in self-attention)."""
