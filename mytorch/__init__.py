@@ -68,6 +68,7 @@ from .ops.sliding import *  # noqa: F401,F403
 from .ops.bits import *  # noqa: F401,F403
 from .ops.covariance import *  # noqa: F401,F403
 from .ops.lowrank import *  # noqa: F401,F403
+from .ops.segment_reduce import *  # noqa: F401,F403
 from .ops.quantile import *  # noqa: F401,F403
 from .ops.native_norms import *  # noqa: F401,F403
 from .ops.scatter_reduce import *  # noqa: F401,F403
