@@ -1,0 +1,16 @@
+// Bindings of the special functions (csrc/special/) under the backend contract's primitive names, which the
+// cpp backend then uses in place of the NumPy kernels.
+#include <nanobind/nanobind.h>
+
+#include "bindings/registry.h"
+#include "special/special.h"
+
+namespace nb = nanobind;
+using namespace mytorch;
+
+static RegisterBindings special_bindings([](nb::module_& m) {
+#define MYTORCH_BIND_SPECIAL(name) \
+  m.def(#name, [](const Array& a) { return special_unary(#name, &special::name, a); });
+  MYTORCH_SPECIAL_UNARY_OPS(MYTORCH_BIND_SPECIAL)
+#undef MYTORCH_BIND_SPECIAL
+});

@@ -1,0 +1,25 @@
+// Special functions of one real argument (torch.special): the error-function family, the gamma family and
+// the modified Bessel functions of the first kind. Each is evaluated in float64 for every floating dtype and
+// rounded once, by the same algorithms as the NumPy backend's kernels (mytorch/backends/_np_special.py,
+// _np_gamma.py, _np_bessel.py, whose docstrings hold the math), so that both backends agree to float64's
+// last bits and float32 results are the correctly rounded float64 ones.
+#pragma once
+#include "core/array.h"
+
+namespace mytorch {
+
+// The primitives, in the names of the backend contract (SPECIAL_UNARY_OPS of mytorch/backends/base.py).
+#define MYTORCH_SPECIAL_UNARY_OPS(X)                                                                   \
+  X(erfc) X(erfcx) X(erfinv) X(ndtri) X(log_ndtr) X(lgamma) X(digamma) X(i0) X(i0e) X(i1) X(i1e)
+
+namespace special {
+#define MYTORCH_DECLARE(name) double name(double x);
+MYTORCH_SPECIAL_UNARY_OPS(MYTORCH_DECLARE)
+#undef MYTORCH_DECLARE
+}  // namespace special
+
+// out = f(a) for a floating array a (float16, bfloat16, float32, float64), in a's dtype: f runs in float64 and
+// its result is rounded once (the half types through float32). Any other dtype throws TypeError naming `name`.
+Array special_unary(const char* name, double (*f)(double), const Array& a);
+
+}  // namespace mytorch

@@ -1,0 +1,118 @@
+"""The C++ backend's special-function kernels (csrc/special/) against the NumPy backend's (_np_special.py,
+_np_gamma.py, _np_bessel.py), whose algorithms they follow step for step: on the edges of every branch (0, -0,
+the poles, +-inf, nan, huge and subnormal arguments, the switch points between methods) and on wide grids, in
+float64 and float32 (the correctly rounded float64 value, so at most 1 ulp apart where the libraries' exp and log
+differ in the last bit), and in the half types through float32, as PyTorch computes them (the NumPy kernel rounds
+float64 to the half type at once, so the two may differ by 1 ulp where float32's rounding lands on a tie)."""
+from __future__ import annotations
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from mytorch import backends
+
+pytestmark = pytest.mark.skipif("cpp" not in backends.available_backends(), reason="the C++ backend is not built")
+
+PORTED = ("erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "lgamma", "digamma", "i0", "i0e", "i1", "i1e")
+
+EDGES = [0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 1e-310, 1e-300, -1e-300, 1e-45, 1e-20, 1e-8,
+         0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 9.5, 10.0, 20.0, 20.000001, 26.6, 27.0, 40.0, 713.0,
+         1e5, 3e38, 1e300, 1.7976931348623157e308, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0, -2.5, -3.0, -2.457024738220800,
+         -10.0, -10.5, -20.0, -26.6, -27.0, -40.0, -1e5, -1e300, 1 - 2.0 ** -53, 1 - 1e-16, 1 - 1e-7, 1 + 1e-7,
+         -(1 - 2.0 ** -53), 0.9999999, 1e-16, -1e-16]
+GRID = np.concatenate([EDGES, np.linspace(-30.25, 30.25, 1211), np.linspace(-1, 1, 401), np.geomspace(1e-30, 1e3, 200),
+                       -np.geomspace(1e-30, 1e3, 200)])
+
+
+@pytest.fixture(scope="module")
+def backend():
+    """Overrides conftest's per-backend runs: these tests compare the two backends' kernels directly."""
+    return "cpp"
+
+
+def _run(name: str, be_name: str, x: np.ndarray) -> np.ndarray:
+    be = backends.backend(be_name)
+    return np.array(be.to_host(getattr(be, name)(be.share_host(x.copy()))))
+
+
+def test_kernels_are_bound_and_used():
+    from mytorch.backends import _C
+    from mytorch.backends.cpp_backend import CppBackend
+    be = backends.backend("cpp")
+    for name in PORTED:
+        assert name not in CppBackend.host_primitives()
+        assert getattr(be, name) is getattr(_C, name)
+
+
+@pytest.mark.parametrize("name", PORTED)
+def test_float64_matches_numpy_kernel(name):
+    x = GRID.astype(np.float64)
+    got, want = _run(name, "cpp", x), _run(name, "numpy", x)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name}: nan at different x")
+    np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)], err_msg=f"{name}: infinities differ")
+    # the libraries' exp, log and sin differ in the last bit at most; cancellation (lgamma's negative zeros,
+    # x = -2.4570...) turns that into an absolute error of a few ulps of the terms
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("name", PORTED)
+def test_float32_matches_numpy_kernel(name):
+    x = GRID.astype(np.float32)
+    got, want = _run(name, "cpp", x), _run(name, "numpy", x)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name}: nan at different x")
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+    ulps = np.abs(got[finite].astype(np.float64) - want[finite]) / np.spacing(np.abs(want[finite]))
+    assert ulps.max(initial=0.0) <= 1.0, f"{name}: {ulps.max()} ulp at x = {x[finite][ulps.argmax()]!r}"
+
+
+@pytest.mark.parametrize("dtype", [np.float16, ml_dtypes.bfloat16], ids=["float16", "bfloat16"])
+@pytest.mark.parametrize("name", PORTED)
+def test_half_types_go_through_float32(name, dtype):
+    x = GRID[np.abs(GRID) < 6e4].astype(dtype)
+    got = _run(name, "cpp", x)
+    assert got.dtype == np.dtype(dtype)
+    through_float32 = _run(name, "cpp", x.astype(np.float32)).astype(dtype)
+    np.testing.assert_array_equal(got.astype(np.float32), through_float32.astype(np.float32), err_msg=name)
+    want, got = _run(name, "numpy", x).astype(np.float64), got.astype(np.float64)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want), err_msg=name)
+    finite = np.isfinite(want)
+    info = ml_dtypes.finfo(dtype)
+    one_ulp = float(info.eps) * np.abs(want[finite]) + float(info.smallest_subnormal)
+    assert np.all(np.abs(got[finite] - want[finite]) <= one_ulp), name
+
+
+def test_strided_and_empty_inputs():
+    be = backends.backend("cpp")
+    x = np.linspace(-3, 3, 48).reshape(6, 8)
+    for name in ("erfc", "lgamma", "i1e"):
+        for view in (x[:, ::3], x.T, np.broadcast_to(x[:1], (4, 8))):
+            got = np.array(be.to_host(getattr(be, name)(be.share_host(view))))
+            np.testing.assert_allclose(got, _run(name, "numpy", np.ascontiguousarray(view)), rtol=1e-13, atol=1e-15)
+        assert np.array(be.to_host(getattr(be, name)(be.share_host(np.zeros((0, 3)))))).shape == (0, 3)
+
+
+def test_non_floating_input_raises():
+    from mytorch.backends import _C
+    be = backends.backend("cpp")
+    with pytest.raises(TypeError, match=r"lgamma\(\): expected a floating point input.*int64"):
+        _C.lgamma(be.share_host(np.arange(3)))
+
+
+def test_same_values_for_any_thread_count():
+    """Above the parallel grain the elements are split across threads (mytorch.set_num_threads)."""
+    import mytorch
+    x = np.linspace(-20, 20, 70_001)
+    before = mytorch.get_num_threads()
+    try:
+        mytorch.set_num_threads(1)
+        one = _run("lgamma", "cpp", x)
+        mytorch.set_num_threads(2)
+        np.testing.assert_array_equal(_run("lgamma", "cpp", x), one)
+    finally:
+        mytorch.set_num_threads(before)
