@@ -63,8 +63,28 @@ def test_lu_factor_and_qr(be, dt, shape):
         same(piv, piv_c)
         same(info, info_c)
         for complete in (False, True):
-            for e, g in zip(be[0].qr(a_np, complete), be[1].qr(a_cpp, complete)):
-                close(be, e, g, dt)
+            (q, r), (q_c, r_c) = be[0].qr(a_np, complete), be[1].qr(a_cpp, complete)
+            if full_rank(be[0].to_host(a_np)):
+                close(be, q, q_c, dt)
+                close(be, r, r_c, dt)
+            else:
+                factors_of(be, be[0].to_host(a_np), q_c, r_c, dt)
+
+
+def full_rank(a):
+    return a.size == 0 or bool(np.all(np.linalg.matrix_rank(a) == min(a.shape[-2:])))
+
+
+def factors_of(be, a, q, r, dt):
+    """QR of a rank-deficient matrix (the broadcast view repeating one row): Q's columns past the rank
+    complete an orthonormal basis from rounding noise, so they differ with how each LAPACK build rounds;
+    check what defines the factorization instead: Q^H Q = I, R upper triangular, QR = A."""
+    q, r = (np.asarray(be[1].to_host(x)) for x in (q, r))
+    eye = np.broadcast_to(np.eye(q.shape[-1]), q.shape[:-2] + (q.shape[-1],) * 2)
+    tol = 2e-5 if dt in (D.float32, D.complex64) else 1e-12
+    np.testing.assert_allclose(q.conj().swapaxes(-1, -2) @ q, eye, atol=tol)
+    np.testing.assert_array_equal(r, np.triu(r))
+    np.testing.assert_allclose(q @ r, a, atol=tol * 10)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
