@@ -28,8 +28,8 @@ CASES = [
     ((1, 6, 7, 7), (6, 1, 3, 3), (1, 2), ((2, 0), (1, 1)), (2, 1), 6),   # depthwise
     ((2, 2, 5, 6, 7), (3, 2, 2, 3, 2), (1, 2, 1), ((1, 0), (0, 1), (2, 2)), (2, 1, 1), 1),
     ((2, 3, 9, 9), (2, 3, 3, 3), (2, 2), ((0, -1), (0, 0)), (1, 1), 1),  # negative after-padding crops
-    # deep enough for direct.cpp's backward in w, with edge tiles in every direction: one image (on 2 threads
-    # the threads split its columns), groups with stride, dilation and asymmetric padding, 1-d
+    # deep enough for direct.cpp's backward in w, with edge tiles in every direction: one image (direct.cpp on
+    # one thread, im2col + GEMM on more), groups with stride, dilation and asymmetric padding, 1-d
     ((1, 16, 12, 13), (20, 16, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     ((3, 8, 15, 9), (12, 4, 3, 3), (2, 2), ((1, 0), (2, 1)), (2, 1), 2),
     ((2, 10, 40), (14, 10, 5), (3,), ((2, 2),), (1,), 1),

@@ -223,14 +223,17 @@ struct Layout {
   }
 };
 
-// The layout, or nothing for a geometry the kernels do not take: 3 or more spatial dims, or rows of
-// padding as wide as the outputs. (Junk outputs cost the forward as much as real ones, and im2col + GEMM
+// The layout, or nothing for a convolution the kernels do not take: fewer images than threads, 3 or more
+// spatial dims, or rows of padding as wide as the outputs. (Junk outputs cost the forward as much as real ones, and im2col + GEMM
 // takes 1.4-2.5x its time per output at 3x3 and 5x5, 1 to 64 channels, AVX2: up to twice the outputs,
 // this kernel is still ahead.)
-std::optional<Layout> layout_for(const Windows& win, int64_t c, int64_t groups, const Shape& stride,
+std::optional<Layout> layout_for(const Windows& win, int64_t n, int64_t c, int64_t groups, const Shape& stride,
                                  const Pads& padding, const Shape& dilation, int64_t cols) {
   const size_t nd = win.spatial.size();
-  if (nd > 2) return std::nullopt;
+  // The kernels split the images over the threads. With fewer images than threads, im2col + GEMM, whose
+  // GEMM splits each product, is faster (measured on 2 threads, Whisper's 80->384 conv1d on 3000 frames:
+  // splitting the one image's columns took 2x the time of one thread, on a loaded machine).
+  if (nd > 2 || n < num_threads()) return std::nullopt;
   const size_t last = nd - 1;
   Axis h = nd == 2 ? Axis(win.spatial[0], win.kernel[0], win.out[0], stride[0], dilation[0], padding[0].first)
                    : Axis(1, 1, 1, 1, 1, 0);
@@ -255,7 +258,7 @@ std::optional<Layout> layout_for(const Windows& win, int64_t c, int64_t groups, 
 template <typename T>
 bool direct_forward(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t groups, const Shape& stride,
                     const Pads& padding, const Shape& dilation, const T* x, const T* w, T* y) {
-  const auto layout = layout_for(win, c, groups, stride, padding, dilation, kCols<T>);
+  const auto layout = layout_for(win, n, c, groups, stride, padding, dilation, kCols<T>);
   if (!layout) return false;
   const Plan& plan = layout->plan;
   const int64_t og = o / groups, depth = layout->depth, tiles = (og + kRows - 1) / kRows;
@@ -288,29 +291,14 @@ bool direct_forward(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t
       for (int64_t oh = 0; oh < plan.h.out; ++oh)
         std::copy_n(result + oc * cols + oh * plan.width, plan.w.out, yi + (oc * plan.h.out + oh) * plan.w.out);
   };
-  const int64_t work = o * depth * plan.flat;  // multiply-adds per image
-  if (n >= num_threads()) {  // the images are split over the threads
-    parallel_for(n, work, [&](int64_t begin, int64_t end) {
-      auto planes = layout->template buffer<T>(), result = scratch<T>(o * cols);
-      for (int64_t img = begin; img < end; ++img) {
-        layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
-        compute(planes.get(), result.get(), 0, cols);
-        copy_out(result.get(), y + img * o * win.l);
-      }
-    });
-    return true;
-  }
-  // fewer images than threads: the threads split each image's channels, then its columns
-  auto planes = layout->template buffer<T>(), result = scratch<T>(o * cols);
-  for (int64_t img = 0; img < n; ++img) {
-    parallel_for(c, layout->per_channel, [&](int64_t begin, int64_t end) {
-      layout->build(x + img * c * win.plane, win, planes.get(), begin, end);
-    });
-    parallel_for(cols / kCols<T>, work / cols * kCols<T>, [&](int64_t begin, int64_t end) {
-      compute(planes.get(), result.get(), begin * kCols<T>, end * kCols<T>);
-    });
-    copy_out(result.get(), y + img * o * win.l);
-  }
+  parallel_for(n, o * depth * plan.flat, [&](int64_t begin, int64_t end) {
+    auto planes = layout->template buffer<T>(), result = scratch<T>(o * cols);
+    for (int64_t img = begin; img < end; ++img) {
+      layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
+      compute(planes.get(), result.get(), 0, cols);
+      copy_out(result.get(), y + img * o * win.l);
+    }
+  });
   return true;
 }
 
@@ -318,7 +306,7 @@ template <typename T>
 bool direct_backward_weight(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t groups,
                             const Shape& stride, const Pads& padding, const Shape& dilation, const T* x,
                             const T* grad, T* dw) {
-  const auto layout = layout_for(win, c, groups, stride, padding, dilation, 0);
+  const auto layout = layout_for(win, n, c, groups, stride, padding, dilation, 0);
   // Transposing the gradient costs about one cycle per element, the products depth / (2 * lanes) cycles per
   // element: for shallow sums (the 1-channel stem's 9, a 1x1 convolution's C) the GEMM, whose packing
   // transposes through registers, is faster (measured: depth 9 and 16 0.8-0.9x the GEMM's speed, 25 1.2x).
@@ -359,39 +347,22 @@ bool direct_backward_weight(const Windows& win, int64_t n, int64_t c, int64_t o,
           dw[(g * og + oc) * depth + p] = sum;
         }
   };
-  const int64_t work = o * depth * l;  // multiply-adds per image
-  if (n >= num_threads()) {  // the images are split over the threads, each summing into its own dW^T
-    std::vector<std::unique_ptr<T[]>> accs(num_threads());
-    parallel_for(n, work, [&](int64_t begin, int64_t end) {
-      auto planes = layout->template buffer<T>(), gt = scratch<T>(groups * l * opad), acc = scratch<T>(size);
-      std::fill(acc.get(), acc.get() + size, T(0));
-      for (int64_t img = begin; img < end; ++img) {
-        layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
-        transpose(grad + img * o * l, gt.get());
-        accumulate(planes.get(), gt.get(), acc.get(), 0, depth);
-      }
-      accs[omp_get_thread_num()] = std::move(acc);
-    });
-    std::vector<const T*> parts;
-    for (const auto& acc : accs)
-      if (acc) parts.push_back(acc.get());
-    sum_into_dw(parts);
-    return true;
-  }
-  // fewer images than threads: the threads split each image's channels, then its depth steps
-  auto planes = layout->template buffer<T>(), gt = scratch<T>(groups * l * opad), acc = scratch<T>(size);
-  std::fill(acc.get(), acc.get() + size, T(0));
-  const int64_t steps = (depth + kRows - 1) / kRows;
-  for (int64_t img = 0; img < n; ++img) {
-    parallel_for(c, layout->per_channel, [&](int64_t begin, int64_t end) {
-      layout->build(x + img * c * win.plane, win, planes.get(), begin, end);
-    });
-    transpose(grad + img * o * l, gt.get());
-    parallel_for(steps, work / steps, [&](int64_t begin, int64_t end) {
-      accumulate(planes.get(), gt.get(), acc.get(), begin * kRows, std::min(depth, end * kRows));
-    });
-  }
-  sum_into_dw({acc.get()});
+  // each thread sums its images into a dW^T of its own
+  std::vector<std::unique_ptr<T[]>> accs(num_threads());
+  parallel_for(n, o * depth * l, [&](int64_t begin, int64_t end) {
+    auto planes = layout->template buffer<T>(), gt = scratch<T>(groups * l * opad), acc = scratch<T>(size);
+    std::fill(acc.get(), acc.get() + size, T(0));
+    for (int64_t img = begin; img < end; ++img) {
+      layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
+      transpose(grad + img * o * l, gt.get());
+      accumulate(planes.get(), gt.get(), acc.get(), 0, depth);
+    }
+    accs[omp_get_thread_num()] = std::move(acc);
+  });
+  std::vector<const T*> parts;
+  for (const auto& acc : accs)
+    if (acc) parts.push_back(acc.get());
+  sum_into_dw(parts);
   return true;
 }
 

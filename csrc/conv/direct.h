@@ -8,7 +8,8 @@ namespace mytorch {
 
 // y (N, O, *out) = conv of x (N, C, *spatial) with w (O, C/groups, *kernel), as `conv` in conv.h, for
 // float and double. Returns false, having written nothing, for a geometry it does not take (3 or more
-// spatial dims, or rows of padding as wide as the outputs): the caller then runs im2col + GEMM.
+// spatial dims, rows of padding as wide as the outputs, or fewer images than threads): the caller then runs
+// im2col + GEMM.
 template <typename T>
 bool direct_forward(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t groups, const Shape& stride,
                     const Pads& padding, const Shape& dilation, const T* x, const T* w, T* y);
