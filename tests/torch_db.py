@@ -144,9 +144,13 @@ def compare_gradients(m_out: list, t_out: list, m_leaves: list, t_leaves: list, 
 def tally(samples, run) -> tuple[int, int, str | None]:
     """(samples passing, samples counted, the first failure) of `run(dtype, sample, seed)` over the (dtype,
     sample) pairs, seed being the pair's position: run returns True or False, or None for a sample PyTorch
-    itself rejects (not counted); any exception it raises fails the sample."""
+    itself rejects (not counted); any exception it raises fails the sample. Both frameworks' generators are
+    seeded with it first, so a sample that draws random numbers (dropout inside attention, fractional max
+    pooling) passes or fails the same way whatever ran before it in the process."""
     passed, counted, first = 0, 0, None
     for seed, (dtype, sample) in enumerate(samples):
+        torch.manual_seed(seed)
+        mytorch.manual_seed(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
