@@ -72,3 +72,14 @@ def test_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(espeak.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="espeak-ng is not installed"):
         SpokenDigits("train", size=1, seed=9, root=tmp_path)
+
+
+def test_tool_failures_name_the_tool(monkeypatch):
+    """A failing resampler is a RuntimeError naming sox, as a failing synthesizer names espeak-ng."""
+    which = espeak.shutil.which
+    monkeypatch.setattr(espeak.shutil, "which", lambda name: which("false") if name == "sox" else which(name))
+    with pytest.raises(RuntimeError, match="sox failed to resample espeak-ng's output for voice 'en-us'"):
+        espeak.synthesize("four", "en-us")
+    monkeypatch.setattr(espeak, "_espeak", lambda: which("false"))
+    with pytest.raises(RuntimeError, match="espeak-ng failed for voice 'en-us' on 'four'"):
+        espeak.synthesize("four", "en-us")

@@ -30,21 +30,27 @@ def _espeak() -> str:
     return path
 
 
+def _run(command: list[str], failure: str) -> None:
+    """Run a tool; its failure becomes a RuntimeError that says what failed and quotes the tool's stderr."""
+    run = subprocess.run(command, capture_output=True, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"{failure}: {run.stderr.decode(errors='replace').strip()}")
+
+
 def synthesize(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50, peak: float = 0.95) -> Tensor:
     """`text` spoken by `voice`: a float32 waveform (1, time) at 16 kHz with peak amplitude `peak`."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "speech.wav")
-        run = subprocess.run([_espeak(), "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", path, text],
-                             capture_output=True, check=False)
-        if run.returncode != 0 or not os.path.exists(path):
-            raise RuntimeError(f"espeak-ng failed for voice {voice!r} on {text!r}: "
-                               f"{run.stderr.decode(errors='replace').strip()}")
+        failure = f"espeak-ng failed for voice {voice!r} on {text!r}"
+        _run([_espeak(), "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", path, text], failure)
+        if not os.path.exists(path):
+            raise RuntimeError(f"{failure}: it wrote no audio")
         sox = shutil.which("sox")
         if sox is not None:
             resampled = os.path.join(tmp, "speech16k.wav")
             # float output: no dither, so the same text and voice give the same samples on every run
-            subprocess.run([sox, path, "-e", "floating-point", "-b", "32", "-r", str(SAMPLE_RATE), "-c", "1",
-                            resampled], capture_output=True, check=True)
+            _run([sox, path, "-e", "floating-point", "-b", "32", "-r", str(SAMPLE_RATE), "-c", "1", resampled],
+                 f"sox failed to resample espeak-ng's output for voice {voice!r} to {SAMPLE_RATE} Hz")
             path = resampled
         waveform, rate = load(path)
     waveform = resample(waveform.mean(0, keepdim=True), rate, SAMPLE_RATE)  # no-op after sox
