@@ -171,8 +171,14 @@ def test_recurrent_layers(make, packed):
         x = T.tensor(B3.transpose(1, 0, 2).copy() if not isinstance(module, T.nn.RNNCellBase) else X)
         if packed:
             x = T.nn.utils.rnn.pack_padded_sequence(x, [2, 1])
-        with T.autocast("cpu"):
-            y = module(x)
+        try:
+            with T.autocast("cpu"):
+                y = module(x)
+        except RuntimeError as e:  # oneDNN has no bfloat16 LSTM on CPUs without AVX-512 BF16 (PyTorch raises
+            # there): its float32 result, in the dtype its kernel gives on the CPUs that have them
+            if T is not torch or "primitive descriptor" not in str(e):
+                raise
+            y = module(x)[0].to(torch.bfloat16)
         y = y[0] if isinstance(y, tuple) else y
         out[T] = y.data if packed else y
     assert str(out[mytorch].dtype).split(".")[-1] == str(out[torch].dtype).split(".")[-1]
@@ -181,19 +187,25 @@ def test_recurrent_layers(make, packed):
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
 def test_half_linear_and_conv_round_once_as_pytorch(dtype):
-    """With a bias, PyTorch's half-precision addmm and convolutions round the float32 sum once: in bfloat16 the
-    same bits."""
+    """With a bias, half-precision addmm and convolutions round the float32 sum once: in bfloat16 the same bits
+    as the float32 result rounded. PyTorch does that where oneDNN has bfloat16 instructions (AVX-512 BF16); on
+    other CPUs its bfloat16 convolutions round along the way, so PyTorch is held to bfloat16's tolerance."""
     x, w, b = arr(16, 32), arr(8, 32), arr(8)
     img, k = arr(2, 3, 7, 7), arr(4, 3, 3, 3)
-    outs = {}
-    for T in (mytorch, torch):
-        half = (lambda a: T.tensor(a).to(getattr(T, dtype)))
-        outs[T] = [T.nn.functional.linear(half(x), half(w), half(b)),
-                   T.nn.functional.conv2d(half(img), half(k), half(b[:4]), padding=1),
-                   T.nn.functional.conv_transpose2d(half(img), half(k.transpose(1, 0, 2, 3).copy()), half(b[:4]))]
-    for a, b in zip(outs[mytorch], outs[torch]):
+
+    def run(T, half):
+        F = T.nn.functional
+        return [F.linear(half(x), half(w), half(b)), F.conv2d(half(img), half(k), half(b[:4]), padding=1),
+                F.conv_transpose2d(half(img), half(k.transpose(1, 0, 2, 3).copy()), half(b[:4]))]
+
+    ours = run(mytorch, lambda a: mytorch.tensor(a).to(getattr(mytorch, dtype)))
+    theirs = run(torch, lambda a: torch.tensor(a).to(getattr(torch, dtype)))
+    exact = run(torch, lambda a: torch.tensor(a).to(getattr(torch, dtype)).float())  # float32 sums of the same inputs
+    for o, t, e in zip(ours, theirs, exact):
         if dtype == "bfloat16":
-            np.testing.assert_array_equal(to_numpy(a.float()), to_numpy(b.float()))
+            np.testing.assert_array_equal(to_numpy(o.float()), to_numpy(e.to(torch.bfloat16).float()))
+            # where PyTorch rounds its partial sums (terms up to ~4, 2^-8 relative each) cancellation leaves ~0.03
+            np.testing.assert_allclose(to_numpy(t.float()), to_numpy(e), rtol=3e-2, atol=1e-1)
         else:  # float16's finer rounding meets the odd tie where the sums' order differs, and PyTorch's float16
             # transposed convolution sums in float16 (errors up to ~5e-3 at these sizes)
-            np.testing.assert_allclose(to_numpy(a.float()), to_numpy(b.float()), rtol=1e-2, atol=1e-2)
+            np.testing.assert_allclose(to_numpy(o.float()), to_numpy(t.float()), rtol=1e-2, atol=1e-2)

@@ -47,7 +47,12 @@ def torch_output(script: str, args: tuple[str, ...]) -> str:
     return done.stdout
 
 
-def assert_same_output(mine: str, theirs: str) -> None:
+# Programs whose numbers are bfloat16 computations: PyTorch's bfloat16 kernels round their partial sums on CPUs
+# without AVX-512 BF16 (ours round once), so after a few steps the losses differ by a few 1e-4.
+REL_TOL = {"autocast_bf16.py": 2e-3}
+
+
+def assert_same_output(mine: str, theirs: str, rel_tol: float = 2e-4) -> None:
     """Line by line, token by token: numbers within float32 tolerance after a few steps, the rest equal."""
     assert len(mine.splitlines()) == len(theirs.splitlines()), (mine, theirs)
     for line_m, line_t in zip(mine.splitlines(), theirs.splitlines()):
@@ -59,7 +64,7 @@ def assert_same_output(mine: str, theirs: str) -> None:
             except ValueError:
                 assert a == b, (line_m, line_t)
                 continue
-            assert math.isclose(x, y, rel_tol=2e-4, abs_tol=2e-5), (line_m, line_t)
+            assert math.isclose(x, y, rel_tol=rel_tol, abs_tol=2e-5), (line_m, line_t)
 
 
 def losses(output: str) -> list[float]:
@@ -71,7 +76,7 @@ def test_program_matches_pytorch(script, args, falls, backend, tmp_path):
     theirs = torch_output(script, args)
     done = mytorch_run(PROGRAMS / script, *args, backend=backend, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert_same_output(done.stdout, theirs)
+    assert_same_output(done.stdout, theirs, REL_TOL.get(script, 2e-4))
     if falls:
         curve = losses(done.stdout)
         assert len(curve) >= 4 and curve[-1] < curve[0], curve
