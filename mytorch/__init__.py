@@ -7,6 +7,7 @@ attach Tensor methods) -> nn/optim/data -> apps.
 from __future__ import annotations
 
 import builtins
+import sys as _sys
 
 from . import _dtype
 from ._device import device
@@ -78,6 +79,7 @@ bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 strided = "strided"
 contiguous_format = "contiguous_format"
+torch = _sys.modules[__name__]  # PyTorch's ``torch.torch`` is the package itself (``torch.torch.ops.aten...``)
 __version__ = "0.1.0"
 
 

@@ -95,6 +95,23 @@ def test_softmax_dtype_argument():
     check(lambda T, x: T.softmax(x, 1, dtype=T.float32), ints)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_safe_softmax_zeroes_fully_masked_lines(dtype):
+    x = rand(3, 4, 5, dtype=dtype)
+    x[0, :, 1] = -np.inf  # a whole line along dim 1
+    x[1, 2, :] = -np.inf  # a whole line along dim 2
+    x[2, 1, 3] = -np.inf  # a single masked entry
+    for dim in (1, 2, -1, 0):
+        check(lambda T, x: T._safe_softmax(x, dim), x)
+    check(lambda T, x: T._safe_softmax(x, 1, dtype=T.float64), x)
+    check(lambda T, x: T.ops.aten._safe_softmax.default(x, 2), x)
+    check(lambda T, x: T._safe_softmax(x, 0), np.array(-np.inf, dtype))
+    out = mytorch._safe_softmax(mytorch.tensor(x), 1)
+    assert not np.isnan(out.numpy()).any() and out.grad_fn is None
+    raises_like(lambda T, x: T._safe_softmax(x, 1), rng.integers(-3, 3, (2, 3)))
+    raises_like(lambda T, x: T._safe_softmax(x, 2), x[0])
+
+
 def test_softmax_implicit_dim_warns_like_torch():
     for ndim in (1, 2, 3, 4):
         x = rand(*(2,) * ndim)

@@ -60,7 +60,7 @@ TIE_ORDER = {"sort": (1, _dim_arg(0)), "argsort": (0, _dim_arg(0)), "topk": (1, 
 
 KNOWN_MISSING: set[str] = {
     "chalf", "hash_tensor", "sparse.mm",
-    "sparse.sampled_addmm", "to_sparse", "torch.ops.aten._safe_softmax.default"
+    "sparse.sampled_addmm", "to_sparse"
 }
 
 

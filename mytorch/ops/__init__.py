@@ -4,10 +4,10 @@ each module's ``__all__`` as ``mytorch.<name>``."""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import (activation, binary, bits, blas, cholesky, complex, composed, conv, counting, covariance, creation,
-               cross, diag, distance, einsum, factories, gather_scatter, indexing, inplace_methods, joining, linalg,
-               linalg_toplevel, loss, lu, matrix_functions, native_norms, numerical, piecewise, pixel_shuffle,
-               pointwise, pointwise_composite, pooling, qr, quantile, random, reduction, resize, rnn,
+from . import (activation, aten, binary, bits, blas, cholesky, complex, composed, conv, counting, covariance,
+               creation, cross, diag, distance, einsum, factories, gather_scatter, indexing, inplace_methods, joining,
+               linalg, linalg_toplevel, loss, lu, matrix_functions, native_norms, numerical, piecewise,
+               pixel_shuffle, pointwise, pointwise_composite, pooling, qr, quantile, random, reduction, resize, rnn,
                scatter_reduce, sliding, sorting, special, statistics, stft, unary, unique, views, windows)
 
 MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_methods, gather_scatter, joining,

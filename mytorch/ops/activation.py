@@ -175,15 +175,20 @@ class Softmax(Function):
     """softmax(x) (``log=False``) or log_softmax(x) along dim. The forward formulas are those of
     `Backend.softmax` / `Backend.log_softmax`, the derivatives those of `Backend.softmax_backward` /
     `Backend.log_softmax_backward`, which these run (the device kernels, or their composites on Tensors
-    under create_graph)."""
+    under create_graph).
+
+    ``safe`` is PyTorch's ``_safe_softmax``: a line whose entries are all -inf, where softmax is 0/0 = NaN,
+    gives 0 instead. The backward reads y, so y (g - sum(g y)) is 0 on such a line too."""
 
     _grad_name = "SoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim, log):
+    def forward(ctx, x, dim, log, safe=False):
         kernel = "log_softmax" if log else "softmax"
         y = fused(kernel, x, dim)
-        ctx._name = "LogSoftmaxBackward0" if log else "SoftmaxBackward0"
+        if safe:
+            y = where((x == float("-inf")).all(dim, keepdim=True), y.new_zeros(()), y)
+        ctx._name = "SafeSoftmaxBackward0" if safe else "LogSoftmaxBackward0" if log else "SoftmaxBackward0"
         ctx.meta = (kernel + "_backward", dim)
         ctx.save_for_backward(y)
         return y
@@ -192,7 +197,7 @@ class Softmax(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         kernel, dim = ctx.meta
-        return fused(kernel, y, g, dim), None, None
+        return fused(kernel, y, g, dim), None, None, None
 
 
 def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) -> tuple[Tensor, int]:
@@ -205,11 +210,11 @@ def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) ->
     return input, d
 
 
-def _softmax(input: Tensor, dim: int, dtype: D.dtype | None, log: bool) -> Tensor:
+def _softmax(input: Tensor, dim: int, dtype: D.dtype | None, log: bool, safe: bool = False) -> Tensor:
     x, d = _softmax_input(input, dim, dtype, "log_softmax" if log else "softmax")
     if x.ndim == 0:  # the kernels normalize along a real axis
-        return Softmax.apply(x.reshape(1), 0, log).reshape(())
-    return Softmax.apply(x, d, log)
+        return Softmax.apply(x.reshape(1), 0, log, safe).reshape(())
+    return Softmax.apply(x, d, log, safe)
 
 
 def softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
@@ -222,5 +227,11 @@ def log_softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor
     return _softmax(input, dim, dtype, True)
 
 
-__all__ = ["relu", "relu_", "selu", "celu", "softmax", "log_softmax"]
+def _safe_softmax(input: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
+    """softmax along dim, with 0 (not NaN) on lines whose entries are all -inf (PyTorch's attention masks
+    that hide a whole row)."""
+    return _softmax(input, dim, dtype, False, safe=True)
+
+
+__all__ = ["relu", "relu_", "selu", "celu", "softmax", "log_softmax", "_safe_softmax"]
 METHODS = {"relu": relu, "relu_": relu_, "softmax": softmax, "log_softmax": log_softmax}
