@@ -211,9 +211,10 @@ struct Layout {
   int64_t slack;             // zeros after them: the forward's junk outputs read past the last plane
   std::vector<int64_t> offsets;  // per depth step, from the group's first plane
 
+  // The planes of one image x (C, *spatial).
   template <typename T>
-  void build(const T* x, const Windows& win, T* planes, int64_t c0, int64_t c1) const {
-    for (int64_t ch = c0; ch < c1; ++ch) plan.build(x + ch * win.plane, planes + ch * per_channel);
+  void build(const T* x, const Windows& win, T* planes) const {
+    for (int64_t ch = 0; ch < c; ++ch) plan.build(x + ch * win.plane, planes + ch * per_channel);
   }
   template <typename T>
   std::unique_ptr<T[]> buffer() const {
@@ -274,11 +275,11 @@ bool direct_forward(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t
           packed[((g * tiles + t) * depth + p) * kRows + i] = oc < og ? w[(g * og + oc) * depth + p] : T(0);
         }
 
-  // One image: the output columns [j0, j1) of every group into `result` (O rows of `cols`), then the
-  // outputs copied from `result` into y.
-  const auto compute = [&](const T* planes, T* result, int64_t j0, int64_t j1) {
+  // One image: every group's outputs into `result` (O rows of `cols`), then the outputs copied from
+  // `result` into y.
+  const auto compute = [&](const T* planes, T* result) {
     for (int64_t g = 0; g < groups; ++g)
-      for (int64_t j = j0; j < j1; j += kCols<T>)
+      for (int64_t j = 0; j < cols; j += kCols<T>)
         for (int64_t t = 0; t < tiles; ++t) {
           const int rows = static_cast<int>(std::min<int64_t>(kRows, og - t * kRows));
           forward_tile_for<T>(rows, std::make_integer_sequence<int, kRows>{})(
@@ -294,8 +295,8 @@ bool direct_forward(const Windows& win, int64_t n, int64_t c, int64_t o, int64_t
   parallel_for(n, o * depth * plan.flat, [&](int64_t begin, int64_t end) {
     auto planes = layout->template buffer<T>(), result = scratch<T>(o * cols);
     for (int64_t img = begin; img < end; ++img) {
-      layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
-      compute(planes.get(), result.get(), 0, cols);
+      layout->build(x + img * c * win.plane, win, planes.get());
+      compute(planes.get(), result.get());
       copy_out(result.get(), y + img * o * win.l);
     }
   });
@@ -316,8 +317,8 @@ bool direct_backward_weight(const Windows& win, int64_t n, int64_t c, int64_t o,
   const int64_t opad = (og + kLanes<T> - 1) / kLanes<T> * kLanes<T>;  // output channels, whole vectors
   const int64_t size = groups * depth * opad;  // dW^T per group, (depth, opad)
 
-  // One image: its gradient transposed, gt (groups, L, opad), zero past og; then acc += dW^T of the depth
-  // steps [p0, p1) of every group.
+  // One image: its gradient transposed, gt (groups, L, opad), zero past og; then acc += dW^T of every
+  // group.
   const auto transpose = [&](const T* gi, T* gt) {
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t j = 0; j < l; ++j) {
@@ -326,11 +327,11 @@ bool direct_backward_weight(const Windows& win, int64_t n, int64_t c, int64_t o,
         std::fill(row + og, row + opad, T(0));
       }
   };
-  const auto accumulate = [&](const T* planes, const T* gt, T* acc, int64_t p0, int64_t p1) {
+  const auto accumulate = [&](const T* planes, const T* gt, T* acc) {
     for (int64_t g = 0; g < groups; ++g)
-      for (int64_t p = p0; p < p1; p += kRows)
+      for (int64_t p = 0; p < depth; p += kRows)
         for (int64_t o0 = 0; o0 < og; o0 += kVecs * kLanes<T>) {
-          const int rows = static_cast<int>(std::min<int64_t>(kRows, p1 - p));
+          const int rows = static_cast<int>(std::min<int64_t>(kRows, depth - p));
           const int vecs = static_cast<int>(std::min<int64_t>(kVecs, (og - o0 + kLanes<T> - 1) / kLanes<T>));
           weight_tile_for<T>(rows, vecs, std::make_integer_sequence<int, kRows>{})(
               plan.h.out, plan.w.out, plan.width, planes + g * layout->cg * layout->per_channel,
@@ -353,9 +354,9 @@ bool direct_backward_weight(const Windows& win, int64_t n, int64_t c, int64_t o,
     auto planes = layout->template buffer<T>(), gt = scratch<T>(groups * l * opad), acc = scratch<T>(size);
     std::fill(acc.get(), acc.get() + size, T(0));
     for (int64_t img = begin; img < end; ++img) {
-      layout->build(x + img * c * win.plane, win, planes.get(), 0, c);
+      layout->build(x + img * c * win.plane, win, planes.get());
       transpose(grad + img * o * l, gt.get());
-      accumulate(planes.get(), gt.get(), acc.get(), 0, depth);
+      accumulate(planes.get(), gt.get(), acc.get());
     }
     accs[omp_get_thread_num()] = std::move(acc);
   });
