@@ -73,11 +73,13 @@ from .ops.segment_reduce import *  # noqa: F401,F403
 from .ops.quantile import *  # noqa: F401,F403
 from .ops.native_norms import *  # noqa: F401,F403
 from .ops.scatter_reduce import *  # noqa: F401,F403
+from .ops.sparse import *  # noqa: F401,F403
 from .ops.grid_sample import affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: F401
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 strided = "strided"
+sparse_coo = "sparse_coo"
 contiguous_format = "contiguous_format"
 torch = _sys.modules[__name__]  # PyTorch's ``torch.torch`` is the package itself (``torch.torch.ops.aten...``)
 __version__ = "0.1.0"
@@ -112,8 +114,9 @@ def numel(input: Tensor) -> builtins.int:
     """The number of elements of `input`."""
     return input.numel()
 
-from . import accelerator, amp, cpu, cuda, fft, library, linalg, masked, mps, nn, optim, signal, utils  # noqa: E402  (framework layer: built on everything above)
+from . import accelerator, amp, cpu, cuda, fft, library, linalg, masked, mps, nn, optim, signal, sparse, utils  # noqa: E402  (framework layer: built on everything above)
 from .amp import autocast  # noqa: E402
+from .sparse import mm as spmm  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402
                                 clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,

@@ -149,8 +149,10 @@ class Tensor:
 
     @property
     def layout(self) -> str:
-        """The memory layout: always "strided"."""
+        """The memory layout: "strided" (a sparse tensor is a subclass, `ops.sparse.SparseCooTensor`)."""
         return "strided"
+
+    is_sparse = False  # True on the sparse COO subclass
 
     def element_size(self) -> int:
         """Bytes per element."""

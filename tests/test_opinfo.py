@@ -58,10 +58,7 @@ def _dim_arg(position: int):
 TIE_ORDER = {"sort": (1, _dim_arg(0)), "argsort": (0, _dim_arg(0)), "topk": (1, _dim_arg(1)),
              "kthvalue": (1, _dim_arg(1))}
 
-KNOWN_MISSING: set[str] = {
-    "chalf", "hash_tensor", "sparse.mm",
-    "sparse.sampled_addmm", "to_sparse"
-}
+KNOWN_MISSING: set[str] = {"chalf", "hash_tensor"}
 
 
 def _resolve(root, name: str):

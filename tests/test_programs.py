@@ -34,6 +34,7 @@ CASES = [
     ("autocast_bf16.py", (), True),
     ("char_lm_tensorboard.py", (), True),
     ("sine_lbfgs.py", (), True),
+    ("gcn_sparse.py", (), True),
 ]
 IDS = [f"{script[:-3]}{'-' + args[-1] if args else ''}" for script, args, _ in CASES]
 

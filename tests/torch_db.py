@@ -37,6 +37,11 @@ def tolerance(info, dtype) -> dict:
 
 def convert(x, T, leaves: list):
     """A sample argument for framework T: tensors become fresh leaves (gradient where the sample asks)."""
+    if isinstance(x, torch.Tensor) and x.layout == torch.sparse_coo and T is mytorch:
+        t = mytorch.sparse_coo_tensor(convert(x._indices(), T, []), convert(x._values().detach(), T, []), x.shape)
+        if x.requires_grad:
+            leaves.append(t.requires_grad_(True))
+        return t
     if isinstance(x, torch.Tensor):
         if T is torch:
             t = x.detach().clone().requires_grad_(x.requires_grad)
@@ -84,7 +89,11 @@ def flat(out) -> list:
 
 
 def as_torch(x) -> torch.Tensor:
-    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays)."""
+    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays; a
+    sparse COO tensor as torch's, from its indices and values)."""
+    if x.is_sparse:
+        return torch.sparse_coo_tensor(as_torch(x._indices()), as_torch(x._values()), tuple(x.shape),
+                                       is_coalesced=x.is_coalesced())
     if x.dtype is mytorch.bfloat16:
         return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
     return torch.from_numpy(np.array(x.detach().numpy()))

@@ -19,6 +19,9 @@ def backend_of(*xs: Any):
             if be is None:
                 be = x._backend
             elif x._backend is not be:
+                for b in (be, x._backend):
+                    if hasattr(b, "layout"):  # a sparse tensor's (`ops/sparse.py`): it names its layout
+                        b.reject_mixed()
                 if x._backend.device_type == be.device_type:
                     raise RuntimeError(f"Expected all tensors to be on the same backend, but found {be.device_type} "
                                        f"tensors of two backends, {be.name!r} and {x._backend.name!r}; convert one "

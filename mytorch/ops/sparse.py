@@ -1,0 +1,536 @@
+"""Sparse COO tensors: PyTorch's ``sparse_coo`` layout, built on dense tensor ops.
+
+A sparse COO tensor of size (s_0, ..., s_{k-1}, d_0, ...) holds ``indices``, an int64 tensor of shape
+(k, nnz) (k = sparse_dim: column j names one position in the first k dims), and ``values`` of shape
+(nnz, d_0, ...) (dense_dim trailing dims stored whole at each position). Its dense equivalent is
+
+    dense[indices[:, j]] += values[j]          for every column j,
+
+so a position listed twice (an *uncoalesced* tensor) holds the sum of its entries. ``coalesce()`` sorts
+the positions (row-major, as their linear index) and sums duplicates; ``is_coalesced()`` records that.
+
+`SparseCooTensor` is a Tensor subclass, so the dense Tensor gains no field and no branch: its ``_data`` is
+a `_Meta` (shape and dtype, no storage) and its ``_backend`` a `_SparseBackend`, which answers the
+metadata autograd reads (dtype, device) and raises NotImplementedError naming the primitive and the
+SparseCPU backend for everything else, so a dense op given a sparse tensor fails loudly instead of
+reading memory that is not there. Tensor methods the layout does not implement are replaced on the
+subclass by stubs raising PyTorch's "Could not run 'aten::NAME' with arguments from the 'SparseCPU'
+backend".
+
+Autograd goes through two Functions: `FromValues` (indices, values -> sparse; the gradient of the values
+is the upstream gradient read at the indices) and `Values` (sparse -> values; the gradient of the sparse
+tensor is the upstream gradient on its own pattern, PyTorch's sparse gradient). Every other op
+(coalesce, to_dense, sparse.mm, sparse.sum) is dense ops on the values between those two, so autograd
+differentiates it, twice if asked.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Sequence
+
+from .. import _dtype as D
+from .._tensor import Size, Tensor
+from ..autograd.function import Function
+from .binary import where
+from .creation import tensor, zeros
+from .indexing import index_put
+from .joining import cat
+from .sorting import searchsorted, unique
+
+SPARSE_COO = "sparse_coo"
+
+
+def _unsupported(op: str) -> str:
+    return (f"Could not run 'aten::{op}' with arguments from the 'SparseCPU' backend: mytorch runs it on strided "
+            f"(dense) tensors only, and this argument is a {SPARSE_COO} tensor. Sparse COO tensors support "
+            f"to_dense(), coalesce(), indices()/values(), clone/detach/to(dtype), t(), scalar mul, add of two "
+            f"sparse tensors, mytorch.sparse.mm and mytorch.sparse.sum; call .to_dense() for anything else.")
+
+
+class _Meta:
+    """A sparse tensor's ``_data``: the shape and dtype autograd's bookkeeping reads, and no storage."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: D.dtype) -> None:
+        self.shape, self.dtype = shape, dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getattr__(self, name: str):
+        raise NotImplementedError(_unsupported(name))
+
+
+class _SparseBackend:
+    """A sparse tensor's ``_backend``: device and dtype of the values' backend; any primitive raises."""
+
+    layout = SPARSE_COO
+
+    def __init__(self, dense) -> None:
+        self.dense = dense
+        self.device_type, self.name = dense.device_type, dense.name
+
+    def dtype_of(self, meta: _Meta) -> D.dtype:
+        return meta.dtype
+
+    def owns_memory(self, meta: _Meta) -> bool:
+        return False  # .grad takes a copy of a sparse gradient, never the object
+
+    def is_contiguous(self, meta: _Meta) -> bool:
+        return False
+
+    def reject_mixed(self) -> None:
+        raise NotImplementedError(f"Could not run a strided (dense) op on a {SPARSE_COO} tensor together with "
+                                  f"strided ones: call .to_dense() on the sparse one first, or use mytorch.sparse's "
+                                  f"ops (mm, sum)")
+
+    def __getattr__(self, primitive: str):
+        raise NotImplementedError(_unsupported(primitive))
+
+
+_SPARSE_BACKENDS: dict[int, _SparseBackend] = {}
+
+
+def _sparse_backend(dense) -> _SparseBackend:
+    """One per dense backend, so sparse tensors of one backend share it as dense ones share theirs."""
+    be = _SPARSE_BACKENDS.get(id(dense))
+    if be is None:
+        be = _SPARSE_BACKENDS[id(dense)] = _SparseBackend(dense)
+    return be
+
+
+def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool) -> "SparseCooTensor":
+    """A sparse tensor over `indices` and `values` as given (no copy, no check, no graph)."""
+    t = SparseCooTensor._make(_Meta(Size(size), values.dtype), _sparse_backend(values._backend))
+    t._indices_t, t._values_t, t._coalesced = indices, values, coalesced
+    return t
+
+
+def _linear(indices: Tensor, size: Sequence[int]) -> Tensor:
+    """Each column's row-major position among the sparse dims: sum_i indices[i] * prod(size[i+1:k])."""
+    key = indices.new_zeros(indices.shape[1:])
+    for i, s in enumerate(size):
+        key = key * s + indices[i]
+    return key
+
+
+def _read_at(g: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
+    """The entries of `g` (dense, or sparse of the same size) at the positions `indices`, shape (nnz, *dense):
+    what a gradient on a sparse tensor's pattern is. A sparse `g` is looked up by binary search among its
+    coalesced positions; positions it does not list read 0."""
+    if not isinstance(g, SparseCooTensor):
+        return g[tuple(indices)]
+    g = g.coalesce()
+    nnz = indices.shape[1]
+    gv = _values(g)
+    if g._indices_t.shape[1] == 0:
+        return gv.new_zeros((nnz, *gv.shape[1:]))
+    keys, want = _linear(g._indices_t, size), _linear(indices, size)
+    pos = searchsorted(keys, want).clamp(max=keys.shape[0] - 1)
+    hit = (keys[pos] == want).reshape((nnz,) + (1,) * (gv.ndim - 1))
+    return where(hit, gv[pos], gv.new_zeros(()))
+
+
+def _coalesce(indices: Tensor, values: Tensor, size: Sequence[int], mean: bool = False) -> tuple[Tensor, Tensor]:
+    """The sorted unique positions among `indices` and, for each, the sum (or the mean) of its values."""
+    k = indices.shape[0]
+    keys, inverse, counts = unique(_linear(indices, size[:k]), sorted=True, return_inverse=True, return_counts=True)
+    summed = values.new_zeros((keys.shape[0], *values.shape[1:])).index_add(0, inverse, values)
+    if mean:
+        summed = summed / counts.reshape((-1,) + (1,) * (values.ndim - 1)).to(values.dtype)
+    rows = []
+    for s in reversed(size[:k]):
+        rows.append(keys % s)
+        keys = keys // s
+    return cat([r.unsqueeze(0) for r in reversed(rows)]), summed
+
+
+class FromValues(Function):
+    """sparse = (indices, values): the sparse tensor of `values` at `indices`. Its derivative: the values'
+    gradient is the upstream gradient (dense or sparse) read at the indices, d values[j] = g[indices[:, j]]."""
+
+    @staticmethod
+    def forward(ctx, values, indices, size, coalesced):
+        ctx._name = "SparseCooTensorWithDimsAndTensorsBackward0"
+        ctx.meta = (indices, size[:indices.shape[0]])
+        return _make(indices, values.detach(), size, coalesced)
+
+    @staticmethod
+    def backward(ctx, g):
+        indices, sparse_size = ctx.meta
+        return _read_at(g, indices, sparse_size), None, None, None
+
+
+class Values(Function):
+    """values = s.values(): the gradient of s is the upstream gradient on s's own pattern (sparse, coalesced:
+    duplicates of an uncoalesced s each receive it and coalescing adds them up)."""
+
+    @staticmethod
+    def forward(ctx, s):
+        ctx._name = "ValuesBackward0"
+        ctx.meta = (s._indices_t, tuple(s.shape), s._coalesced)
+        return s._values_t.detach()
+
+    @staticmethod
+    def backward(ctx, g):
+        indices, size, coalesced = ctx.meta
+        if not coalesced:
+            # the copies of one position each received that position's gradient (every op reads an uncoalesced
+            # tensor as its dense sum, in which the copies have the same coefficient): one of them, their mean
+            indices, g = _coalesce(indices, g, size, mean=True)
+        return FromValues.apply(g, indices, size, True)
+
+
+def _values(s: "SparseCooTensor") -> Tensor:
+    """s's values, on the graph when s is."""
+    return Values.apply(s) if s._requires_grad else s._values_t
+
+
+class SparseCooTensor(Tensor):
+    """A tensor in PyTorch's sparse COO layout (see the module docstring): ``indices`` (sparse_dim, nnz)
+    int64, ``values`` (nnz, *dense sizes)."""
+
+    __slots__ = ("_indices_t", "_values_t", "_coalesced")
+
+    is_sparse = True
+
+    @property
+    def layout(self) -> str:
+        """The memory layout: ``"sparse_coo"``."""
+        return SPARSE_COO
+
+    @property
+    def data(self) -> "SparseCooTensor":
+        """This tensor outside autograd."""
+        return self.detach()
+
+    def sparse_dim(self) -> int:
+        """The number of sparse dims (the rows of indices)."""
+        return self._indices_t.shape[0]
+
+    def dense_dim(self) -> int:
+        """The number of dense dims (those of each stored value)."""
+        return self._values_t.ndim - 1
+
+    def _nnz(self) -> int:
+        """The number of stored positions, duplicates included."""
+        return self._indices_t.shape[1]
+
+    def _indices(self) -> Tensor:
+        """The indices as stored (coalesced or not), outside autograd."""
+        return self._indices_t.detach()
+
+    def _values(self) -> Tensor:
+        """The values as stored (coalesced or not), outside autograd."""
+        return self._values_t.detach()
+
+    def indices(self) -> Tensor:
+        """The indices of a coalesced tensor."""
+        if not self._coalesced:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
+        return self._indices_t.detach()
+
+    def values(self) -> Tensor:
+        """The values of a coalesced tensor, on the graph (their gradient is sparse on this pattern)."""
+        if not self._coalesced:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
+        return Values.apply(self)
+
+    def is_coalesced(self) -> bool:
+        """True when the positions are sorted and unique."""
+        return self._coalesced
+
+    def coalesce(self) -> "SparseCooTensor":
+        """The same tensor with sorted, unique positions: duplicates' values summed."""
+        if self._coalesced:
+            return self
+        indices, values = _coalesce(self._indices_t, _values(self), tuple(self.shape))
+        return FromValues.apply(values, indices, tuple(self.shape), True)
+
+    def to_dense(self, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
+        """The dense tensor: zeros with each stored value added at its position."""
+        v = _values(self)
+        if dtype is not None:
+            v = v.to(dtype)
+        return index_put(v.new_zeros(tuple(self.shape)), tuple(self._indices_t), v, accumulate=True)
+
+    def to_sparse(self, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
+                  dense_dim: int | None = None) -> "SparseCooTensor":
+        """Itself (a sparse tensor is already sparse in its own sparse_dim)."""
+        _check_layout(layout)
+        if sparse_dim is not None and sparse_dim != self.sparse_dim():
+            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument !=self.sparse_dim() "
+                               "is not supported")
+        return self
+
+    def detach(self) -> "SparseCooTensor":
+        """This tensor cut from the graph, sharing indices and values."""
+        t = _make(self._indices_t, self._values_t, tuple(self.shape), self._coalesced)
+        t._version_counter = self._version_counter
+        return t
+
+    def clone(self, *, memory_format: Any = None) -> "SparseCooTensor":
+        """A copy with its own indices and values (on the graph, like the values)."""
+        return FromValues.apply(_values(self).clone(), self._indices_t.clone(), tuple(self.shape), self._coalesced)
+
+    def _map_values(self, f) -> "SparseCooTensor":
+        """The sparse tensor of f(values) on the same pattern (f maps 0 to 0)."""
+        return FromValues.apply(f(_values(self)), self._indices_t, tuple(self.shape), self._coalesced)
+
+    def to(self, *args: Any, **kwargs: Any) -> "SparseCooTensor":
+        """The tensor with its values converted by ``Tensor.to`` (dtype; the cpu device)."""
+        return self._map_values(lambda v: v.to(*args, **kwargs))
+
+    def cpu(self) -> "SparseCooTensor":
+        return self
+
+    def double(self) -> "SparseCooTensor":
+        return self.to(D.float64)
+
+    def float(self) -> "SparseCooTensor":
+        return self.to(D.float32)
+
+    def t(self) -> "SparseCooTensor":
+        """The transpose of a 2-D sparse matrix: its index rows swapped."""
+        if self.sparse_dim() != 2 or self.dense_dim() != 0:
+            raise RuntimeError(f"t() expects a 2-D sparse matrix with no dense dims, got sparse_dim "
+                               f"{self.sparse_dim()} and dense_dim {self.dense_dim()}")
+        n, m = self.shape
+        return FromValues.apply(_values(self), self._indices_t.flip(0), (m, n), False)
+
+    def mul(self, other: Any) -> "SparseCooTensor":
+        """The product with a Python number."""
+        if isinstance(other, Tensor):
+            raise NotImplementedError(_unsupported("mul") + " (only a Python number multiplies a sparse tensor here)")
+        return self._map_values(lambda v: v * other)
+
+    __mul__ = __rmul__ = mul
+
+    def neg(self) -> "SparseCooTensor":
+        return self._map_values(operator.neg)
+
+    __neg__ = neg
+
+    def add(self, other: Tensor, *, alpha: Any = 1) -> Tensor:
+        """sparse + sparse: both patterns side by side (uncoalesced, as PyTorch's); sparse + dense raises as
+        PyTorch's add does (write dense + sparse)."""
+        if not isinstance(other, SparseCooTensor):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        if tuple(other.shape) != tuple(self.shape) or other.sparse_dim() != self.sparse_dim():
+            raise RuntimeError(f"add: expected sizes and sparse dims to match, got {list(self.shape)} (sparse_dim "
+                               f"{self.sparse_dim()}) and {list(other.shape)} (sparse_dim {other.sparse_dim()})")
+        v = cat([_values(self), _values(other) * alpha if alpha != 1 else _values(other)])
+        return FromValues.apply(v, cat([self._indices_t, other._indices_t], 1), tuple(self.shape), False)
+
+    __add__ = add
+
+    def __radd__(self, other: Any) -> Tensor:
+        """dense + sparse: a dense tensor, as in PyTorch."""
+        if isinstance(other, Tensor):
+            return other + self.to_dense()
+        raise NotImplementedError(_unsupported("add") + " (a Python number plus a sparse tensor is dense in "
+                                  "PyTorch: write x.to_dense() + number)")
+
+    def add_(self, other: "SparseCooTensor", *, alpha: Any = 1) -> "SparseCooTensor":
+        """self += other, in place (how ``.grad`` accumulates sparse gradients); the result is coalesced."""
+        total = self.add(other, alpha=alpha).coalesce()
+        self._indices_t, self._values_t, self._coalesced = total._indices_t, total._values_t.detach(), True
+        self._version_counter[0] += 1
+        return self
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        """self @ mat2 for a dense mat2 (`mytorch.sparse.mm`)."""
+        return mm(self, mat2)
+
+    matmul = __matmul__ = mm
+
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
+        """`mytorch.sparse.sum` (keepdim is not supported)."""
+        if keepdim:
+            raise NotImplementedError(_unsupported("sum") + " (keepdim=True)")
+        return sparse_sum(self, dim, dtype)
+
+    def numpy(self, force: bool = False):
+        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first.")
+
+    __array__ = numpy
+
+    def __repr__(self) -> str:
+        def nested(label: str, t: Tensor) -> str:
+            pad = "\n" + " " * (len("tensor(") + len(label) + 1)
+            return f"{label}=" + pad.join(repr(t).splitlines())
+        fields = [f"size={tuple(self.shape)}", f"nnz={self._nnz()}"]
+        if self.dtype is not D.get_default_dtype():
+            fields.append(f"dtype={self.dtype}")
+        fields.append(f"layout=mytorch.{SPARSE_COO}")
+        if self.grad_fn is not None:
+            fields.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            fields.append("requires_grad=True")
+        return (f"tensor({nested('indices', self._indices_t.detach())},\n       "
+                f"{nested('values', self._values_t.detach())},\n       {', '.join(fields)})")
+
+
+# Inherited Tensor members that read only metadata or autograd state, and so hold for a sparse tensor.
+_INHERITED = {"size", "dim", "ndimension", "numel", "nelement", "element_size", "is_floating_point", "is_complex",
+              "requires_grad_", "register_hook", "register_post_accumulate_grad_hook", "retain_grad", "backward",
+              "detach_", "_wrap_dim", "_is_view", "_bump_version", "_make", "_wrap", "_view_of",
+              "is_contiguous", "__len__", "__hash__", "__format__", "__deepcopy__", "__bool__"}
+_PYTHON_PROTOCOL = set(dir(object))
+
+
+def guard_dense_methods() -> None:
+    """Give SparseCooTensor a stub raising PyTorch's SparseCPU error for every Tensor method it neither
+    implements nor can inherit (run once the ops have attached their methods to Tensor)."""
+    for name, member in vars(Tensor).items():
+        if name in vars(SparseCooTensor) or name in _INHERITED or not callable(member) \
+                or (name in _PYTHON_PROTOCOL and name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+                                                               "__ge__")):
+            continue
+        op = name[2:-2] if name.startswith("__") and name.endswith("__") else name
+
+        def stub(self, *args: Any, _op: str = op, **kwargs: Any) -> Any:
+            raise NotImplementedError(_unsupported(_op))
+        stub.__name__ = name
+        setattr(SparseCooTensor, name, stub)
+
+
+def _check_layout(layout: Any) -> None:
+    if layout not in (None, SPARSE_COO):
+        raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; only {SPARSE_COO} is")
+
+
+def _dense_tensor(x: Any, op: str, arg: str) -> Tensor:
+    if isinstance(x, SparseCooTensor) or not isinstance(x, Tensor):
+        got = x.layout if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{op}(): argument '{arg}' must be a strided Tensor, got {got}")
+    return x
+
+
+def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
+              dense_dim: int | None = None) -> SparseCooTensor:
+    """The coalesced COO tensor of `input`'s nonzero entries: with sparse_dim k < ndim, the positions in the
+    first k dims where any trailing value is nonzero, each storing its whole trailing block."""
+    _check_layout(layout)
+    x = _dense_tensor(input, "to_sparse", "input")
+    k = x.ndim if sparse_dim is None else sparse_dim
+    if not isinstance(k, int) or not 0 < k <= x.ndim:
+        raise RuntimeError(f"to_sparse: sparse_dim argument must be in [1, {x.ndim}] for a {x.ndim}-D tensor, "
+                           f"but got {sparse_dim}")
+    nonzero = x.detach() != 0
+    if k < x.ndim:
+        nonzero = nonzero.any(tuple(range(k, x.ndim)))
+    indices = nonzero.nonzero().t().contiguous()
+    return FromValues.apply(x[tuple(indices)], indices, tuple(x.shape), True)
+
+
+def sparse_coo_tensor(indices: Any, values: Any, size: Sequence[int] | None = None, *, dtype: D.dtype | None = None,
+                      device: Any = None, requires_grad: bool = False, check_invariants: bool | None = None,
+                      is_coalesced: bool | None = None) -> SparseCooTensor:
+    """The sparse COO tensor with ``values[j]`` at position ``indices[:, j]`` (see the module docstring);
+    `size` defaults to the smallest that holds every index. Indices are always checked against the size."""
+    indices = indices if isinstance(indices, Tensor) else tensor(indices, device=device)
+    values = values if isinstance(values, Tensor) else tensor(values, dtype=dtype, device=device)
+    if dtype is not None and values.dtype is not dtype:
+        values = values.to(dtype)
+    indices = indices.detach().to(D.int64)
+    if indices.ndim != 2:
+        raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(indices.shape)}")
+    k, nnz = indices.shape
+    if values.ndim == 0 or values.shape[0] != nnz:
+        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: {nnz}, nnz from "
+                           f"values: {values.shape[0] if values.ndim else 0}")
+    if nnz and bool((indices < 0).any()):
+        d = int((indices < 0).any(1).nonzero()[0, 0])
+        raise RuntimeError(f"found negative index {int(indices[d].min())} for dim {d}")
+    if size is None:
+        size = tuple(int(m) + 1 for m in indices.amax(1).tolist()) if nnz else (0,) * k
+        size += tuple(values.shape[1:])
+    size = tuple(int(s) for s in size)
+    if len(size) != k + values.ndim - 1:
+        raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: len(size) = {len(size)}, "
+                           f"sparse_dim = {k}, dense_dim = {values.ndim - 1}")
+    if tuple(values.shape[1:]) != size[k:]:
+        raise RuntimeError(f"values has incorrect size, expected {[nnz, *size[k:]]}, got {list(values.shape)}")
+    if nnz:
+        top = indices.amax(1).tolist()
+        for d, (m, s) in enumerate(zip(top, size)):
+            if m >= s:
+                raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size is {s} but found index {m}")
+    out = FromValues.apply(values, indices, size, bool(is_coalesced) or nnz <= 1)  # 0 or 1 position: sorted, unique
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _sparse_arg(x: Any, op: str) -> SparseCooTensor:
+    if not isinstance(x, SparseCooTensor):
+        layout = "Strided" if isinstance(x, Tensor) else type(x).__name__
+        raise RuntimeError(f"{op} expected sparse coordinate tensor layout but got {layout}")
+    return x
+
+
+def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
+    """mat1 @ mat2 with either operand a 2-D sparse COO matrix (the other dense); dense @ dense too.
+
+    out[r] = sum over stored (r, c, v) of v * mat2[c]: the products gathered at the stored columns and added
+    into their rows, so autograd gives d mat2[c] = sum v g[r] and d v = <g[r], mat2[c]> (the sparse operand's
+    gradient is sparse on its own pattern). A `reduce` other than the sum needs the CSR layout, which mytorch
+    does not have: PyTorch raises for a COO operand, and so does this."""
+    if reduce is not None:
+        raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl") + f" (reduce={reduce!r} takes CSR)")
+    if isinstance(mat2, SparseCooTensor):
+        if isinstance(mat1, SparseCooTensor):
+            raise NotImplementedError(_unsupported("_sparse_sparse_matmul") + " (sparse @ sparse)")
+        return mm(mat2.t(), mat1.t()).t()
+    if not isinstance(mat1, SparseCooTensor):
+        return mat1.mm(mat2)
+    _dense_tensor(mat2, "mm", "mat2")
+    if mat1.sparse_dim() != 2 or mat1.dense_dim() != 0 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected a 2-D sparse matrix and a 2-D dense matrix, got sparse_dim "
+                           f"{mat1.sparse_dim()}, dense_dim {mat1.dense_dim()} and a {mat2.ndim}-D tensor")
+    n, k = mat1.shape
+    if mat2.shape[0] != k:
+        raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size {k}, got {mat2.shape[0]}")
+    if mat2.dtype is not mat1.dtype:
+        raise RuntimeError(f"expected scalar type {mat1.dtype} but found {mat2.dtype} (sparse.mm of a {mat1.dtype} "
+                           f"sparse matrix and a {mat2.dtype} dense one)")
+    rows, cols = mat1._indices_t
+    products = _values(mat1).unsqueeze(1) * mat2[cols]
+    return mat2.new_zeros((n, mat2.shape[1])).index_add(0, rows, products)
+
+
+def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> Tensor:
+    """The sum of a sparse tensor's elements over `dim` (all when None): a dense tensor when every sparse dim
+    is summed, else a coalesced sparse tensor over the sparse dims that remain."""
+    s = _sparse_arg(input, "coalesce")
+    v = _values(s)
+    if dtype is not None:
+        v = v.to(dtype)
+    if dim is None:
+        return v.sum()
+    dims = {s._wrap_dim(d, "sum") for d in ((dim,) if isinstance(dim, int) else dim)}
+    k = s.sparse_dim()
+    dense = sorted(d - k + 1 for d in dims if d >= k)
+    if dense:
+        v = v.sum(dense)
+    kept = [d for d in range(k) if d not in dims]
+    if not kept:
+        return v.sum(0)
+    size = [s.shape[d] for d in kept] + [s.shape[d] for d in range(k, s.ndim) if d not in dims]
+    return FromValues.apply(v, s._indices_t[kept], tuple(size), False).coalesce()
+
+
+def sampled_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1.0, alpha: Any = 1.0,
+                  out: Tensor | None = None) -> Tensor:
+    """PyTorch's sampled_addmm takes a sparse CSR `input`, a layout mytorch does not have: like PyTorch given
+    a COO or strided input, it raises."""
+    backend = "SparseCPU" if isinstance(input, SparseCooTensor) else "CPU"
+    raise NotImplementedError(f"Could not run 'aten::sparse_sampled_addmm' with arguments from the '{backend}' "
+                              f"backend: it takes a sparse CSR input, a layout mytorch does not implement")
+
+
+__all__ = ["sparse_coo_tensor"]
+METHODS = {"to_sparse": to_sparse}

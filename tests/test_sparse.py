@@ -1,0 +1,223 @@
+"""Sparse COO tensors (`mytorch/ops/sparse.py`) against PyTorch: construction, coalescing, to_dense and
+to_sparse, torch.sparse.mm and torch.sparse.sum, with the gradients of the values, of a sparse leaf (a sparse
+gradient on its own pattern) and of the dense operands under random upstream gradients; uncoalesced inputs
+with duplicate positions, hybrid tensors (dense trailing dims), no stored values at all; and the errors of
+ops the layout does not support."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import mytorch
+
+pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+DTYPES = {np.float32: (mytorch.float32, torch.float32), np.float64: (mytorch.float64, torch.float64)}
+
+
+def pattern(rng, size, nnz, dense=(), dtype=np.float64):
+    """Random (indices, values) with repeated positions (an uncoalesced tensor) when nnz allows."""
+    indices = np.stack([rng.integers(0, s, nnz) for s in size]) if nnz else np.zeros((len(size), 0), np.int64)
+    if nnz > 2:
+        indices[:, -1] = indices[:, 0]  # a duplicate of the first position
+    return indices.astype(np.int64), rng.standard_normal((nnz, *dense)).astype(dtype)
+
+
+def both(indices, values, size, requires_grad=False):
+    """The same sparse tensor in both frameworks, built from value leaves; returns (m, t, m_leaf, t_leaf)."""
+    mv = mytorch.tensor(values, requires_grad=requires_grad)
+    tv = torch.tensor(values, requires_grad=requires_grad)
+    return (mytorch.sparse_coo_tensor(mytorch.tensor(indices), mv, size),
+            torch.sparse_coo_tensor(torch.tensor(indices), tv, size), mv, tv)
+
+
+def dense_of(x):
+    """A tensor's values as a NumPy array (sparse ones through to_dense)."""
+    if isinstance(x, torch.Tensor):
+        return (x.to_dense() if x.layout == torch.sparse_coo else x).detach().numpy()
+    return (x.to_dense() if x.is_sparse else x).detach().numpy()
+
+
+def close(mine, theirs, tol=1e-5):
+    if isinstance(theirs, torch.Tensor) and theirs.layout == torch.sparse_coo:
+        assert mine.is_sparse and mine.layout == mytorch.sparse_coo
+    np.testing.assert_allclose(dense_of(mine), dense_of(theirs), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("nnz", [0, 1, 7])
+@pytest.mark.parametrize("dense", [(), (2,)])
+def test_construct_coalesce_to_dense(nnz, dense):
+    rng = np.random.default_rng(nnz)
+    indices, values = pattern(rng, (4, 3), nnz, dense)
+    m, t, _, _ = both(indices, values, (4, 3, *dense))
+    assert tuple(m.shape) == tuple(t.shape) and m.dtype is mytorch.float64
+    assert (m.sparse_dim(), m.dense_dim(), m._nnz(), m.is_coalesced()) == \
+        (t.sparse_dim(), t.dense_dim(), t._nnz(), t.is_coalesced())
+    close(m, t)
+    mc, tc = m.coalesce(), t.coalesce()
+    assert mc.is_coalesced() and mc._nnz() == tc._nnz()
+    np.testing.assert_array_equal(mc.indices().numpy(), tc.indices().numpy())
+    np.testing.assert_allclose(mc.values().detach().numpy(), tc.values().detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.to_dense().numpy(), t.to_dense().numpy(), rtol=1e-12)
+    assert "layout=mytorch.sparse_coo" in repr(m) and f"nnz={nnz}" in repr(m)
+
+
+def test_size_is_inferred_and_indices_are_checked():
+    m = mytorch.sparse_coo_tensor([[0, 2], [1, 0]], [3.0, 4.0])
+    t = torch.sparse_coo_tensor([[0, 2], [1, 0]], [3.0, 4.0])
+    assert tuple(m.shape) == tuple(t.shape) and m.dtype is mytorch.float32
+    with pytest.raises(RuntimeError, match="size is inconsistent with indices: for dim 0, size is 2 but found"):
+        mytorch.sparse_coo_tensor([[0, 2], [1, 0]], [3.0, 4.0], (2, 2))
+    with pytest.raises(RuntimeError, match="indices and values must have same nnz"):
+        mytorch.sparse_coo_tensor([[0, 1], [1, 0]], [3.0], (2, 2))
+    with pytest.raises(RuntimeError, match="len\\(size\\) == sparse_dim \\+ dense_dim"):
+        mytorch.sparse_coo_tensor([[0, 1], [1, 0]], [3.0, 4.0], (2, 2, 2))
+    with pytest.raises(RuntimeError, match="Cannot get indices on an uncoalesced tensor"):
+        m.indices()
+    with pytest.raises(RuntimeError, match="Cannot get values on an uncoalesced tensor"):
+        m.values()
+
+
+@pytest.mark.parametrize("npdtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nnz", [0, 9])
+def test_sparse_mm_values_and_gradients(npdtype, nnz):
+    rng = np.random.default_rng(1)
+    mdt, tdt = DTYPES[npdtype]
+    indices, values = pattern(rng, (5, 4), nnz, dtype=npdtype)
+    d = rng.standard_normal((4, 3)).astype(npdtype)
+    up = rng.standard_normal((5, 3)).astype(npdtype)
+    tol = 1e-5 if npdtype is np.float32 else 1e-12
+    # the values as leaves (through sparse_coo_tensor), the dense operand as a leaf
+    m, t, mv, tv = both(indices, values, (5, 4), requires_grad=True)
+    md, td = mytorch.tensor(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+    mo, to = mytorch.sparse.mm(m, md), torch.sparse.mm(t, td)
+    assert mo.dtype is mdt and to.dtype == tdt
+    close(mo, to, tol)
+    mo.backward(mytorch.tensor(up))
+    to.backward(torch.tensor(up))
+    close(mv.grad, tv.grad, tol)
+    close(md.grad, td.grad, tol)
+    # a sparse leaf: its gradient is sparse, on its own (coalesced) pattern, and accumulates
+    ml = mytorch.sparse_coo_tensor(indices, values, (5, 4)).requires_grad_()
+    tl = torch.sparse_coo_tensor(indices, values, (5, 4)).requires_grad_()
+    for _ in range(2):
+        mytorch.sparse.mm(ml, mytorch.tensor(d)).backward(mytorch.tensor(up))
+        torch.sparse.mm(tl, torch.tensor(d)).backward(torch.tensor(up))
+    close(ml.grad, tl.grad, tol)
+    assert ml.grad._nnz() == tl.grad._nnz()
+    np.testing.assert_array_equal(ml.grad._indices().numpy(), tl.grad._indices().numpy())
+
+
+def test_dense_times_sparse_and_the_matmul_operator():
+    rng = np.random.default_rng(2)
+    indices, values = pattern(rng, (4, 5), 8)
+    d = rng.standard_normal((3, 4))
+    m, t, mv, tv = both(indices, values, (4, 5), requires_grad=True)
+    md, td = mytorch.tensor(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+    mo, to = mytorch.sparse.mm(md, m), torch.sparse.mm(td, t)
+    close(mo, to, 1e-12)
+    up = rng.standard_normal((3, 5))
+    mo.backward(mytorch.tensor(up))
+    to.backward(torch.tensor(up))
+    close(mv.grad, tv.grad, 1e-12)
+    close(md.grad, td.grad, 1e-12)
+    e = rng.standard_normal((5, 2))
+    close(m @ mytorch.tensor(e), t @ torch.tensor(e), 1e-12)
+    close(mytorch.spmm(m, mytorch.tensor(e)), torch.spmm(t, torch.tensor(e)), 1e-12)
+
+
+@pytest.mark.parametrize("sparse_dim", [None, 1, 2])
+def test_to_sparse_round_trip_and_gradient(sparse_dim):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 2)) * (rng.random((4, 3, 2)) < 0.4)
+    x[1] = 0  # a whole block of zeros: no stored position for it
+    mx, tx = mytorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ms = mx.to_sparse() if sparse_dim is None else mx.to_sparse(sparse_dim)
+    ts = tx.to_sparse() if sparse_dim is None else tx.to_sparse(sparse_dim)
+    assert ms.is_coalesced() and (ms.sparse_dim(), ms._nnz()) == (ts.sparse_dim(), ts._nnz())
+    np.testing.assert_array_equal(ms.indices().numpy(), ts.indices().numpy())
+    close(ms, ts, 0)
+    w = rng.standard_normal(x.shape)
+    (ms.to_dense() * mytorch.tensor(w)).sum().backward()
+    (ts.to_dense() * torch.tensor(w)).sum().backward()
+    close(mx.grad, tx.grad, 1e-12)
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, 2, (0, 1), (1, 2), (0, 1, 2)])
+def test_sparse_sum_values_and_gradients(dim):
+    rng = np.random.default_rng(4)
+    indices, values = pattern(rng, (4, 3), 6, dense=(2,))
+    m, t, mv, tv = both(indices, values, (4, 3, 2), requires_grad=True)
+    mo = mytorch.sparse.sum(m) if dim is None else mytorch.sparse.sum(m, dim)
+    to = torch.sparse.sum(t) if dim is None else torch.sparse.sum(t, dim)
+    close(mo, to, 1e-12)
+    assert mo.is_sparse == (to.layout == torch.sparse_coo)
+    up = rng.standard_normal(tuple(to.shape))
+    mo_d, to_d = (mo.to_dense() if mo.is_sparse else mo), (to.to_dense() if to.is_sparse else to)
+    (mo_d * mytorch.tensor(up)).sum().backward()
+    (to_d * torch.tensor(up)).sum().backward()
+    close(mv.grad, tv.grad, 1e-12)
+    assert mytorch.sparse.sum(m, 1, dtype=mytorch.float32).dtype is mytorch.float32
+
+
+def test_sparse_gradient_feeds_sparse_ops_and_second_use():
+    """A sparse leaf used twice: the gradients of to_dense and sparse.mm add as sparse tensors."""
+    rng = np.random.default_rng(5)
+    indices, values = pattern(rng, (3, 3), 5)
+    d = rng.standard_normal((3, 2))
+    grads = []
+    for T in (mytorch, torch):
+        s = T.sparse_coo_tensor(T.tensor(indices), T.tensor(values), (3, 3)).requires_grad_()
+        y = (T.sparse.mm(s, T.tensor(d)).sum() + (s.to_dense() * T.tensor(d[:, :1].repeat(3, 1))).sum() +
+             T.sparse.sum(s * 2.0))
+        y.backward()
+        grads.append(s.grad)
+    close(*grads, tol=1e-12)
+
+
+def test_clone_detach_to_transpose_neg_add():
+    rng = np.random.default_rng(6)
+    indices, values = pattern(rng, (3, 4), 5)
+    m, t, _, _ = both(indices, values, (3, 4))
+    for f in (lambda s: s.clone(), lambda s: s.detach(), lambda s: s.to(s.dtype), lambda s: s.float(),
+              lambda s: s.t(), lambda s: -s, lambda s: s * 3.0, lambda s: 2.0 * s, lambda s: s + s,
+              lambda s: s.coalesce() + s):
+        close(f(m), f(t), 1e-6)
+    dense = rng.standard_normal((3, 4))
+    close(mytorch.tensor(dense) + m, torch.tensor(dense) + t, 1e-12)
+    assert m.float().dtype is mytorch.float32
+
+
+# calls that raise the same exception with the same message start in PyTorch and in mytorch
+SAME_ERRORS = [
+    (lambda T, m: m.exp(), NotImplementedError, "Could not run 'aten::exp' with arguments from the 'SparseCPU' backend"),
+    (lambda T, m: m.exp_(), NotImplementedError, "Could not run 'aten::exp_' with arguments from the 'SparseCPU'"),
+    (lambda T, m: T.exp(m), NotImplementedError, "Could not run 'aten::exp' with arguments from the 'SparseCPU'"),
+    (lambda T, m: m.view(4), NotImplementedError, "Could not run 'aten::view' with arguments from the 'SparseCPU'"),
+    (lambda T, m: T.sparse.sampled_addmm(m, T.ones(2, 2), T.ones(2, 2)), NotImplementedError,
+     "Could not run 'aten::sparse_sampled_addmm' with arguments from the 'SparseCPU' backend"),
+    (lambda T, m: T.sparse.mm(m, T.ones(2, 2), "sum"), NotImplementedError, "Could not run 'aten::_sparse_mm_reduce"),
+    (lambda T, m: m + T.ones(2, 2), RuntimeError, "add(sparse, dense) is not supported. Use add(dense, sparse)"),
+    (lambda T, m: m.numpy(), TypeError, "can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first."),
+    (lambda T, m: T.sparse.sum(T.ones(2)), RuntimeError, "coalesce expected sparse coordinate tensor layout but got"),
+    (lambda T, m: T.sparse.mm(m, T.ones(3, 2)), RuntimeError, "addmm: Argument #3 (dense): Expected dim 0 size 2, got 3"),
+    (lambda T, m: T.sparse.mm(m, T.ones(2, 2, dtype=T.float64)), RuntimeError, "expected scalar type"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SAME_ERRORS)))
+def test_errors_are_pytorchs(case):
+    call, error, start = SAME_ERRORS[case]
+    for T in (torch, mytorch):
+        m = T.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2))
+        with pytest.raises(error) as info:
+            call(T, m)
+        assert str(info.value).startswith(start), (T.__name__, str(info.value))
+
+
+def test_unsupported_ops_name_the_layout():
+    m = mytorch.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2))
+    for f in (lambda: m[0], lambda: m.sum(0, keepdim=True), lambda: mytorch.add(mytorch.ones(2, 2), m),
+              lambda: mytorch.ones(2, 2) * m, lambda: m.tolist()):
+        with pytest.raises(NotImplementedError, match="sparse_coo"):
+            f()
