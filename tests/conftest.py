@@ -44,10 +44,24 @@ def _default_dtype():
 # and those groups come first (xdist keeps this order without reordering by group size), so that neither
 # worker finishes alone while the other runs a long test.
 SPLIT_BY_BACKEND = ("test_opinfo.py", "test_moduleinfo.py")
+DEFAULT_BACKEND = backends.get_backend("cpu").name
+
+
+def _runs_on_this_backend(item) -> bool:
+    """False for the second backend's copy of a test marked `backend_independent`: a file that checks the
+    source, the documentation or a subprocess that picks its own backend gives the same answer on every
+    backend, so it runs once, on the default one (the suite's time budget is ~15 min on 2 cores)."""
+    if item.get_closest_marker("backend_independent") is None or not hasattr(item, "callspec"):
+        return True
+    return item.callspec.params.get("backend", DEFAULT_BACKEND) == DEFAULT_BACKEND
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the marks into scheduling groups
 def pytest_collection_modifyitems(config, items):
+    dropped = [item for item in items if not _runs_on_this_backend(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if _runs_on_this_backend(item)]
     for item in items:
         group = item.path.name
         if group in SPLIT_BY_BACKEND:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.backend_independent  # it reads the source
+
 PACKAGE = Path(__file__).resolve().parent.parent / "mytorch"
 
 # The layers, bottom up, as module-name prefixes (DESIGN.md "Layers"). A module
