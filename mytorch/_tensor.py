@@ -152,7 +152,8 @@ class Tensor:
         """The memory layout: "strided" (a sparse tensor is a subclass, `ops.sparse.SparseCooTensor`)."""
         return "strided"
 
-    is_sparse = False  # True on the sparse COO subclass
+    is_sparse = False  # True on the sparse COO subclass (`ops/sparse.py`)
+    is_sparse_csr = False  # True on the CSR one
 
     def element_size(self) -> int:
         """Bytes per element."""

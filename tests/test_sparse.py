@@ -1,5 +1,6 @@
-"""Sparse COO tensors (`mytorch/ops/sparse.py`) against PyTorch: construction, coalescing, to_dense and
-to_sparse, torch.sparse.mm and torch.sparse.sum, with the gradients of the values, of a sparse leaf (a sparse
+"""Sparse COO and CSR tensors (`mytorch/ops/sparse.py`, `sparse_csr.py`) against PyTorch: construction,
+coalescing, to_dense and to_sparse(_csr), torch.sparse.mm (with CSR's reductions), torch.sparse.sum and
+torch.sparse.sampled_addmm, with the gradients of the values, of a sparse leaf (a sparse
 gradient on its own pattern) and of the dense operands under random upstream gradients; uncoalesced inputs
 with duplicate positions, hybrid tensors (dense trailing dims), no stored values at all; and the errors of
 ops the layout does not support."""
@@ -11,7 +12,8 @@ import torch
 
 import mytorch
 
-pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+pytestmark = [pytest.mark.filterwarnings("ignore:Sparse invariant checks"),
+              pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")]
 DTYPES = {np.float32: (mytorch.float32, torch.float32), np.float64: (mytorch.float64, torch.float64)}
 
 
@@ -34,8 +36,8 @@ def both(indices, values, size, requires_grad=False):
 def dense_of(x):
     """A tensor's values as a NumPy array (sparse ones through to_dense)."""
     if isinstance(x, torch.Tensor):
-        return (x.to_dense() if x.layout == torch.sparse_coo else x).detach().numpy()
-    return (x.to_dense() if x.is_sparse else x).detach().numpy()
+        return (x.to_dense() if x.layout != torch.strided else x).detach().numpy()
+    return (x.to_dense() if x.layout != mytorch.strided else x).detach().numpy()
 
 
 def close(mine, theirs, tol=1e-5):
@@ -186,6 +188,66 @@ def test_clone_detach_to_transpose_neg_add():
     dense = rng.standard_normal((3, 4))
     close(mytorch.tensor(dense) + m, torch.tensor(dense) + t, 1e-12)
     assert m.float().dtype is mytorch.float32
+
+
+def csr_pair(rng, n, m, dtype=np.float64):
+    """The same random CSR matrix (an empty row included) in both frameworks, as leaves requiring grad."""
+    x = (rng.standard_normal((n, m)) * (rng.random((n, m)) < 0.5)).astype(dtype)
+    x[1] = 0
+    t = torch.tensor(x).to_sparse_csr()
+    mine = mytorch.sparse_csr_tensor(t.crow_indices().numpy(), t.col_indices().numpy(), t.values().numpy(), (n, m))
+    return mine.requires_grad_(), t.requires_grad_()
+
+
+def test_csr_layout_matches_torch():
+    rng = np.random.default_rng(7)
+    m, t = csr_pair(rng, 4, 5)
+    assert m.layout == mytorch.sparse_csr and m.is_sparse_csr and not m.is_sparse and m._nnz() == t._nnz()
+    np.testing.assert_array_equal(m.crow_indices().numpy(), t.crow_indices().numpy())
+    np.testing.assert_array_equal(m.col_indices().numpy(), t.col_indices().numpy())
+    close(m.to_dense(), t.to_dense(), 0)
+    x = dense_of(t)
+    mc, tc = mytorch.tensor(x).to_sparse_csr(), torch.tensor(x).to_sparse_csr()
+    np.testing.assert_array_equal(mc.crow_indices().numpy(), tc.crow_indices().numpy())
+    close(mc.to_sparse(), tc.to_sparse(), 0)
+    close(mytorch.tensor(x).to_sparse().to_sparse_csr().to_dense(), tc.to_dense(), 0)
+    assert mytorch.zeros(0, 0).to_sparse_csr().crow_indices().tolist() == [0]
+    assert "crow_indices=" in repr(mc) and "layout=mytorch.sparse_csr" in repr(mc)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+def test_csr_mm_reduce_values_and_gradients(reduce):
+    rng = np.random.default_rng(8)
+    m, t = csr_pair(rng, 5, 4)
+    d, up = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    md, td = mytorch.tensor(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+    mo, to = mytorch.sparse.mm(m, md, reduce), torch.sparse.mm(t, td, reduce)
+    close(mo, to, 1e-12)
+    mo.backward(mytorch.tensor(up))
+    to.backward(torch.tensor(up))
+    assert m.grad.layout == mytorch.sparse_csr and t.grad.layout == torch.sparse_csr
+    close(m.grad.to_dense(), t.grad.to_dense(), 1e-12)
+    close(md.grad, td.grad, 1e-12)
+
+
+@pytest.mark.parametrize("npdtype", [np.float32, np.float64, np.complex128])
+def test_sampled_addmm_values_and_gradients(npdtype):
+    rng = np.random.default_rng(9)
+    m, t = csr_pair(rng, 4, 3, npdtype)
+    a = (rng.standard_normal((4, 5)) + (1j * rng.standard_normal((4, 5)) if npdtype is np.complex128 else 0))
+    b, up = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    a, b, up = a.astype(npdtype), b.astype(npdtype), up.astype(npdtype)
+    beta, alpha = (1 + 2j, 2 - 1j) if npdtype is np.complex128 else (0.5, 2.0)
+    leaves = [(mytorch.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)) for v in (a, b)]
+    mo = mytorch.sparse.sampled_addmm(m, leaves[0][0], leaves[1][0], beta=beta, alpha=alpha)
+    to = torch.sparse.sampled_addmm(t, leaves[0][1], leaves[1][1], beta=beta, alpha=alpha)
+    assert mo.layout == mytorch.sparse_csr
+    tol = 1e-5 if npdtype is np.float32 else 1e-12
+    close(mo.to_dense(), to.to_dense(), tol)
+    mg = mytorch.autograd.grad(mo, [m, leaves[0][0], leaves[1][0]], mytorch.tensor(up))
+    tg = torch.autograd.grad(to, [t, leaves[0][1], leaves[1][1]], torch.tensor(up))
+    for x, y in zip(mg, tg):
+        close(x, y, tol)
 
 
 # calls that raise the same exception with the same message start in PyTorch and in mytorch

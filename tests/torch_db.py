@@ -37,8 +37,13 @@ def tolerance(info, dtype) -> dict:
 
 def convert(x, T, leaves: list):
     """A sample argument for framework T: tensors become fresh leaves (gradient where the sample asks)."""
-    if isinstance(x, torch.Tensor) and x.layout == torch.sparse_coo and T is mytorch:
-        t = mytorch.sparse_coo_tensor(convert(x._indices(), T, []), convert(x._values().detach(), T, []), x.shape)
+    if isinstance(x, torch.Tensor) and x.layout in (torch.sparse_coo, torch.sparse_csr) and T is mytorch:
+        if x.layout == torch.sparse_coo:
+            t = mytorch.sparse_coo_tensor(convert(x._indices(), T, []), convert(x._values().detach(), T, []),
+                                          x.shape)
+        else:
+            t = mytorch.sparse_csr_tensor(*[convert(y.detach(), T, []) for y in (x.crow_indices(), x.col_indices(),
+                                                                                 x.values())], x.shape)
         if x.requires_grad:
             leaves.append(t.requires_grad_(True))
         return t
@@ -94,6 +99,9 @@ def as_torch(x) -> torch.Tensor:
     if x.is_sparse:
         return torch.sparse_coo_tensor(as_torch(x._indices()), as_torch(x._values()), tuple(x.shape),
                                        is_coalesced=x.is_coalesced())
+    if x.is_sparse_csr:
+        return torch.sparse_csr_tensor(as_torch(x.crow_indices()), as_torch(x.col_indices()), as_torch(x.values()),
+                                       tuple(x.shape))
     if x.dtype is mytorch.bfloat16:
         return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
     return torch.from_numpy(np.array(x.detach().numpy()))

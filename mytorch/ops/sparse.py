@@ -40,11 +40,15 @@ from .sorting import searchsorted, unique
 SPARSE_COO = "sparse_coo"
 
 
-def _unsupported(op: str) -> str:
-    return (f"Could not run 'aten::{op}' with arguments from the 'SparseCPU' backend: mytorch runs it on strided "
-            f"(dense) tensors only, and this argument is a {SPARSE_COO} tensor. Sparse COO tensors support "
-            f"to_dense(), coalesce(), indices()/values(), clone/detach/to(dtype), t(), scalar mul, add of two "
-            f"sparse tensors, mytorch.sparse.mm and mytorch.sparse.sum; call .to_dense() for anything else.")
+_BACKEND_NAMES = {SPARSE_COO: "SparseCPU", "sparse_csr": "SparseCsrCPU"}
+
+
+def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
+    return (f"Could not run 'aten::{op}' with arguments from the '{_BACKEND_NAMES[layout]}' backend: mytorch runs "
+            f"it on strided (dense) tensors only, and this argument is a {layout} tensor. Sparse tensors support "
+            f"to_dense(), values(), clone/detach/to(dtype), scalar mul and mytorch.sparse.mm; COO ones also "
+            f"coalesce(), indices(), t(), add of two sparse tensors and mytorch.sparse.sum; CSR ones crow_indices(), "
+            f"col_indices() and mytorch.sparse.sampled_addmm. Call .to_dense() for anything else.")
 
 
 class _Meta:
@@ -66,10 +70,8 @@ class _Meta:
 class _SparseBackend:
     """A sparse tensor's ``_backend``: device and dtype of the values' backend; any primitive raises."""
 
-    layout = SPARSE_COO
-
-    def __init__(self, dense) -> None:
-        self.dense = dense
+    def __init__(self, dense, layout: str) -> None:
+        self.dense, self.layout = dense, layout
         self.device_type, self.name = dense.device_type, dense.name
 
     def dtype_of(self, meta: _Meta) -> D.dtype:
@@ -82,29 +84,30 @@ class _SparseBackend:
         return False
 
     def reject_mixed(self) -> None:
-        raise NotImplementedError(f"Could not run a strided (dense) op on a {SPARSE_COO} tensor together with "
+        raise NotImplementedError(f"Could not run a strided (dense) op on a {self.layout} tensor together with "
                                   f"strided ones: call .to_dense() on the sparse one first, or use mytorch.sparse's "
                                   f"ops (mm, sum)")
 
     def __getattr__(self, primitive: str):
-        raise NotImplementedError(_unsupported(primitive))
+        raise NotImplementedError(_unsupported(primitive, self.layout))
 
 
-_SPARSE_BACKENDS: dict[int, _SparseBackend] = {}
+_SPARSE_BACKENDS: dict[tuple[int, str], _SparseBackend] = {}
+# layout -> its Tensor subclass (`sparse_csr.py` adds CSR's)
+LAYOUTS: dict[str, type] = {}
 
 
-def _sparse_backend(dense) -> _SparseBackend:
-    """One per dense backend, so sparse tensors of one backend share it as dense ones share theirs."""
-    be = _SPARSE_BACKENDS.get(id(dense))
+def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool,
+          crow: Tensor | None = None) -> "SparseTensor":
+    """A sparse tensor over `indices` and `values` as given (no copy, no check, no graph): CSR when the row
+    pointers `crow` are given (then `indices` are its sorted (row, col) pairs), COO otherwise."""
+    layout = SPARSE_COO if crow is None else "sparse_csr"
+    key = (id(values._backend), layout)
+    be = _SPARSE_BACKENDS.get(key)  # one per dense backend, shared as dense tensors share theirs
     if be is None:
-        be = _SPARSE_BACKENDS[id(dense)] = _SparseBackend(dense)
-    return be
-
-
-def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool) -> "SparseCooTensor":
-    """A sparse tensor over `indices` and `values` as given (no copy, no check, no graph)."""
-    t = SparseCooTensor._make(_Meta(Size(size), values.dtype), _sparse_backend(values._backend))
-    t._indices_t, t._values_t, t._coalesced = indices, values, coalesced
+        be = _SPARSE_BACKENDS[key] = _SparseBackend(values._backend, layout)
+    t = LAYOUTS[layout]._make(_Meta(Size(size), values.dtype), be)
+    t._indices_t, t._values_t, t._coalesced, t._crow_t = indices, values, coalesced, crow
     return t
 
 
@@ -120,9 +123,10 @@ def _read_at(g: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
     """The entries of `g` (dense, or sparse of the same size) at the positions `indices`, shape (nnz, *dense):
     what a gradient on a sparse tensor's pattern is. A sparse `g` is looked up by binary search among its
     coalesced positions; positions it does not list read 0."""
-    if not isinstance(g, SparseCooTensor):
+    if not isinstance(g, SparseTensor):
         return g[tuple(indices)]
-    g = g.coalesce()
+    if not g._coalesced:
+        g = g.coalesce()
     nnz = indices.shape[1]
     gv = _values(g)
     if g._indices_t.shape[1] == 0:
@@ -148,19 +152,20 @@ def _coalesce(indices: Tensor, values: Tensor, size: Sequence[int], mean: bool =
 
 
 class FromValues(Function):
-    """sparse = (indices, values): the sparse tensor of `values` at `indices`. Its derivative: the values'
-    gradient is the upstream gradient (dense or sparse) read at the indices, d values[j] = g[indices[:, j]]."""
+    """sparse = (indices, values): the sparse tensor of `values` at `indices` (CSR with row pointers `crow`).
+    Its derivative: the values' gradient is the upstream gradient (dense or sparse) read at the indices,
+    d values[j] = g[indices[:, j]]."""
 
     @staticmethod
-    def forward(ctx, values, indices, size, coalesced):
-        ctx._name = "SparseCooTensorWithDimsAndTensorsBackward0"
+    def forward(ctx, values, indices, size, coalesced, crow=None):
+        ctx._name = "SparseCooTensorWithDimsAndTensorsBackward0" if crow is None else "SparseCsrTensorBackward0"
         ctx.meta = (indices, size[:indices.shape[0]])
-        return _make(indices, values.detach(), size, coalesced)
+        return _make(indices, values.detach(), size, coalesced, crow)
 
     @staticmethod
     def backward(ctx, g):
         indices, sparse_size = ctx.meta
-        return _read_at(g, indices, sparse_size), None, None, None
+        return _read_at(g, indices, sparse_size), None, None, None, None
 
 
 class Values(Function):
@@ -170,41 +175,43 @@ class Values(Function):
     @staticmethod
     def forward(ctx, s):
         ctx._name = "ValuesBackward0"
-        ctx.meta = (s._indices_t, tuple(s.shape), s._coalesced)
+        ctx.meta = (s._indices_t, tuple(s.shape), s._coalesced, s._crow_t)
         return s._values_t.detach()
 
     @staticmethod
     def backward(ctx, g):
-        indices, size, coalesced = ctx.meta
+        indices, size, coalesced, crow = ctx.meta
         if not coalesced:
             # the copies of one position each received that position's gradient (every op reads an uncoalesced
             # tensor as its dense sum, in which the copies have the same coefficient): one of them, their mean
             indices, g = _coalesce(indices, g, size, mean=True)
-        return FromValues.apply(g, indices, size, True)
+        return FromValues.apply(g, indices, size, True, crow)
 
 
-def _values(s: "SparseCooTensor") -> Tensor:
+def _values(s: "SparseTensor") -> Tensor:
     """s's values, on the graph when s is."""
     return Values.apply(s) if s._requires_grad else s._values_t
 
 
-class SparseCooTensor(Tensor):
-    """A tensor in PyTorch's sparse COO layout (see the module docstring): ``indices`` (sparse_dim, nnz)
-    int64, ``values`` (nnz, *dense sizes)."""
+class SparseTensor(Tensor):
+    """What the sparse layouts share: a sparse tensor is its positions ``_indices_t`` (sparse_dim, nnz) and
+    ``_values_t`` (nnz, *dense sizes), plus CSR's row pointers ``_crow_t`` (None for COO)."""
 
-    __slots__ = ("_indices_t", "_values_t", "_coalesced")
-
-    is_sparse = True
+    __slots__ = ("_indices_t", "_values_t", "_coalesced", "_crow_t")
 
     @property
     def layout(self) -> str:
-        """The memory layout: ``"sparse_coo"``."""
-        return SPARSE_COO
+        """The memory layout."""
+        return self._backend.layout
 
     @property
-    def data(self) -> "SparseCooTensor":
+    def data(self) -> "SparseTensor":
         """This tensor outside autograd."""
         return self.detach()
+
+    def _nnz(self) -> int:
+        """The number of stored positions, duplicates included."""
+        return self._indices_t.shape[1]
 
     def sparse_dim(self) -> int:
         """The number of sparse dims (the rows of indices)."""
@@ -214,9 +221,97 @@ class SparseCooTensor(Tensor):
         """The number of dense dims (those of each stored value)."""
         return self._values_t.ndim - 1
 
-    def _nnz(self) -> int:
-        """The number of stored positions, duplicates included."""
-        return self._indices_t.shape[1]
+    def to_dense(self, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
+        """The dense tensor: zeros with each stored value added at its position."""
+        v = _values(self)
+        if dtype is not None:
+            v = v.to(dtype)
+        return index_put(v.new_zeros(tuple(self.shape)), tuple(self._indices_t), v, accumulate=True)
+
+    def detach(self) -> "SparseTensor":
+        """This tensor cut from the graph, sharing indices and values."""
+        t = _make(self._indices_t, self._values_t, tuple(self.shape), self._coalesced, self._crow_t)
+        t._version_counter = self._version_counter
+        return t
+
+    def clone(self, *, memory_format: Any = None) -> "SparseTensor":
+        """A copy with its own indices and values (on the graph, like the values)."""
+        crow = None if self._crow_t is None else self._crow_t.clone()
+        return FromValues.apply(_values(self).clone(), self._indices_t.clone(), tuple(self.shape), self._coalesced,
+                                crow)
+
+    def _map_values(self, f) -> "SparseTensor":
+        """The sparse tensor of f(values) on the same pattern (f maps 0 to 0)."""
+        return FromValues.apply(f(_values(self)), self._indices_t, tuple(self.shape), self._coalesced, self._crow_t)
+
+    def to(self, *args: Any, **kwargs: Any) -> "SparseTensor":
+        """The tensor with its values converted by ``Tensor.to`` (dtype; the cpu device)."""
+        return self._map_values(lambda v: v.to(*args, **kwargs))
+
+    def cpu(self) -> "SparseTensor":
+        return self
+
+    def double(self) -> "SparseTensor":
+        return self.to(D.float64)
+
+    def float(self) -> "SparseTensor":
+        return self.to(D.float32)
+
+    def mul(self, other: Any) -> "SparseTensor":
+        """The product with a Python number."""
+        if isinstance(other, Tensor):
+            raise NotImplementedError(_unsupported("mul", self.layout) + " (only a Python number multiplies a "
+                                      "sparse tensor here)")
+        return self._map_values(lambda v: v * other)
+
+    __mul__ = __rmul__ = mul
+
+    def neg(self) -> "SparseTensor":
+        return self._map_values(operator.neg)
+
+    __neg__ = neg
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        """self @ mat2 for a dense mat2 (`mytorch.sparse.mm`)."""
+        return mm(self, mat2)
+
+    matmul = __matmul__ = mm
+
+    def numpy(self, force: bool = False):
+        raise TypeError(f"can't convert {_REPR_NAMES[self.layout]} layout tensor to numpy. Use Tensor.to_dense() "
+                        f"first.")
+
+    __array__ = numpy
+
+    def _repr_fields(self) -> list[tuple[str, Tensor]]:
+        return [("indices", self._indices_t)]
+
+    def __repr__(self) -> str:
+        def nested(label: str, t: Tensor) -> str:
+            pad = "\n" + " " * (len("tensor(") + len(label) + 1)
+            return f"{label}=" + pad.join(repr(t.detach()).splitlines())
+        fields = [f"size={tuple(self.shape)}", f"nnz={self._nnz()}"]
+        if self.dtype is not D.get_default_dtype():
+            fields.append(f"dtype={self.dtype}")
+        fields.append(f"layout=mytorch.{self.layout}")
+        if self.grad_fn is not None:
+            fields.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            fields.append("requires_grad=True")
+        parts = [nested(label, t) for label, t in self._repr_fields()] + [nested("values", self._values_t)]
+        return "tensor(" + ",\n       ".join(parts + [", ".join(fields)]) + ")"
+
+
+_REPR_NAMES = {SPARSE_COO: "Sparse", "sparse_csr": "SparseCsr"}
+
+
+class SparseCooTensor(SparseTensor):
+    """A tensor in PyTorch's sparse COO layout (see the module docstring): ``indices`` (sparse_dim, nnz)
+    int64, ``values`` (nnz, *dense sizes)."""
+
+    __slots__ = ()
+
+    is_sparse = True
 
     def _indices(self) -> Tensor:
         """The indices as stored (coalesced or not), outside autograd."""
@@ -249,13 +344,6 @@ class SparseCooTensor(Tensor):
         indices, values = _coalesce(self._indices_t, _values(self), tuple(self.shape))
         return FromValues.apply(values, indices, tuple(self.shape), True)
 
-    def to_dense(self, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
-        """The dense tensor: zeros with each stored value added at its position."""
-        v = _values(self)
-        if dtype is not None:
-            v = v.to(dtype)
-        return index_put(v.new_zeros(tuple(self.shape)), tuple(self._indices_t), v, accumulate=True)
-
     def to_sparse(self, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
                   dense_dim: int | None = None) -> "SparseCooTensor":
         """Itself (a sparse tensor is already sparse in its own sparse_dim)."""
@@ -265,32 +353,10 @@ class SparseCooTensor(Tensor):
                                "is not supported")
         return self
 
-    def detach(self) -> "SparseCooTensor":
-        """This tensor cut from the graph, sharing indices and values."""
-        t = _make(self._indices_t, self._values_t, tuple(self.shape), self._coalesced)
-        t._version_counter = self._version_counter
-        return t
-
-    def clone(self, *, memory_format: Any = None) -> "SparseCooTensor":
-        """A copy with its own indices and values (on the graph, like the values)."""
-        return FromValues.apply(_values(self).clone(), self._indices_t.clone(), tuple(self.shape), self._coalesced)
-
-    def _map_values(self, f) -> "SparseCooTensor":
-        """The sparse tensor of f(values) on the same pattern (f maps 0 to 0)."""
-        return FromValues.apply(f(_values(self)), self._indices_t, tuple(self.shape), self._coalesced)
-
-    def to(self, *args: Any, **kwargs: Any) -> "SparseCooTensor":
-        """The tensor with its values converted by ``Tensor.to`` (dtype; the cpu device)."""
-        return self._map_values(lambda v: v.to(*args, **kwargs))
-
-    def cpu(self) -> "SparseCooTensor":
-        return self
-
-    def double(self) -> "SparseCooTensor":
-        return self.to(D.float64)
-
-    def float(self) -> "SparseCooTensor":
-        return self.to(D.float32)
+    def to_sparse_csr(self, dense_dim: int | None = None) -> SparseTensor:
+        """The same 2-D matrix in the CSR layout."""
+        from .sparse_csr import to_sparse_csr  # the CSR layout is built on this module
+        return to_sparse_csr(self, dense_dim)
 
     def t(self) -> "SparseCooTensor":
         """The transpose of a 2-D sparse matrix: its index rows swapped."""
@@ -299,19 +365,6 @@ class SparseCooTensor(Tensor):
                                f"{self.sparse_dim()} and dense_dim {self.dense_dim()}")
         n, m = self.shape
         return FromValues.apply(_values(self), self._indices_t.flip(0), (m, n), False)
-
-    def mul(self, other: Any) -> "SparseCooTensor":
-        """The product with a Python number."""
-        if isinstance(other, Tensor):
-            raise NotImplementedError(_unsupported("mul") + " (only a Python number multiplies a sparse tensor here)")
-        return self._map_values(lambda v: v * other)
-
-    __mul__ = __rmul__ = mul
-
-    def neg(self) -> "SparseCooTensor":
-        return self._map_values(operator.neg)
-
-    __neg__ = neg
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> Tensor:
         """sparse + sparse: both patterns side by side (uncoalesced, as PyTorch's); sparse + dense raises as
@@ -340,37 +393,14 @@ class SparseCooTensor(Tensor):
         self._version_counter[0] += 1
         return self
 
-    def mm(self, mat2: Tensor) -> Tensor:
-        """self @ mat2 for a dense mat2 (`mytorch.sparse.mm`)."""
-        return mm(self, mat2)
-
-    matmul = __matmul__ = mm
-
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
         """`mytorch.sparse.sum` (keepdim is not supported)."""
         if keepdim:
             raise NotImplementedError(_unsupported("sum") + " (keepdim=True)")
         return sparse_sum(self, dim, dtype)
 
-    def numpy(self, force: bool = False):
-        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first.")
 
-    __array__ = numpy
-
-    def __repr__(self) -> str:
-        def nested(label: str, t: Tensor) -> str:
-            pad = "\n" + " " * (len("tensor(") + len(label) + 1)
-            return f"{label}=" + pad.join(repr(t).splitlines())
-        fields = [f"size={tuple(self.shape)}", f"nnz={self._nnz()}"]
-        if self.dtype is not D.get_default_dtype():
-            fields.append(f"dtype={self.dtype}")
-        fields.append(f"layout=mytorch.{SPARSE_COO}")
-        if self.grad_fn is not None:
-            fields.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            fields.append("requires_grad=True")
-        return (f"tensor({nested('indices', self._indices_t.detach())},\n       "
-                f"{nested('values', self._values_t.detach())},\n       {', '.join(fields)})")
+LAYOUTS[SPARSE_COO] = SparseCooTensor
 
 
 # Inherited Tensor members that read only metadata or autograd state, and so hold for a sparse tensor.
@@ -382,28 +412,31 @@ _PYTHON_PROTOCOL = set(dir(object))
 
 
 def guard_dense_methods() -> None:
-    """Give SparseCooTensor a stub raising PyTorch's SparseCPU error for every Tensor method it neither
-    implements nor can inherit (run once the ops have attached their methods to Tensor)."""
-    for name, member in vars(Tensor).items():
-        if name in vars(SparseCooTensor) or name in _INHERITED or not callable(member) \
-                or (name in _PYTHON_PROTOCOL and name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
-                                                               "__ge__")):
-            continue
-        op = name[2:-2] if name.startswith("__") and name.endswith("__") else name
+    """Give each sparse layout's class a stub raising PyTorch's SparseCPU (SparseCsrCPU) error for every Tensor
+    method it neither implements nor can inherit (run once the ops have attached their methods to Tensor)."""
+    for cls in LAYOUTS.values():
+        own = set(vars(cls)) | set(vars(SparseTensor))
+        for name, member in vars(Tensor).items():
+            if name in own or name in _INHERITED or not callable(member) \
+                    or (name in _PYTHON_PROTOCOL and name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+                                                                   "__ge__")):
+                continue
+            op = name[2:-2] if name.startswith("__") and name.endswith("__") else name
 
-        def stub(self, *args: Any, _op: str = op, **kwargs: Any) -> Any:
-            raise NotImplementedError(_unsupported(_op))
-        stub.__name__ = name
-        setattr(SparseCooTensor, name, stub)
+            def stub(self, *args: Any, _op: str = op, **kwargs: Any) -> Any:
+                raise NotImplementedError(_unsupported(_op, self.layout))
+            stub.__name__ = name
+            setattr(cls, name, stub)
 
 
 def _check_layout(layout: Any) -> None:
     if layout not in (None, SPARSE_COO):
-        raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; only {SPARSE_COO} is")
+        raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; only {SPARSE_COO} is "
+                                  f"(and sparse_csr through to_sparse_csr)")
 
 
 def _dense_tensor(x: Any, op: str, arg: str) -> Tensor:
-    if isinstance(x, SparseCooTensor) or not isinstance(x, Tensor):
+    if isinstance(x, SparseTensor) or not isinstance(x, Tensor):
         got = x.layout if isinstance(x, Tensor) else type(x).__name__
         raise TypeError(f"{op}(): argument '{arg}' must be a strided Tensor, got {got}")
     return x
@@ -473,20 +506,22 @@ def _sparse_arg(x: Any, op: str) -> SparseCooTensor:
 
 
 def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
-    """mat1 @ mat2 with either operand a 2-D sparse COO matrix (the other dense); dense @ dense too.
+    """mat1 @ mat2 with either operand a 2-D sparse matrix (COO or CSR; the other dense); dense @ dense too.
 
     out[r] = sum over stored (r, c, v) of v * mat2[c]: the products gathered at the stored columns and added
     into their rows, so autograd gives d mat2[c] = sum v g[r] and d v = <g[r], mat2[c]> (the sparse operand's
-    gradient is sparse on its own pattern). A `reduce` other than the sum needs the CSR layout, which mytorch
-    does not have: PyTorch raises for a COO operand, and so does this."""
-    if reduce is not None:
-        raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl") + f" (reduce={reduce!r} takes CSR)")
-    if isinstance(mat2, SparseCooTensor):
-        if isinstance(mat1, SparseCooTensor):
-            raise NotImplementedError(_unsupported("_sparse_sparse_matmul") + " (sparse @ sparse)")
+    gradient is sparse on its own pattern). With a CSR mat1, `reduce` ("sum", "mean", "amax", "amin") combines
+    each row's products by that reduction instead (a row without stored entries gives 0); PyTorch takes
+    `reduce` only with CSR and raises for COO, as this does."""
+    if isinstance(mat2, SparseTensor):
+        if isinstance(mat1, SparseTensor) or reduce is not None:
+            raise NotImplementedError(_unsupported("_sparse_sparse_matmul" if reduce is None else
+                                                   "_sparse_mm_reduce_impl", mat2.layout))
         return mm(mat2.t(), mat1.t()).t()
-    if not isinstance(mat1, SparseCooTensor):
+    if not isinstance(mat1, SparseTensor):
         return mat1.mm(mat2)
+    if reduce is not None and mat1.layout == SPARSE_COO:
+        raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl") + f" (reduce={reduce!r} takes CSR)")
     _dense_tensor(mat2, "mm", "mat2")
     if mat1.sparse_dim() != 2 or mat1.dense_dim() != 0 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected a 2-D sparse matrix and a 2-D dense matrix, got sparse_dim "
@@ -499,7 +534,16 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
                            f"sparse matrix and a {mat2.dtype} dense one)")
     rows, cols = mat1._indices_t
     products = _values(mat1).unsqueeze(1) * mat2[cols]
-    return mat2.new_zeros((n, mat2.shape[1])).index_add(0, rows, products)
+    out = mat2.new_zeros((n, mat2.shape[1]))
+    if reduce in (None, "sum"):
+        return out.index_add(0, rows, products)
+    if reduce == "mean":
+        count = out.new_zeros((n, 1)).index_add(0, rows, products.new_ones((rows.shape[0], 1)))
+        return out.index_add(0, rows, products) / count.clamp(min=1)
+    if reduce in ("amax", "amin"):
+        return out.scatter_reduce(0, rows.unsqueeze(1).expand(products.shape), products, reduce,
+                                  include_self=False)
+    raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
 
 
 def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> Tensor:
@@ -521,15 +565,6 @@ def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> 
         return v.sum(0)
     size = [s.shape[d] for d in kept] + [s.shape[d] for d in range(k, s.ndim) if d not in dims]
     return FromValues.apply(v, s._indices_t[kept], tuple(size), False).coalesce()
-
-
-def sampled_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1.0, alpha: Any = 1.0,
-                  out: Tensor | None = None) -> Tensor:
-    """PyTorch's sampled_addmm takes a sparse CSR `input`, a layout mytorch does not have: like PyTorch given
-    a COO or strided input, it raises."""
-    backend = "SparseCPU" if isinstance(input, SparseCooTensor) else "CPU"
-    raise NotImplementedError(f"Could not run 'aten::sparse_sampled_addmm' with arguments from the '{backend}' "
-                              f"backend: it takes a sparse CSR input, a layout mytorch does not implement")
 
 
 __all__ = ["sparse_coo_tensor"]

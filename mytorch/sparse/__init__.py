@@ -1,6 +1,7 @@
-"""``torch.sparse``: the ops on sparse COO tensors (`mytorch/ops/sparse.py` holds the layout and the ops)."""
+"""``torch.sparse``: the ops on sparse COO tensors (`mytorch/ops/sparse.py` and `sparse_csr.py` hold the layouts and the ops)."""
 from __future__ import annotations
 
-from ..ops.sparse import mm, sampled_addmm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
+from ..ops.sparse import mm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
+from ..ops.sparse_csr import sampled_addmm
 
 __all__ = ["mm", "sum", "sampled_addmm"]
