@@ -81,6 +81,32 @@ def test_resume_is_exact(speech_root, tmp_path):
                                    rtol=1e-6, atol=1e-7, err_msg=name)
 
 
+def test_nproc_two_trains_like_one_process(speech_root, tmp_path, backend, monkeypatch):
+    """--nproc 2: an MPI job whose ranks each train on their rows of every batch, augmented whole with the
+    same draws, the loss each rank's share of the batch's. Batches of 11 and 1 utterances give uneven shares
+    (6 and 5) and an empty one; the losses and weights equal one process's up to float32 rounding, and rank
+    0 alone writes."""
+    monkeypatch.setenv("MYTORCH_CPU_BACKEND", backend)  # the ranks' backend: this test's
+    flags = ["--batch-size", "11", "--epochs", "1"]
+    assert _train(speech_root, tmp_path / "one", *flags) == 0
+    assert _train(speech_root, tmp_path / "two", *flags, "--nproc", "2") == 0
+    one, two = (json.loads((tmp_path / run / "metrics.json").read_text()) for run in ("one", "two"))
+    assert [r["step"] for r in two] == [2]
+    for key in ("train_loss", "val_loss", "val_cer", "lr", "test_cer"):
+        np.testing.assert_allclose([r.get(key, 0) for r in two], [r.get(key, 0) for r in one], rtol=1e-4,
+                                   err_msg=key)
+    weights = [mytorch.load(str(tmp_path / run / "checkpoint.pt"))["model"] for run in ("one", "two")]
+    assert list(weights[0]) == list(weights[1])  # the plain model's keys: no "module." prefix from the wrapper
+    for name, value in weights[0].items():
+        other, value = weights[1][name].numpy(), value.numpy()
+        if name.endswith("in_proj_bias"):  # keys' bias: softmax ignores it, its gradient is 0 but for rounding,
+            keys = np.s_[len(value) // 3:2 * len(value) // 3]  # which AdamW scales to steps of about lr
+            other, value = np.delete(other, keys), np.delete(value, keys)
+        np.testing.assert_allclose(other, value, atol=2e-5, err_msg=name)
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["checkpoint.pt", "curves.png", "metrics.csv",
+                                                                  "metrics.json"]
+
+
 def test_transcribe_with_and_without_lm(speech_root, tmp_path, capsys):
     assert _train(speech_root, tmp_path / "asr", "--epochs", "1") == 0
     assert main(["train", "--model", "gpt", "--dataset", "digits-text", "--steps", "4", "--eval-interval", "4",

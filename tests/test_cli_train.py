@@ -234,4 +234,4 @@ def test_nproc_two_trains_like_one_process(tmp_path):
 
 def test_nproc_is_for_image_models(capsys):
     assert main(["train", "--model", "gpt", "--nproc", "2", "--no-progress"]) == 2
-    assert "--nproc applies to the image models" in capsys.readouterr().err
+    assert "--nproc applies to the image models and asr" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """mytorch.models.SpeechRecognizer: shapes, padding that changes nothing, the hybrid loss written out by hand,
-SpecAugment only in training, and a few training steps that lower the loss."""
+shards' losses that add up to the batch's, SpecAugment only in training, and a few training steps that lower
+the loss."""
 from __future__ import annotations
 
 import numpy as np
@@ -49,6 +50,31 @@ def test_hybrid_loss_by_hand():
     att = F.cross_entropy(logits.reshape(-1, 12), outputs.reshape(-1), ignore_index=-100)
     expected = 0.25 * ctc + 0.75 * att
     np.testing.assert_allclose(model.loss(x, lengths, targets, target_lengths).item(), expected.item(), rtol=1e-6)
+
+
+def test_shards_losses_add_up_to_the_batch_loss():
+    """Data parallelism's split (training/asr.py): the batch augmented whole, then shards {0, 2} and {1} with
+    whole_batch = (3 utterances, 7 + 3 tokens) give losses, and gradients, that add up to the batch's."""
+    model = _model(freq_warp=0.1)
+    x, lengths, targets, target_lengths = _batch()
+    mytorch.manual_seed(5)
+    whole = model.loss(x, lengths, targets, target_lengths)
+    whole.backward()
+    expected = {name: p.grad.numpy().copy() for name, p in model.named_parameters()}
+    model.zero_grad()
+    mytorch.manual_seed(5)
+    augmented = model.augment(x)
+    total = 0.0
+    for rows in ([0, 2], [1]):
+        index = mytorch.tensor(rows)
+        width = int(target_lengths[index].max().item())
+        share = model.loss(augmented[index], lengths[index], targets[index][:, :width], target_lengths[index],
+                           augment=False, whole_batch=(3, 10))
+        share.backward()
+        total += share.item()
+    np.testing.assert_allclose(total, whole.item(), rtol=1e-6)
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), expected[name], rtol=1e-4, atol=1e-6, err_msg=name)
 
 
 def test_specaugment_only_in_training():

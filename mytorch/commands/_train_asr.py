@@ -24,8 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "warmup and cosine decay, SpecAugment), reports the validation CER after every epoch and the test CER "
         "(voices never heard in training) at the end, and writes checkpoint.pt (for `mytorch transcribe`), "
         f"metrics.csv, metrics.json and curves.png into --out. --limit-train / --limit-test set the number of "
-        f"training / validation and test utterances (default {_D.train_size} / {_D.test_size}). Set "
-        "OPENBLAS_NUM_THREADS=1 on a busy machine.")
+        f"training / validation and test utterances (default {_D.train_size} / {_D.test_size}). --nproc N trains "
+        "as N data-parallel processes, each step on the batch one process would take. Set OPENBLAS_NUM_THREADS=1 "
+        "on a busy machine.")
     g.add_argument("--d-model", type=positive_int, default=_D.d_model, help="asr: transformer width")
     g.add_argument("--encoder-layers", type=positive_int, default=_D.encoder_layers, help="asr: encoder blocks")
     g.add_argument("--decoder-layers", type=positive_int, default=_D.decoder_layers, help="asr: decoder blocks")
@@ -51,9 +52,12 @@ def main(args: argparse.Namespace) -> int:
     given = {f.name: getattr(args, _RENAMED.get(f.name, f.name), None) for f in fields(ASRConfig)}
     cfg = ASRConfig(**{k: v for k, v in given.items() if v is not None})  # None: the recipe's default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
-    result = run_guarded("train", lambda: train_asr(cfg, out, resume=args.resume, progress=not args.no_progress))
+    result = run_guarded("train", lambda: train_asr(cfg, out, resume=args.resume, progress=not args.no_progress,
+                                                    nproc=args.nproc))
     if result is None:
         return 2
+    if result.rank:  # a rank other than 0 of an --nproc job: rank 0 reports
+        return 0
     print(f"final validation CER {result.val_cer:.2%}, test CER {result.test_cer:.2%} (held-out voices, greedy "
           f"CTC; {result.seconds:.0f} s)")
     print(f"plot:       {result.plot}")

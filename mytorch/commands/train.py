@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the weights, the shuffling and dropout")
     p.add_argument("--workers", type=nonnegative_int, default=0, help="DataLoader worker processes")
     p.add_argument("--nproc", type=positive_int, default=1,
-                   help="data-parallel processes (an MPI job started with mpiexec; image models)")
+                   help="data-parallel processes (an MPI job started with mpiexec; image models and asr)")
     p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", metavar="CKPT", default=None,
                    help="continue the run saved in CKPT (its settings are kept; --epochs may extend it)")
@@ -86,16 +86,17 @@ def main(args: argparse.Namespace) -> int:
     """Run `mytorch train` with the parsed arguments; returns the process exit code."""
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
-    if _train_asr.is_asr_run(args):
-        return _train_asr.main(args)
-    if _train_lm.is_lm_run(args):
-        if args.nproc > 1:
-            print("mytorch train: error: --nproc applies to the image models; language models train in one "
-                  "process", file=sys.stderr)
-            return 2
-        return _train_lm.main(args)
+    asr = _train_asr.is_asr_run(args)
+    if args.nproc > 1 and not asr and _train_lm.is_lm_run(args):
+        print("mytorch train: error: --nproc applies to the image models and asr; language models train in one "
+              "process", file=sys.stderr)
+        return 2
     if args.nproc > 1 and os.environ.get(_RANK_MARK) is None:
         return _start_ranks(args)
+    if asr:
+        return _train_asr.main(args)
+    if _train_lm.is_lm_run(args):
+        return _train_lm.main(args)
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})  # None: the image default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")

@@ -93,14 +93,23 @@ class SpeechRecognizer(nn.Module):
             c.decoder_layers, nn.LayerNorm(c.d_model))
         self.out = nn.Linear(c.d_model, c.vocab_size)
 
-    def encode(self, features: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(memory (N, T', d), its lengths (N,), its padding mask (N, T'), True past each length)."""
-        if self.training:
-            features = self.freq_warp(features)
-        if self.training and (self.config.freq_mask or self.config.time_mask):
+    def augment(self, features: Tensor) -> Tensor:
+        """The training-time augmentation of features (N, T, n_mels): frequency warp, then SpecAugment's
+        frequency and time masks, each utterance its own random draws; in eval mode the features as they are."""
+        if not self.training:
+            return features
+        features = self.freq_warp(features)
+        if self.config.freq_mask or self.config.time_mask:
             spec = features.transpose(1, 2).unsqueeze(1)  # (N, 1, F, T): the masks' layout
             spec = self.time_mask(self.freq_mask(spec))
             features = spec.squeeze(1).transpose(1, 2)
+        return features
+
+    def encode(self, features: Tensor, lengths: Tensor, augment: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+        """(memory (N, T', d), its lengths (N,), its padding mask (N, T'), True past each length).
+        ``augment=False``: the features are already augmented (or must not be)."""
+        if augment:
+            features = self.augment(features)
         x = self.positions(self.subsample(features))
         out_lengths = ConvSubsampling.output_lengths(lengths)
         padding = arange(x.shape[1], device=x.device).unsqueeze(0) >= out_lengths.unsqueeze(1)
@@ -118,11 +127,18 @@ class SpeechRecognizer(nn.Module):
         h = self.decoder(x, memory, tgt_mask=causal, tgt_is_causal=True, memory_key_padding_mask=memory_padding)
         return self.out(h)
 
-    def loss(self, features: Tensor, lengths: Tensor, targets: Tensor, target_lengths: Tensor) -> Tensor:
-        """w CTC + (1 - w) attention cross-entropy for padded targets (N, S) of labels (ids >= 2)."""
-        memory, memory_lengths, padding = self.encode(features, lengths)
-        ctc = F.ctc_loss(self.ctc_log_probs(memory), targets, memory_lengths, target_lengths, blank=BLANK,
-                         zero_infinity=True)
+    def loss(self, features: Tensor, lengths: Tensor, targets: Tensor, target_lengths: Tensor, *,
+             augment: bool = True, whole_batch: tuple[int, int] | None = None) -> Tensor:
+        """w CTC + (1 - w) attention cross-entropy for padded targets (N, S) of labels (ids >= 2).
+
+        A data-parallel shard of a larger batch passes ``whole_batch`` = (B utterances, K tokens) of that
+        batch, K counting each target's labels and its eos, and gets its share of the batch's loss,
+
+            w sum_i ctc_i / max(|y_i|, 1) / B + (1 - w) sum_tokens ce / K      (sums over the shard),
+
+        so the shards' losses add up to the whole batch's ("mean" CTC, token-mean cross-entropy). With
+        ``augment=False`` the features are used as given (a shard cut from a batch augmented whole)."""
+        memory, memory_lengths, padding = self.encode(features, lengths, augment)
         n = targets.shape[0]
         sos = full((n, 1), SOS_EOS, dtype=targets.dtype, device=targets.device)
         inputs = cat([sos, targets], 1)
@@ -132,7 +148,16 @@ class SpeechRecognizer(nn.Module):
         outputs = padded.masked_fill(position == target_lengths.unsqueeze(1), SOS_EOS)
         outputs = outputs.masked_fill(position > target_lengths.unsqueeze(1), -100)
         logits = self.decode(inputs, memory, padding)
-        att = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), outputs.reshape(-1), ignore_index=-100)
+        alignment = (self.ctc_log_probs(memory), targets, memory_lengths, target_lengths)
+        predictions = (logits.reshape(-1, logits.shape[-1]), outputs.reshape(-1))
+        if whole_batch is None:
+            ctc = F.ctc_loss(*alignment, blank=BLANK, zero_infinity=True)
+            att = F.cross_entropy(*predictions, ignore_index=-100)
+        else:
+            utterances, tokens = whole_batch
+            per_utterance = F.ctc_loss(*alignment, blank=BLANK, reduction="none", zero_infinity=True)
+            ctc = (per_utterance / target_lengths.clamp_min(1).to(per_utterance.dtype)).sum() / utterances
+            att = F.cross_entropy(*predictions, ignore_index=-100, reduction="sum") / tokens
         w = self.config.ctc_weight
         return w * ctc + (1 - w) * att
 

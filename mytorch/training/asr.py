@@ -21,7 +21,15 @@ the frequency warp gave 5.2% and 4.4%):
 - validation after every epoch: the loss, and the character error rate (CER) of greedy CTC decoding on
   the validation voices; at the end, the CER on the test voices;
 - with ``average_last`` K > 1 the final model is the mean of the weights after each of the last K epochs
-  (`optim.swa_utils.AveragedModel`, kept in the checkpoint as "average", which `load_recognizer` returns).
+  (`optim.swa_utils.AveragedModel`, kept in the checkpoint as "average", which `load_recognizer` returns);
+- with ``nproc`` N > 1 (``mytorch train --model asr --nproc N``) the run is N data-parallel processes of an
+  MPI job (training/ranks.py): every rank walks the same batches, augments each whole batch with the same
+  random draws (the ranks share the seed) and trains on its rows r, r + N, ... of it, its loss being its
+  share of the batch's (`SpeechRecognizer.loss`'s ``whole_batch``); DistributedDataParallel averages N
+  times the shares' gradients, i.e. sums them; so each step is the step one process takes on the batch, up
+  to float32 rounding. (A DistributedSampler would split the utterances, not each batch, and repeat some to
+  even the ranks out: the steps would differ from one process's.) Rank 0 alone validates, tests, logs and
+  writes. With dropout the ranks' draws differ from one process's.
 
 A run writes into its output folder, after every epoch: checkpoint.pt (atomic: model, optimizer, scheduler,
 RNG state, the tokenizer's characters, metrics; ``resume`` continues it exactly), metrics.csv/json, and
@@ -42,6 +50,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..metrics import cer
 from ..models.speech_recognizer import SpeechRecognizer, SpeechRecognizerConfig
+from ..nn.parallel import DistributedDataParallel
 from ..nn.utils import clip_grad_norm_
 from ..nn.utils.rnn import pad_sequence
 from ..ops.creation import tensor
@@ -57,6 +66,7 @@ from .lm import WarmupCosine, build_lm_optimizer
 from .metrics import MetricsLog
 from .plot import plot_asr_curves
 from .progress import progress_bar
+from .ranks import Ranks, join, reduce_over, silent
 from .run import epoch_seed
 
 __all__ = ["ASR_MODELS", "ASR_DATASETS", "ASRConfig", "SpeechSet", "train_asr", "load_recognizer", "transcribe"]
@@ -168,6 +178,21 @@ class SpeechSet:
         rng.shuffle(batches)
         return batches
 
+    def shard_loss(self, model: SpeechRecognizer, indices: Sequence[int], tokenizer: TranscriptTokenizer,
+                   ranks: Ranks) -> Tensor:
+        """Rank r's share of the training loss of the batch `indices`: the batch is augmented whole, as one
+        process would, then cut to rows r, r + N, ... (module docstring). A rank left without rows (a last
+        batch smaller than N) weighs row 0 by 0, so that it still joins the gradients' all-reduce."""
+        whole_features, _, _, whole_target_lengths = self.batch(indices, tokenizer)
+        augmented = model.augment(whole_features)
+        rows = list(range(ranks.rank, len(indices), ranks.world))
+        weight = 1.0 if rows else 0.0
+        rows = rows or [0]
+        features, lengths, targets, target_lengths = self.batch([indices[i] for i in rows], tokenizer)
+        features = augmented[tensor(rows)][:, :features.shape[1]]  # the shard's own padding: zeros past it
+        whole = (len(indices), int(whole_target_lengths.sum().item()) + len(indices))  # utterances, labels + eos
+        return weight * model.loss(features, lengths, targets, target_lengths, augment=False, whole_batch=whole)
+
     def in_length_order(self, batch_size: int) -> Iterator[list[int]]:
         """Batches of indices for evaluation: sorted by length, so padding is little."""
         order = sorted(range(len(self)), key=self.lengths.__getitem__)
@@ -229,12 +254,17 @@ class ASRRunResult:
     plot: str
     metrics_csv: str
     seconds: float
+    rank: int = 0  # of an --nproc job: only rank 0's figures are measured (the others return nan)
 
 
 def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress: bool = True,
-              log: Callable[[str], None] = print) -> ASRRunResult:
+              log: Callable[[str], None] = print, nproc: int = 1) -> ASRRunResult:
     """Run (or continue, from the checkpoint ``resume``) the training ``cfg`` describes (module docstring);
-    ``cfg.epochs`` may extend a resumed run."""
+    ``cfg.epochs`` may extend a resumed run. With ``nproc`` > 1 this process is one rank of an MPI job of
+    nproc; rank 0 writes and reports."""
+    ranks = join(nproc)
+    if not ranks.lead:
+        progress, log = False, silent
     ckpt = None
     if resume is not None:
         ckpt = load_run_file(resume, FORMAT, "speech-recognizer checkpoint")
@@ -244,12 +274,14 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
     tokenizer = TranscriptTokenizer(ckpt["chars"] if ckpt else digit_chars())
     front_end = LogMelFeatures(cfg.n_mels)
     train_set = SpeechSet.spoken_digits("train", cfg.train_size, cfg, front_end, log)
-    val_set = SpeechSet.spoken_digits("validation", cfg.test_size, cfg, front_end, log)
+    val_set = SpeechSet.spoken_digits("validation", cfg.test_size, cfg, front_end, log) if ranks.lead else None
     steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     total_steps = cfg.epochs * steps_per_epoch
 
     manual_seed(cfg.seed)
     model = SpeechRecognizer(cfg.recognizer(tokenizer.vocab_size))
+    # its hooks on the parameters average the ranks' gradients; the loss comes from model.loss, not the wrapper
+    replicas = DistributedDataParallel(model) if ranks.world > 1 else None
     opt = build_lm_optimizer(cfg, model)
     sched = optim.lr_scheduler.LambdaLR(opt, WarmupCosine(cfg.warmup_steps, total_steps, cfg.min_lr_ratio))
     average = optim.swa_utils.AveragedModel(model) if cfg.average_last > 1 else None
@@ -263,7 +295,7 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
     os.makedirs(out_dir, exist_ok=True)
     paths = {name: os.path.join(out_dir, name) for name in ("checkpoint.pt", "curves.png")}
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"asr ({n_params:,} parameters) on {cfg.dataset}: {len(train_set)} train / {len(val_set)} validation "
+    log(f"asr ({n_params:,} parameters) on {cfg.dataset}: {len(train_set)} train / {cfg.test_size} validation "
         f"utterances, {cfg.epochs} epochs of {steps_per_epoch} steps (batch {cfg.batch_size}), AdamW lr {cfg.lr:g} "
         f"(warmup {cfg.warmup_steps}, cosine to {cfg.min_lr_ratio:g}x), CTC weight {cfg.ctc_weight:g}")
     for epoch in range(start_epoch, cfg.epochs + 1):
@@ -273,8 +305,12 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
         try:
             for indices in train_set.epoch_batches(cfg.batch_size, epoch_seed(cfg.seed, epoch)):
                 opt.zero_grad(set_to_none=True)
-                loss = model.loss(*train_set.batch(indices, tokenizer))
-                loss.backward()
+                if replicas is None:
+                    loss = model.loss(*train_set.batch(indices, tokenizer))
+                    loss.backward()
+                else:
+                    loss = train_set.shard_loss(model, indices, tokenizer, ranks)
+                    (loss * ranks.world).backward()  # the replicas average: N x the shares sum to the batch's
                 if cfg.grad_clip > 0:
                     clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 opt.step()
@@ -283,13 +319,16 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
                 loss_sum, seen, step = loss_sum + value * len(indices), seen + len(indices), step + 1
                 if bar is not None:
                     bar.update(len(indices))
-                    bar.set_postfix(loss=f"{value:.3f}", refresh=False)
+                    bar.set_postfix(loss=f"{value * ranks.world:.3f}", refresh=False)  # N x rank 0's share
         finally:
             if bar is not None:
                 bar.close()
         train_seconds = time.perf_counter() - start
+        loss_sum, = reduce_over(ranks, loss_sum)
         if average is not None and epoch > cfg.epochs - cfg.average_last:
             average.update_parameters(model)
+        if not ranks.lead:
+            continue
         val = evaluate_asr(model, val_set, tokenizer)
         history.append({"epoch": epoch, "step": step, "train_loss": loss_sum / seen, "val_loss": val["loss"],
                         "val_cer": val["cer"], "lr": sched.get_last_lr()[0], "train_seconds": train_seconds,
@@ -305,6 +344,9 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
         log(f"epoch {epoch}/{cfg.epochs}  train loss {row['train_loss']:.4f}  val loss {row['val_loss']:.4f}  "
             f"val CER {row['val_cer']:.2%}  ({train_seconds:.0f} s, {row['utterances_per_s']:.1f} utterances/s; "
             f"e.g. {val['hypotheses'][-1]!r} for {val['references'][-1]!r})")
+    if not ranks.lead:
+        return ASRRunResult(math.nan, math.nan, paths["checkpoint.pt"], paths["curves.png"],
+                            os.path.join(out_dir, "metrics.csv"), time.perf_counter() - run_start, ranks.rank)
     final = model
     if average is not None:
         final = average.module
@@ -316,5 +358,5 @@ def train_asr(cfg: ASRConfig, out_dir: str, resume: str | None = None, progress:
     history.rows[-1]["test_cer"] = test["cer"]
     csv_path, _ = history.write(out_dir)
     log(f"test CER (held-out voices, greedy CTC) {test['cer']:.2%}")
-    return ASRRunResult(history.rows[-1].get("averaged_val_cer", history.rows[-1]["val_cer"]), test["cer"], paths["checkpoint.pt"], paths["curves.png"],
-                        csv_path, time.perf_counter() - run_start)
+    return ASRRunResult(history.rows[-1].get("averaged_val_cer", history.rows[-1]["val_cer"]), test["cer"],
+                        paths["checkpoint.pt"], paths["curves.png"], csv_path, time.perf_counter() - run_start)

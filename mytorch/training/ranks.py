@@ -1,4 +1,5 @@
-"""`mytorch train --nproc N`: the image training run as N data-parallel processes (an MPI job).
+"""`mytorch train --nproc N`: the image training run (and the speech recognizer's, training/asr.py) as N
+data-parallel processes (an MPI job).
 
 Every rank builds the same model (DistributedDataParallel broadcasts rank 0's weights and averages the
 gradients) and walks the same shuffled batches; rank r trains on rows r, r + N, r + 2N, … of each
@@ -58,15 +59,25 @@ def combine(stats: dict[str, float], ranks: Ranks) -> dict[str, float]:
     summed, time of the slowest rank."""
     if ranks.world == 1:
         return stats
-    from ..distributed import ReduceOp, all_reduce
     seen = stats["samples"]
-    sums = tensor([stats["train_loss"] * seen, stats["train_acc"] * seen, seen], dtype=D.float64)
-    all_reduce(sums)
-    longest = tensor([stats["seconds"]], dtype=D.float64)
-    all_reduce(longest, op=ReduceOp.MAX)
-    loss, acc, total = sums.tolist()
+    loss, acc, total = reduce_over(ranks, stats["train_loss"] * seen, stats["train_acc"] * seen, seen)
+    longest, = reduce_over(ranks, stats["seconds"], op="max")
     return {"train_loss": loss / max(total, 1), "train_acc": acc / max(total, 1), "samples": int(total),
-            "seconds": longest.item()}
+            "seconds": longest}
 
 
-__all__ = ["Ranks", "join", "shard", "shard_samples", "combine"]
+def reduce_over(ranks: Ranks, *values: float, op: str = "sum") -> list[float]:
+    """Each value summed (or its maximum, op="max") over the ranks, in float64."""
+    if ranks.world == 1:
+        return list(values)
+    from ..distributed import ReduceOp, all_reduce
+    reduced = tensor(list(values), dtype=D.float64)
+    all_reduce(reduced, op=ReduceOp.MAX if op == "max" else ReduceOp.SUM)
+    return reduced.tolist()
+
+
+def silent(message: str) -> None:
+    """The log of ranks other than 0: rank 0 reports."""
+
+
+__all__ = ["Ranks", "join", "shard", "shard_samples", "combine", "reduce_over", "silent"]

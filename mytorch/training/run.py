@@ -24,7 +24,7 @@ from .loop import evaluate, train_epoch
 from .metrics import MetricsLog
 from .plot import plot_curves
 from .progress import progress_bar
-from .ranks import combine, join, shard, shard_samples
+from .ranks import combine, join, shard, shard_samples, silent
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
@@ -123,7 +123,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
     other ranks return an empty history."""
     ranks = join(nproc)
     if not ranks.lead:
-        progress, log = False, _silent
+        progress, log = False, silent
     ckpt = None
     if resume is not None:
         ckpt = load_checkpoint(resume)
@@ -191,10 +191,6 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, workers: in
     else:
         csv_path, json_path = (os.path.join(out_dir, f"metrics.{ext}") for ext in ("csv", "json"))
     return RunResult(history, paths["checkpoint.pt"], paths["curves.png"], csv_path, json_path)
-
-
-def _silent(message: str) -> None:
-    """The log of ranks other than 0."""
 
 
 def evaluate_checkpoint(path: str, dataset: str | None = None, batch_size: int = 1000, limit: int | None = None,
