@@ -261,9 +261,11 @@ def test_every_optimizer_of_the_database_exists():
     assert NAMES == sorted(info.optim_cls.__name__ for info in optim_db)
 
 
-def test_sparse_adam_leaves_rows_without_gradient_alone():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sparse_adam_leaves_rows_without_gradient_alone(sparse):
     """An embedding-like parameter whose gradient skips rows: PyTorch's SparseAdam gets the row-sparse
-    gradient, ours the dense one with those rows zero; rows without a gradient keep value and moments."""
+    gradient, ours the same or the dense one with those rows zero; rows without a gradient keep value and
+    moments."""
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((6, 3))
     m_p, t_p = mytorch.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
@@ -272,9 +274,25 @@ def test_sparse_adam_leaves_rows_without_gradient_alone():
         g = np.zeros((6, 3))
         g[rows] = rng.standard_normal((len(rows), 3))
         m_p.grad, t_p.grad = mytorch.tensor(g), torch.tensor(g).to_sparse(1)
+        if sparse:
+            m_p.grad = m_p.grad.to_sparse(1)
         m_opt.step()
         t_opt.step()
         _assert_params_equal([m_p], [t_p])
     assert m_p[4].tolist() == w0[4].tolist() and m_opt.state[m_p]["exp_avg"][4].tolist() == [0.0] * 3
     np.testing.assert_allclose(m_opt.state[m_p]["exp_avg_sq"].numpy(), t_opt.state[t_p]["exp_avg_sq"].numpy(),
                                rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+def test_sparse_adam_updates_every_entry_a_sparse_gradient_lists():
+    """A sparse gradient's listed zeros are present (their moments decay), as in PyTorch."""
+    params, opts = {}, {}
+    for T in (mytorch, torch):
+        params[T] = T.ones(3, 2, dtype=T.float64, requires_grad=True)
+        opts[T] = T.optim.SparseAdam([params[T]], lr=0.1)
+    for values in ([[1.0, 2.0], [3.0, 4.0]], [[0.0, 0.0], [5.0, 6.0]]):
+        for T in (mytorch, torch):
+            params[T].grad = T.sparse_coo_tensor([[0, 2]], T.tensor(values, dtype=T.float64), (3, 2))
+            opts[T].step()
+        _assert_params_equal([params[mytorch]], [params[torch]])

@@ -7,11 +7,13 @@ updates):
     param_i = param_i - lr sqrt(1 - beta2^t) / (1 - beta1^t) * m_i / (sqrt(v_i) + eps)
 Entries absent from the gradient keep their value and moments (no decay), unlike Adam's.
 
-mytorch has no sparse tensors: its gradients are dense, and where PyTorch's SparseAdam refuses a dense
-gradient ("SparseAdam does not support dense gradients"), this one reads it as the sparse gradient of its
-nonzero entries, which is what ``grad.to_sparse()`` would hand PyTorch's. An embedding row that no index
-looked up has an all-zero gradient and stays untouched, as it does with PyTorch's ``sparse=True``; an entry
-whose gradient is exactly zero by coincidence is skipped too (PyTorch would decay its moments).
+A sparse gradient (a COO tensor, as PyTorch's SparseAdam takes) updates exactly the entries it lists, a
+listed zero included. mytorch's embeddings still hand back dense gradients, and where PyTorch's SparseAdam
+refuses a dense gradient ("SparseAdam does not support dense gradients"), this one reads it as the sparse
+gradient of its nonzero entries, which is what ``grad.to_sparse()`` would hand PyTorch's. An embedding row
+that no index looked up has an all-zero gradient and stays untouched, as it does with PyTorch's
+``sparse=True``; an entry whose dense gradient is exactly zero by coincidence is skipped too (PyTorch would
+decay its moments).
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from typing import Any, Callable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops.creation import zeros_like
+from ..ops.creation import ones_like, zeros_like
+from ..ops.sparse import sparse_coo_tensor
 from .optimizer import Optimizer, ParamsT, _scalar
 
 __all__ = ["SparseAdam"]
@@ -62,8 +65,15 @@ class SparseAdam(Optimizer):
                     state["exp_avg"] = zeros_like(p)
                     state["exp_avg_sq"] = zeros_like(p)
                 state["step"] += 1
-                grad = -p.grad if group.get("maximize", False) else p.grad
-                absent = grad == 0
+                grad = p.grad
+                if grad.is_sparse:  # the entries it lists are present, whatever their value
+                    grad = grad.coalesce()
+                    listed = sparse_coo_tensor(grad.indices(), ones_like(grad._values()), grad.shape)
+                    absent, grad = listed.to_dense() == 0, grad.to_dense()
+                else:
+                    absent = grad == 0
+                if group.get("maximize", False):
+                    grad = -grad
                 if absent.all().item():  # an empty sparse gradient: no update
                     continue
                 exp_avg, exp_avg_sq, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
