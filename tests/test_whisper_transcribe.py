@@ -7,7 +7,9 @@
   condition_on_previous_text=False, temperature 0); beam search equals faster-whisper's beam search.
   (tests/test_transcribe_cli.py compares a stereo 22.05-kHz file through `mytorch transcribe`.)
 - Slow (`pytest -m slow tests/test_whisper_transcribe.py`): 40 utterances of numbers, dates and sentences in
-  several voices, and one recording longer than 30 s: >= 90% equal transcripts, WER within 1 point.
+  several voices, and one recording longer than 30 s: >= 90% equal transcripts, WER within 1 point. Measured
+  on the cpp backend with the sox-resampled synthesis: 40/40 equal, WER 36.78% for both, the long recording
+  equal (285 s of CPU).
 """
 from __future__ import annotations
 
