@@ -30,10 +30,10 @@ export ASAN_OPTIONS="detect_leaks=0:log_path=$REPORTS/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORTS/ubsan"
 "$PYTHON" -c "import mytorch.backends._C as c; assert c.__file__.startswith('$PWD'), c.__file__"
 # storage/views/elementwise/reductions, GEMM, convolution, fused ops, optimizers, indexing, random streams,
-# special functions, in-place gradient accumulation, complex tensors: each family
+# special functions, in-place gradient accumulation, complex tensors, factorizations: each family
 TESTS=(views elementwise cpp_vmath reduction matmul nn_conv nn_pooling fused_primitives optim gather_scatter indexing
        joining sorting statistics cpp_conv cpp_fused cpp_index cpp_sort_index cpp_random cpp_attention_loss cpp_special
-       torch_streams grad_accumulation complex)
+       torch_streams grad_accumulation complex cpp_linalg cpp_spectral)
 status=0
 "$PYTHON" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" -k "cpp" \
     $(printf "$ROOT/tests/test_%s.py " "${TESTS[@]}") "$@" || status=$?

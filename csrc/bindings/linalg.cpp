@@ -1,5 +1,6 @@
 // Bindings of the linear-algebra primitives (base.Backend's "linear algebra" section) that _C has.
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/tuple.h>
 
 #include "bindings/registry.h"
@@ -15,6 +16,7 @@ void bind(nb::module_& m) {
   m.def("solve_triangular", &solve_triangular);
   m.def("cholesky", &cholesky);
   m.def("qr", &qr);
+  m.def("svd", &svd);
 }
 
 RegisterBindings linalg_bindings(bind);

@@ -1,0 +1,62 @@
+// Householder reflectors H = I - tau v v^H (LAPACK's larfg and larf), shared by the QR factorization and the
+// tridiagonal reduction of the symmetric eigensolver.
+//
+// For a column x = (alpha, x_rest), the reflector with H^H x = (beta, 0, ..., 0) is
+//     beta = -sign(Re alpha) ||x||,  tau = (beta - alpha) / beta,  v = (1, x_rest / (alpha - beta)),
+// beta real; the sign opposite to Re alpha's avoids cancellation in alpha - beta. When x_rest is already zero
+// and alpha real, H = I (tau = 0) and alpha keeps its sign, as LAPACK's. (For real x, ^H is ^T and conj does
+// nothing.)
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "linalg/batch.h"
+
+namespace mytorch {
+
+// Makes the reflector of the column x[0], x[stride], ..., x[(len - 1) stride] in place: x[0] becomes beta,
+// the rest v's entries past its leading 1. Returns tau.
+template <typename T>
+T make_reflector(T* x, int64_t stride, int64_t len) {
+  real_t<T> xnorm = 0;
+  for (int64_t i = 1; i < len; ++i) xnorm = std::hypot(xnorm, std::abs(x[i * stride]));  // hypot: no overflow
+  const T alpha = x[0];
+  if (xnorm == 0 && std::imag(alpha) == 0) return T(0);
+  const real_t<T> beta = -std::copysign(std::hypot(std::abs(alpha), xnorm), std::real(alpha));
+  const T scale = T(1) / (alpha - beta);
+  for (int64_t i = 1; i < len; ++i) x[i * stride] *= scale;
+  x[0] = beta;
+  return (beta - alpha) / beta;
+}
+
+// x -= tau v (v^H x) on the rows j.. of the row-major block x (rows of length ldx), v_j = 1 implicitly and
+// v_i for j < i < m read from column j of a (rows of length lda): one reflector applied to columns
+// [begin, end) of x, in two sweeps along contiguous rows (w holds v^H x).
+template <typename T>
+void reflect(const T* a, int64_t lda, int64_t m, int64_t j, T tau, T* x, int64_t ldx, int64_t begin, int64_t end,
+             std::vector<T>& w) {
+  for (int64_t c = begin; c < end; ++c) w[c] = x[j * ldx + c];
+  for (int64_t i = j + 1; i < m; ++i) {
+    const T v = conjugate(a[i * lda + j]);
+    for (int64_t c = begin; c < end; ++c) w[c] += v * x[i * ldx + c];
+  }
+  for (int64_t c = begin; c < end; ++c) x[j * ldx + c] -= tau * w[c];
+  for (int64_t i = j + 1; i < m; ++i) {
+    const T tv = tau * a[i * lda + j];
+    for (int64_t c = begin; c < end; ++c) x[i * ldx + c] -= tv * w[c];
+  }
+}
+
+// Householder QR of the row-major m x n matrix a in place (geqr2): step j reflects column j onto e_j with
+// H_j (tau_j in tau) and applies H_j^H to the trailing columns as R -= conj(tau) v (v^H R). v overwrites
+// the column below the diagonal; what remains on and above it is R. w: room for n values.
+template <typename T>
+void householder_qr(T* a, int64_t m, int64_t n, T* tau, std::vector<T>& w) {
+  for (int64_t j = 0; j < std::min(m, n); ++j) {
+    tau[j] = make_reflector(a + j * n + j, n, m - j);
+    if (tau[j] != T(0)) reflect(a, n, m, j, conjugate(tau[j]), a, n, j + 1, n, w);
+  }
+}
+
+}  // namespace mytorch

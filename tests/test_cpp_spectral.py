@@ -1,0 +1,111 @@
+"""The C++ SVD (csrc/linalg/svd.cpp) against the NumPy backend's LAPACK (gesdd): float32, float64, complex64
+and complex128, batched, transposed and broadcast views, empty shapes.
+
+Singular vectors are determined only up to a sign (a phase for complex matrices), and LAPACK's choice is no
+more right than ours, so the vectors are checked by what defines them: A = U diag(S) Vh, orthonormal columns,
+and, for each value well apart from the others, |v^H v_lapack| = 1.
+The values themselves must equal LAPACK's to a few roundings of the matrix's norm."""
+import numpy as np
+import pytest
+
+import mytorch._dtype as D
+
+from cpp_compare import backend, be, skip_without_cpp  # noqa: F401 (fixtures)
+from test_cpp_linalg import DTYPES, matrix_views, pair, random
+
+pytestmark = skip_without_cpp
+
+
+def tol(dt):
+    return 3e-5 if dt in (D.float32, D.complex64) else 1e-12
+
+
+def host(be, x):
+    return np.asarray(be[1].to_host(x))
+
+
+def mH(x):
+    return x.conj().swapaxes(-1, -2)
+
+
+def unitary(q, dt):
+    """q's columns are orthonormal."""
+    eye = np.broadcast_to(np.eye(q.shape[-1]), q.shape[:-2] + (q.shape[-1],) * 2)
+    np.testing.assert_allclose(mH(q) @ q, eye, atol=tol(dt) * max(1, q.shape[-2]))
+
+
+def same_directions(ref, got, values, dt):
+    """|got_i^H ref_i| = 1 for each column i whose value is apart from the others (its vector is determined up
+    to a phase there): the gap is at least 1e-3 of the largest value. Columns shorter than their count
+    (singular vectors of a non-square matrix) have zeros among the others: the singular values past min(m, n)."""
+    values = np.asarray(values, np.float64).reshape(-1, values.shape[-1])
+    ref, got = ref.reshape(-1, *ref.shape[-2:]), got.reshape(-1, *got.shape[-2:])
+    for w, r, g in zip(values, ref, got):
+        scale = max(np.abs(w).max(initial=0), 1e-300)
+        others = np.append(w, [0.0] * (r.shape[0] > w.size))
+        for i in range(w.size):
+            gap = np.abs(np.delete(others, i) - w[i]).min(initial=np.inf)
+            if gap > 1e-3 * scale:
+                np.testing.assert_allclose(abs(np.vdot(r[:, i], g[:, i])), 1, atol=tol(dt) * (1 + 10 * scale / gap))
+
+
+def views_of(shape):
+    """matrix_views for a batch of matrices, the matrix itself otherwise."""
+    return matrix_views() if len(shape) == 3 else [lambda be, v: v]
+
+
+def test_non_finite_gives_nan(be):
+    x = np.stack([np.eye(3), np.diag([1.0, np.nan, 2.0]), np.diag([1.0, np.inf, 2.0])])
+    _, s, _ = be[1].svd(be[1].share_host(x), False, True)
+    assert not np.isnan(host(be, s)[0]).any() and np.isnan(host(be, s)[1:]).all()
+
+
+def check_svd(be, a_np, a_cpp, dt):
+    a = np.asarray(be[0].to_host(a_np))
+    k = min(a.shape[-2:])
+    for full in (False, True):
+        (u_ref, s_ref, vh_ref), (u, s, vh) = be[0].svd(a_np, full, True), be[1].svd(a_cpp, full, True)
+        u_ref, s_ref, vh_ref, u, s, vh = (np.asarray(x) for x in (u_ref, s_ref, vh_ref, be[1].to_host(u),
+                                                                  be[1].to_host(s), be[1].to_host(vh)))
+        assert [(x.shape, x.dtype) for x in (u, s, vh)] == [(x.shape, x.dtype) for x in (u_ref, s_ref, vh_ref)]
+        if not a.size:
+            continue
+        norm = s_ref.max()
+        np.testing.assert_allclose(s, s_ref, atol=tol(dt) * norm)
+        assert np.all(np.diff(s, axis=-1) <= 0) and np.all(s >= 0)
+        unitary(u, dt)
+        unitary(mH(vh), dt)
+        np.testing.assert_allclose((u[..., :k] * s[..., None, :]) @ vh[..., :k, :], a, atol=tol(dt) * max(norm, 1) * 4)
+        same_directions(u_ref[..., :k], u[..., :k], s_ref, dt)
+        same_directions(mH(vh_ref[..., :k, :]), mH(vh[..., :k, :]), s_ref, dt)
+    none_u, s_only, none_vh = be[1].svd(a_cpp, False, False)
+    assert none_u is None and none_vh is None
+    np.testing.assert_array_equal(host(be, s_only), s)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 4), (3, 6, 4), (3, 4, 6), (2, 1, 5), (5, 1), (3, 16, 16), (0, 3, 3), (4, 0)])
+def test_svd(be, dt, shape):
+    x = random(shape, dt)
+    for view in views_of(shape):
+        a_np, a_cpp = pair(be, x, view)
+        check_svd(be, a_np, a_cpp, dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5)])
+def test_svd_rank_deficient(be, dt, shape):
+    """Exactly zero singular values: their vectors (and, with full_matrices, those past min(m, n)) complete an
+    orthonormal basis."""
+    m, n = shape
+    u, v = random((m, 1), dt), random((1, n), dt)
+    zero_column = random(shape, dt)
+    zero_column[:, 1] = 0
+    x = np.stack([np.zeros(shape, u.dtype), u @ v, zero_column])
+    a_np, a_cpp = pair(be, x, lambda _, v: v)
+    check_svd(be, a_np, a_cpp, dt)
+
+
+def test_natives_replace_the_fallback():
+    from mytorch.backends.cpp_backend import CppBackend
+    assert "svd" not in set(CppBackend.host_primitives())
