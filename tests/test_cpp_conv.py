@@ -33,6 +33,15 @@ CASES = [
     ((1, 16, 12, 13), (20, 16, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     ((3, 8, 15, 9), (12, 4, 3, 3), (2, 2), ((1, 0), (2, 1)), (2, 1), 2),
     ((2, 10, 40), (14, 10, 5), (3,), ((2, 2),), (1,), 1),
+    # direct.cpp's input gradient by stride phase (2 or more images, so it runs on 2 threads too): odd sizes,
+    # stride 3 with dilation 2 and groups, a 1x1 stride 2 (GEMM + col2im), stride past the kernel (phases with
+    # no taps), padding wider than the kernel's reach, 1-d stride 2 with dilation 3
+    ((2, 5, 11, 9), (7, 5, 3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), 1),
+    ((3, 6, 13, 10), (9, 2, 3, 4), (3, 2), ((2, 0), (1, 3)), (2, 3), 3),
+    ((2, 4, 9, 8), (6, 4, 1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1), 1),
+    ((2, 2, 10, 11), (3, 2, 2, 2), (3, 3), ((0, 0), (1, 1)), (1, 1), 1),
+    ((2, 3, 6, 7), (4, 3, 3, 3), (1, 2), ((3, 3), (2, 4)), (1, 1), 1),
+    ((2, 3, 17), (5, 3, 4), (2,), ((4, 1),), (3,), 1),
 ]
 IDS = [f"{len(c[0]) - 2}d-{i}" for i, c in enumerate(CASES)]
 

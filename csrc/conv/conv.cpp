@@ -1,5 +1,5 @@
-// Convolutions as im2col + GEMM, one image at a time (see conv.h); the forward and backward-in-w of most
-// 1- and 2-d float convolutions read the image in place instead (direct.cpp).
+// Convolutions as im2col + GEMM, one image at a time (see conv.h); the forward and backward of most 1- and
+// 2-d float convolutions read the image (or the gradient) in place instead (direct.cpp).
 //
 // Per image the columns are a (C * K, L) matrix, channel-major, so the rows of group g are one block
 // and every product reads and writes in place: forward is W_g (O/G, C/G*K) @ cols_g, written straight
@@ -123,7 +123,8 @@ void forward(const Windows& win, const Dims& d, const Shape& stride, const Pads&
   });
 }
 
-// Backward in x of a stride-1 convolution is itself a stride-1 convolution, of the gradient:
+// Where direct.cpp does not take it, backward in x of a stride-1 convolution is itself a stride-1
+// convolution, of the gradient:
 //   dx[c, q] = sum_{o, i} w[o, c, i] g[o, q - i d + pb] = sum_{o, j} w'[c, o, j] g[o, q + j d - pb']
 // with j = K-1-i, w'[c, o, j] = w[o, c, K-1-j] (the kernel flipped, in and out channels swapped within each
 // group) and pb' = d (k-1) - pb. Run as `forward`, that is one im2col of g and a GEMM of depth O/G * K
@@ -248,6 +249,11 @@ Array conv_backward_input(const Array& g_in, const Array& w_in, const Shape& spa
     const bool as_conv = adjoint_is_convolution(stride, padding, dilation, win.kernel);
     dispatch_wide(g.dtype(), [&](auto tag) {
       using T = decltype(tag);
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        if (!win.identity && direct_backward_input<T>(win, d.n, d.c, d.o, d.groups, stride, padding, dilation,
+                                                      g.data<T>(), w.data<T>(), dx.data<T>()))
+          return;
+      }
       if (!as_conv) return backward_input<T>(win, d, g.data<T>(), w.data<T>(), dx.data<T>());
       Pads flipped(padding.size());  // pb' = d (k-1) - pb, and pa' so that there are `spatial` windows
       for (size_t i = 0; i < padding.size(); ++i) {
