@@ -1,14 +1,15 @@
 """The three convolution primitives of the cpp backend (forward, backward-input, backward-weight) one by one,
 beside PyTorch's (aten.convolution and aten.convolution_backward), at every convolution shape of the ResNet
 of `mytorch.models` (batch 64 of 1x28x28: 16, 32, 64 channels on 28x28, 14x14, 7x7 maps) and two pointwise
-ones, on one thread.
+ones, on one thread (or `--threads`).
 
 One process; mytorch and PyTorch alternate within every timing round (`_harness.best_seconds`) and each
 round is timed in the thread's CPU time, which a loaded machine perturbs far less than wall time (both sides
-run single-threaded in the calling thread). "speed" is torch ms / cpp ms. The total weighs each primitive as
-a ResNet training step uses it (the 16->16 layer twice; no input gradient for the stem).
+run single-threaded in the calling thread); with more threads, in wall time (the thread's CPU time would
+miss the others' work), so read those ratios as noisier. "speed" is torch ms / cpp ms. The total weighs each
+primitive as a ResNet training step uses it (the 16->16 layer twice; no input gradient for the stem).
 
-Usage:  python benchmarks/conv_primitives.py [--quick] [--cases NAME ...]
+Usage:  python benchmarks/conv_primitives.py [--quick] [--threads N] [--cases NAME ...]
 """
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="one round of one call (smoke test; rough numbers)")
     p.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
+    p.add_argument("--threads", type=int, default=1, help="threads of both sides (default 1)")
     args = p.parse_args()
-    pin_threads(1)
+    threads = pin_threads(1)
     import numpy as np
     import torch
 
@@ -49,12 +51,13 @@ def main() -> int:
     from mytorch.backends import _C
 
     backends.set_cpu_backend("cpp")
-    torch.set_num_threads(1)
-    _C.set_num_threads(1)
+    torch.set_num_threads(threads)
+    _C.set_num_threads(threads)
+    clock, clock_name = (time.thread_time, "thread CPU time") if threads == 1 else (time.perf_counter, "wall time")
     repeats, number = (1, 1) if args.quick else (9, 2)
     rng = np.random.default_rng(0)
     aten = torch.ops.aten
-    print(f"# {cpu_name()}; conv2d primitives, batch 64, float32, 1 thread, ms of thread CPU time; "
+    print(f"# {cpu_name()}; conv2d primitives, batch 64, float32, {threads} thread(s), ms of {clock_name}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'case':<27} {'primitive':<10} {'cpp ms':>8} {'torch ms':>9} {'speed':>6}")
     total = {"cpp": 0.0, "torch": 0.0}
@@ -85,7 +88,7 @@ def main() -> int:
         for primitive, runs in primitives.items():
             if primitive == "bwd-input" and c == 1:
                 continue  # the stem's input is the data
-            cpp, ref = best_seconds(list(runs), repeats, number, warmup=1, clock=time.thread_time)
+            cpp, ref = best_seconds(list(runs), repeats, number, warmup=1, clock=clock)
             total["cpp"] += uses * cpp
             total["torch"] += uses * ref
             print(f"{name:<27} {primitive:<10} {1e3 * cpp:>8.2f} {1e3 * ref:>9.2f} {ref / cpp:>5.2f}x", flush=True)
