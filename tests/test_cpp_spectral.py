@@ -1,9 +1,9 @@
-"""The C++ SVD (csrc/linalg/svd.cpp) against the NumPy backend's LAPACK (gesdd): float32, float64, complex64
-and complex128, batched, transposed and broadcast views, empty shapes.
+"""The C++ eigensolver and SVD (csrc/linalg/eigh.cpp, svd.cpp) against the NumPy backend's LAPACK (syevd,
+gesdd): float32, float64, complex64 and complex128, batched, transposed and broadcast views, empty shapes.
 
-Singular vectors are determined only up to a sign (a phase for complex matrices), and LAPACK's choice is no
-more right than ours, so the vectors are checked by what defines them: A = U diag(S) Vh, orthonormal columns,
-and, for each value well apart from the others, |v^H v_lapack| = 1.
+Eigen- and singular vectors are determined only up to a sign (a phase for complex matrices), and LAPACK's
+choice is no more right than ours, so the vectors are checked by what defines them: A = V diag(w) V^H and
+A = U diag(S) Vh, orthonormal columns, and, for each value well apart from the others, |v^H v_lapack| = 1.
 The values themselves must equal LAPACK's to a few roundings of the matrix's norm."""
 import numpy as np
 import pytest
@@ -49,13 +49,60 @@ def same_directions(ref, got, values, dt):
                 np.testing.assert_allclose(abs(np.vdot(r[:, i], g[:, i])), 1, atol=tol(dt) * (1 + 10 * scale / gap))
 
 
+def hermitian(a, upper):
+    """The Hermitian matrix eigh reads from a's upper (or lower) triangle: its diagonal's real part."""
+    tri = np.triu(a, 1) if upper else np.tril(a, -1)
+    diagonal = np.real(np.diagonal(a, 0, -2, -1))[..., None] * np.eye(a.shape[-1])
+    return (tri + mH(tri) + diagonal).astype(a.dtype)
+
+
 def views_of(shape):
     """matrix_views for a batch of matrices, the matrix itself otherwise."""
     return matrix_views() if len(shape) == 3 else [lambda be, v: v]
 
 
+def check_eigh(be, a_np, a_cpp, upper, dt):
+    (w_ref, v_ref), (w, v) = be[0].eigh(a_np, upper), be[1].eigh(a_cpp, upper)
+    w_ref, v_ref, w, v = np.asarray(w_ref), np.asarray(v_ref), host(be, w), host(be, v)
+    assert (w.shape, w.dtype, v.shape, v.dtype) == (w_ref.shape, w_ref.dtype, v_ref.shape, v_ref.dtype)
+    if not w.size:
+        return
+    norm = np.abs(w_ref).max()
+    np.testing.assert_allclose(w, w_ref, atol=tol(dt) * norm)
+    assert np.all(np.diff(w, axis=-1) >= 0)
+    unitary(v, dt)
+    a = hermitian(np.asarray(be[0].to_host(a_np)), upper)
+    np.testing.assert_allclose((v * w[..., None, :]) @ mH(v), a, atol=tol(dt) * norm * 4)
+    same_directions(v_ref, v, w_ref, dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5, 5), (2, 16, 16), (3, 1, 1), (0, 3, 3), (2, 0, 0)])
+def test_eigh(be, dt, shape):
+    x = random(shape, dt)
+    for view in views_of(shape):
+        a_np, a_cpp = pair(be, x, view)
+        for upper in (False, True):
+            check_eigh(be, a_np, a_cpp, upper, dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_eigh_special_matrices(be, dt):
+    """Repeated eigenvalues (zero, identity, a rank-one projector), a diagonal one, extreme scales."""
+    n = 6
+    u = random((n, 1), dt)
+    big, small = (1e30, 1e-30) if dt in (D.float32, D.complex64) else (1e300, 1e-300)
+    cases = [np.zeros((n, n)), np.eye(n), u @ mH(u), np.diag(np.arange(n, 0, -1.0)),
+             hermitian(random((n, n), dt), False) * big, hermitian(random((n, n), dt), False) * small]
+    x = np.stack([c.astype(random((1,), dt).dtype) for c in cases])
+    a_np, a_cpp = pair(be, x, lambda _, v: v)
+    check_eigh(be, a_np, a_cpp, False, dt)
+
+
 def test_non_finite_gives_nan(be):
     x = np.stack([np.eye(3), np.diag([1.0, np.nan, 2.0]), np.diag([1.0, np.inf, 2.0])])
+    w, v = be[1].eigh(be[1].share_host(x), False)
+    assert not np.isnan(host(be, w)[0]).any() and np.isnan(host(be, w)[1:]).all() and np.isnan(host(be, v)[1:]).all()
     _, s, _ = be[1].svd(be[1].share_host(x), False, True)
     assert not np.isnan(host(be, s)[0]).any() and np.isnan(host(be, s)[1:]).all()
 
@@ -108,4 +155,4 @@ def test_svd_rank_deficient(be, dt, shape):
 
 def test_natives_replace_the_fallback():
     from mytorch.backends.cpp_backend import CppBackend
-    assert "svd" not in set(CppBackend.host_primitives())
+    assert not {"eigh", "svd"} & set(CppBackend.host_primitives())

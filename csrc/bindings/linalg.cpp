@@ -16,6 +16,7 @@ void bind(nb::module_& m) {
   m.def("solve_triangular", &solve_triangular);
   m.def("cholesky", &cholesky);
   m.def("qr", &qr);
+  m.def("eigh", &eigh);
   m.def("svd", &svd);
 }
 

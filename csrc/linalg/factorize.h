@@ -1,10 +1,10 @@
 // Matrix factorizations and the triangular solve: the contract's linear-algebra primitives
 // (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64/
 // complex64/complex128 matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
-// textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm; one-sided Jacobi for the SVD,
-// gesvj), written row-major so that every inner loop runs along a contiguous row and vectorises: short,
-// readable, and quick at the sizes models use (a blocked, GEMM-based version would win only for matrices in
-// the hundreds).
+// textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm, sytd2 + steqr; one-sided Jacobi
+// for the SVD, gesvj), written row-major so that every inner loop runs along a contiguous row and vectorises:
+// short, readable, and quick at the sizes models use (a blocked, GEMM-based version would win only for
+// matrices in the hundreds).
 #pragma once
 #include <optional>
 #include <tuple>
@@ -25,6 +25,10 @@ std::tuple<Array, Array> cholesky(const Array& a);
 
 // Householder QR: (Q, R), reduced (Q m x k, R k x n) or complete (Q m x m, R m x n), k = min(m, n).
 std::tuple<Array, Array> qr(const Array& a, bool complete);
+
+// (w, V) with A = V diag(w) V^H for Hermitian A (*, n, n), only its upper (or lower) triangle read: w (*, n)
+// real and ascending, V unitary; nan for a matrix holding inf or nan.
+std::tuple<Array, Array> eigh(const Array& a, bool upper);
 
 // (U, S, Vh) with A = U diag(S) Vh for A (*, m, n), k = min(m, n): S (*, k) real, descending; U (*, m, k) and
 // Vh (*, k, n), or (*, m, m) and (*, n, n) with full_matrices; no U and Vh without compute_uv.
