@@ -1,4 +1,6 @@
 """Shared fixtures: every test runs once per available backend."""
+import collections
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,22 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(group))
     rank = {name: i for i, name in enumerate(SPLIT_BY_BACKEND)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its order
+
+
+# With --durations (CI passes it), the summary also sums the time by file, both backends together: the suite's
+# budget is spent file by file, so that is where to look when it grows.
+_SECONDS_BY_FILE: collections.Counter = collections.Counter()
+
+
+def pytest_runtest_logreport(report):
+    _SECONDS_BY_FILE[report.nodeid.split("::")[0]] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.getoption("durations") is None or not _SECONDS_BY_FILE:
+        return
+    count = config.getoption("durations") or len(_SECONDS_BY_FILE)
+    terminalreporter.write_sep("=", f"slowest {count} files (setup, call and teardown of every test, summed)")
+    for path, seconds in _SECONDS_BY_FILE.most_common(count):
+        terminalreporter.write_line(f"{seconds:9.2f}s {path}")
+    terminalreporter.write_line(f"{sum(_SECONDS_BY_FILE.values()):9.2f}s in all ({len(_SECONDS_BY_FILE)} files)")

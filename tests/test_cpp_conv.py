@@ -11,6 +11,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from cpp_compare import backend  # noqa: F401 (fixture: one run, the module compares the backends itself)
 from mytorch import backends
 
 pytestmark = pytest.mark.skipif("cpp" not in backends.available_backends(),

@@ -14,6 +14,7 @@ if "cpp" not in backends.available_backends():
 from mytorch.backends import _C  # noqa: E402
 from mytorch.backends.cpp_backend import CppBackend, from_numpy, to_numpy  # noqa: E402
 from mytorch.backends.numpy_backend import NumpyBackend  # noqa: E402
+from cpp_compare import backend  # noqa: E402, F401 (fixture: one run, the module compares the backends itself)
 
 CPP, NP = CppBackend(), NumpyBackend()
 

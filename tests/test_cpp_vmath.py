@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cpp_compare import backend  # noqa: F401 (fixture: one run, the module compares the backends itself)
 from mytorch import backends
 
 pytestmark = pytest.mark.skipif("cpp" not in backends.available_backends(), reason="the C++ backend is not built")

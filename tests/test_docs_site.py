@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.backend_independent  # the site is built in a subprocess, on the default backend
+
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> pathlib.Path:

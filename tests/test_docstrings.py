@@ -14,8 +14,12 @@ import pkgutil
 import re
 import sys
 
+import pytest
+
 import mytorch
 from mytorch import backends
+
+pytestmark = pytest.mark.backend_independent  # it reads docstrings
 
 
 def _public_module_names() -> list[str]:

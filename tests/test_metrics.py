@@ -6,6 +6,8 @@ import pytest
 from mytorch.metrics import (EditCounts, cer, char_edit_distance, edit_counts, edit_distance, normalize_text, wer,
                              word_edit_counts, word_edit_distance)
 
+pytestmark = pytest.mark.backend_independent  # edit distances of strings
+
 
 def test_edit_distance_classics():
     assert edit_distance("kitten", "sitting") == 3  # k->s, e->i, +g

@@ -13,6 +13,8 @@ from mytorch.text import shakespeare
 
 from data_required import HOME, need
 
+pytestmark = pytest.mark.backend_independent  # tokenizers and the corpus, no tensors
+
 TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
 
 
