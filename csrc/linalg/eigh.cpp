@@ -2,8 +2,9 @@
 // to a real tridiagonal T (LAPACK's sytd2 / hetd2), then implicit QL and QR sweeps with Wilkinson's shift on T
 // (steqr), their rotations accumulated into the eigenvectors. The steps follow LAPACK's choices (the reduction's
 // direction, the rotations' signs, the 2x2 blocks solved directly), so that, rounding aside, the eigenvectors
-// come out with LAPACK's signs and phases (measured: identical for 97% of random matrices of order 1-11, a
-// few columns flipped in the rest), as PyTorch's do.
+// come out with LAPACK's signs and phases, as PyTorch's do (measured against NumPy's syevd, which runs steqr up
+// to order 25: the same vectors for each of 1,320 random matrices of order 1-11, both triangles, real and
+// complex, and 1,000 random tridiagonal ones).
 //
 // Reduction. Step k reflects column k below the diagonal onto e_{k+1} with H_k = I - tau v v^H
 // (linalg/householder.h), so that A <- H_k^H A H_k is zero in column and row k past the subdiagonal, which
@@ -219,7 +220,8 @@ void solve_2x2(R* d, R* e, int64_t k, T* w, int64_t n) {
 // converged within 30 n sweeps.
 template <typename T, typename R>
 bool diagonalize(R* d, R* e, int64_t n, T* w) {
-  const R eps = std::numeric_limits<R>::epsilon(), tiny = std::numeric_limits<R>::min();
+  // LAPACK's eps is the unit roundoff, half of C++'s epsilon (the gap between 1 and the next number)
+  const R eps = std::numeric_limits<R>::epsilon() / 2, tiny = std::numeric_limits<R>::min();
   const auto negligible = [&](int64_t i) {  // e_i beside d_i and d_i+1
     return e[i] * e[i] <= eps * eps * std::abs(d[i]) * std::abs(d[i + 1]) + tiny;
   };
