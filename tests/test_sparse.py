@@ -215,6 +215,36 @@ def test_csr_layout_matches_torch():
     assert "crow_indices=" in repr(mc) and "layout=mytorch.sparse_csr" in repr(mc)
 
 
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+@pytest.mark.parametrize("product", ["operator", "mm", "matmul", "sparse.mm"])
+def test_every_product_spelling_takes_a_sparse_operand_on_either_side(layout, product):
+    """dense @ sparse and sparse @ dense through @, mm, matmul and sparse.mm: values and gradients. `dense @
+    sparse` reaches the subclass's __rmatmul__ before the dense __matmul__. The sparse operand's gradient is
+    sparse on its pattern; PyTorch's is that through sparse.mm but dense (every entry) through @, mm and
+    matmul, so it is compared at the stored positions (and PyTorch has no CSR gradient of dense @ CSR through
+    sparse.mm, so torch.mm gives that reference)."""
+    rng = np.random.default_rng(12)
+    ms, ts = csr_pair(rng, 4, 5)
+    if layout == "coo":
+        ms, ts = ms.detach().to_sparse().requires_grad_(), ts.detach().to_sparse().requires_grad_()
+    stored = dense_of(ts) != 0
+    for left in (True, False):
+        d = rng.standard_normal((3, 4) if left else (5, 3))
+        md, td = mytorch.tensor(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+        outs = []
+        for T, s, x in ((mytorch, ms, md), (torch, ts, td)):
+            name = "mm" if T is torch and left and layout == "csr" and product == "sparse.mm" else product
+            f = {"operator": lambda a, b: a @ b, "mm": T.mm, "matmul": T.matmul, "sparse.mm": T.sparse.mm}[name]
+            outs.append(f(x, s) if left else f(s, x))
+        close(*outs, 1e-12)
+        up = rng.standard_normal(tuple(outs[1].shape))
+        mg = mytorch.autograd.grad(outs[0], [ms, md], mytorch.tensor(up))
+        tg = torch.autograd.grad(outs[1], [ts, td], torch.tensor(up))
+        assert mg[0].layout == (mytorch.sparse_coo if layout == "coo" else mytorch.sparse_csr)
+        np.testing.assert_allclose(dense_of(mg[0]), dense_of(tg[0]) * stored, rtol=1e-12, atol=1e-12)
+        close(mg[1], tg[1], 1e-12)
+
+
 @pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
 def test_csr_mm_reduce_values_and_gradients(reduce):
     rng = np.random.default_rng(8)
@@ -250,6 +280,13 @@ def test_sampled_addmm_values_and_gradients(npdtype):
         close(x, y, tol)
 
 
+def test_sampled_addmm_with_beta_0_keeps_a_nan_of_input():
+    """PyTorch computes beta * input + alpha * mat1 @ mat2 at the pattern even for beta = 0 (unlike addmm)."""
+    outs = [T.sparse.sampled_addmm(T.sparse_csr_tensor([0, 1, 2], [0, 1], [float("nan"), 1.0], (2, 2)),
+                                   T.ones(2, 3), T.ones(3, 2), beta=0.0) for T in (mytorch, torch)]
+    close(*outs, 0)
+
+
 # calls that raise the same exception with the same message start in PyTorch and in mytorch
 SAME_ERRORS = [
     (lambda T, m: m.exp(), NotImplementedError, "Could not run 'aten::exp' with arguments from the 'SparseCPU' backend"),
@@ -262,6 +299,8 @@ SAME_ERRORS = [
     (lambda T, m: m + T.ones(2, 2), RuntimeError, "add(sparse, dense) is not supported. Use add(dense, sparse)"),
     (lambda T, m: m.numpy(), TypeError, "can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first."),
     (lambda T, m: T.sparse.sum(T.ones(2)), RuntimeError, "coalesce expected sparse coordinate tensor layout but got"),
+    (lambda T, m: T.sparse.sum(m.to_sparse_csr()), RuntimeError,
+     "coalesce expected sparse coordinate tensor layout but got SparseCsr"),
     (lambda T, m: T.sparse.mm(m, T.ones(3, 2)), RuntimeError, "addmm: Argument #3 (dense): Expected dim 0 size 2, got 3"),
     (lambda T, m: T.sparse.mm(m, T.ones(2, 2, dtype=T.float64)), RuntimeError, "expected scalar type"),
 ]

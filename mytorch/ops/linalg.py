@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import broadcast_shapes, conj
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
+from .sparse import SparseTensor
+from .sparse import mm as sparse_mm
 
 
 def _check(a: Tensor, b: Tensor, op: str) -> None:
@@ -71,14 +73,18 @@ class MatMul(Function):
 
 @autocast_policy(LOWER_PRECISION_FP)
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with PyTorch's 1-D and batch-broadcast rules."""
+    """Matrix product with PyTorch's 1-D and batch-broadcast rules; a sparse operand goes to `sparse.mm`."""
+    if isinstance(input, SparseTensor) or isinstance(other, SparseTensor):
+        return sparse_mm(input, other)
     _check(input, other, "matmul")
     return MatMul.apply(input, other)
 
 
 @autocast_policy(LOWER_PRECISION_FP)
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Product of two 2-D matrices."""
+    """Product of two 2-D matrices; a sparse operand goes to `sparse.mm`."""
+    if isinstance(input, SparseTensor) or isinstance(mat2, SparseTensor):
+        return sparse_mm(input, mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm(): self must be a matrix and mat2 must be a matrix, got {input.ndim}-D and "
                            f"{mat2.ndim}-D tensors")

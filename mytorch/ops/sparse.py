@@ -277,6 +277,10 @@ class SparseTensor(Tensor):
 
     matmul = __matmul__ = mm
 
+    def __rmatmul__(self, other: Tensor) -> Tensor:
+        """other @ self for a dense `other` (Python tries this before the dense class's __matmul__)."""
+        return mm(other, self)
+
     def numpy(self, force: bool = False):
         raise TypeError(f"can't convert {_REPR_NAMES[self.layout]} layout tensor to numpy. Use Tensor.to_dense() "
                         f"first.")
@@ -500,7 +504,7 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Sequence[int] | None = No
 
 def _sparse_arg(x: Any, op: str) -> SparseCooTensor:
     if not isinstance(x, SparseCooTensor):
-        layout = "Strided" if isinstance(x, Tensor) else type(x).__name__
+        layout = _REPR_NAMES.get(x.layout, "Strided") if isinstance(x, Tensor) else type(x).__name__
         raise RuntimeError(f"{op} expected sparse coordinate tensor layout but got {layout}")
     return x
 
@@ -517,7 +521,7 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
         if isinstance(mat1, SparseTensor) or reduce is not None:
             raise NotImplementedError(_unsupported("_sparse_sparse_matmul" if reduce is None else
                                                    "_sparse_mm_reduce_impl", mat2.layout))
-        return mm(mat2.t(), mat1.t()).t()
+        return mm(mat2.to_sparse().t(), mat1.t()).t()  # to_sparse: a CSR mat2 is transposed as COO
     if not isinstance(mat1, SparseTensor):
         return mat1.mm(mat2)
     if reduce is not None and mat1.layout == SPARSE_COO:

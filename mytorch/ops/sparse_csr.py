@@ -122,8 +122,8 @@ class SampledAddmm(Function):
         ctx.meta = (input._indices_t, beta, alpha)
         rows, cols = input._indices_t
         products = (mat1[rows] * mat2.t()[cols]).sum(-1) * alpha
-        vals = products if beta == 0 else input._values_t * beta + products
-        return _make(input._indices_t, vals, tuple(input.shape), True, input._crow_t)
+        # beta * input even when beta is 0: PyTorch's sampled_addmm keeps a NaN/inf of input (addmm does not)
+        return _make(input._indices_t, input._values_t * beta + products, tuple(input.shape), True, input._crow_t)
 
     @staticmethod
     def backward(ctx, g):
