@@ -57,6 +57,23 @@ def test_tensors_keep_their_backend_and_mixing_raises():
     assert converted._backend is b._backend and (converted + b).tolist() == [2.0, 2.0, 2.0]
 
 
+@pytest.mark.parametrize("make", [
+    lambda a: mytorch.zeros_like(a), lambda a: mytorch.ones_like(a), lambda a: mytorch.empty_like(a),
+    lambda a: mytorch.full_like(a, 2.0), lambda a: a.new_zeros(3), lambda a: a.new_ones((3,)),
+    lambda a: a.new_empty(3), lambda a: a.new_full((3,), 2.0)], ids=lambda f: "")
+def test_tensors_made_like_another_take_its_backend(make):
+    names = backends.available_backends()
+    if len(names) < 2:
+        pytest.skip("one cpu backend in this build")
+    backends.set_cpu_backend(names[0])
+    a = mytorch.ones(3)
+    backends.set_cpu_backend(names[1])  # serving cpu now, but the new tensor is made like a
+    made = make(a)
+    assert made._backend is a._backend
+    assert (a + made).shape == (3,)
+    assert mytorch.zeros_like(a, device="cpu")._backend.name == names[1]  # an explicit device: its backend now
+
+
 @pytest.mark.parametrize("name", backends.available_backends())
 def test_environment_variable_picks_the_default(name):
     code = "import mytorch; print(mytorch.ones(1)._backend.name)"

@@ -134,9 +134,12 @@ def check_size(shape: tuple, op: str) -> None:
             raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
 
 
-def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str) -> Tensor:
+def _factory(shape: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool, op: str,
+             like: Tensor | None = None) -> Tensor:
+    """A new tensor on `device`'s backend or, with no device given, on the backend of the tensor it is made
+    `like` (``zeros_like(x)``, ``x.new_zeros``), which may differ from the one serving the device now."""
     check_size(shape, op)
-    be = _backend(device)
+    be = like._backend if device is None and like is not None else _backend(device)
     dt = _dtype_arg(dtype, op) or D.get_default_dtype()
     data = be.empty(shape, dt) if value is None else be.full(shape, value, dt)
     return _finish(data, be, requires_grad)
@@ -175,7 +178,7 @@ def _like(name: str, value_of):
     def like(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, memory_format=None):
         value = value_of(args)
         dt = dtype or input.dtype
-        out = _factory(input.shape, value, dt, device or input.device, requires_grad, name)
+        out = _factory(input.shape, value, dt, device, requires_grad, name, like=input)
         record_factory("full_like", (input, value), out)  # shaped by input: a trace sees the link
         return out
     like.__name__ = name
@@ -192,7 +195,7 @@ full_like = _like("full_like", lambda a: a[0])
 def _new(name: str, value):
     def new(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         shape = as_shape(size, name)
-        return _factory(shape, value, dtype or self.dtype, device or self.device, requires_grad, name)
+        return _factory(shape, value, dtype or self.dtype, device, requires_grad, name, like=self)
     new.__name__ = name
     new.__doc__ = (f"A tensor of shape `size` filled with {value}, with this tensor's dtype and device unless given."
                    if value is not None else
@@ -205,8 +208,8 @@ new_zeros, new_ones, new_empty = _new("new_zeros", 0), _new("new_ones", 1), _new
 
 def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape `size` filled with `fill_value`, with this tensor's dtype and device unless given."""
-    return _factory(as_shape((size,), "new_full"), fill_value, dtype or self.dtype, device or self.device,
-                    requires_grad, "new_full")
+    return _factory(as_shape((size,), "new_full"), fill_value, dtype or self.dtype, device, requires_grad, "new_full",
+                    like=self)
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
