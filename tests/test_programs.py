@@ -35,6 +35,7 @@ CASES = [
     ("char_lm_tensorboard.py", (), True),
     ("sine_lbfgs.py", (), True),
     ("gcn_sparse.py", (), True),
+    ("word2vec_sparse.py", (), True),
 ]
 IDS = [f"{script[:-3]}{'-' + args[-1] if args else ''}" for script, args, _ in CASES]
 

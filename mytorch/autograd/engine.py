@@ -105,6 +105,8 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, engine_refs: int = 0) 
             t.grad = g.detach().clone()
     elif create_graph:
         t.grad = grad + g
+    elif g.is_sparse is not grad.is_sparse:  # one layout each: the sum is dense, as PyTorch's AccumulateGrad
+        t.grad = g.detach() + grad if grad.is_sparse else grad + g.detach()  # dense + sparse
     elif grad.dtype is g.dtype and grad._data.shape == g._data.shape and grad._backend.is_contiguous(grad._data):
         grad._backend.add_(grad._data, g._data)  # straight to the kernel: this runs once per parameter per step
         grad._version_counter[0] += 1

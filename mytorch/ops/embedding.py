@@ -4,6 +4,10 @@
     dL/dW[k, :] = sum of g[..., :] over the positions where idx == k
                   (nothing for padding_idx; divided by k's count in the batch with scale_grad_by_freq)
 
+With sparse=True dL/dW is PyTorch's sparse COO gradient instead: indices (1, n) = the looked-up rows in
+input order (padding_idx's left out, repeats kept: uncoalesced), values (n, dim) = the output gradient's
+rows, so an optimizer touches only the rows a batch used.
+
 embedding_bag reduces the looked-up rows of each bag b (a row of a 2-D input, or a slice of a 1-D input
 between two offsets) without materialising them per position for the caller:
 
@@ -22,33 +26,50 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from .binary import where
 from .creation import arange, full, zeros
+from .sparse import FromValues
 
 
 class Embedding(Function):
-    """y = W[idx];  dW = index_add of g over idx (rows at padding_idx get none)."""
+    """y = W[idx];  dW = index_add of g over idx (rows at padding_idx get none), or with `sparse` the COO
+    tensor of g's rows at idx."""
 
     _grad_name = "EmbeddingBackward0"
 
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq, sparse=False):
         be = weight._backend
         flat = indices.reshape(-1)
         rows = be.index(weight._data, (flat._data,))
-        ctx.meta = (weight.shape[0], padding_idx, scale_grad_by_freq)
+        ctx.meta = (weight.shape[0], padding_idx, scale_grad_by_freq, sparse)
         ctx.save_for_backward(flat)
         return Tensor._make(be.view(rows, tuple(indices.shape) + (weight.shape[1],)), be)
 
     @staticmethod
     def backward(ctx, g):
         (flat,) = ctx.saved_tensors
-        num, padding_idx, scale_grad_by_freq = ctx.meta
+        num, padding_idx, scale_grad_by_freq, sparse = ctx.meta
         rows = g.reshape(-1, g.shape[-1])
+        if sparse:
+            return _sparse_grad(rows, flat, num, padding_idx, scale_grad_by_freq), None, None, None, None
         if padding_idx is not None:
             rows = rows * (flat != padding_idx).to(rows.dtype).unsqueeze(1)
         if scale_grad_by_freq:
             counts = flat.new_zeros(num).index_add(0, flat, flat.new_ones(flat.shape))
             rows = rows / counts[flat].to(rows.dtype).unsqueeze(1)
-        return rows.new_zeros((num, rows.shape[1])).index_add(0, flat, rows), None, None, None
+        return rows.new_zeros((num, rows.shape[1])).index_add(0, flat, rows), None, None, None, None
+
+
+def _sparse_grad(rows: Tensor, flat: Tensor, num: int, padding_idx: int | None,
+                 scale_grad_by_freq: bool) -> Tensor:
+    """PyTorch's sparse weight gradient: the rows of g at the looked-up indices, in input order, those at
+    padding_idx left out; coalesced only when it lists at most one row (PyTorch's rule)."""
+    if scale_grad_by_freq:
+        raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+    if padding_idx is not None:
+        kept = flat != padding_idx
+        flat, rows = flat[kept], rows[kept]
+    n = flat.shape[0]
+    return FromValues.apply(rows, flat.reshape(1, n), (num, rows.shape[1]), n <= 1)
 
 
 def _renorm_(weight: Tensor, flat: Tensor, max_norm: float, norm_type: float) -> None:
@@ -62,7 +83,8 @@ def _renorm_(weight: Tensor, flat: Tensor, max_norm: float, norm_type: float) ->
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Look up rows of weight (num_embeddings, dim) at the integer indices in input: output (*input.shape, dim)."""
+    """Look up rows of weight (num_embeddings, dim) at the integer indices in input: output (*input.shape, dim).
+    With `sparse` the weight's gradient is sparse COO (see the module docstring)."""
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
@@ -79,7 +101,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
                          f"[{int(input.min())}, {int(input.max())}]")
     if max_norm is not None:
         _renorm_(weight, input.reshape(-1), max_norm, norm_type)
-    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq)
+    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq, sparse)
 
 
 def _bags(input: Tensor, offsets: Tensor | None, include_last_offset: bool) -> tuple[Tensor, Tensor, Tensor, int]:
@@ -125,6 +147,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
@@ -134,7 +158,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise ValueError(f"embedding_bag: If per_sample_weights ({list(per_sample_weights.shape)}) is not None, "
                              f"then it must have the same shape as the input ({list(input.shape)})")
     flat, bag, pos, bags = _bags(input, offsets, include_last_offset)
-    rows = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)  # (L, D)
+    rows = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)  # (L, D)
     counted = flat != (-1 if padding_idx is None else padding_idx % weight.shape[0])
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1, 1)

@@ -151,6 +151,21 @@ def _coalesce(indices: Tensor, values: Tensor, size: Sequence[int], mean: bool =
     return cat([r.unsqueeze(0) for r in reversed(rows)]), summed
 
 
+def _merge_walk(a: list[int], b: list[int]) -> tuple[list[int], list[int]]:
+    """The positions of a + b as PyTorch's CPU kernel lists them: it walks both position lists (linear
+    positions `a`, `b`) at once as a merge of sorted lists, taking the smaller head, or both heads (summed)
+    when equal. For each output entry: its index in `a` and in `b`, -1 for the side that adds nothing."""
+    i = j = 0
+    from_a, from_b = [], []
+    while i < len(a) or j < len(b):
+        take_a = j >= len(b) or (i < len(a) and a[i] <= b[j])
+        take_b = i >= len(a) or (j < len(b) and b[j] <= a[i])
+        from_a.append(i if take_a else -1)
+        from_b.append(j if take_b else -1)
+        i, j = i + take_a, j + take_b
+    return from_a, from_b
+
+
 class FromValues(Function):
     """sparse = (indices, values): the sparse tensor of `values` at `indices` (CSR with row pointers `crow`).
     Its derivative: the values' gradient is the upstream gradient (dense or sparse) read at the indices,
@@ -371,15 +386,25 @@ class SparseCooTensor(SparseTensor):
         return FromValues.apply(_values(self), self._indices_t.flip(0), (m, n), False)
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> Tensor:
-        """sparse + sparse: both patterns side by side (uncoalesced, as PyTorch's); sparse + dense raises as
-        PyTorch's add does (write dense + sparse)."""
+        """sparse + sparse with PyTorch's pattern: its CPU kernel walks both lists at once as a merge of sorted
+        lists (`_merge_walk`), so the result is coalesced when both are and otherwise lists the positions in
+        the order that walk visits them; sparse + dense raises as PyTorch's add does (write dense + sparse)."""
         if not isinstance(other, SparseCooTensor):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         if tuple(other.shape) != tuple(self.shape) or other.sparse_dim() != self.sparse_dim():
             raise RuntimeError(f"add: expected sizes and sparse dims to match, got {list(self.shape)} (sparse_dim "
                                f"{self.sparse_dim()}) and {list(other.shape)} (sparse_dim {other.sparse_dim()})")
-        v = cat([_values(self), _values(other) * alpha if alpha != 1 else _values(other)])
-        return FromValues.apply(v, cat([self._indices_t, other._indices_t], 1), tuple(self.shape), False)
+        n, m, size = self._nnz(), other._nnz(), tuple(self.shape)
+        from_self, from_other = _merge_walk(_linear(self._indices_t, size[:self.sparse_dim()]).tolist(),
+                                            _linear(other._indices_t, size[:self.sparse_dim()]).tolist())
+        v = _values(other)
+        v = cat([_values(self), v * alpha if alpha != 1 else v, v.new_zeros((1, *v.shape[1:]))])
+        pick_self = tensor([n + m if i < 0 else i for i in from_self], dtype=D.int64)
+        pick_other = tensor([n + m if j < 0 else n + j for j in from_other], dtype=D.int64)
+        where_from = tensor([i if i >= 0 else n + j for i, j in zip(from_self, from_other)], dtype=D.int64)
+        indices = cat([self._indices_t, other._indices_t], 1)[:, where_from]
+        coalesced = (self._coalesced or n == 0) and (other._coalesced or m == 0)
+        return FromValues.apply(v[pick_self] + v[pick_other], indices, size, coalesced)
 
     __add__ = add
 
@@ -391,11 +416,13 @@ class SparseCooTensor(SparseTensor):
                                   "PyTorch: write x.to_dense() + number)")
 
     def add_(self, other: "SparseCooTensor", *, alpha: Any = 1) -> "SparseCooTensor":
-        """self += other, in place (how ``.grad`` accumulates sparse gradients); the result is coalesced."""
-        total = self.add(other, alpha=alpha).coalesce()
-        self._indices_t, self._values_t, self._coalesced = total._indices_t, total._values_t.detach(), True
+        """self += other, in place (how ``.grad`` accumulates sparse gradients), with `add`'s pattern."""
+        total = self.add(other, alpha=alpha)
+        self._indices_t, self._values_t, self._coalesced = total._indices_t, total._values_t.detach(), total._coalesced
         self._version_counter[0] += 1
         return self
+
+    __iadd__ = add_
 
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
         """`mytorch.sparse.sum` (keepdim is not supported)."""

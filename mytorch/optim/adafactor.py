@@ -58,7 +58,9 @@ class Adafactor(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = -p.grad if group["maximize"] else p.grad
+                grad = self._dense_grad(p)
+                if group["maximize"]:
+                    grad = -grad
                 state = self.state[p]
                 if not state:
                     state["step"] = self._new_step()

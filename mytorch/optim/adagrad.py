@@ -4,11 +4,15 @@ With g = (-grad if maximize else grad) + weight_decay * param, at step t:
     clr = lr / (1 + (t - 1) * lr_decay)
     s = s + g^2                                 (s starts at initial_accumulator_value)
     param = param - clr * g / (sqrt(s) + eps)
+
+A sparse gradient (an embedding's with sparse=True) takes PyTorch's sparse path: coalesced, it updates s and
+param at the positions it lists only, with those formulas (weight_decay refuses it, as in PyTorch).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import full_like
 from ..ops.fused_optim import fused_update
@@ -63,5 +67,24 @@ class Adagrad(Optimizer):
                     continue
                 state = self.state[p]
                 t = self._advance(state)
-                fused_update("adagrad_update", p, grad, state["sum"], clr=lr / (1 + (t - 1) * lr_decay), **hyper)
+                clr = lr / (1 + (t - 1) * lr_decay)
+                if grad.is_sparse:
+                    _sparse_step(p, grad, state["sum"], clr, **hyper)
+                    continue
+                fused_update("adagrad_update", p, grad, state["sum"], clr=clr, **hyper)
         return loss
+
+
+def _sparse_step(param: Tensor, grad: Tensor, state_sum: Tensor, clr: float, eps: float, weight_decay: float,
+                 maximize: bool) -> None:
+    """Adagrad's step from a sparse COO gradient, at the positions it lists (after coalescing):
+    s[i] += g_i^2, param[i] -= clr * g_i / (sqrt(s[i]) + eps)."""
+    if weight_decay != 0:
+        raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+    grad = grad.coalesce()
+    where, values = tuple(grad._indices()), grad._values()
+    if maximize:
+        values = -values
+    state_sum.index_put_(where, values * values, accumulate=True)
+    std = state_sum[where].sqrt_().add_(eps)
+    param.index_put_(where, values.div(std).mul_(-clr), accumulate=True)

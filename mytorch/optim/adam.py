@@ -24,6 +24,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba): steps scaled by bias-corrected running moments of the gradient and its square. The update
     rule is in this module's docstring.
     """
+    _sparse_grad_error = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
@@ -46,9 +48,9 @@ class Adam(Optimizer):
             hyper = {"beta1": beta1, "beta2": beta2, "eps": group["eps"], "maximize": group["maximize"],
                      "weight_decay": 0 if decoupled else wd, "param_scale": 1 - lr * wd if decoupled else 1}
             for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+                if p.grad is None:
                     continue
+                grad = self._dense_grad(p)
                 _check_capturable(group, p)
                 state = self.state[p]
                 if not state:

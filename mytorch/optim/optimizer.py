@@ -191,6 +191,17 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    # PyTorch's message when an optimizer without a sparse path is handed a sparse gradient ("" names the class)
+    _sparse_grad_error = ""
+
+    def _dense_grad(self, p: Tensor) -> Tensor:
+        """p's gradient, refused with PyTorch's error when it is sparse (embeddings with sparse=True): only SGD,
+        Adagrad and SparseAdam (and LBFGS, through to_dense) update from one."""
+        grad = p.grad
+        if grad.is_sparse:
+            raise RuntimeError(self._sparse_grad_error or f"{type(self).__name__} does not support sparse gradients")
+        return grad
+
     def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor, dict[str, Any]]]:
         """(parameter, its gradient negated when the group maximizes, its state) for each parameter of group
         that has a gradient; a capturable group is refused on a device that cannot capture."""
@@ -198,7 +209,8 @@ class Optimizer:
             if p.grad is None:
                 continue
             _check_capturable(group, p)
-            yield p, (-p.grad if group.get("maximize") else p.grad), self.state[p]
+            grad = self._dense_grad(p)
+            yield p, (-grad if group.get("maximize") else grad), self.state[p]
 
     @staticmethod
     def _new_step(value: float = 0.0) -> Tensor:

@@ -51,9 +51,9 @@ class RMSprop(Optimizer):
             hyper = {"lr": group["lr"], "alpha": group["alpha"], "eps": group["eps"], "momentum": momentum,
                      "weight_decay": group["weight_decay"], "maximize": group["maximize"]}
             for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+                if p.grad is None:
                     continue
+                grad = self._dense_grad(p)
                 _check_capturable(group, p)
                 state = self.state[p]
                 if not state:

@@ -4,6 +4,10 @@ With g = (-grad if maximize else grad) + weight_decay * param, each step:
     b = g (first step) or momentum * b + (1 - dampening) * g      (when momentum != 0)
     d = g + momentum * b (nesterov) or b  (or g without momentum)
     param = param - lr * d
+
+A sparse gradient (an embedding's with sparse=True) steps through its dense equivalent: every rule above is
+linear in g, so this is PyTorch's sparse step (whose momentum buffer stays sparse; this one is dense). As in
+PyTorch, weight decay refuses it (it would add the dense parameter to the sparse gradient).
 """
 from __future__ import annotations
 
@@ -50,6 +54,10 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
+                if grad.is_sparse:
+                    if group["weight_decay"] != 0:
+                        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+                    grad = grad.to_dense()
                 buf, init = None, False
                 if momentum != 0:  # only then does a parameter get state, as in PyTorch
                     state = self.state[p]

@@ -7,13 +7,12 @@ updates):
     param_i = param_i - lr sqrt(1 - beta2^t) / (1 - beta1^t) * m_i / (sqrt(v_i) + eps)
 Entries absent from the gradient keep their value and moments (no decay), unlike Adam's.
 
-A sparse gradient (a COO tensor, as PyTorch's SparseAdam takes) updates exactly the entries it lists, a
-listed zero included. mytorch's embeddings still hand back dense gradients, and where PyTorch's SparseAdam
-refuses a dense gradient ("SparseAdam does not support dense gradients"), this one reads it as the sparse
-gradient of its nonzero entries, which is what ``grad.to_sparse()`` would hand PyTorch's. An embedding row
-that no index looked up has an all-zero gradient and stays untouched, as it does with PyTorch's
-``sparse=True``; an entry whose dense gradient is exactly zero by coincidence is skipped too (PyTorch would
-decay its moments).
+A sparse gradient (a COO tensor, as PyTorch's SparseAdam takes, e.g. an ``nn.Embedding(sparse=True)``'s)
+updates exactly the entries it lists, a listed zero included. Where PyTorch's SparseAdam refuses a dense
+gradient ("SparseAdam does not support dense gradients"), this one reads it as the sparse gradient of its
+nonzero entries, which is what ``grad.to_sparse()`` would hand PyTorch's: an embedding row that no index
+looked up has an all-zero gradient and stays untouched, as with ``sparse=True``; an entry whose dense
+gradient is exactly zero by coincidence is skipped too (PyTorch would decay its moments).
 """
 from __future__ import annotations
 
