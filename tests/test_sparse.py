@@ -260,6 +260,23 @@ def test_csr_mm_reduce_values_and_gradients(reduce):
     close(md.grad, td.grad, 1e-12)
 
 
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_csr_mm_amax_amin_give_the_gradient_to_one_product_of_a_tie(reduce):
+    """PyTorch's row extreme is one product, the first reaching it (or the NaN): it alone gets the gradient."""
+    cases = [([1.0, 1.0, 1.0], [2.0, 2.0, 2.0]), ([-1.0, 1.0, 1.0], [0.0, 0.0, 0.0]),
+             ([1.0, float("nan"), 1.0], [2.0, 3.0, 2.0]), ([1.0, 2.0, 3.0], [3.0, 1.5, 1.0])]
+    for values, d in cases:
+        results = []
+        for T in (mytorch, torch):
+            a = T.sparse_csr_tensor([0, 0, 3], [0, 1, 2], values, (2, 3), requires_grad=True)
+            x = T.tensor([[v, v] for v in d], requires_grad=True)
+            out = T.sparse.mm(a, x, reduce)
+            out.backward(T.ones(2, 2))
+            results.append([dense_of(out), dense_of(a.grad), dense_of(x.grad)])
+        for mine, theirs in zip(*results):
+            np.testing.assert_array_equal(mine, theirs)
+
+
 @pytest.mark.parametrize("npdtype", [np.float32, np.float64, np.complex128])
 def test_sampled_addmm_values_and_gradients(npdtype):
     rng = np.random.default_rng(9)

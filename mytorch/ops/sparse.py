@@ -32,7 +32,7 @@ from .. import _dtype as D
 from .._tensor import Size, Tensor
 from ..autograd.function import Function
 from .binary import where
-from .creation import tensor, zeros
+from .creation import arange, full, tensor, zeros
 from .indexing import index_put
 from .joining import cat
 from .sorting import searchsorted, unique
@@ -572,9 +572,30 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
         count = out.new_zeros((n, 1)).index_add(0, rows, products.new_ones((rows.shape[0], 1)))
         return out.index_add(0, rows, products) / count.clamp(min=1)
     if reduce in ("amax", "amin"):
-        return out.scatter_reduce(0, rows.unsqueeze(1).expand(products.shape), products, reduce,
-                                  include_self=False)
+        return _first_extreme(products, rows, n, reduce)
     raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
+
+
+def _first_extreme(products: Tensor, rows: Tensor, n: int, reduce: str) -> Tensor:
+    """out[r, c] = the amax (amin) of products[j, c] over the stored j of row r, 0 for a row without any. As in
+    PyTorch, out[r, c] is one product, so the gradient goes to it alone (a scatter_reduce would share it among
+    ties): the first one reaching the extreme, or the last NaN when there is one (PyTorch's kernel replaces
+    its running extreme by each greater value and each NaN)."""
+    nnz, m = products.shape
+    if nnz == 0:
+        return products.new_zeros((n, m))
+    at = rows.unsqueeze(1).expand(products.shape)
+    p = products.detach()
+    best = p.new_zeros((n, m)).scatter_reduce(0, at, p, reduce, include_self=False)
+    nan = best.isnan()
+    hit = (p == best[rows]) | (p.isnan() & nan[rows])
+    order = arange(nnz, device=str(rows.device)).unsqueeze(1).expand(products.shape)
+    key = where(nan[rows], nnz - 1 - order, order)  # the smallest key: the first hit, or the last NaN
+    first = full((n, m), nnz, dtype=order.dtype, device=str(rows.device)).scatter_reduce(
+        0, at, where(hit, key, nnz), "amin")
+    stored = first < nnz
+    pick = where(nan & stored, nnz - 1 - first, first).clamp(0, nnz - 1)
+    return where(stored, products.gather(0, pick), products.new_zeros(()))
 
 
 def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> Tensor:
