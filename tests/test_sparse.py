@@ -304,6 +304,35 @@ def test_sampled_addmm_with_beta_0_keeps_a_nan_of_input():
     close(*outs, 0)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("sparse_first", [False, True])
+def test_a_sparse_and_a_dense_gradient_of_one_tensor_add_up_dense(sparse_first, create_graph):
+    """A weight read by a sparse embedding and densely: the engine sums the two gradients in whichever order
+    they arrive (sparse + dense raised), into a dense one as PyTorch's."""
+    grads = []
+    for T in (mytorch, torch):
+        w = T.tensor(np.arange(12.0).reshape(4, 3) / 10, requires_grad=True)
+        sparse_part = T.nn.functional.embedding(T.tensor([1, 3, 1]), w, sparse=True).pow(2).sum()
+        dense_part = (w * w).sum()
+        loss = sparse_part + dense_part if sparse_first else dense_part + sparse_part
+        (g,) = T.autograd.grad(loss, w, create_graph=create_graph)
+        assert g.layout == T.strided
+        grads.append(dense_of(g))
+    np.testing.assert_allclose(*grads, rtol=1e-12)
+
+
+def test_a_csr_leaf_accumulates_its_gradient_over_backward_calls():
+    """.grad of a CSR leaf adds the next CSR gradient in place (CSR had no add)."""
+    grads = []
+    for T in (mytorch, torch):
+        a = T.sparse_csr_tensor([0, 1, 3], [1, 0, 1], [1.0, 2.0, 3.0], (2, 2), requires_grad=True)
+        for scale in (1.0, 2.0):
+            (T.sparse.mm(a, T.ones(2, 2)) * scale).sum().backward()
+        assert a.grad.layout == T.sparse_csr
+        grads.append(dense_of(a.grad))
+    np.testing.assert_array_equal(*grads)
+
+
 # calls that raise the same exception with the same message start in PyTorch and in mytorch
 SAME_ERRORS = [
     (lambda T, m: m.exp(), NotImplementedError, "Could not run 'aten::exp' with arguments from the 'SparseCPU' backend"),

@@ -104,14 +104,20 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, engine_refs: int = 0) 
         else:
             t.grad = g.detach().clone()
     elif create_graph:
-        t.grad = grad + g
-    elif g.is_sparse is not grad.is_sparse:  # one layout each: the sum is dense, as PyTorch's AccumulateGrad
-        t.grad = g.detach() + grad if grad.is_sparse else grad + g.detach()  # dense + sparse
+        t.grad = _grad_sum(grad, g)
+    elif g.layout != grad.layout:  # one sparse, one dense: the sum is dense, as PyTorch's AccumulateGrad
+        t.grad = _grad_sum(grad, g.detach())
     elif grad.dtype is g.dtype and grad._data.shape == g._data.shape and grad._backend.is_contiguous(grad._data):
         grad._backend.add_(grad._data, g._data)  # straight to the kernel: this runs once per parameter per step
         grad._version_counter[0] += 1
     else:
         grad.add_(g.detach())
+
+
+def _grad_sum(a: Tensor, b: Tensor) -> Tensor:
+    """a + b for two gradients of one tensor in any layouts: dense + sparse in either order is dense, as in
+    PyTorch's engine (a sparse tensor's own add takes only a sparse tensor, as PyTorch's does)."""
+    return b + a if a.layout != "strided" and b.layout == "strided" else a + b
 
 
 def _adoptable(g: Tensor, engine_refs: int) -> bool:
@@ -285,7 +291,7 @@ def _add(buffers: dict, node: Node, nr: int, g: Tensor) -> None:
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * len(node._out_meta)
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
+    buf[nr] = g if buf[nr] is None else _grad_sum(buf[nr], g)
 
 
 def _root_grads(tensors: Sequence[Tensor], grad_tensors, who: str) -> list[Tensor]:

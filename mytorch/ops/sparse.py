@@ -296,6 +296,24 @@ class SparseTensor(Tensor):
         """other @ self for a dense `other` (Python tries this before the dense class's __matmul__)."""
         return mm(other, self)
 
+    def add_(self, other: "SparseTensor", *, alpha: Any = 1) -> "SparseTensor":
+        """self += other, in place, with the layout's `add` pattern (how ``.grad`` accumulates sparse
+        gradients)."""
+        total = self.add(other, alpha=alpha)
+        self._indices_t, self._values_t = total._indices_t, total._values_t.detach()
+        self._coalesced, self._crow_t = total._coalesced, total._crow_t
+        self._version_counter[0] += 1
+        return self
+
+    __iadd__ = add_
+
+    def __radd__(self, other: Any) -> Tensor:
+        """dense + sparse: a dense tensor, as in PyTorch."""
+        if isinstance(other, Tensor):
+            return other + self.to_dense()
+        raise NotImplementedError(_unsupported("add", self.layout) + " (a Python number plus a sparse tensor is "
+                                  "dense in PyTorch: write x.to_dense() + number)")
+
     def numpy(self, force: bool = False):
         raise TypeError(f"can't convert {_REPR_NAMES[self.layout]} layout tensor to numpy. Use Tensor.to_dense() "
                         f"first.")
@@ -407,22 +425,6 @@ class SparseCooTensor(SparseTensor):
         return FromValues.apply(v[pick_self] + v[pick_other], indices, size, coalesced)
 
     __add__ = add
-
-    def __radd__(self, other: Any) -> Tensor:
-        """dense + sparse: a dense tensor, as in PyTorch."""
-        if isinstance(other, Tensor):
-            return other + self.to_dense()
-        raise NotImplementedError(_unsupported("add") + " (a Python number plus a sparse tensor is dense in "
-                                  "PyTorch: write x.to_dense() + number)")
-
-    def add_(self, other: "SparseCooTensor", *, alpha: Any = 1) -> "SparseCooTensor":
-        """self += other, in place (how ``.grad`` accumulates sparse gradients), with `add`'s pattern."""
-        total = self.add(other, alpha=alpha)
-        self._indices_t, self._values_t, self._coalesced = total._indices_t, total._values_t.detach(), total._coalesced
-        self._version_counter[0] += 1
-        return self
-
-    __iadd__ = add_
 
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
         """`mytorch.sparse.sum` (keepdim is not supported)."""

@@ -18,7 +18,8 @@ from ._util import conj
 from .creation import arange, tensor
 from .joining import stack
 from .sorting import searchsorted
-from .sparse import LAYOUTS, FromValues, SparseTensor, Values, _dense_tensor, _make, _read_at, _values
+from .sparse import (LAYOUTS, FromValues, SparseTensor, Values, _dense_tensor, _make, _read_at, _unsupported,
+                     _values)
 
 SPARSE_CSR = "sparse_csr"
 
@@ -50,6 +51,15 @@ class SparseCsrTensor(SparseTensor):
 
     def to_sparse_csr(self, dense_dim: int | None = None) -> "SparseCsrTensor":
         return self
+
+    def add(self, other: Tensor, *, alpha: Any = 1) -> "SparseCsrTensor":
+        """csr + csr: the CSR matrix of the sum, on the union of both patterns (through COO's add)."""
+        if not isinstance(other, SparseCsrTensor):
+            raise NotImplementedError(_unsupported("add", SPARSE_CSR) + " (here a CSR tensor adds to a CSR one "
+                                      "only; write dense + csr for a dense sum)")
+        return self.to_sparse().add(other.to_sparse(), alpha=alpha).to_sparse_csr()
+
+    __add__ = add
 
     def _repr_fields(self) -> list[tuple[str, Tensor]]:
         return [("crow_indices", self._crow_t), ("col_indices", self._indices_t[1])]
