@@ -8,6 +8,7 @@ import pytest
 
 import mytorch
 from helpers import LAYOUTS, check, gradcheck
+from test_linalg import linalg_raises
 
 rng = np.random.default_rng(11)
 
@@ -82,6 +83,18 @@ def test_gradcheck_spectral():
     gradcheck(lambda T, a: T.linalg.svdvals(a), X)
     assert mytorch.autograd.gradgradcheck(lambda x: mytorch.linalg.eigvalsh(x + x.mT),
                                           [mytorch.tensor(X, requires_grad=True)])
+
+
+@pytest.mark.parametrize("op", ["svd", "svdvals", "torch_svd", "pinv", "matrix_norm"])
+def test_svd_of_non_finite_raises(op):
+    """nan: PyTorch's LinAlgError, on both backends (NumPy's LAPACK raises its own error, the C++ kernel gives
+    nan); inf: nan singular values."""
+    calls = {"svd": lambda T, a: T.linalg.svd(a), "svdvals": lambda T, a: T.linalg.svdvals(a),
+             "torch_svd": lambda T, a: T.svd(a), "pinv": lambda T, a: T.linalg.pinv(a),
+             "matrix_norm": lambda T, a: T.linalg.matrix_norm(a, 2)}
+    linalg_raises(calls[op], np.array([[[1.0, 2.0], [3.0, 4.0]], [[np.nan, 1.0], [0.0, 1.0]]]))
+    if op == "svdvals":
+        check(lambda T, a: T.linalg.svdvals(a), np.array([[np.inf, 1.0], [0.0, 1.0]]), grad=False)
 
 
 @pytest.mark.parametrize("hermitian", [False, True])

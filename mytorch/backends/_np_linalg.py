@@ -104,7 +104,13 @@ def eig(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def svd(a: np.ndarray, full_matrices: bool, compute_uv: bool):
-    """(U, S, Vh) by divide and conquer (gesdd); (None, S, None) without compute_uv."""
+    """(U, S, Vh) by divide and conquer (gesdd); (None, S, None) without compute_uv. A matrix holding inf or
+    nan, on which gesdd does not converge, gets nan throughout (the contract's answer)."""
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    if not finite.all():
+        u, s, vh = svd(np.where(finite[..., None, None], a, 0), full_matrices, compute_uv)
+        return tuple(x if x is None else np.where(finite.reshape(finite.shape + (1,) * (x.ndim - finite.ndim)), x,
+                                                    np.nan) for x in (u, s, vh))
     if not compute_uv:
         return None, np.linalg.svd(a, compute_uv=False), None
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)

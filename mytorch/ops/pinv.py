@@ -14,6 +14,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._linalg_util import check_floating, check_matrix, eye_like, return_type
 from .binary import where
+from .svd import backend_svd
 
 lstsq_result = return_type("linalg_lstsq", "solution residuals rank singular_values")
 
@@ -38,7 +39,7 @@ def _singular_values(A: Tensor, hermitian: bool) -> Tensor:
     be = A._backend
     if hermitian:
         return Tensor._make(be.eigh(A._data, False)[0], be).abs()
-    return Tensor._make(be.svd(A._data, False, False)[1], be)
+    return Tensor._make(backend_svd(A, False, False)[1], be)
 
 
 class Pinv(Function):
@@ -55,7 +56,7 @@ class Pinv(Function):
             keep = w.abs() > _tolerance(w.abs(), m, n, atol, rtol)
             P = (V * where(keep, 1 / w, 0.0).unsqueeze(-2)) @ V.mH
         else:
-            U, S, Vh = (Tensor._make(x, be) for x in be.svd(A._data, False, True))
+            U, S, Vh = (Tensor._make(x, be) for x in backend_svd(A, False, True))
             keep = S > _tolerance(S, m, n, atol, rtol)
             P = (Vh.mH * where(keep, 1 / S, 0.0).unsqueeze(-2)) @ U.mH
         ctx.save_for_backward(A, P)

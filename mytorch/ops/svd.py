@@ -18,10 +18,21 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
-from ._linalg_util import check_floating, check_matrix, check_phase_invariance, eye_like, return_type
+from ._linalg_util import (check_floating, check_matrix, check_phase_invariance, eye_like, raise_for_info,
+                           return_type)
 
 svd_result = return_type("linalg_svd", "U S Vh")
 torch_svd_result = return_type("svd", "U S V")
+
+
+def backend_svd(A: Tensor, full_matrices: bool, compute_uv: bool) -> tuple:
+    """The backend's svd of A; PyTorch's LinAlgError when a matrix holds nan (LAPACK's gesdd does not converge
+    there). A matrix with inf and no nan gets nan singular values (the backends' contract), as PyTorch's."""
+    if A.numel():
+        non_finite = A.isnan().flatten(-2).any(-1)  # per matrix of the batch
+        raise_for_info(non_finite, "linalg.svd", lambda _: "The algorithm failed to converge because the input "
+                                                           "matrix contained non-finite values.")
+    return A._backend.svd(A._data, full_matrices, compute_uv)
 
 
 class SVD(Function):
@@ -31,8 +42,7 @@ class SVD(Function):
 
     @staticmethod
     def forward(ctx, A, full_matrices):
-        be = A._backend
-        U, S, Vh = (Tensor._make(x, be) for x in be.svd(A._data, full_matrices, True))
+        U, S, Vh = (Tensor._make(x, A._backend) for x in backend_svd(A, full_matrices, True))
         ctx.save_for_backward(U, S, Vh)
         return U, S, Vh
 
@@ -69,8 +79,7 @@ def svdvals(A: Tensor, *, driver: str | None = None, out=None) -> Tensor:
     check_matrix(A, "linalg.svdvals")
     if is_grad_enabled() and A.requires_grad:
         return SVD.apply(A, False)[1]
-    be = A._backend
-    return Tensor._make(be.svd(A._data, False, False)[1], be)  # the vectors are needed only for the derivative
+    return Tensor._make(backend_svd(A, False, False)[1], A._backend)  # the vectors are needed only for the derivative
 
 
 def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
