@@ -72,10 +72,13 @@ def test_reduction_gradcheck():
 def test_zero_dim_and_empty():
     check(lambda T, x: (x.sum(), x.mean(), x.max(), x.sum(0)), np.array(2.5, dtype=np.float32))
     check(lambda T, x: x.sum(0), np.zeros((0, 3), dtype=np.float32))
+    # amax/amin of empty lines over non-empty dims: an empty result (it raised as if no dim were given)
+    check(lambda T, x: (x.amax(1), x.amin(-1, keepdim=True), x.max(1)[0]), np.zeros((0, 3), dtype=np.float32))
 
 
 def test_reduction_errors():
     raises_like(lambda T, x: x.sum(3), rand(2, 3), match=["Dimension out of range", "[-2, 1]", "3"])
     raises_like(lambda T, x: x.long().mean(), rand(2, 3), match=["mean", "Long"])
     raises_like(lambda T, x: x.max(), np.zeros((0,), dtype=np.float32), match=["numel() == 0"])
+    raises_like(lambda T, x: x.amax(0), np.zeros((0, 3), dtype=np.float32), match=["reduction dim 0", "non-zero"])
     raises_like(lambda T, x: x.sum((0, 0)), rand(2, 3), match=["multiple times"])

@@ -333,6 +333,16 @@ def test_a_csr_leaf_accumulates_its_gradient_over_backward_calls():
     np.testing.assert_array_equal(*grads)
 
 
+def test_no_sparse_dims_sum_the_values():
+    """sparse_dim 0: every value sits at the one position, so the dense tensor is their sum (indices (0, nnz)
+    needed amax over an empty dim, and index_put with no index)."""
+    values = np.arange(6.0).reshape(2, 3)
+    m = mytorch.sparse_coo_tensor(mytorch.zeros((0, 2), dtype=mytorch.int64), mytorch.tensor(values))
+    t = torch.sparse_coo_tensor(torch.zeros((0, 2), dtype=torch.int64), torch.tensor(values))
+    assert tuple(m.shape) == tuple(t.shape) == (3,)
+    close(m, t, 0)
+
+
 # calls that raise the same exception with the same message start in PyTorch and in mytorch
 SAME_ERRORS = [
     (lambda T, m: m.exp(), NotImplementedError, "Could not run 'aten::exp' with arguments from the 'SparseCPU' backend"),

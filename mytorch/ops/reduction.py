@@ -113,9 +113,13 @@ class Extreme(Function):
         be = x._backend
         kernel = {"max": "max_all", "min": "min_all", "amax": "max_values_cpu", "amin": "min_values_cpu"}[name]
         reject_complex(x, f"\"{kernel}\" not implemented for '{{dtype}}'", NotImplementedError)
-        if x.numel() == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+        if x.numel() == 0:  # an empty line has no extreme; empty lines are fine while each is not
+            if axes is None:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            for d in axes:
+                if x.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         y = Tensor._make(getattr(be, "amax" if name in ("amax", "max") else "amin")(x._data, axes, keepdim), be)
         ctx._name = {"max": "MaxBackward1", "min": "MinBackward1", "amax": "AmaxBackward0", "amin": "AminBackward0"}[name]
         ctx.save_for_backward(x, y)

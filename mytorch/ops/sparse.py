@@ -241,6 +241,8 @@ class SparseTensor(Tensor):
         v = _values(self)
         if dtype is not None:
             v = v.to(dtype)
+        if self.sparse_dim() == 0:  # no sparse dims: every stored value sits at the one position, ()
+            return v.sum(0)
         return index_put(v.new_zeros(tuple(self.shape)), tuple(self._indices_t), v, accumulate=True)
 
     def detach(self) -> "SparseTensor":
