@@ -378,3 +378,26 @@ def test_unsupported_ops_name_the_layout():
               lambda: mytorch.ones(2, 2) * m, lambda: m.tolist()):
         with pytest.raises(NotImplementedError, match="sparse_coo"):
             f()
+
+
+@pytest.mark.parametrize("spelling", ["addmm", "sparse.addmm"])
+def test_addmm_with_a_sparse_first_operand(spelling):
+    """beta input + alpha sparse @ dense (input broadcast from a row): values, and the gradients of input and
+    the dense operand; the sparse operand's at its stored positions (PyTorch's is dense, as through mm)."""
+    rng = np.random.default_rng(5)
+    indices, values = pattern(rng, (4, 5), 7)
+    ms, ts, _, _ = both(indices, values, (4, 5))
+    ms, ts = ms.requires_grad_(), ts.requires_grad_()
+    stored = dense_of(ts) != 0
+    i, d = rng.standard_normal(3), rng.standard_normal((5, 3))
+    mi, ti = mytorch.tensor(i, requires_grad=True), torch.tensor(i, requires_grad=True)
+    md, td = mytorch.tensor(d, requires_grad=True), torch.tensor(d, requires_grad=True)
+    mo = (mytorch.addmm if spelling == "addmm" else mytorch.sparse.addmm)(mi, ms, md, beta=0.5, alpha=2.0)
+    to = (torch.addmm if spelling == "addmm" else torch.sparse.addmm)(ti, ts, td, beta=0.5, alpha=2.0)
+    close(mo, to, 1e-12)
+    up = rng.standard_normal((4, 3))
+    mg = mytorch.autograd.grad(mo, [ms, mi, md], mytorch.tensor(up))
+    tg = torch.autograd.grad(to, [ts, ti, td], torch.tensor(up))
+    np.testing.assert_allclose(dense_of(mg[0].coalesce()), dense_of(tg[0]) * stored, rtol=1e-12, atol=1e-12)
+    close(mg[1], tg[1], 1e-12)
+    close(mg[2], tg[2], 1e-12)

@@ -1,7 +1,8 @@
 """``torch.sparse``: the ops on sparse COO tensors (`mytorch/ops/sparse.py` and `sparse_csr.py` hold the layouts and the ops)."""
 from __future__ import annotations
 
+from ..ops.blas import addmm  # beta mat + alpha mat1 @ mat2 with a sparse mat1: mm dispatches on the layout
 from ..ops.sparse import mm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
 from ..ops.sparse_csr import sampled_addmm
 
-__all__ = ["mm", "sum", "sampled_addmm"]
+__all__ = ["addmm", "mm", "sum", "sampled_addmm"]
