@@ -1,8 +1,8 @@
 """Sparse embedding gradients against PyTorch: nn.Embedding / F.embedding / EmbeddingBag with sparse=True hand
 back PyTorch's sparse COO weight gradient (the looked-up rows in input order, padding_idx's left out,
 uncoalesced), which accumulates across backward calls and within one; the optimizers with a sparse path (SGD,
-Adagrad, SparseAdam) follow PyTorch's trajectories step by step, and the others refuse sparse gradients with
-PyTorch's errors."""
+Adagrad, SparseAdam; LBFGS through the dense equivalent) follow PyTorch's trajectories step by step, and the
+others refuse sparse gradients with PyTorch's errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -145,3 +145,22 @@ def test_optimizers_refuse_sparse_gradients_as_pytorchs(name, options):
             trajectory(lib, name, options, "float64", steps=1)
         errors.append(str(info.value))
     assert errors[0] == errors[1]
+
+
+def test_lbfgs_reads_a_sparse_gradient_as_dense():
+    def run(lib):
+        emb = lib.nn.Embedding(6, 3, sparse=True).double()
+        with lib.no_grad():
+            emb.weight.copy_(lib.tensor(np.sin(np.arange(18.0)).reshape(6, 3)))
+        optimizer = lib.optim.LBFGS(emb.parameters(), lr=0.5, max_iter=3)
+        idx = lib.tensor([1, 3, 3, 4])
+
+        def closure():
+            optimizer.zero_grad()
+            loss = emb(idx).pow(2).sum()
+            loss.backward()
+            return loss
+        for _ in range(2):
+            optimizer.step(closure)
+        return emb.weight.detach().numpy()
+    np.testing.assert_allclose(run(mytorch), run(torch), rtol=1e-12, atol=1e-12)

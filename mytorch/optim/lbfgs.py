@@ -43,7 +43,9 @@ class LBFGS(Optimizer):
         self._params: list[Tensor] = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self) -> Tensor:
-        return cat([p.new_zeros(p.numel()) if p.grad is None else p.grad.reshape(-1) for p in self._params])
+        # a sparse gradient (an embedding's with sparse=True) enters through its dense equivalent, as in PyTorch
+        return cat([p.new_zeros(p.numel()) if p.grad is None else
+                    (p.grad.to_dense() if p.grad.is_sparse else p.grad).reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size: float, update: Tensor) -> None:
         """x = x + step_size * update, update being flat."""
