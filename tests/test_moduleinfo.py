@@ -24,8 +24,8 @@ import functools
 import warnings
 
 import torch
-from torch_db import (TO_MYTORCH_DTYPE, compare, compare_gradients, convert, differentiable, flat, tally,
-                      tolerance)
+from torch_db import (TO_MYTORCH_DTYPE, compare, compare_gradients, convert, differentiable, flat, seed_torch,
+                      tally, tolerance)
 
 import mytorch
 
@@ -70,7 +70,7 @@ def _samples(info) -> tuple:
             for dtype in DTYPES:
                 if dtype not in info.supported_dtypes("cpu"):
                     continue
-                torch.manual_seed(0)
+                seed_torch(0)
                 for i, s in enumerate(info.module_inputs_func(info, device="cpu", dtype=dtype, requires_grad=True,
                                                               training=True)):
                     if i == SAMPLES_PER_DTYPE:
@@ -125,7 +125,7 @@ def _run_sample(info, m_cls, dtype, sample, seed: int) -> bool | None:
     t_leaves, m_leaves = [], []
     t_args, t_kwargs = convert(fwd.args, torch, t_leaves), convert(fwd.kwargs, torch, t_leaves)
     try:
-        torch.manual_seed(seed)
+        seed_torch(seed)
         t_mod = info.module_cls(*ctor.args, **ctor.kwargs).to(dtype)
         if info.is_lazy:  # the parameters take their shapes from a first forward
             with torch.no_grad():
