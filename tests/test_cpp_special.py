@@ -1,9 +1,11 @@
 """The C++ backend's special-function kernels (csrc/special/) against the NumPy backend's (_np_special.py,
-_np_gamma.py, _np_bessel.py), whose algorithms they follow step for step: on the edges of every branch (0, -0,
-the poles, +-inf, nan, huge and subnormal arguments, the switch points between methods) and on wide grids, in
-float64 and float32 (the correctly rounded float64 value, so at most 1 ulp apart where the libraries' exp and log
-differ in the last bit), and in the half types through float32, as PyTorch computes them (the NumPy kernel rounds
-float64 to the half type at once, so the two may differ by 1 ulp where float32's rounding lands on a tie)."""
+_np_gamma.py, _np_bessel.py, _np_bessel_second.py, _np_airy.py), whose algorithms they follow step for step: on the
+edges of every branch (0, -0, the poles, +-inf, nan, huge and subnormal arguments, the switch points between
+methods) and on wide grids, in float64 and float32 (the correctly rounded float64 value, so at most 1 ulp apart
+where the libraries' exp and log differ in the last bit), and in the half types through float32, as PyTorch computes
+them (the NumPy kernel rounds float64 to the half type at once, so the two may differ by 1 ulp where float32's
+rounding lands on a tie). The kernels' values against PyTorch's are held in test_special.py and
+test_special_second_kind.py on both backends; here a quick check over the same grids."""
 from __future__ import annotations
 
 import math
@@ -11,18 +13,25 @@ import math
 import ml_dtypes
 import numpy as np
 import pytest
+import torch
 
 from mytorch import backends
 
 pytestmark = pytest.mark.skipif("cpp" not in backends.available_backends(), reason="the C++ backend is not built")
 
-PORTED = ("erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "lgamma", "digamma", "i0", "i0e", "i1", "i1e")
+PORTED = ("erfc", "erfcx", "erfinv", "ndtri", "log_ndtr", "lgamma", "digamma", "i0", "i0e", "i1", "i1e",
+          "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+          "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai")
 
 EDGES = [0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 1e-310, 1e-300, -1e-300, 1e-45, 1e-20, 1e-8,
          0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 9.5, 10.0, 20.0, 20.000001, 26.6, 27.0, 40.0, 713.0,
          1e5, 3e38, 1e300, 1.7976931348623157e308, -0.25, -0.5, -0.75, -1.0, -1.5, -2.0, -2.5, -3.0, -2.457024738220800,
          -10.0, -10.5, -20.0, -26.6, -27.0, -40.0, -1e5, -1e300, 1 - 2.0 ** -53, 1 - 1e-16, 1 - 1e-7, 1 + 1e-7,
-         -(1 - 2.0 ** -53), 0.9999999, 1e-16, -1e-16]
+         -(1 - 2.0 ** -53), 0.9999999, 1e-16, -1e-16,
+         # the Bessel and Airy kernels' switch points: J/Y series | Miller | Hankel at 4 and 25, K's series |
+         # integral at 2, Ai's asymptotic | Taylor | K_(1/3) at -10 and 1; Ai and K underflow past 104 and 745
+         3.9999999999999996, 4.0, 4.000000000000001, -4.0, 25.0, 25.000000000000004, -25.0, 1.9999999999999998,
+         2.0000000000000004, 1.0000000000000002, -9.999999999999998, -10.000000000000002, 104.0, 105.0, 745.0, 746.0]
 GRID = np.concatenate([EDGES, np.linspace(-30.25, 30.25, 1211), np.linspace(-1, 1, 401), np.geomspace(1e-30, 1e3, 200),
                        -np.geomspace(1e-30, 1e3, 200)])
 
@@ -105,14 +114,35 @@ def test_non_floating_input_raises():
 
 
 def test_same_values_for_any_thread_count():
-    """Above the parallel grain the elements are split across threads (mytorch.set_num_threads)."""
+    """Above the parallel grain (2048 elements for the special functions, csrc/special/map.cpp) the elements are
+    split across threads (mytorch.set_num_threads)."""
     import mytorch
-    x = np.linspace(-20, 20, 70_001)
+    x = np.linspace(-20, 20, 5_001)
+    runs = {"lgamma": lambda: _run("lgamma", "cpp", x), "bessel_y0": lambda: _run("bessel_y0", "cpp", x)}
     before = mytorch.get_num_threads()
     try:
         mytorch.set_num_threads(1)
-        one = _run("lgamma", "cpp", x)
+        one = {name: run() for name, run in runs.items()}
         mytorch.set_num_threads(2)
-        np.testing.assert_array_equal(_run("lgamma", "cpp", x), one)
+        for name, run in runs.items():
+            np.testing.assert_array_equal(run(), one[name], err_msg=name)
     finally:
         mytorch.set_num_threads(before)
+
+
+# torch's float64 kernels for the Bessel and Airy functions stray by up to 9e-7 from the exact values
+# (test_special_second_kind.py)
+TORCH_TOLERANCE = {"airy_ai": (1e-6, 3e-6)}
+
+
+@pytest.mark.parametrize("name", PORTED[11:])
+def test_float64_near_torch(name):
+    """A quick look beside PyTorch (torch.special) on the grids above, inside each function's domain (PyTorch's
+    values at +-inf and the poles are held in test_special*.py)."""
+    x = GRID[np.isfinite(GRID) & (np.abs(GRID) < 1e4)]
+    if "_y" in name or "_k" in name:
+        x = x[x > 5e-324]  # torch's K_0 is inf at the least subnormal (it is 744.6 there), ours finite
+    got = _run(name, "cpp", x)
+    want = getattr(torch.special, name)(torch.from_numpy(x))
+    rtol, atol = TORCH_TOLERANCE.get(name, (1e-6, 1e-6))
+    np.testing.assert_allclose(got, want.numpy(), rtol=rtol, atol=atol, equal_nan=True, err_msg=name)

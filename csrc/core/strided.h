@@ -46,14 +46,15 @@ StridedLayout<N> coalesce(const Shape& shape, const std::array<Strides, N>& stri
 
 // Calls row(ptrs, n, inner_strides) for every row of the layout: ptrs[k] points at operand k's first
 // element of the row (byte pointers), n is the row length, inner_strides[k] the element stride along it.
-// Rows are split across threads when the whole iteration is large (and `parallel` allows it); a single
-// long row is cut in pieces.
+// Rows are split across threads when the whole iteration has `grain` elements or more (and `parallel`
+// allows it); a single long row is cut in pieces.
 template <int N, typename Row>
 void for_each_row(const StridedLayout<N>& layout, const std::array<char*, N>& base,
-                  const std::array<int64_t, N>& itemsizes, Row&& row, bool parallel = true) {
-  auto split = [parallel](int64_t n, int64_t cost, auto&& f) {
+                  const std::array<int64_t, N>& itemsizes, Row&& row, bool parallel = true,
+                  int64_t grain = kParallelGrain) {
+  auto split = [parallel, grain](int64_t n, int64_t cost, auto&& f) {
     if (parallel) {
-      parallel_for(n, cost, f);
+      parallel_for(n, cost, f, grain);
     } else {
       f(int64_t{0}, n);
     }

@@ -2,6 +2,8 @@
 // broadcast operands. Inputs are read into their compute type (float for the half types), f runs
 // there, and the result is rounded once into the output type. When every operand is contiguous along
 // the row (or one input is a broadcast scalar) the loop is a plain indexed loop the compiler vectorises.
+// The loops go parallel from `grain` elements on (core/parallel.h): kParallelGrain suits ops of a few ns an
+// element; costlier ones pass a smaller grain.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -12,7 +14,7 @@
 namespace mytorch {
 
 template <typename In, typename Out, typename F>
-void map_unary(const Array& out, const Array& a, F f) {
+void map_unary(const Array& out, const Array& a, F f, int64_t grain = kParallelGrain) {
   using C = compute_t<In>;
   auto layout = coalesce<2>(out.shape(), {out.strides(), broadcast_strides(a, out.shape())});
   for_each_row<2>(layout, {out.bytes(), a.bytes()}, {sizeof(Out), sizeof(In)},
@@ -27,11 +29,11 @@ void map_unary(const Array& out, const Array& a, F f) {
     } else {
       for (int64_t i = 0; i < n; ++i) o[i * s[0]] = static_cast<Out>(f(static_cast<C>(x[i * s[1]])));
     }
-  });
+  }, /*parallel=*/true, grain);
 }
 
 template <typename In, typename Out, typename F>
-void map_binary(const Array& out, const Array& a, const Array& b, F f) {
+void map_binary(const Array& out, const Array& a, const Array& b, F f, int64_t grain = kParallelGrain) {
   using C = compute_t<In>;
   auto layout = coalesce<3>(out.shape(), {out.strides(), broadcast_strides(a, out.shape()),
                                           broadcast_strides(b, out.shape())});
@@ -53,7 +55,7 @@ void map_binary(const Array& out, const Array& a, const Array& b, F f) {
         o[i * s[0]] = static_cast<Out>(f(static_cast<C>(x[i * s[1]]), static_cast<C>(y[i * s[2]])));
       }
     }
-  });
+  }, /*parallel=*/true, grain);
 }
 
 // Whether pred(a[i]) holds for some element (a read-only pass, for the checks kernels make first).

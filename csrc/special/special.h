@@ -1,8 +1,9 @@
-// Special functions of one real argument (torch.special): the error-function family, the gamma family and
-// the modified Bessel functions of the first kind. Each is evaluated in float64 for every floating dtype and
-// rounded once, by the same algorithms as the NumPy backend's kernels (mytorch/backends/_np_special.py,
-// _np_gamma.py, _np_bessel.py, whose docstrings hold the math), so that both backends agree to float64's
-// last bits and float32 results are the correctly rounded float64 ones.
+// Special functions of one real argument (torch.special): the error-function family, the gamma family, the Bessel
+// functions of the first and second kinds and their modified forms, and the Airy function. Each is evaluated in
+// float64 for every floating dtype and rounded once, by the same algorithms as the NumPy backend's kernels
+// (mytorch/backends/_np_special.py, _np_gamma.py, _np_bessel.py, _np_bessel_second.py, _np_airy.py, whose docstrings
+// hold the math), so that both backends agree to float64's last bits and float32 results are the correctly rounded
+// float64 ones.
 #pragma once
 #include "core/array.h"
 
@@ -10,7 +11,9 @@ namespace mytorch {
 
 // The primitives, in the names of the backend contract (SPECIAL_UNARY_OPS of mytorch/backends/base.py).
 #define MYTORCH_SPECIAL_UNARY_OPS(X)                                                                   \
-  X(erfc) X(erfcx) X(erfinv) X(ndtri) X(log_ndtr) X(lgamma) X(digamma) X(i0) X(i0e) X(i1) X(i1e)
+  X(erfc) X(erfcx) X(erfinv) X(ndtri) X(log_ndtr) X(lgamma) X(digamma) X(i0) X(i0e) X(i1) X(i1e)       \
+  X(bessel_j0) X(bessel_j1) X(bessel_y0) X(bessel_y1) X(modified_bessel_k0) X(modified_bessel_k1)      \
+  X(scaled_modified_bessel_k0) X(scaled_modified_bessel_k1) X(airy_ai)
 
 namespace special {
 #define MYTORCH_DECLARE(name) double name(double x);

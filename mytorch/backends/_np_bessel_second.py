@@ -36,6 +36,7 @@ from ._np_bessel import hankel, miller, order, power_series, scaled_modified
 from ._np_special import of_order
 
 _EULER = 0.5772156649015329
+_LN2 = math.log(2.0)
 _TERMS = 30
 
 
@@ -75,7 +76,7 @@ _Y_SUMS = [order(0), order(1), _neumann_functional(0), _neumann_functional(1)]
 def _bessel_y(x: np.ndarray, v: int) -> np.ndarray:
     z = np.where(x > 0, x, np.nan)  # Y is real for x > 0 only; 0 is set to its limit below
     small = np.minimum(z, 4.0)
-    log_term = np.log(small / 2.0) + _EULER
+    log_term = np.log(small) - _LN2 + _EULER  # not ln(x/2): x/2 rounds to 0 for the least subnormal x
     if v == 0:
         series = 2 / math.pi * (log_term * power_series(small, 0, -1.0, _TERMS) - _neumann_series(small, 0, -1.0) / 2)
     else:
@@ -111,7 +112,7 @@ def _scaled_k(x: np.ndarray, v: int) -> np.ndarray:
     """e^x K_v(x): the series below 2, the integral above."""
     z = np.where(x >= 0, x, np.nan)
     small = np.minimum(z, 2.0)
-    log_term = np.log(small / 2.0) + _EULER
+    log_term = np.log(small) - _LN2 + _EULER
     i_v = scaled_modified(small, v) * np.exp(small)
     if v == 0:
         series = -log_term * i_v + _neumann_series(small, 0, 1.0) / 2
