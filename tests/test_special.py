@@ -80,8 +80,10 @@ def test_zeta_and_incomplete_gamma():
     q = np.array([1.0, 0.5, 3.0, -1.5, 1.0, 2.0, 0.1, -2.0, -2.5, 1e5, 1.5])
     check(lambda T, s, q: T.special.zeta(s, q), s, q, grad=False, rtol=1e-12, atol=0)
     check(lambda T, q: T.special.zeta(2.0, q), q, grad=False, rtol=1e-12, atol=0)
-    a = np.array([0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 0.0, 0.0, 1.0, -1.0, np.inf, 3.0, 1e-3, 50.0, 1000.0, 0.3])
-    x = np.array([0.1, 1.0, 3.0, 4.0, 20.0, 90.0, 1.0, 0.0, 0.0, 1.0, 1.0, np.inf, 2.0, 60.0, 1010.0, 50.0])
+    a = np.array([0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 0.0, 0.0, 1.0, -1.0, np.inf, 3.0, 1e-3, 50.0, 1000.0, 0.3,
+                  np.nan, 2.0, np.nan, 0.0, np.inf, np.nan])
+    x = np.array([0.1, 1.0, 3.0, 4.0, 20.0, 90.0, 1.0, 0.0, 0.0, 1.0, 1.0, np.inf, 2.0, 60.0, 1010.0, 50.0,
+                  1.0, np.nan, np.nan, np.nan, np.nan, 0.0])
     for name in ("igamma", "igammac"):
         check(lambda T, a, x: getattr(T, name)(a, x), a, x, grad=False, rtol=1e-8, atol=1e-300)
         check(lambda T, a, x: getattr(T.special, "gammainc" if name == "igamma" else "gammaincc")(a, x),

@@ -210,7 +210,10 @@ def _incomplete_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
     p, q = _lower_series(sa, sx), _upper_fraction(fa, fx)  # the smaller one of P, Q carries the precision
     out = np.where(series, 1.0 - p, q) if upper else np.where(series, p, 1.0 - q)
     lo, hi = (1.0, 0.0) if upper else (0.0, 1.0)
-    # PyTorch's boundaries: P(0, x > 0) = 1, P(a, 0) = 0, P(inf, x) = 0, P(a, inf) = 1, nan off the domain
+    # a nan argument gives nan (the stand-ins above answered for it) unless a boundary below says otherwise;
+    # PyTorch's boundaries, each overriding the ones above it: P(a, inf) = 1, P(inf, x) = 0, P(a, 0) = 0,
+    # P(0, x > 0) = 1, nan off the domain
+    out = np.where(np.isnan(a) | np.isnan(x), np.nan, out)
     out = np.where(np.isinf(x), hi, out)
     out = np.where(np.isinf(a), np.where(np.isinf(x), np.nan, lo), out)
     out = np.where(x == 0, lo, out)
