@@ -143,7 +143,10 @@ def test_errors(speech_root, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_default_recipe_cer_on_held_out_voices(tmp_path):
-    """The default `mytorch train --model asr` (4000 utterances, 40 epochs; figures in the module docstring)."""
+def test_default_recipe_cer_on_held_out_voices(tmp_path, backend):
+    """The default `mytorch train --model asr` (4000 utterances, 40 epochs; figures in the module docstring).
+    Re-measured at 8bab424 (numpy backend, one thread): validation 2.38%, test 3.22% (was 2.76%), ~1,700 s CPU."""
+    if backend != "cpp" and "cpp" in mytorch.backends.available_backends():
+        pytest.skip("the default recipe runs once, on the compiled backend (the default of `mytorch train`)")
     result = train_asr(ASRConfig(), str(tmp_path), progress=False)
     assert result.val_cer <= 0.045 and result.test_cer <= 0.05, (result.val_cer, result.test_cer)
