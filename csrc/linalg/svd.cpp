@@ -45,6 +45,21 @@ void rotate_pair(T* x, T* y, int64_t len, R c, R s, T phase) {
   }
 }
 
+// gamma / |gamma|, a unit complex number (the sign for a real gamma). Once a rank deficiency has shrunk two
+// columns to rounding noise, their inner product gamma is subnormal, and dividing it by its own modulus would
+// leave |phase| off 1 by a subnormal's coarse relative spacing (up to 1e-4 measured), so that the rotation is no
+// longer unitary and U loses orthonormality: gamma's parts are first scaled by a power of two (exactly).
+template <typename T>
+T unit_phase(T gamma) {
+  if constexpr (is_complex_v<T>) {
+    const int e = std::ilogb(std::max(std::abs(gamma.real()), std::abs(gamma.imag())));
+    const T scaled(std::ldexp(gamma.real(), -e), std::ldexp(gamma.imag(), -e));
+    return scaled / std::abs(scaled);
+  } else {
+    return gamma < 0 ? T(-1) : T(1);
+  }
+}
+
 // Orthogonalizes the rows of g (count rows of length len) by Jacobi sweeps, applying each rotation to the
 // rows of vt (count rows of length count) too when vt is not null.
 template <typename T>
@@ -70,7 +85,7 @@ void orthogonalize(T* g, int64_t count, int64_t len, T* vt) {
         const R zeta = (beta - alpha) / (2 * size);
         const R t = std::copysign(R(1), zeta) / (std::abs(zeta) + std::hypot(R(1), zeta));
         const R c = 1 / std::hypot(R(1), t), s = c * t;
-        const T phase = gamma / size;
+        const T phase = unit_phase(gamma);
         rotate_pair(x, y, len, c, s, phase);
         if (vt) rotate_pair(vt + i * count, vt + j * count, count, c, s, phase);
       }
