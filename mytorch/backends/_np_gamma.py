@@ -135,13 +135,18 @@ def zeta(s: np.ndarray, q: np.ndarray) -> np.ndarray:
     a^(1-s)/(s-1) + a^-s/2 + sum_j B_2j/(2j)! s (s+1) ... (s+2j-2) a^(-s-2j+1).
     PyTorch's domain: inf at s = 1 and at the poles q = 0, -1, ...; nan for s < 1, and for q < 0 with a
     non-integer s (where (q + k)^-s is not real)."""
-    lowest = np.min(np.where(np.isfinite(q), q, 9.0), initial=9.0)
-    steps = max(9, int(math.ceil(9.0 - lowest)))
+    # each element sums its own N terms directly (the others' loop steps leave it as it is), so that its value
+    # does not depend on the array it comes in (as the C++ kernel, csrc/special/zeta.cpp); the elements whose
+    # value is set below take 9
+    pole = (q <= 0) & (q == np.floor(q))
+    set_below = pole | (s <= 1) | ((q <= 0) & (s != np.floor(s))) | ~np.isfinite(q)
+    steps = np.maximum(9.0, np.ceil(9.0 - np.where(set_below, 9.0, q)))
     total = np.zeros_like(q)
     a = q.copy()
-    for _ in range(steps):
-        total += np.power(a, -s)
-        a += 1.0
+    for k in range(int(np.max(steps, initial=9.0))):
+        more = k < steps
+        total += np.where(more, np.power(a, -s), 0.0)
+        a = np.where(more, a + 1.0, a)
     tail = np.power(a, 1.0 - s) / (s - 1.0) + 0.5 * np.power(a, -s)
     rising = s.copy()  # s (s+1) ... (s+2j-2)
     power = np.power(a, -s - 1.0)
@@ -152,7 +157,7 @@ def zeta(s: np.ndarray, q: np.ndarray) -> np.ndarray:
         power = power * inv2
     out = total + tail
     out = np.where((q <= 0) & (s != np.floor(s)), np.nan, out)
-    out = np.where((q <= 0) & (q == np.floor(q)), np.inf, out)
+    out = np.where(pole, np.inf, out)
     out = np.where(s < 1, np.nan, out)
     return np.where(s == 1, np.inf, out)
 
@@ -166,27 +171,33 @@ def _prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _lower_series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """P(a, x) by the power series (module docstring), summed until every term is below 1e-17 of the sum."""
+    """P(a, x) by the power series (module docstring), each element summed until its term is below 1e-17 of its
+    sum (and then left as it is while the others go on: its value does not depend on the array it comes in)."""
     term = 1.0 / a
     total = term.copy()
     n = a.copy()
+    active = np.ones(a.shape, dtype=bool)
     for _ in range(5000):
         n += 1.0
         term = term * x / n
-        total += term
-        if not np.any(np.abs(term) > 1e-17 * np.abs(total)):
+        total = np.where(active, total + term, total)
+        active &= np.abs(term) > 1e-17 * np.abs(total)
+        if not active.any():
             break
     return total * _prefactor(a, x)
 
 
 def _upper_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Q(a, x) by Legendre's continued fraction (module docstring), with Lentz's method: the convergent
-    h_n = h_(n-1) C_n D_n, C_n = b_n + a_n / C_(n-1), D_n = 1 / (b_n + a_n D_(n-1)), tiny values kept off 0."""
+    h_n = h_(n-1) C_n D_n, C_n = b_n + a_n / C_(n-1), D_n = 1 / (b_n + a_n D_(n-1)), tiny values kept off 0.
+    Each element stops at its first C_n D_n = 1 (to 1e-16, so exactly); one that went on while others converge
+    would be multiplied by factors 1 +- 1 ulp up to 5000 times, a drift of up to 1e-13."""
     tiny = 1e-300
     b = x + 1.0 - a
     c = np.full_like(x, 1.0 / tiny)
     d = 1.0 / np.where(b == 0, tiny, b)
     h = d.copy()
+    active = np.ones(a.shape, dtype=bool)
     for i in range(1, 5000):
         an = -i * (i - a)
         b = b + 2.0
@@ -195,8 +206,9 @@ def _upper_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
         c = b + an / c
         c = np.where(c == 0, tiny, c)
         delta = c * d
-        h *= delta
-        if not np.any(np.abs(delta - 1.0) > 1e-16):
+        h = np.where(active, h * delta, h)
+        active &= np.abs(delta - 1.0) > 1e-16
+        if not active.any():
             break
     return h * _prefactor(a, x)
 
