@@ -208,6 +208,14 @@ def _values(s: "SparseTensor") -> Tensor:
     return Values.apply(s) if s._requires_grad else s._values_t
 
 
+def _cast(dtype: D.dtype):
+    """A method converting a sparse tensor's values to `dtype` (``Tensor.double`` and its siblings)."""
+    def convert(self: "SparseTensor") -> "SparseTensor":
+        return self.to(dtype)
+    convert.__doc__ = f"The tensor with its values converted to {dtype}."
+    return convert
+
+
 class SparseTensor(Tensor):
     """What the sparse layouts share: a sparse tensor is its positions ``_indices_t`` (sparse_dim, nnz) and
     ``_values_t`` (nnz, *dense sizes), plus CSR's row pointers ``_crow_t`` (None for COO)."""
@@ -268,11 +276,8 @@ class SparseTensor(Tensor):
     def cpu(self) -> "SparseTensor":
         return self
 
-    def double(self) -> "SparseTensor":
-        return self.to(D.float64)
-
-    def float(self) -> "SparseTensor":
-        return self.to(D.float32)
+    double, float, half, bfloat16 = (_cast(t) for t in (D.float64, D.float32, D.float16, D.bfloat16))
+    long, int = _cast(D.int64), _cast(D.int32)
 
     def mul(self, other: Any) -> "SparseTensor":
         """The product with a Python number."""

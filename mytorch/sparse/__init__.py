@@ -4,5 +4,6 @@ from __future__ import annotations
 from ..ops.blas import addmm  # beta mat + alpha mat1 @ mat2 with a sparse mat1: mm dispatches on the layout
 from ..ops.sparse import mm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
 from ..ops.sparse_csr import sampled_addmm
+from ..ops.sparse_softmax import log_softmax, softmax
 
-__all__ = ["addmm", "mm", "sum", "sampled_addmm"]
+__all__ = ["addmm", "log_softmax", "mm", "sum", "sampled_addmm", "softmax"]
