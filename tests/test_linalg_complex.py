@@ -58,6 +58,7 @@ CASES = {
     "pinv": (lambda T, a: T.linalg.pinv(a), (TALL,)),
     "pinv_hermitian": (lambda T, a: T.linalg.pinv(hpd(T, a), hermitian=True), (A,)),
     "lstsq": (lambda T, a, b: T.linalg.lstsq(a, b, driver="gelsd"), (TALL, crand(2, 5, 2))),
+    "lstsq_gels": (lambda T, a, b: T.linalg.lstsq(a, b, driver="gels"), (TALL, crand(2, 5, 2))),
     "matrix_exp": (lambda T, a: T.linalg.matrix_exp(0.5 * a), (A,)),
     "householder_product": (lambda T, a, tau: T.linalg.householder_product(a, tau), (TALL, crand(2, 3))),
 }

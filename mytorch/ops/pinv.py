@@ -107,7 +107,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     X = pinv(A, rtol=rtol) @ Bm
     S = _singular_values(A, False)
     rank = (S > _tolerance(S, m, n, None, rtol)).sum(-1)
-    empty = A.new_zeros(0)
+    empty = S.new_zeros(0)  # real, as the singular values it stands for
     residuals = X.reshape(-1)[:0].abs()  # empty and real, yet an output of the graph, as PyTorch's
     if m > n and driver != "gelsy" and bool((rank == n).all()):
         residuals = ((A @ X - Bm).abs() ** 2).sum(-2)
