@@ -139,6 +139,12 @@ def _scan_logaddexp(y: Tensor, dim: int) -> Tensor:
     return y if n > 1 else y.clone()
 
 
+# The scan's working type, PyTorch's CPU accumulation type: double for float and cfloat (so a float32 output is
+# the correctly rounded one, and the backward, built of reversed scans, rounds as PyTorch's does), float for the
+# half types.
+_SCAN_DTYPE = {D.float32: D.float64, D.complex64: D.complex128, D.float16: D.float32, D.bfloat16: D.float32}
+
+
 class LogCumSumExp(Function):
     """out_i = ln sum_(j<=i) e^(x_j), a scan of stable logaddexp steps (no e^x is formed, so a small prefix keeps
     its precision beside a huge later value);
@@ -151,7 +157,7 @@ class LogCumSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        out = _scan_logaddexp(x, dim)
+        out = _scan_logaddexp(x.to(_SCAN_DTYPE.get(x.dtype, x.dtype)), dim).to(x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(x, out)
         return out
