@@ -17,6 +17,7 @@ void bind(nb::module_& m) {
   m.def("cholesky", &cholesky);
   m.def("qr", &qr);
   m.def("eigh", &eigh);
+  m.def("eig", &eig);
   m.def("svd", &svd);
 }
 

@@ -91,6 +91,17 @@ real_t<T> abs2(T x) {
   }
 }
 
+// |x|, or |Re x| + |Im x| for a complex x: LAPACK's cheaper magnitude (its cabs1), which its pivot searches and
+// convergence tests use.
+template <typename T>
+real_t<T> cabs1(T x) {
+  if constexpr (is_complex_v<T>) {
+    return std::abs(x.real()) + std::abs(x.imag());
+  } else {
+    return std::abs(x);
+  }
+}
+
 // Scales x[0 .. count) by the power of two that brings its largest |entry| into [1, 2) (exact: only exponents
 // change), so that sums of squares of the entries neither overflow nor underflow, and returns that power's
 // exponent, to scale results back (0 for all zeros); nullopt when x holds inf or nan.

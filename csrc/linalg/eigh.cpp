@@ -37,6 +37,7 @@
 #include "linalg/batch.h"
 #include "linalg/factorize.h"
 #include "linalg/householder.h"
+#include "linalg/rotation.h"
 
 namespace mytorch {
 namespace {
@@ -87,43 +88,6 @@ void tridiagonalize(T* a, int64_t n, real_t<T>* d, real_t<T>* e, T* tau, std::ve
     }
   }
   d[n - 1] = std::real(a[(n - 1) * n + (n - 1)]);
-}
-
-// W = Q^T, Q = H_0 ... H_{n-2}: H_k acts on rows and columns k + 1 .., its v in column k of a from row k + 2
-// (the 1 at row k + 1 implicit), so `reflect` reads it from a shifted down one row.
-template <typename T>
-void form_q_transposed(const T* a, int64_t n, const T* tau, T* w_rows, std::vector<T>& q, std::vector<T>& work) {
-  std::fill(q.begin(), q.end(), T(0));
-  for (int64_t i = 0; i < n; ++i) q[i * n + i] = T(1);
-  for (int64_t k = n - 1; k-- > 0;) {
-    if (tau[k] != T(0)) reflect(a + n, n, n - 1, k, tau[k], q.data() + n, n, k + 1, n, work);
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j) w_rows[j * n + i] = q[i * n + j];
-  }
-}
-
-// (row_k, row_l) <- (c row_k + s row_l, -s row_k + c row_l) on two rows of length n.
-template <typename T, typename R>
-void rotate_rows(T* row_k, T* row_l, int64_t n, R c, R s) {
-  for (int64_t i = 0; i < n; ++i) {
-    const T x = row_k[i], y = row_l[i];
-    row_k[i] = c * x + s * y;
-    row_l[i] = c * y - s * x;
-  }
-}
-
-// LAPACK's plane rotation (lartg): (c, s, r) with c f + s g = r and c g - s f = 0, c >= 0 (r has f's sign).
-template <typename R>
-void plane_rotation(R f, R g, R& c, R& s, R& r) {
-  if (g == 0) {
-    c = 1, s = 0, r = f;
-  } else if (f == 0) {
-    c = 0, s = std::copysign(R(1), g), r = std::abs(g);
-  } else {
-    const R h = std::hypot(f, g);
-    c = std::abs(f) / h, r = std::copysign(h, f), s = g / r;
-  }
 }
 
 // The symmetric 2x2 [[a, b], [b, c]]: rt1 its eigenvalue of larger magnitude, rt2 the other, (cs, sn) rt1's

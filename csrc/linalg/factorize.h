@@ -1,7 +1,8 @@
 // Matrix factorizations and the triangular solve: the contract's linear-algebra primitives
 // (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64/
 // complex64/complex128 matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
-// textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm, sytd2 + steqr; one-sided Jacobi
+// textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm, sytd2 + steqr,
+// gebal + gehd2 + lahqr + trevc for the general eigenproblem; one-sided Jacobi
 // for the SVD, gesvj), written row-major so that every inner loop runs along a contiguous row and vectorises:
 // short, readable, and quick at the sizes models use (a blocked, GEMM-based version would win only for
 // matrices in the hundreds).
@@ -29,6 +30,10 @@ std::tuple<Array, Array> qr(const Array& a, bool complete);
 // (w, V) with A = V diag(w) V^H for Hermitian A (*, n, n), only its upper (or lower) triangle read: w (*, n)
 // real and ascending, V unitary; nan for a matrix holding inf or nan.
 std::tuple<Array, Array> eigh(const Array& a, bool upper);
+
+// (w, V) with A V = V diag(w) for a general A (*, n, n): w (*, n) and V (*, n, n) complex (complex64 for float32
+// and complex64 A), in LAPACK's order and normalization (geev); RuntimeError for inf or nan, or no convergence.
+std::tuple<Array, Array> eig(const Array& a);
 
 // (U, S, Vh) with A = U diag(S) Vh for A (*, m, n), k = min(m, n): S (*, k) real, descending; U (*, m, k) and
 // Vh (*, k, n), or (*, m, m) and (*, n, n) with full_matrices; no U and Vh without compute_uv.

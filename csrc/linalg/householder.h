@@ -1,5 +1,5 @@
-// Householder reflectors H = I - tau v v^H (LAPACK's larfg and larf), shared by the QR factorization and the
-// tridiagonal reduction of the symmetric eigensolver.
+// Householder reflectors H = I - tau v v^H (LAPACK's larfg and larf), shared by the QR factorization, the
+// tridiagonal reduction of the symmetric eigensolver and the Hessenberg reduction of the general one.
 //
 // For a column x = (alpha, x_rest), the reflector with H^H x = (beta, 0, ..., 0) is
 //     beta = -sign(Re alpha) ||x||,  tau = (beta - alpha) / beta,  v = (1, x_rest / (alpha - beta)),
@@ -56,6 +56,21 @@ void householder_qr(T* a, int64_t m, int64_t n, T* tau, std::vector<T>& w) {
   for (int64_t j = 0; j < std::min(m, n); ++j) {
     tau[j] = make_reflector(a + j * n + j, n, m - j);
     if (tau[j] != T(0)) reflect(a, n, m, j, conjugate(tau[j]), a, n, j + 1, n, w);
+  }
+}
+
+// W = Q^T, Q = H_0 ... H_{n-2}, from a tridiagonal or Hessenberg reduction: H_k acts on rows and columns
+// k + 1 .., its v in column k of a from row k + 2 (the 1 at row k + 1 implicit), so `reflect` reads it from a
+// shifted down one row; tau_k = 0 skips H_k. q, work: room for n^2 and n values.
+template <typename T>
+void form_q_transposed(const T* a, int64_t n, const T* tau, T* w_rows, std::vector<T>& q, std::vector<T>& work) {
+  std::fill(q.begin(), q.end(), T(0));
+  for (int64_t i = 0; i < n; ++i) q[i * n + i] = T(1);
+  for (int64_t k = n - 1; k-- > 0;) {
+    if (tau[k] != T(0)) reflect(a + n, n, n - 1, k, tau[k], q.data() + n, n, k + 1, n, work);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) w_rows[j * n + i] = q[i * n + j];
   }
 }
 

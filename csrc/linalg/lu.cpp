@@ -17,23 +17,13 @@
 namespace mytorch {
 namespace {
 
-// The pivot's measure of size: |x|, or |Re x| + |Im x| for a complex x.
-template <typename T>
-real_t<T> magnitude(T x) {
-  if constexpr (is_complex_v<T>) {
-    return std::abs(x.real()) + std::abs(x.imag());
-  } else {
-    return std::abs(x);
-  }
-}
-
 template <typename T>
 int32_t factor(T* a, int64_t m, int64_t n, int32_t* pivots) {
   int32_t info = 0;
   for (int64_t j = 0; j < std::min(m, n); ++j) {
     int64_t p = j;
     for (int64_t i = j + 1; i < m; ++i) {
-      if (magnitude(a[i * n + j]) > magnitude(a[p * n + j])) p = i;
+      if (cabs1(a[i * n + j]) > cabs1(a[p * n + j])) p = i;
     }
     pivots[j] = static_cast<int32_t>(p + 1);
     if (p != j) {

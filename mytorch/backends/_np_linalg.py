@@ -97,9 +97,13 @@ def eigh(a: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def eig(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues and unit eigenvectors of general matrices (geev), always complex: NumPy returns real
-    arrays when every eigenvalue of a real batch is real."""
+    arrays when every eigenvalue of a real batch is real. A matrix holding inf or nan, or one on which geev does
+    not converge, raises RuntimeError with NumPy's words (the C++ backend's error)."""
     complex_type = np.result_type(a.dtype, np.complex64)
-    w, v = np.linalg.eig(a)
+    try:
+        w, v = np.linalg.eig(a)
+    except np.linalg.LinAlgError as e:
+        raise RuntimeError(f"eig: {e}") from None
     return w.astype(complex_type, copy=False), v.astype(complex_type, copy=False)
 
 
