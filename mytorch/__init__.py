@@ -74,14 +74,14 @@ from .ops.quantile import *  # noqa: F401,F403
 from .ops.native_norms import *  # noqa: F401,F403
 from .ops.scatter_reduce import *  # noqa: F401,F403
 from .ops.sparse import *  # noqa: F401,F403
-from .ops.sparse_csr import *  # noqa: F401,F403
+from .ops.sparse_compressed import *  # noqa: F401,F403
 from .ops.grid_sample import affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: F401
 
 bool = _dtype.bool_
 half, float, double, long, int, short = float16, float32, float64, int64, int32, int16
 strided = "strided"
 sparse_coo = "sparse_coo"
-sparse_csr = "sparse_csr"
+sparse_csr, sparse_csc, sparse_bsr, sparse_bsc = "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"
 contiguous_format = "contiguous_format"
 torch = _sys.modules[__name__]  # PyTorch's ``torch.torch`` is the package itself (``torch.torch.ops.aten...``)
 __version__ = "0.1.0"

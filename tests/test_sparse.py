@@ -1,4 +1,4 @@
-"""Sparse COO and CSR tensors (`mytorch/ops/sparse.py`, `sparse_csr.py`) against PyTorch: construction,
+"""Sparse COO and compressed tensors (`mytorch/ops/sparse.py`, `sparse_compressed.py`) against PyTorch: construction,
 coalescing, to_dense and to_sparse(_csr), torch.sparse.mm (with CSR's reductions), torch.sparse.sum and
 torch.sparse.sampled_addmm, with the gradients of the values, of a sparse leaf (a sparse
 gradient on its own pattern) and of the dense operands under random upstream gradients; uncoalesced inputs

@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ._util import broadcast_shapes, conj
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
 from .sparse import SparseTensor
-from .sparse import mm as sparse_mm
+from .sparse import matmul as sparse_matmul, mm as sparse_mm
 
 
 def _check(a: Tensor, b: Tensor, op: str) -> None:
@@ -75,7 +75,7 @@ class MatMul(Function):
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with PyTorch's 1-D and batch-broadcast rules; a sparse operand goes to `sparse.mm`."""
     if isinstance(input, SparseTensor) or isinstance(other, SparseTensor):
-        return sparse_mm(input, other)
+        return sparse_matmul(input, other)
     _check(input, other, "matmul")
     return MatMul.apply(input, other)
 
@@ -106,7 +106,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
-    """Matrix (n, k) times vector (k)."""
+    """Matrix (n, k) times vector (k); a sparse matrix goes to `sparse.matmul`."""
+    if isinstance(input, SparseTensor):
+        return input.mv(vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"mv(): vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
     _check(input, vec, "mv")

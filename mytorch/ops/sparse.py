@@ -26,7 +26,7 @@ differentiates it, twice if asked.
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from .. import _dtype as D
 from .._tensor import Size, Tensor
@@ -40,15 +40,17 @@ from .sorting import searchsorted, unique
 SPARSE_COO = "sparse_coo"
 
 
-_BACKEND_NAMES = {SPARSE_COO: "SparseCPU", "sparse_csr": "SparseCsrCPU"}
+_BACKEND_NAMES = {SPARSE_COO: "SparseCPU", "sparse_csr": "SparseCsrCPU", "sparse_csc": "SparseCsrCPU",
+                  "sparse_bsr": "SparseCsrCPU"}
 
 
 def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
     return (f"Could not run 'aten::{op}' with arguments from the '{_BACKEND_NAMES[layout]}' backend: mytorch runs "
             f"it on strided (dense) tensors only, and this argument is a {layout} tensor. Sparse tensors support "
-            f"to_dense(), values(), clone/detach/to(dtype), scalar mul and mytorch.sparse.mm; COO ones also "
-            f"coalesce(), indices(), t(), add of two sparse tensors and mytorch.sparse.sum; CSR ones crow_indices(), "
-            f"col_indices() and mytorch.sparse.sampled_addmm. Call .to_dense() for anything else.")
+            f"to_dense(), values(), clone/detach/to(dtype), t(), mul by a number or 0-d tensor, add of two of one "
+            f"layout, conversions between layouts and mytorch.sparse.mm; COO ones also coalesce(), indices(), "
+            f"division by a number, mytorch.sparse.sum and softmax; CSR ones mytorch.sparse.sampled_addmm. Call "
+            f".to_dense() for anything else.")
 
 
 class _Meta:
@@ -93,21 +95,30 @@ class _SparseBackend:
 
 
 _SPARSE_BACKENDS: dict[tuple[int, str], _SparseBackend] = {}
-# layout -> its Tensor subclass (`sparse_csr.py` adds CSR's)
+# layout -> its Tensor subclass (`sparse_compressed.py` adds CSR's, CSC's and BSR's)
 LAYOUTS: dict[str, type] = {}
 
 
+class Compressed(NamedTuple):
+    """What a compressed layout (`sparse_compressed.py`) keeps beyond COO's indices and values: its layout, its
+    pointers (CSR's and BSR's crow_indices, CSC's ccol_indices) and BSR's block size (None for CSR and CSC)."""
+    layout: str
+    pointers: Tensor
+    blocksize: tuple[int, int] | None = None
+
+
 def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool,
-          crow: Tensor | None = None) -> "SparseTensor":
-    """A sparse tensor over `indices` and `values` as given (no copy, no check, no graph): CSR when the row
-    pointers `crow` are given (then `indices` are its sorted (row, col) pairs), COO otherwise."""
-    layout = SPARSE_COO if crow is None else "sparse_csr"
+          compressed: Compressed | None = None) -> "SparseTensor":
+    """A sparse tensor over `indices` and `values` as given (no copy, no check, no graph): a compressed layout
+    when `compressed` is given (then `indices` are its (row, col) pairs, of blocks for BSR, in its order), COO
+    otherwise."""
+    layout = SPARSE_COO if compressed is None else compressed.layout
     key = (id(values._backend), layout)
     be = _SPARSE_BACKENDS.get(key)  # one per dense backend, shared as dense tensors share theirs
     if be is None:
         be = _SPARSE_BACKENDS[key] = _SparseBackend(values._backend, layout)
     t = LAYOUTS[layout]._make(_Meta(Size(size), values.dtype), be)
-    t._indices_t, t._values_t, t._coalesced, t._crow_t = indices, values, coalesced, crow
+    t._indices_t, t._values_t, t._coalesced, t._compressed = indices, values, coalesced, compressed
     return t
 
 
@@ -122,9 +133,11 @@ def _linear(indices: Tensor, size: Sequence[int]) -> Tensor:
 def _read_at(g: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
     """The entries of `g` (dense, or sparse of the same size) at the positions `indices`, shape (nnz, *dense):
     what a gradient on a sparse tensor's pattern is. A sparse `g` is looked up by binary search among its
-    coalesced positions; positions it does not list read 0."""
+    coalesced positions (a compressed one as COO); positions it does not list read 0."""
     if not isinstance(g, SparseTensor):
         return g[tuple(indices)]
+    if g._compressed is not None:
+        g = g.to_sparse()
     if not g._coalesced:
         g = g.coalesce()
     nnz = indices.shape[1]
@@ -135,6 +148,14 @@ def _read_at(g: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
     pos = searchsorted(keys, want).clamp(max=keys.shape[0] - 1)
     hit = (keys[pos] == want).reshape((nnz,) + (1,) * (gv.ndim - 1))
     return where(hit, gv[pos], gv.new_zeros(()))
+
+
+def _read_blocks(g: Tensor, indices: Tensor, size: Sequence[int], blocksize: tuple[int, int]) -> Tensor:
+    """The (R, C) blocks of `g` (an (n, m) gradient, any layout) at the block positions `indices`, shape
+    (nnz, R, C): what a gradient on a BSR tensor's pattern is."""
+    (n, m), (r, c) = size, blocksize
+    blocks = (g.to_dense() if isinstance(g, SparseTensor) else g).reshape(n // r, r, m // c, c).permute(0, 2, 1, 3)
+    return blocks[indices[0], indices[1]]
 
 
 def _coalesce(indices: Tensor, values: Tensor, size: Sequence[int], mean: bool = False) -> tuple[Tensor, Tensor]:
@@ -167,20 +188,23 @@ def _merge_walk(a: list[int], b: list[int]) -> tuple[list[int], list[int]]:
 
 
 class FromValues(Function):
-    """sparse = (indices, values): the sparse tensor of `values` at `indices` (CSR with row pointers `crow`).
-    Its derivative: the values' gradient is the upstream gradient (dense or sparse) read at the indices,
-    d values[j] = g[indices[:, j]]."""
+    """sparse = (indices, values): the sparse tensor of `values` at `indices` (a compressed layout when
+    `compressed` is given). Its derivative: the values' gradient is the upstream gradient (dense or sparse)
+    read at the indices, d values[j] = g[indices[:, j]] (BSR: the block there)."""
 
     @staticmethod
-    def forward(ctx, values, indices, size, coalesced, crow=None):
-        ctx._name = "SparseCooTensorWithDimsAndTensorsBackward0" if crow is None else "SparseCsrTensorBackward0"
-        ctx.meta = (indices, size[:indices.shape[0]])
-        return _make(indices, values.detach(), size, coalesced, crow)
+    def forward(ctx, values, indices, size, coalesced, compressed=None):
+        ctx._name = "SparseCooTensorWithDimsAndTensorsBackward0" if compressed is None else \
+            f"Sparse{_REPR_NAMES[compressed.layout][len('Sparse'):]}TensorBackward0"
+        ctx.meta = (indices, size[:indices.shape[0]], None if compressed is None else compressed.blocksize)
+        return _make(indices, values.detach(), size, coalesced, compressed)
 
     @staticmethod
     def backward(ctx, g):
-        indices, sparse_size = ctx.meta
-        return _read_at(g, indices, sparse_size), None, None, None, None
+        indices, sparse_size, blocksize = ctx.meta
+        read = _read_at(g, indices, sparse_size) if blocksize is None else \
+            _read_blocks(g, indices, sparse_size, blocksize)
+        return read, None, None, None, None
 
 
 class Values(Function):
@@ -190,17 +214,17 @@ class Values(Function):
     @staticmethod
     def forward(ctx, s):
         ctx._name = "ValuesBackward0"
-        ctx.meta = (s._indices_t, tuple(s.shape), s._coalesced, s._crow_t)
+        ctx.meta = (s._indices_t, tuple(s.shape), s._coalesced, s._compressed)
         return s._values_t.detach()
 
     @staticmethod
     def backward(ctx, g):
-        indices, size, coalesced, crow = ctx.meta
+        indices, size, coalesced, compressed = ctx.meta
         if not coalesced:
             # the copies of one position each received that position's gradient (every op reads an uncoalesced
             # tensor as its dense sum, in which the copies have the same coefficient): one of them, their mean
             indices, g = _coalesce(indices, g, size, mean=True)
-        return FromValues.apply(g, indices, size, True, crow)
+        return FromValues.apply(g, indices, size, True, compressed)
 
 
 def _values(s: "SparseTensor") -> Tensor:
@@ -218,9 +242,9 @@ def _cast(dtype: D.dtype):
 
 class SparseTensor(Tensor):
     """What the sparse layouts share: a sparse tensor is its positions ``_indices_t`` (sparse_dim, nnz) and
-    ``_values_t`` (nnz, *dense sizes), plus CSR's row pointers ``_crow_t`` (None for COO)."""
+    ``_values_t`` (nnz, *dense sizes), plus a compressed layout's ``_compressed`` (None for COO)."""
 
-    __slots__ = ("_indices_t", "_values_t", "_coalesced", "_crow_t")
+    __slots__ = ("_indices_t", "_values_t", "_coalesced", "_compressed")
 
     @property
     def layout(self) -> str:
@@ -255,19 +279,20 @@ class SparseTensor(Tensor):
 
     def detach(self) -> "SparseTensor":
         """This tensor cut from the graph, sharing indices and values."""
-        t = _make(self._indices_t, self._values_t, tuple(self.shape), self._coalesced, self._crow_t)
+        t = _make(self._indices_t, self._values_t, tuple(self.shape), self._coalesced, self._compressed)
         t._version_counter = self._version_counter
         return t
 
     def clone(self, *, memory_format: Any = None) -> "SparseTensor":
         """A copy with its own indices and values (on the graph, like the values)."""
-        crow = None if self._crow_t is None else self._crow_t.clone()
+        c = self._compressed
         return FromValues.apply(_values(self).clone(), self._indices_t.clone(), tuple(self.shape), self._coalesced,
-                                crow)
+                                None if c is None else c._replace(pointers=c.pointers.clone()))
 
     def _map_values(self, f) -> "SparseTensor":
         """The sparse tensor of f(values) on the same pattern (f maps 0 to 0)."""
-        return FromValues.apply(f(_values(self)), self._indices_t, tuple(self.shape), self._coalesced, self._crow_t)
+        return FromValues.apply(f(_values(self)), self._indices_t, tuple(self.shape), self._coalesced,
+                                self._compressed)
 
     def to(self, *args: Any, **kwargs: Any) -> "SparseTensor":
         """The tensor with its values converted by ``Tensor.to`` (dtype; the cpu device)."""
@@ -279,14 +304,31 @@ class SparseTensor(Tensor):
     double, float, half, bfloat16 = (_cast(t) for t in (D.float64, D.float32, D.float16, D.bfloat16))
     long, int = _cast(D.int64), _cast(D.int32)
 
+    def _scalar(self, other: Any, op: str) -> Any:
+        """`other` when it is a Python number or a 0-d strided tensor (what scales a sparse tensor here)."""
+        if isinstance(other, Tensor) and (isinstance(other, SparseTensor) or other.ndim != 0):
+            raise NotImplementedError(_unsupported(op, self.layout) + f" (mytorch scales a sparse tensor by a number "
+                                      f"or a 0-d tensor only; got a {other.layout} tensor of size "
+                                      f"{list(other.shape)} for one of size {list(self.shape)})")
+        return other
+
     def mul(self, other: Any) -> "SparseTensor":
-        """The product with a Python number."""
-        if isinstance(other, Tensor):
-            raise NotImplementedError(_unsupported("mul", self.layout) + " (only a Python number multiplies a "
-                                      "sparse tensor here)")
+        """The product with a Python number or a 0-d tensor (whose gradient is sum g v over the stored v): the
+        same pattern, values v * other, promoted as dense values would be."""
+        other = self._scalar(other, "mul")
         return self._map_values(lambda v: v * other)
 
     __mul__ = __rmul__ = mul
+
+    def div(self, other: Any) -> "SparseTensor":
+        """The quotient by a Python number or a 0-d tensor (COO only, as in PyTorch)."""
+        if self._compressed is not None:
+            raise RuntimeError(f"unsupported tensor layout: {_REPR_NAMES[self.layout]} (mytorch divides sparse COO "
+                               f"tensors only; multiply by the reciprocal instead)")
+        other = self._scalar(other, "div")
+        return self._map_values(lambda v: v / other)
+
+    __truediv__ = div
 
     def neg(self) -> "SparseTensor":
         return self._map_values(operator.neg)
@@ -297,18 +339,54 @@ class SparseTensor(Tensor):
         """self @ mat2 for a dense mat2 (`mytorch.sparse.mm`)."""
         return mm(self, mat2)
 
-    matmul = __matmul__ = mm
+    def matmul(self, other: Tensor) -> Tensor:
+        """self @ other for a dense matrix or vector `other` (`matmul`)."""
+        return matmul(self, other)
+
+    __matmul__ = matmul
 
     def __rmatmul__(self, other: Tensor) -> Tensor:
         """other @ self for a dense `other` (Python tries this before the dense class's __matmul__)."""
-        return mm(other, self)
+        return matmul(other, self)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """self @ vec for a dense vector."""
+        if not isinstance(vec, Tensor) or vec.ndim != 1 or isinstance(vec, SparseTensor):
+            raise RuntimeError(f"mv(): expected a 1-D strided vector for the {self.layout} matrix of size "
+                               f"{list(self.shape)}")
+        return matmul(self, vec)
+
+    def transpose(self, dim0: int, dim1: int) -> "SparseTensor":
+        """The tensor with dims dim0 and dim1 swapped: itself when they are the same dim, else the transpose of
+        a 2-D matrix (`t`)."""
+        if self._wrap_dim(dim0, "transpose") == self._wrap_dim(dim1, "transpose"):
+            return self
+        if self.ndim != 2:
+            raise NotImplementedError(_unsupported("transpose", self.layout) + f" (mytorch transposes 2-D sparse "
+                                      f"matrices only, got size {list(self.shape)})")
+        return self.t()
+
+    def to_sparse_csr(self, dense_dim: int | None = None) -> "SparseTensor":
+        """The same 2-D matrix in the CSR layout."""
+        from .sparse_compressed import to_sparse_csr  # the compressed layouts are built on this module
+        return to_sparse_csr(self, dense_dim)
+
+    def to_sparse_csc(self, dense_dim: int | None = None) -> "SparseTensor":
+        """The same 2-D matrix in the CSC layout."""
+        from .sparse_compressed import to_sparse_csc
+        return to_sparse_csc(self, dense_dim)
+
+    def to_sparse_bsr(self, blocksize: Any, dense_dim: int | None = None) -> "SparseTensor":
+        """The same 2-D matrix in the BSR layout with (R, C) blocks."""
+        from .sparse_compressed import to_sparse_bsr
+        return to_sparse_bsr(self, blocksize, dense_dim)
 
     def add_(self, other: "SparseTensor", *, alpha: Any = 1) -> "SparseTensor":
         """self += other, in place, with the layout's `add` pattern (how ``.grad`` accumulates sparse
         gradients)."""
         total = self.add(other, alpha=alpha)
         self._indices_t, self._values_t = total._indices_t, total._values_t.detach()
-        self._coalesced, self._crow_t = total._coalesced, total._crow_t
+        self._coalesced, self._compressed = total._coalesced, total._compressed
         self._version_counter[0] += 1
         return self
 
@@ -346,7 +424,7 @@ class SparseTensor(Tensor):
         return "tensor(" + ",\n       ".join(parts + [", ".join(fields)]) + ")"
 
 
-_REPR_NAMES = {SPARSE_COO: "Sparse", "sparse_csr": "SparseCsr"}
+_REPR_NAMES = {SPARSE_COO: "Sparse", "sparse_csr": "SparseCsr", "sparse_csc": "SparseCsc", "sparse_bsr": "SparseBsr"}
 
 
 class SparseCooTensor(SparseTensor):
@@ -389,18 +467,14 @@ class SparseCooTensor(SparseTensor):
         return FromValues.apply(values, indices, tuple(self.shape), True)
 
     def to_sparse(self, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
-                  dense_dim: int | None = None) -> "SparseCooTensor":
-        """Itself (a sparse tensor is already sparse in its own sparse_dim)."""
-        _check_layout(layout)
+                  dense_dim: int | None = None) -> SparseTensor:
+        """Itself (a sparse tensor is already sparse in its own sparse_dim), or the matrix in `layout`."""
+        if layout not in (None, SPARSE_COO):
+            return _to_layout(self, layout, blocksize, dense_dim)
         if sparse_dim is not None and sparse_dim != self.sparse_dim():
             raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument !=self.sparse_dim() "
                                "is not supported")
         return self
-
-    def to_sparse_csr(self, dense_dim: int | None = None) -> SparseTensor:
-        """The same 2-D matrix in the CSR layout."""
-        from .sparse_csr import to_sparse_csr  # the CSR layout is built on this module
-        return to_sparse_csr(self, dense_dim)
 
     def t(self) -> "SparseCooTensor":
         """The transpose of a 2-D sparse matrix: its index rows swapped."""
@@ -455,7 +529,7 @@ def guard_dense_methods() -> None:
     """Give each sparse layout's class a stub raising PyTorch's SparseCPU (SparseCsrCPU) error for every Tensor
     method it neither implements nor can inherit (run once the ops have attached their methods to Tensor)."""
     for cls in LAYOUTS.values():
-        own = set(vars(cls)) | set(vars(SparseTensor))
+        own = set().union(*(vars(c) for c in cls.__mro__[:cls.__mro__.index(Tensor)]))
         for name, member in vars(Tensor).items():
             if name in own or name in _INHERITED or not callable(member) \
                     or (name in _PYTHON_PROTOCOL and name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
@@ -469,10 +543,21 @@ def guard_dense_methods() -> None:
             setattr(cls, name, stub)
 
 
-def _check_layout(layout: Any) -> None:
-    if layout not in (None, SPARSE_COO):
-        raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; only {SPARSE_COO} is "
-                                  f"(and sparse_csr through to_sparse_csr)")
+def _to_layout(x: Tensor, layout: str, blocksize: Any, dense_dim: int | None) -> SparseTensor:
+    """`to_sparse(layout=...)` for a compressed layout (`sparse_compressed.py`)."""
+    from . import sparse_compressed
+    if layout not in sparse_compressed.CONVERSIONS:
+        raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; it has {SPARSE_COO} and "
+                                  f"{', '.join(sparse_compressed.CONVERSIONS)}")
+    if layout == "sparse_bsr":
+        if blocksize is None:
+            raise RuntimeError(f"dense_to_sparse: conversion from {_REPR_NAMES.get(x.layout, 'Strided')} to SparseBsr "
+                               f"without blocksize argument given is not supported")
+        return sparse_compressed.to_sparse_bsr(x, blocksize, dense_dim)
+    if blocksize is not None:
+        raise RuntimeError(f"dense_to_sparse: conversion from {_REPR_NAMES.get(x.layout, 'Strided')} to "
+                           f"{_REPR_NAMES[layout]} with blocksize argument given is not supported")
+    return sparse_compressed.CONVERSIONS[layout](x, dense_dim)
 
 
 def _dense_tensor(x: Any, op: str, arg: str) -> Tensor:
@@ -485,13 +570,22 @@ def _dense_tensor(x: Any, op: str, arg: str) -> Tensor:
 def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
               dense_dim: int | None = None) -> SparseCooTensor:
     """The coalesced COO tensor of `input`'s nonzero entries: with sparse_dim k < ndim, the positions in the
-    first k dims where any trailing value is nonzero, each storing its whole trailing block."""
-    _check_layout(layout)
+    first k dims where any trailing value is nonzero, each storing its whole trailing block. A 0-d tensor
+    gives sparse_dim 0 and its value stored when nonzero. With `layout`, that layout's
+    conversion (to_sparse_csr, to_sparse_csc, to_sparse_bsr(blocksize))."""
+    if layout not in (None, SPARSE_COO):
+        return _to_layout(_dense_tensor(input, "to_sparse", "input"), layout, blocksize, dense_dim)
     x = _dense_tensor(input, "to_sparse", "input")
     k = x.ndim if sparse_dim is None else sparse_dim
-    if not isinstance(k, int) or not 0 < k <= x.ndim:
-        raise RuntimeError(f"to_sparse: sparse_dim argument must be in [1, {x.ndim}] for a {x.ndim}-D tensor, "
-                           f"but got {sparse_dim}")
+    if not isinstance(k, int) or not 0 <= k <= x.ndim:
+        raise RuntimeError(f"dense_to_sparse: sparse_dim argument must be in [0,{x.ndim}] range, but {sparse_dim} "
+                           f"is given")
+    if k == 0 and x.ndim:
+        raise RuntimeError(f"dense_to_sparse: sparse_dim argument must be in >0 when self.dim()>0 (a "
+                           f"{x.ndim}-D tensor of size {list(x.shape)})")
+    if x.ndim == 0:  # one stored value when it is nonzero
+        nnz = int(x.detach() != 0)
+        return FromValues.apply(x.reshape(1)[:nnz], x.new_zeros((0, nnz), dtype=D.int64), (), True)
     nonzero = x.detach() != 0
     if k < x.ndim:
         nonzero = nonzero.any(tuple(range(k, x.ndim)))
@@ -552,16 +646,24 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
     into their rows, so autograd gives d mat2[c] = sum v g[r] and d v = <g[r], mat2[c]> (the sparse operand's
     gradient is sparse on its own pattern). With a CSR mat1, `reduce` ("sum", "mean", "amax", "amin") combines
     each row's products by that reduction instead (a row without stored entries gives 0); PyTorch takes
-    `reduce` only with CSR and raises for COO, as this does."""
+    `reduce` only with CSR and raises for the other layouts, as this does. A BSR mat1 multiplies as the COO
+    tensor of its blocks' elements; like PyTorch's CPU kernels, dense @ BSR raises."""
     if isinstance(mat2, SparseTensor):
         if isinstance(mat1, SparseTensor) or reduce is not None:
             raise NotImplementedError(_unsupported("_sparse_sparse_matmul" if reduce is None else
                                                    "_sparse_mm_reduce_impl", mat2.layout))
-        return mm(mat2.to_sparse().t(), mat1.t()).t()  # to_sparse: a CSR mat2 is transposed as COO
+        if mat2.layout == "sparse_bsr":
+            raise RuntimeError(f"addmm: computation on CPU is not implemented for Strided + Strided @ SparseBsr "
+                               f"(mytorch: dense {list(mat1.shape)} @ BSR {list(mat2.shape)}; convert the BSR "
+                               f"operand with to_sparse() or to_dense())")
+        return mm(mat2.to_sparse().t(), mat1.t()).t()  # to_sparse: a compressed mat2 is transposed as COO
     if not isinstance(mat1, SparseTensor):
         return mat1.mm(mat2)
-    if reduce is not None and mat1.layout == SPARSE_COO:
-        raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl") + f" (reduce={reduce!r} takes CSR)")
+    if reduce is not None and mat1.layout != "sparse_csr":
+        raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl", mat1.layout) + f" (reduce={reduce!r} "
+                                  f"takes CSR)")
+    if mat1.layout == "sparse_bsr":
+        return mm(mat1.to_sparse(), mat2)
     _dense_tensor(mat2, "mm", "mat2")
     if mat1.sparse_dim() != 2 or mat1.dense_dim() != 0 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected a 2-D sparse matrix and a 2-D dense matrix, got sparse_dim "
@@ -583,6 +685,19 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
     if reduce in ("amax", "amin"):
         return _first_extreme(products, rows, n, reduce)
     raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """input @ other with one operand a 2-D sparse matrix and the other a dense matrix or vector: `mm`, a
+    vector taken as a one-column (right) or one-row (left) matrix, as matmul's 1-D rule."""
+    for vec, right in ((other, True), (input, False)):
+        if isinstance(vec, Tensor) and not isinstance(vec, SparseTensor) and vec.ndim == 1:
+            mat = input if right else other
+            if mat.ndim == 2 and vec.shape[0] != mat.shape[1 if right else 0]:
+                raise RuntimeError(f"size mismatch, got input ({mat.shape[0]}), mat ({mat.shape[0]}x{mat.shape[1]}), "
+                                   f"vec ({vec.shape[0]}) (matmul of a {mat.layout} matrix and a vector)")
+            return mm(input, other.unsqueeze(1)).squeeze(1) if right else mm(input.unsqueeze(0), other).squeeze(0)
+    return mm(input, other)
 
 
 def _first_extreme(products: Tensor, rows: Tensor, n: int, reduce: str) -> Tensor:
