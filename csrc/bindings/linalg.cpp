@@ -18,6 +18,8 @@ void bind(nb::module_& m) {
   m.def("qr", &qr);
   m.def("eigh", &eigh);
   m.def("eig", &eig);
+  m.def("ldl_factor", &ldl_factor);
+  m.def("ldl_solve", &ldl_solve);
   m.def("svd", &svd);
 }
 

@@ -2,7 +2,7 @@
 // (mytorch/backends/base.py, "linear algebra"). Each works on a batch (*, m, n) of float32/float64/
 // complex64/complex128 matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
 // textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm, sytd2 + steqr,
-// gebal + gehd2 + lahqr + trevc for the general eigenproblem; one-sided Jacobi
+// gebal + gehd2 + lahqr + trevc for the general eigenproblem, sytf2 + sytrs; one-sided Jacobi
 // for the SVD, gesvj), written row-major so that every inner loop runs along a contiguous row and vectorises:
 // short, readable, and quick at the sizes models use (a blocked, GEMM-based version would win only for
 // matrices in the hundreds).
@@ -34,6 +34,13 @@ std::tuple<Array, Array> eigh(const Array& a, bool upper);
 // (w, V) with A V = V diag(w) for a general A (*, n, n): w (*, n) and V (*, n, n) complex (complex64 for float32
 // and complex64 A), in LAPACK's order and normalization (geev); RuntimeError for inf or nan, or no convergence.
 std::tuple<Array, Array> eig(const Array& a);
+
+// Bunch-Kaufman P A P^T = L D L^T (L^H when hermitian) from A's lower triangle (sytrf / hetrf): (LD, pivots int32
+// in LAPACK's convention, info int32: the first zero column of D + 1, or 0).
+std::tuple<Array, Array, Array> ldl_factor(const Array& a, bool hermitian);
+
+// X with A X = B from ldl_factor's (LD, pivots), B (*, n, k) of LD's batch dims (sytrs / hetrs).
+Array ldl_solve(const Array& ld, const Array& pivots, const Array& b, bool hermitian);
 
 // (U, S, Vh) with A = U diag(S) Vh for A (*, m, n), k = min(m, n): S (*, k) real, descending; U (*, m, k) and
 // Vh (*, k, n), or (*, m, m) and (*, n, n) with full_matrices; no U and Vh without compute_uv.
