@@ -12,6 +12,9 @@ highest element any of them reaches. Finding that span needs every tensor first,
 pickled twice: once to collect the tensors (output discarded), once for real. A tensor with a negative
 stride (mytorch's flip is a view; PyTorch has none) is saved as a contiguous copy.
 
+A sparse tensor pickles as PyTorch pickles one, through ``torch._utils._rebuild_sparse_tensor`` over its
+dense index and value tensors (``sparse_format.py``).
+
 Python's pickler writes a global under the module that defines it (``mytorch._dtype float32``);
 `as_torch_globals` renames the globals of `torch_names.AS_TORCH` to PyTorch's names in the finished
 pickle (protocol 2: each global is one GLOBAL opcode holding "module\\nname\\n").
@@ -28,7 +31,9 @@ from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Size, Tensor
 from ..nn.parameter import Parameter
+from ..ops.sparse import SparseTensor
 from . import torch_names as names
+from .sparse_format import reduce_sparse
 
 PROTOCOL = 2  # PyTorch's default; the only one whose globals as_torch_globals renames
 
@@ -66,6 +71,8 @@ class TorchPickler(pickle.Pickler):
         self._keys: dict[int, str] = {}  # id(span) -> key
 
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, SparseTensor):
+            return reduce_sparse(obj)
         if isinstance(obj, Tensor):
             return self._reduce_tensor(obj)
         if isinstance(obj, D.dtype):

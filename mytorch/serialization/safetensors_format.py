@@ -94,6 +94,7 @@ class _Writer:
         return k
 
     def _tensor(self, t: Tensor, path: str) -> dict:
+        _refuse_sparse(t, path or "tensor")
         # the same view of the same storage is stored once (empty tensors may share an address: keep apart)
         storage = (t.data_ptr(), tuple(t.shape), t.stride(), t.dtype.name) if t.numel() else id(t)
         name = self._by_storage.get(storage)
@@ -115,6 +116,14 @@ class _Writer:
         if isinstance(t, Parameter):
             ref["parameter"] = True
         return ref
+
+
+def _refuse_sparse(t: Tensor, name: str) -> None:
+    """safetensors holds dense arrays only (as the safetensors package refuses PyTorch's sparse tensors)."""
+    if t.layout != "strided":
+        raise ValueError(f"You are trying to save a sparse tensor: `{name}` ({t.layout}, size {list(t.shape)}) "
+                         f"which the safetensors format does not support: save it in PyTorch's format (the "
+                         f"default) or make it dense with `.to_dense()` first (a larger file).")
 
 
 def _join(path: str, key: Any) -> str:
@@ -246,6 +255,7 @@ def save_file(tensors: dict[str, Tensor], filename: str | os.PathLike, metadata:
         if not isinstance(name, str) or not isinstance(t, Tensor):
             raise TypeError(f"save_file: expected a dict of str to Tensor, got {type(name).__name__} -> "
                             f"{type(t).__name__}")
+        _refuse_sparse(t, name)
     arrays = {name: t.detach().contiguous().numpy() for name, t in tensors.items()}
     atomic_write(os.fspath(filename), lambda tmp: safetensors.numpy.save_file(arrays, tmp, metadata=metadata))
 

@@ -21,6 +21,7 @@ from .._device import device as Device
 from .._tensor import Size, Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn.parameter import Parameter
+from . import sparse_format
 
 
 class Storage:
@@ -137,6 +138,8 @@ GLOBALS: dict[str, Any] = {
     "torch._utils._rebuild_parameter": _rebuild_parameter,
     "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
     "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
+    "torch._utils._rebuild_sparse_tensor": sparse_format._rebuild_sparse_tensor,
+    "torch.serialization._get_layout": sparse_format._get_layout,
     "torch.nn.parameter.Parameter": Parameter,
     "torch.Tensor": Tensor,
     "torch.device": Device,
