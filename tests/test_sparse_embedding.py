@@ -105,9 +105,9 @@ def test_sparse_embedding_errors_are_pytorchs():
             lib.nn.utils.clip_grad_norm_([w], 1.0)
 
 
-def trajectory(lib, name, options, dtype, steps=4):
+def trajectory(lib, name, options, dtype, steps=4, trained=None):
     """An embedding (sparse=True, padding_idx=1) and a fixed projection trained by optimizer `name`: the weight
-    after each step."""
+    after each step (and the optimizer into `trained`, a list, when given)."""
     rng = np.random.default_rng(0)
     emb = lib.nn.Embedding(10, 4, sparse=True, padding_idx=1).to(getattr(lib, dtype))
     with lib.no_grad():
@@ -120,6 +120,8 @@ def trajectory(lib, name, options, dtype, steps=4):
         (emb(lib.tensor(rng.integers(0, 10, (5, 3)))) @ projection).tanh().pow(2).sum().backward()
         optimizer.step()
         out.append(emb.weight.detach().numpy().copy())
+    if trained is not None:
+        trained.append(optimizer)
     return np.array(out)
 
 
@@ -132,6 +134,29 @@ def test_sparse_gradient_trajectories_are_pytorchs(name, options, dtype, tol):
     """float32 differs by the order in which a row looked up several times sums its gradients (~1e-6)."""
     np.testing.assert_allclose(trajectory(mytorch, name, options, dtype), trajectory(torch, name, options, dtype),
                                rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("options", [{"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
+                                     {"momentum": 0.5, "dampening": 0.3, "maximize": True}])
+def test_sgd_keeps_pytorchs_sparse_momentum_buffer(options, tmp_path):
+    """The buffer is sparse as PyTorch's, position for position (uncoalesced), and mytorch's saved state dict
+    loads into PyTorch's SGD with it."""
+    mine, theirs = [], []
+    trajectory(mytorch, "SGD", options, "float64", trained=mine)
+    trajectory(torch, "SGD", options, "float64", trained=theirs)
+    mb, tb = [next(iter(o.state.values()))["momentum_buffer"] for o in (mine[0], theirs[0])]
+    assert mb.layout == mytorch.sparse_coo and tb.layout == torch.sparse_coo
+    assert mb.is_coalesced() == tb.is_coalesced() and mb._nnz() == tb._nnz()
+    np.testing.assert_array_equal(mb._indices().numpy(), tb._indices().numpy())
+    np.testing.assert_allclose(mb._values().numpy(), tb._values().numpy(), rtol=1e-12, atol=1e-14)
+    mytorch.save(mine[0].state_dict(), tmp_path / "sgd.pt")
+    state = torch.load(tmp_path / "sgd.pt", weights_only=True)
+    assert state["state"][0]["momentum_buffer"].layout == torch.sparse_coo
+    weight = torch.nn.Parameter(torch.tensor(np.array(theirs[0].param_groups[0]["params"][0].detach())))
+    continued = torch.optim.SGD([weight], lr=0.1, **options)
+    continued.load_state_dict(state)
+    np.testing.assert_allclose(continued.state[weight]["momentum_buffer"]._values().numpy(), tb._values().numpy(),
+                               rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("name, options", [

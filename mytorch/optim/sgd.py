@@ -5,14 +5,17 @@ With g = (-grad if maximize else grad) + weight_decay * param, each step:
     d = g + momentum * b (nesterov) or b  (or g without momentum)
     param = param - lr * d
 
-A sparse gradient (an embedding's with sparse=True) steps through its dense equivalent: every rule above is
-linear in g, so this is PyTorch's sparse step (whose momentum buffer stays sparse; this one is dense). As in
-PyTorch, weight decay refuses it (it would add the dense parameter to the sparse gradient).
+A sparse gradient (an embedding's with sparse=True) takes PyTorch's sparse path step for step: the momentum
+buffer is a sparse COO tensor too (the first gradient's clone, then momentum * b + (1 - dampening) * g with
+sparse adds, so its positions accumulate uncoalesced as PyTorch's do), and the parameter adds -lr * d at the
+positions d lists, one listed entry after another. As in PyTorch, weight decay refuses it (it would add the
+dense parameter to the sparse gradient).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops.fused_optim import fused_update
 from .optimizer import Optimizer, ParamsT, _check_fused_kernel_options
@@ -55,9 +58,8 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 if grad.is_sparse:
-                    if group["weight_decay"] != 0:
-                        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
-                    grad = grad.to_dense()
+                    _sparse_step(p, grad, self.state[p] if momentum != 0 else None, **hyper)
+                    continue
                 buf, init = None, False
                 if momentum != 0:  # only then does a parameter get state, as in PyTorch
                     state = self.state[p]
@@ -67,3 +69,19 @@ class SGD(Optimizer):
                         init = True
                 fused_update("sgd_update", p, grad, buf, init_buffer=init, **hyper)
         return loss
+
+
+def _sparse_step(param: Tensor, grad: Tensor, state: dict | None, lr: float, momentum: float, dampening: float,
+                 nesterov: bool, weight_decay: float, maximize: bool) -> None:
+    """SGD's step from a sparse COO gradient, as PyTorch's `_single_tensor_sgd` takes it (`state` is None
+    without momentum): the buffer b stays sparse, b = clone(g), then b * momentum + (1 - dampening) g."""
+    if weight_decay != 0:
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+    if maximize:
+        grad = -grad
+    if state is not None:
+        buf = state.get("momentum_buffer")
+        buf = grad.clone() if buf is None else (buf * momentum).add(grad, alpha=1 - dampening)
+        state["momentum_buffer"] = buf
+        grad = grad.add(buf, alpha=momentum) if nesterov else buf
+    param.index_put_(tuple(grad._indices()), grad._values() * -lr, accumulate=True)
