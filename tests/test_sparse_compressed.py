@@ -224,3 +224,20 @@ def test_errors_are_pytorchs(case):
         call(mytorch)
     if case not in ("bsr reduce", "csc reduce", "coo * 1-d"):  # their text names ATen internals
         assert str(theirs.value).split("\n")[0] in str(mine.value)
+
+
+def test_sparse_compressed_tensor_and_to_sparse_coo():
+    for layout in ["csr", "csc", "bsr"]:
+        t = convert(torch, torch.tensor(X), layout)
+        first, second = (t.ccol_indices(), t.row_indices()) if layout == "csc" else (t.crow_indices(),
+                                                                                     t.col_indices())
+        m = mytorch.sparse_compressed_tensor(first.tolist(), second.tolist(), t.values().numpy(), (4, 6),
+                                             layout=getattr(mytorch, "sparse_" + layout))
+        same_layout(m, torch.sparse_compressed_tensor(first, second, t.values(), (4, 6), layout=t.layout))
+        same_layout(m.to_sparse_coo(), t.to_sparse_coo())
+    same_layout(mytorch.tensor(X).to_sparse_coo(), torch.tensor(X).to_sparse_coo())
+    for layout in (None, "sparse_coo"):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.sparse_compressed_tensor([0, 1], [0], [1.0], (1, 1), layout=layout and torch.sparse_coo)
+        with pytest.raises(RuntimeError, match=str(theirs.value)):
+            mytorch.sparse_compressed_tensor([0, 1], [0], [1.0], (1, 1), layout=layout)

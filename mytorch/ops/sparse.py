@@ -366,6 +366,10 @@ class SparseTensor(Tensor):
                                       f"matrices only, got size {list(self.shape)})")
         return self.t()
 
+    def to_sparse_coo(self) -> "SparseTensor":
+        """The same tensor in the COO layout (`to_sparse`)."""
+        return self.to_sparse()
+
     def to_sparse_csr(self, dense_dim: int | None = None) -> "SparseTensor":
         """The same 2-D matrix in the CSR layout."""
         from .sparse_compressed import to_sparse_csr  # the compressed layouts are built on this module
@@ -744,4 +748,9 @@ def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> 
 
 
 __all__ = ["sparse_coo_tensor"]
-METHODS = {"to_sparse": to_sparse}
+def to_sparse_coo(input: Tensor) -> SparseCooTensor:
+    """The COO tensor of `input`: its nonzero entries (a dense tensor), or its stored ones (a sparse one)."""
+    return input.to_sparse()
+
+
+METHODS = {"to_sparse": to_sparse, "to_sparse_coo": to_sparse_coo}

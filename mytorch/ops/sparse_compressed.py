@@ -299,5 +299,19 @@ def sparse_bsr_tensor(crow_indices: Any, col_indices: Any, values: Any, size: An
                               requires_grad)
 
 
-__all__ = ["sparse_bsr_tensor", "sparse_csc_tensor", "sparse_csr_tensor"]
+def sparse_compressed_tensor(compressed_indices: Any, plain_indices: Any, values: Any, size: Any = None, *,
+                             dtype: D.dtype | None = None, layout: str | None = None, device: Any = None,
+                             requires_grad: bool = False, check_invariants: bool | None = None
+                             ) -> SparseCompressedTensor:
+    """The matrix in the compressed `layout` (sparse_csr, sparse_csc or sparse_bsr) of `values` at
+    `plain_indices` with pointers `compressed_indices`: `sparse_csr_tensor` and its siblings by layout."""
+    if layout not in _ROW_MAJOR:
+        got = "none" if layout is None else _REPR_NAMES.get(layout, layout)
+        raise RuntimeError(f"sparse_compressed_tensor expected sparse compressed tensor layout but got {got} "
+                           f"(mytorch has {', '.join(_ROW_MAJOR)})")
+    return _compressed_tensor("sparse_compressed_tensor", layout, compressed_indices, plain_indices, values, size,
+                              dtype, device, requires_grad)
+
+
+__all__ = ["sparse_bsr_tensor", "sparse_compressed_tensor", "sparse_csc_tensor", "sparse_csr_tensor"]
 METHODS = {"to_sparse_csr": to_sparse_csr, "to_sparse_csc": to_sparse_csc, "to_sparse_bsr": to_sparse_bsr}
