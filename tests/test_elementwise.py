@@ -178,6 +178,29 @@ def test_pow_edge_cases():
     check(lambda T, x: T.pow(x.long(), 2), x, grad=False)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_pow_scalar_exponents_bit_exact(dtype):
+    """x ** 2, 3, -2, -1, 1 take multiplies as PyTorch's kernel does: the same bits. x ** 0.5 and -0.5 are
+    sqrt and 1 / sqrt (float16: pow), special values included (pow(-inf, 0.5) is inf, sqrt(-inf) NaN)."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4000, generator=g, dtype=torch.float64) * 3
+    x[:6] = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1.0])
+    x = x.to(getattr(torch, dtype))
+    m = mytorch.tensor(x.double().numpy()).to(getattr(mytorch, dtype))
+    for e in (2, 3, -2, 0.5, -0.5, -1, 1, 2.5):
+        want = (x ** e).double().numpy()
+        got = (m ** e).double().numpy()
+        if e in (0.5, -0.5, 2.5):
+            # PyTorch's vectorised float sqrt and pow (and bfloat16's approximate reciprocal square root) are
+            # not correctly rounded on every CPU: away from the special values they may differ by an ulp
+            np.testing.assert_allclose(got[6:], want[6:], rtol=2 ** -7 if dtype == "bfloat16" else 2 ** -10 if
+                                       dtype == "float16" else 1e-6, equal_nan=True)
+            want, got = want[:6], got[:6]
+        same = (want == got) | (np.isnan(want) & np.isnan(got))
+        assert same.all(), (dtype, e, want[~same][:3], got[~same][:3])
+
+
 def test_division_rounding_modes():
     a = np.array([-7, -3, 3, 7], dtype=np.int64)
     b = np.array([2, 2, -2, 3], dtype=np.int64)

@@ -154,6 +154,30 @@ void binary_complex(BinaryOp op, const Array& out, const Array& a, const Array& 
   });
 }
 
+// x ** y for a floating tensor x and one exponent y: the exponents PyTorch's CPU kernel computes with
+// multiplies and square roots instead of std::pow (aten/src/ATen/native/cpu/PowKernel.cpp), so the bits
+// match its: 2 -> x x, 3 -> x x x, -2 -> 1 / (x x), 0.5 -> sqrt, -0.5 -> 1 / sqrt, -1 -> 1 / x, 1 -> x.
+// They are also the common ones (x ** 2 of an RMS norm or a squared error, and its gradient's x ** 1), and
+// a vectorised multiply is ~20x faster than a per-element std::pow call. False for any other exponent.
+// As measured against torch 2.13: for bfloat16 the products round to the type after each multiply (`r`;
+// its vectors compute op by op), and float16 keeps std::pow for the square roots (pow(-inf, 0.5) is inf,
+// sqrt(-inf) NaN).
+template <typename T>
+bool pow_by_exponent(const Array& out, const Array& x, double y) {
+  using C = compute_t<T>;
+  constexpr auto r = [](C v) { return std::is_same_v<T, BFloat16> ? static_cast<C>(static_cast<T>(v)) : v; };
+  constexpr bool roots = !std::is_same_v<T, Half>;
+  if (y == 2) map_unary<T, T>(out, x, [](C v) { return v * v; });
+  else if (y == 3) map_unary<T, T>(out, x, [r](C v) { return r(v * v) * v; });
+  else if (y == -2) map_unary<T, T>(out, x, [r](C v) { return C(1) / r(v * v); });
+  else if (roots && y == 0.5) map_unary<T, T>(out, x, [](C v) { return std::sqrt(v); });
+  else if (roots && y == -0.5) map_unary<T, T>(out, x, [](C v) { return C(1) / std::sqrt(v); });
+  else if (y == -1) map_unary<T, T>(out, x, [](C v) { return C(1) / v; });
+  else if (y == 1) map_unary<T, T>(out, x, [](C v) { return v; });
+  else return false;
+  return true;
+}
+
 }  // namespace
 
 Shape broadcast_shape(const Shape& a, const Shape& b) {
@@ -205,6 +229,12 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     using C = compute_t<T>;
+    if constexpr (std::is_floating_point_v<C>) {
+      if (op == BinaryOp::pow && b.numel() == 1 && out.shape() == a.shape() &&
+          pow_by_exponent<T>(out, a, static_cast<double>(static_cast<C>(*b.data<load_t<T>>())))) {
+        return;
+      }
+    }
     if constexpr (std::is_integral_v<T>) {
       if (op == BinaryOp::floor_divide || op == BinaryOp::remainder || op == BinaryOp::fmod) check_divisor<T>(op, b);
       if (op == BinaryOp::pow && any_of<T>(b, [](T v) { return v < T(0); })) {

@@ -68,7 +68,37 @@ def _remainder(a, b):
 def _pow(a, b):
     if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iub" and np.any(np.asarray(b) < 0):
         raise RuntimeError("pow(): integers to negative integer powers are not allowed")
+    if isinstance(a, np.ndarray) and np.ndim(b) == 0 and (a.dtype.kind == "f" or a.dtype in _HALF):
+        out = _pow_by_exponent(a, float(b))
+        if out is not None:
+            return out
     return np.power(a, b)
+
+
+def _pow_by_exponent(a: np.ndarray, y: float):
+    """x ** y by multiplies and square roots for the exponents PyTorch's kernel special-cases, the same
+    bits as it (and as the C++ kernel, csrc/elementwise/binary.cpp's pow_by_exponent, which says why);
+    None for other exponents. Half types compute in float32, bfloat16 rounding after each multiply."""
+    x = a.astype(np.float32) if a.dtype in _HALF else a
+    r = (lambda v: v.astype(a.dtype).astype(np.float32)) if a.dtype == _HALF[1] else (lambda v: v)
+    roots = a.dtype != _HALF[0]
+    if y == 2:
+        out = x * x
+    elif y == 3:
+        out = r(x * x) * x
+    elif y == -2:
+        out = 1 / r(x * x)
+    elif roots and y == 0.5:
+        out = np.sqrt(x)
+    elif roots and y == -0.5:
+        out = 1 / np.sqrt(x)
+    elif y == -1:
+        out = 1 / x
+    elif y == 1:
+        out = x.copy()
+    else:
+        return None
+    return out.astype(a.dtype, copy=False)
 
 
 _UNARY = {
