@@ -264,7 +264,9 @@ def test_csr_mm_reduce_values_and_gradients(reduce):
 def test_csr_mm_amax_amin_give_the_gradient_to_one_product_of_a_tie(reduce):
     """PyTorch's row extreme is one product, the first reaching it (or the NaN): it alone gets the gradient."""
     cases = [([1.0, 1.0, 1.0], [2.0, 2.0, 2.0]), ([-1.0, 1.0, 1.0], [0.0, 0.0, 0.0]),
-             ([1.0, float("nan"), 1.0], [2.0, 3.0, 2.0]), ([1.0, 2.0, 3.0], [3.0, 1.5, 1.0])]
+             ([1.0, float("nan"), 1.0], [2.0, 3.0, 2.0]), ([1.0, 2.0, 3.0], [3.0, 1.5, 1.0]),
+             # an infinite product not picked: it gets no gradient (not 0 * inf = NaN in x's row 2)
+             ([1.0, 3.0, float("inf")], [2.0, 1.0, 0.5]), ([1.0, 3.0, -float("inf")], [2.0, 1.0, 0.5])]
     for values, d in cases:
         results = []
         for T in (mytorch, torch):

@@ -687,7 +687,7 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
         count = out.new_zeros((n, 1)).index_add(0, rows, products.new_ones((rows.shape[0], 1)))
         return out.index_add(0, rows, products) / count.clamp(min=1)
     if reduce in ("amax", "amin"):
-        return _first_extreme(products, rows, n, reduce)
+        return _first_extreme(_values(mat1), rows, cols, mat2, n, reduce)
     raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
 
 
@@ -704,26 +704,30 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return mm(input, other)
 
 
-def _first_extreme(products: Tensor, rows: Tensor, n: int, reduce: str) -> Tensor:
-    """out[r, c] = the amax (amin) of products[j, c] over the stored j of row r, 0 for a row without any. As in
-    PyTorch, out[r, c] is one product, so the gradient goes to it alone (a scatter_reduce would share it among
-    ties): the first one reaching the extreme, or the last NaN when there is one (PyTorch's kernel replaces
-    its running extreme by each greater value and each NaN)."""
-    nnz, m = products.shape
+def _first_extreme(v: Tensor, rows: Tensor, cols: Tensor, mat2: Tensor, n: int, reduce: str) -> Tensor:
+    """out[r, c] = the amax (amin) of the products v_j mat2[cols_j, c] over the stored j of row r, 0 for a row
+    without any. As in PyTorch, out[r, c] is one product, so the gradient goes to it alone (a scatter_reduce
+    would share it among ties): the first one reaching the extreme, or the last NaN when there is one
+    (PyTorch's kernel replaces its running extreme by each greater value and each NaN). The picked factors
+    are multiplied after the pick, so a product not picked gets no gradient at all (not 0 times its factor,
+    which is NaN for an infinite one)."""
+    nnz, m = rows.shape[0], mat2.shape[1]
     if nnz == 0:
-        return products.new_zeros((n, m))
-    at = rows.unsqueeze(1).expand(products.shape)
-    p = products.detach()
+        return mat2.new_zeros((n, m))
+    p = v.detach().unsqueeze(1) * mat2.detach()[cols]
+    at = rows.unsqueeze(1).expand(p.shape)
     best = p.new_zeros((n, m)).scatter_reduce(0, at, p, reduce, include_self=False)
     nan = best.isnan()
     hit = (p == best[rows]) | (p.isnan() & nan[rows])
-    order = arange(nnz, device=str(rows.device)).unsqueeze(1).expand(products.shape)
+    device = str(rows.device)
+    order = arange(nnz, device=device).unsqueeze(1).expand(p.shape)
     key = where(nan[rows], nnz - 1 - order, order)  # the smallest key: the first hit, or the last NaN
-    first = full((n, m), nnz, dtype=order.dtype, device=str(rows.device)).scatter_reduce(
-        0, at, where(hit, key, nnz), "amin")
+    first = full((n, m), nnz, dtype=order.dtype, device=device).scatter_reduce(0, at, where(hit, key, nnz), "amin")
     stored = first < nnz
     pick = where(nan & stored, nnz - 1 - first, first).clamp(0, nnz - 1)
-    return where(stored, products.gather(0, pick), products.new_zeros(()))
+    zero = v.new_zeros(())
+    columns = arange(m, device=device).unsqueeze(0).expand((n, m))
+    return where(stored, v[pick], zero) * where(stored, mat2[cols[pick], columns], zero)
 
 
 def sparse_sum(input: Tensor, dim: Any = None, dtype: D.dtype | None = None) -> Tensor:
