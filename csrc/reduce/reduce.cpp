@@ -87,6 +87,32 @@ A fold_row(const T* x, int64_t n, int64_t s, A acc) {
   return combine<OP>(acc, part[0]);
 }
 
+// A contiguous row's max or min, NaN propagating, as two reductions the compiler vectorises (`omp simd`):
+// the plain extreme (one vmaxps per vector; it may drop a NaN) and a count of the NaNs, which wins at the
+// end. fold_row's select keeps NaN element by element, and GCC leaves that select in scalar code: measured
+// 1.6 ms for the max of each row of a 2048 x 512 float32 matrix, 15x PyTorch's.
+template <ReduceOp OP, typename T, typename A>
+A fold_extreme(const T* x, int64_t n, A acc) {
+  A extreme = identity<OP, A>();
+  int64_t nans = 0;
+  if constexpr (OP == ReduceOp::amax) {
+#pragma omp simd reduction(max : extreme) reduction(+ : nans)
+    for (int64_t i = 0; i < n; ++i) {
+      const A v = to_acc<OP, T, A>(x[i]);
+      extreme = v > extreme ? v : extreme;
+      nans += v != v;
+    }
+  } else {
+#pragma omp simd reduction(min : extreme) reduction(+ : nans)
+    for (int64_t i = 0; i < n; ++i) {
+      const A v = to_acc<OP, T, A>(x[i]);
+      extreme = v < extreme ? v : extreme;
+      nans += v != v;
+    }
+  }
+  return combine<OP>(acc, nans ? std::numeric_limits<A>::quiet_NaN() : extreme);
+}
+
 // Folds every element of `in` into acc, whose strides over in's shape are 0 along reduced dims.
 template <ReduceOp OP, typename T, typename A>
 void fold(const Array& acc, const Strides& acc_strides, const Array& in) {
@@ -112,7 +138,11 @@ void fold(const Array& acc, const Strides& acc_strides, const Array& in) {
     A* slot = reinterpret_cast<A*>(p[0]);
     const T* x = reinterpret_cast<const T*>(p[1]);
     if (s[0] == 0) {
-      *slot = fold_row<OP, T, A>(x, n, s[1], *slot);
+      if constexpr ((OP == ReduceOp::amax || OP == ReduceOp::amin) && std::is_floating_point_v<T>) {
+        *slot = s[1] == 1 ? fold_extreme<OP, T, A>(x, n, *slot) : fold_row<OP, T, A>(x, n, s[1], *slot);
+      } else {
+        *slot = fold_row<OP, T, A>(x, n, s[1], *slot);
+      }
     } else {
       for (int64_t i = 0; i < n; ++i) slot[i * s[0]] = combine<OP>(slot[i * s[0]], to_acc<OP, T, A>(x[i * s[1]]));
     }
