@@ -25,8 +25,10 @@ namespace {
 // One ROWS x (NV registers) tile of C held in registers for the whole k loop: each step loads NV
 // registers of a B row, broadcasts each of the ROWS values of an A column and does ROWS * NV FMAs.
 // ROWS < MR and a narrower last register are the edge tiles; `last` masks the last register's
-// columns, so B is never read past the matrix edge and C is never written past it.
-template <class V, int ROWS, int NV>
+// columns, so B is never read past the matrix edge and C is never written past it. A tile whose last
+// register is full (MASKED false) uses plain loads and stores: a masked load in the k loop costs ~8% of
+// a 1024 x 784 x 512 float32 product on Zen 3 (AVX2's vmaskmovps).
+template <class V, int ROWS, int NV, bool MASKED>
 void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
           typename V::Mask last, typename V::T alpha, typename V::T beta,
           typename V::T* c, int64_t c_rs) {
@@ -41,7 +43,7 @@ void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const t
     Vec bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
-      bv[v] = v + 1 < NV ? V::load(b + v * V::lanes) : V::load(b + v * V::lanes, last);
+      bv[v] = v + 1 < NV || !MASKED ? V::load(b + v * V::lanes) : V::load(b + v * V::lanes, last);
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
       const Vec ai = V::broadcast(a + i * a_rs);
@@ -59,7 +61,7 @@ void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const t
     for (int v = 0; v < NV; ++v) {
       typename V::T* cv = crow + v * V::lanes;
       Vec r = V::mul(valpha, acc[i][v]);
-      if (v + 1 < NV) {
+      if (v + 1 < NV || !MASKED) {
         if (beta != 0) r = V::fma(vbeta, V::load(cv), r);
         V::store(cv, r);
       } else {
@@ -71,14 +73,16 @@ void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const t
 }
 
 template <class V, int NV>
-using TileFor = decltype(&tile<V, 1, NV>);
+using TileFor = decltype(&tile<V, 1, NV, true>);
 
-// The tile function for `rows` rows and `nv` registers of columns, from a table of all of them.
+// The tile function for `rows` rows, `nv` registers of columns and a partial last register or not, from a
+// table of all of them.
 template <class V, int NV, int... R>
-TileFor<V, NV> pick_tile(int64_t rows, int64_t nv, std::integer_sequence<int, R...>) {
+TileFor<V, NV> pick_tile(int64_t rows, int64_t nv, bool masked, std::integer_sequence<int, R...>) {
   static_assert(NV == 2, "the table below holds tiles one and two registers wide");
-  static const TileFor<V, NV> table[][2] = {{&tile<V, R + 1, 1>, &tile<V, R + 1, 2>}...};
-  return table[rows - 1][nv - 1];
+  static const TileFor<V, NV> table[][2][2] = {
+      {{&tile<V, R + 1, 1, false>, &tile<V, R + 1, 1, true>}, {&tile<V, R + 1, 2, false>, &tile<V, R + 1, 2, true>}}...};
+  return table[rows - 1][nv - 1][masked];
 }
 
 // The micro-kernel entry point (see TileFn): MR rows by NV registers of columns.
@@ -89,7 +93,7 @@ void simd_tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, co
   using T = typename V::T;
   const int64_t nv = (cols + V::lanes - 1) / V::lanes;
   const auto last = V::mask(static_cast<int>(cols - (nv - 1) * V::lanes));
-  const auto run = pick_tile<V, NV>(rows, nv, std::make_integer_sequence<int, MR>{});
+  const auto run = pick_tile<V, NV>(rows, nv, cols % V::lanes != 0, std::make_integer_sequence<int, MR>{});
   if (c_cs == 1) {
     run(k, a, a_rs, a_cs, b, b_rs, last, alpha, beta, c, c_rs);
     return;
