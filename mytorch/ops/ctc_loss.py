@@ -22,9 +22,6 @@ returns, and this op too, is taken through the log-softmax that makes lp (the on
 
     dloss/dlp_t(c) = y_t(c) - sum_{s: l'_s = c} gamma_t(s)          for t < T, and 0 for later frames
 
-taken, as PyTorch's kernel takes it, as y_t(c) - exp(log sum_{s: l'_s = c} e^(alpha_t(s) + beta_t(s)) + loss -
-lp_t(c)), the sum in log space (its terms are near -loss, so float32 gradients round as PyTorch's do).
-
 It is the true derivative with respect to the logits; with respect to lp it differs by y_t(c), a term
 that log_softmax's backward removes again. A sample with no alignment (too few frames for its labels)
 has loss inf and a NaN gradient, or loss and gradient 0 under ``zero_infinity``.
@@ -92,51 +89,24 @@ class CTCLoss(Function):
         alpha = _alpha(lp_ext, skip)
         beta = _beta(lp_ext, skip, input_lengths, target_lengths)
         nll = -_final_log_likelihood(alpha, input_lengths, target_lengths)
-        ctx.meta, ctx.blank = zero_infinity, blank
-        ctx.save_for_backward(log_probs, ext, input_lengths, alpha, beta, nll)
+        ctx.meta = zero_infinity
+        ctx.save_for_backward(log_probs, ext, lp_ext, input_lengths, alpha, beta, nll)
         return nll
 
     @staticmethod
     @once_differentiable
     def backward(ctx, g):
-        log_probs, ext, input_lengths, alpha, beta, nll = ctx.saved_tensors
+        log_probs, ext, lp_ext, input_lengths, alpha, beta, nll = ctx.saved_tensors
         n_frames, batch, _ = log_probs.shape
-        per_class = _per_class_log_occupancy(alpha + beta, ext, ctx.blank, log_probs.shape)
-        grad = log_probs.exp() - (per_class + nll.reshape(1, batch, 1) - log_probs).exp()
+        occupancy = (alpha + beta - lp_ext + nll.reshape(1, batch, 1)).exp()  # gamma_t(s)
+        index = ext.unsqueeze(0).expand(alpha.shape)
+        per_class = log_probs.new_zeros(log_probs.shape).scatter_add(2, index, occupancy)
+        grad = log_probs.exp() - per_class
         feasible = (nll != float("inf")).reshape(1, batch, 1)
         grad = where(feasible, grad, 0.0 if ctx.meta else float("nan"))  # zero_infinity, or PyTorch's NaN
         in_input = arange(n_frames, device=log_probs.device).reshape(-1, 1, 1) < input_lengths.reshape(1, -1, 1)
         grad = where(in_input, grad, 0.0) * g.reshape(1, batch, 1)
         return grad, None, None, None, None, None
-
-
-def _log_add(acc: Tensor, term: Tensor) -> Tensor:
-    """log(e^acc + e^term) as PyTorch's CPU kernel takes it, term alone where acc is -inf."""
-    m = maximum(acc, term)
-    return where(acc == _NEG_INF, term, ((acc - m).exp() + (term - m).exp()).log() + m)
-
-
-def _per_class_log_occupancy(alpha_beta: Tensor, ext: Tensor, blank: int, shape) -> Tensor:
-    """log sum_{s: l'_s = c} e^(alpha_t(s) + beta_t(s)) per class (T, N, C), -inf for classes not in l'.
-
-    Summed in PyTorch's order, one two-term log-add per state from the last state back: the terms are near
-    -loss (hundreds), where float32 rounding sets the gradient's last digits. The blank's states are the even
-    ones; a label's states are merged by their rank among the label's later states, all labels at once.
-    """
-    n_frames, batch, n_classes = shape
-    acc = alpha_beta[:, :, -1]
-    for s in range(ext.shape[1] - 3, -1, -2):
-        acc = _log_add(acc, alpha_beta[:, :, s])
-    labels, ab_labels = ext[:, 1::2], alpha_beta[:, :, 1::2]
-    later = arange(labels.shape[1], device=ext.device)
-    later = later.unsqueeze(0) > later.unsqueeze(1)  # [i, j]: state j comes after state i
-    rank = ((labels.unsqueeze(2) == labels.unsqueeze(1)) & later).sum(2)
-    out = alpha_beta.new_full(shape, _NEG_INF)
-    for k in range(int(rank.amax()) + 1 if labels.numel() else 0):
-        index = where(rank == k, labels, n_classes).unsqueeze(0).expand(ab_labels.shape)  # n_classes: a discard
-        term = alpha_beta.new_full((n_frames, batch, n_classes + 1), _NEG_INF).scatter(2, index, ab_labels)
-        out = _log_add(out, term[:, :, :n_classes])
-    return out.scatter(2, ext.new_full((n_frames, batch, 1), blank), acc.unsqueeze(2))
 
 
 def _alpha(lp_ext: Tensor, skip: Tensor) -> Tensor:
