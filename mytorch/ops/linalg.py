@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ._util import broadcast_shapes, conj
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
 from .sparse import SparseTensor
-from .sparse import matmul as sparse_matmul, mm as sparse_mm
+from .sparse import dense_grad_mm, matmul as sparse_matmul
 
 
 def _check(a: Tensor, b: Tensor, op: str) -> None:
@@ -82,9 +82,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 @autocast_policy(LOWER_PRECISION_FP)
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Product of two 2-D matrices; a sparse operand goes to `sparse.mm`."""
+    """Product of two 2-D matrices; a sparse operand goes to `sparse.dense_grad_mm` (its gradient dense)."""
     if isinstance(input, SparseTensor) or isinstance(mat2, SparseTensor):
-        return sparse_mm(input, mat2)
+        return dense_grad_mm(input, mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm(): self must be a matrix and mat2 must be a matrix, got {input.ndim}-D and "
                            f"{mat2.ndim}-D tensors")

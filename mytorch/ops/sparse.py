@@ -336,8 +336,8 @@ class SparseTensor(Tensor):
     __neg__ = neg
 
     def mm(self, mat2: Tensor) -> Tensor:
-        """self @ mat2 for a dense mat2 (`mytorch.sparse.mm`)."""
-        return mm(self, mat2)
+        """self @ mat2 for a dense mat2 (``torch.mm``: self's gradient dense)."""
+        return dense_grad_mm(self, mat2)
 
     def matmul(self, other: Tensor) -> Tensor:
         """self @ other for a dense matrix or vector `other` (`matmul`)."""
@@ -691,17 +691,44 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
     raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
 
 
+class DenseGradMM(Function):
+    """out = mat1 @ mat2 with one operand sparse, differentiated as ``torch.mm``, ``torch.matmul`` and ``@``
+    do: the sparse operand's gradient is dense, every entry (d mat1 = g mat2^T, d mat2 = mat1^T g), where
+    ``torch.sparse.mm``'s (`mm`) is masked to the operand's pattern."""
+
+    @staticmethod
+    def forward(ctx, mat1, mat2):
+        ctx._name = "MmBackward0"
+        ctx.meta = (mat1.detach(), mat2.detach())
+        return mm(*ctx.meta)
+
+    @staticmethod
+    def backward(ctx, g):
+        mat1, mat2 = ctx.meta
+        if isinstance(mat2, SparseTensor):  # g mat2^T = (mat2 g^T)^T; mat1^T g dense
+            return mm(mat2, g.t()).t(), mat1.t().mm(g)
+        return g.mm(mat2.t()), mm(mat1.to_sparse().t(), g)  # to_sparse: a compressed mat1 is transposed as COO
+
+
+def dense_grad_mm(mat1: Tensor, mat2: Tensor) -> Tensor:
+    """``torch.mm`` with a sparse operand: `mm`'s product, the sparse operand's gradient dense (`DenseGradMM`)."""
+    if isinstance(mat1, SparseTensor) and isinstance(mat2, SparseTensor):
+        return mm(mat1, mat2)  # raises PyTorch's error for sparse @ sparse
+    return DenseGradMM.apply(mat1, mat2)
+
+
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """input @ other with one operand a 2-D sparse matrix and the other a dense matrix or vector: `mm`, a
-    vector taken as a one-column (right) or one-row (left) matrix, as matmul's 1-D rule."""
+    """input @ other with one operand a 2-D sparse matrix and the other a dense matrix or vector:
+    `dense_grad_mm`, a vector taken as a one-column (right) or one-row (left) matrix, as matmul's 1-D rule."""
     for vec, right in ((other, True), (input, False)):
         if isinstance(vec, Tensor) and not isinstance(vec, SparseTensor) and vec.ndim == 1:
             mat = input if right else other
             if mat.ndim == 2 and vec.shape[0] != mat.shape[1 if right else 0]:
                 raise RuntimeError(f"size mismatch, got input ({mat.shape[0]}), mat ({mat.shape[0]}x{mat.shape[1]}), "
                                    f"vec ({vec.shape[0]}) (matmul of a {mat.layout} matrix and a vector)")
-            return mm(input, other.unsqueeze(1)).squeeze(1) if right else mm(input.unsqueeze(0), other).squeeze(0)
-    return mm(input, other)
+            return dense_grad_mm(input, other.unsqueeze(1)).squeeze(1) if right else \
+                dense_grad_mm(input.unsqueeze(0), other).squeeze(0)
+    return dense_grad_mm(input, other)
 
 
 def _first_extreme(v: Tensor, rows: Tensor, cols: Tensor, mat2: Tensor, n: int, reduce: str) -> Tensor:

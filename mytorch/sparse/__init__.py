@@ -2,9 +2,17 @@
 layouts, the neighbouring `sparse_*.py` modules the ops)."""
 from __future__ import annotations
 
-from ..ops.blas import addmm  # beta mat + alpha mat1 @ mat2 with a sparse mat1: mm dispatches on the layout
+from .._tensor import Tensor
+from ..ops.blas import _scaled_sum
 from ..ops.sparse import mm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
 from ..ops.sparse_sampled_addmm import sampled_addmm
 from ..ops.sparse_softmax import log_softmax, softmax
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta input + alpha mat1 @ mat2 for a sparse mat1, differentiated as `mm` (``torch.sparse.mm``): mat1's
+    gradient alpha G mat2^T masked to mat1's pattern, in its layout (``torch.addmm``'s is dense)."""
+    return _scaled_sum(input, beta, mm(mat1, mat2), alpha)
+
 
 __all__ = ["addmm", "log_softmax", "mm", "sum", "sampled_addmm", "softmax"]
