@@ -416,3 +416,30 @@ def test_addmm_with_a_sparse_first_operand(spelling):
         np.testing.assert_array_equal(mg[0].coalesce().indices().numpy(), tg[0].coalesce().indices().numpy())
     close(mg[1], tg[1], 1e-12)
     close(mg[2], tg[2], 1e-12)
+
+
+@pytest.mark.parametrize("conversion", ["to_sparse", "to_sparse(1)", "to_sparse_csr", "to_sparse_csc",
+                                        "to_sparse_bsr", "layout=csr"])
+def test_to_sparse_passes_the_gradient_through_unmasked(conversion):
+    """PyTorch's to_sparse* backward hands the dense input the whole upstream gradient, densified (a sparse
+    upstream gradient off the pattern, or mm's dense one, reaches every entry); through to_dense() it is
+    masked by to_dense's backward. grad_fn names as PyTorch's."""
+    x = np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 5.0]])
+    up = np.arange(12.0).reshape(4, 3) + 1
+    results = []
+    for T in (mytorch, torch):
+        f = {"to_sparse": lambda t: t.to_sparse(), "to_sparse(1)": lambda t: t.to_sparse(1),
+             "to_sparse_csr": lambda t: t.to_sparse_csr(), "to_sparse_csc": lambda t: t.to_sparse_csc(),
+             "to_sparse_bsr": lambda t: t.to_sparse_bsr((2, 1)),
+             "layout=csr": lambda t: t.to_sparse(layout=T.sparse_csr)}[conversion]
+        t, u = T.tensor(x, requires_grad=True), T.tensor(up)
+        s = f(t)
+        name = s.grad_fn.name() if T is mytorch else type(s.grad_fn).__name__
+        grads = [T.autograd.grad((s.to_dense() * u).sum(), t)[0], T.autograd.grad(f(t), t, u.to_sparse())[0]]
+        if conversion in ("to_sparse", "to_sparse_csr", "to_sparse_csc", "layout=csr"):
+            grads.append(T.autograd.grad((f(t) @ T.tensor(up[:3, :2])).sum(), t)[0])
+        assert all((g.layout == T.strided) for g in grads)
+        results.append((name, [g.detach().numpy() for g in grads]))
+    assert results[0][0] == results[1][0]
+    for mine, theirs in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(mine, theirs)

@@ -25,6 +25,7 @@ differentiates it, twice if asked.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Any, NamedTuple, Sequence
 
@@ -547,6 +548,34 @@ def guard_dense_methods() -> None:
             setattr(cls, name, stub)
 
 
+class ToSparse(Function):
+    """sparse = convert(x) for a dense x (a to_sparse* conversion). As PyTorch's ToSparse*Backward, it passes
+    the upstream gradient through whole, densified, d x = g: not masked to the stored pattern (the masking
+    a gradient through ``to_dense()`` shows is to_dense's own)."""
+
+    @staticmethod
+    def forward(ctx, x, convert, name):
+        ctx._name = name
+        return convert(x.detach())
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.to_dense() if isinstance(g, SparseTensor) else g), None, None
+
+
+def passes_gradient_through(name):
+    """Decorator for a to_sparse* conversion: a dense input that requires grad goes through `ToSparse` (the
+    grad_fn `name(args, kwargs)`); a sparse one, or one outside autograd, to the conversion itself."""
+    def wrap(convert):
+        @functools.wraps(convert)
+        def converted(input: Any, *args: Any, **kwargs: Any) -> SparseTensor:
+            if isinstance(input, Tensor) and not isinstance(input, SparseTensor) and input.requires_grad:
+                return ToSparse.apply(input, lambda x: convert(x, *args, **kwargs), name(args, kwargs))
+            return convert(input, *args, **kwargs)
+        return converted
+    return wrap
+
+
 def _to_layout(x: Tensor, layout: str, blocksize: Any, dense_dim: int | None) -> SparseTensor:
     """`to_sparse(layout=...)` for a compressed layout (`sparse_compressed.py`)."""
     from . import sparse_compressed
@@ -571,6 +600,8 @@ def _dense_tensor(x: Any, op: str, arg: str) -> Tensor:
     return x
 
 
+@passes_gradient_through(lambda args, kwargs: "ToSparseBackward0" if args or "sparse_dim" in kwargs else
+                         "ToSparseBackward1")  # PyTorch's names of to_sparse(sparse_dim) and to_sparse(layout=)
 def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout: str | None = None, blocksize=None,
               dense_dim: int | None = None) -> SparseCooTensor:
     """The coalesced COO tensor of `input`'s nonzero entries: with sparse_dim k < ndim, the positions in the

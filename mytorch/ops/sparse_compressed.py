@@ -24,7 +24,7 @@ from .creation import arange, tensor
 from .joining import stack
 from .sorting import argsort, searchsorted, unique
 from .sparse import (LAYOUTS, SPARSE_COO, Compressed, FromValues, SparseTensor, Values, _REPR_NAMES, _dense_tensor,
-                     _to_layout, _unsupported, _values)
+                     _to_layout, _unsupported, _values, passes_gradient_through)
 
 SPARSE_CSR, SPARSE_CSC, SPARSE_BSR = "sparse_csr", "sparse_csc", "sparse_bsr"
 _ROW_MAJOR = {SPARSE_CSR: True, SPARSE_CSC: False, SPARSE_BSR: True}
@@ -181,6 +181,7 @@ def _compress(values: Tensor, rows: Tensor, cols: Tensor, size: tuple, layout: s
     return FromValues.apply(values, stack([rows, cols]), size, True, Compressed(layout, pointers))
 
 
+@passes_gradient_through(lambda args, kwargs: "ToSparseCsrBackward0")
 def to_sparse_csr(input: Tensor, dense_dim: int | None = None) -> SparseCompressedTensor:
     """The CSR matrix of a 2-D dense tensor's nonzero entries, or of a COO or CSC matrix's stored ones."""
     x = _matrix(input, "to_sparse_csr", dense_dim)
@@ -189,6 +190,7 @@ def to_sparse_csr(input: Tensor, dense_dim: int | None = None) -> SparseCompress
     return _compress(*_entries(x, "to_sparse_csr"), tuple(x.shape), SPARSE_CSR)
 
 
+@passes_gradient_through(lambda args, kwargs: "ToSparseCscBackward0")
 def to_sparse_csc(input: Tensor, dense_dim: int | None = None) -> SparseCompressedTensor:
     """The CSC matrix of a 2-D dense tensor's nonzero entries, or of a COO or CSR matrix's stored ones."""
     x = _matrix(input, "to_sparse_csc", dense_dim)
@@ -204,6 +206,7 @@ def _blocksize(blocksize: Any) -> tuple[int, int]:
     return r, c
 
 
+@passes_gradient_through(lambda args, kwargs: "ToSparseBsrBackward0")
 def to_sparse_bsr(input: Tensor, blocksize: Any, dense_dim: int | None = None) -> SparseCompressedTensor:
     """The BSR matrix of (R, C) blocks (`blocksize`, an int for square ones) of a 2-D matrix: a dense one's
     blocks holding a nonzero, a sparse one's blocks holding a stored entry; each block stored whole."""
