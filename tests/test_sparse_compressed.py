@@ -243,3 +243,37 @@ def test_sparse_compressed_tensor_and_to_sparse_coo():
             torch.sparse_compressed_tensor([0, 1], [0], [1.0], (1, 1), layout=layout and torch.sparse_coo)
         with pytest.raises(RuntimeError, match=str(theirs.value)):
             mytorch.sparse_compressed_tensor([0, 1], [0], [1.0], (1, 1), layout=layout)
+
+
+def test_bsc_layout_and_the_transpose_of_bsr():
+    """to_sparse_bsc, sparse_bsc_tensor and to_sparse(layout=bsc): ccol_indices, row_indices, values, to_dense as
+    PyTorch's; BSR.t() is BSC and back, with values and gradients through it as PyTorch's."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 6))
+    x[0:2, 2:4] = 0
+    x[2:4, 0:4] = 0
+    outs = []
+    for T in (mytorch, torch):
+        t = T.tensor(x, requires_grad=True)
+        c = t.to_sparse_bsc((2, 3))
+        bt = t.to_sparse_bsr((2, 3)).t()
+        rebuilt = T.sparse_bsc_tensor(c.ccol_indices(), c.row_indices(), c.values().detach())
+        tt = bt.t()
+        assert str(c.layout).endswith("sparse_bsc") and str(bt.layout).endswith("sparse_bsc")
+        assert str(tt.layout).endswith("sparse_bsr") and str(t.to_sparse(layout=T.sparse_bsc, blocksize=2).layout
+                                                          ).endswith("sparse_bsc")
+        up = T.tensor(rng.standard_normal((6, 4)) if T is mytorch else up_np)
+        if T is mytorch:
+            up_np = up.numpy()
+        (g,) = T.autograd.grad((bt.to_dense() * up).sum() + (c.to_dense() * up.t()).sum(), t)
+        outs.append([a.detach().numpy() for a in (c.ccol_indices(), c.row_indices(), c.values(), c.to_dense(),
+                                                  bt.ccol_indices(), bt.row_indices(), bt.values(), bt.to_dense(),
+                                                  tt.crow_indices(), tt.values(), rebuilt.to_dense(), g)])
+        assert tuple(rebuilt.shape) == (4, 6)
+        with pytest.raises(RuntimeError, match="crow_indices expected sparse row compressed tensor layout but got "
+                                               "SparseBsc"):
+            c.crow_indices()
+        with pytest.raises(RuntimeError, match="conversion from Strided to SparseBsc without blocksize"):
+            t.to_sparse(layout=T.sparse_bsc)
+    for mine, theirs in zip(*outs):
+        np.testing.assert_array_equal(mine, theirs)

@@ -42,7 +42,7 @@ SPARSE_COO = "sparse_coo"
 
 
 _BACKEND_NAMES = {SPARSE_COO: "SparseCPU", "sparse_csr": "SparseCsrCPU", "sparse_csc": "SparseCsrCPU",
-                  "sparse_bsr": "SparseCsrCPU"}
+                  "sparse_bsr": "SparseCsrCPU", "sparse_bsc": "SparseCsrCPU"}
 
 
 def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
@@ -386,6 +386,11 @@ class SparseTensor(Tensor):
         from .sparse_compressed import to_sparse_bsr
         return to_sparse_bsr(self, blocksize, dense_dim)
 
+    def to_sparse_bsc(self, blocksize: Any, dense_dim: int | None = None) -> "SparseTensor":
+        """The same 2-D matrix in the BSC layout with (R, C) blocks."""
+        from .sparse_compressed import to_sparse_bsc
+        return to_sparse_bsc(self, blocksize, dense_dim)
+
     def add_(self, other: "SparseTensor", *, alpha: Any = 1) -> "SparseTensor":
         """self += other, in place, with the layout's `add` pattern (how ``.grad`` accumulates sparse
         gradients)."""
@@ -429,7 +434,8 @@ class SparseTensor(Tensor):
         return "tensor(" + ",\n       ".join(parts + [", ".join(fields)]) + ")"
 
 
-_REPR_NAMES = {SPARSE_COO: "Sparse", "sparse_csr": "SparseCsr", "sparse_csc": "SparseCsc", "sparse_bsr": "SparseBsr"}
+_REPR_NAMES = {SPARSE_COO: "Sparse", "sparse_csr": "SparseCsr", "sparse_csc": "SparseCsc", "sparse_bsr": "SparseBsr",
+               "sparse_bsc": "SparseBsc"}
 
 
 class SparseCooTensor(SparseTensor):
@@ -582,11 +588,11 @@ def _to_layout(x: Tensor, layout: str, blocksize: Any, dense_dim: int | None) ->
     if layout not in sparse_compressed.CONVERSIONS:
         raise NotImplementedError(f"to_sparse: layout {layout} is not supported by mytorch; it has {SPARSE_COO} and "
                                   f"{', '.join(sparse_compressed.CONVERSIONS)}")
-    if layout == "sparse_bsr":
+    if layout in ("sparse_bsr", "sparse_bsc"):
         if blocksize is None:
-            raise RuntimeError(f"dense_to_sparse: conversion from {_REPR_NAMES.get(x.layout, 'Strided')} to SparseBsr "
-                               f"without blocksize argument given is not supported")
-        return sparse_compressed.to_sparse_bsr(x, blocksize, dense_dim)
+            raise RuntimeError(f"dense_to_sparse: conversion from {_REPR_NAMES.get(x.layout, 'Strided')} to "
+                               f"{_REPR_NAMES[layout]} without blocksize argument given is not supported")
+        return sparse_compressed.CONVERSIONS[layout](x, blocksize, dense_dim)
     if blocksize is not None:
         raise RuntimeError(f"dense_to_sparse: conversion from {_REPR_NAMES.get(x.layout, 'Strided')} to "
                            f"{_REPR_NAMES[layout]} with blocksize argument given is not supported")
@@ -697,7 +703,7 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
     if reduce is not None and mat1.layout != "sparse_csr":
         raise NotImplementedError(_unsupported("_sparse_mm_reduce_impl", mat1.layout) + f" (reduce={reduce!r} "
                                   f"takes CSR)")
-    if mat1.layout == "sparse_bsr":
+    if mat1.layout in ("sparse_bsr", "sparse_bsc"):
         return mm(mat1.to_sparse(), mat2)
     _dense_tensor(mat2, "mm", "mat2")
     if mat1.sparse_dim() != 2 or mat1.dense_dim() != 0 or mat2.ndim != 2:

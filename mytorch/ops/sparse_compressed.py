@@ -1,12 +1,14 @@
-"""Compressed sparse matrices: PyTorch's ``sparse_csr``, ``sparse_csc`` and ``sparse_bsr`` layouts for 2-D
-tensors, on the COO machinery of `sparse.py`.
+"""Compressed sparse matrices: PyTorch's ``sparse_csr``, ``sparse_csc``, ``sparse_bsr`` and ``sparse_bsc``
+layouts for 2-D tensors, on the COO machinery of `sparse.py`.
 
 CSR stores an (n, m) matrix's entries row by row: ``col_indices`` and ``values`` (nnz each, sorted by row then
 column) and ``crow_indices`` (n + 1 row pointers: row r's entries are positions crow[r] .. crow[r+1] - 1).
 CSC is the same with rows and columns swapped (``ccol_indices``, ``row_indices``, column-major order), so the
 transpose of a CSR matrix is the CSC matrix of the same three arrays, and back. BSR is CSR over a grid of
 (R, C) blocks: ``crow_indices`` over the n/R block rows, ``col_indices`` the block columns, ``values`` of shape
-(nnz, R, C) holding each stored block whole, zeros included. All are coalesced (each position once).
+(nnz, R, C) holding each stored block whole, zeros included; BSC is CSC over that grid, so a BSR matrix's
+transpose is the BSC matrix of the same pointers and indices with each block transposed. All are coalesced
+(each position once).
 
 A compressed tensor keeps its (row, col) pairs (block pairs for BSR) as COO ``_indices_t`` in its own order,
 next to `Compressed` (layout, pointers, blocksize), so to_dense, values() and `mytorch.sparse.mm` are COO's
@@ -26,8 +28,9 @@ from .sorting import argsort, searchsorted, unique
 from .sparse import (LAYOUTS, SPARSE_COO, Compressed, FromValues, SparseTensor, Values, _REPR_NAMES, _dense_tensor,
                      _to_layout, _unsupported, _values, passes_gradient_through)
 
-SPARSE_CSR, SPARSE_CSC, SPARSE_BSR = "sparse_csr", "sparse_csc", "sparse_bsr"
-_ROW_MAJOR = {SPARSE_CSR: True, SPARSE_CSC: False, SPARSE_BSR: True}
+SPARSE_CSR, SPARSE_CSC, SPARSE_BSR, SPARSE_BSC = "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"
+_ROW_MAJOR = {SPARSE_CSR: True, SPARSE_CSC: False, SPARSE_BSR: True, SPARSE_BSC: False}
+_TRANSPOSED = {SPARSE_CSR: SPARSE_CSC, SPARSE_CSC: SPARSE_CSR, SPARSE_BSR: SPARSE_BSC, SPARSE_BSC: SPARSE_BSR}
 
 
 class SparseCompressedTensor(SparseTensor):
@@ -98,13 +101,14 @@ class SparseCompressedTensor(SparseTensor):
         return 0
 
     def t(self) -> SparseTensor:
-        """The transpose: CSR <-> CSC, the same pointers, entries and values (no copy)."""
-        if self.layout == SPARSE_BSR:
-            raise NotImplementedError(_unsupported("t", self.layout) + " (the transpose of a BSR matrix is BSC, a "
-                                      "layout mytorch lacks: convert with to_sparse() first)")
+        """The transpose: CSR <-> CSC and BSR <-> BSC, the same pointers and entries; a block layout's (R, C)
+        blocks become their (C, R) transposes."""
         n, m = self.shape
-        flipped = Compressed(SPARSE_CSC if self.layout == SPARSE_CSR else SPARSE_CSR, self._compressed.pointers)
-        return FromValues.apply(_values(self), self._indices_t.flip(0), (m, n), True, flipped)
+        v, blocksize = _values(self), self._compressed.blocksize
+        if blocksize is not None:
+            v, blocksize = v.transpose(1, 2), blocksize[::-1]
+        flipped = Compressed(_TRANSPOSED[self.layout], self._compressed.pointers, blocksize)
+        return FromValues.apply(v, self._indices_t.flip(0), (m, n), True, flipped)
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> SparseTensor:
         """The sum of two matrices of one layout (and block size), on the union of their patterns (through
@@ -142,7 +146,13 @@ class SparseBsrTensor(SparseCompressedTensor):
     __slots__ = ()
 
 
-LAYOUTS.update({SPARSE_CSR: SparseCsrTensor, SPARSE_CSC: SparseCscTensor, SPARSE_BSR: SparseBsrTensor})
+class SparseBscTensor(SparseCompressedTensor):
+    """A 2-D tensor in PyTorch's sparse BSC layout."""
+    __slots__ = ()
+
+
+LAYOUTS.update({SPARSE_CSR: SparseCsrTensor, SPARSE_CSC: SparseCscTensor, SPARSE_BSR: SparseBsrTensor,
+                SPARSE_BSC: SparseBscTensor})
 
 
 def _matrix(input: Tensor, op: str, dense_dim: int | None) -> Tensor:
@@ -162,8 +172,9 @@ def _entries(input: Tensor, op: str) -> tuple[Tensor, Tensor, Tensor]:
     """(values, rows, cols) of a matrix's entries in row-major order: a dense one's nonzeros, a sparse one's
     stored entries (coalesced)."""
     if isinstance(input, SparseTensor):
-        if input.layout == SPARSE_BSR:
-            raise RuntimeError(f"sparse_compressed_{op}: expected SparseCsr or SparseCsc layout but got SparseBsr")
+        if input._compressed is not None and input._compressed.blocksize is not None:
+            raise RuntimeError(f"sparse_compressed_{op}: expected SparseCsr or SparseCsc layout but got "
+                               f"{_REPR_NAMES[input.layout]}")
         s = input.to_sparse().coalesce()
         return _values(s), s._indices_t[0], s._indices_t[1]
     x = _dense_tensor(input, op, "input")
@@ -199,39 +210,57 @@ def to_sparse_csc(input: Tensor, dense_dim: int | None = None) -> SparseCompress
     return _compress(*_entries(x, "to_sparse_csc"), tuple(x.shape), SPARSE_CSC)
 
 
-def _blocksize(blocksize: Any) -> tuple[int, int]:
+def _blocksize(blocksize: Any, op: str) -> tuple[int, int]:
     r, c = (blocksize, blocksize) if isinstance(blocksize, int) else tuple(int(b) for b in blocksize)
     if r <= 0 or c <= 0:
-        raise RuntimeError(f"to_sparse_bsr: blocksize must be positive, got ({r},{c})")
+        raise RuntimeError(f"{op}: blocksize must be positive, got ({r},{c})")
     return r, c
+
+
+def _to_blocks(input: Tensor, blocksize: Any, dense_dim: int | None, layout: str) -> SparseCompressedTensor:
+    """The BSR (BSC) matrix of (R, C) blocks (`blocksize`, an int for square ones) of a 2-D matrix: a dense
+    one's blocks holding a nonzero, a sparse one's blocks holding a stored entry; each block stored whole, the
+    blocks in row-major (column-major) order."""
+    op = "to_" + layout
+    x = _matrix(input, op, dense_dim)
+    (n, m), (r, c) = x.shape, _blocksize(blocksize, op)
+    if n % r or m % c:
+        raise RuntimeError(f"dense_{op}: tensor sparse size ({n},{m}) must be divisible by given blocksize "
+                           f"({r},{c})")
+    if x.layout == layout and x._compressed.blocksize == (r, c):
+        return x
+    row_major = _ROW_MAJOR[layout]
+    if isinstance(x, SparseTensor):
+        s = x.to_sparse().coalesce()
+        (rows, cols), v = s._indices_t, _values(s)
+        brow, bcol = rows // r, cols // c
+        keys, at = unique(brow * (m // c) + bcol if row_major else bcol * (n // r) + brow, sorted=True,
+                          return_inverse=True)
+        blocks = v.new_zeros((keys.shape[0], r, c)).index_put((at, rows % r, cols % c), v, accumulate=True)
+        lead, plain = keys // (m // c if row_major else n // r), keys % (m // c if row_major else n // r)
+    else:
+        grid = x.reshape(n // r, r, m // c, c).permute((0, 2, 1, 3) if row_major else (2, 0, 1, 3))
+        lead, plain = (grid.detach() != 0).any((2, 3)).nonzero().t()
+        blocks = grid[lead, plain]
+    pointers = searchsorted(lead, arange((n // r if row_major else m // c) + 1, device=str(lead.device)))
+    pairs = stack([lead, plain] if row_major else [plain, lead])
+    return FromValues.apply(blocks, pairs, (n, m), True, Compressed(layout, pointers, (r, c)))
 
 
 @passes_gradient_through(lambda args, kwargs: "ToSparseBsrBackward0")
 def to_sparse_bsr(input: Tensor, blocksize: Any, dense_dim: int | None = None) -> SparseCompressedTensor:
-    """The BSR matrix of (R, C) blocks (`blocksize`, an int for square ones) of a 2-D matrix: a dense one's
-    blocks holding a nonzero, a sparse one's blocks holding a stored entry; each block stored whole."""
-    x = _matrix(input, "to_sparse_bsr", dense_dim)
-    (n, m), (r, c) = x.shape, _blocksize(blocksize)
-    if n % r or m % c:
-        raise RuntimeError(f"dense_to_sparse_bsr: tensor sparse size ({n},{m}) must be divisible by given blocksize "
-                           f"({r},{c})")
-    if x.layout == SPARSE_BSR and x._compressed.blocksize == (r, c):
-        return x
-    if isinstance(x, SparseTensor):
-        s = x.to_sparse().coalesce()
-        (rows, cols), v = s._indices_t, _values(s)
-        keys, at = unique((rows // r) * (m // c) + cols // c, sorted=True, return_inverse=True)
-        blocks = v.new_zeros((keys.shape[0], r, c)).index_put((at, rows % r, cols % c), v, accumulate=True)
-        brows, bcols = keys // (m // c), keys % (m // c)
-    else:
-        grid = x.reshape(n // r, r, m // c, c).permute(0, 2, 1, 3)
-        brows, bcols = (grid.detach() != 0).any((2, 3)).nonzero().t()
-        blocks = grid[brows, bcols]
-    crow = searchsorted(brows, arange(n // r + 1, device=str(brows.device)))
-    return FromValues.apply(blocks, stack([brows, bcols]), (n, m), True, Compressed(SPARSE_BSR, crow, (r, c)))
+    """The BSR matrix of a 2-D matrix's (R, C) blocks holding a nonzero (`_to_blocks`)."""
+    return _to_blocks(input, blocksize, dense_dim, SPARSE_BSR)
 
 
-CONVERSIONS = {SPARSE_CSR: to_sparse_csr, SPARSE_CSC: to_sparse_csc, SPARSE_BSR: to_sparse_bsr}
+@passes_gradient_through(lambda args, kwargs: "ToSparseBscBackward0")
+def to_sparse_bsc(input: Tensor, blocksize: Any, dense_dim: int | None = None) -> SparseCompressedTensor:
+    """The BSC matrix of a 2-D matrix's (R, C) blocks holding a nonzero (`_to_blocks`), in column-major order."""
+    return _to_blocks(input, blocksize, dense_dim, SPARSE_BSC)
+
+
+CONVERSIONS = {SPARSE_CSR: to_sparse_csr, SPARSE_CSC: to_sparse_csc, SPARSE_BSR: to_sparse_bsr,
+               SPARSE_BSC: to_sparse_bsc}
 
 
 def _index_tensor(x: Any, device: Any) -> Tensor:
@@ -247,7 +276,7 @@ def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: 
     values = values if isinstance(values, Tensor) else tensor(values, dtype=dtype, device=device)
     if dtype is not None and values.dtype is not dtype:
         values = values.to(dtype)
-    block = layout == SPARSE_BSR
+    block = layout in (SPARSE_BSR, SPARSE_BSC)
     if pointers.ndim != 1 or plain.ndim != 1 or values.ndim != (3 if block else 1):
         raise RuntimeError(f"{op}: mytorch's {layout} tensors are 2-D without batch or dense dims: the pointers and "
                            f"the indices must be 1-D and values {'(nnz, R, C)' if block else '1-D'}, got "
@@ -255,7 +284,7 @@ def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: 
     nnz, (r, c) = plain.shape[0], (tuple(values.shape[1:]) if block else (1, 1))
     lines, width = pointers.shape[0] - 1, int(plain.max()) + 1 if nnz else 0
     if size is None:
-        size = (lines * r, width * c) if _ROW_MAJOR[layout] else (width, lines)
+        size = (lines * r, width * c) if _ROW_MAJOR[layout] else (width * r, lines * c)
     size = tuple(int(s) for s in size)
     grid = (size[0] // r, size[1] // c) if len(size) == 2 else ()
     count, bound = (grid if _ROW_MAJOR[layout] else grid[::-1]) if grid else (-1, 0)
@@ -266,7 +295,7 @@ def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: 
                            f"nondecreasing from 0 to nnz = {nnz}, with {nnz} indices and values"
                            + (f", and the size a multiple of the block size ({r},{c})" if block else ""))
     if nnz and (bool((plain < 0).any()) or int(plain.max()) >= bound):
-        raise RuntimeError(f"{op}: the {'row' if layout == SPARSE_CSC else 'column'} indices must lie in "
+        raise RuntimeError(f"{op}: the {'column' if _ROW_MAJOR[layout] else 'row'} indices must lie in "
                            f"[0, {bound})")
     lead = searchsorted(pointers[1:], arange(nnz, device=str(pointers.device)), right=True)
     pairs = stack([lead, plain] if _ROW_MAJOR[layout] else [plain, lead])
@@ -302,6 +331,16 @@ def sparse_bsr_tensor(crow_indices: Any, col_indices: Any, values: Any, size: An
                               requires_grad)
 
 
+def sparse_bsc_tensor(ccol_indices: Any, row_indices: Any, values: Any, size: Any = None, *,
+                      dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+                      check_invariants: bool | None = None) -> SparseCompressedTensor:
+    """The BSC matrix of the (R, C) blocks `values` (nnz, R, C) at block rows `row_indices`, block column j
+    holding blocks ccol_indices[j] .. [j+1] - 1; `size` defaults to ((largest block row + 1) * R, block
+    columns * C)."""
+    return _compressed_tensor("sparse_bsc_tensor", SPARSE_BSC, ccol_indices, row_indices, values, size, dtype, device,
+                              requires_grad)
+
+
 def sparse_compressed_tensor(compressed_indices: Any, plain_indices: Any, values: Any, size: Any = None, *,
                              dtype: D.dtype | None = None, layout: str | None = None, device: Any = None,
                              requires_grad: bool = False, check_invariants: bool | None = None
@@ -316,5 +355,6 @@ def sparse_compressed_tensor(compressed_indices: Any, plain_indices: Any, values
                               dtype, device, requires_grad)
 
 
-__all__ = ["sparse_bsr_tensor", "sparse_compressed_tensor", "sparse_csc_tensor", "sparse_csr_tensor"]
-METHODS = {"to_sparse_csr": to_sparse_csr, "to_sparse_csc": to_sparse_csc, "to_sparse_bsr": to_sparse_bsr}
+__all__ = ["sparse_bsc_tensor", "sparse_bsr_tensor", "sparse_compressed_tensor", "sparse_csc_tensor", "sparse_csr_tensor"]
+METHODS = {"to_sparse_csr": to_sparse_csr, "to_sparse_csc": to_sparse_csc, "to_sparse_bsr": to_sparse_bsr,
+           "to_sparse_bsc": to_sparse_bsc}
