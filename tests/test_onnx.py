@@ -29,8 +29,10 @@ from whisper_reference import need_whisper_model
 # 1.7e-5 to 1.9e-5 (mytorch in float32 against the same weights in float64, both backends), and ONNX Runtime's by
 # 1.8e-5, so the two agree to 1.8e-5 (cpp) / 2.0e-5 (numpy), not 1e-5. Likewise the decoder's logits (up to |20.8|):
 # float32 against float64 0.8e-5 to 2.0e-5, ONNX Runtime against mytorch 1.6e-5 / 2.1e-5. The weights' float16
-# storage plays no part (they are exact in float32).
-WHISPER_ATOL = 2.5e-5
+# storage plays no part (they are exact in float32). Since mytorch's vectorised AVX2 kernels (1bc1f40) the decoder
+# step's logits against a float64 run of the same model: mytorch 1.25e-5, ONNX Runtime 2.4e-5, so the two may differ
+# by their sum, 3.65e-5 (measured 3.05e-5, cpp backend): the bound is the two float32 errors added, not either alone.
+WHISPER_ATOL = 4e-5
 
 
 def _export(model, args, **kwargs) -> ort.InferenceSession:
