@@ -26,8 +26,8 @@ namespace {
 // registers of a B row, broadcasts each of the ROWS values of an A column and does ROWS * NV FMAs.
 // ROWS < MR and a narrower last register are the edge tiles; `last` masks the last register's
 // columns, so B is never read past the matrix edge and C is never written past it. A tile whose last
-// register is full (MASKED false) uses plain loads and stores: a masked load in the k loop costs ~8% of
-// a 1024 x 784 x 512 float32 product on Zen 3 (AVX2's vmaskmovps).
+// register is full (MASKED false) uses plain loads and stores: AVX2's masked vmaskmovps in the k loop
+// cost 2-9% on Zen 3 (measured 1 thread, float32: 1024 x 784 x 512 76.7 -> 78.4 GFLOP/s, 1024^3 76.0 -> 83.4).
 template <class V, int ROWS, int NV, bool MASKED>
 void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
           typename V::Mask last, typename V::T alpha, typename V::T beta,
@@ -40,7 +40,7 @@ void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const t
     for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
 
   // Four k steps per loop iteration: the loop's own add/compare/branch otherwise take issue slots beside
-  // the 12 FMAs (measured on Zen 3 with the masking change above: 1024^3 float32 85-88 -> 91-93 GFLOP/s).
+  // the 12 FMAs (measured on Zen 3 with the masking change above: 1024^3 float32 84-88 -> 91-92 GFLOP/s).
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p, a += a_cs, b += b_rs) {
     Vec bv[NV];
