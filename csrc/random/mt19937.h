@@ -7,6 +7,7 @@
 // regeneration plus one and `next` is the index of the next word, as PyTorch keeps them, so states
 // convert to and from PyTorch's bytes exactly (a fresh engine has left = 1, next = 0).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -25,11 +26,19 @@ class Mt19937 {
   // random(): one 32-bit draw
   uint32_t operator()() {
     if (--left_ == 0) twist();
-    uint32_t y = words_[next_++];
-    y ^= y >> 11;  // tempering: spreads the bits of a word, which the twist mixes only linearly
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    return y ^ (y >> 18);
+    return temper(words_[next_++]);
+  }
+
+  // n draws into out, the same words as n calls of random(): the run up to the next twist is tempered
+  // in one loop the compiler vectorises, and the draw that twists goes through random().
+  void fill(uint32_t* out, int64_t n) {
+    while (n > 0) {
+      const int64_t run = std::min<int64_t>(n, left_ - 1);
+#pragma omp simd
+      for (int64_t i = 0; i < run; ++i) out[i] = temper(words_[next_ + i]);
+      next_ += static_cast<uint32_t>(run), left_ -= static_cast<int>(run), out += run, n -= run;
+      if (n > 0) *out++ = (*this)(), --n;
+    }
   }
 
   // random64(): two draws, the first one the high half
@@ -51,13 +60,26 @@ class Mt19937 {
   }
 
  private:
+  static uint32_t temper(uint32_t y) {
+    y ^= y >> 11;  // tempering: spreads the bits of a word, which the twist mixes only linearly
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+  }
+
   // w[i] = w[i + 397] xor A(upper bit of w[i] | lower 31 bits of w[i + 1]), indices mod 624, in order
-  // (so the later words read words already regenerated), A(y) = y >> 1 xor (y odd ? 0x9908b0df : 0)
+  // (so the later words read words already regenerated), A(y) = y >> 1 xor (y odd ? 0x9908b0df : 0).
+  // Written as three runs without the `mod 624` (i + 397 < 624; i + 1 < 624; the last word), whose two
+  // integer divisions per word were most of dropout's time; the first two runs vectorise.
+  static uint32_t twisted(uint32_t w, uint32_t w_next, uint32_t w_far) {
+    const uint32_t y = (w & 0x80000000u) | (w_next & 0x7fffffffu);
+    return w_far ^ (y >> 1) ^ ((y & 1u) * 0x9908b0dfu);
+  }
   void twist() {
-    for (int i = 0; i < kWords; ++i) {
-      uint32_t y = (words_[i] & 0x80000000u) | (words_[(i + 1) % kWords] & 0x7fffffffu);
-      words_[i] = words_[(i + 397) % kWords] ^ (y >> 1) ^ (y & 1u ? 0x9908b0dfu : 0u);
-    }
+    constexpr int kShift = 397, kWrap = kWords - kShift;
+    for (int i = 0; i < kWrap; ++i) words_[i] = twisted(words_[i], words_[i + 1], words_[i + kShift]);
+    for (int i = kWrap; i < kWords - 1; ++i) words_[i] = twisted(words_[i], words_[i + 1], words_[i - kWrap]);
+    words_[kWords - 1] = twisted(words_[kWords - 1], words_[0], words_[kShift - 1]);
     left_ = kWords;
     next_ = 0;
   }
