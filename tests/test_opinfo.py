@@ -24,14 +24,16 @@ its op lands). Run with ``-s`` to see the summary table and the first failure of
 from __future__ import annotations
 
 import functools
+import math
 import random
 import unittest
 import warnings
 
+import mpmath
 import numpy as np
 import torch
-from torch_db import (as_torch, compare, compare_gradients, convert, differentiable, flat, numerical_gradients, seed_torch,
-                      tally, tolerance, widened)
+from torch_db import (as_torch, compare, compare_gradients, convert, differentiable, flat, no_farther, numerical_gradients,
+                      seed_torch, tally, tolerance, widened)
 
 import mytorch
 
@@ -71,6 +73,61 @@ TIE_ORDER = {"sort": (1, _dim_arg(0)), "argsort": (0, _dim_arg(0)), "topk": (1, 
 GAUGE_OPS = {"linalg.eig", "linalg.eigh"}
 
 KNOWN_MISSING: set[str] = {"chalf", "hash_tensor"}
+
+
+def _in_double(t_fn, sample) -> tuple[list, object]:
+    """torch's op on the sample in double precision: its outputs, and its gradients for given upstream gradients
+    (those torch's run got, widened), as `compare_gradients` takes them."""
+    leaves = []
+    out = flat(t_fn(*convert(widened((sample.input, *sample.args)), torch, leaves),
+                    **convert(widened(sample.kwargs), torch, leaves)))
+
+    def gradients(positions: list[int], ups: list) -> list:
+        return torch.autograd.grad([out[i] for i in positions], leaves,
+                                   [u.to(out[i].dtype) for u, i in zip(ups, positions)], allow_unused=True)
+    return [o.detach() for o in out], gradients
+
+
+def _mpmath(f):
+    """The exact reference for a float64 sample of an elementwise function: `f` in mpmath at 30 digits (NaN where
+    it is not real, as torch's are outside their real domain); no gradients (these ops have none in torch)."""
+    def reference(t_fn, sample) -> tuple[list, None]:
+        x = sample.input.detach().double()
+        with mpmath.workdps(30):
+            values = [f(mpmath.mpf(v)) for v in x.flatten().tolist()]
+        return [torch.tensor([float(v) if isinstance(v, mpmath.mpf) else math.nan for v in values],
+                             dtype=torch.float64).reshape(x.shape)], None
+    return reference
+
+
+# Ops whose remaining failures are torch's rounding errors, not mytorch's: on the samples named, torch's float32 /
+# complex64 result (float64 for the Bessel functions) is farther from the exact answer than its tolerance, and mytorch's
+# is nearer to it. A sample of these passes where each output or gradient that does not match torch's is no farther
+# from the exact answer (the second element: torch's op in double precision, or mpmath) than torch's is, counted in
+# tolerances (torch_db.no_farther). Measured (max |error| against the exact answer: torch's, mytorch's):
+NEARER_EXACT = {
+    # exp of 5x5 matrices with 1-norm 26-46 (entries up to 3e7): torch's T18 scaling and squaring in float32 is off by
+    # 0.050 / 25 (1e-3 relative on the smaller entries) where mytorch (float64 inside, rounded) is off by 0.0018 / 0.99;
+    # gradient 0.0095 / 0.0017. torch's algorithm replayed in float32 with NumPy's matmul lands 0.043 from torch's:
+    # its rounding is not reproducible across matmul kernels.
+    "matrix_exp": _in_double,
+    # driver gels, the gradient of A: 2.2e-5 / 2.4e-6 (its output 1.6e-6 / 6.2e-7).
+    "linalg.lstsq": _in_double,
+    "linalg.lstsq.grad_oriented": _in_double,
+    # the gradient of a batch of 5x5 matrices' 2-norm condition numbers: 2.2e-5 / 4.7e-7.
+    "linalg.cond": _in_double,
+    # the gradient of the reflectors: 2.3e-5 / 4.1e-6.
+    "linalg.householder_product": _in_double,
+    # complex64, the gradient: 1.1e-4 / 2.5e-5 (entries up to 166).
+    "linalg.pinv.hermitian": _in_double,
+    # the gradient e^(-x^2/2 - y) / sqrt(2 pi) at x = -8.07 amplifies the error of y = log_ndtr(x) ~ -36.7, where
+    # torch's float32 is one ulp off (3.7e-6) and mytorch's half an ulp (1.9e-6): 4.8e-5 / 7.6e-6.
+    "special.log_ndtr": _in_double,
+    # float64 near the zeros of J0 (x = 5.42, 5.44, 5.58): 1.9e-7 / 1.3e-16.
+    "special.bessel_j0": _mpmath(lambda x: mpmath.besselj(0, x)),
+    # float64 at x = 5.58: 3.2e-7 / 1.4e-16.
+    "special.bessel_y1": _mpmath(lambda x: mpmath.bessely(1, x)),
+}
 
 
 def _resolve(root, name: str):
@@ -203,13 +260,20 @@ def _run_sample(op, m_fn, t_fn, dtype, sample, seed: int) -> bool | None:
     tol = tolerance(op, dtype)
     if op.name in TIE_ORDER:
         _values_at_indices(op, sample, m_out, t_out)
-    compare(m_out, t_out, op.name not in RANDOM_OPS, tol)
+    exact = functools.cache(lambda: NEARER_EXACT[_key(op)](t_fn, sample))
+    try:
+        compare(m_out, t_out, op.name not in RANDOM_OPS, tol)
+    except AssertionError:
+        if _key(op) not in NEARER_EXACT:
+            raise
+        no_farther(m_out, t_out, exact()[0], tol)
     if not ((dtype.is_floating_point or dtype.is_complex) and op.supports_autograd and differentiable(t_out)
             and t_leaves) or op.name in RANDOM_OPS:
         return True
     fallback = (_finite_differences(lambda *a, **k: gauge(t_fn(*a, **k)), sample)
                 if _torch_gradient_fails_gradcheck(op, dtype) else None)
-    compare_gradients(m_out, t_out, m_leaves, t_leaves, seed, tol, fallback=fallback)
+    compare_gradients(m_out, t_out, m_leaves, t_leaves, seed, tol, fallback=fallback,
+                      exact=(lambda *a: exact()[1](*a)) if _key(op) in NEARER_EXACT else None)
     return True
 
 
