@@ -91,7 +91,7 @@ def test_indices_outside_the_tensor_are_refused(layout, tmp_path):
     mytorch.save(t, tmp_path / "s.pt")
     # the size (4, 4) -> (4, 2): the stored columns 2 and 3 are then outside it
     rewrite(tmp_path / "s.pt", tmp_path / "x.pt", b"K\x04K\x04\x86", b"K\x04K\x02\x86")
-    with pytest.raises(pickle.UnpicklingError, match="size is inconsistent with indices|must lie in"):
+    with pytest.raises(pickle.UnpicklingError, match="size is inconsistent with indices|col_indices < ncols"):
         mytorch.load(tmp_path / "x.pt")
 
 

@@ -269,8 +269,12 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other) -> Tensor:
     """Elementwise product with broadcasting and type promotion: out = input * other;  d/dinput = other, d/dother =
-    input.
+    input. A sparse operand goes to `sparse_mul.mul` (PyTorch's sparse product).
     """
+    if (isinstance(other, Tensor) and other.layout != "strided") or \
+            (isinstance(input, Tensor) and input.layout != "strided"):
+        from .sparse_mul import mul as sparse_mul  # sparse tensors are built on this module's ops
+        return sparse_mul(input, other)
     return Mul.apply(input, other)
 
 

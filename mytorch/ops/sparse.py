@@ -37,6 +37,7 @@ from .creation import arange, full, tensor, zeros
 from .indexing import index_put
 from .joining import cat
 from .sorting import searchsorted, unique
+from .sparse_invariants import checking
 
 SPARSE_COO = "sparse_coo"
 
@@ -49,9 +50,9 @@ def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
     return (f"Could not run 'aten::{op}' with arguments from the '{_BACKEND_NAMES[layout]}' backend: mytorch runs "
             f"it on strided (dense) tensors only, and this argument is a {layout} tensor. Sparse tensors support "
             f"to_dense(), values(), clone/detach/to(dtype), t(), mul by a number or 0-d tensor, add of two of one "
-            f"layout, conversions between layouts and mytorch.sparse.mm; COO ones also coalesce(), indices(), "
-            f"division by a number, mytorch.sparse.sum and softmax; CSR ones mytorch.sparse.sampled_addmm. Call "
-            f".to_dense() for anything else.")
+            f"layout, conversions between layouts and mytorch.sparse.mm; COO and CSR ones mul by a dense or a sparse "
+            f"tensor; COO ones also coalesce(), indices(), division by a number, mytorch.sparse.sum and softmax; CSR "
+            f"ones mytorch.sparse.sampled_addmm. Call .to_dense() for anything else.")
 
 
 class _Meta:
@@ -314,12 +315,17 @@ class SparseTensor(Tensor):
         return other
 
     def mul(self, other: Any) -> "SparseTensor":
-        """The product with a Python number or a 0-d tensor (whose gradient is sum g v over the stored v): the
-        same pattern, values v * other, promoted as dense values would be."""
-        other = self._scalar(other, "mul")
-        return self._map_values(lambda v: v * other)
+        """The elementwise product (`sparse_mul.mul`): by a number or a 0-d tensor, the values scaled; by a
+        dense or a sparse tensor, PyTorch's sparse product."""
+        from .sparse_mul import mul  # the product is built on this module
+        return mul(self, other)
 
-    __mul__ = __rmul__ = mul
+    __mul__ = mul
+
+    def __rmul__(self, other: Any) -> "SparseTensor":
+        """other * self: PyTorch's layout rules read the left operand first."""
+        from .sparse_mul import mul
+        return mul(other, self)
 
     def div(self, other: Any) -> "SparseTensor":
         """The quotient by a Python number or a 0-d tensor (COO only, as in PyTorch)."""
@@ -638,7 +644,8 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Sequence[int] | None = No
                       device: Any = None, requires_grad: bool = False, check_invariants: bool | None = None,
                       is_coalesced: bool | None = None) -> SparseCooTensor:
     """The sparse COO tensor with ``values[j]`` at position ``indices[:, j]`` (see the module docstring);
-    `size` defaults to the smallest that holds every index. Indices are always checked against the size."""
+    `size` defaults to the smallest that holds every index. Indices are always checked against the size; an
+    `is_coalesced` claim when `check_invariants` (or the global switch, `sparse_invariants`) says so."""
     indices = indices if isinstance(indices, Tensor) else tensor(indices, device=device)
     values = values if isinstance(values, Tensor) else tensor(values, dtype=dtype, device=device)
     if dtype is not None and values.dtype is not dtype:
@@ -667,6 +674,10 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Sequence[int] | None = No
         for d, (m, s) in enumerate(zip(top, size)):
             if m >= s:
                 raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size is {s} but found index {m}")
+    if is_coalesced and nnz > 1 and checking(check_invariants):
+        keys = _linear(indices, size[:k])
+        if not bool((keys[1:] > keys[:-1]).all()):
+            raise RuntimeError("cannot set is_coalesced to true if indices correspond to uncoalesced COO tensor")
     out = FromValues.apply(values, indices, size, bool(is_coalesced) or nnz <= 1)  # 0 or 1 position: sorted, unique
     if requires_grad:
         out.requires_grad_(True)

@@ -25,6 +25,7 @@ from .._tensor import Tensor
 from .creation import arange, tensor
 from .joining import stack
 from .sorting import argsort, searchsorted, unique
+from .sparse_invariants import checking
 from .sparse import (LAYOUTS, SPARSE_COO, Compressed, FromValues, SparseTensor, Values, _REPR_NAMES, _dense_tensor,
                      _to_layout, _unsupported, _values, passes_gradient_through)
 
@@ -267,11 +268,44 @@ def _index_tensor(x: Any, device: Any) -> Tensor:
     return (x if isinstance(x, Tensor) else tensor(x, device=device)).detach().to(D.int64)
 
 
+_NAMES = {True: ("crow_indices", "col_indices", "nrows", "ncols"), False: ("ccol_indices", "row_indices", "ncols",
+                                                                          "nrows")}
+
+
+def _check_compressed(pointers: Tensor, plain: Tensor, nnz: int, lines: int, bound: int, row_major: bool,
+                      sorted_within_lines: bool) -> None:
+    """PyTorch's checks of a compressed tensor's indices, with its messages: the pointer and index counts, the
+    pointers from 0 to nnz and nondecreasing, the plain indices in range (mytorch checks these always, as its
+    ops would read outside the arrays otherwise) and, with `sorted_within_lines` (the invariant checks on),
+    sorted and distinct plain indices within each line."""
+    cname, pname, line, plain_dim = _NAMES[row_major]
+    if pointers.shape[0] != lines + 1:
+        raise RuntimeError(f"{cname}.shape[-1] must be equal to the number of {'rows' if row_major else 'columns'} "
+                           f"+ 1 (={lines + 1}), but got {pointers.shape[0]}")
+    if plain.shape[0] != nnz:
+        raise RuntimeError(f"{pname}.shape[-1] must be equal to nnz (={nnz}) as defined by values.shape[0], but got "
+                           f"{plain.shape[0]}")
+    diffs = pointers[1:] - pointers[:-1]
+    for broken, rule in ((int(pointers[0]) != 0, f"{cname}[..., 0] == 0"),
+                         (int(pointers[-1]) != nnz, f"{cname}[..., -1] == nnz"),
+                         (bool(((diffs < 0) | (diffs > bound)).any()),
+                          f"0 <= {cname}[..., 1:] - {cname}[..., :-1] <= {plain_dim}"),
+                         (nnz > 0 and bool(((plain < 0) | (plain >= bound)).any()), f"0 <= {pname} < {plain_dim}")):
+        if broken:
+            raise RuntimeError(f"`{rule}` is not satisfied.")
+    if sorted_within_lines and nnz > 1:
+        lead = searchsorted(pointers[1:], arange(nnz, device=str(pointers.device)), right=True)
+        if bool(((lead[1:] == lead[:-1]) & (plain[1:] <= plain[:-1])).any()):
+            raise RuntimeError(f"`{pname}[..., {cname}[..., i - 1]:{cname}[..., i]] for all i = 1, ..., {line} are "
+                               f"sorted and distinct along the last dimension values` is not satisfied.")
+
+
 def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: Any, size: Any, dtype: D.dtype | None,
-                       device: Any, requires_grad: bool) -> SparseCompressedTensor:
+                       device: Any, requires_grad: bool, check_invariants: bool | None) -> SparseCompressedTensor:
     """The `layout` matrix of `values` at the `plain` indices (columns for CSR/BSR, rows for CSC), line i (row,
     column, block row) holding positions pointers[i] .. pointers[i+1] - 1; `size` defaults to the smallest that
-    holds every index. The invariants are always checked."""
+    holds every index. The indices are always checked (`_check_compressed`); their order within a line when
+    `check_invariants` (or the global switch, `sparse_invariants`) says so."""
     pointers, plain = _index_tensor(pointers, device), _index_tensor(plain, device)
     values = values if isinstance(values, Tensor) else tensor(values, dtype=dtype, device=device)
     if dtype is not None and values.dtype is not dtype:
@@ -281,24 +315,23 @@ def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: 
         raise RuntimeError(f"{op}: mytorch's {layout} tensors are 2-D without batch or dense dims: the pointers and "
                            f"the indices must be 1-D and values {'(nnz, R, C)' if block else '1-D'}, got "
                            f"{pointers.ndim}-D, {plain.ndim}-D and values of size {list(values.shape)}")
-    nnz, (r, c) = plain.shape[0], (tuple(values.shape[1:]) if block else (1, 1))
-    lines, width = pointers.shape[0] - 1, int(plain.max()) + 1 if nnz else 0
+    nnz, (r, c) = values.shape[0], (tuple(values.shape[1:]) if block else (1, 1))
+    lines, width = pointers.shape[0] - 1, int(plain.max()) + 1 if plain.shape[0] else 0
+    row_major = _ROW_MAJOR[layout]
     if size is None:
-        size = (lines * r, width * c) if _ROW_MAJOR[layout] else (width * r, lines * c)
+        size = (lines * r, width * c) if row_major else (width * r, lines * c)
     size = tuple(int(s) for s in size)
-    grid = (size[0] // r, size[1] // c) if len(size) == 2 else ()
-    count, bound = (grid if _ROW_MAJOR[layout] else grid[::-1]) if grid else (-1, 0)
-    diffs = pointers[1:] - pointers[:-1]
-    if len(size) != 2 or size[0] % r or size[1] % c or pointers.shape[0] != count + 1 or values.shape[0] != nnz \
-            or int(pointers[0]) != 0 or int(pointers[-1]) != nnz or bool((diffs < 0).any()):
-        raise RuntimeError(f"{op}: invalid {layout} tensor for size {list(size)}: its {count + 1} pointers must be "
-                           f"nondecreasing from 0 to nnz = {nnz}, with {nnz} indices and values"
-                           + (f", and the size a multiple of the block size ({r},{c})" if block else ""))
-    if nnz and (bool((plain < 0).any()) or int(plain.max()) >= bound):
-        raise RuntimeError(f"{op}: the {'column' if _ROW_MAJOR[layout] else 'row'} indices must lie in "
-                           f"[0, {bound})")
+    if len(size) != 2:
+        raise RuntimeError(f"{op}: mytorch's {layout} tensors are 2-D, got size {list(size)}")
+    for d, b in enumerate((r, c)):
+        if size[d] % b:
+            raise RuntimeError(f"tensor shape[{d}] (={size[d]}) must be divisible with blocksize[{d}] (={b}) as "
+                               f"defined by values shape")
+    grid = (size[0] // r, size[1] // c)
+    count, bound = grid if row_major else grid[::-1]
+    _check_compressed(pointers, plain, nnz, count, bound, row_major, checking(check_invariants))
     lead = searchsorted(pointers[1:], arange(nnz, device=str(pointers.device)), right=True)
-    pairs = stack([lead, plain] if _ROW_MAJOR[layout] else [plain, lead])
+    pairs = stack([lead, plain] if row_major else [plain, lead])
     out = FromValues.apply(values, pairs, size, True, Compressed(layout, pointers, (r, c) if block else None))
     return out.requires_grad_(True) if requires_grad else out
 
@@ -309,7 +342,7 @@ def sparse_csr_tensor(crow_indices: Any, col_indices: Any, values: Any, size: An
     """The CSR matrix of `values` at `col_indices`, row r holding positions crow_indices[r] .. [r+1] - 1;
     `size` defaults to (rows, largest column + 1)."""
     return _compressed_tensor("sparse_csr_tensor", SPARSE_CSR, crow_indices, col_indices, values, size, dtype, device,
-                              requires_grad)
+                              requires_grad, check_invariants)
 
 
 def sparse_csc_tensor(ccol_indices: Any, row_indices: Any, values: Any, size: Any = None, *,
@@ -318,7 +351,7 @@ def sparse_csc_tensor(ccol_indices: Any, row_indices: Any, values: Any, size: An
     """The CSC matrix of `values` at `row_indices`, column c holding positions ccol_indices[c] .. [c+1] - 1;
     `size` defaults to (largest row + 1, columns)."""
     return _compressed_tensor("sparse_csc_tensor", SPARSE_CSC, ccol_indices, row_indices, values, size, dtype, device,
-                              requires_grad)
+                              requires_grad, check_invariants)
 
 
 def sparse_bsr_tensor(crow_indices: Any, col_indices: Any, values: Any, size: Any = None, *,
@@ -328,7 +361,7 @@ def sparse_bsr_tensor(crow_indices: Any, col_indices: Any, values: Any, size: An
     holding blocks crow_indices[i] .. [i+1] - 1; `size` defaults to (block rows * R, (largest block column +
     1) * C)."""
     return _compressed_tensor("sparse_bsr_tensor", SPARSE_BSR, crow_indices, col_indices, values, size, dtype, device,
-                              requires_grad)
+                              requires_grad, check_invariants)
 
 
 def sparse_bsc_tensor(ccol_indices: Any, row_indices: Any, values: Any, size: Any = None, *,
@@ -338,7 +371,7 @@ def sparse_bsc_tensor(ccol_indices: Any, row_indices: Any, values: Any, size: An
     holding blocks ccol_indices[j] .. [j+1] - 1; `size` defaults to ((largest block row + 1) * R, block
     columns * C)."""
     return _compressed_tensor("sparse_bsc_tensor", SPARSE_BSC, ccol_indices, row_indices, values, size, dtype, device,
-                              requires_grad)
+                              requires_grad, check_invariants)
 
 
 def sparse_compressed_tensor(compressed_indices: Any, plain_indices: Any, values: Any, size: Any = None, *,
@@ -352,7 +385,7 @@ def sparse_compressed_tensor(compressed_indices: Any, plain_indices: Any, values
         raise RuntimeError(f"sparse_compressed_tensor expected sparse compressed tensor layout but got {got} "
                            f"(mytorch has {', '.join(_ROW_MAJOR)})")
     return _compressed_tensor("sparse_compressed_tensor", layout, compressed_indices, plain_indices, values, size,
-                              dtype, device, requires_grad)
+                              dtype, device, requires_grad, check_invariants)
 
 
 __all__ = ["sparse_bsc_tensor", "sparse_bsr_tensor", "sparse_compressed_tensor", "sparse_csc_tensor", "sparse_csr_tensor"]
