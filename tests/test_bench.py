@@ -43,6 +43,21 @@ def test_summary_flags_a_missed_target_and_different_first_losses():
     assert "✗" in table and "**differ**" in table
 
 
+def test_tinygrad_columns_give_its_throughput_and_the_median_ratio():
+    rounds = [fake_round(90, 100), fake_round(50, 100), fake_round(120, 100)]
+    for r, tg in zip(rounds, (30, 10, 60)):
+        r["tinygrad"] = {"throughput": tg, "values": [1.0, 0.5], "unit": "samples/s", "training": True}
+    row = summarise("mlp", 2, rounds, noisy=0)
+    assert row["tinygrad"] == {"throughput": 30, "ratio": pytest.approx(3.0)}  # ratios 3, 5, 2
+    plain = summarise("ops", 2, [fake_round(90, 100)], noisy=0)
+    table = markdown([row, plain], "h")
+    assert "| tinygrad | m / tinygrad |" in table
+    assert table.splitlines()[-2].endswith("| 30 | 3.00 |") and table.splitlines()[-1].endswith("| - | - |")
+    assert "tinygrad" not in markdown([plain], "h")
+    rounds[1]["tinygrad"] = {"error": "exit 1: RuntimeError: no usable devices"}
+    assert "| failed: exit 1: RuntimeError: no usable devices | - |" in markdown([summarise("mlp", 2, rounds, 0)], "h")
+
+
 def test_unknown_workload_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--workloads", "mlp,nope"])
@@ -59,7 +74,8 @@ def test_quick_bench_runs_both_sides_and_guards_gross_regressions(tmp_path, back
     out = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, "-m", "mytorch", "bench", "--quick", "--threads", "1", "--backend",
                            backend, "--workloads", workloads, "--quiet-timeout", "0", "--json", str(out),
-                           "--markdown", str(tmp_path / "bench.md")], capture_output=True, text=True, timeout=600)
+                           "--markdown", str(tmp_path / "bench.md"), "--no-tinygrad"],
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {r["workload"]: r for r in json.loads(out.read_text())["rows"]}
     assert set(rows) == set(floors)
@@ -69,3 +85,18 @@ def test_quick_bench_runs_both_sides_and_guards_gross_regressions(tmp_path, back
             assert rows[name]["first_values_agree"], rows[name]
     table = (tmp_path / "bench.md").read_text()
     assert all(f"| {name} | 1 |" in table for name in floors), table
+
+
+def test_quick_bench_adds_tinygrad_where_installed(tmp_path):
+    """The test extra installs tinygrad (and scripts/install_data.sh clang, its CPU compiler): GEMM, its quickest
+    workload to compile, gets the third column with tinygrad's own figure."""
+    pytest.importorskip("tinygrad", reason="the bench extra (pip install -e '.[bench]') is not installed")
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "mytorch", "bench", "--quick", "--threads", "1", "--workloads",
+                           "gemm,ops", "--quiet-timeout", "0", "--json", str(out), "--markdown", str(tmp_path / "b.md")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {r["workload"]: r for r in json.loads(out.read_text())["rows"]}
+    assert rows["gemm"]["tinygrad"]["throughput"] > 0, rows["gemm"]["tinygrad"]
+    assert "tinygrad" not in rows["ops"]  # per-op overhead has no tinygrad counterpart: a lazy graph has no eager ops
+    assert "| gemm | 1 | GFLOP/s |" in (tmp_path / "b.md").read_text()
