@@ -180,6 +180,30 @@ def test_cross_entropy_checks_targets(be, bad):
     be.cross_entropy(x, ignored, None, bad, 0.0, True)  # an ignored target may lie outside [0, C)
 
 
+# ---- CTC loss -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("concatenated", [False, True])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss(be, rng, dtype, concatenated, zero_infinity):
+    # samples: ordinary, a repeated label, an empty target, no frames, too few frames for the labels (inf)
+    n_frames, n_classes, blank = 9, 5, 2
+    input_lengths, target_lengths = [9, 7, 6, 0, 2], [3, 4, 0, 2, 3]
+    x = rng.standard_normal((n_frames, len(input_lengths), n_classes))
+    lp = arr(be, (x - np.log(np.exp(x).sum(-1, keepdims=True))).astype(dtype))
+    labels = rng.choice([c for c in range(n_classes) if c != blank], (len(input_lengths), 4))
+    labels[1, 1:3] = labels[1, 0]
+    flat = np.concatenate([row[:n] for row, n in zip(labels, target_lengths)])
+    targets = arr(be, flat if concatenated else labels)
+    il, tl = (arr(be, np.array(v, np.int64)) for v in (input_lengths, target_lengths))
+    nll, log_alpha = be.ctc_loss(lp, targets, il, tl, blank)
+    want, _ = Backend.ctc_loss(be, lp, targets, il, tl, blank)
+    assert_same(be, nll, want, dtype)
+    assert np.isinf(host(be, nll)[4]) and host(be, nll)[3] == np.inf
+    g = arr(be, rng.uniform(0.5, 2.0, len(input_lengths)).astype(dtype))
+    check(be, dtype, "ctc_loss_backward", g, lp, targets, il, tl, nll, log_alpha, blank, zero_infinity)
+
+
 # ---- attention ------------------------------------------------------------------------------------------
 
 def _attention_inputs(be, rng, dtype, layout, kv_heads, mask_kind):

@@ -283,6 +283,161 @@ def cross_entropy_backward(be, g: Array, x: Array, target: Array, weight: Array 
     return dx
 
 
+# ---- CTC loss ---------------------------------------------------------------------------------------------
+# Vectorised over the batch (and the frames where no recursion runs), in the order of operations of
+# csrc/fused/ctc_loss.cpp (which states the math), so both backends round float32 as PyTorch does.
+
+def _host_ints(be, a: Array) -> list[int]:
+    return [int(v) for v in be.to_host(a).tolist()]
+
+
+def _ctc_extended(be, targets: Array, target_lengths: list[int], blank: int) -> Array:
+    """l' (N, 2 S + 1) int64 from padded (N, S) or concatenated targets: blanks around and between each
+    sample's labels, and blanks in the states past 2 S_n (whatever the padding held)."""
+    n = len(target_lengths)
+    s_max = targets.shape[1] if targets.ndim == 2 else max(target_lengths, default=0)
+    if targets.ndim == 1:  # concatenated: gather each sample's labels into a row (the last one repeated)
+        starts = [sum(target_lengths[:i]) for i in range(n)]
+        rows = [[start + min(k, max(length - 1, 0)) for k in range(s_max)] for start, length in zip(starts, target_lengths)]
+        flat = targets if targets.shape[0] else be.full((1,), blank, D.int64)
+        targets = be.index(flat, (be.from_host(rows, D.int64),)) if n * s_max else be.full((n, s_max), blank, D.int64)
+    k = be.view(be.arange(0, s_max, 1, D.int64), (1, s_max))
+    real = be.lt(k, be.from_host([[v] for v in target_lengths], D.int64))
+    labels = be.view(be.where(real, targets, be.full((), blank, D.int64)), (n, s_max, 1))
+    pairs = be.concatenate([be.full((n, s_max, 1), blank, D.int64), labels], 2)
+    return be.concatenate([_reshape(be, pairs, (n, 2 * s_max)), be.full((n, 1), blank, D.int64)], 1)
+
+
+def _ctc_skip(be, ext: Array) -> Array:
+    """(N, L) bool: the step s - 2 -> s is allowed (l'_s != l'_{s-2})."""
+    n, states = ext.shape
+    head = be.full((n, min(2, states)), False, D.bool_)
+    if states <= 2:
+        return head
+    return be.concatenate([head, be.ne(be.basic_index(ext, (slice(None), slice(2, None))),
+                                       be.basic_index(ext, (slice(None), slice(0, -2))))], 1)
+
+
+def _ctc_shift(be, x: Array, k: int) -> Array:
+    """x[:, s - k] (k > 0: from the left) or x[:, s + |k|] (k < 0), -inf where that falls outside."""
+    n, states = x.shape
+    fill = be.full((n, min(abs(k), states)), -math.inf, be.dtype_of(x))
+    if abs(k) >= states:
+        return fill
+    if k > 0:
+        return be.concatenate([fill, be.basic_index(x, (slice(None), slice(0, states - k)))], 1)
+    return be.concatenate([be.basic_index(x, (slice(None), slice(-k, None))), fill], 1)
+
+
+def _exp(be, x: Array) -> Array:
+    """e^x rounded once from float64: glibc's expf, which PyTorch's kernel calls, is correctly rounded, and a
+    backend's float32 exp need not be (NumPy's vectorised one is off by an ulp at times)."""
+    return be.cast(be.exp(be.cast(x, D.float64)), be.dtype_of(x))
+
+
+def _log(be, x: Array) -> Array:
+    """log x rounded once from float64, as `_exp`."""
+    return be.cast(be.log(be.cast(x, D.float64)), be.dtype_of(x))
+
+
+def _log_add3(be, a: Array, b: Array, c: Array, neg_inf: Array) -> Array:
+    """log(e^(a - m) + e^(b - m) + e^(c - m)) + m, m the largest (0 where all are -inf)."""
+    m = be.maximum(be.maximum(a, b), c)
+    m = be.where(be.eq(m, neg_inf), _c(be, 0.0, a), m)
+    total = be.add(be.add(_exp(be, be.sub(a, m)), _exp(be, be.sub(b, m))), _exp(be, be.sub(c, m)))
+    return be.add(_log(be, total), m)
+
+
+def _log_add(be, acc: Array, term: Array, neg_inf: Array) -> Array:
+    """log(e^acc + e^term) shifted by the larger; term itself where acc is -inf (an empty sum)."""
+    m = be.maximum(acc, term)
+    both = be.add(_log(be, be.add(_exp(be, be.sub(acc, m)), _exp(be, be.sub(term, m)))), m)
+    return be.where(be.eq(acc, neg_inf), term, both)
+
+
+def _ctc_inputs(be, log_probs: Array, targets: Array, target_lengths: Array, blank: int):
+    """(l' (N, L), skip (N, L), lp_t(l'_s) (T, N, L), -inf of log_probs' dtype)."""
+    ext = _ctc_extended(be, targets, _host_ints(be, target_lengths), blank)
+    n_frames, batch, _ = log_probs.shape
+    index = be.expand(be.view(ext, (1,) + ext.shape), (n_frames,) + ext.shape)
+    return ext, _ctc_skip(be, ext), be.gather(log_probs, 2, index), _c(be, -math.inf, log_probs)
+
+
+def ctc_loss(be, log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
+             blank: int) -> tuple[Array, Array]:
+    ext, skip, lp_ext, neg_inf = _ctc_inputs(be, log_probs, targets, target_lengths, blank)
+    n_frames, batch, states = lp_ext.shape
+    first_two = be.lt(be.arange(0, states, 1, D.int64), 2)
+    rows = [be.where(first_two, be.basic_index(lp_ext, (0,)), neg_inf)]
+    for t in range(1, n_frames):
+        prev = rows[-1]
+        skipped = be.where(skip, _ctc_shift(be, prev, 2), neg_inf)
+        rows.append(be.add(_log_add3(be, prev, _ctc_shift(be, prev, 1), skipped, neg_inf),
+                           be.basic_index(lp_ext, (t,))))
+    alpha = be.concatenate([be.view(r, (1, batch, states)) for r in rows], 0)
+    il, tl = _host_ints(be, input_lengths), _host_ints(be, target_lengths)
+    at_end = (be.from_host([max(v - 1, 0) for v in il], D.int64), be.arange(0, batch, 1, D.int64))
+    l1 = be.index(alpha, at_end + (be.from_host([2 * v for v in tl], D.int64),))
+    l2 = be.where(be.from_host([v > 0 for v in tl], D.bool_),
+                  be.index(alpha, at_end + (be.from_host([max(2 * v - 1, 0) for v in tl], D.int64),)), neg_inf)
+    m = be.maximum(l1, l2)
+    m = be.where(be.eq(m, neg_inf), _c(be, 0.0, m), m)
+    nll = be.neg(be.add(_log(be, be.add(_exp(be, be.sub(l1, m)), _exp(be, be.sub(l2, m)))), m))
+    no_frames = be.from_host([0.0 if s == 0 else math.inf for s in tl], be.dtype_of(nll))
+    return be.where(be.from_host([v == 0 for v in il], D.bool_), no_frames, nll), alpha
+
+
+def _ctc_beta(be, lp_ext: Array, skip: Array, il: list[int], tl: list[int], neg_inf: Array) -> list[Array]:
+    """beta_t (N, L) for t = 0 .. T-1, each sample starting at its own last frame T_n - 1 (-inf later)."""
+    n_frames, batch, states = lp_ext.shape
+    s = be.view(be.arange(0, states, 1, D.int64), (1, states))
+    last = be.from_host([[2 * v] for v in tl], D.int64)
+    final_states = be.logical_or(be.eq(s, last), be.eq(s, be.sub(last, 1)))
+    skip_next = be.concatenate([be.basic_index(skip, (slice(None), slice(2, None))),
+                                be.full((batch, min(2, states)), False, D.bool_)], 1)  # s -> s + 2 allowed
+    last_frame = be.from_host([[v - 1] for v in il], D.int64)
+    nxt = be.full((batch, states), -math.inf, be.dtype_of(lp_ext))
+    betas = []
+    for t in range(n_frames - 1, -1, -1):
+        lp_t = be.basic_index(lp_ext, (t,))
+        skipped = be.where(skip_next, _ctc_shift(be, nxt, -2), neg_inf)
+        recursed = be.add(_log_add3(be, nxt, _ctc_shift(be, nxt, -1), skipped, neg_inf), lp_t)
+        started = be.where(final_states, lp_t, neg_inf)
+        nxt = be.where(be.gt(last_frame, t), recursed, be.where(be.eq(last_frame, t), started, neg_inf))
+        betas.append(nxt)
+    return betas[::-1]
+
+
+def ctc_loss_backward(be, g: Array, log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
+                      nll: Array, log_alpha: Array, blank: int, zero_infinity: bool) -> Array:
+    ext, skip, lp_ext, neg_inf = _ctc_inputs(be, log_probs, targets, target_lengths, blank)
+    n_frames, batch, n_classes = log_probs.shape
+    states = ext.shape[1]
+    il, tl = _host_ints(be, input_lengths), _host_ints(be, target_lengths)
+    beta = be.concatenate([be.view(b, (1, batch, states)) for b in _ctc_beta(be, lp_ext, skip, il, tl, neg_inf)], 0)
+    ab = be.add(log_alpha, beta)
+    # the blank's states are the even ones: its log-sum runs on (T, N) columns, from the last state down
+    lcab_blank = be.basic_index(ab, (slice(None), slice(None), states - 1))
+    for s in range(states - 3, -1, -2):
+        lcab_blank = _log_add(be, lcab_blank, be.basic_index(ab, (slice(None), slice(None), s)), neg_inf)
+    classes = be.view(be.arange(0, n_classes, 1, D.int64), (1, 1, n_classes))
+    lcab = be.where(be.eq(classes, blank), be.view(lcab_blank, (n_frames, batch, 1)), neg_inf)
+    for s in range(states - 2, 0, -2):  # each label state log-adds into its class, from the last state down
+        label = be.view(be.basic_index(ext, (slice(None), slice(s, s + 1))), (1, batch, 1))
+        acc = be.gather(lcab, 2, be.expand(label, (n_frames, batch, 1)))
+        term = be.basic_index(ab, (slice(None), slice(None), slice(s, s + 1)))
+        lcab = be.where(be.eq(classes, label), _log_add(be, acc, term, neg_inf), lcab)
+    per_sample = (1, batch, 1)
+    lp = log_probs
+    grad = be.mul(be.sub(_exp(be, lp), _exp(be, be.sub(be.add(lcab, be.view(nll, per_sample)), lp))),
+                  be.view(g, per_sample))
+    live = be.from_host(il, D.int64)
+    if zero_infinity:
+        live = be.where(be.eq(nll, _c(be, math.inf, nll)), be.full((), 0, D.int64), live)
+    frames = be.view(be.arange(0, n_frames, 1, D.int64), (n_frames, 1, 1))
+    return be.where(be.lt(frames, be.view(live, per_sample)), grad, _c(be, 0.0, grad))
+
+
 # ---- scaled dot-product attention -------------------------------------------------------------------------
 
 def _grouped(be, a: Array, groups: int) -> Array:

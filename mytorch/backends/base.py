@@ -89,7 +89,7 @@ REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 FUSED_PRIMITIVES = (
     "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
     "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "batch_norm", "batch_norm_backward",
-    "cross_entropy", "cross_entropy_backward",
+    "cross_entropy", "cross_entropy_backward", "ctc_loss", "ctc_loss_backward",
     "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "lstm_cell", "lstm_cell_backward",
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
@@ -553,6 +553,29 @@ class Backend:
             dx_c = g (p_c Q - (1 - e) w_t [c = t] - (e / C) w_c [t not ignored])     (NLL: -g w_t [c = t])"""
         return _composite.cross_entropy_backward(self, g, x, target, weight, row_max, log_sum, probs, ignore_index,
                                                  label_smoothing, log_softmax)
+
+    def ctc_loss(self, log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
+                 blank: int) -> tuple[Array, Array]:
+        """(nll (N,), log_alpha (T, N, 2 S + 1)) of the CTC loss for log_probs (T, N, C) and int64 targets, padded
+        (N, S) or concatenated (sum of target_lengths,) with S the longest; int64 lengths (N,), already checked.
+        With l' the extended target (blanks around and between the labels; L_n = 2 S_n + 1 states):
+            alpha_0(0) = lp_0(blank), alpha_0(1) = lp_0(l'_1), alpha_0(s > 1) = -inf
+            alpha_t(s) = lp_t(l'_s) + logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1), [l'_s != l'_{s-2}] alpha_{t-1}(s-2))
+            nll = -logsumexp(alpha_{T_n-1}(L_n - 1), alpha_{T_n-1}(L_n - 2))    (0 or inf when T_n = 0)
+        log_alpha holds alpha_t(s) for t < T_n, s < L_n (other entries are unspecified), for the backward.
+        Every backend takes PyTorch's order of operations (csrc/fused/ctc_loss.cpp states it), so float32
+        rounds as PyTorch's kernel does."""
+        return _composite.ctc_loss(self, log_probs, targets, input_lengths, target_lengths, blank)
+
+    def ctc_loss_backward(self, g: Array, log_probs: Array, targets: Array, input_lengths: Array,
+                          target_lengths: Array, nll: Array, log_alpha: Array, blank: int,
+                          zero_infinity: bool) -> Array:
+        """d nll / d log_probs (T, N, C), taken through the log-softmax as PyTorch's is, times g (N,); with beta
+        the same recursion run backwards from frame T_n - 1 (both include frame t's own lp):
+            grad_t(c) = (e^lp_t(c) - e^(log sum_{s: l'_s = c} e^(alpha_t(s) + beta_t(s)) + nll - lp_t(c))) g
+        0 for t >= T_n; NaN for a sample with nll inf, or 0 under ``zero_infinity``."""
+        return _composite.ctc_loss_backward(self, g, log_probs, targets, input_lengths, target_lengths, nll,
+                                            log_alpha, blank, zero_infinity)
 
     def scaled_dot_product_attention(self, q: Array, k: Array, v: Array, mask: Array | None, keep: Array | None,
                                      scale: float, is_causal: bool, safe: bool, need_weights: bool

@@ -63,18 +63,10 @@ def _check_lengths(input_lengths: list[int], target_lengths: list[int], targets:
             raise RuntimeError(f"Expected input_lengths to have value at most {n_frames}, but got value {v}{_WHERE}")
 
 
-def _padded(targets: Tensor, target_lengths: list[int]) -> Tensor:
-    """Concatenated targets as a padded (N, S_max) tensor (padding with label 0, never read)."""
-    s_max = max(target_lengths, default=0)
-    starts = [sum(target_lengths[:i]) for i in range(len(target_lengths))]
-    index = [[start + min(k, max(n - 1, 0)) for k in range(s_max)] for start, n in zip(starts, target_lengths)]
-    flat = targets if targets.shape[0] else targets.new_zeros((1,))
-    return flat[tensor(index, dtype=D.int64, device=targets.device).reshape(len(target_lengths), s_max)]
-
-
 def _check_labels(targets: Tensor, target_lengths: list[int], n_classes: int) -> None:
     """Labels outside [0, C): PyTorch's CPU kernel reads memory it does not own there; this raises."""
-    for row, n in zip(targets.tolist(), target_lengths):
+    rows = zip(targets.tolist(), target_lengths) if targets.ndim == 2 else [(targets.tolist(), len(targets))]
+    for row, n in rows:
         for label in row[:n]:
             if not 0 <= label < n_classes:
                 raise IndexError(f"ctc_loss(): target label {label} is out of bounds for log_probs with "
@@ -109,10 +101,11 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Lengths, target_
         raise RuntimeError("blank must be in label range")
     _check_lengths(il, tl, targets, n_frames, batch)
     targets = targets.detach().to(D.int64)
-    padded = _padded(targets, tl) if targets.ndim == 1 else targets[:, :max(tl, default=0)]
-    _check_labels(padded, tl, n_classes)
+    if targets.ndim == 2:
+        targets = targets[:, :max(tl, default=0)]
+    _check_labels(targets, tl, n_classes)
     lengths = tensor([il, tl], dtype=D.int64, device=log_probs.device)
-    loss = CTCLoss.apply(log_probs, padded, lengths[0], lengths[1], blank, zero_infinity)
+    loss = CTCLoss.apply(log_probs, targets, lengths[0], lengths[1], blank, zero_infinity)
     if zero_infinity:
         loss = where(loss == float("inf"), 0.0, loss)
     if reduction == "mean":
