@@ -30,22 +30,29 @@ T make_reflector(T* x, int64_t stride, int64_t len) {
   return (beta - alpha) / beta;
 }
 
-// x -= tau v (v^H x) on the rows j.. of the row-major block x (rows of length ldx), v_j = 1 implicitly and
-// v_i for j < i < m read from column j of a (rows of length lda): one reflector applied to columns
-// [begin, end) of x, in two sweeps along contiguous rows (w holds v^H x).
+// x -= tau v (v^H x) on rows 0 .. len of the row-major block x (rows of length ldx), v_0 = 1 implicitly and
+// v_i = v[i * stride] for 0 < i < len: one reflector applied to columns [begin, end) of x, in two sweeps along
+// contiguous rows (w holds v^H x).
+template <typename T>
+void reflect_rows(const T* v, int64_t stride, int64_t len, T tau, T* x, int64_t ldx, int64_t begin, int64_t end,
+                  std::vector<T>& w) {
+  for (int64_t c = begin; c < end; ++c) w[c] = x[c];
+  for (int64_t i = 1; i < len; ++i) {
+    const T vi = conjugate(v[i * stride]);
+    for (int64_t c = begin; c < end; ++c) w[c] += vi * x[i * ldx + c];
+  }
+  for (int64_t c = begin; c < end; ++c) x[c] -= tau * w[c];
+  for (int64_t i = 1; i < len; ++i) {
+    const T tv = tau * v[i * stride];
+    for (int64_t c = begin; c < end; ++c) x[i * ldx + c] -= tv * w[c];
+  }
+}
+
+// reflect_rows on the rows j .. m of x with the v stored in column j of a (rows of length lda) below row j.
 template <typename T>
 void reflect(const T* a, int64_t lda, int64_t m, int64_t j, T tau, T* x, int64_t ldx, int64_t begin, int64_t end,
              std::vector<T>& w) {
-  for (int64_t c = begin; c < end; ++c) w[c] = x[j * ldx + c];
-  for (int64_t i = j + 1; i < m; ++i) {
-    const T v = conjugate(a[i * lda + j]);
-    for (int64_t c = begin; c < end; ++c) w[c] += v * x[i * ldx + c];
-  }
-  for (int64_t c = begin; c < end; ++c) x[j * ldx + c] -= tau * w[c];
-  for (int64_t i = j + 1; i < m; ++i) {
-    const T tv = tau * a[i * lda + j];
-    for (int64_t c = begin; c < end; ++c) x[i * ldx + c] -= tv * w[c];
-  }
+  reflect_rows(a + j * lda + j, lda, m - j, tau, x + j * ldx, ldx, begin, end, w);
 }
 
 // Householder QR of the row-major m x n matrix a in place (geqr2): step j reflects column j onto e_j with

@@ -1,25 +1,41 @@
-// The singular value decomposition A = U diag(S) V^H by one-sided Jacobi rotations (Hestenes' method, LAPACK's
-// gesvj in its plainest form), S descending.
+// The singular value decomposition A = U diag(S) V^H, S descending, as LAPACK's gesdd/gesvd compute it for
+// the orders models use: Householder bidiagonalization (gebd2), then implicit QR sweeps on the bidiagonal
+// (Demmel & Kahan's bdsqr), their rotations accumulated into the singular vectors of the bidiagonal, which the
+// reflectors carry back to A's.
 //
-// For a tall B (m >= n rows: B = A, or A^H for a wide A) the method makes B's columns orthogonal by plane
-// rotations from the right, B <- B J, J accumulated into V. For the pair of columns (b_i, b_j) with
-// alpha = |b_i|^2, beta = |b_j|^2 and gamma = b_i^H b_j = |gamma| e^{i phi}, the column b_j e^{-i phi} has a
-// real inner product |gamma| with b_i, and the real rotation
-//     b_i <- c b_i - s e^{-i phi} b_j,   b_j <- s b_i + c e^{-i phi} b_j,
-//     zeta = (beta - alpha) / (2 |gamma|),  t = s / c = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)),
-// (the smaller root of t^2 + 2 zeta t - 1 = 0, so |t| <= 1) makes them orthogonal: it diagonalizes the Gram
-// matrix [[alpha, |gamma|], [|gamma|, beta]] of the pair, as the symmetric Jacobi method does. Sweeps over
-// all pairs repeat until no pair has |gamma| > sqrt(m) eps sqrt(alpha beta) (quadratic convergence at the
-// end). Then B V = U diag(S) with S_j = |b_j| and U's columns b_j / S_j. The test is relative to each
-// pair's own norms, so even tiny singular values come out to high relative accuracy and their vectors
-// orthonormal; only a column that is exactly zero has no direction, and that column of U, like those past
-// min(m, n) with full_matrices, is completed to an orthonormal basis from the Householder QR of the others.
+// A wide A (m < n) is decomposed as its tall conjugate transpose B = A^H = U' S V'^H, A = V' S U'^H, so the
+// steps below see a tall B (len x count, len >= count).
+//
+// 1. QR first, for a B with len >= 11/6 count (LAPACK's crossover): B = Q_r [R; 0] (householder_qr), and the
+//    count x count R is what is bidiagonalized; U = Q_r [U_R; 0]. Less work in step 2, whose right reflectors
+//    then sweep count rows instead of len.
+// 2. Bidiagonalization X = Q B P^H, B upper bidiagonal with real diagonal d and superdiagonal e. Step j reflects
+//    column j onto e_j from the left (H_j = I - tauq_j u u^H, X <- H_j^H X), then row j, past the diagonal, onto
+//    e_{j+1} from the right (G_j = I - taup_j v v^H, X <- X G_j): make_reflector gives the reflector of the
+//    conjugated row (G_j^H x^H = beta e_1 is x G_j = beta e_1^T). Q = H_0 ... H_{count-1}, P = G_0 ... G_{count-2};
+//    u stays in column j below the diagonal, v in row j right of the superdiagonal, as LAPACK stores them.
+// 3. bidiagonal_qr: B = W diag(sigma) Z^T with W, Z real orthogonal (B is real even for a complex X). On an
+//    unreduced block [ll, m] (no negligible e inside) a sweep chases a bulge from one end to the other by plane
+//    rotations from the right (into Z) and the left (into W): the implicit QR step of B^T B - shift^2 I, shifted
+//    by the smaller singular value of the 2x2 at the end the sweep goes towards, or with shift 0 when a shift
+//    would cost relative accuracy (Demmel & Kahan's zero-shift sweep, which computes every singular value of a
+//    bidiagonal to high relative accuracy, the tiny ones included). The sweep runs from the end with the larger
+//    |d| towards the smaller, where the singular values converge; e_i is set to zero when it is below tol times
+//    a lower bound of the block's smallest singular value (the recurrence mu_{i+1} = |d_{i+1}| mu_i / (mu_i +
+//    |e_i|)), the relative convergence test, or below an absolute threshold from the whole matrix's smallest
+//    singular value; 2x2 blocks are solved directly (svd_2x2). Negative sigma are then negated with their row of
+//    Z^T and the values sorted descending.
+// 4. U = Q_r [Q W; 0] and V = P Z, formed by applying the reflectors, last first, to W and Z (with full_matrices,
+//    to [W 0; 0 I], whose last columns come out as the orthonormal completion of U's).
+//
+// The cost is dominated by the rotations of step 3 when the vectors are wanted (about 12 count^3 flops; LAPACK's
+// gesdd switches to divide and conquer past order 25 for that reason), else by step 2 (4 len count^2). W^T and Z^T
+// are kept with a singular vector per contiguous row, so that each rotation combines two contiguous rows.
 //
 // Float32 and complex64 matrices are computed in double precision (batch.h's double_precision) and rounded once.
-// B is kept transposed (one column per contiguous row), and so is V, so that every rotation and inner product
-// runs along contiguous memory. As in the eigensolver, B is first scaled by the power of two that brings its
-// largest entry into [1, 2) (batch.h's scale_to_unit: no square in the sums overflows); S is scaled back. A
-// matrix with inf or nan gets nan everywhere.
+// B is first scaled by the power of two that brings its largest entry into [1, 2) (batch.h's scale_to_unit: no
+// square overflows); S is scaled back. A matrix with inf or nan, or whose iteration does not converge within
+// 6 count^2 sweeps' worth of rotations (bdsqr's bound; not seen for finite input), gets nan everywhere.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -30,91 +46,402 @@
 #include "linalg/batch.h"
 #include "linalg/factorize.h"
 #include "linalg/householder.h"
+#include "linalg/rotation.h"
 
 namespace mytorch {
 namespace {
 
-// Rotates the rows x, y of length len: x <- c x - s conj(phase) y, y <- s x + c conj(phase) y.
-template <typename T, typename R>
-void rotate_pair(T* x, T* y, int64_t len, R c, R s, T phase) {
-  const T turned = conjugate(phase);
-  for (int64_t i = 0; i < len; ++i) {
-    const T xi = x[i], yi = turned * y[i];
-    x[i] = c * xi - s * yi;
-    y[i] = s * xi + c * yi;
+// sum_k x_k y_k over eight running partial sums, which the compiler vectorises (one running sum is a chain of
+// dependent additions it must keep in order).
+template <typename T>
+T dot(const T* x, const T* y, int64_t len) {
+  T partial[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= len; k += 8) {
+    for (int l = 0; l < 8; ++l) partial[l] += x[k + l] * y[k + l];
   }
+  T sum = 0;
+  for (; k < len; ++k) sum += x[k] * y[k];
+  for (int l = 0; l < 8; ++l) sum += partial[l];
+  return sum;
 }
 
-// gamma / |gamma|, a unit complex number (the sign for a real gamma). Once a rank deficiency has shrunk two
-// columns to rounding noise, their inner product gamma is subnormal, and dividing it by its own modulus would
-// leave |phase| off 1 by a subnormal's coarse relative spacing (up to 1e-4 measured), so that the rotation is no
-// longer unitary and U loses orthonormality: gamma's parts are first scaled by a power of two (exactly).
+// Step 2 on the row-major rows x n matrix x (rows >= n), in place: d (n) and e (n - 1) of B, the reflectors'
+// tau in tauq and taup (n - 1), their vectors left in x. w: room for n values. Each step takes two sweeps over the
+// trailing rows: one for w = u^H X, one that applies H_j^H = I - conj(tauq) u u^H to each row and then, while
+// the row is in cache, G_j, which is known as soon as the first row (row j) has had H_j^H applied.
 template <typename T>
-T unit_phase(T gamma) {
-  if constexpr (is_complex_v<T>) {
-    const int e = std::ilogb(std::max(std::abs(gamma.real()), std::abs(gamma.imag())));
-    const T scaled(std::ldexp(gamma.real(), -e), std::ldexp(gamma.imag(), -e));
-    return scaled / std::abs(scaled);
-  } else {
-    return gamma < 0 ? T(-1) : T(1);
-  }
-}
-
-// Orthogonalizes the rows of g (count rows of length len) by Jacobi sweeps, applying each rotation to the
-// rows of vt (count rows of length count) too when vt is not null.
-template <typename T>
-void orthogonalize(T* g, int64_t count, int64_t len, T* vt) {
-  using R = real_t<T>;
-  const R tol = std::sqrt(R(len)) * std::numeric_limits<R>::epsilon();
-  for (int sweep = 0; sweep < 60; ++sweep) {
-    bool rotated = false;
-    for (int64_t i = 0; i + 1 < count; ++i) {
-      for (int64_t j = i + 1; j < count; ++j) {
-        T* x = g + i * len;
-        T* y = g + j * len;
-        R alpha = 0, beta = 0;
-        T gamma = 0;
-        for (int64_t t = 0; t < len; ++t) {
-          alpha += abs2(x[t]);
-          beta += abs2(y[t]);
-          gamma += conjugate(x[t]) * y[t];
-        }
-        const R size = std::abs(gamma);
-        if (!(size > tol * std::sqrt(alpha) * std::sqrt(beta))) continue;
-        rotated = true;
-        const R zeta = (beta - alpha) / (2 * size);
-        const R t = std::copysign(R(1), zeta) / (std::abs(zeta) + std::hypot(R(1), zeta));
-        const R c = 1 / std::hypot(R(1), t), s = c * t;
-        const T phase = unit_phase(gamma);
-        rotate_pair(x, y, len, c, s, phase);
-        if (vt) rotate_pair(vt + i * count, vt + j * count, count, c, s, phase);
+void bidiagonalize(T* x, int64_t rows, int64_t n, real_t<T>* d, real_t<T>* e, T* tauq, T* taup, std::vector<T>& w) {
+  for (int64_t j = 0; j < n; ++j) {
+    T* pivot = x + j * n + j;
+    tauq[j] = make_reflector(pivot, n, rows - j);
+    d[j] = std::real(*pivot);
+    if (j + 1 == n) break;
+    const int64_t len = n - j - 1;  // the trailing columns j + 1 ..
+    const T tau = conjugate(tauq[j]);
+    T* v = pivot + 1;  // row j's trailing part, which becomes G_j's v
+    if (tau != T(0)) {
+      std::copy(v, v + len, w.begin());  // w = u^H X over the trailing columns, u_0 = 1
+      for (int64_t r = j + 1; r < rows; ++r) {
+        const T ur = conjugate(x[r * n + j]);
+        const T* xr = x + r * n + j + 1;
+        for (int64_t k = 0; k < len; ++k) w[k] += ur * xr[k];
+      }
+      for (int64_t k = 0; k < len; ++k) v[k] -= tau * w[k];
+    }
+    // G_j from row j: the reflector of its conjugate, x G_j = beta e_1^T
+    for (int64_t k = 0; k < len; ++k) v[k] = conjugate(v[k]);
+    taup[j] = make_reflector(v, 1, len);
+    e[j] = std::real(v[0]);
+    for (int64_t r = j + 1; r < rows; ++r) {
+      T* xr = x + r * n + j + 1;
+      if (tau != T(0)) {  // x_r <- x_r - conj(tauq) u_r w
+        const T scaled = tau * x[r * n + j];
+        for (int64_t k = 0; k < len; ++k) xr[k] -= scaled * w[k];
+      }
+      if (taup[j] != T(0)) {  // x_r <- x_r G_j = x_r - taup (x_r v) v^H, v_0 = 1
+        const T scaled = taup[j] * (xr[0] + dot(xr + 1, v + 1, len - 1));
+        xr[0] -= scaled;
+        for (int64_t k = 1; k < len; ++k) xr[k] -= scaled * conjugate(v[k]);
       }
     }
-    if (!rotated) return;
   }
 }
 
-// Fills the rows of `rows` (count x len) that are not `filled` with unit vectors orthogonal to each other and
-// to the filled ones (orthonormal already): the trailing columns of the complete Q of the Householder QR of
-// the matrix whose columns are the filled rows.
+// The singular values of the triangular [[f, g], [0, h]] (LAPACK's las2): smax + smin = sqrt((|f| + |h|)^2 + g^2)
+// and smax - smin = sqrt((|f| - |h|)^2 + g^2), computed relative to the largest entry; smin = |f h| / smax keeps
+// the small one's relative accuracy.
+template <typename R>
+void singular_values_2x2(R f, R g, R h, R& smin, R& smax) {
+  const R fa = std::abs(f), ga = std::abs(g), ha = std::abs(h);
+  const R small = std::min(fa, ha), large = std::max(fa, ha);
+  if (small == 0) {
+    smin = 0;
+    smax = large == 0 ? ga : std::hypot(large, ga);
+  } else if (ga < large) {
+    const R sum = 1 + small / large, diff = (large - small) / large, gr = (ga / large) * (ga / large);
+    const R c = 2 / (std::sqrt(sum * sum + gr) + std::sqrt(diff * diff + gr));  // 2 / ((smax + smin + smax - smin) / large)
+    smin = small * c, smax = large / c;
+  } else {
+    const R ratio = large / ga;
+    if (ratio == 0) {  // g overwhelms: smax = |g|, smin = |f h| / |g| without underflow
+      smin = (small * large) / ga, smax = ga;
+    } else {
+      const R sum = 1 + small / large, diff = (large - small) / large;
+      const R c = 1 / (std::sqrt(1 + (sum * ratio) * (sum * ratio)) + std::sqrt(1 + (diff * ratio) * (diff * ratio)));
+      smin = 2 * (small * c) * ratio, smax = ga / (2 * c);
+    }
+  }
+}
+
+// The SVD of the triangular [[f, g], [0, h]] (LAPACK's lasv2):
+//     [cl sl; -sl cl] [f g; 0 h] [cr -sr; sr cr] = [smax 0; 0 smin],
+// |smax| >= |smin| the singular values with the signs that make it hold. With |f| >= |h| (else the problem is
+// transposed and reversed, which swaps the roles of the two rotations), l = (|f| - |h|) / |f|, m = g / f,
+// t = 2 - l, s = sqrt(t^2 + m^2) and r = sqrt(l^2 + m^2) give smax = |f| a and smin = |h| / a with a = (s + r) / 2,
+// and the right rotation's tangent is (m / (s + t) + m / (r + l)) (1 + a); each quantity is formed without
+// cancellation, so that both values and the rotations are accurate to a few roundings.
+template <typename R>
+void svd_2x2(R f, R g, R h, R& smin, R& smax, R& sr, R& cr, R& sl, R& cl) {
+  const R eps = std::numeric_limits<R>::epsilon() / 2;
+  R ft = f, fa = std::abs(f), ht = h, ha = std::abs(h);
+  int largest = 0;  // which entry is largest in magnitude: 0 f, 1 g, 2 h
+  const bool swap = ha > fa;
+  if (swap) {
+    largest = 2;
+    std::swap(ft, ht);
+    std::swap(fa, ha);
+  }
+  const R gt = g, ga = std::abs(g);
+  R clt = 1, crt = 1, slt = 0, srt = 0;
+  if (ga == 0) {  // diagonal
+    smin = ha, smax = fa;
+  } else {
+    bool g_small = true;
+    if (ga > fa) {
+      largest = 1;
+      if (fa / ga < eps) {  // g dominates to working precision
+        g_small = false;
+        smax = ga;
+        smin = ha > 1 ? fa / (ga / ha) : (fa / ga) * ha;
+        clt = 1, slt = ht / gt, srt = 1, crt = ft / gt;
+      }
+    }
+    if (g_small) {
+      const R diff = fa - ha;
+      R l = diff == fa ? R(1) : diff / fa;  // in [0, 1]
+      const R m = gt / ft, t = 2 - l, mm = m * m;
+      const R s = std::sqrt(t * t + mm), r = l == 0 ? std::abs(m) : std::sqrt(l * l + mm);
+      const R a = (s + r) / 2;
+      smin = ha / a, smax = fa * a;
+      R tangent;
+      if (mm == 0) {  // m tiny: its square underflowed
+        tangent = l == 0 ? std::copysign(R(2), ft) * std::copysign(R(1), gt) : gt / std::copysign(diff, ft) + m / t;
+      } else {
+        tangent = (m / (s + t) + m / (r + l)) * (1 + a);
+      }
+      l = std::sqrt(tangent * tangent + 4);
+      crt = 2 / l, srt = tangent / l;
+      clt = (crt + srt * m) / a;
+      slt = (ht / ft) * srt / a;
+    }
+  }
+  if (swap) {
+    cl = srt, sl = crt, cr = slt, sr = clt;
+  } else {
+    cl = clt, sl = slt, cr = crt, sr = srt;
+  }
+  // the signs that make the decomposition hold, read from the largest entry's equation
+  const auto sign = [](R x) { return std::copysign(R(1), x); };
+  const R tsign = largest == 0   ? sign(cr) * sign(cl) * sign(f)
+                  : largest == 1 ? sign(sr) * sign(cl) * sign(g)
+                                 : sign(sr) * sign(sl) * sign(h);
+  smax = std::copysign(smax, tsign);
+  smin = std::copysign(smin, tsign * sign(f) * sign(h));
+}
+
+// Rotates rows k and k + 1 of the count x count w (when not null) by (c, s): rotate_rows.
+template <typename R>
+void rotate(R* w, int64_t count, int64_t k, R c, R s) {
+  if (w) rotate_rows(w + k * count, w + (k + 1) * count, count, c, s);
+}
+
+// Step 3 on the upper bidiagonal (d, e) of order n, in place: d becomes the singular values, unsorted and
+// signed; the left rotations combine rows of wt (W^T), the right ones rows of zt (Z^T), n x n each, when not
+// null. False if it has not converged.
+template <typename R>
+bool bidiagonal_qr(R* d, R* e, int64_t n, R* wt, R* zt) {
+  // LAPACK's eps is the unit roundoff, half of C++'s epsilon (the gap between 1 and the next number)
+  const R eps = std::numeric_limits<R>::epsilon() / 2, unfl = std::numeric_limits<R>::min();
+  const R tol = std::clamp(std::pow(eps, R(-0.125)), R(10), R(100)) * eps;  // relative accuracy sought
+  const int64_t max_iter = 6 * n * n;
+  // sigma_min >= min_i mu_i, the lower bound of the module comment, over the whole matrix (divided by sqrt(n))
+  R smallest = n ? std::abs(d[0]) : R(0), mu = smallest;
+  for (int64_t i = 1; i < n && smallest != 0; ++i) {
+    mu = std::abs(d[i]) * (mu / (mu + std::abs(e[i - 1])));
+    smallest = std::min(smallest, mu);
+  }
+  const R thresh = std::max(tol * smallest / std::sqrt(R(std::max<int64_t>(n, 1))), 6 * R(n) * R(n) * unfl);
+  int64_t iter = 0, old_ll = -1, old_m = -1;
+  bool downwards = true;  // the sweep's direction: from ll down to m, or from m up to ll
+  for (int64_t m = n - 1; m > 0;) {
+    if (iter > max_iter) return false;
+    // the unreduced block [ll, m] that ends at m
+    R smax = std::abs(d[m]);
+    int64_t ll = m - 1;
+    for (; ll >= 0; --ll) {
+      if (std::abs(e[ll]) <= thresh) break;
+      smax = std::max({smax, std::abs(d[ll]), std::abs(e[ll])});
+    }
+    if (ll >= 0) {
+      e[ll] = 0;
+      if (ll == m - 1) {  // d_m has converged
+        --m;
+        continue;
+      }
+    }
+    ++ll;
+    if (ll == m - 1) {  // a 2x2 block, solved directly
+      R cosr, sinr, cosl, sinl;
+      svd_2x2(d[m - 1], e[m - 1], d[m], d[m], d[m - 1], sinr, cosr, sinl, cosl);
+      e[m - 1] = 0;
+      rotate(zt, n, m - 1, cosr, sinr);
+      rotate(wt, n, m - 1, cosl, sinl);
+      m -= 2;
+      continue;
+    }
+    if (ll > old_m || m < old_ll) downwards = std::abs(d[ll]) >= std::abs(d[m]);  // a new block
+    // convergence tests, towards the end the sweep goes to, with the bound mu of the block's smallest value
+    R mu, smin_bound;
+    bool split = false;
+    if (downwards) {
+      if (std::abs(e[m - 1]) <= tol * std::abs(d[m])) {
+        e[m - 1] = 0;
+        continue;
+      }
+      mu = smin_bound = std::abs(d[ll]);
+      for (int64_t i = ll; i < m && !split; ++i) {
+        if (std::abs(e[i]) <= tol * mu) {
+          e[i] = 0, split = true;
+        } else {
+          mu = std::abs(d[i + 1]) * (mu / (mu + std::abs(e[i])));
+          smin_bound = std::min(smin_bound, mu);
+        }
+      }
+    } else {
+      if (std::abs(e[ll]) <= tol * std::abs(d[ll])) {
+        e[ll] = 0;
+        continue;
+      }
+      mu = smin_bound = std::abs(d[m]);
+      for (int64_t i = m - 1; i >= ll && !split; --i) {
+        if (std::abs(e[i]) <= tol * mu) {
+          e[i] = 0, split = true;
+        } else {
+          mu = std::abs(d[i]) * (mu / (mu + std::abs(e[i])));
+          smin_bound = std::min(smin_bound, mu);
+        }
+      }
+    }
+    if (split) continue;
+    old_ll = ll, old_m = m;
+    // the shift: zero where subtracting it would cost the smallest singular value its relative accuracy
+    R shift = 0;
+    if (R(n) * tol * (smin_bound / smax) > std::max(eps, tol / 100)) {
+      R unused, nearest_end;
+      if (downwards) {
+        nearest_end = std::abs(d[ll]);
+        singular_values_2x2(d[m - 1], e[m - 1], d[m], shift, unused);
+      } else {
+        nearest_end = std::abs(d[m]);
+        singular_values_2x2(d[ll], e[ll], d[ll + 1], shift, unused);
+      }
+      if (nearest_end > 0 && (shift / nearest_end) * (shift / nearest_end) < eps) shift = 0;
+    }
+    iter += m - ll;
+    if (shift == 0 && downwards) {
+      // zero-shift sweep (Demmel & Kahan): rotations from the right (cs, sn) and left (oldcs, oldsn) in turn
+      R cs = 1, sn = 0, oldcs = 1, oldsn = 0, r;
+      for (int64_t i = ll; i < m; ++i) {
+        plane_rotation(d[i] * cs, e[i], cs, sn, r);
+        if (i > ll) e[i - 1] = oldsn * r;
+        plane_rotation(oldcs * r, d[i + 1] * sn, oldcs, oldsn, d[i]);
+        rotate(zt, n, i, cs, sn);
+        rotate(wt, n, i, oldcs, oldsn);
+      }
+      const R h = d[m] * cs;
+      d[m] = h * oldcs, e[m - 1] = h * oldsn;
+      if (std::abs(e[m - 1]) <= thresh) e[m - 1] = 0;
+    } else if (shift == 0) {
+      R cs = 1, sn = 0, oldcs = 1, oldsn = 0, r;
+      for (int64_t i = m; i > ll; --i) {
+        plane_rotation(d[i] * cs, e[i - 1], cs, sn, r);
+        if (i < m) e[i] = oldsn * r;
+        plane_rotation(oldcs * r, d[i - 1] * sn, oldcs, oldsn, d[i]);
+        rotate(zt, n, i - 1, oldcs, -oldsn);
+        rotate(wt, n, i - 1, cs, -sn);
+      }
+      const R h = d[ll] * cs;
+      d[ll] = h * oldcs, e[ll] = h * oldsn;
+      if (std::abs(e[ll]) <= thresh) e[ll] = 0;
+    } else if (downwards) {
+      // shifted sweep: the first rotation is that of the first column of B^T B - shift^2 I; the rest chase the
+      // bulge it makes down the band
+      R f = (std::abs(d[ll]) - shift) * (std::copysign(R(1), d[ll]) + shift / d[ll]), g = e[ll];
+      for (int64_t i = ll; i < m; ++i) {
+        R cosr, sinr, cosl, sinl, r;
+        plane_rotation(f, g, cosr, sinr, r);
+        if (i > ll) e[i - 1] = r;
+        f = cosr * d[i] + sinr * e[i];
+        e[i] = cosr * e[i] - sinr * d[i];
+        g = sinr * d[i + 1];
+        d[i + 1] = cosr * d[i + 1];
+        plane_rotation(f, g, cosl, sinl, r);
+        d[i] = r;
+        f = cosl * e[i] + sinl * d[i + 1];
+        d[i + 1] = cosl * d[i + 1] - sinl * e[i];
+        if (i < m - 1) {
+          g = sinl * e[i + 1];
+          e[i + 1] = cosl * e[i + 1];
+        }
+        rotate(zt, n, i, cosr, sinr);
+        rotate(wt, n, i, cosl, sinl);
+      }
+      e[m - 1] = f;
+      if (std::abs(e[m - 1]) <= thresh) e[m - 1] = 0;
+    } else {
+      R f = (std::abs(d[m]) - shift) * (std::copysign(R(1), d[m]) + shift / d[m]), g = e[m - 1];
+      for (int64_t i = m; i > ll; --i) {
+        R cosr, sinr, cosl, sinl, r;
+        plane_rotation(f, g, cosr, sinr, r);
+        if (i < m) e[i] = r;
+        f = cosr * d[i] + sinr * e[i - 1];
+        e[i - 1] = cosr * e[i - 1] - sinr * d[i];
+        g = sinr * d[i - 1];
+        d[i - 1] = cosr * d[i - 1];
+        plane_rotation(f, g, cosl, sinl, r);
+        d[i] = r;
+        f = cosl * e[i - 1] + sinl * d[i - 1];
+        d[i - 1] = cosl * d[i - 1] - sinl * e[i - 1];
+        if (i > ll + 1) {
+          g = sinl * e[i - 2];
+          e[i - 2] = cosl * e[i - 2];
+        }
+        rotate(zt, n, i - 1, cosl, -sinl);
+        rotate(wt, n, i - 1, cosr, -sinr);
+      }
+      e[ll] = f;
+      if (std::abs(e[ll]) <= thresh) e[ll] = 0;
+    }
+  }
+  return true;
+}
+
+// y (rows x cols, row-major) <- H_0 ... H_{count-1} y for the reflectors of householder_qr or of
+// `bidiagonalize`'s left side, stored in the columns of x (rows of length count).
 template <typename T>
-void complete_orthonormal(T* rows, int64_t count, int64_t len, const std::vector<char>& filled) {
-  std::vector<int64_t> have, missing;
-  for (int64_t r = 0; r < count; ++r) (filled[r] ? have : missing).push_back(r);
-  if (missing.empty()) return;
-  const int64_t f = static_cast<int64_t>(have.size()), need = static_cast<int64_t>(missing.size());
-  std::vector<T> b(len * f), tau(f), basis(len * need, T(0)), w(std::max(f, need));
-  for (int64_t c = 0; c < f; ++c) {
-    for (int64_t i = 0; i < len; ++i) b[i * f + c] = rows[have[c] * len + i];
+void apply_left_reflectors(const T* x, int64_t rows, int64_t count, const T* tau, T* y, int64_t cols,
+                           std::vector<T>& w) {
+  for (int64_t j = count; j-- > 0;) {
+    if (tau[j] != T(0)) reflect(x, count, rows, j, tau[j], y, cols, 0, cols, w);
   }
-  householder_qr(b.data(), len, f, tau.data(), w);
-  for (int64_t c = 0; c < need; ++c) basis[(f + c) * need + c] = T(1);  // columns f .. of the identity
-  for (int64_t j = f; j-- > 0;) {
-    if (tau[j] != T(0)) reflect(b.data(), f, len, j, tau[j], basis.data(), need, 0, need, w);
+}
+
+// The SVD of the tall len x count b (len >= count; row-major, overwritten), scaled to unit size: s (count,
+// descending) and, when left is not null, the first q columns of U in left (len x q, q = count or len) and V in
+// right (count x count). False if the iteration has not converged.
+template <typename T>
+bool svd_tall(T* b, int64_t len, int64_t count, real_t<T>* s, T* left, int64_t q, T* right) {
+  using R = real_t<T>;
+  const bool qr_first = 6 * len >= 11 * count;
+  std::vector<T> w(std::max(len, q) + 1), tau_r, r;
+  T* x = b;  // what step 2 reduces: b itself, or its R
+  int64_t rows = len;
+  if (qr_first) {
+    tau_r.resize(count);
+    householder_qr(b, len, count, tau_r.data(), w);
+    r.assign(count * count, T(0));
+    for (int64_t i = 0; i < count; ++i) std::copy(b + i * count + i, b + (i + 1) * count, r.data() + i * count + i);
+    x = r.data(), rows = count;
   }
-  for (int64_t c = 0; c < need; ++c) {
-    for (int64_t i = 0; i < len; ++i) rows[missing[c] * len + i] = basis[i * need + c];
+  std::vector<R> d(count), e(count);
+  std::vector<T> tauq(count), taup(count);
+  bidiagonalize(x, rows, count, d.data(), e.data(), tauq.data(), taup.data(), w);
+  std::vector<R> wt, zt;
+  if (left) {
+    wt.assign(count * count, R(0));
+    zt.assign(count * count, R(0));
+    for (int64_t i = 0; i < count; ++i) wt[i * count + i] = zt[i * count + i] = R(1);
   }
+  if (!bidiagonal_qr(d.data(), e.data(), count, left ? wt.data() : nullptr, left ? zt.data() : nullptr)) return false;
+  for (int64_t i = 0; i < count; ++i) {
+    if (d[i] >= 0) continue;
+    d[i] = -d[i];
+    if (left) std::transform(zt.begin() + i * count, zt.begin() + (i + 1) * count, zt.begin() + i * count, std::negate<R>());
+  }
+  std::vector<int64_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return d[i] > d[j]; });
+  for (int64_t k = 0; k < count; ++k) s[k] = d[order[k]];
+  if (!left) return true;
+
+  // step 4: U = Q_r [Q W; 0] in left (its columns past count start as those of the identity), V = P Z in right
+  std::fill(left, left + len * q, T(0));
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t k = 0; k < count; ++k) left[i * q + k] = wt[order[k] * count + i];
+  }
+  for (int64_t i = count; i < q; ++i) left[i * q + i] = T(1);
+  apply_left_reflectors(x, rows, count, tauq.data(), left, q, w);
+  if (qr_first) apply_left_reflectors(b, len, count, tau_r.data(), left, q, w);
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t k = 0; k < count; ++k) right[i * count + k] = zt[order[k] * count + i];
+  }
+  for (int64_t j = count - 1; j-- > 0;) {  // G_j acts on rows j + 1 .., its v in row j of x from column j + 1
+    if (taup[j] != T(0)) {
+      reflect_rows(x + j * count + j + 1, 1, count - j - 1, taup[j], right + (j + 1) * count, count, 0, count, w);
+    }
+  }
+  return true;
 }
 
 // The rows of src (rows x cols) written as the columns of dst (cols x rows), conjugated or not.
@@ -129,57 +456,35 @@ void transpose(const T* src, int64_t rows, int64_t cols, T* dst, bool conj) {
 // without compute_uv.
 template <typename T>
 void svd_matrix(T* a, int64_t m, int64_t n, real_t<T>* s, T* u, int64_t u_cols, T* vh, int64_t vh_rows) {
-  using R = real_t<T>;
   const bool tall = m >= n;
   const int64_t len = tall ? m : n, count = tall ? n : m;  // B = A or A^H is len x count, len >= count
-  std::vector<T> g(len * count);  // B^T: B's columns as rows
-  if (tall) {
-    transpose(a, m, n, g.data(), false);
-  } else {
-    for (int64_t i = 0; i < m * n; ++i) g[i] = conjugate(a[i]);  // the rows of A^H's transpose: conj(A)
+  std::vector<T> b;
+  T* work = a;
+  if (!tall) {
+    b.resize(m * n);
+    transpose(a, m, n, b.data(), true);
+    work = b.data();
   }
-  const std::optional<int> exponent = scale_to_unit(g.data(), len * count);
-  if (!exponent) {
+  const std::optional<int> exponent = scale_to_unit(work, len * count);
+  // B's U (len x q) and V (count x count): A's U and V when tall, its V and U otherwise
+  const int64_t q = tall ? u_cols : vh_rows;
+  std::vector<T> left(u ? len * q : 0), right(u ? count * count : 0);
+  if (!exponent || !svd_tall(work, len, count, s, u ? left.data() : nullptr, q, u ? right.data() : nullptr)) {
     fill_nan(s, count);
     if (u) fill_nan(u, m * u_cols);
     if (vh) fill_nan(vh, vh_rows * n);
     return;
   }
-  std::vector<T> vt;
-  if (u) {
-    vt.assign(count * count, T(0));
-    for (int64_t i = 0; i < count; ++i) vt[i * count + i] = T(1);
-  }
-  orthogonalize(g.data(), count, len, u ? vt.data() : nullptr);
-
-  std::vector<R> norm(count);
-  for (int64_t j = 0; j < count; ++j) {
-    R sum = 0;
-    for (int64_t t = 0; t < len; ++t) sum += abs2(g[j * len + t]);
-    norm[j] = std::sqrt(sum);
-  }
-  std::vector<int64_t> order(count);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return norm[i] > norm[j]; });
-  for (int64_t j = 0; j < count; ++j) s[j] = std::ldexp(norm[order[j]], *exponent);
+  for (int64_t j = 0; j < count; ++j) s[j] = std::ldexp(s[j], *exponent);
   if (!u) return;
-
-  // B's left singular vectors (q of them, len long) and right ones (count, count long), one per row, sorted
-  const int64_t q = tall ? u_cols : vh_rows;
-  std::vector<T> left(q * len, T(0)), right(count * count);
-  std::vector<char> filled(q, 0);
-  for (int64_t j = 0; j < count; ++j) {
-    std::copy_n(vt.data() + order[j] * count, count, right.data() + j * count);
-    if (norm[order[j]] == 0) continue;
-    for (int64_t t = 0; t < len; ++t) left[j * len + t] = g[order[j] * len + t] / norm[order[j]];
-    filled[j] = 1;
+  // A = U S V^H: vh = V^H from B's right (tall) or left (wide) vectors
+  if (tall) {
+    std::copy(left.begin(), left.end(), u);
+    transpose(right.data(), count, count, vh, true);
+  } else {
+    std::copy(right.begin(), right.end(), u);
+    transpose(left.data(), len, q, vh, true);
   }
-  complete_orthonormal(left.data(), q, len, filled);
-  // B = L S R^H: A = L S R^H when tall, else A = B^H = R S L^H
-  const T* u_rows = tall ? left.data() : right.data();
-  const T* v_rows = tall ? right.data() : left.data();
-  transpose(u_rows, u_cols, m, u, false);
-  for (int64_t i = 0; i < vh_rows * n; ++i) vh[i] = conjugate(v_rows[i]);
 }
 
 }  // namespace
