@@ -277,3 +277,21 @@ def test_bsc_layout_and_the_transpose_of_bsr():
             t.to_sparse(layout=T.sparse_bsc)
     for mine, theirs in zip(*outs):
         np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr", "csc", "bsr", "bsc"])
+def test_an_unsupported_op_names_the_layouts_backend_as_pytorch(layout):
+    """PyTorch dispatches every compressed layout (BSR and BSC too) to its SparseCsrCPU kernels, COO to
+    SparseCPU; mytorch's refusal names the same backend, also from a primitive reached inside an op."""
+    made, messages = [], []
+    for lib in (mytorch, torch):
+        x = lib.tensor([[1.0, 0.0], [2.0, 3.0]])
+        x = x.to_sparse() if layout == "coo" else getattr(x, f"to_sparse_{layout}")(*[1] * layout.startswith("b"))
+        with pytest.raises(NotImplementedError) as err:
+            x.flip(0)
+        made.append(x)
+        messages.append(str(err.value).split(" backend")[0])
+    assert messages[0] == messages[1]
+    backend = "SparseCPU" if layout == "coo" else "SparseCsrCPU"
+    with pytest.raises(NotImplementedError, match=f"'aten::fill' with arguments from the '{backend}' backend"):
+        made[0]._data.fill()

@@ -58,17 +58,17 @@ def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
 class _Meta:
     """A sparse tensor's ``_data``: the shape and dtype autograd's bookkeeping reads, and no storage."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "layout")
 
-    def __init__(self, shape: tuple, dtype: D.dtype) -> None:
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape: tuple, dtype: D.dtype, layout: str) -> None:
+        self.shape, self.dtype, self.layout = shape, dtype, layout
 
     @property
     def ndim(self) -> int:
         return len(self.shape)
 
     def __getattr__(self, name: str):
-        raise NotImplementedError(_unsupported(name))
+        raise NotImplementedError(_unsupported(name, self.layout))
 
 
 class _SparseBackend:
@@ -119,7 +119,7 @@ def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool,
     be = _SPARSE_BACKENDS.get(key)  # one per dense backend, shared as dense tensors share theirs
     if be is None:
         be = _SPARSE_BACKENDS[key] = _SparseBackend(values._backend, layout)
-    t = LAYOUTS[layout]._make(_Meta(Size(size), values.dtype), be)
+    t = LAYOUTS[layout]._make(_Meta(Size(size), values.dtype, layout), be)
     t._indices_t, t._values_t, t._coalesced, t._compressed = indices, values, coalesced, compressed
     return t
 

@@ -6,23 +6,24 @@ any other) and the size:
 
     COO:           (indices, values, size, is_coalesced)
     CSR, BSR:      (crow_indices, col_indices, values, size)
-    CSC:           (ccol_indices, row_indices, values, size)
+    CSC, BSC:      (ccol_indices, row_indices, values, size)
 
-Loading builds the tensor with the public constructors, which check every index against the size and the
-pointers against the number of values (PyTorch defers those checks to the end of its load), and a COO
-tensor said to be coalesced is checked to list sorted, unique positions: a file cannot make a sparse tensor
-that reads outside its values or that a binary search over its positions would misread. requires_grad is
-not kept, as in PyTorch.
+Loading builds the tensor with the public constructors and every invariant check on (``check_invariants``:
+indices against the size, pointers against the number of values, a coalesced COO tensor's positions sorted
+and unique, a compressed one's sorted within each line; PyTorch makes the same checks at the end of its
+load): a file cannot make a sparse tensor that reads outside its values or that a binary search over its
+positions would misread. requires_grad is not kept, as in PyTorch.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from .._tensor import Size, Tensor
-from ..ops.sparse import SparseTensor, _linear, sparse_coo_tensor
-from ..ops.sparse_compressed import sparse_bsr_tensor, sparse_csc_tensor, sparse_csr_tensor
+from ..ops.sparse import SparseTensor, sparse_coo_tensor
+from ..ops.sparse_compressed import sparse_bsc_tensor, sparse_bsr_tensor, sparse_csc_tensor, sparse_csr_tensor
 
-_COMPRESSED = {"sparse_csr": sparse_csr_tensor, "sparse_csc": sparse_csc_tensor, "sparse_bsr": sparse_bsr_tensor}
+_COMPRESSED = {"sparse_csr": sparse_csr_tensor, "sparse_csc": sparse_csc_tensor, "sparse_bsr": sparse_bsr_tensor,
+               "sparse_bsc": sparse_bsc_tensor}
 _LAYOUTS = ("sparse_coo", *_COMPRESSED)
 
 
@@ -52,7 +53,7 @@ def reduce_sparse(t: SparseTensor) -> tuple:
     if t.layout == "sparse_coo":
         data: tuple = (t._indices(), t._values(), Size(t.shape), t.is_coalesced())
     else:
-        pointers, plain = (t.ccol_indices(), t.row_indices()) if t.layout == "sparse_csc" else \
+        pointers, plain = (t.ccol_indices(), t.row_indices()) if t.layout in ("sparse_csc", "sparse_bsc") else \
             (t.crow_indices(), t.col_indices())
         data = (pointers, plain, t.values().detach(), Size(t.shape))
     return _rebuild_sparse_tensor, (Layout(t.layout), data)
@@ -68,14 +69,9 @@ def _rebuild_sparse_tensor(layout: Layout, data: Any) -> SparseTensor:
     try:
         if layout.name in _COMPRESSED:
             pointers, plain, values, size = data
-            return _COMPRESSED[layout.name](pointers, plain, values, tuple(size))
+            return _COMPRESSED[layout.name](pointers, plain, values, tuple(size), check_invariants=True)
         indices, values, size, *coalesced = data  # PyTorch before 1.13 wrote no is_coalesced
-        out = sparse_coo_tensor(indices, values, tuple(size), is_coalesced=bool(coalesced and coalesced[0]))
+        return sparse_coo_tensor(indices, values, tuple(size), is_coalesced=bool(coalesced and coalesced[0]),
+                                 check_invariants=True)
     except RuntimeError as e:
         raise ValueError(f"an invalid sparse {layout.name} tensor: {e}") from None
-    if out.is_coalesced() and out._nnz() > 1:
-        keys = _linear(out._indices(), tuple(size)[:out.sparse_dim()])
-        if not bool((keys[1:] > keys[:-1]).all()):
-            raise ValueError(f"a sparse COO tensor of size {list(size)} is marked coalesced but its indices are "
-                             f"not sorted and unique")
-    return out

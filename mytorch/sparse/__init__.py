@@ -8,6 +8,7 @@ from ..ops.sparse import mm, sparse_sum as sum  # noqa: A004  (PyTorch's name)
 from ..ops.sparse_sampled_addmm import sampled_addmm
 from ..ops.sparse_invariants import check_sparse_tensor_invariants
 from ..ops.sparse_softmax import log_softmax, softmax
+from ..ops.sparse_spdiags import spdiags
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -16,4 +17,4 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return _scaled_sum(input, beta, mm(mat1, mat2), alpha)
 
 
-__all__ = ["addmm", "check_sparse_tensor_invariants", "log_softmax", "mm", "sum", "sampled_addmm", "softmax"]
+__all__ = ["addmm", "check_sparse_tensor_invariants", "log_softmax", "mm", "sum", "sampled_addmm", "softmax", "spdiags"]
