@@ -498,8 +498,10 @@ class SparseCooTensor(SparseTensor):
         if self.sparse_dim() != 2 or self.dense_dim() != 0:
             raise RuntimeError(f"t() expects a 2-D sparse matrix with no dense dims, got sparse_dim "
                                f"{self.sparse_dim()} and dense_dim {self.dense_dim()}")
+        if self._requires_grad:
+            return Transposed.apply(self, SparseCooTensor.t)
         n, m = self.shape
-        return FromValues.apply(_values(self), self._indices_t.flip(0), (m, n), False)
+        return FromValues.apply(self._values_t, self._indices_t.flip(0), (m, n), False)
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> Tensor:
         """sparse + sparse with PyTorch's pattern: its CPU kernel walks both lists at once as a merge of sorted
@@ -561,27 +563,49 @@ def guard_dense_methods() -> None:
 
 
 class ToSparse(Function):
-    """sparse = convert(x) for a dense x (a to_sparse* conversion). As PyTorch's ToSparse*Backward, it passes
-    the upstream gradient through whole, densified, d x = g: not masked to the stored pattern (the masking
-    a gradient through ``to_dense()`` shows is to_dense's own)."""
+    """out = convert(x), a to_sparse* conversion of a dense or sparse x. As PyTorch's ToSparse*Backward, it
+    passes the upstream gradient through whole, converted to x's layout, d x = g: densified for a dense x, for
+    a sparse x the same entries in x's layout (a COO x from a CSC g gets them in the CSC's column-major
+    order, as PyTorch's); not masked to the stored pattern (the masking a gradient through ``to_dense()``
+    shows is to_dense's own)."""
 
     @staticmethod
     def forward(ctx, x, convert, name):
         ctx._name = name
+        ctx.meta = x.layout, (x._compressed.blocksize if isinstance(x, SparseTensor) and x._compressed else None)
         return convert(x.detach())
 
     @staticmethod
     def backward(ctx, g):
-        return (g.to_dense() if isinstance(g, SparseTensor) else g), None, None
+        layout, blocksize = ctx.meta
+        if layout == "strided":
+            return (g.to_dense() if isinstance(g, SparseTensor) else g), None, None
+        if layout == SPARSE_COO:
+            return g.to_sparse(), None, None
+        return g.to_sparse(layout=layout, blocksize=blocksize), None, None
+
+
+class Transposed(Function):
+    """out = x.t() for a sparse matrix x. As PyTorch's TBackward0, d x = g.t() in g's own layout: a dense
+    upstream gradient (``mm``'s) stays dense, every entry; a sparse one is transposed as it is."""
+
+    @staticmethod
+    def forward(ctx, x, transpose):
+        ctx._name = "TBackward0"
+        return transpose(x.detach())
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.t(), None
 
 
 def passes_gradient_through(name):
-    """Decorator for a to_sparse* conversion: a dense input that requires grad goes through `ToSparse` (the
-    grad_fn `name(args, kwargs)`); a sparse one, or one outside autograd, to the conversion itself."""
+    """Decorator for a to_sparse* conversion: an input that requires grad goes through `ToSparse` (the
+    grad_fn `name(args, kwargs)`); one outside autograd to the conversion itself."""
     def wrap(convert):
         @functools.wraps(convert)
         def converted(input: Any, *args: Any, **kwargs: Any) -> SparseTensor:
-            if isinstance(input, Tensor) and not isinstance(input, SparseTensor) and input.requires_grad:
+            if isinstance(input, Tensor) and input.requires_grad:
                 return ToSparse.apply(input, lambda x: convert(x, *args, **kwargs), name(args, kwargs))
             return convert(input, *args, **kwargs)
         return converted

@@ -26,8 +26,8 @@ from .creation import arange, tensor
 from .joining import stack
 from .sorting import argsort, searchsorted, unique
 from .sparse_invariants import checking
-from .sparse import (LAYOUTS, SPARSE_COO, Compressed, FromValues, SparseTensor, Values, _REPR_NAMES, _dense_tensor,
-                     _to_layout, _unsupported, _values, passes_gradient_through)
+from .sparse import (LAYOUTS, SPARSE_COO, Compressed, FromValues, SparseTensor, ToSparse, Transposed, Values,
+                     _REPR_NAMES, _dense_tensor, _to_layout, _unsupported, _values, passes_gradient_through)
 
 SPARSE_CSR, SPARSE_CSC, SPARSE_BSR, SPARSE_BSC = "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"
 _ROW_MAJOR = {SPARSE_CSR: True, SPARSE_CSC: False, SPARSE_BSR: True, SPARSE_BSC: False}
@@ -79,7 +79,9 @@ class SparseCompressedTensor(SparseTensor):
         order, BSR's every element of its stored blocks block by block (both uncoalesced, as PyTorch's)."""
         if layout not in (None, SPARSE_COO):
             return _to_layout(self, layout, blocksize, dense_dim)
-        v, idx, size, blocksize = _values(self), self._indices_t, tuple(self.shape), self._compressed.blocksize
+        if self._requires_grad:
+            return ToSparse.apply(self, SparseCompressedTensor.to_sparse, "ToSparseBackward0")
+        v, idx, size, blocksize = self._values_t, self._indices_t, tuple(self.shape), self._compressed.blocksize
         if blocksize is None:
             return FromValues.apply(v, idx, size, self.layout == SPARSE_CSR)
         r, c = blocksize
@@ -104,8 +106,10 @@ class SparseCompressedTensor(SparseTensor):
     def t(self) -> SparseTensor:
         """The transpose: CSR <-> CSC and BSR <-> BSC, the same pointers and entries; a block layout's (R, C)
         blocks become their (C, R) transposes."""
+        if self._requires_grad:
+            return Transposed.apply(self, SparseCompressedTensor.t)
         n, m = self.shape
-        v, blocksize = _values(self), self._compressed.blocksize
+        v, blocksize = self._values_t, self._compressed.blocksize
         if blocksize is not None:
             v, blocksize = v.transpose(1, 2), blocksize[::-1]
         flipped = Compressed(_TRANSPOSED[self.layout], self._compressed.pointers, blocksize)
