@@ -188,3 +188,22 @@ def test_errors_are_pytorchs(left, right):
             ops[left] * ops[right]
         messages.append(str(err.value))
     assert messages[0].startswith(messages[1])
+
+
+@pytest.mark.parametrize("other", ["dense", "coalesced", "csr_by_coo"])
+def test_in_place_mul(other):
+    (ms, ts), (md, td) = coo(S_IDX, S_VAL, (2, 3)), dense(D)
+    if other == "coalesced":
+        md, td = ms.coalesce(), ts.coalesce()
+    elif other == "csr_by_coo":
+        (ms, ts), (md, td) = (md.to_sparse_csr(), td.to_sparse_csr()), (ms, ts)
+    mine, theirs = ms.clone(), ts.clone()
+    mine.mul_(md)
+    theirs.mul_(td)
+    same(mine, theirs)
+    mine, theirs = ms.clone(), ts.clone()
+    mine *= md
+    theirs *= td
+    same(mine, theirs)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        ms.clone().requires_grad_().mul_(md)

@@ -35,6 +35,7 @@ from ..autograd.function import Function
 from .binary import where
 from .creation import arange, full, tensor, zeros
 from .indexing import index_put
+from .inplace import check_leaf
 from .joining import cat
 from .sorting import searchsorted, unique
 from .sparse_invariants import checking
@@ -400,13 +401,23 @@ class SparseTensor(Tensor):
     def add_(self, other: "SparseTensor", *, alpha: Any = 1) -> "SparseTensor":
         """self += other, in place, with the layout's `add` pattern (how ``.grad`` accumulates sparse
         gradients)."""
-        total = self.add(other, alpha=alpha)
-        self._indices_t, self._values_t = total._indices_t, total._values_t.detach()
-        self._coalesced, self._compressed = total._coalesced, total._compressed
-        self._version_counter[0] += 1
-        return self
+        return self._become(self.add(other, alpha=alpha))
 
     __iadd__ = add_
+
+    def mul_(self, other: Any) -> "SparseTensor":
+        """self *= other, in place, with the product's pattern (`sparse_mul.mul`), which keeps self's layout."""
+        check_leaf(self, "mul_")
+        return self._become(self.mul(other))
+
+    __imul__ = mul_
+
+    def _become(self, result: "SparseTensor") -> "SparseTensor":
+        """self holding `result`'s entries (an in-place op's result, outside autograd), its version bumped."""
+        self._indices_t, self._values_t = result._indices_t, result._values_t.detach()
+        self._coalesced, self._compressed = result._coalesced, result._compressed
+        self._version_counter[0] += 1
+        return self
 
     def __radd__(self, other: Any) -> Tensor:
         """dense + sparse: a dense tensor, as in PyTorch."""
