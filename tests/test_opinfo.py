@@ -50,7 +50,7 @@ COMPLEX_SAMPLES_PER_DTYPE = 2
 # as tally does); raise as ops land, never lower. The 15 left are float32 gradients and two float64 Bessel
 # values where mytorch is nearer the exact answer than torch (a float64 torch run, mpmath) and ctc_loss's
 # float32 backward, whose summation order differs from PyTorch's.
-PASSING_SAMPLES = {"numpy": 7200, "cpp": 7200}
+PASSING_SAMPLES = {"numpy": 7215, "cpp": 7215}
 
 RANDOM_OPS = {"bernoulli", "multinomial", "normal", "rand", "randn", "randint", "randperm", "rand_like", "randint_like", "randn_like", "uniform",
               "nn.functional.dropout", "nn.functional.dropout2d", "nn.functional.dropout3d",
