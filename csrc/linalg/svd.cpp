@@ -31,6 +31,11 @@
 // The cost is dominated by the rotations of step 3 when the vectors are wanted (about 12 count^3 flops; LAPACK's
 // gesdd switches to divide and conquer past order 25 for that reason), else by step 2 (4 len count^2). W^T and Z^T
 // are kept with a singular vector per contiguous row, so that each rotation combines two contiguous rows.
+// Measured (kernel CPU time, 1 thread, float64 with vectors, against torch's MKL gesdd in the same run): 0.75x
+// torch's time at 64 x 64, 1.5x at 256, 1.7x at 512, 1.8x at 1000 x 100, 0.6x for 64 matrices of 32 x 32; the
+// one-sided Jacobi method this replaced took 3.5x, 9.9x, 12.7x, 11.8x and 2.1x. (Blocking the reflectors of
+// step 4 into GEMMs, delaying the rotations to apply them a block of columns at a time, or two at a time over
+// three rows, did not help at these sizes.)
 //
 // Float32 and complex64 matrices are computed in double precision (batch.h's double_precision) and rounded once.
 // B is first scaled by the power of two that brings its largest entry into [1, 2) (batch.h's scale_to_unit: no
