@@ -92,6 +92,25 @@ def test_contiguous_returns_self_when_contiguous():
     assert x.t().contiguous() is not x
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int8, np.bool_])
+def test_transposed_copies_in_tiles(dtype):
+    """Copies and elementwise ops that read or write across rows (walked in tiles by the C++ backend): sizes that
+    are not multiples of a tile, a batch of transposes, a transposed destination."""
+    a = (rng.standard_normal((3, 37, 150)) * 4).astype(dtype)
+    x = mytorch.from_numpy(a)
+    np.testing.assert_array_equal(x.transpose(1, 2).contiguous().numpy(), a.transpose(0, 2, 1))
+    np.testing.assert_array_equal(x[1].t().contiguous().numpy(), a[1].T)
+    np.testing.assert_array_equal(x.permute(2, 0, 1).contiguous().numpy(), a.transpose(2, 0, 1))
+    np.testing.assert_array_equal(x[:, ::2, 3:140:3].mT.contiguous().numpy(), a[:, ::2, 3:140:3].transpose(0, 2, 1))
+    np.testing.assert_array_equal(x.reshape(50, 333).t().contiguous().numpy(), a.reshape(50, 333).T)
+    if dtype != np.bool_:
+        b = mytorch.from_numpy(np.ascontiguousarray(a.transpose(0, 2, 1)))
+        np.testing.assert_array_equal((x.mT + b).numpy(), a.transpose(0, 2, 1) * 2)
+    out = mytorch.zeros(3, 150, 37, dtype=x.dtype)
+    out.mT.copy_(x)
+    np.testing.assert_array_equal(out.numpy(), a.transpose(0, 2, 1))
+
+
 def test_view_on_noncontiguous_raises_reshape_copies():
     x = mytorch.zeros(3, 4).t()
     with pytest.raises(RuntimeError, match="view size is not compatible"):

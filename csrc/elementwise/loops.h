@@ -2,6 +2,7 @@
 // broadcast operands. Inputs are read into their compute type (float for the half types), f runs
 // there, and the result is rounded once into the output type. When every operand is contiguous along
 // the row (or one input is a broadcast scalar) the loop is a plain indexed loop the compiler vectorises.
+// An operand read or written across its rows (a transposed one) is walked in tiles (core/tiled.h).
 // The loops go parallel from `grain` elements on (core/parallel.h): kParallelGrain suits ops of a few ns an
 // element; costlier ones pass a smaller grain.
 #pragma once
@@ -10,6 +11,7 @@
 
 #include "core/array.h"
 #include "core/strided.h"
+#include "core/tiled.h"
 
 namespace mytorch {
 
@@ -23,7 +25,7 @@ template <typename In, typename Out, typename F>
 void map_unary(const Array& out, const Array& a, F f, int64_t grain = kParallelGrain) {
   using C = compute_t<In>;
   auto layout = coalesce<2>(out.shape(), {out.strides(), broadcast_strides(a, out.shape())});
-  for_each_row<2>(layout, {out.bytes(), a.bytes()}, {sizeof(Out), sizeof(In)},
+  for_each_tile<2>(layout, {out.bytes(), a.bytes()}, {sizeof(Out), sizeof(In)},
                   [&](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& s) MYTORCH_FLATTEN {
     Out* o = reinterpret_cast<Out*>(p[0]);
     const load_t<In>* x = reinterpret_cast<const load_t<In>*>(p[1]);
@@ -35,7 +37,7 @@ void map_unary(const Array& out, const Array& a, F f, int64_t grain = kParallelG
     } else {
       for (int64_t i = 0; i < n; ++i) o[i * s[0]] = static_cast<Out>(f(static_cast<C>(x[i * s[1]])));
     }
-  }, /*parallel=*/true, grain);
+  }, grain);
 }
 
 template <typename In, typename Out, typename F>
@@ -43,7 +45,7 @@ void map_binary(const Array& out, const Array& a, const Array& b, F f, int64_t g
   using C = compute_t<In>;
   auto layout = coalesce<3>(out.shape(), {out.strides(), broadcast_strides(a, out.shape()),
                                           broadcast_strides(b, out.shape())});
-  for_each_row<3>(layout, {out.bytes(), a.bytes(), b.bytes()}, {sizeof(Out), sizeof(In), sizeof(In)},
+  for_each_tile<3>(layout, {out.bytes(), a.bytes(), b.bytes()}, {sizeof(Out), sizeof(In), sizeof(In)},
                   [&](const std::array<char*, 3>& p, int64_t n, const std::array<int64_t, 3>& s) MYTORCH_FLATTEN {
     Out* o = reinterpret_cast<Out*>(p[0]);
     const load_t<In>* x = reinterpret_cast<const load_t<In>*>(p[1]);
@@ -61,7 +63,7 @@ void map_binary(const Array& out, const Array& a, const Array& b, F f, int64_t g
         o[i * s[0]] = static_cast<Out>(f(static_cast<C>(x[i * s[1]]), static_cast<C>(y[i * s[2]])));
       }
     }
-  }, /*parallel=*/true, grain);
+  }, grain);
 }
 
 // Whether pred(a[i]) holds for some element (a read-only pass, for the checks kernels make first).
