@@ -63,6 +63,10 @@ def test_ldl_errors():
          RuntimeError),
         (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots), T.ones(4, 2, dtype=T.float64)), RuntimeError),
         (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots), T.ones(3, dtype=T.float64)), IndexError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots).float(), T.ones(3, 2, dtype=T.float64)),
+         RuntimeError),
+        (lambda T: T.linalg.ldl_solve(T.tensor(LD), T.tensor(pivots).bool(), T.ones(3, 2, dtype=T.float64)),
+         RuntimeError),
     ]
     for fn, error in cases:
         messages = []
@@ -71,3 +75,12 @@ def test_ldl_errors():
                 fn(T)
             messages.append(str(info.value))
         assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int16"])
+def test_ldl_solve_pivots_of_any_integer_type(dtype):
+    # PyTorch takes pivots of any integer type (the C++ kernel once read int64 ones as int32: wrong answers)
+    A = ZERO_DIAGONAL + np.diag([0.5, 0.0, 0.0, 0.0])
+    B = np.arange(8.0).reshape(4, 2)
+    check(lambda T, a, b: (lambda LD, p: T.linalg.ldl_solve(LD, p.to(getattr(T, dtype)), b))(*T.linalg.ldl_factor(a)),
+          A, B, grad=False, atol=1e-10)

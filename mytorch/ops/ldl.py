@@ -7,6 +7,7 @@ and D block diagonal with 1x1 and 2x2 blocks, found by Bunch-Kaufman's diagonal 
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ._linalg_util import batch_shape, check_floating, check_matrix, check_square, raise_for_info, return_type
 
@@ -48,6 +49,8 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if B.ndim < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{max(B.ndim, 1)}, "
                          f"{max(B.ndim, 1) - 1}], but got -2)")
+    if pivots.dtype._category != 1:
+        raise RuntimeError(f"{op}: Expected pivots to be integers. Got {pivots.dtype.scalar_name}")
     if tuple(LD.shape[:-1]) != tuple(pivots.shape):
         raise RuntimeError(f"{op}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
                            f"{list(pivots.shape)} instead")
@@ -61,7 +64,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     batch = batch_shape(LD, B)
     be = LD._backend
     LD, B = LD.detach().expand(*batch, n, n).contiguous(), B.detach().expand(*batch, *B.shape[-2:]).contiguous()
-    pivots = pivots.expand(*batch, n).contiguous()
+    pivots = pivots.to(D.int32).expand(*batch, n).contiguous()  # the backends read LAPACK's int32 pivots
     return Tensor._make(be.ldl_solve(LD._data, pivots._data, B._data, hermitian), be)
 
 
