@@ -117,8 +117,16 @@ std::optional<int> scale_to_unit(T* x, int64_t count) {
   if (!finite) return std::nullopt;
   if (largest == 0) return 0;
   const int exponent = std::ilogb(largest);
-  const real_t<T> scale = std::ldexp(real_t<T>(1), -exponent);
-  for (int64_t i = 0; i < count; ++i) x[i] *= scale;
+  // A subnormal largest needs a power of two past the largest finite one (2^1074 for a double): it is applied in
+  // steps, each a finite power of two, all scaling up and so exact. (In one step it was inf: eigh returned inf,
+  // svd nan, and eig's QR iteration never ended.)
+  using Limits = std::numeric_limits<real_t<T>>;
+  for (int remaining = -exponent; remaining != 0;) {
+    const int step = std::clamp(remaining, Limits::min_exponent - 1, Limits::max_exponent - 1);
+    const real_t<T> scale = std::ldexp(real_t<T>(1), step);
+    for (int64_t i = 0; i < count; ++i) x[i] *= scale;
+    remaining -= step;
+  }
   return exponent;
 }
 
