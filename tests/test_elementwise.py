@@ -136,6 +136,13 @@ def test_predicates_and_nan_to_num():
     check(lambda T, x: T.nan_to_num(x, nan=1.0, posinf=5.0, neginf=-5.0), x)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_sign_of_nan_and_zeros_is_zero(dtype):
+    """PyTorch's sign is (0 < x) - (x < 0): 0 for NaN (np.sign gives NaN) and +0 for -0.0."""
+    x = np.array([np.nan, -0.0, 0.0, -2.5, np.inf, -np.inf, 3.0] * 5, dtype=dtype)  # long enough for the vector loop
+    check(lambda T, x: (T.sign(x), T.sgn(x), x.sign(), T.sign(x[1])), x, grad=False)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_clamp(layout):
     x = rand(4, 3)

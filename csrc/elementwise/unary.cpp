@@ -12,12 +12,8 @@
 namespace mytorch {
 namespace {
 
-template <typename C> C sign_of(C x) {
-  if constexpr (std::is_floating_point_v<C>) {
-    if (std::isnan(x)) return x;
-  }
-  return static_cast<C>((C(0) < x) - (x < C(0)));
-}
+// PyTorch's sign: (0 < x) - (x < 0), so 0 for NaN and for both zeros.
+template <typename C> C sign_of(C x) { return static_cast<C>((C(0) < x) - (x < C(0))); }
 
 // The math of op OP on compute type C (a floating type unless the op also takes integers). OP is a
 // template argument so that each op gets its own loop, with no branch per element.

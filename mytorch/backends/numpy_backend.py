@@ -49,6 +49,14 @@ def _reciprocal(a):
     return (1 / a).astype(a.dtype, copy=False)
 
 
+def _sign(a):
+    # PyTorch's sign is (0 < x) - (x < 0): 0 for NaN, where np.sign gives NaN
+    out = np.sign(a)
+    if out.dtype.kind != "f" and out.dtype not in _HALF:
+        return out
+    return np.where(np.isnan(out), np.zeros((), out.dtype), out)
+
+
 def _check_int_divisor(a, b, op: str) -> None:
     # integer division by zero is an error in PyTorch, not a warning and a 0 result
     if np.asarray(a).dtype.kind in "iub" and np.any(np.asarray(b) == 0):
@@ -102,7 +110,7 @@ def _pow_by_exponent(a: np.ndarray, y: float):
 
 
 _UNARY = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "exp2": np.exp2,
+    "neg": np.negative, "abs": np.abs, "sign": _sign, "exp": np.exp, "exp2": np.exp2,
     "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
     "sqrt": np.sqrt, "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
