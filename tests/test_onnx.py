@@ -139,6 +139,30 @@ def test_constants_are_folded():
     assert not any(n.op_type == "Range" for n in proto.graph.node)
 
 
+class _TiedLinearFirst(nn.Module):
+    """A Linear on 3-D input that reads a weight tied to an embedding before the embedding does: the transpose is
+    stored and the embedding reads it back through a Transpose node (Graph.value's branch for tied weights)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding, self.head = nn.Embedding(7, 5), nn.Linear(5, 7, bias=False)
+        self.head.weight = self.embedding.weight
+
+    def forward(self, x, idx):
+        return self.head(x), self.embedding(idx)
+
+
+def test_tied_weight_read_transposed_first_is_stored_once():
+    mytorch.manual_seed(0)
+    model = _TiedLinearFirst().eval()
+    x, idx = mytorch.randn(2, 3, 5), mytorch.randint(0, 7, (2, 4))
+    f = io.BytesIO()
+    mytorch.onnx.export(model, (x, idx), f)
+    proto = onnx.load_from_string(f.getvalue())
+    assert sorted(tuple(t.dims) for t in proto.graph.initializer if len(t.dims) == 2) == [(5, 7)]
+    _agrees(ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"]), model, x, idx)
+
+
 class _Tagger(nn.Module):
     def __init__(self) -> None:
         super().__init__()
