@@ -26,6 +26,7 @@ static RegisterBindings fused_bindings([](nb::module_& m) {
   m.def("rms_norm", &rms_norm, nb::arg("x"), nb::arg("normalized_ndim"), nb::arg("weight").none(), nb::arg("eps"));
   m.def("rms_norm_backward", &rms_norm_backward, nb::arg("g"), nb::arg("x"), nb::arg("weight").none(),
         nb::arg("rstd"), nb::arg("normalized_ndim"), nb::arg("output_mask"));
+  m.def("rotary_embedding", &rotary_embedding, nb::arg("x"), nb::arg("cos"), nb::arg("sin"), nb::arg("interleaved"));
   m.def("batch_norm", &batch_norm, nb::arg("x"), nb::arg("weight").none(), nb::arg("bias").none(), nb::arg("eps"));
   m.def("batch_norm_backward", &batch_norm_backward, nb::arg("g"), nb::arg("x"), nb::arg("weight").none(),
         nb::arg("mean"), nb::arg("rstd"), nb::arg("output_mask"));

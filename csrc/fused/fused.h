@@ -43,6 +43,10 @@ std::tuple<std::optional<Array>, std::optional<Array>> rms_norm_backward(
     const Array& g, const Array& x, const std::optional<Array>& weight, const Array& rstd, int64_t normalized_ndim,
     std::array<bool, 2> output_mask);
 
+// Rotary position embedding of x (..., D): the pairs of its first 2h features, h = cos.shape[-1], turned by
+// the angles whose cos and sin (..., h) broadcast to x's leading dims; the rest of x copied. See rotary.cpp.
+Array rotary_embedding(const Array& x, const Array& cos, const Array& sin, bool interleaved);
+
 // Training-mode batch normalisation of (N, C, *spatial), statistics per channel over all other dims. weight
 // and bias hold C elements (any shape); mean, rstd and dbias have shape (1, C, 1, ...), dweight weight's.
 std::tuple<Array, Array, Array> batch_norm(const Array& x, const std::optional<Array>& weight,

@@ -201,6 +201,21 @@ def rms_norm_backward(be, g: Array, x: Array, weight: Array | None, rstd: Array,
     return dx, dw
 
 
+def rotary_embedding(be, x: Array, cos: Array, sin: Array, interleaved: bool) -> Array:
+    h, d = cos.shape[-1], x.shape[-1]
+    lead = (Ellipsis,)
+    a_part, b_part = (slice(0, 2 * h, 2), slice(1, 2 * h, 2)) if interleaved else (slice(0, h), slice(h, 2 * h))
+    a, b = be.basic_index(x, lead + (a_part,)), be.basic_index(x, lead + (b_part,))
+    ra = be.sub(be.mul(a, cos), be.mul(b, sin))
+    rb = be.add(be.mul(b, cos), be.mul(a, sin))
+    if interleaved:  # (..., h) twice -> (..., h, 2) -> (..., 2h): pairs side by side
+        pairs = [be.view(r, tuple(r.shape) + (1,)) for r in (ra, rb)]
+        rotated = be.view(be.concatenate(pairs, -1), tuple(ra.shape[:-1]) + (2 * h,))
+    else:
+        rotated = be.concatenate([ra, rb], -1)
+    return rotated if 2 * h == d else be.concatenate([rotated, be.basic_index(x, lead + (slice(2 * h, d),))], -1)
+
+
 # ---- cross-entropy --------------------------------------------------------------------------------------
 
 def class_column(be, a: Array, ndim: int) -> Array:

@@ -88,7 +88,8 @@ REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 # optional fused primitives: each has a composite default below, built from the primitives above
 FUSED_PRIMITIVES = (
     "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
-    "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "batch_norm", "batch_norm_backward",
+    "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "rotary_embedding",
+    "batch_norm", "batch_norm_backward",
     "cross_entropy", "cross_entropy_backward", "ctc_loss", "ctc_loss_backward",
     "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "lstm_cell", "lstm_cell_backward",
     "gru_cell", "gru_cell_backward", "max_pool", "max_pool_backward", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
@@ -527,6 +528,13 @@ class Backend:
         """(dx, dweight); with x_hat = x rstd and gh = g weight:
         dx = rstd (gh - x_hat mean(gh x_hat)),  dweight = sum_rows g x_hat."""
         return _composite.rms_norm_backward(self, g, x, weight, rstd, normalized_ndim, output_mask)
+
+    def rotary_embedding(self, x: Array, cos: Array, sin: Array, interleaved: bool) -> Array:
+        """x (..., D) with the pairs of its first 2h features (h = cos.shape[-1]) rotated:
+        (a_i, b_i) -> (a_i cos_i - b_i sin_i, b_i cos_i + a_i sin_i), pair i = (x_i, x_{i+h}), or (x_2i, x_2i+1)
+        when interleaved; cos and sin (of x's dtype) broadcast to x's leading dims + (h,); features from 2h on are
+        copied. Its own backward: dx = rotary_embedding(g, cos, -sin)."""
+        return _composite.rotary_embedding(self, x, cos, sin, interleaved)
 
     def cross_entropy(self, x: Array, target: Array, weight: Array | None, ignore_index: int,
                       label_smoothing: float, log_softmax: bool) -> tuple[Array, ...]:

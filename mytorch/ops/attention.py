@@ -58,7 +58,8 @@ def _at_least_4d(t: Tensor) -> Tensor:
 def _flat_batch(t: Tensor, batch: tuple[int, ...]) -> Tensor:
     """t (*, H, X, Y) broadcast to batch + (H, X, Y) and viewed as (B, H, X, Y) (a copy only when more than
     one batch dim must be merged)."""
-    t = t.expand(batch + tuple(t.shape[-3:]))
+    if tuple(t.shape[:-3]) != batch:
+        t = t.expand(batch + tuple(t.shape[-3:]))
     return t.reshape((math.prod(batch),) + tuple(t.shape[-3:])) if len(batch) != 1 else t
 
 
@@ -86,7 +87,9 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: f
     if dropout_p > 0:
         keep = dropout(ones(q.shape[:2] + (q.shape[2], k.shape[2]), dtype=q.dtype, device=q.device), dropout_p, True)
     out, weights = ScaledDotProductAttention.apply(q, k, v, mask, keep, scale, is_causal, safe, need_weights)
-    out = out.reshape((batch + tuple(out.shape[1:]))[-ndim:])
+    out_shape = (batch + tuple(out.shape[1:]))[-ndim:]
+    if tuple(out.shape) != out_shape:
+        out = out.reshape(out_shape)
     return out, None if weights is None else weights.reshape(shape[-ndim:])
 
 

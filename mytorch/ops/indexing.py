@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import _GradState
 from ._trace import traced
 from .inplace import inplace
 from .views import _select_view
@@ -182,11 +183,45 @@ def setitem(x: Tensor, key, value) -> None:
     key, rest = _split_key(key)
     if rest is not None:
         return setitem(getitem(x, key), rest, value)
-    k, _ = _norm_key(x, key)
+    k, advanced = _norm_key(x, key)
     if not isinstance(value, (Tensor, int, float, bool)):
         from .creation import tensor
         value = tensor(value, dtype=x.dtype)
+    if not advanced and _writes_in_place(x, value):
+        return _assign_view(x, k, value)
     inplace(x, lambda t, v: _put(t, k, v, False), value, name="setitem")
+
+
+def _root(t: Tensor) -> Tensor:
+    return t._base if t._base is not None else t
+
+
+def _writes_in_place(x: Tensor, value) -> bool:
+    """Whether ``x[basic key] = value`` may write straight into the view's memory: nothing records it for
+    autograd, and value neither lives on another backend nor shares x's storage (``x[1:] = x[:-1]`` reads
+    what the write overwrites)."""
+    if isinstance(value, Tensor):
+        if value._backend is not x._backend or _root(value) is _root(x):
+            return False
+        if _GradState.enabled and value._requires_grad:
+            return False
+    return not (_GradState.enabled and (x._requires_grad or (x._base is not None and x._base._requires_grad)))
+
+
+def _assign_view(x: Tensor, key: tuple, value) -> None:
+    """x[key] = value for a basic key without autograd: the value, cast to x's dtype and broadcast, is written
+    into the view x[key], so the cost is the view's size, not x's (a KV cache grows a slice per step)."""
+    be = x._backend
+    v = value._data if isinstance(value, Tensor) else value
+    if isinstance(value, Tensor) and value.dtype is not x.dtype:
+        v = be.cast(v, be.dtype_of(x._data))
+    view = be.basic_index(x._data, key)
+    try:
+        be.assign(view, v)
+    except ValueError as e:
+        raise RuntimeError(f"setitem: shape mismatch: value tensor of shape {list(getattr(value, 'shape', ()))} "
+                           f"cannot be broadcast to indexing result of shape {tuple(view.shape)} ({e})") from None
+    x._version_counter[0] += 1
 
 
 def index_put(input: Tensor, indices: tuple, values, accumulate: bool = False) -> Tensor:

@@ -45,7 +45,11 @@ def _view_data(x: Tensor, shape: tuple) -> Tensor:
 
 def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple[int, ...]:
     """Resolve one -1 and validate the element count, raising PyTorch's RuntimeError."""
-    n = math.prod(x._data.shape)
+    return _resolve_shape(math.prod(x._data.shape), shape, op)
+
+
+def _resolve_shape(n: int, shape: tuple, op: str) -> tuple[int, ...]:
+    """`shape` for n elements with its one -1 resolved; PyTorch's RuntimeError when n does not fit."""
     if -1 not in shape and math.prod(shape) == n and min(shape, default=0) >= 0:
         return shape
     if shape.count(-1) > 1:
@@ -312,8 +316,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     d = input._wrap_dim(dim, "unflatten")
     sizes = tuple(sizes)
     shape = input.shape
-    inner = _infer_shape(Tensor._make(input._backend.empty((shape[d],), input.dtype), input._backend),
-                         sizes, "unflatten")
+    inner = _resolve_shape(shape[d], sizes, "unflatten")
     return view(input, tuple(shape[:d]) + inner + tuple(shape[d + 1:]))
 
 

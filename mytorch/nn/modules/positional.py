@@ -19,6 +19,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...ops.creation import arange, empty
 from ...ops.joining import cat, stack
+from ...ops.rotary import fusable, rotary_embedding
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -147,6 +148,8 @@ def apply_rotary_pos_emb(x: Tensor, cos: Tensor, sin: Tensor, interleaved: bool 
         raise RuntimeError(f"apply_rotary_pos_emb(): cos/sin of {half} angles rotate {r} features, but x has only "
                            f"{x.shape[-1]} (shape {list(x.shape)})")
     cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    if fusable(x, cos, sin):
+        return rotary_embedding(x, cos, sin, interleaved)
     rotary = x[..., :r]
     if interleaved:
         pairs = rotary.unflatten(-1, (half, 2))
