@@ -127,3 +127,49 @@ def test_negative_step_rejected():
 def test_index_put():
     check(lambda T, x, v: x.index_put((T.tensor([0, 0, 2]),), v, accumulate=True), rand(3, 2), rand(3, 2))
     check(lambda T, x, v: (x * 1).index_put_((T.tensor([1, 2]), T.tensor([0, 1])), v), rand(3, 2), rand(2))
+
+
+SETITEM_CASTS = {
+    "int_from_float_tensor": lambda T: (T.zeros(3, 4, dtype=T.int64), (1,), T.tensor([1.7, -2.7, 3.5, 9.9])),
+    "bool_from_int": lambda T: (T.zeros(3, 4, dtype=T.bool), (slice(None), 1), 2),
+    "half_from_double": lambda T: (T.zeros(2, 3, dtype=T.float16), (0,), T.tensor([1 / 3, 2 / 3, 1e-8], dtype=T.float64)),
+    "none_and_ellipsis": lambda T: (T.zeros(2, 3), (Ellipsis, None, slice(1, 3)), T.tensor([5.0, 6.0])),
+    "zero_dim_value": lambda T: (T.zeros(4), (slice(1, None, 2),), T.tensor(7.0)),
+    "transposed_target": lambda T: (T.zeros(3, 4).t(), (slice(0, 2),), T.arange(3.0)),
+    "complex_from_real": lambda T: (T.zeros(3, dtype=T.complex64), (slice(0, 2),), T.tensor([1.0, 2.0])),
+    "int_from_float_scalar": lambda T: (T.zeros(2, dtype=T.int32), (0,), -2.5),
+}
+
+
+@pytest.mark.parametrize("case", SETITEM_CASTS)
+def test_setitem_without_autograd_casts_and_broadcasts_like_torch(case):
+    """A basic-key write with nothing to record goes straight into the view: same values as torch, the tensor's
+    memory kept, its version bumped."""
+    import torch
+    xt, key, vt = SETITEM_CASTS[case](torch)
+    xm, _, vm = SETITEM_CASTS[case](mytorch)
+    ptr, version = xm.data_ptr(), xm._version
+    xt[key] = vt
+    xm[key] = vm
+    np.testing.assert_array_equal(np.asarray(xm.tolist()), np.asarray(xt.tolist()))
+    assert xm.data_ptr() == ptr and xm._version == version + 1
+
+
+def test_setitem_integer_overflow_and_overlap_errors():
+    with pytest.raises(RuntimeError, match="300 cannot be converted to type uint8 without overflow"):
+        mytorch.zeros(2, dtype=mytorch.uint8)[0] = 300
+    x = mytorch.arange(5.0)
+    x[1:] = x[:-1]  # the value reads x's own storage: written through a copy, as if read first
+    assert x.tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
+
+
+def test_setitem_of_a_value_that_requires_grad_is_recorded():
+    v = mytorch.tensor(2.0, requires_grad=True)
+    x = mytorch.zeros(3)
+    x[1] = v
+    (x * mytorch.tensor([1.0, 3.0, 5.0])).sum().backward()
+    assert v.grad.item() == 3.0
+    with mytorch.no_grad():
+        y = mytorch.zeros(3)
+        y[1] = v
+    assert not y.requires_grad and y.tolist() == [0.0, 2.0, 0.0]

@@ -213,6 +213,10 @@ def _assign_view(x: Tensor, key: tuple, value) -> None:
     into the view x[key], so the cost is the view's size, not x's (a KV cache grows a slice per step)."""
     be = x._backend
     v = value._data if isinstance(value, Tensor) else value
+    if type(value) is int and x.dtype._category == 1:
+        info = D.iinfo(x.dtype)
+        if not info.min <= value <= info.max:
+            raise RuntimeError(f"setitem: value {value} cannot be converted to type {info.dtype} without overflow")
     if isinstance(value, Tensor) and value.dtype is not x.dtype:
         v = be.cast(v, be.dtype_of(x._data))
     view = be.basic_index(x._data, key)
