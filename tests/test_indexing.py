@@ -132,7 +132,8 @@ def test_index_put():
 SETITEM_CASTS = {
     "int_from_float_tensor": lambda T: (T.zeros(3, 4, dtype=T.int64), (1,), T.tensor([1.7, -2.7, 3.5, 9.9])),
     "bool_from_int": lambda T: (T.zeros(3, 4, dtype=T.bool), (slice(None), 1), 2),
-    "half_from_double": lambda T: (T.zeros(2, 3, dtype=T.float16), (0,), T.tensor([1 / 3, 2 / 3, 1e-8], dtype=T.float64)),
+    "half_from_double": lambda T: (T.zeros(2, 3, dtype=T.float16), (0,),
+                                   T.tensor([1 / 3, 2 / 3, 1e-8], dtype=T.float64)),
     "none_and_ellipsis": lambda T: (T.zeros(2, 3), (Ellipsis, None, slice(1, 3)), T.tensor([5.0, 6.0])),
     "zero_dim_value": lambda T: (T.zeros(4), (slice(1, None, 2),), T.tensor(7.0)),
     "transposed_target": lambda T: (T.zeros(3, 4).t(), (slice(0, 2),), T.arange(3.0)),
