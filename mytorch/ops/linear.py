@@ -47,19 +47,20 @@ def _check_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     for t, name in ((input, "input"), (weight, "weight")):
         if not isinstance(t, Tensor):
             raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if input.ndim == 0 or weight.ndim != 2:
+    x_shape, w_shape = input._data.shape, weight._data.shape  # plain tuples: this check runs on every call
+    if not x_shape or len(w_shape) != 2:
         raise RuntimeError(f"linear(): expected an input of at least 1 dimension and a 2D weight, got input of "
-                           f"shape {list(input.shape)} and weight of shape {list(weight.shape)}")
-    if input.shape[-1] != weight.shape[1]:
-        rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
+                           f"shape {list(x_shape)} and weight of shape {list(w_shape)}")
+    if x_shape[-1] != w_shape[1]:
+        rows = input.numel() // x_shape[-1] if x_shape[-1] else 0
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x_shape[-1]} and "
+                           f"{w_shape[1]}x{w_shape[0]})")
     if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not input.dtype):
         other = weight if input.dtype is not weight.dtype else bias
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype.scalar_name.lower()} "
                            f"!= {other.dtype.scalar_name.lower()}")
-    if bias is not None and bias.shape not in ((weight.shape[0],), (), (1,)):
-        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match the {weight.shape[0]} "
+    if bias is not None and tuple(bias._data.shape) not in ((w_shape[0],), (), (1,)):
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match the {w_shape[0]} "
                            "output features")
 
 
