@@ -16,10 +16,14 @@ from typing import Callable
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ..ops.joining import cat
 from ..ops.binary import where
+from ..ops.creation import empty
+from ..ops.joining import cat
 
 BLOCK = 32  # weights per block in every format here
+# Blocks decoded at a time: a decoder's temporaries (nibbles, scales, products) are several times the size of its
+# output, so a large matrix (SmolLM2's 49152 x 576 embedding) is decoded in slices of 2M weights into one result.
+_CHUNK_BLOCKS = 1 << 16
 
 __all__ = ["BLOCK_BYTES", "dequantize", "half_from_bytes"]
 
@@ -78,7 +82,13 @@ def dequantize(raw: Tensor, kind: str, shape: tuple[int, ...]) -> Tensor:
     if raw.numel() * BLOCK != size * _numel(shape):
         raise ValueError(f"GGUF {kind} tensor of shape {list(shape)} needs {_numel(shape) // BLOCK * size} bytes, "
                          f"got {raw.numel()}")
-    return decode(raw.reshape(-1, size)).reshape(shape)
+    blocks = raw.reshape(-1, size)
+    if blocks.shape[0] <= _CHUNK_BLOCKS:
+        return decode(blocks).reshape(shape)
+    out = empty((blocks.shape[0], BLOCK), dtype=D.float32)
+    for start in range(0, blocks.shape[0], _CHUNK_BLOCKS):
+        out[start:start + _CHUNK_BLOCKS] = decode(blocks[start:start + _CHUNK_BLOCKS])
+    return out.reshape(shape)
 
 
 def _numel(shape: tuple[int, ...]) -> int:
