@@ -208,6 +208,34 @@ def test_pow_scalar_exponents_bit_exact(dtype):
         assert same.all(), (dtype, e, want[~same][:3], got[~same][:3])
 
 
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_pow_complex_scalar_exponents_bit_exact(dtype):
+    """A complex x to the Python-number powers 0, 1, 2, 3, -1, -2, 0.5, -0.5 is a fill, a copy, products,
+    reciprocals (Smith's division) and square roots in PyTorch's kernel, with exactly its bits on both backends:
+    (-2.25+0j) ** 2 is 5.0625 (std::pow gave an imaginary part of -1.2e-15). Other exponents, and a tensor
+    exponent, are the principal branch exp(y log x)."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4000, generator=g, dtype=getattr(torch, dtype)) * 3  # a multiple of 8: no scalar tail there
+    x[:8] = torch.tensor([-2.25, 0, 1.5j, -3 + 4j, complex("inf"), complex("nan"), 1e-30 + 1e30j, -0.0])
+    m = mytorch.tensor(x.numpy())
+
+    def bits(z):
+        z = np.ascontiguousarray(z)
+        return z.view(z.real.dtype).reshape(-1, 2)
+
+    for e in (0, 1, 2, 3, -1, -2, 0.5, -0.5, 2.0, -1 + 0j):
+        want, got = bits((x ** e).numpy()), bits((m ** e).numpy())
+        same = ((want == got) | (np.isnan(want) & np.isnan(got))).all(1)
+        assert same.all(), (dtype, e, np.flatnonzero(~same)[:5], want[~same][:3], got[~same][:3])
+    assert (m[:1] ** 2).item() == 5.0625
+    y = np.linspace(-2, 3, 4000).astype(dtype)
+    for e in (2.5, 1j):
+        np.testing.assert_allclose((m[8:] ** e).numpy(), (x[8:] ** e).numpy(), rtol=1e-5)
+    np.testing.assert_allclose((m[8:] ** mytorch.tensor(y[8:])).numpy(), (x[8:] ** torch.tensor(y[8:])).numpy(),
+                               rtol=1e-4)
+
+
 def test_division_rounding_modes():
     a = np.array([-7, -3, 3, 7], dtype=np.int64)
     b = np.array([2, 2, -2, 3], dtype=np.int64)

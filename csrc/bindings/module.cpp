@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "core/parallel.h"
 #include "core/views.h"
+#include "elementwise/complex_pow.h"
 #include "elementwise/elementwise.h"
 #include "linalg/matmul.h"
 #include "reduce/reduce.h"
@@ -183,7 +184,7 @@ NB_MODULE(_C, m) {
     if (nb::isinstance<Array>(a)) {                                                                \
       const Array& x = nb::cast<const Array&>(a);                                                  \
       if (nb::isinstance<Array>(b)) return binary(BinaryOp::name, x, nb::cast<const Array&>(b));   \
-      return binary(BinaryOp::name, x, scalar_array(b, x.dtype()));                                \
+      return binary_with_number(BinaryOp::name, x, scalar_array(b, x.dtype()));                    \
     }                                                                                              \
     const Array& y = nb::cast<const Array&>(b);                                                    \
     return binary(BinaryOp::name, scalar_array(a, y.dtype()), y);                                  \

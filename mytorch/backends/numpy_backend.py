@@ -80,7 +80,80 @@ def _pow(a, b):
         out = _pow_by_exponent(a, float(b))
         if out is not None:
             return out
+    if isinstance(a, np.ndarray) and a.dtype.kind == "c" and isinstance(b, (int, float, complex)):
+        out = _complex_pow_by_exponent(a, complex(b))
+        if out is not None:
+            return out
     return np.power(a, b)
+
+
+def _fma(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """x y + z rounded once (NumPy has no fma): float32 through float64, where x y is exact; float64 by
+    Dekker's exact product and Knuth's exact sum, whose error terms are added before the last rounding."""
+    if x.dtype == np.float32:
+        return (x.astype(np.float64) * y + z).astype(np.float32)
+    split = 134217729.0  # 2^27 + 1: Veltkamp's split of a double into two 26-bit halves
+    def halves(v):
+        t = split * v
+        high = t - (t - v)
+        return high, v - high
+    p = x * y
+    xh, xl = halves(x)
+    yh, yl = halves(y)
+    p_err = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl
+    s = p + z
+    bv = s - z
+    s_err = (p - bv) + (z - (s - bv))
+    out = s + (s_err + p_err)
+    return np.where(np.isfinite(out), out, p + z)
+
+
+def _complex_pow_by_exponent(a: np.ndarray, y: complex):
+    """a ** y by products, square roots and reciprocals for the exponents PyTorch's CPU kernel computes so,
+    the same bits as it (and as the C++ kernel, csrc/elementwise/complex_pow.cpp, which says how); None for
+    other exponents. Products are (ac - bd) + (ad + bc)i, each product rounded; 1 / x is c10's Smith division
+    with its multiply-adds fused."""
+    def product(x, z):
+        return _complex(x.real * z.real - x.imag * z.imag, x.real * z.imag + x.imag * z.real)
+
+    def reciprocal(x):
+        c, d = x.real, x.imag
+        wide = np.abs(c) >= np.abs(d)
+        num, den = np.where(wide, d, c), np.where(wide, c, d)  # |rat| <= 1
+        rat = num / den
+        scale = 1 / _fma(num, rat, den)
+        re = np.where(wide, scale, rat * scale)
+        im = np.where(wide, -rat * scale, -scale)
+        zero = (c == 0) & (d == 0)
+        return _complex(np.where(zero, np.inf, re), np.where(zero, np.nan, im))
+
+    if y.imag != 0:
+        return None
+    e = y.real
+    with np.errstate(all="ignore"):
+        if e == 0:
+            return np.ones_like(a)
+        if e == 1:
+            return a.copy()
+        if e == 2:
+            return product(a, a)
+        if e == 3:
+            return product(product(a, a), a)
+        if e == 0.5:
+            return np.sqrt(a)
+        if e == -1:
+            return reciprocal(a)
+        if e == -2:
+            return reciprocal(product(a, a))
+        if e == -0.5:
+            return reciprocal(np.sqrt(a))
+    return None
+
+
+def _complex(re: np.ndarray, im: np.ndarray) -> np.ndarray:
+    out = np.empty(re.shape, np.result_type(re.dtype, np.complex64))
+    out.real, out.imag = re, im
+    return out
 
 
 def _pow_by_exponent(a: np.ndarray, y: float):
