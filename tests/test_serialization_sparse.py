@@ -1,7 +1,7 @@
 """Sparse tensors (COO, CSR, CSC, BSR) in PyTorch's checkpoint format both ways: mytorch.save ->
 torch.load(weights_only=True) and torch.save -> mytorch.load (weights_only, the default), with the pickle PyTorch
-writes (`_rebuild_sparse_tensor` over `_get_layout`); uncoalesced and hybrid COO; and files whose sparse
-indices point outside the tensor or falsely claim to be coalesced are refused."""
+writes (`_rebuild_sparse_tensor` over `_get_layout`); uncoalesced and hybrid COO, batched and hybrid compressed
+tensors; and files whose sparse indices point outside the tensor or falsely claim to be coalesced are refused."""
 from __future__ import annotations
 
 import pickle
@@ -26,6 +26,10 @@ def cases(lib):
     out = {name: make(lib.tensor(X)) for name, make in LAYOUTS.items()}
     out["uncoalesced"] = lib.sparse_coo_tensor(lib.tensor([[2, 0, 2], [1, 1, 1]]), lib.tensor([1.0, 2.0, 3.0]), (3, 2))
     out["hybrid"] = lib.tensor(np.arange(12.0).reshape(3, 4) * (np.arange(3) != 1)[:, None]).to_sparse(1)
+    batched = lib.tensor(np.stack([X, X[::-1]]))  # as many entries (blocks) in each matrix
+    out["batched csr"], out["batched bsc"] = batched.to_sparse_csr(), batched.to_sparse_bsc((2, 1))
+    out["hybrid csc"] = lib.tensor(np.stack([X, X.T], -1)).to_sparse_csc(dense_dim=1)
+    out["batched hybrid csr"] = lib.tensor(np.stack([X, X[::-1]])[..., None] * np.ones(2)).to_sparse_csr(dense_dim=1)
     return out
 
 

@@ -52,8 +52,9 @@ def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
             f"it on strided (dense) tensors only, and this argument is a {layout} tensor. Sparse tensors support "
             f"to_dense(), values(), clone/detach/to(dtype), t(), mul by a number or 0-d tensor, add of two of one "
             f"layout, conversions between layouts and mytorch.sparse.mm; COO and CSR ones mul by a dense or a sparse "
-            f"tensor; COO ones also coalesce(), indices(), division by a number, mytorch.sparse.sum and softmax; CSR "
-            f"ones mytorch.sparse.sampled_addmm. Call .to_dense() for anything else.")
+            f"tensor; COO ones also coalesce(), indices(), division by a number, mytorch.sparse.sum and softmax; "
+            f"compressed ones sum() and integer indexing of their batch dims; CSR ones mytorch.sparse.sampled_addmm. "
+            f"Call .to_dense() for anything else.")
 
 
 class _Meta:
@@ -154,11 +155,15 @@ def _read_at(g: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
 
 
 def _read_blocks(g: Tensor, indices: Tensor, size: Sequence[int], blocksize: tuple[int, int]) -> Tensor:
-    """The (R, C) blocks of `g` (an (n, m) gradient, any layout) at the block positions `indices`, shape
-    (nnz, R, C): what a gradient on a BSR tensor's pattern is."""
-    (n, m), (r, c) = size, blocksize
-    blocks = (g.to_dense() if isinstance(g, SparseTensor) else g).reshape(n // r, r, m // c, c).permute(0, 2, 1, 3)
-    return blocks[indices[0], indices[1]]
+    """The (R, C) blocks of `g` (a (*batch, n, m, *dense) gradient, any layout) at the block positions `indices`
+    (batch indices, block row, block column), shape (nnz, R, C, *dense): what a gradient on a BSR tensor's
+    pattern is."""
+    g = g.to_dense() if isinstance(g, SparseTensor) else g
+    nb, (r, c) = len(size) - 2, blocksize
+    (n, m), dense = size[nb:], tuple(g.shape[nb + 2:])
+    blocks = g.reshape(tuple(size[:nb]) + (n // r, r, m // c, c) + dense)
+    blocks = blocks.permute(list(range(nb)) + [nb, nb + 2, nb + 1, nb + 3] + list(range(nb + 4, blocks.ndim)))
+    return blocks[tuple(indices)]
 
 
 def _coalesce(indices: Tensor, values: Tensor, size: Sequence[int], mean: bool = False) -> tuple[Tensor, Tensor]:
@@ -359,6 +364,9 @@ class SparseTensor(Tensor):
 
     def mv(self, vec: Tensor) -> Tensor:
         """self @ vec for a dense vector."""
+        if self.ndim != 2:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self.ndim}, "
+                               f"{vec.ndim if isinstance(vec, Tensor) else 0}")
         if not isinstance(vec, Tensor) or vec.ndim != 1 or isinstance(vec, SparseTensor):
             raise RuntimeError(f"mv(): expected a 1-D strided vector for the {self.layout} matrix of size "
                                f"{list(self.shape)}")
@@ -433,7 +441,7 @@ class SparseTensor(Tensor):
     __array__ = numpy
 
     def _repr_fields(self) -> list[tuple[str, Tensor]]:
-        return [("indices", self._indices_t)]
+        return [("indices", self._indices_t), ("values", self._values_t)]
 
     def __repr__(self) -> str:
         def nested(label: str, t: Tensor) -> str:
@@ -447,7 +455,7 @@ class SparseTensor(Tensor):
             fields.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             fields.append("requires_grad=True")
-        parts = [nested(label, t) for label, t in self._repr_fields()] + [nested("values", self._values_t)]
+        parts = [nested(label, t) for label, t in self._repr_fields()]
         return "tensor(" + ",\n       ".join(parts + [", ".join(fields)]) + ")"
 
 
@@ -735,6 +743,9 @@ def mm(mat1: Tensor, mat2: Tensor, reduce: str | None = None) -> Tensor:
     each row's products by that reduction instead (a row without stored entries gives 0); PyTorch takes
     `reduce` only with CSR and raises for the other layouts, as this does. A BSR mat1 multiplies as the COO
     tensor of its blocks' elements; like PyTorch's CPU kernels, dense @ BSR raises."""
+    for name, x in (("mat1", mat1), ("mat2", mat2)):
+        if isinstance(x, SparseTensor) and x._compressed is not None and x.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {x.ndim}-D tensor")
     if isinstance(mat2, SparseTensor):
         if isinstance(mat1, SparseTensor) or reduce is not None:
             raise NotImplementedError(_unsupported("_sparse_sparse_matmul" if reduce is None else
@@ -803,6 +814,9 @@ def dense_grad_mm(mat1: Tensor, mat2: Tensor) -> Tensor:
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """input @ other with one operand a 2-D sparse matrix and the other a dense matrix or vector:
     `dense_grad_mm`, a vector taken as a one-column (right) or one-row (left) matrix, as matmul's 1-D rule."""
+    error = _batched_matmul_error(input, other)
+    if error is not None:
+        raise error
     for vec, right in ((other, True), (input, False)):
         if isinstance(vec, Tensor) and not isinstance(vec, SparseTensor) and vec.ndim == 1:
             mat = input if right else other
@@ -812,6 +826,20 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             return dense_grad_mm(input, other.unsqueeze(1)).squeeze(1) if right else \
                 dense_grad_mm(input.unsqueeze(0), other).squeeze(0)
     return dense_grad_mm(input, other)
+
+
+def _batched_matmul_error(input: Tensor, other: Tensor) -> RuntimeError | None:
+    """PyTorch's error for matmul with a compressed operand of more than two dims (batch or dense ones), which
+    it does not multiply, or None."""
+    for x, o, left in ((input, other, True), (other, input, False)):
+        if isinstance(x, SparseTensor) and x._compressed is not None and x.ndim > 2:
+            if left and o.ndim <= 2:
+                return RuntimeError(f"Sparse {x.layout[len('sparse_'):].upper()} tensors do not have strides")
+            if o.ndim <= 2 and x.dense_dim():
+                return RuntimeError("transpose(): hybrid sparse compressed tensors with dense dimensions are not "
+                                    "supported")
+            return RuntimeError(f"expand is unsupported for {_REPR_NAMES[x.layout]} tensors")
+    return None
 
 
 def _first_extreme(v: Tensor, rows: Tensor, cols: Tensor, mat2: Tensor, n: int, reduce: str) -> Tensor:

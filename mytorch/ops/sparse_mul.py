@@ -42,6 +42,10 @@ def _layout_error(a: Tensor, b: Tensor) -> RuntimeError | None:
     right = b.layout if isinstance(b, Tensor) else "strided"
     note = (f" (mytorch multiplies {left} by {right}: the sparse products are COO * COO, COO and dense in "
             f"either order, CSR * any sparse layout, CSR and dense in either order)")
+    for x in (a, b):
+        if isinstance(x, SparseTensor) and x.layout == _CSR and x._compressed.pointers.ndim > 1:
+            return RuntimeError("coo_to_sparse_csr: conversion from Sparse to SparseCsr for input tensors with "
+                                "sparse_dim()!=2 is not supported" + note + " (and no batched CSR operand)")
     if left in ("sparse_bsr", "sparse_bsc"):
         return RuntimeError(f"empty_sparse_compressed expected sparse compressed (non-block) tensor layout but got "
                             f"{_REPR_NAMES[left]}" + note)
