@@ -8,6 +8,7 @@ to rounding). The Bessel functions carry derivatives here, where PyTorch has non
 from __future__ import annotations
 
 from .ops.activation import log_softmax, softmax
+from .ops.out import SPECIAL_OUT, add_out_argument
 from .ops.special import (airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, digamma, entr, erfc, erfcx, erfinv,
                           gammainc, gammaincc, i0, i0e, i1, i1e, log_ndtr, logit, modified_bessel_k0, modified_bessel_k1,
                           multigammaln, ndtr, ndtri, polygamma, scaled_modified_bessel_k0, scaled_modified_bessel_k1,
@@ -34,3 +35,5 @@ __all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", 
            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "modified_bessel_i0",
            "modified_bessel_i1", "spherical_bessel_j0", "bessel_y0", "bessel_y1", "modified_bessel_k0",
            "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai"]
+
+add_out_argument(globals(), SPECIAL_OUT)

@@ -17,6 +17,7 @@ from ..ops.qr import householder_product, qr
 from ..ops.solve import det, inv, inv_ex, slogdet, solve, solve_ex
 from ..ops.statistics import vector_norm
 from ..ops.svd import svd, svdvals
+from ..ops.out import LINALG_OUT, add_out_argument
 from ..ops.triangular import solve_triangular
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
@@ -24,3 +25,5 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "di
            "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",
            "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
+
+add_out_argument(globals(), LINALG_OUT)

@@ -50,7 +50,7 @@ def _not_positive_definite(i: int) -> str:
             f"minor of order {i} is not positive-definite).")
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
     """(L, info) with A = L L^H (A = U^H U, U returned, when upper); info = the order of the first leading
     minor that is not positive definite, 0 when none."""
     check_square(A, "linalg.cholesky")
@@ -60,14 +60,14 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, o
     return cholesky_ex_result(L, info)
 
 
-def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """L with A = L L^H (U with A = U^H U when upper); LinAlgError when A is not positive definite."""
     L, info = cholesky_ex(A, upper=upper)
     raise_for_info(info, "linalg.cholesky", _not_positive_definite)
     return L
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
     """X with A X = B for A = L L^H (U^H U when upper) given its factor: X = L^{-H} L^{-1} B."""
     check_square(L, "cholesky_solve")
     check_floating(B, "cholesky_solve")
@@ -80,7 +80,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
     return solve_triangular(L.mH, solve_triangular(L, B, upper=False), upper=True)
 
 
-def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
     """A^{-1} for A = L L^H (U^H U when upper) given its factor: cholesky_solve(I, L)."""
     check_square(L, "cholesky_inverse")
     return cholesky_solve(eye_like(L).expand(*L.shape), L, upper)

@@ -54,14 +54,14 @@ def _check(A: Tensor, op: str) -> None:
         raise RuntimeError(f"torch.{op}: input tensor should not contain infs or NaNs.")
 
 
-def eig(A: Tensor, *, out=None):
+def eig(A: Tensor):
     """(eigenvalues, eigenvectors) of a square matrix, both complex: A V = V diag(eigenvalues), each
     eigenvector of unit norm (up to a phase)."""
     _check(A, "linalg.eig")
     return eig_result(*Eig.apply(A))
 
 
-def eigvals(A: Tensor, *, out=None) -> Tensor:
+def eigvals(A: Tensor) -> Tensor:
     """The eigenvalues of a square matrix (complex), in LAPACK's order;  dA = V^{-H} diag(gL) V^H."""
     _check(A, "linalg.eigvals")
     return Eig.apply(A)[0]

@@ -46,14 +46,14 @@ def _uplo(UPLO: str) -> bool:
     return UPLO == "U"
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+def eigh(A: Tensor, UPLO: str = "L"):
     """(eigenvalues, eigenvectors) of Hermitian A: eigenvalues real and ascending, eigenvectors the columns
     of a unitary matrix (each up to sign, or a phase for complex A)."""
     check_square(A, "linalg.eigh")
     return eigh_result(*Eigh.apply(A, _uplo(UPLO)))
 
 
-def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of Hermitian A, real and ascending;  dA = V diag(gw) V^H."""
     check_square(A, "linalg.eigvalsh")
     return Eigh.apply(A, _uplo(UPLO))[0]

@@ -15,7 +15,7 @@ ldl_factor_result = return_type("linalg_ldl_factor", "LD pivots")
 ldl_factor_ex_result = return_type("linalg_ldl_factor_ex", "LD pivots info")
 
 
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
     """(LD, pivots, info) of P A P^T = L D L^T (L^H when hermitian): LD holds L below the diagonal and D's
     blocks on and just below it; pivots are LAPACK's (1-based, negative on both rows of a 2x2 block);
     info > 0 marks an exactly singular D. Only A's lower triangle is read."""
@@ -34,14 +34,14 @@ def _raise_singular(info: Tensor, op: str) -> None:
                                        f"D is exactly singular (its column {i} is zero).", RuntimeError)
 
 
-def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None):
+def ldl_factor(A: Tensor, *, hermitian: bool = False):
     """(LD, pivots) of P A P^T = L D L^T; RuntimeError when D is exactly singular."""
     LD, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
     _raise_singular(info, "torch.linalg.ldl_factor")
     return ldl_factor_result(LD, pivots)
 
 
-def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False, out=None) -> Tensor:
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
     """X with A X = B from A's ldl_factor (batch dims broadcast)."""
     op = "torch.linalg.ldl_solve"
     check_matrix(LD, op)

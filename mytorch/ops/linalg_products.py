@@ -16,7 +16,7 @@ from .joining import cat
 from .solve import inv, solve
 
 
-def multi_dot(tensors, *, out=None) -> Tensor:
+def multi_dot(tensors) -> Tensor:
     """A_1 A_2 ... A_N (the first may be a row vector, the last a column vector, both 1-D), in the cheapest
     order."""
     n = len(tensors)
@@ -52,7 +52,7 @@ def multi_dot(tensors, *, out=None) -> Tensor:
     return result.squeeze(-1) if last else result
 
 
-def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum_i x_i y_i along dim (x and y broadcast)."""
     return (x * y).sum(dim)
 
@@ -69,7 +69,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return cat([x.new_ones(x.shape + (1,)), steps.cumprod(-1)], -1)
 
 
-def tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     """The tensor X with tensordot(A, X, ind) the identity: inv of A viewed as a
     (prod(shape[:ind]), prod(shape[ind:])) matrix, reshaped to shape[ind:] + shape[:ind]."""
     if ind <= 0:
@@ -81,7 +81,7 @@ def tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:
     return inv(A.reshape(rows, cols)).reshape(*A.shape[ind:], *A.shape[:ind])
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
     """X with tensordot(A, X, X.ndim) = B: A's dims `dims` first moved to the end, then solve with A viewed as
     a (B.numel(), rest) matrix; X has shape A.shape[B.ndim:]."""
     if dims is not None:
@@ -94,7 +94,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
     return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*result_shape)
 
 
-def cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along dim (default: the last)."""
     return _cross.cross(input, other, dim)
 

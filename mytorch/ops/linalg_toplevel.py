@@ -18,7 +18,7 @@ _lu_with_info = return_type("_lu_with_info", "LU pivots info")
 _triangular_solve_result = return_type("triangular_solve", "solution cloned_coefficient")
 
 
-def slogdet(input: Tensor, *, out=None):
+def slogdet(input: Tensor):
     """(sign, logabsdet) of each square matrix (``torch.slogdet``)."""
     check_square(input, "linalg.slogdet")
     return _slogdet_result(*SLogDet.apply(input))
@@ -34,22 +34,22 @@ def logdet(input: Tensor) -> Tensor:
     return logabsdet.masked_fill(sign < 0, float("nan"))
 
 
-def inverse(input: Tensor, *, out=None) -> Tensor:
+def inverse(input: Tensor) -> Tensor:
     """A^{-1} (``torch.inverse``: linalg.inv)."""
     return inv(input)
 
 
-def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """The Cholesky factor (``torch.cholesky``: linalg.cholesky with `upper` positional)."""
     return _linalg_cholesky(input, upper=upper)
 
 
-def qr(input: Tensor, some: bool = True, *, out=None):
+def qr(input: Tensor, some: bool = True):
     """(Q, R) (``torch.qr``: the reduced factorization when `some`, else the complete one)."""
     return _qr_result(*_linalg_qr(input, "reduced" if some else "complete"))
 
 
-def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     """X with A X = b from A's LU factorization (``torch.lu_solve``)."""
     return _linalg_lu_solve(LU_data, LU_pivots, b)
 
@@ -64,14 +64,14 @@ def orgqr(input: Tensor, tau: Tensor) -> Tensor:
     return householder_product(input, tau)
 
 
-def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
     """(LU, pivots), or (LU, pivots, info) with get_infos (``torch.lu``: linalg.lu_factor(_ex))."""
     LU, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
     return _lu_with_info(LU, pivots, info) if get_infos else (LU, pivots)
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
-                     unitriangular: bool = False, *, out=None):
+                     unitriangular: bool = False):
     """(X, a copy of A) with A X = b (A^T X = b when transpose) (``torch.triangular_solve``)."""
     X = solve_triangular(A.mT if transpose else A, b, upper=upper != transpose, unitriangular=unitriangular)
     return _triangular_solve_result(X, A.clone())

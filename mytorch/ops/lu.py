@@ -93,7 +93,7 @@ def _raise_singular_U(info: Tensor, op: str) -> None:
                                        "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)", RuntimeError)
 
 
-def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None):
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
     """(LU, pivots, info) of P A = L U: LU packs L (unit diagonal not stored) and U; pivots (int32, 1-based)
     are LAPACK's row swaps; info > 0 marks an exactly singular U (U[info-1, info-1] == 0)."""
     op = "torch.linalg.lu_factor_ex"
@@ -106,15 +106,14 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
     return lu_factor_ex_result(LU, pivots, info)
 
 
-def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
+def lu_factor(A: Tensor, *, pivot: bool = True):
     """(LU, pivots) of P A = L U, raising (RuntimeError, as PyTorch) when U has a zero on its diagonal."""
     LU, pivots, info = lu_factor_ex(A, pivot=pivot)
     _raise_singular_U(info, "torch.linalg.lu_factor")
     return lu_factor_result(LU, pivots)
 
 
-def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *,
-              out=None):
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
     """(P, L, U) from the packed factorization (empty tensors for the parts not asked for)."""
     m = LU_data.shape[-2]
     P = permutation(LU_pivots, m, LU_data.dtype) if unpack_pivots else LU_data.new_zeros(0)
@@ -122,15 +121,14 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpa
     return lu_unpack_result(P, L, U)
 
 
-def lu(A: Tensor, *, pivot: bool = True, out=None):
+def lu(A: Tensor, *, pivot: bool = True):
     """(P, L, U) with A = P L U."""
     check_matrix(A, "linalg.lu")
     LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
     return lu_result(*lu_unpack(LU, pivots))
 
 
-def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False,
-             out=None) -> Tensor:
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
     """X with A X = B (A^H X = B when adjoint; X A = B when not left) from A's lu_factor:
     X = U^{-1} L^{-1} P^T B, or P L^{-H} U^{-H} B for the adjoint."""
     op = "linalg.lu_solve"

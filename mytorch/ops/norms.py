@@ -31,8 +31,7 @@ def _two_dims(A: Tensor, dim, op: str) -> tuple[int, int]:
     return d0, d1
 
 
-def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype: D.dtype | None = None,
-                out=None) -> Tensor:
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     """The matrix norm of the matrices in dims `dim` (module docstring)."""
     op = "linalg.matrix_norm"
     if A.ndim < 2:
@@ -57,7 +56,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     return out if keepdim else out.squeeze((d0, d1))
 
 
-def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None, out=None) -> Tensor:
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     """A vector norm (dim an int or 1-tuple, or A 1-D) or a matrix norm (dim a 2-tuple, or A 2-D); with ord
     and dim both None, the 2-norm of A flattened."""
     op = "linalg.norm"
@@ -77,7 +76,7 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype: D.dtype
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-def cond(A: Tensor, p=None, *, out=None) -> Tensor:
+def cond(A: Tensor, p=None) -> Tensor:
     """The condition number ||A||_p ||A^{-1}||_p (inf where A is singular)."""
     if p not in (None,) + _MATRIX_ORDS:
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")

@@ -71,7 +71,7 @@ class Pinv(Function):
         return -P.mH @ G @ P.mH + left @ G.mH @ P @ P.mH + P.mH @ P @ G.mH @ right, None, None, None
 
 
-def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudo-inverse, singular values at or below max(atol, rtol * s_max) dropped."""
     if A.ndim < 2 or not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.pinv({A.dtype.scalar_name}{{{list(A.shape)}}}): expected a tensor with 2 or more "
@@ -79,7 +79,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
     return Pinv.apply(A, atol, rtol, hermitian)
 
 
-def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None, out=None) -> Tensor:
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None) -> Tensor:
     """The number of singular values above max(atol, rtol * s_max) (int64)."""
     check_matrix(A, "linalg.matrix_rank")
     if tol is not None:

@@ -63,7 +63,7 @@ class QR(Function):
         return _qr_backward(Q, R, gQ, gR), None
 
 
-def qr(A: Tensor, mode: str = "reduced", *, out=None):
+def qr(A: Tensor, mode: str = "reduced"):
     """(Q, R) with A = Q R, Q with orthonormal columns, R upper triangular. mode: "reduced" (Q (m, k),
     R (k, n)), "complete" (Q (m, m), R (m, n)) or "r" (R only; Q empty)."""
     if mode not in ("reduced", "complete", "r"):
@@ -73,7 +73,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     return qr_result(*QR.apply(A, mode))
 
 
-def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     """The first n columns of H_1 H_2 ... H_k (A (*, m, n), tau (*, k)), H_i = I - tau_i v_i v_i^H with v_i =
     (0, ..., 0, 1, A[i+1:, i]): Q from geqrf's packed reflectors. Composed of products, so autograd
     differentiates it in A and tau."""
@@ -101,8 +101,7 @@ def _reflectors(A: Tensor) -> Tensor:
     return A - triu(A) + eye_like(A, A.shape[-2])[:, :A.shape[-1]]
 
 
-def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *,
-          out=None) -> Tensor:
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False) -> Tensor:
     """Q C, Q^H C (transpose), C Q (not left) or C Q^H for Q = H_1 ... H_k (m x m) given by geqrf's reflectors
     (input (*, m, k), tau (*, k)) and C = other, without forming Q: each H_i = I - tau_i v_i v_i^H acts as
     H_i C = C - tau_i v_i (v_i^H C) (and C H_i = C - tau_i (C v_i) v_i^H), H_i^H with conj(tau_i), in the
@@ -176,7 +175,7 @@ class Geqrf(Function):
         raise RuntimeError("the derivative for 'geqrf' is not implemented.")
 
 
-def geqrf(input: Tensor, *, out=None):
+def geqrf(input: Tensor):
     """(a, tau): A = Q R packed as LAPACK's geqrf packs it. R is a's upper triangle; below the diagonal, column i
     holds v_i (its leading 1 implied) of the Householder reflector H_i = I - tau_i v_i v_i^H, and
     Q = H_1 ... H_k (householder_product(a, tau)). Each H_i^H maps the remaining column x to beta e_1, with

@@ -76,7 +76,7 @@ def _as_matrices(A: Tensor, B: Tensor, op: str) -> tuple[Tensor, Tensor, bool]:
     return A.expand(*batch, n, n), B.expand(*batch, *B.shape[-2:]), vector
 
 
-def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False):
     """(X, info) with A X = B (X A = B when not left); info > 0 marks a singular A."""
     if not left:
         X, info = solve_ex(A.mT, B.mT, check_errors=check_errors)
@@ -88,7 +88,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     return solve_ex_result(X.squeeze(-1) if vector else X, info)
 
 
-def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """X with A X = B (X A = B when not left); B a (batch of) matrix or vector; LinAlgError when A is
     singular."""
     X, info = solve_ex(A, B, left=left)
@@ -96,7 +96,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     return X
 
 
-def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+def inv_ex(A: Tensor, *, check_errors: bool = False):
     """(A^{-1}, info) = solve(A, I); info > 0 marks a singular A."""
     check_square(A, "linalg.inv")
     X, info = Solve.apply(A, eye_like(A).expand(*A.shape))
@@ -110,7 +110,7 @@ def _singular_inverse(i: int) -> str:
             "is singular.")
 
 
-def inv(A: Tensor, *, out=None) -> Tensor:
+def inv(A: Tensor) -> Tensor:
     """A^{-1};  dA = -A^{-H} G A^{-H}. LinAlgError when A is singular."""
     X, info = inv_ex(A)
     raise_for_info(info, "linalg.inv", _singular_inverse)
@@ -147,7 +147,7 @@ class Det(Function):
         return g[..., None, None] * _cofactor_conj(A, det)
 
 
-def det(A: Tensor, *, out=None) -> Tensor:
+def det(A: Tensor) -> Tensor:
     """The determinant of each square matrix."""
     check_square(A, "linalg.det")
     return Det.apply(A)
@@ -176,7 +176,7 @@ class SLogDet(Function):
         return g[..., None, None] * Solve.apply(A.mH, eye_like(A).expand(*A.shape))[0]
 
 
-def slogdet(A: Tensor, *, out=None):
+def slogdet(A: Tensor):
     """(sign, logabsdet) with det A = sign * exp(logabsdet): exact in sign and free of overflow."""
     check_square(A, "linalg.slogdet")
     return slogdet_result(*SLogDet.apply(A))

@@ -67,14 +67,14 @@ class SVD(Function):
         return gA, None
 
 
-def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None, out=None):
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None):
     """(U, S, Vh) with A = U diag(S) Vh: S real and descending, U and Vh with orthonormal columns / rows (each
     pair of singular vectors up to a joint sign, or a joint phase for complex A)."""
     check_matrix(A, "linalg.svd")
     return svd_result(*SVD.apply(A, full_matrices))
 
 
-def svdvals(A: Tensor, *, driver: str | None = None, out=None) -> Tensor:
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
     """The singular values, descending;  dA = U diag(gS) V^T."""
     check_matrix(A, "linalg.svdvals")
     if is_grad_enabled() and A.requires_grad:
@@ -82,7 +82,7 @@ def svdvals(A: Tensor, *, driver: str | None = None, out=None) -> Tensor:
     return Tensor._make(backend_svd(A, False, False)[1], A._backend)  # the vectors are needed only for the derivative
 
 
-def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True):
     """``torch.svd``: (U, S, V) with V = Vh^H (reduced when `some`); zero U and V when not compute_uv."""
     check_floating(input, "svd")
     U, S, Vh = svd(input, full_matrices=not some)

@@ -15,3 +15,7 @@ from .margin_loss import *  # noqa: F401,F403
 from .linear_cross_entropy import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .encoding import *  # noqa: F401,F403
+
+from ...ops.out import FUNCTIONAL_OUT, add_out_argument  # noqa: E402
+
+add_out_argument(globals(), FUNCTIONAL_OUT)

@@ -1,0 +1,131 @@
+"""PyTorch's ``out=`` argument: ``torch.add(a, b, out=c)`` writes the result into c and returns c.
+
+The op computes its result as usual; then, for each output tensor (a tuple ``out`` for ops with several results,
+``max(x, dim)``'s values and indices):
+- its dtype must hold the result's: a result may be cast to a wider kind (bool -> integer -> floating -> complex)
+  but not a narrower one ("result type Float can't be cast to the desired output type Long");
+- a shape that differs is resized to the result's (with PyTorch's deprecation warning when the tensor had
+  elements), so ``out=torch.empty(0)`` works for any result;
+- the write happens in place (views of ``out`` see it), and ``out`` itself is returned.
+``out=`` takes no part in autograd: with grad mode on, an argument that requires grad is an error, as in PyTorch.
+`with_out` adds the argument to a namespace function; `add_out_argument` does so for a namespace's listed names.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any, Callable
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import _GradState, no_grad
+
+
+def _requires_grad(values: Any) -> bool:
+    for v in values:
+        if isinstance(v, Tensor) and v._requires_grad:
+            return True
+        if isinstance(v, (list, tuple)) and _requires_grad(v):
+            return True
+    return False
+
+
+def _write(result: Tensor, out: Any, op: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if result.dtype._category > out.dtype._category:
+        raise RuntimeError(f"{op}(): result type {result.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{out.dtype.scalar_name}")
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel():
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, "
+                          f"which does not match the required output shape {list(result.shape)}. This behavior is "
+                          "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                          "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                          "elements with t.resize_(0).", UserWarning, stacklevel=4)
+        out.resize_(tuple(result.shape))
+    out.copy_(result)
+    return out
+
+
+def write_out(result: Any, out: Any, op: str) -> Any:
+    """Write `result` (a tensor, or a tuple of them) into `out` (the same structure) and return `out`."""
+    if isinstance(result, Tensor):
+        return _write(result, out, op)
+    if not isinstance(out, (tuple, list)) or len(out) != len(result):
+        raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(result)} Tensors, not "
+                        f"{type(out).__name__}")
+    written = [write_out(r, o, op) for r, o in zip(result, out)]  # histogramdd's bin edges are a list inside
+    return type(result)(*written) if hasattr(result, "_fields") else type(result)(written)
+
+
+def with_out(fn: Callable, name: str | None = None) -> Callable:
+    """fn with PyTorch's keyword-only ``out=`` argument (see the module docstring)."""
+    op = name or fn.__name__
+
+    @functools.wraps(fn)
+    def op_with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        if _GradState.enabled and _requires_grad(args + tuple(kwargs.values())):
+            raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                               "but one of the arguments requires grad.")
+        with no_grad():
+            return write_out(fn(*args, **kwargs), out, op)
+
+    return op_with_out
+
+
+# The functions of each namespace that take out=: those PyTorch's OpInfo database marks `supports_out` (mytorch's
+# tests check this list against it), and the deprecated top-level linear algebra (torch.inverse, torch.lu, ...). The
+# factories (zeros, arange, randn, ...) are not wrapped: with out= they take out's dtype, not the default one.
+TORCH_OUT = (
+    "abs", "acos", "acosh", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "alias_copy", "all",
+    "amax", "amin", "aminmax", "angle", "any", "argmax", "argmin", "as_strided_copy", "asin", "asinh", "atan",
+    "atan2", "atanh", "baddbmm", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "bmm", "bucketize", "cat", "ceil", "cholesky", "cholesky_inverse",
+    "cholesky_solve", "clamp", "clamp_max", "clamp_min", "column_stack", "complex", "conj_physical", "copysign",
+    "cos", "cosh", "cross", "cummax", "cummin", "cumprod", "cumsum", "deg2rad", "diag", "diagonal_copy", "diff",
+    "digamma", "div", "dot", "dstack", "eq", "erf", "erfc", "erfinv", "exp", "exp2", "expand_copy", "expm1",
+    "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac", "frexp", "gather", "gcd", "ge", "geqrf",
+    "gt", "heaviside", "histc", "histogram", "histogramdd", "hstack", "hypot", "i0", "igamma", "igammac",
+    "index_add", "index_copy", "index_reduce", "index_select", "inner", "inverse", "isin", "isneginf", "isposinf",
+    "kron", "kthvalue", "lcm", "ldexp", "le", "lerp", "lgamma", "log", "log10", "log1p", "log2", "log_softmax",
+    "logaddexp", "logaddexp2", "logcumsumexp", "logical_and", "logical_not", "logical_or", "logical_xor", "logit",
+    "logsumexp", "lt", "lu", "lu_solve", "lu_unpack", "masked_select", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mm", "mode", "msort", "mul", "mv", "mvlgamma", "nan_to_num", "nanmean", "nanquantile", "nansum",
+    "narrow_copy", "ne", "neg", "nextafter", "nonzero", "norm", "ormqr", "outer", "permute_copy", "polar",
+    "polygamma", "pow", "qr", "quantile", "rad2deg", "reciprocal", "remainder", "renorm", "round", "rsqrt",
+    "scatter", "scatter_add", "scatter_reduce", "searchsorted", "sgn", "sigmoid", "sign", "signbit", "sin", "sinc",
+    "sinh", "slice_scatter", "slogdet", "softmax", "sort", "split_with_sizes_copy", "sqrt", "square",
+    "squeeze_copy", "stack", "std", "sub", "svd", "t_copy", "take", "take_along_dim", "tan", "tanh", "tensordot",
+    "topk", "transpose_copy", "triangular_solve", "tril", "triu", "true_divide", "trunc", "unbind_copy",
+    "unfold_copy", "unsqueeze_copy", "var", "vdot", "view_copy", "vstack", "where", "xlogy",
+)
+LINALG_OUT = (
+    "cholesky", "cholesky_ex", "cond", "cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "householder_product",
+    "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+    "lu_solve", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot", "vector_norm",
+)
+SPECIAL_OUT = (
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "entr", "erfcx",
+    "hermite_polynomial_h", "hermite_polynomial_he", "i0e", "i1", "i1e", "laguerre_polynomial_l",
+    "legendre_polynomial_p", "log_ndtr", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+    "modified_bessel_k1", "ndtr", "ndtri", "polygamma", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta",
+)
+FFT_OUT = (
+    "fft", "fft2", "fftn", "hfft", "hfft2", "hfftn", "ifft", "ifft2", "ifftn", "ihfft", "ihfft2", "ihfftn", "irfft",
+    "irfft2", "irfftn", "rfft", "rfft2", "rfftn",
+)
+FUNCTIONAL_OUT = (
+    "avg_pool2d", "avg_pool3d", "gelu", "hardshrink", "linear", "logsigmoid", "normalize", "softplus", "softshrink",
+)
+
+
+def add_out_argument(namespace: dict, names: tuple[str, ...]) -> None:
+    """Give each listed function of a module's namespace (its ``globals()``) the ``out=`` argument."""
+    for name in names:
+        namespace[name] = with_out(namespace[name], name)

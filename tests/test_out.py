@@ -1,0 +1,127 @@
+"""``out=``: every function PyTorch's OpInfo marks `supports_out` that mytorch has takes it, writes its result into
+the given tensors (resizing them as PyTorch does) and returns them; dtype and autograd errors as PyTorch's."""
+import functools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch_db import as_torch, convert, flat, seed_torch
+
+import mytorch
+import mytorch.nn.functional
+from mytorch.ops import out as out_lists
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from torch.testing._internal.common_methods_invocations import op_db
+
+NAMESPACES = {"": (mytorch, out_lists.TORCH_OUT), "linalg.": (mytorch.linalg, out_lists.LINALG_OUT),
+              "special.": (mytorch.special, out_lists.SPECIAL_OUT), "fft.": (mytorch.fft, out_lists.FFT_OUT),
+              "nn.functional.": (mytorch.nn.functional, out_lists.FUNCTIONAL_OUT)}
+# creation and random functions take out's dtype when given out=, a different rule; `equal` returns a bool
+NOT_WRAPPED = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "zeros", "randn", "normal",
+               "multinomial", "bernoulli", "equal", "_chunk_cat", "_native_batch_norm_legit", "native_batch_norm"}
+RANDOM = {"nn.functional.dropout"}
+
+
+def _split(name: str):
+    for prefix in sorted(NAMESPACES, key=len, reverse=True):
+        if prefix and name.startswith(prefix):
+            return prefix, name[len(prefix):]
+    return "", name
+
+
+def _mytorch_fn(op_name: str):
+    prefix, short = _split(op_name)
+    module, _ = NAMESPACES[prefix]
+    return getattr(module, short, None) if "." not in short else None
+
+
+@functools.lru_cache(maxsize=None)
+def _out_ops() -> tuple:
+    """(OpInfo entry, its first float32 sample) for every entry with out= that mytorch has."""
+    chosen = []
+    for op in op_db:
+        if not op.supports_out or _split(op.name)[1] in NOT_WRAPPED or _mytorch_fn(op.name) is None:
+            continue
+        if torch.float32 not in op.supported_dtypes("cpu") or op.variant_test_name:
+            continue
+        seed_torch(0)
+        sample = next(iter(op.sample_inputs("cpu", torch.float32, requires_grad=False)), None)
+        if sample is not None:
+            chosen.append((op, sample))
+    return tuple(chosen)
+
+
+def test_every_opinfo_out_op_mytorch_has_is_wrapped():
+    missing = []
+    for op in op_db:
+        prefix, short = _split(op.name)
+        if op.supports_out and short not in NOT_WRAPPED and _mytorch_fn(op.name) is not None \
+                and short not in NAMESPACES[prefix][1]:
+            missing.append(op.name)
+    assert not missing, missing
+
+
+def _empty_like_structure(result, T):
+    """out= arguments shaped like nothing (resized by the op), of each result's dtype."""
+    if isinstance(result, (tuple, list)):
+        return tuple(_empty_like_structure(r, T) for r in result)
+    return T.empty(0, dtype=result.dtype)
+
+
+def test_out_matches_torch_on_opinfo_samples():
+    """Each op's first float32 sample, with out= tensors of no elements: the values equal the plain call's, and
+    the call returns the out tensors themselves."""
+    failures, checked = [], 0
+    for op, sample in _out_ops():
+        leaves: list = []
+        args = [convert(a, mytorch, leaves) for a in (sample.input, *sample.args)]
+        kwargs = {k: convert(v, mytorch, leaves) for k, v in sample.kwargs.items()}
+        fn = _mytorch_fn(op.name)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                plain = fn(*args, **kwargs)
+        except Exception:  # a sample one side rejects: the OpInfo suite covers it
+            continue
+        if not all(isinstance(x, mytorch.Tensor) for x in flat(plain)):
+            continue
+        out = _empty_like_structure(plain, mytorch)
+        try:
+            got = fn(*args, out=out, **kwargs)
+            assert all(g is o for g, o in zip(flat(got), flat(out))), "did not return out"
+            if op.name not in RANDOM:  # the plain call's values (whose agreement with torch's OpInfo checks)
+                for g, p in zip(flat(got), flat(plain)):
+                    torch.testing.assert_close(as_torch(g), as_torch(p), rtol=0, atol=0, equal_nan=True)
+        except Exception as e:  # collect them all, then report
+            failures.append(f"{op.name}: {type(e).__name__}: {str(e)[:200]}")
+        checked += 1
+    assert not failures, f"{len(failures)} of {checked}:\n" + "\n".join(failures)
+    assert checked > 250, checked
+
+
+def test_out_dtype_shape_and_autograd_rules():
+    x = mytorch.tensor([1.5, -2.0])
+    wider = mytorch.empty(2, dtype=mytorch.float64)
+    assert mytorch.add(x, 1, out=wider) is wider and wider.tolist() == [2.5, -1.0]
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        mytorch.add(x, 1, out=mytorch.empty(2, dtype=mytorch.int64))
+    small = mytorch.zeros(3)
+    with pytest.warns(UserWarning, match=r"resized since it had shape \[3\].*required output shape \[2\]"):
+        mytorch.mul(x, 2, out=small)
+    assert small.tolist() == [3.0, -4.0]
+    base = mytorch.zeros(2, 2)
+    mytorch.sub(x, 1, out=base[0])  # a view: the write lands in its base
+    assert base.tolist() == [[0.5, -3.0], [0.0, 0.0]]
+    with pytest.raises(RuntimeError, match=r"mul\(\): functions with out=\.\.\. arguments don't support automatic"):
+        mytorch.mul(mytorch.ones(2, requires_grad=True), 2, out=mytorch.empty(2))
+    with mytorch.no_grad():
+        mytorch.mul(mytorch.ones(2, requires_grad=True), 2, out=small)
+    with pytest.raises(TypeError, match="must be a tuple of 2 Tensors"):
+        mytorch.max(mytorch.ones(2, 3), 1, out=mytorch.empty(0))
+    values, indices = mytorch.empty(0), mytorch.empty(0, dtype=mytorch.int64)
+    result = mytorch.sort(mytorch.tensor([3.0, 1.0, 2.0]), out=(values, indices))
+    assert result.values is values and indices.tolist() == [1, 2, 0]
+    np.testing.assert_array_equal(values.numpy(), [1.0, 2.0, 3.0])
