@@ -292,3 +292,38 @@ def test_op_errors_are_pytorchs(case):
     with pytest.raises(type(theirs.value)) as mine:
         OP_ERRORS[case](mytorch.tensor(BATCHED).to_sparse_csr(), mytorch)
     assert str(theirs.value).split("\n")[0] in str(mine.value)
+
+
+def test_sampled_addmm_of_a_batch():
+    """sampled_addmm of a batched CSR input is PyTorch's; the gradients of mat1 and mat2 (PyTorch's engine
+    raises converting them) are those of the dense formula beta input + alpha mask * (mat1 @ mat2)."""
+    mats = [rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 3, 6))]
+    outs = []
+    for lib in (mytorch, torch):
+        m1, m2 = (lib.tensor(m, requires_grad=True) for m in mats)
+        out = lib.sparse.sampled_addmm(lib.tensor(BATCHED).to_sparse_csr(), m1, m2, beta=0.5, alpha=2.0)
+        if lib is mytorch:
+            (out.values() * mytorch.tensor(np.arange(12.0).reshape(2, 6))).sum().backward()
+            grads = [m1.grad.numpy(), m2.grad.numpy()]
+        outs.append(out)
+    same(*outs)
+    m1, m2 = (torch.tensor(m, requires_grad=True) for m in mats)
+    weights = torch.zeros(BATCHED.shape, dtype=torch.float64)
+    weights[torch.tensor(BATCHED) != 0] = torch.arange(12.0, dtype=torch.float64)
+    (weights * 2.0 * (m1 @ m2)).sum().backward()
+    for mine, theirs in zip(grads, (m1.grad, m2.grad)):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["hybrid", "self and mat1", "mat1 and mat2"])
+def test_sampled_addmm_errors_are_pytorchs(case):
+    def call(T):
+        s = T.tensor(HYBRID).to_sparse_csr(dense_dim=1) if case == "hybrid" else T.tensor(BATCHED).to_sparse_csr()
+        shapes = {"hybrid": ((4, 3), (3, 6)), "self and mat1": ((4, 3), (3, 6)),
+                  "mat1 and mat2": ((2, 4, 3), (1, 3, 6))}[case]
+        return T.sparse.sampled_addmm(s, *(T.ones(*shape, dtype=T.float64) for shape in shapes))
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as mine:
+        call(mytorch)
+    assert str(mine.value) == str(theirs.value)

@@ -1,5 +1,6 @@
 """``torch.sparse.sampled_addmm``: beta * input + alpha * (mat1 @ mat2) computed only at the stored positions
-of a CSR input (PyTorch's CSR-only op), with its own Function so only nnz dot products are formed."""
+of a CSR input (PyTorch's CSR-only op; a batched input with batches of mat1 and mat2 of its batch size), with
+its own Function so only nnz dot products are formed."""
 from __future__ import annotations
 
 from typing import Any
@@ -23,19 +24,24 @@ class SampledAddmm(Function):
         ctx._name = "SparseSampledAddmmBackward0"
         ctx.save_for_backward(mat1, mat2)
         ctx.meta = (input._indices_t, beta, alpha)
-        rows, cols = input._indices_t
-        products = (mat1[rows] * mat2.t()[cols]).sum(-1) * alpha
+        *batch, rows, cols = input._indices_t
+        at = tuple(batch)
+        products = (mat1[at + (rows,)] * mat2.transpose(-2, -1)[at + (cols,)]).sum(-1) * alpha
         # beta * input even when beta is 0: PyTorch's sampled_addmm keeps a NaN/inf of input (addmm does not)
         return _make(input._indices_t, input._values_t * beta + products, tuple(input.shape), True, input._compressed)
 
     @staticmethod
     def backward(ctx, g):
         mat1, mat2 = ctx.saved_tensors
-        (rows, cols), beta, alpha = ctx.meta
+        indices, beta, alpha = ctx.meta
+        *batch, rows, cols = indices
+        at, mat2_t = tuple(batch), mat2.transpose(-2, -1)
         d_input = g * conj(beta)
-        gv = _read_at(g, ctx.meta[0], tuple(g.shape)) * conj(alpha)
-        d_mat1 = mat1.new_zeros(mat1.shape).index_add(0, rows, gv.unsqueeze(1) * conj(mat2.t()[cols]))
-        d_mat2 = mat2.new_zeros(mat2.shape[::-1]).index_add(0, cols, gv.unsqueeze(1) * conj(mat1[rows])).t()
+        gv = _read_at(g, indices, tuple(g.shape)) * conj(alpha)
+        d_mat1 = mat1.new_zeros(mat1.shape).index_put(at + (rows,), gv.unsqueeze(1) * conj(mat2_t[at + (cols,)]),
+                                                      accumulate=True)
+        d_mat2 = mat2_t.new_zeros(mat2_t.shape).index_put(at + (cols,), gv.unsqueeze(1) * conj(mat1[at + (rows,)]),
+                                                          accumulate=True).transpose(-2, -1)
         return d_input, d_mat1, d_mat2, None, None
 
 
@@ -49,12 +55,18 @@ def sampled_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1.0,
                                   f"to_sparse_csr)")
     if out is not None:
         raise NotImplementedError("sampled_addmm: out= is not supported by mytorch")
+    if input.dense_dim():
+        raise RuntimeError("sampled_addmm: Expected non-hybrid self tensor")
     for name, m in (("mat1", mat1), ("mat2", mat2)):
-        if _dense_tensor(m, "sampled_addmm", name).ndim != 2 or m.dtype is not input.dtype:
-            raise RuntimeError(f"sampled_addmm: Expected {name} to be a 2-D strided matrix of {input.dtype}, got "
-                               f"{m.ndim}-D {m.dtype}")
-    n, m = input.shape
-    if mat1.shape[0] != n or mat2.shape[1] != m or mat1.shape[1] != mat2.shape[0]:
+        if _dense_tensor(m, "sampled_addmm", name).ndim < 2 or m.dtype is not input.dtype:
+            raise RuntimeError(f"sampled_addmm: Expected {name} to be a strided matrix (or a batch of them) of "
+                               f"{input.dtype}, got {m.ndim}-D {m.dtype}")
+    for (a, x), (b, y) in ((("self", input), ("mat1", mat1)), (("mat1", mat1), ("mat2", mat2))):
+        if tuple(x.shape[:-2]) != tuple(y.shape[:-2]):
+            raise RuntimeError(f"sampled_addmm: Expected {a} and {b} to have the same batch size, but got "
+                               f"{list(x.shape[:-2])} and {list(y.shape[:-2])}")
+    n, m = input.shape[-2:]
+    if mat1.shape[-2] != n or mat2.shape[-1] != m or mat1.shape[-1] != mat2.shape[-2]:
         raise RuntimeError(f"sampled_addmm: input {list(input.shape)}, mat1 {list(mat1.shape)} and mat2 "
                            f"{list(mat2.shape)} do not make input + mat1 @ mat2")
     return SampledAddmm.apply(input, mat1, mat2, beta, alpha)
