@@ -11,9 +11,9 @@ import sys as _sys
 
 from . import _dtype
 from ._device import device
-from ._dtype import (bfloat16, cdouble, cfloat, complex64, complex128, dtype, finfo, float16, float32, float64,
-                     get_default_dtype, iinfo, int8, int16, int32, int64, is_complex, promote_types,
-                     result_type as _result_type, set_default_dtype, uint8)
+from ._dtype import (bfloat16, cdouble, cfloat, chalf, complex32, complex64, complex128, dtype, finfo, float16, float32,
+                     float64, get_default_dtype, iinfo, int8, int16, int32, int64, is_complex, promote_types,
+                     result_type as _result_type, set_default_dtype, uint8, uint16, uint32, uint64)
 from ._tensor import Size, Tensor, is_tensor
 from ._tensor_str import get_printoptions, set_printoptions
 from . import autograd, random
@@ -67,6 +67,7 @@ from .ops.stft import *  # noqa: F401,F403
 from .ops.factories import *  # noqa: F401,F403
 from .ops.sliding import *  # noqa: F401,F403
 from .ops.bits import *  # noqa: F401,F403
+from .ops.hash_tensor import *  # noqa: F401,F403
 from .ops.covariance import *  # noqa: F401,F403
 from .ops.lowrank import *  # noqa: F401,F403
 from .ops.segment_reduce import *  # noqa: F401,F403

@@ -10,6 +10,10 @@ numbers. A lower class can only change the result when it is of a higher
 float32`` but ``float16_tensor + float64_scalar_tensor -> float16``. A complex
 operand of a lower class keeps a floating result's precision:
 ``float64_tensor + 1j -> complex128``.
+
+uint16, uint32, uint64 and complex32 have PyTorch's "limited support" (`LIMITED`): they are created,
+converted, copied, moved, compared for equality and sorted, and only a few ops compute in them (see
+``ops/limited.py``); uint16/uint32/uint64 promote with no other dtype but floating ones.
 """
 from __future__ import annotations
 
@@ -44,7 +48,8 @@ class dtype:
         if self.is_complex:
             return self
         if self not in _COMPLEX_OF:
-            raise TypeError(f"to_complex(): no complex dtype with {self} parts (mytorch has complex64 and complex128)")
+            raise TypeError(f"to_complex(): no complex dtype with {self} parts (mytorch has complex32, complex64 and "
+                            f"complex128)")
         return _COMPLEX_OF[self]
 
     def __repr__(self) -> str:
@@ -66,18 +71,27 @@ float32 = dtype("float32", 4, 2, 2, True)
 float64 = dtype("float64", 8, 2, 3, True)
 complex64 = dtype("complex64", 8, 3, 0, True)
 complex128 = dtype("complex128", 16, 3, 1, True)
-cfloat, cdouble = complex64, complex128
+uint16 = dtype("uint16", 2, 1, 5, False)
+uint32 = dtype("uint32", 4, 1, 6, False)
+uint64 = dtype("uint64", 8, 1, 7, False)
+complex32 = dtype("complex32", 4, 3, -1, True)
+cfloat, cdouble, chalf = complex64, complex128, complex32
 
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                  "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
+                 "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32",
+                 "uint64": "UInt64", "complex32": "ComplexHalf"}
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128,
+              uint16, uint32, uint64, complex32)
+# the dtypes with PyTorch's limited support (module docstring), and among them those that promote only with floats
+LIMITED = frozenset((uint16, uint32, uint64, complex32))
+_WIDE_UNSIGNED = frozenset((uint16, uint32, uint64))
 _NAMES = {d.name: d for d in ALL_DTYPES}
 _NAMES.update({"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
-               "short": int16, "cfloat": complex64, "cdouble": complex128})
-_REAL_OF = {complex64: float32, complex128: float64}
-# float16 and bfloat16 parts widen to complex64 (PyTorch's complex32 is experimental; mytorch lacks it)
-_COMPLEX_OF = {float16: complex64, bfloat16: complex64, float32: complex64, float64: complex128}
+               "short": int16, "cfloat": complex64, "cdouble": complex128, "chalf": complex32})
+_REAL_OF = {complex32: float16, complex64: float32, complex128: float64}
+# bfloat16 parts widen to complex64: there is no complex bfloat16
+_COMPLEX_OF = {float16: complex32, bfloat16: complex64, float32: complex64, float64: complex128}
 
 
 def _by_name(name: str) -> dtype:
@@ -100,7 +114,7 @@ def get_default_complex_dtype() -> dtype:
 
 
 def is_complex(input) -> bool:
-    """Whether a tensor's dtype is complex64 or complex128."""
+    """Whether a tensor's dtype is complex32, complex64 or complex128."""
     return input.dtype.is_complex
 
 
@@ -116,9 +130,13 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
     Special cases as in PyTorch: uint8 with int8 -> int16, float16 with bfloat16 -> float32, and a
     floating type with a complex one keeps the wider precision (float64 with complex64 -> complex128).
+    uint16/uint32/uint64 promote only with floating types (RuntimeError for any other dtype).
     """
     if a is b:
         return a
+    if (a in _WIDE_UNSIGNED and not b.is_floating_point) or (b in _WIDE_UNSIGNED and not a.is_floating_point):
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           f"{a.scalar_name} and {b.scalar_name}")
     if a._category + b._category == 5:  # floating with complex
         return promote_types(a.to_real(), b.to_real()).to_complex()
     if a._category != b._category:
@@ -159,7 +177,8 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
 
 
 def wrap_int(v: int, d: dtype) -> int:
-    """The value integer dtype `d` stores for Python int `v`: two's-complement wrap-around (300 -> 44 in uint8)."""
+    """The value integer dtype `d` stores for Python int `v`: two's-complement wrap-around (300 -> 44 in uint8,
+    -1 -> 4294967295 in uint32)."""
     bits = 8 * d.itemsize
     v &= (1 << bits) - 1
     return v - (1 << bits) if d.is_signed and v >> (bits - 1) else v
@@ -212,3 +231,6 @@ class iinfo:
             self.min, self.max = -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
         else:
             self.min, self.max = 0, 2 ** self.bits - 1
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max:g}, dtype={self.dtype})"

@@ -363,7 +363,7 @@ class Tensor:
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar (item() of a "
                                f"tensor of shape {list(self.shape)})")
-        return self._backend.to_host(self._data).reshape(()).item()
+        return self._host_values().reshape(()).item()
 
     def _scalar(self, op: str):
         if self.numel() != 1:
@@ -391,7 +391,12 @@ class Tensor:
 
     def tolist(self):
         """The values as nested Python lists (a number for a 0-d tensor)."""
-        return self._backend.to_host(self._data).tolist()
+        return self._host_values().tolist()
+
+    def _host_values(self):
+        # complex32's host array holds (real, imag) float16 records: its values are read through complex64
+        data = self._backend.cast(self._data, D.complex64) if self.dtype is D.complex32 else self._data
+        return self._backend.to_host(data)
 
     def numpy(self, force: bool = False):
         """The values as a NumPy array sharing memory (CPU tensors)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
+import pytest
 import torch
 
 import mytorch
@@ -22,17 +23,20 @@ TORCH_DTYPES = {
     mytorch.float16: torch.float16, mytorch.bfloat16: torch.bfloat16, mytorch.float32: torch.float32,
     mytorch.float64: torch.float64, mytorch.int8: torch.int8, mytorch.int16: torch.int16,
     mytorch.int32: torch.int32, mytorch.int64: torch.int64, mytorch.uint8: torch.uint8, mytorch.bool: torch.bool,
-    mytorch.complex64: torch.complex64, mytorch.complex128: torch.complex128,
+    mytorch.complex64: torch.complex64, mytorch.complex128: torch.complex128, mytorch.uint16: torch.uint16,
+    mytorch.uint32: torch.uint32, mytorch.uint64: torch.uint64, mytorch.complex32: torch.complex32,
 }
 
 
 def to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         x = x.detach().resolve_conj()  # torch's conj() is a lazy view NumPy can't read
-        if x.dtype == torch.bfloat16:
-            x = x.float()
+        if x.dtype in (torch.bfloat16, torch.complex32):  # NumPy has neither
+            x = x.float() if x.dtype == torch.bfloat16 else x.cfloat()
         return x.numpy()
     if isinstance(x, mytorch.Tensor):
+        if x.dtype is mytorch.complex32:
+            return x.detach().cfloat().numpy()
         a = x.detach().numpy()
         return a.astype(np.float32) if x.dtype is mytorch.bfloat16 else a
     return np.asarray(x)
@@ -165,3 +169,15 @@ def same(fn: Callable, atol: float = 1e-5, rtol: float = 1e-5) -> None:
             np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=f"result {i}")
         else:
             assert a == b, f"result {i}: {a!r} != torch {b!r}"
+
+# whether this build's C++ backend lacks uint16/32/64 and complex32 (until its kernels have them, the tests of
+# those dtypes run on the NumPy backend only)
+CPP_LACKS_LIMITED_DTYPES = len(getattr(__import__("mytorch.backends.cpp_backend").backends.cpp_backend, "DTYPES",
+                                       ())) < len(mytorch._dtype.ALL_DTYPES)
+
+
+def skip_limited_on_cpp(backend: str, dtype=None) -> None:
+    """Skip a test on the C++ backend while it lacks uint16/32/64 and complex32: every such test, or (given the
+    test's `dtype`) the ones of those dtypes."""
+    if backend == "cpp" and CPP_LACKS_LIMITED_DTYPES and (dtype is None or dtype in mytorch._dtype.LIMITED):
+        pytest.skip("the C++ backend of this build lacks uint16/32/64 and complex32")

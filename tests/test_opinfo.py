@@ -72,7 +72,7 @@ TIE_ORDER = {"sort": (1, _dim_arg(0)), "argsort": (0, _dim_arg(0)), "topk": (1, 
 # PyTorch's gradient tests apply to make them gauge-invariant, on both sides.
 GAUGE_OPS = {"linalg.eig", "linalg.eigh"}
 
-KNOWN_MISSING: set[str] = {"chalf", "hash_tensor"}
+KNOWN_MISSING: set[str] = set()
 
 
 def _in_double(t_fn, sample) -> tuple[list, object]:

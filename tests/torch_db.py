@@ -94,8 +94,8 @@ def flat(out) -> list:
 
 
 def as_torch(x) -> torch.Tensor:
-    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays; a
-    sparse COO tensor as torch's, from its indices and values)."""
+    """A mytorch tensor's values in torch (bfloat16 through float32: torch cannot read ml_dtypes arrays; complex32
+    through complex64, which NumPy has; a sparse COO tensor as torch's, from its indices and values)."""
     if x.is_sparse:
         return torch.sparse_coo_tensor(as_torch(x._indices()), as_torch(x._values()), tuple(x.shape),
                                        is_coalesced=x.is_coalesced())
@@ -104,6 +104,8 @@ def as_torch(x) -> torch.Tensor:
                                        tuple(x.shape))
     if x.dtype is mytorch.bfloat16:
         return torch.from_numpy(x.detach().float().numpy()).to(torch.bfloat16)
+    if x.dtype is mytorch.complex32:
+        return torch.from_numpy(x.detach().cfloat().numpy()).to(torch.complex32)
     return torch.from_numpy(np.array(x.detach().numpy()))
 
 

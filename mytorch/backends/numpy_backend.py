@@ -12,8 +12,8 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import (_np_airy, _np_bessel, _np_bessel_second, _np_conv, _np_fft, _np_fused, _np_gamma, _np_linalg, _np_optim,
-               _np_random, _np_special)
+from . import (_np_airy, _np_bessel, _np_bessel_second, _np_conv, _np_fft, _np_fused, _np_gamma, _np_limited,
+               _np_linalg, _np_optim, _np_random, _np_special)
 from .base import CONV_PRIMITIVES, LINALG_PRIMITIVES, SPECIAL_BINARY_OPS, SPECIAL_UNARY_OPS, Backend, bind_kernels
 
 TO_NP = {
@@ -22,6 +22,8 @@ TO_NP = {
     D.float16: np.dtype(np.float16), D.bfloat16: np.dtype(ml_dtypes.bfloat16),
     D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64),
     D.complex64: np.dtype(np.complex64), D.complex128: np.dtype(np.complex128),
+    D.uint16: np.dtype(np.uint16), D.uint32: np.dtype(np.uint32), D.uint64: np.dtype(np.uint64),
+    D.complex32: _np_limited.CHALF,
 }
 FROM_NP = {v: k for k, v in TO_NP.items()}
 
@@ -209,20 +211,22 @@ _BINARY = {
 _HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
 
-def _reducer(ufunc, widen_half: bool = False):
+def _reducer(ufunc, name: str, widen_half: bool = False):
     # ufunc.reduce skips np.sum's Python-level dispatch (about 1 us per call); half-precision sums
     # accumulate in float32 as PyTorch's do, then round once
     def reduce(a, axes, keepdim):
+        if a.dtype in _np_limited.SCALAR_NAMES:
+            return _np_limited.primitive(name, lambda x, *rest: ufunc.reduce(x, axis=axes, keepdims=keepdim), a)
         if widen_half and a.dtype in _HALF:
             return np.asarray(ufunc.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)).astype(a.dtype)
         return np.asarray(ufunc.reduce(a, axis=axes, keepdims=keepdim))
     return reduce
 
 
-def _extreme_reducer(ufunc):
+def _extreme_reducer(ufunc, name: str):
     # NumPy's max/min along a short innermost axis is ~15x slower than along a leading axis (a (128, 10)
     # row-max takes ~25 us, the same values moved to the front ~2 us): softmax and cross-entropy hit this
-    plain = _reducer(ufunc)
+    plain = _reducer(ufunc, name)
 
     def reduce(a, axes, keepdim):
         if axes is None or a.ndim < 2 or a.ndim - 1 not in axes or a.shape[-1] >= 64:
@@ -269,9 +273,12 @@ def _key_dims(k) -> int:
     return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
 
 
-def _array_result(ufunc):
-    # a ufunc applied to a 0-d array returns a NumPy scalar; tensors need a 0-d array they can write to
+def _array_result(ufunc, name: str):
+    # a ufunc applied to a 0-d array returns a NumPy scalar; tensors need a 0-d array they can write to.
+    # uint16/32/64 and complex32 operands go to _np_limited, which serves the few ops PyTorch has for them
     def f(*args):
+        if _np_limited.is_limited(args[0]) or len(args) > 1 and _np_limited.is_limited(args[1]):
+            return _np_limited.primitive(name, ufunc, *args)
         r = ufunc(*args)
         return r if type(r) is np.ndarray else np.asarray(r)
     f.__name__ = getattr(ufunc, "__name__", "ufunc")
@@ -287,16 +294,18 @@ class NumpyBackend(Backend):
 
     def __init__(self) -> None:
         for name, f in (*_UNARY.items(), *_BINARY.items(), *_SPECIAL.items()):
-            setattr(self, name, _array_result(f))
-        self.sum = _reducer(np.add, widen_half=True)
-        self.prod = _reducer(np.multiply)
-        self.amax = _extreme_reducer(np.maximum)
-        self.amin = _extreme_reducer(np.minimum)
-        self.any = _reducer(np.logical_or)
-        self.all = _reducer(np.logical_and)
+            setattr(self, name, _array_result(f, name))
+        self.sum = _reducer(np.add, "sum", widen_half=True)
+        self.prod = _reducer(np.multiply, "prod")
+        self.amax = _extreme_reducer(np.maximum, "amax")
+        self.amin = _extreme_reducer(np.minimum, "amin")
+        self.any = _reducer(np.logical_or, "any")
+        self.all = _reducer(np.logical_and, "all")
 
     # ---- storage -------------------------------------------------------
     def from_host(self, obj, dt):
+        if dt is D.complex32:
+            return _np_limited.to_chalf(np.array(obj, dtype=np.complex128))
         return np.array(obj, dtype=None if dt is None else TO_NP[dt])
 
     def share_host(self, host_array):
@@ -317,12 +326,16 @@ class NumpyBackend(Backend):
         return np.empty(shape, dtype=TO_NP[dt])
 
     def full(self, shape, value, dt):
+        if dt is D.complex32:
+            return np.full(shape, _np_limited.to_chalf(value))
         return np.full(shape, value, dtype=TO_NP[dt])
 
     def arange(self, start, end, step, dt):
         return np.arange(start, end, step, dtype=TO_NP[dt])
 
     def cast(self, a, dt):
+        if dt is D.complex32 or a.dtype.names is not None:  # complex32 records
+            return _np_limited.cast(a, TO_NP[dt])
         if a.dtype.kind == "c" and not dt.is_complex:  # the real part, without NumPy's warning
             a = a.real
         return a.astype(TO_NP[dt], copy=False)
@@ -331,6 +344,8 @@ class NumpyBackend(Backend):
         return np.array(a, copy=True, order="C")
 
     def assign(self, dst, src):
+        if dst.dtype.names is not None or isinstance(src, np.ndarray) and src.dtype.names is not None:  # complex32 records
+            src = _np_limited.cast(np.asarray(src), dst.dtype)
         np.copyto(dst, src, casting="unsafe")
 
     def add_(self, dst, src):
@@ -395,7 +410,7 @@ class NumpyBackend(Backend):
         if accumulate:
             np.add.at(a, key, v)
         else:
-            a[key] = v
+            a[key] = _np_limited.to_chalf(v) if a.dtype.names is not None and np.ndim(v) == 0 else v
 
     def gather(self, a, axis, index):
         size = a.shape[axis]
@@ -418,6 +433,9 @@ class NumpyBackend(Backend):
             a[tuple(idx)] = src
 
     def where(self, cond, a, b):
+        if _np_limited.is_limited(a) or _np_limited.is_limited(b):  # a Python number takes the array's dtype
+            dt = (a if _np_limited.is_limited(a) else b).dtype
+            a, b = (x if isinstance(x, np.ndarray) else self.full((), x, FROM_NP[dt]) for x in (a, b))
         return np.where(cond, a, b)
 
     def nonzero(self, a):
@@ -466,6 +484,13 @@ class NumpyBackend(Backend):
         np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
                    "circular": "wrap"}[mode]
         if np_mode == "constant":
+            if a.dtype.names is not None:  # complex32 records: NumPy pads records with zeros only
+                out = np.pad(a, pads, mode="constant")
+                interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, a.shape))
+                border = np.ones(out.shape, bool)
+                border[interior] = False
+                out[border] = _np_limited.to_chalf(value)
+                return out
             return np.pad(a, pads, mode="constant", constant_values=value)
         return np.pad(a, pads, mode=np_mode)
 

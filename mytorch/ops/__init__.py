@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import (activation, aten, binary, bits, blas, cholesky, complex, composed, conv, counting, covariance,
-               creation, cross, diag, distance, einsum, factories, gather_scatter, indexing, inplace_methods, joining,
-               linalg, linalg_toplevel, loss, lu, matrix_functions, native_norms, numerical, piecewise,
+               creation, cross, diag, distance, einsum, factories, gather_scatter, hash_tensor, indexing,
+               inplace_methods, joining, linalg, linalg_toplevel, loss, lu, matrix_functions, native_norms, numerical, piecewise,
                pixel_shuffle, pointwise, pointwise_composite, pooling, qr, quantile, random, reduction, resize, rnn,
                scatter_reduce, sliding, sorting, sparse, sparse_compressed, special, statistics, stft, unary, unique, views, windows)
 
@@ -14,7 +14,7 @@ MODULES = [creation, binary, unary, reduction, views, indexing, linalg, inplace_
            statistics, sorting, unique, einsum, random, activation, loss, pointwise, conv, pooling, rnn, blas,
            diag, cross, distance, piecewise, pixel_shuffle, special, linalg_toplevel, lu, cholesky, matrix_functions,
            complex, pointwise_composite, numerical, counting, composed, stft, factories, sliding, bits, covariance,
-           quantile, native_norms, scatter_reduce, qr, resize, sparse, sparse_compressed]
+           quantile, native_norms, scatter_reduce, qr, resize, sparse, sparse_compressed, hash_tensor]
 
 
 def _attach() -> None:

@@ -83,8 +83,6 @@ def view_as_complex(input: Tensor) -> Tensor:
             raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
         if input.storage_offset() % 2:
             raise RuntimeError("Tensor must have a storage_offset divisible by 2")
-    if input.dtype is D.float16:
-        raise RuntimeError("view_as_complex: mytorch has no complex32; convert the input to float32 first")
     return ViewAsComplex.apply(input)
 
 
@@ -166,8 +164,8 @@ def _check_parts(a: Tensor, b: Tensor, op: str) -> None:
     if a.dtype is not b.dtype:
         raise RuntimeError(f"Expected object of scalar type {a.dtype.scalar_name} but got scalar type "
                            f"{b.dtype.scalar_name} for second argument")
-    if a.dtype is D.float16:
-        raise RuntimeError(f"{op}(): mytorch has no complex32; convert the inputs to float32 first")
+    if a.dtype is D.float16 and op == "polar":  # complex(half, half) is complex32; PyTorch has no half polar kernel
+        raise NotImplementedError("\"polar_cpu\" not implemented for 'Half'")
 
 
 class Complex(Function):

@@ -58,9 +58,11 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
         _diagnose(data, dtype)
         raise TypeError(f"tensor(): can't convert {getattr(data, 'dtype', type(data).__name__)} data to a tensor; "
                         "supported: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, "
-                        "float64, complex64, complex128") from None
+                        "float64, complex64, complex128, uint16, uint32, uint64, complex32") from None
     if dtype is None and not from_array:
         inferred = be.dtype_of(arr)
+        if inferred is D.uint64:  # NumPy's type for Python ints beyond int64's range; PyTorch's int64 overflows
+            _diagnose(data, None)
         if inferred is D.float64:
             arr = be.cast(arr, D.get_default_dtype())
         elif inferred is D.complex128:
@@ -398,4 +400,5 @@ METHODS = {
     "bfloat16": _cast_method(D.bfloat16), "long": _cast_method(D.int64), "int": _cast_method(D.int32),
     "short": _cast_method(D.int16), "char": _cast_method(D.int8), "byte": _cast_method(D.uint8),
     "bool": _cast_method(D.bool_), "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
+    "chalf": _cast_method(D.complex32),
 }

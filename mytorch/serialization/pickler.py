@@ -1,7 +1,8 @@
 """Pickling mytorch objects the way ``torch.save`` pickles PyTorch's.
 
 A tensor pickles as a call ``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad,
-OrderedDict())`` and a Parameter as ``torch._utils._rebuild_parameter(tensor, requires_grad,
+OrderedDict())`` (``_rebuild_tensor_v3(..., dtype)`` over a ``torch.UntypedStorage`` of bytes for the dtypes that
+have no legacy storage class: uint16/32/64, complex32, as PyTorch does) and a Parameter as ``torch._utils._rebuild_parameter(tensor, requires_grad,
 OrderedDict())``. The storage is a persistent id, ``("storage", torch.FloatStorage, key, "cpu", numel)``:
 the pickle holds no tensor bytes, the archive keeps them in the record ``data/<key>``.
 
@@ -91,7 +92,10 @@ class TorchPickler(pickle.Pickler):
         if key is None:
             key = self._keys[id(span)] = str(len(self.storages))
             self.storages.append(span)
-        return "storage", names.STORAGE_TYPES[span.anchor.dtype], key, "cpu", span.hi - span.lo
+        dtype = span.anchor.dtype
+        if dtype in names.STORAGE_TYPES:
+            return "storage", names.STORAGE_TYPES[dtype], key, "cpu", span.hi - span.lo
+        return "storage", names.UntypedStorage, key, "cpu", (span.hi - span.lo) * dtype.itemsize  # in bytes
 
     def _reduce_tensor(self, t: Tensor) -> tuple:
         state = names.state_of(t)
@@ -102,9 +106,12 @@ class TorchPickler(pickle.Pickler):
         span, view = self._span_of(t)
         args = (_StorageRef(span), view.storage_offset() - span.lo, tuple(view.shape), view.stride(),
                 t.requires_grad, OrderedDict())
+        rebuild = names._rebuild_tensor_v2
+        if view.dtype not in names.STORAGE_TYPES:  # no legacy storage class names the dtype: an untyped storage
+            rebuild, args = names._rebuild_tensor_v3, (*args, view.dtype)
         if state:
-            return names._rebuild_from_type_v2, (names._rebuild_tensor_v2, Tensor, args, state)
-        return names._rebuild_tensor_v2, args
+            return names._rebuild_from_type_v2, (rebuild, Tensor, args, state)
+        return rebuild, args
 
     def _span_of(self, t: Tensor) -> tuple[_Span, Tensor]:
         """The storage span holding `t`, and the tensor to describe against it (t, or a copy of it)."""

@@ -11,7 +11,8 @@ from typing import Any
 
 # safetensors' names for mytorch's dtypes; its byte reader turns raw bytes into an array without NumPy here
 _SAFETENSORS_DTYPES = {"float32": "F32", "float64": "F64", "float16": "F16", "int64": "I64", "int32": "I32",
-                       "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
+                       "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL", "uint16": "U16", "uint32": "U32",
+                       "uint64": "U64"}
 
 
 def tensor_from_bytes(raw: bytes, dtype: Any, byteorder: str) -> Any:

@@ -43,6 +43,7 @@ from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor
 from ..nn.parameter import Parameter
+from ..ops.complex import view_as_real
 from .atomic import atomic_write
 from .location import restore_location
 
@@ -102,9 +103,10 @@ class _Writer:
             name = path or "tensor"
             while name in self.arrays:  # a dict key with a "." can repeat a nested path
                 name += "#"
-            host = t.detach().contiguous().numpy()
+            host = t.detach().contiguous()
             if t.dtype.is_complex:  # safetensors lacks complex128: every complex tensor goes as (..., 2) parts
-                host = host[..., None].view(host.real.dtype)
+                host = view_as_real(host)
+            host = host.numpy()
             self.arrays[name] = host
             self.crc32[name] = _crc32(host)
             self._by_storage[storage] = name

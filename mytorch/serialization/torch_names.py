@@ -80,6 +80,20 @@ def _rebuild_tensor_v2(storage: Storage, storage_offset: int, size: Sequence[int
     return t.requires_grad_(True) if requires_grad else t
 
 
+def _rebuild_tensor_v3(storage: Storage, storage_offset: int, size: Sequence[int], stride: Sequence[int],
+                       requires_grad: bool, backward_hooks: Any, dtype: D.dtype, metadata: Any = None) -> Tensor:
+    """``torch._utils._rebuild_tensor_v3``: `_rebuild_tensor_v2` over an untyped storage (bytes) read as `dtype`, how
+    PyTorch saves the dtypes that have no legacy storage class (uint16, uint32, uint64, complex32)."""
+    if not isinstance(storage, Storage) or not isinstance(dtype, D.dtype):
+        raise TypeError(f"_rebuild_tensor_v3 takes a storage and a dtype, not {type(storage).__name__} and "
+                        f"{type(dtype).__name__}")
+    if storage.data.dtype is not dtype:
+        if storage.data.numel() % dtype.itemsize:
+            raise ValueError(f"an untyped storage of {storage.data.numel()} bytes does not hold {dtype} elements")
+        storage = Storage(storage.data.view(dtype))
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata)
+
+
 def _rebuild_parameter(data: Tensor, requires_grad: bool, backward_hooks: Any) -> Parameter:
     """``torch._utils._rebuild_parameter``: an nn.Parameter sharing `data`'s storage."""
     if not isinstance(data, Tensor):
@@ -93,7 +107,8 @@ def _rebuild_parameter_with_state(data: Tensor, requires_grad: bool, backward_ho
     return set_obj_state(_rebuild_parameter(data, requires_grad, backward_hooks), state)
 
 
-_REBUILDERS: tuple[Callable, ...] = (_rebuild_tensor_v2, _rebuild_parameter, _rebuild_parameter_with_state)
+_REBUILDERS: tuple[Callable, ...] = (_rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter,
+                                     _rebuild_parameter_with_state)
 
 
 def _rebuild_from_type_v2(func: Callable, new_type: type, args: tuple, state: Any) -> Tensor:
@@ -135,6 +150,7 @@ def state_of(t: Tensor) -> dict | None:
 GLOBALS: dict[str, Any] = {
     "collections.OrderedDict": OrderedDict,
     "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
+    "torch._utils._rebuild_tensor_v3": _rebuild_tensor_v3,
     "torch._utils._rebuild_parameter": _rebuild_parameter,
     "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
     "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
@@ -145,8 +161,9 @@ GLOBALS: dict[str, Any] = {
     "torch.device": Device,
     "torch.Size": Size,
     "torch.UntypedStorage": UntypedStorage,
+    "torch.storage.UntypedStorage": UntypedStorage,  # last: the name mytorch saves it under, as PyTorch does
     **{f"torch.{st.name}": st for st in STORAGE_TYPES.values()},
-    **{f"torch.{dt.name}": dt for dt in STORAGE_TYPES},
+    **{f"torch.{dt.name}": dt for dt in D.ALL_DTYPES},
 }
 
 

@@ -34,7 +34,8 @@ _BUILTINS: dict[str, Any] = {"_codecs.encode": codecs.encode, "builtins.set": se
                              "collections.Counter": Counter}
 # globals that may be called or instantiated (torch.Tensor, the storage types and dtypes are values only)
 _CALLABLE = {id(f) for f in (*_BUILTINS.values(), OrderedDict, torch_names._rebuild_tensor_v2,
-                             torch_names._rebuild_parameter, torch_names._rebuild_parameter_with_state,
+                             torch_names._rebuild_tensor_v3, torch_names._rebuild_parameter,
+                             torch_names._rebuild_parameter_with_state,
                              torch_names._rebuild_from_type_v2, torch_names.Device, torch_names.Size,
                              torch_names.sparse_format._rebuild_sparse_tensor, torch_names.sparse_format._get_layout)}
 
