@@ -18,7 +18,8 @@ with warnings.catch_warnings():
 
 TO_MYTORCH_DTYPE = {t: m for m, t in TORCH_DTYPES.items()}
 
-DEFAULT_TOLERANCE = {torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7),  # assert_close's (atol, rtol)
+DEFAULT_TOLERANCE = {torch.float16: (1e-5, 1e-3), torch.bfloat16: (1e-5, 1.6e-2),  # assert_close's (atol, rtol)
+                     torch.float32: (1e-5, 1.3e-6), torch.float64: (1e-7, 1e-7),
                      torch.complex64: (1e-5, 1.3e-6), torch.complex128: (1e-7, 1e-7)}
 
 
@@ -51,7 +52,7 @@ def convert(x, T, leaves: list):
         if T is torch:
             t = x.detach().clone().requires_grad_(x.requires_grad)
         else:
-            t = mytorch.tensor(x.detach().resolve_conj().resolve_neg().numpy().copy())  # torch's lazy bits applied
+            t = from_torch(x.detach().resolve_conj().resolve_neg())  # torch's lazy bits applied
             if x.requires_grad:
                 t.requires_grad_(True)
         if x.requires_grad:
@@ -72,6 +73,13 @@ def convert(x, T, leaves: list):
     if T is mytorch and isinstance(x, torch.nn.Module):
         return _stateless_module(x)
     return x
+
+
+def from_torch(x: torch.Tensor) -> mytorch.Tensor:
+    """A copy of torch tensor x in mytorch (bfloat16 through float32, exactly: NumPy cannot read torch's)."""
+    if x.dtype == torch.bfloat16:
+        return mytorch.tensor(x.float().numpy()).to(mytorch.bfloat16)
+    return mytorch.tensor(x.numpy().copy())
 
 
 def _stateless_module(module: torch.nn.Module) -> mytorch.nn.Module:
@@ -133,6 +141,10 @@ def differentiable(outputs: list) -> list[int]:
             and (e.dtype.is_floating_point or e.dtype.is_complex)]
 
 
+class TorchRejects(Exception):
+    """PyTorch itself cannot run a sample (its backward for the dtype is missing): the sample is not counted."""
+
+
 def compare_gradients(m_out: list, t_out: list, m_leaves: list, t_leaves: list, seed: int, tol: dict,
                       names: list[str] | None = None, fallback=None, exact=None) -> None:
     """AssertionError unless the gradients of the differentiable outputs under one random upstream gradient
@@ -145,9 +157,12 @@ def compare_gradients(m_out: list, t_out: list, m_leaves: list, t_leaves: list, 
     rng = np.random.default_rng(seed)
     ups = [rng.standard_normal(tuple(t_out[i].shape)) + 1j * rng.standard_normal(tuple(t_out[i].shape))
            if t_out[i].dtype.is_complex else rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
-    t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
-                                  [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
-                                  allow_unused=True)
+    try:
+        t_grads = torch.autograd.grad([t_out[i] for i in diff], t_leaves,
+                                      [torch.tensor(u, dtype=t_out[i].dtype) for u, i in zip(ups, diff)],
+                                      allow_unused=True)
+    except (NotImplementedError, RuntimeError) as e:  # torch's backward lacks the dtype (i1's for float16)
+        raise TorchRejects(str(e)) from e
     m_grads = mytorch.autograd.grad([m_out[i] for i in diff], m_leaves,
                                     [mytorch.tensor(u).to(m_out[i].dtype) for u, i in zip(ups, diff)],
                                     allow_unused=True)
@@ -206,11 +221,13 @@ def no_farther(actual: list, expected: list, exact: list, tol: dict) -> None:
                                      f"torch {torch_s:.3g}")
 
 
-WIDE = {torch.float32: torch.float64, torch.complex64: torch.complex128}
+WIDE = {torch.float16: torch.float64, torch.bfloat16: torch.float64, torch.float32: torch.float64,
+        torch.complex64: torch.complex128}
 
 
 def widened(x):
-    """A sample argument with its float32 / complex64 tensors in double precision (leaves stay leaves)."""
+    """A sample argument with its float16 / bfloat16 / float32 / complex64 tensors in double precision (leaves stay
+    leaves)."""
     if isinstance(x, torch.Tensor) and x.dtype in WIDE:
         return x.detach().to(WIDE[x.dtype]).requires_grad_(x.requires_grad)
     if isinstance(x, (list, tuple)) and not isinstance(x, torch.Size):
@@ -255,9 +272,9 @@ def seed_torch(seed: int) -> None:
 def tally(samples, run) -> tuple[int, int, str | None]:
     """(samples passing, samples counted, the first failure) of `run(dtype, sample, seed)` over the (dtype,
     sample) pairs, seed being the pair's position: run returns True or False, or None for a sample PyTorch
-    itself rejects (not counted); any exception it raises fails the sample. Both frameworks' generators are
-    seeded with it first, so a sample that draws random numbers (dropout inside attention, fractional max
-    pooling) passes or fails the same way whatever ran before it in the process."""
+    itself rejects (not counted; so is one where run raises TorchRejects); any other exception fails the sample.
+    Both frameworks' generators are seeded with it first, so a sample that draws random numbers (dropout inside
+    attention, fractional max pooling) passes or fails the same way whatever ran before it in the process."""
     passed, counted, first = 0, 0, None
     for seed, (dtype, sample) in enumerate(samples):
         seed_torch(seed)
@@ -266,6 +283,8 @@ def tally(samples, run) -> tuple[int, int, str | None]:
             warnings.simplefilter("ignore")
             try:
                 ok = run(dtype, sample, seed)
+            except TorchRejects:
+                ok = None
             except Exception as e:  # noqa: BLE001 - any mytorch failure fails the sample
                 ok = False
                 first = first or f"{dtype}: {type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}"

@@ -25,6 +25,7 @@ import functools
 import weakref
 from typing import Any
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from .grad_mode import _GradState, no_grad
 from . import anomaly_mode
@@ -54,6 +55,8 @@ class Node:
     _args: tuple = ()  # the forward's arguments, kept only while nothing is recorded (see __getattr__)
     _name: str | None = None  # set by a forward whose variant PyTorch names differently (SumBackward0/1)
     _recording = False  # True while apply records this node: a forward saves tensors only then
+    _opmath = False  # True for mytorch's own ops: a float16 / bfloat16 backward computes in float32 (see _apply)
+    _widen = False  # True while such a backward runs: saved_tensors gives half tensors in float32
 
     def name(self) -> str:
         return self._name or type(self).__name__
@@ -96,7 +99,7 @@ class Node:
                     "after they have already been freed). Saved intermediate values of the graph are freed "
                     "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
                     f"backward through the graph a second time (in {self.name()}).")
-            return self._to_save
+            return tuple(_widened(t) for t in self._to_save) if self._widen else self._to_save
         out = []
         for t, version, out_nr, creator in self._saved:
             if version is None:  # a non-tensor value (a Python number, None) saved as is
@@ -109,7 +112,7 @@ class Node:
                 t._grad_fn = self
                 t._output_nr = out_nr
             out.append(t)
-        return tuple(out)
+        return tuple(_widened(t) for t in out) if self._widen else tuple(out)
 
     def _raise_modified(self, t: Tensor, version: int, out_nr: int | None, creator: tuple | None) -> None:
         if out_nr is not None:
@@ -159,7 +162,24 @@ class Node:
         return _RemovableHandle(self._prehooks, fn)
 
     def _apply(self, grads: tuple) -> tuple:
+        # PyTorch's half-precision kernels compute in float32 ("opmath") and round once: a built-in op's backward
+        # given float16 / bfloat16 gradients runs on them and its saved tensors in float32; the engine rounds each
+        # input's gradient to the input's dtype once, afterwards
+        if self._opmath and any(isinstance(g, Tensor) and g.dtype in _HALF for g in grads):
+            self._widen = True
+            try:
+                return self._function.backward(self, *(_widened(g) for g in grads))
+            finally:
+                del self._widen
         return self._function.backward(self, *grads)
+
+
+_HALF = (D.float16, D.bfloat16)
+
+
+def _widened(t: Any) -> Any:
+    """t in float32 when it is a float16 / bfloat16 tensor, else t."""
+    return t.float() if isinstance(t, Tensor) and t.dtype in _HALF else t
 
 
 class AccumulateGrad(Node):
@@ -190,7 +210,8 @@ class Function:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("_grad_name") or cls.__name__ + "Backward"
-        cls._backward_cls = type(name, (Node,), {"_function": cls, "__module__": cls.__module__})
+        cls._backward_cls = type(name, (Node,), {"_function": cls, "__module__": cls.__module__,
+                                                 "_opmath": cls.__module__.startswith("mytorch.")})
         if cls.setup_context is Function.setup_context:
             cls._forward = cls.forward
         else:  # PyTorch 2's style: forward(*args) without ctx, then setup_context(ctx, inputs, output)

@@ -21,9 +21,11 @@ def return_type(name: str, fields: str):
     return cls
 
 
-def check_floating(A: Tensor, op: str) -> None:
-    """A is float32/float64/complex64/complex128 (LAPACK's four types)."""
-    if not (A.dtype.is_floating_point or A.dtype.is_complex) or A.dtype in (D.float16, D.bfloat16):
+def check_floating(A: Tensor, op: str, low_precision: bool = False) -> None:
+    """A is float32/float64/complex64/complex128 (LAPACK's four types), or float16/bfloat16 with `low_precision`
+    (ops that PyTorch computes without LAPACK)."""
+    if not (A.dtype.is_floating_point or A.dtype.is_complex) or (A.dtype in (D.float16, D.bfloat16)
+                                                                  and not low_precision):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {A.dtype.scalar_name}")
 
 

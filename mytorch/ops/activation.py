@@ -16,6 +16,7 @@ from typing import Callable
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._opmath import opmath
 from ._tensor_backend import fused
 from ._util import conj
 from .binary import where
@@ -147,6 +148,7 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     return Celu.apply(input, alpha)
 
 
+@opmath
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh (got {approximate!r})")
@@ -210,6 +212,7 @@ def _softmax_input(input: Tensor, dim: int, dtype: D.dtype | None, name: str) ->
     return input, d
 
 
+@opmath
 def _softmax(input: Tensor, dim: int, dtype: D.dtype | None, log: bool, safe: bool = False) -> Tensor:
     x, d = _softmax_input(input, dim, dtype, "log_softmax" if log else "softmax")
     if x.ndim == 0:  # the kernels normalize along a real axis

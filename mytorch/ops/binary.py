@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import cmath
 import math
+import warnings
 
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._opmath import opmath
 from ._util import Number, broadcast_shapes, conj, operands, reject_complex
 
 
@@ -391,7 +393,12 @@ def minimum(input, other) -> Tensor:
 
 
 def where(condition, input, other) -> Tensor:
-    """out = input where condition else other;  the gradient goes to the chosen side."""
+    """out = input where condition else other;  the gradient goes to the chosen side. A uint8 condition is
+    deprecated in PyTorch and accepted with its warning: nonzero is true."""
+    if isinstance(condition, Tensor) and condition.dtype is D.uint8:
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
+                      "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
+        condition = condition != 0
     if not isinstance(input, Tensor) and not isinstance(other, Tensor) and isinstance(condition, Tensor):
         input = condition.new_full((), input, dtype=D.result_type(input, other))
     return Where.apply(condition, input, other)
@@ -487,6 +494,7 @@ def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: 
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
+@opmath
 def lerp(input, end, weight) -> Tensor:
     """input + weight * (end - input);  d/dinput = 1 - weight, d/dend = weight, d/dweight = end - input.
 

@@ -21,7 +21,9 @@ from .binary import where
 from .joining import broadcast_tensors
 from .pointwise_composite import copysign
 
-_BITS_OF = {D.float32: D.int32, D.float64: D.int64}
+_BITS_OF = {D.float16: D.int16, D.bfloat16: D.int16, D.float32: D.int32, D.float64: D.int64}
+# the smallest positive (subnormal) value of each type: nextafter(0, b) is it, with b's sign
+_TINY = {D.float16: 2.0 ** -24, D.bfloat16: 2.0 ** -133, D.float32: 2.0 ** -149, D.float64: math.ulp(0.0)}
 
 
 def _integers(name: str, a, b) -> tuple[Tensor, Tensor]:
@@ -90,7 +92,7 @@ class NextAfter(Function):
         away_from_zero = (b > a) == (a > 0)
         step = bits + where(away_from_zero, 1, -1).to(bits.dtype)
         out = step.view(a.dtype)
-        tiny = a.new_full((), math.ulp(0.0) if a.dtype is D.float64 else 2.0 ** -149)
+        tiny = a.new_full((), _TINY[a.dtype])
         out = where(a == 0, copysign(tiny.expand(a.shape), b), out)
         ctx.save_for_backward(a, b)
         return where(a == b, b, where(a.isnan() | b.isnan(), math.nan, out))
@@ -102,7 +104,7 @@ class NextAfter(Function):
 
 
 def nextafter(input: Tensor, other: Tensor) -> Tensor:
-    """The next floating-point value after input towards other, elementwise (float32 and float64)."""
+    """The next floating-point value after input towards other, elementwise (float16, bfloat16, float32, float64)."""
     dt = D.result_type(input, other)
     if dt not in _BITS_OF:
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{dt.scalar_name}'")

@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import Size, Tensor
 from ..autograd.engine import sum_to
 from ._util import broadcast_shapes as _broadcast_shapes
+from ._opmath import opmath
 from .binary import div, where
 from .creation import zeros
 from .joining import cat, chunk, flip, meshgrid, pad, split, stack, tensor_split, unbind
@@ -94,6 +95,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     return tensordot(input, other, dims=([-1], [-1]))
 
 
+@opmath
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The p-norm of input - other."""
     return (input - other).norm(p)

@@ -25,10 +25,11 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     if weights is not None and tuple(weights.shape) != tuple(input.shape):
         raise RuntimeError("weights should be 1-d and have the same length as input")
     n = max(minlength, int(input.max()) + 1 if input.numel() else 0)
+    index = input if input.dtype in (D.int32, D.int64) else input.to(D.int64)  # index_add's index types
     if weights is None:
-        return zeros(n, dtype=D.int64).index_add(0, input, input.new_ones(input.shape, dtype=D.int64))
+        return zeros(n, dtype=D.int64).index_add(0, index, input.new_ones(input.shape, dtype=D.int64))
     dt = weights.dtype if weights.dtype in (D.float32, D.float64) else D.float64
-    return zeros(n, dtype=dt).index_add(0, input, weights.to(dt))
+    return zeros(n, dtype=dt).index_add(0, index, weights.to(dt))
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:

@@ -236,7 +236,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         start, end, step = int(start), int(end), int(step)
         if step == 0:
             raise ValueError(f"arange(): step must be nonzero, but it truncates to 0 for {dtype}")
-        data = be.arange(start, end, step, dtype)
+        # in int64, then wrapped to a narrower type: a uint8 range may count down past 0 to the end -1
+        data = be.arange(start, end, step, D.int64)
+        data = data if dtype is D.int64 else be.cast(data, dtype)
     else:  # start + i * step in float64, not a running sum, then cast: no accumulated rounding
         n = max(math.ceil((end - start) / step), 0)
         data = be.cast(be.add(be.mul(be.arange(0, n, 1, D.float64), step), start), dtype)

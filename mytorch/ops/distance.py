@@ -14,6 +14,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from .joining import broadcast_tensors
+from ._opmath import opmath
 from .statistics import vector_norm
 
 
@@ -54,6 +55,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return vector_norm(x1 - x2 + eps, p, max(x1.ndim, x2.ndim) - 1, keepdim)
 
 
+@opmath
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum_dim (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps)), x1 and x2 broadcast."""
     x1, x2 = broadcast_tensors(x1, x2)

@@ -17,7 +17,10 @@ from .joining import stack
 
 
 def scalar_tensor(s, *, dtype: D.dtype | None = None, device=None, requires_grad: bool = False) -> Tensor:
-    """A 0-d tensor holding the number s (the default floating dtype unless given)."""
+    """A 0-d tensor holding the number s (the default floating dtype unless given); an integer wraps around into an
+    integer dtype (-5 is 251 in uint8), as PyTorch's fill does."""
+    if dtype is not None and dtype._category == 1 and isinstance(s, int):
+        s = D.wrap_int(s, dtype)
     return tensor(s, dtype=dtype or D.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 

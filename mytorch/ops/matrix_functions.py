@@ -19,7 +19,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._linalg_util import check_square, eye_like
+from ._linalg_util import check_floating, check_square, eye_like
 from .binary import where
 from .joining import cat
 from .solve import inv
@@ -84,7 +84,8 @@ class MatrixExp(Function):
 
 def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential sum_j A^j / j! of each square matrix."""
-    check_square(A, "linalg.matrix_exp")
+    check_square(A, "linalg.matrix_exp", floating=False)
+    check_floating(A, "linalg.matrix_exp", low_precision=True)  # half precision computes in float64 (MatrixExp)
     return MatrixExp.apply(A)
 
 

@@ -28,6 +28,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState, no_grad
 from ._tensor_backend import fused
+from ._opmath import opmath
 from .joining import pad
 
 
@@ -236,6 +237,7 @@ def cross_map_lrn2d(input: Tensor, size: int, alpha: float = 1e-4, beta: float =
     return input * (energy * (alpha / size) + k).pow(-beta)
 
 
+@opmath
 def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the trailing dims given by normalized_shape; weight and bias have that shape."""
@@ -250,6 +252,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Ten
     return LayerNorm.apply(input, weight, bias, k, eps)
 
 
+@opmath
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Split the channels (dim 1) into num_groups groups and normalize each group of each sample."""

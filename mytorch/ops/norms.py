@@ -36,9 +36,11 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     op = "linalg.matrix_norm"
     if A.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
-    check_floating(A, op)
+    check_floating(A, op, low_precision=True)
     if ord not in _MATRIX_ORDS:
         raise RuntimeError(f"{op}: Order {ord} not supported.")
+    if ord in ("nuc", 2, -2) and A.dtype in (D.float16, D.bfloat16):  # these take an SVD, which LAPACK lacks for half
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {A.dtype.scalar_name}")
     if dtype is not None:
         A = A.to(dtype)
     d0, d1 = _two_dims(A, dim, op)

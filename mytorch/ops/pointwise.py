@@ -8,14 +8,17 @@ addcdiv(input, t1, t2, value) = input + value * (t1 / t2)
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ._opmath import opmath
 from .inplace import inplace
 
 
+@opmath
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
     """input + value * tensor1 * tensor2 (multiplied in that order, as PyTorch's kernel)."""
     return input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
 
 
+@opmath
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
     """input + value * (tensor1 / tensor2); integral (integer or bool) tensor1 and tensor2 are an error, as in
     PyTorch (complex ones divide)."""

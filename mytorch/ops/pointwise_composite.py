@@ -23,6 +23,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._opmath import opmath
 from ._util import conj, float_dtype, reject_complex
 from .binary import maximum, where
 
@@ -173,8 +174,8 @@ def _logaddexp_family(name: str, base: float):
     return op
 
 
-logaddexp = _logaddexp_family("logaddexp", math.e)
-logaddexp2 = _logaddexp_family("logaddexp2", 2.0)
+logaddexp = opmath(_logaddexp_family("logaddexp", math.e))
+logaddexp2 = opmath(_logaddexp_family("logaddexp2", 2.0))
 
 __all__ = ["copysign", "deg2rad", "rad2deg", "float_power", "ldexp", "hypot", "heaviside", "fmax", "fmin",
            "logaddexp", "logaddexp2"]

@@ -28,6 +28,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from .conv import Pads, check_tensor, expand_param
 from ._tensor_backend import fused
+from ._opmath import opmath
 from .creation import tensor
 from ._autocast import FP32, autocast_policy
 
@@ -276,6 +277,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
 
 
+@opmath
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, H, W) or (C, H, W) to output_size (an int, or a pair whose None
     entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""

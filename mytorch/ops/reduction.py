@@ -233,9 +233,11 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 def _logical_reduce(name: str):
     def reduce(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         be = input._backend
-        return Tensor._make(getattr(be, name)(input._data, _axes(input, dim, name), keepdim), be)
+        out = getattr(be, name)(input._data, _axes(input, dim, name), keepdim)
+        # a uint8 input gives uint8 0 / 1, as in PyTorch (from before it had bool tensors)
+        return Tensor._make(be.cast(out, D.uint8) if input.dtype is D.uint8 else out, be)
     reduce.__name__ = name
-    reduce.__doc__ = f"Whether {name} elements are true (nonzero) over `dim`; a bool tensor."
+    reduce.__doc__ = f"Whether {name} elements are true (nonzero) over `dim`; a bool tensor (uint8 for uint8 input)."
     return reduce
 
 

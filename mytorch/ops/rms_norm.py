@@ -24,6 +24,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
 from ._tensor_backend import fused
+from ._opmath import opmath
 
 
 class RMSNorm(Function):
@@ -49,6 +50,7 @@ class RMSNorm(Function):
         return dx, dw, None, None
 
 
+@opmath
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x^2) + eps) * weight over the trailing dims normalized_shape;

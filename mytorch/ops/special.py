@@ -14,6 +14,7 @@ from typing import Callable, NoReturn
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._opmath import opmath
 from ._util import float_dtype, operands
 from .unary import _make_op
 
@@ -248,6 +249,7 @@ def entr(input: Tensor) -> Tensor:
     return Entr.apply(input)
 
 
+@opmath
 def sinc(input: Tensor) -> Tensor:
     """sinc(x) = sin(pi x) / (pi x), 1 at x = 0;
     d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (autograd through the quotient, which
@@ -258,6 +260,7 @@ def sinc(input: Tensor) -> Tensor:
     return (px.sin() / px).masked_fill(zero, 1.0)
 
 
+@opmath
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """logit(x) = ln(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given;
     d/dx = 1 / (z (1 - z)) inside the clamp, 0 outside (through clamp's derivative)."""
@@ -266,6 +269,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     return (z / (1 - z)).log()
 
 
+@opmath
 def ndtr(input: Tensor) -> Tensor:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2, the standard normal CDF (the erfc form keeps
     the left tail's relative accuracy); dPhi/dx = e^(-x^2/2) / sqrt(2 pi), by autograd through erfc."""

@@ -16,6 +16,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from .binary import where
 from .reduction import _axes, _count, _expand_back, amax, amin, values_indices
 from ._autocast import FP32, autocast_policy
+from ._opmath import opmath
 from ._util import conj
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
@@ -73,6 +74,7 @@ def _reverse_cumsum(x: Tensor, dim: int) -> Tensor:
     return Cumsum.apply(x, dim, x.dtype, True)
 
 
+@opmath
 def cumsum(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
     """Running sum along `dim`; bool and integer inputs accumulate in int64."""
     return Cumsum.apply(input, input._wrap_dim(dim, "cumsum"), _accumulate_dtype(input, dtype), False)
@@ -368,6 +370,7 @@ class VectorNorm(Function):
         return where(nonzero, g * scale, 0.0), None, None, None
 
 
+@opmath
 def vector_norm(input: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *,
                 dtype: D.dtype | None = None) -> Tensor:
     """The p-norm of the vector(s) formed by the `dim` dims (all dims when None); ``linalg.vector_norm``."""

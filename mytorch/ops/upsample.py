@@ -33,6 +33,7 @@ from .._tensor import Tensor
 from .conv import check_tensor
 from .creation import arange, tensor
 from .gather_scatter import index_select
+from ._opmath import opmath
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _ALL_MODES = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
@@ -143,6 +144,7 @@ def _check_mode(input: Tensor, mode: str, antialias: bool) -> None:
                                   f"for the modes: {_ALL_MODES} (got {mode})")
 
 
+@opmath
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
