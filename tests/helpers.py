@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-import pytest
 import torch
 
 import mytorch
@@ -169,15 +168,3 @@ def same(fn: Callable, atol: float = 1e-5, rtol: float = 1e-5) -> None:
             np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=f"result {i}")
         else:
             assert a == b, f"result {i}: {a!r} != torch {b!r}"
-
-# whether this build's C++ backend lacks uint16/32/64 and complex32 (until its kernels have them, the tests of
-# those dtypes run on the NumPy backend only)
-CPP_LACKS_LIMITED_DTYPES = len(getattr(__import__("mytorch.backends.cpp_backend").backends.cpp_backend, "DTYPES",
-                                       ())) < len(mytorch._dtype.ALL_DTYPES)
-
-
-def skip_limited_on_cpp(backend: str, dtype=None) -> None:
-    """Skip a test on the C++ backend while it lacks uint16/32/64 and complex32: every such test, or (given the
-    test's `dtype`) the ones of those dtypes."""
-    if backend == "cpp" and CPP_LACKS_LIMITED_DTYPES and (dtype is None or dtype in mytorch._dtype.LIMITED):
-        pytest.skip("the C++ backend of this build lacks uint16/32/64 and complex32")

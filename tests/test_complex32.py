@@ -13,15 +13,9 @@ import pytest
 import torch
 
 import mytorch
-from helpers import skip_limited_on_cpp
 
 warnings.filterwarnings("ignore", "ComplexHalf support is experimental", UserWarning)
 VALUES = [1 + 2j, 3 - 1j, 0.5j, -2.25 + 0.125j, 0j, 65504 + 1j]
-
-
-@pytest.fixture(autouse=True)
-def _numpy_until_cpp(backend):
-    skip_limited_on_cpp(backend)
 
 
 def pair(values=VALUES):

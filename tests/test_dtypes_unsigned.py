@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import mytorch
-from helpers import skip_limited_on_cpp
 
 PAIRS = [(mytorch.uint16, torch.uint16), (mytorch.uint32, torch.uint32), (mytorch.uint64, torch.uint64)]
 VALUES = [0, 1, 7, 300, 65535, 40000, 12, 9]
@@ -29,11 +28,6 @@ def same(m, t) -> None:
         assert m.tolist() == t.tolist()
     else:
         assert m == t
-
-
-@pytest.fixture(autouse=True)
-def _numpy_until_cpp(backend):
-    skip_limited_on_cpp(backend)
 
 
 @pytest.fixture(params=PAIRS, ids=lambda p: str(p[1]).split(".")[1])

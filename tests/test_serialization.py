@@ -19,15 +19,11 @@ import safetensors.torch
 import torch
 
 import mytorch
-from helpers import TORCH_DTYPES, skip_limited_on_cpp
+from helpers import TORCH_DTYPES
 
 DTYPES = list(TORCH_DTYPES)
 
 
-@pytest.fixture(autouse=True)
-def _limited_dtypes_numpy_until_cpp(request, backend):
-    callspec = getattr(request.node, "callspec", None)
-    skip_limited_on_cpp(backend, callspec.params.get("dtype") if callspec else None)
 
 
 FORMATS = ["torch", "safetensors"]

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import mytorch
-from helpers import TORCH_DTYPES, skip_limited_on_cpp
+from helpers import TORCH_DTYPES
 from test_serialization_torch import Boom, raw, torch_values
 
 
@@ -21,10 +21,6 @@ def _save_legacy(obj, path) -> None:
     torch.save(obj, path, _use_new_zipfile_serialization=False)
 
 
-@pytest.fixture(autouse=True)
-def _limited_dtypes_numpy_until_cpp(request, backend):
-    callspec = getattr(request.node, "callspec", None)
-    skip_limited_on_cpp(backend, callspec.params.get("dtype") if callspec else None)
 
 
 @pytest.mark.parametrize("dtype", list(TORCH_DTYPES), ids=str)

@@ -37,7 +37,7 @@ inline DType dtype_from_object(nb::handle dt) {
 }
 
 // A 0-d array of dtype dt holding a Python number. Integers go through int64 so that large ones stay
-// exact; floats through double, complex numbers through complex128.
+// exact (those above int64's range through uint64); floats through double, complex numbers through complex128.
 inline Array scalar_array(nb::handle value, DType dt) {
   if (PyComplex_Check(value.ptr())) {
     Array src({}, DType::Complex128);
@@ -49,8 +49,19 @@ inline Array scalar_array(nb::handle value, DType dt) {
     *src.data<double>() = PyFloat_AsDouble(value.ptr());
     return cast(src, dt);
   }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (v == -1 && PyErr_Occurred()) {  // not an integer: nanobind's cast below raises its error
+    PyErr_Clear();
+    overflow = -1;
+  }
+  if (overflow > 0) {  // above int64's range: a uint64 value (raises OverflowError beyond that)
+    Array src({}, DType::UInt64);
+    *src.data<uint64_t>() = nb::cast<uint64_t>(value);
+    return cast(src, dt);
+  }
   Array src({}, DType::Int64);
-  *src.data<int64_t>() = nb::cast<int64_t>(value);
+  *src.data<int64_t>() = overflow < 0 ? nb::cast<int64_t>(value) : static_cast<int64_t>(v);
   return cast(src, dt);
 }
 

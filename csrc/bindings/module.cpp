@@ -33,9 +33,10 @@ nb::tuple strides_in_bytes(const Array& a) {
 }
 
 const char* typestr(DType dt) {
-  // bfloat16 travels as uint16 bits; the Python side views it as ml_dtypes.bfloat16
-  static constexpr const char* codes[kNumDTypes] = {"|b1", "|u1", "|i1", "<i2", "<i4", "<i8",
-                                                    "<f2", "<u2", "<f4", "<f8", "<c8", "<c16"};
+  // bfloat16 travels as uint16 bits, complex32 as uint32 bits; the Python side views them as
+  // ml_dtypes.bfloat16 and as its (real, imag) float16 record type
+  static constexpr const char* codes[kNumDTypes] = {"|b1", "|u1", "|i1", "<i2", "<i4", "<i8", "<f2", "<u2",
+                                                    "<f4", "<f8", "<c8", "<c16", "<u2", "<u4", "<u8", "<u4"};
   return codes[static_cast<int>(dt)];
 }
 
@@ -86,6 +87,20 @@ Array basic_index(const Array& a, nb::tuple key) {
     }
   }
   return out;
+}
+
+// The Python function that serves elementwise ops and reductions on the dtypes with limited support
+// (uint16/32/64, complex32; core/dtype.h), which the C++ kernels do not instantiate:
+// mytorch/backends/_np_limited.py's `primitive(name, *args)`, on NumPy views of our memory. Set once at import.
+nb::object& limited_primitive() {
+  static auto* f = new nb::object();
+  return *f;
+}
+
+bool is_limited(DType dt) { return dt >= DType::UInt16; }
+
+Array limited(const char* name, nb::handle a, nb::handle b) {
+  return nb::cast<Array>(limited_primitive()(name, a, b));
 }
 
 // A shape with its one -1 (if any) replaced by the size that makes numel elements.
@@ -175,7 +190,11 @@ NB_MODULE(_C, m) {
   m.def("basic_index", &basic_index);
 
   // elementwise
-#define MYTORCH_BIND_UNARY(name) m.def(#name, [](const Array& a) { return unary(UnaryOp::name, a); });
+#define MYTORCH_BIND_UNARY(name)                                                                   \
+  m.def(#name, [](const Array& a) {                                                                \
+    if (is_limited(a.dtype())) return nb::cast<Array>(limited_primitive()(#name, a));              \
+    return unary(UnaryOp::name, a);                                                                \
+  });
   MYTORCH_UNARY_OPS(MYTORCH_BIND_UNARY)
 #undef MYTORCH_BIND_UNARY
   // a Python number as either operand takes the other operand's dtype (PyTorch's weak scalars)
@@ -183,10 +202,12 @@ NB_MODULE(_C, m) {
   m.def(#name, [](nb::handle a, nb::handle b) {                                                    \
     if (nb::isinstance<Array>(a)) {                                                                \
       const Array& x = nb::cast<const Array&>(a);                                                  \
+      if (is_limited(x.dtype())) return limited(#name, a, b);                                      \
       if (nb::isinstance<Array>(b)) return binary(BinaryOp::name, x, nb::cast<const Array&>(b));   \
       return binary_with_number(BinaryOp::name, x, scalar_array(b, x.dtype()));                    \
     }                                                                                              \
     const Array& y = nb::cast<const Array&>(b);                                                    \
+    if (is_limited(y.dtype())) return limited(#name, a, b);                                        \
     return binary(BinaryOp::name, scalar_array(a, y.dtype()), y);                                  \
   });
   MYTORCH_BINARY_OPS(MYTORCH_BIND_BINARY)
@@ -198,10 +219,13 @@ NB_MODULE(_C, m) {
   });
 
   m.def("matmul", &matmul);
+  m.def("set_limited_primitive", [](nb::object f) { limited_primitive() = std::move(f); },
+        "The Python function serving elementwise ops and reductions on uint16/32/64 and complex32.");
 
   // reductions
 #define MYTORCH_BIND_REDUCE(name)                                                                   \
   m.def(#name, [](const Array& a, nb::handle axes, bool keepdim) {                                  \
+    if (is_limited(a.dtype())) return nb::cast<Array>(limited_primitive()(#name, a, axes, keepdim));  \
     return reduce(ReduceOp::name, a, axes_of(axes, a.ndim()), keepdim);                             \
   }, nb::arg("a"), nb::arg("axes").none(), nb::arg("keepdim"));
   MYTORCH_REDUCE_OPS(MYTORCH_BIND_REDUCE)

@@ -10,6 +10,9 @@
 namespace mytorch {
 namespace {
 
+// complex32 converts like the other complex types
+template <typename T> constexpr bool is_complex_element_v = is_complex_v<T> || std::is_same_v<T, ComplexHalf>;
+
 // One element converted to another dtype through the source's compute type (so half -> double goes
 // via float, exactly), with C++'s conversions otherwise: to bool means "not zero", float to integer
 // truncates toward zero, as PyTorch does. Complex to real keeps the real part (PyTorch warns; the ops
@@ -18,12 +21,13 @@ template <typename From, typename To>
 To convert(compute_t<From> x) {
   if constexpr (std::is_same_v<To, bool>) {
     return x != compute_t<From>(0);
-  } else if constexpr (is_complex_v<From> && is_complex_v<To>) {
+  } else if constexpr (is_complex_element_v<From> && is_complex_element_v<To>) {
     return To(x);
-  } else if constexpr (is_complex_v<From>) {
+  } else if constexpr (is_complex_element_v<From>) {
     return convert<typename From::value_type, To>(x.real());
-  } else if constexpr (is_complex_v<To>) {
-    return To(convert<From, typename To::value_type>(x), 0);
+  } else if constexpr (is_complex_element_v<To>) {
+    using Part = typename To::value_type;
+    return To(convert<From, Part>(x), Part(0));
   } else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
     return To(static_cast<float>(x));
   } else if constexpr (std::is_same_v<From, bool>) {
@@ -42,9 +46,9 @@ void assign(const Array& dst, const Array& src) {
     }
   }
   broadcast_shape(src.shape(), dst.shape());  // throws unless src broadcasts to dst
-  dispatch_all(src.dtype(), [&](auto src_tag) {
+  dispatch_copy(src.dtype(), [&](auto src_tag) {
     using From = decltype(src_tag);
-    dispatch_all(dst.dtype(), [&](auto dst_tag) {
+    dispatch_copy(dst.dtype(), [&](auto dst_tag) {
       using To = decltype(dst_tag);
       map_unary<From, To>(dst, src, [](compute_t<From> x) { return convert<From, To>(x); });
     });
@@ -72,7 +76,7 @@ Array where(const Array& cond, const Array& a, const Array& b) {
   Shape shape = broadcast_shape(broadcast_shape(cond.shape(), a.shape()), b.shape());
   Array out(shape, a.dtype());
   Array c = cast(cond, DType::Bool);
-  dispatch_all(a.dtype(), [&](auto tag) {
+  dispatch_copy(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto layout = coalesce<4>(shape, {out.strides(), broadcast_strides(c, shape), broadcast_strides(a, shape),
                                       broadcast_strides(b, shape)});

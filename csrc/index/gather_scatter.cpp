@@ -106,7 +106,7 @@ Array gather(const Array& a, int64_t axis, const Array& index) {
   // Indices are checked as they are used (one compare per element, out of range leaves the element
   // unread); only when one was bad does a second pass find the index the error names.
   std::atomic<bool> bad{false};
-  dispatch_all(a.dtype(), [&](auto tag) {
+  dispatch_copy(a.dtype(), [&](auto tag) {  // a copy: the limited-support dtypes too (sort takes its values so)
     using T = decltype(tag);
     dispatch(index.dtype(), [&](auto itag) {
       using I = decltype(itag);

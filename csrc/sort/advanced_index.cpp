@@ -122,7 +122,7 @@ Array advanced_index(const Array& a, int64_t dim, const Array& index) {
   const int64_t K = static_cast<int64_t>(s.offset.size()), Q = numel_of(s.post);
   const std::vector<int64_t> pre_at = walk_offsets(s.pre, part(a.strides(), 0, s.pre.size()));
   const auto post = coalesce<2>(s.post, {contiguous_strides(s.post), part(a.strides(), a.ndim() - s.post.size(), a.ndim())});
-  dispatch_all(a.dtype(), [&](auto tag) {
+  dispatch_copy(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     // block u = (p, k) of the contiguous result holds a's block at pre_at[p] + offset[k]
     parallel_for(numel_of(s.pre) * K, Q, [&](int64_t begin, int64_t end) {

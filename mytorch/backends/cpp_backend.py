@@ -25,18 +25,18 @@ import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
-from . import _C
+from . import _C, _np_limited
 from .base import (BINARY_OPS, CONV_PRIMITIVES, FUSED_PRIMITIVES, LINALG_PRIMITIVES, REDUCE_OPS, SPECIAL_BINARY_OPS,
                    SPECIAL_UNARY_OPS, UNARY_OPS, Backend, bind_kernels)
 from .numpy_backend import FROM_NP, TO_NP, NumpyBackend
 
 # DType order of csrc/core/dtype.h
 DTYPES = (D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64, D.float16, D.bfloat16, D.float32, D.float64,
-          D.complex64, D.complex128)
+          D.complex64, D.complex128, D.uint16, D.uint32, D.uint64, D.complex32)
 CODE = {dt: i for i, dt in enumerate(DTYPES)}
 _C.set_dtype_objects(list(DTYPES))
-_BF16 = np.dtype(ml_dtypes.bfloat16)
-_BF16_CODE = CODE[D.bfloat16]
+# the dtypes whose bits travel to NumPy as unsigned integers (csrc/bindings/module.cpp's typestr), by code
+_VIEWED_AS = {CODE[D.bfloat16]: np.dtype(ml_dtypes.bfloat16), CODE[D.complex32]: _np_limited.CHALF}
 
 # primitives that run NumPy's kernel on a view of our memory until _C has them (module docstring)
 HOST_PRIMITIVES = (
@@ -52,14 +52,14 @@ HOST_PRIMITIVES = (
 def to_numpy(a: "_C.Array") -> np.ndarray:
     """A NumPy array viewing a's memory (no copy)."""
     host = np.asarray(a)
-    return host.view(_BF16) if a.code == _BF16_CODE else host
+    return host.view(_VIEWED_AS[a.code]) if a.code in _VIEWED_AS else host
 
 
 def from_numpy(host: np.ndarray) -> "_C.Array":
     """An Array viewing a NumPy array's memory (no copy); it keeps `host` alive."""
     code = CODE.get(FROM_NP.get(host.dtype))
-    if code is None:  # uint16/32/64 and complex32 too: _C's kernels lack them (the NumPy backend has them)
-        raise TypeError(f"from_numpy(): can't convert np.ndarray of type {host.dtype} on the cpp backend. "
+    if code is None:
+        raise TypeError(f"from_numpy(): can't convert np.ndarray of type {host.dtype}. "
                         f"The only supported types are: {', '.join(str(TO_NP[d]) for d in DTYPES)}.")
     return _C.from_pointer(host.__array_interface__["data"][0], host.shape, host.strides, code, host)
 
@@ -88,6 +88,13 @@ def _on_host(kernel):
     return primitive
 
 
+def _limited_primitive(name: str, *args):
+    """An elementwise op or reduction on uint16/32/64 or complex32, which _C's kernels leave to Python: the NumPy
+    backend's, on views of our memory (_np_limited)."""
+    kernel = getattr(_HOST, name)
+    return _from_host_result(kernel(*_to_host_args(args)))
+
+
 def _native_or_composite(native, composite):
     """The primitive: the C++ kernel, or the composite body for the cases the kernel answers None to."""
     def primitive(*args):
@@ -97,11 +104,12 @@ def _native_or_composite(native, composite):
     return primitive
 
 
-def _complex_on_host(native, host):
-    """The C++ kernel for real arrays; for a complex first operand, the NumPy kernel on views of our memory
-    (the convolution kernels of csrc/conv are real-only)."""
+def _on_host_where(moved, native, host):
+    """The C++ kernel, or for a first operand whose dtype `moved` picks, the NumPy kernel on views of our memory:
+    complex convolutions (the kernels of csrc/conv are real-only), sorts of uint16/32/64 (csrc/sort's are not
+    instantiated for them)."""
     def primitive(a, *args):
-        return (host if a.dtype.is_complex else native)(a, *args)
+        return (host if moved(a.dtype) else native)(a, *args)
     primitive.__name__ = native.__name__
     return primitive
 
@@ -116,14 +124,18 @@ class CppBackend(Backend):
     def __init__(self) -> None:
         for name in (*UNARY_OPS, *BINARY_OPS, *REDUCE_OPS):
             setattr(self, name, getattr(_C, name))
-        host = NumpyBackend()
+        host = _HOST
         for name in HOST_PRIMITIVES:
             setattr(self, name, _on_host(getattr(host, name)))
         for name in FUSED_PRIMITIVES + HOST_PRIMITIVES:
             if hasattr(_C, name):
                 setattr(self, name, getattr(_C, name))
         for name in CONV_PRIMITIVES:
-            setattr(self, name, _complex_on_host(getattr(self, name), _on_host(getattr(host, name))))
+            setattr(self, name, _on_host_where(operator.attrgetter("is_complex"), getattr(self, name),
+                                               _on_host(getattr(host, name))))
+        for name in ("sort", "unique"):
+            setattr(self, name, _on_host_where(D.LIMITED.__contains__, getattr(self, name),
+                                               _on_host(getattr(host, name))))
         for name in FUSED_PRIMITIVES:
             if hasattr(_C, name + "_native"):
                 setattr(self, name, _native_or_composite(getattr(_C, name + "_native"), getattr(super(), name)))
@@ -152,7 +164,7 @@ class CppBackend(Backend):
     def from_host(self, obj, dt):
         # NumPy parses the Python data; the values then move into storage of ours, 64-byte aligned like
         # every array a kernel makes
-        src = from_numpy(np.array(obj, dtype=None if dt is None else TO_NP[dt]))  # TypeError for dtypes we lack
+        src = from_numpy(_HOST.from_host(obj, dt))  # TypeError for dtypes we lack
         out = _C.empty(src.shape, src.code)
         _C.assign(out, src)
         return out
@@ -196,3 +208,7 @@ class CppBackend(Backend):
 # owns_memory), movement (view, permute, expand, as_strided, basic_index, flip), where, matmul and fft
 bind_kernels(CppBackend, _C, ("copy", "assign", "is_contiguous", "add_", "owns_memory", "view", "permute", "expand",
                               "as_strided", "basic_index", "flip", "where", "matmul", "fft"))
+
+
+_HOST = NumpyBackend()
+_C.set_limited_primitive(_limited_primitive)
