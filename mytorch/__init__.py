@@ -129,9 +129,10 @@ from .serialization import *  # noqa: E402,F401,F403
 from .torch_alias import as_torch  # noqa: E402
 from ._compile import compile  # noqa: E402,A001
 from ._global_settings import *  # noqa: E402,F401,F403
-from .ops.out import TORCH_OUT, add_out_argument  # noqa: E402
+from .ops.out import TORCH_OUT, add_factory_out_argument, add_out_argument  # noqa: E402
 
 add_out_argument(globals(), TORCH_OUT)
+add_factory_out_argument(globals())
 
 
 def __getattr__(name: str):

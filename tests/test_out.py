@@ -19,9 +19,9 @@ with warnings.catch_warnings():
 NAMESPACES = {"": (mytorch, out_lists.TORCH_OUT), "linalg.": (mytorch.linalg, out_lists.LINALG_OUT),
               "special.": (mytorch.special, out_lists.SPECIAL_OUT), "fft.": (mytorch.fft, out_lists.FFT_OUT),
               "nn.functional.": (mytorch.nn.functional, out_lists.FUNCTIONAL_OUT)}
-# creation and random functions take out's dtype when given out=, a different rule; `equal` returns a bool
-NOT_WRAPPED = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "zeros", "randn", "normal",
-               "multinomial", "bernoulli", "equal", "_chunk_cat", "_native_batch_norm_legit", "native_batch_norm"}
+# factories and samplers take out's dtype when given out=, a different rule (tested below); `equal` returns a bool
+FACTORIES = set(out_lists.FACTORY_OUT) | set(out_lists.SAMPLER_OUT)
+NOT_WRAPPED = FACTORIES | {"equal", "_chunk_cat", "_native_batch_norm_legit", "native_batch_norm"}
 RANDOM = {"nn.functional.dropout"}
 
 
@@ -62,6 +62,8 @@ def test_every_opinfo_out_op_mytorch_has_is_wrapped():
                 and short not in NAMESPACES[prefix][1]:
             missing.append(op.name)
     assert not missing, missing
+    factories_with_out = {_split(op.name)[1] for op in op_db if op.supports_out and not _split(op.name)[0]}
+    assert factories_with_out & FACTORIES == FACTORIES - {"rand", "randint", "randperm"}  # not in OpInfo
 
 
 def _empty_like_structure(result, T):
@@ -125,3 +127,87 @@ def test_out_dtype_shape_and_autograd_rules():
     result = mytorch.sort(mytorch.tensor([3.0, 1.0, 2.0]), out=(values, indices))
     assert result.values is values and indices.tolist() == [1, 2, 0]
     np.testing.assert_array_equal(values.numpy(), [1.0, 2.0, 3.0])
+
+
+def _empty(T, n=0, dtype=None):
+    return T.empty(n, dtype=getattr(T, dtype) if dtype else None)
+
+
+def _gen(T):
+    return T.Generator().manual_seed(0)
+
+
+def _requires_grad_after(T):
+    out = T.empty(0)
+    T.zeros(2, requires_grad=True, out=out)
+    return T.tensor([float(out.requires_grad)])
+
+
+def _into_view(T):
+    base = T.zeros(2, 3)
+    T.arange(3, out=base[0])
+    return base
+
+
+FACTORY_CASES = {  # out's dtype and device, resized silently (arange warns), the numbers of a plain call
+    "zeros int32": lambda T: T.zeros(2, 3, out=_empty(T, 0, "int32")),
+    "zeros resize": lambda T: T.zeros(2, 3, out=_empty(T, 5)),
+    "zeros dtype conflict": lambda T: T.zeros(2, dtype=T.float64, out=_empty(T)),
+    "zeros requires_grad": _requires_grad_after,
+    "ones int64": lambda T: T.ones(2, out=_empty(T, 0, "int64")),
+    "full int64 1.5": lambda T: T.full((2,), 1.5, out=_empty(T, 0, "int64")),
+    "full dtype conflict": lambda T: T.full((2,), 7, dtype=T.int32, out=_empty(T)),
+    "full bool": lambda T: T.full((2,), True, out=_empty(T, 0, "bool")),
+    "arange float": lambda T: T.arange(5, out=_empty(T)),
+    "arange resize": lambda T: T.arange(5, out=_empty(T, 3)),
+    "arange int64 float bounds": lambda T: T.arange(0.5, 3.5, out=_empty(T, 0, "int64")),
+    "arange dtype conflict": lambda T: T.arange(5, dtype=T.int64, out=_empty(T)),
+    "arange into a view": _into_view,
+    "linspace int64": lambda T: T.linspace(-1, 10, 5, out=_empty(T, 0, "int64")),
+    "linspace resize": lambda T: T.linspace(0, 10, 5, out=_empty(T, 2)),
+    "logspace float64": lambda T: T.logspace(0, 2, 3, out=_empty(T, 0, "float64")),
+    "logspace int64": lambda T: T.logspace(0, 2, 3, base=2, out=_empty(T, 0, "int64")),
+    "eye int64": lambda T: T.eye(2, 3, out=_empty(T, 0, "int64")),
+    "eye resize": lambda T: T.eye(2, out=_empty(T, 7)),
+    "rand float64": lambda T: T.rand(3, generator=_gen(T), out=_empty(T, 0, "float64")),
+    "rand resize": lambda T: T.rand(3, generator=_gen(T), out=_empty(T, 5)),
+    "randn float64": lambda T: T.randn(3, generator=_gen(T), out=_empty(T, 0, "float64")),
+    "randn dtype conflict": lambda T: T.randn(3, dtype=T.float64, out=_empty(T)),
+    "randint float32": lambda T: T.randint(10, (3,), generator=_gen(T), out=_empty(T)),
+    "randint int32": lambda T: T.randint(10, (3,), generator=_gen(T), out=_empty(T, 0, "int32")),
+    "randint bool": lambda T: T.randint(2, (3,), generator=_gen(T), out=_empty(T, 0, "bool")),
+    "randperm int32": lambda T: T.randperm(4, generator=_gen(T), out=_empty(T, 0, "int32")),
+    "randperm float32": lambda T: T.randperm(4, generator=_gen(T), out=_empty(T)),
+    "normal floats": lambda T: T.normal(0.0, 1.0, (3,), generator=_gen(T), out=_empty(T, 0, "float64")),
+    "normal floats resize": lambda T: T.normal(0.0, 1.0, (3,), generator=_gen(T), out=_empty(T, 5)),
+    "normal tensors": lambda T: T.normal(T.zeros(3), T.ones(3), generator=_gen(T), out=_empty(T, 0, "float64")),
+    "normal tensors resize": lambda T: T.normal(T.zeros(3), T.ones(3), generator=_gen(T), out=_empty(T, 5)),
+    "normal requires grad": lambda T: T.normal(T.zeros(3, requires_grad=True), 1.0, out=_empty(T)),
+    "bernoulli": lambda T: T.bernoulli(T.full((5,), 0.5), generator=_gen(T), out=_empty(T)),
+    "bernoulli float64 resize": lambda T: T.bernoulli(T.full((5,), 0.5), generator=_gen(T),
+                                                      out=_empty(T, 7, "float64")),
+    "bernoulli int64": lambda T: T.bernoulli(T.full((5,), 0.5), generator=_gen(T), out=_empty(T, 0, "int64")),
+    "bernoulli requires grad": lambda T: T.bernoulli(T.full((2,), 0.5, requires_grad=True), out=_empty(T)),
+    "multinomial resize": lambda T: T.multinomial(T.ones(3), 2, generator=_gen(T), out=_empty(T, 5, "int64")),
+    "multinomial int32": lambda T: T.multinomial(T.ones(3), 2, out=_empty(T, 0, "int32")),
+    "out requires grad": lambda T: T.ones(2, out=T.zeros(2, requires_grad=True)),
+    "out not a tensor": lambda T: T.zeros(2, out=3),
+    "add out requires grad": lambda T: T.add(T.ones(2), 1, out=T.zeros(2, requires_grad=True)),
+}
+
+
+def _run(T, case):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = case(T)
+            result = (str(out.dtype).split(".")[-1], tuple(out.shape), out.tolist())
+        except Exception as e:
+            result = (type(e).__name__, str(e))
+    return result, [str(w.message).split(" (Triggered internally")[0] for w in caught]
+
+
+@pytest.mark.parametrize("name", FACTORY_CASES)
+def test_factory_out_matches_torch(name):
+    """dtype, shape, values (random ones from the same seed), warnings and errors all as PyTorch's."""
+    assert _run(mytorch, FACTORY_CASES[name]) == _run(torch, FACTORY_CASES[name])

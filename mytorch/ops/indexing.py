@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
 from ._trace import traced
 from .inplace import inplace
+from .overlap import check_no_partial_overlap
 from .views import _select_view
 
 
@@ -189,7 +190,17 @@ def setitem(x: Tensor, key, value) -> None:
         value = tensor(value, dtype=x.dtype)
     if not advanced and _writes_in_place(x, value):
         return _assign_view(x, k, value)
-    inplace(x, lambda t, v: _put(t, k, v, False), value, name="setitem")
+    if not advanced:  # an advanced key is checked, as PyTorch's index_put_ is, against all of x
+        _check_view_overlap(x, k, value)
+    inplace(x, lambda t, v: _put(t, k, v, False), value, name="setitem", check_overlap=advanced)
+
+
+def _check_view_overlap(x: Tensor, key: tuple, value) -> None:
+    """``x[basic key] = value`` writes only the view x[key]. PyTorch copies a value of that many elements as it
+    is, checking it for overlap, and broadcasts any other first (into a view it does not judge: a stride 0)."""
+    view = x._view_of(x._backend.basic_index(x._data, key))
+    if isinstance(value, Tensor) and value.numel() == view.numel():
+        check_no_partial_overlap(view, value)
 
 
 def _root(t: Tensor) -> Tensor:

@@ -15,19 +15,22 @@ from typing import Callable
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _GradState
+from .overlap import check_no_partial_overlap
 from .views import ScatterIntoZeros, ViewScatter
 
 
-def _write(x: Tensor, out: Tensor, name: str) -> None:
-    xd, od = x.dtype, out.dtype
-    if od._category > xd._category:
-        raise RuntimeError(f"{name}: result type {od.scalar_name} can't be cast to the desired output "
+def write_result(x: Tensor, result: Tensor, name: str) -> None:
+    """Write `result` (x's shape, a dtype x's can hold) into x's memory; `name` prefixes the errors (``add_``,
+    ``add()`` for out=)."""
+    xd, rd = x.dtype, result.dtype
+    if rd._category > xd._category:
+        raise RuntimeError(f"{name}: result type {rd.scalar_name} can't be cast to the desired output "
                            f"type {xd.scalar_name}")
-    if out._data.shape != x._data.shape:
+    if result._data.shape != x._data.shape:
         raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the broadcast shape "
-                           f"{list(out.shape)}")
+                           f"{list(result.shape)}")
     try:
-        x._backend.assign(x._data, out._data)
+        x._backend.assign(x._data, result._data)
     except ValueError:
         raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location (an expanded view). Please clone() the tensor "
@@ -47,9 +50,14 @@ def check_leaf(x: Tensor, name: str) -> None:
                            f"operation ({name}).")
 
 
-def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace") -> Tensor:
-    """x <- fn(x, *others), in x's storage, with autograd history when recording."""
+def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace",
+            check_overlap: bool = True) -> Tensor:
+    """x <- fn(x, *others), in x's storage, with autograd history when recording. An input in `others` that
+    partly overlaps x is refused, as PyTorch does, unless the caller checked what it writes itself
+    (`check_overlap` False: ``x[1:4] = v`` writes only x[1:4])."""
     check_leaf(x, name)
+    for other in others if check_overlap else ():
+        check_no_partial_overlap(x, other)
     recording = _GradState.enabled and (
         x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
         or (x._base is not None and x._base._requires_grad))
@@ -60,13 +68,13 @@ def inplace(x: Tensor, fn: Callable[..., Tensor], *others, name: str = "inplace"
             out = fn(x, *others)
         finally:
             _GradState.enabled = prev
-        _write(x, out, name)
+        write_result(x, out, name)
         x._version_counter[0] += 1
         return x
     out = fn(x.clone(), *others)  # a clone: fn may save its input, which is about to be overwritten
     if out.dtype is not x.dtype:
         out = out.to(x.dtype)
-    _write(x, out, name)
+    write_result(x, out, name)
     x._version_counter[0] += 1
     if x._base is not None:
         rebase_view(x, out)

@@ -8,7 +8,7 @@ from .inplace import inplace
 
 def _inplace_method(name: str, fn):
     def method(self: Tensor, *args, **kwargs) -> Tensor:
-        tensors = [a for a in args if isinstance(a, Tensor)]
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]  # clamp_(min=t) reads t too
         return inplace(self, lambda x, *ts: fn(x, *args, **kwargs), *tensors, name=name + "_")
     method.__name__ = name + "_"
     method.__doc__ = f"In-place {name}: writes the result into self's storage and returns self."

@@ -9,6 +9,11 @@ The op computes its result as usual; then, for each output tensor (a tuple ``out
 - the write happens in place (views of ``out`` see it), and ``out`` itself is returned.
 ``out=`` takes no part in autograd: with grad mode on, an argument that requires grad is an error, as in PyTorch.
 `with_out` adds the argument to a namespace function; `add_out_argument` does so for a namespace's listed names.
+
+Factories (``zeros(2, 3, out=t)``, ``arange``, ``rand``, ...) follow another rule, `factory_with_out`: the result
+is made in out's dtype and on its device (a `dtype=` that differs is an error), the same numbers a plain call with
+that dtype makes (a random one draws the same values from the same generator state), and out is resized silently
+(arange warns in its own words).
 """
 from __future__ import annotations
 
@@ -16,8 +21,27 @@ import functools
 import warnings
 from typing import Any, Callable
 
+from .. import _dtype as D
+from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.grad_mode import _GradState, no_grad
+from .inplace import write_result
+
+# (out tensor, the result's shape) -> the warning to give when resizing an out that has elements, or None
+ResizeWarning = Callable[[Tensor, tuple], "str | None"]
+
+
+def _deprecated_resize(out: Tensor, shape: tuple) -> str:
+    return (f"An output with one or more elements was resized since it had shape {list(out.shape)}, which does not "
+            f"match the required output shape {list(shape)}. This behavior is deprecated, and in a future PyTorch "
+            "release outputs will not be resized unless they have zero elements. You can explicitly reuse an out "
+            "tensor t by resizing it, inplace, to zero elements with t.resize_(0).")
+
+
+def _arange_resize(out: Tensor, shape: tuple) -> str:
+    return (f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} which does not "
+            f"match the computed number of elements {shape[0]}. Note that this may occur as a result of rounding "
+            f"error. The out tensor will be resized to a tensor of shape ({shape[0]},).")
 
 
 def _requires_grad(values: Any) -> bool:
@@ -29,33 +53,39 @@ def _requires_grad(values: Any) -> bool:
     return False
 
 
-def _write(result: Tensor, out: Any, op: str) -> Tensor:
+def _check_out(out: Any, op: str) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    if result.dtype._category > out.dtype._category:
-        raise RuntimeError(f"{op}(): result type {result.dtype.scalar_name} can't be cast to the desired output type "
-                           f"{out.dtype.scalar_name}")
-    if tuple(out.shape) != tuple(result.shape):
-        if out.numel():
-            warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, "
-                          f"which does not match the required output shape {list(result.shape)}. This behavior is "
-                          "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
-                          "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
-                          "elements with t.resize_(0).", UserWarning, stacklevel=4)
-        out.resize_(tuple(result.shape))
-    out.copy_(result)
     return out
 
 
-def write_out(result: Any, out: Any, op: str) -> Any:
+def _write(result: Tensor, out: Any, op: str, resize_warning: ResizeWarning | None) -> Tensor:
+    _check_out(out, op)
+    shape = tuple(result.shape)
+    if tuple(out.shape) != shape:
+        if out.numel() and resize_warning is not None:
+            warnings.warn(resize_warning(out, shape), UserWarning, stacklevel=4)  # the caller of op(..., out=)
+        out.resize_(shape)
+    write_result(out, result, f"{op}()")
+    out._version_counter[0] += 1
+    return out
+
+
+def write_out(result: Any, out: Any, op: str, resize_warning: ResizeWarning | None = _deprecated_resize) -> Any:
     """Write `result` (a tensor, or a tuple of them) into `out` (the same structure) and return `out`."""
     if isinstance(result, Tensor):
-        return _write(result, out, op)
+        return _write(result, out, op, resize_warning)
     if not isinstance(out, (tuple, list)) or len(out) != len(result):
         raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(result)} Tensors, not "
                         f"{type(out).__name__}")
-    written = [write_out(r, o, op) for r, o in zip(result, out)]  # histogramdd's bin edges are a list inside
+    written = [write_out(r, o, op, resize_warning) for r, o in zip(result, out)]  # histogramdd's bin edges: a list
     return type(result)(*written) if hasattr(result, "_fields") else type(result)(written)
+
+
+def _check_grad(values: tuple, op: str) -> None:
+    if _GradState.enabled and _requires_grad(values):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
 
 
 def with_out(fn: Callable, name: str | None = None) -> Callable:
@@ -66,18 +96,65 @@ def with_out(fn: Callable, name: str | None = None) -> Callable:
     def op_with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if out is None:
             return fn(*args, **kwargs)
-        if _GradState.enabled and _requires_grad(args + tuple(kwargs.values())):
-            raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
-                               "but one of the arguments requires grad.")
+        _check_grad(args + tuple(kwargs.values()) + (out,), op)
         with no_grad():
             return write_out(fn(*args, **kwargs), out, op)
 
     return op_with_out
 
 
+def factory_with_out(fn: Callable, name: str | None = None, resize_warning: ResizeWarning | None = None) -> Callable:
+    """Factory fn (taking dtype= and device=) with ``out=``: made in out's dtype on out's device, then written
+    into out, resized with `resize_warning` (none by default); `requires_grad=True` then marks out. Given tensor
+    arguments (``normal(mean, std)``), PyTorch treats it as an op: the resize warning and error names are an op's."""
+    op = name or fn.__name__
+
+    @functools.wraps(fn)
+    def factory(*args: Any, out: Any = None, dtype: D.dtype | None = None, device: Any = None,
+                requires_grad: bool = False, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, dtype=dtype, device=device, requires_grad=requires_grad, **kwargs)
+        _check_out(out, op)
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(f"dtype {dtype.scalar_name} does not match dtype of out parameter "
+                               f"({out.dtype.scalar_name})")
+        if device is not None and Device(device).type != out.device.type:
+            raise RuntimeError(f"device type {Device(device).type} does not match device type of out parameter "
+                               f"({out.device.type})")
+        inputs = args + tuple(kwargs.values())
+        is_op = any(isinstance(a, Tensor) for a in inputs)
+        _check_grad(inputs + (out,), op if is_op else f"aten::{op}")
+        with no_grad():
+            write_out(fn(*args, dtype=out.dtype, device=out.device, **kwargs), out, op,
+                      _deprecated_resize if is_op else resize_warning)
+        return out.requires_grad_(True) if requires_grad else out
+
+    return factory
+
+
+def sampler_with_out(fn: Callable, name: str | None = None, out_dtype: D.dtype | None = None) -> Callable:
+    """A sampler from a tensor of probabilities (bernoulli, multinomial) with ``out=``: PyTorch's draws straight
+    into out, so the sample is cast to out's dtype (a narrower one too) and out resized silently; `out_dtype`,
+    when given, is the only dtype out may have."""
+    op = name or fn.__name__
+
+    @functools.wraps(fn)
+    def sampler(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        _check_out(out, op)
+        if out_dtype is not None and out.dtype is not out_dtype:
+            raise RuntimeError(f"{op} expects {out_dtype.scalar_name} tensor out, got: {out.dtype.scalar_name}")
+        _check_grad(args + tuple(kwargs.values()) + (out,), op)
+        with no_grad():
+            return write_out(fn(*args, **kwargs).to(out.dtype), out, op, None)
+
+    return sampler
+
+
 # The functions of each namespace that take out=: those PyTorch's OpInfo database marks `supports_out` (mytorch's
 # tests check this list against it), and the deprecated top-level linear algebra (torch.inverse, torch.lu, ...). The
-# factories (zeros, arange, randn, ...) are not wrapped: with out= they take out's dtype, not the default one.
+# factories (zeros, arange, randn, ...) are in FACTORY_OUT: with out= they take out's dtype, not the default one.
 TORCH_OUT = (
     "abs", "acos", "acosh", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "alias_copy", "all",
     "amax", "amin", "aminmax", "angle", "any", "argmax", "argmin", "as_strided_copy", "asin", "asinh", "atan",
@@ -125,7 +202,23 @@ FUNCTIONAL_OUT = (
 )
 
 
+# factories, by the warning they give when resizing an out that has elements (arange's own, or none)
+FACTORY_OUT: dict[str, ResizeWarning | None] = {
+    "zeros": None, "ones": None, "empty": None, "full": None, "arange": _arange_resize, "linspace": None,
+    "logspace": None, "eye": None, "rand": None, "randn": None, "randint": None, "randperm": None, "normal": None,
+}
+SAMPLER_OUT: dict[str, D.dtype | None] = {"bernoulli": None, "multinomial": D.int64}
+
+
 def add_out_argument(namespace: dict, names: tuple[str, ...]) -> None:
     """Give each listed function of a module's namespace (its ``globals()``) the ``out=`` argument."""
     for name in names:
         namespace[name] = with_out(namespace[name], name)
+
+
+def add_factory_out_argument(namespace: dict) -> None:
+    """Give the factories and samplers of torch's namespace (its ``globals()``) their ``out=`` argument."""
+    for name, resize_warning in FACTORY_OUT.items():
+        namespace[name] = factory_with_out(namespace[name], name, resize_warning)
+    for name, out_dtype in SAMPLER_OUT.items():
+        namespace[name] = sampler_with_out(namespace[name], name, out_dtype)

@@ -351,7 +351,7 @@ def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size=None, *,
         return _finish(be.normal(_rng(generator, be), shape, float(mean), float(std), dt, True), be,
                        requires_grad)
     shape = broadcast_shapes(*(p.shape for p in params))
-    dt = _floating(D.result_type(*params), "normal")
+    dt = _floating(dtype or D.result_type(*params), "normal")  # a dtype: out='s, drawn in it as PyTorch does
     z = _standard("normal", params[0], generator, shape, dt)
     m, s = (p.detach() if isinstance(p, Tensor) else p for p in (mean, std))
     grad_name = {(True, False): "NormalBackward1", (False, True): "NormalBackward2"}.get(
