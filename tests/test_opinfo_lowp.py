@@ -25,19 +25,14 @@ import mytorch
 DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.int8, torch.uint8)
 SAMPLES_PER_DTYPE = 2
 
-# Samples passing on each backend, measured (numpy / cpp): float16 966 / 967 of 998, bfloat16 973 / 974 of 1001, int32
-# 838 / 834 of 838, int16 834 / 830 of 834, int8 834 / 830 of 834, uint8 837 / 833 of 844 (the C++ backend lacks
-# chalf's and hash_tensor's result dtypes for now). Raise as ops are fixed, never lower.
-PASSING_SAMPLES = {"numpy": 5282, "cpp": 5268}
+# Samples passing on each backend, measured (numpy / cpp): float16 966 / 974 of 998, bfloat16 973 / 978 of 1001, int32
+# 838 / 838 of 838, int16 834 / 834 of 834, int8 834 / 834 of 834, uint8 837 / 837 of 844. Raise as ops are fixed,
+# never lower.
+PASSING_SAMPLES = {"numpy": 5282, "cpp": 5295}
 
 # (op key, dtype) pairs with a failing sample on either backend, measured at this commit (the first failure of each
 # is printed with -s). Remove a pair when it passes on both backends.
 KNOWN_FAILING = {
-    # complex32 and uint64 results (chalf, complex / view_as_complex of half, hash_tensor): the NumPy backend has
-    # them, the C++ one not yet (the dtypes helper's C++ part)
-    "complex float16", "view_as_complex float16", "chalf bfloat16", "chalf float16", "chalf int16", "chalf int32",
-    "chalf int8", "chalf uint8", "hash_tensor bfloat16", "hash_tensor float16", "hash_tensor int16", "hash_tensor int32",
-    "hash_tensor int8", "hash_tensor uint8",
     # torch's own half-precision matrix exponential overflows to inf/nan; mytorch's (in float64) is finite
     "matrix_exp bfloat16", "matrix_exp float16",
     # uint8 bilinear / bicubic resampling: torch has a uint8 kernel of its own, whose rounding mytorch's float path

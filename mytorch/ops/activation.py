@@ -85,8 +85,9 @@ Gelu = _pointwise(
     "y = x Phi(x) (approximate='none') or its tanh form; the formulas and derivatives are those of\n"
     "`Backend.gelu` and `Backend.gelu_backward`, which this runs.")
 Silu = _pointwise(
-    "Silu", lambda x: x * x.sigmoid(), lambda g, x: g * conj(x.sigmoid() * (1 + x * (1 - x.sigmoid()))), "x",
-    "y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))) (conjugated for complex x).")
+    "Silu", lambda x: x / (1 + (-x).exp()), lambda g, x: g * conj(x.sigmoid() * (1 + x * (1 - x.sigmoid()))), "x",
+    "y = x sigmoid(x), computed as x / (1 + e^-x) as PyTorch does;\n"
+    "dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x))) (conjugated for complex x).")
 Mish = _pointwise(
     "Mish", lambda x: x * _softplus(x, 1.0, 20.0).tanh(), _mish_grad, "x",
     "y = x tanh(softplus(x));  dy/dx = tanh(sp) + x sigmoid(x) (1 - tanh^2(sp)), sp = softplus(x).")
@@ -124,11 +125,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     return Hardtanh.apply(input, min_val, max_val)
 
 
+@opmath
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     _floating(input, "leaky_relu_cpu")
     return LeakyRelu.apply(input, negative_slope)
 
 
+@opmath
 def elu(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
     """ELU and its scaled forms (SELU, CELU) in one op, as PyTorch's elu kernel."""
     _floating(input, "elu_cpu")
@@ -140,6 +143,7 @@ def selu(input: Tensor) -> Tensor:
     return elu(input, _SELU_ALPHA, _SELU_SCALE)
 
 
+@opmath
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
     if alpha == 0:
@@ -156,16 +160,19 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(input, approximate)
 
 
+@opmath
 def silu(input: Tensor) -> Tensor:
     _floating(input, "silu_cpu", complex_ok=True)  # holomorphic: PyTorch's silu takes complex inputs
     return Silu.apply(input)
 
 
+@opmath
 def mish(input: Tensor) -> Tensor:
     _floating(input, "mish_cpu")
     return Mish.apply(input)
 
 
+@opmath
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     _floating(input, "softplus_cpu")
     return Softplus.apply(input, beta, threshold)

@@ -13,7 +13,7 @@ import warnings
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._opmath import opmath
+from ._opmath import HALF, opmath
 from ._util import Number, broadcast_shapes, conj, operands, reject_complex
 
 
@@ -33,13 +33,36 @@ def _reject_complex(a, b, kernel: str) -> None:
         reject_complex(x, f"\"{kernel}\" not implemented for '{{dtype}}'", NotImplementedError)
 
 
-def _apply(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
+def _apply(name: str, a, b, compute: D.dtype | None = None, round_to: D.dtype | None = None) -> Tensor:
+    """The backend's `name` on a and b promoted to `compute` (default: their result dtype), its result cast to
+    `round_to` when given."""
     ad, bd, be, _ = operands(a, b, name, compute)
     try:
-        return Tensor._make(getattr(be, name)(ad, bd), be)
+        out = getattr(be, name)(ad, bd)
     except ValueError:
         broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()), op=name)
         raise
+    return Tensor._make(out if round_to is None else be.cast(out, round_to), be)
+
+
+def _half_by_scalar(a, b) -> D.dtype | None:
+    """The float16 / bfloat16 result dtype of a * b or a / b when PyTorch's CPU kernel keeps the scalar b in
+    float32, else None.
+
+    Its mul and div kernels (and div's floor and trunc modes) take a half-precision tensor times or over a scalar
+    second operand (a Python number, or a one-element tensor, which TensorIterator calls `is_scalar(2)`) as
+    float32(a) op float32(b), rounded once: b keeps the value of its own dtype (`original_scalar_value<opmath_t>`)
+    instead of being rounded to half precision first. add, sub, pow, fmod and remainder round b to half."""
+    if not isinstance(a, Tensor) or isinstance(b, Tensor) and (b.dtype is a.dtype or b.numel() != 1):
+        return None
+    dt = D.result_type(a, b)
+    return dt if dt in HALF else None
+
+
+def _apply_scalar_opmath(name: str, a, b, compute: D.dtype | None = None) -> Tensor:
+    """`_apply`, in float32 and rounded once where `_half_by_scalar` says PyTorch computes so."""
+    half = _half_by_scalar(a, b)
+    return _apply(name, a, b, compute) if half is None else _apply(name, a, b, D.float32, half)
 
 
 class Add(Function):
@@ -85,7 +108,9 @@ class Mul(Function):
         if ctx._recording:  # save only what the derivatives read, as PyTorch does
             need_a, need_b = ctx.needs_input_grad
             ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        return _apply("mul", a, b)
+        if not isinstance(a, Tensor):  # number * tensor: PyTorch's Tensor.__rmul__ runs mul(tensor, number)
+            return _apply_scalar_opmath("mul", b, a)
+        return _apply_scalar_opmath("mul", a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -104,7 +129,7 @@ class Div(Function):
         dt = D.result_type(a, b)
         if ctx._recording:
             ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return _apply("div", a, b, dt if dt._differentiable else D.get_default_dtype())
+        return _apply_scalar_opmath("div", a, b, dt if dt._differentiable else D.get_default_dtype())
 
     @staticmethod
     def backward(ctx, g):
@@ -254,19 +279,33 @@ class Fmod(Function):
         return g, -g * (a / b).trunc()
 
 
+def _times_alpha(x, alpha, beside):
+    """alpha * x for add and sub, `beside` the other operand. A float16 / bfloat16 result rounds x, alpha and
+    their product to half precision, as PyTorch's kernel does on tensors of under 32 elements (its vectorized loop
+    over longer ones keeps alpha * x in float32, so no one rounding matches PyTorch at every size)."""
+    if alpha == 1:
+        return x
+    dt = D.result_type(beside, x)
+    if dt not in HALF:
+        return x * alpha
+    like = beside if isinstance(beside, Tensor) else x
+    return x.to(dt) * like.new_full((), alpha, dtype=dt) if isinstance(x, Tensor) else \
+        like.new_full((), x, dtype=dt) * like.new_full((), alpha, dtype=dt)
+
+
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other."""
-    return Add.apply(input, other if alpha == 1 else other * alpha)
+    return Add.apply(input, _times_alpha(other, alpha, input))
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
-    return Sub.apply(input, other if alpha == 1 else other * alpha)
+    return Sub.apply(input, _times_alpha(other, alpha, input))
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
-    return Sub.apply(other, input if alpha == 1 else input * alpha)
+    return Sub.apply(other, _times_alpha(input, alpha, other))
 
 
 def mul(input, other) -> Tensor:
@@ -299,8 +338,11 @@ class RoundedDiv(Function):
     def forward(ctx, a, b, mode):
         if mode == "floor":
             _reject_bools(a, b, "div_floor")
-            return _apply("floor_divide", a, b)
+            return _apply_scalar_opmath("floor_divide", a, b)
         dt = D.result_type(a, b)
+        half = _half_by_scalar(a, b)
+        if half is not None:  # the quotient truncated in float32, then rounded (see _half_by_scalar)
+            return _apply("div", a, b, D.float32).trunc().to(half)
         if dt.is_floating_point:
             return _apply("div", a, b, dt).trunc()
         return _apply("div", a, b, D.float64).trunc().to(dt)
@@ -320,7 +362,7 @@ class FloorDivide(Function):
     def forward(ctx, a, b):
         _reject_bools(a, b, "div_floor")
         _reject_complex(a, b, "div_floor_cpu")
-        return _apply("floor_divide", a, b)
+        return _apply_scalar_opmath("floor_divide", a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -527,6 +569,12 @@ def _reflected(f):
     return r
 
 
+def rdiv(self: Tensor, other) -> Tensor:
+    """other / self as PyTorch's ``Tensor.__rtruediv__`` computes it: self.reciprocal() * other (an integer self's
+    reciprocal is in the default float dtype)."""
+    return self.reciprocal() * other
+
+
 def _not_implemented_for_others(f):
     # let Python try the other operand's reflected method for types we don't know
     def op(self, other):
@@ -545,7 +593,7 @@ METHODS = {
     "bitwise_xor": bitwise_xor, "equal": equal, "isclose": isclose, "allclose": allclose, "lerp": lerp,
     "multiply": mul, "subtract": sub, "divide": div, "true_divide": div, "where": _where_method,
     "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": rdiv, "__rdiv__": rdiv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
     "__rmod__": _reflected(remainder), "__pow__": pow, "__rpow__": _reflected(pow),
     "__and__": bitwise_and, "__rand__": _reflected(bitwise_and), "__or__": bitwise_or,

@@ -12,7 +12,7 @@ from .._tensor import Size, Tensor
 from ..autograd.engine import sum_to
 from ._util import broadcast_shapes as _broadcast_shapes
 from ._opmath import opmath
-from .binary import div, where
+from .binary import where
 from .creation import zeros
 from .joining import cat, chunk, flip, meshgrid, pad, split, stack, tensor_split, unbind
 from .einsum import tensordot
@@ -237,12 +237,6 @@ def resolve_neg(input: Tensor) -> Tensor:
     return input
 
 
-def rdiv(input: Tensor, other) -> Tensor:
-    """other / input (``Tensor.__rdiv__``, Python 2's name for ``__rtruediv__``)."""
-    return div(other, input) if isinstance(other, Tensor) else div(input.new_tensor(other, dtype=D.result_type(
-        input, other)), input)
-
-
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """`chunk` (PyTorch's unsafe form skips the autograd checks of in-place writes to the pieces)."""
     return chunk(input, chunks, dim)
@@ -316,4 +310,4 @@ METHODS = {name: globals()[name] for name in ("hsplit", "vsplit", "dsplit", "inn
                                               "is_neg", "resolve_neg", "unsafe_chunk", "unsafe_split",
                                               "sum_to_size", "rot90", "as_strided_scatter", "put", "renorm",
                                               "nonzero_static")}
-METHODS.update({"__pos__": positive, "__rdiv__": rdiv})
+METHODS.update({"__pos__": positive})

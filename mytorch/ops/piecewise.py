@@ -7,6 +7,7 @@ a learned tensor, is a `where` of two branches, and autograd derives both gradie
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ._opmath import opmath
 from .activation import _floating, _pointwise
 from .binary import where
 from .inplace import inplace
@@ -37,12 +38,14 @@ Threshold = _pointwise(
     "y = x where x > threshold, else value;  dy/dx = 1 where x > threshold, else 0.")
 
 
+@opmath
 def hardsigmoid(input: Tensor) -> Tensor:
     """min(max(x + 3, 0), 6) / 6: a piecewise-linear sigmoid."""
     _floating(input, "hardsigmoid_cpu")
     return Hardsigmoid.apply(input)
 
 
+@opmath
 def hardswish(input: Tensor) -> Tensor:
     """x hardsigmoid(x) (MobileNetV3's activation)."""
     _floating(input, "hardswish_cpu")
@@ -54,6 +57,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return Hardshrink.apply(input, lambd)
 
 
+@opmath
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """0 for |x| <= lambd, else x moved lambd towards 0."""
     if lambd < 0:
@@ -61,6 +65,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return Softshrink.apply(input, lambd)
 
 
+@opmath
 def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     """x where x > threshold, else value (in input's dtype)."""
     return Threshold.apply(input, threshold, value)

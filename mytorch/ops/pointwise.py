@@ -2,7 +2,7 @@
 
 addcmul(input, t1, t2, value) = input + value * t1 * t2
     d/dinput = 1, d/dt1 = value * t2, d/dt2 = value * t1
-addcdiv(input, t1, t2, value) = input + value * (t1 / t2)
+addcdiv(input, t1, t2, value) = input + value * t1 / t2
     d/dinput = 1, d/dt1 = value / t2, d/dt2 = -value * t1 / t2^2
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
 
 @opmath
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
-    """input + value * (tensor1 / tensor2); integral (integer or bool) tensor1 and tensor2 are an error, as in
+    """input + value * tensor1 / tensor2; integral (integer or bool) tensor1 and tensor2 are an error, as in
     PyTorch (complex ones divide)."""
     if all(not (t.dtype.is_floating_point or t.dtype.is_complex) for t in (tensor1, tensor2)):  # both integral
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
@@ -29,8 +29,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
                            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
                            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
                            f"for all dtypes (got tensor1 {tensor1.dtype} and tensor2 {tensor2.dtype}).")
-    q = tensor1 / tensor2
-    return input + (q if value == 1 else value * q)
+    return input + (tensor1 if value == 1 else value * tensor1) / tensor2  # value * t1 first, as PyTorch
 
 
 def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:

@@ -111,6 +111,7 @@ class Hypot(Function):
         return g * a / out, g * b / out
 
 
+@opmath
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """out = sqrt(input^2 + other^2); d/dinput = input / out, d/dother = other / out."""
     if not (input.dtype.is_floating_point and other.dtype.is_floating_point):
