@@ -161,3 +161,38 @@ def test_svd_rank_deficient(be, dt, shape):
 def test_natives_replace_the_fallback():
     from mytorch.backends.cpp_backend import CppBackend
     assert not {"eigh", "svd"} & set(CppBackend.host_primitives())
+
+
+def with_singular_values(shape, values, dt):
+    """A matrix Q_1 diag(values) Q_2^H with random orthonormal Q_1, Q_2 (complex ones for a complex dt)."""
+    m, n = shape
+    q1 = np.linalg.qr(random((m, m), dt).astype(np.complex128 if dt.is_complex else np.float64))[0]
+    q2 = np.linalg.qr(random((n, n), dt).astype(q1.dtype))[0]
+    k = min(m, n)
+    return ((q1[:, :k] * values) @ mH(q2)[:k]).astype(random((1,), dt).dtype)
+
+
+SPECTRA = {
+    "graded": lambda k: 10.0 ** -np.linspace(0, 12, k),
+    "clustered": lambda k: 1 + 1e-9 * np.arange(k),
+    "repeated": lambda k: np.repeat([3.0, 1.0, 1e-3], -(-k // 3))[:k],
+    "rank_deficient": lambda k: np.where(np.arange(k) < k // 2, 1.0 + np.arange(k), 0.0),
+    "tiny": lambda k: 1e-290 * (1 + np.arange(k)),
+    "huge": lambda k: 1e290 * (1 + np.arange(k)),
+}
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", [(40, 70), (200, 70)])
+@pytest.mark.parametrize("spectrum", sorted(SPECTRA))
+def test_svd_past_a_block_of_reflectors(be, dt, shape, spectrum):
+    """Orders of 32 and more, where real matrices' reflectors go to U and V a block of 32 at a time (compact WY,
+    csrc/linalg/block_reflector.h), and a tall one's QR runs a panel at a time, on prescribed spectra: graded
+    down to 1e-12, clustered within 1e-9, repeated, half zero, near the smallest and the largest normal numbers
+    (float64 only, as are graded values past float32's precision)."""
+    if spectrum in ("tiny", "huge") and dt in (D.float32, D.complex64):
+        pytest.skip("outside float32's range")
+    values = SPECTRA[spectrum](min(shape))
+    x = np.stack([with_singular_values(shape, values, dt), random(shape, dt)])
+    a_np, a_cpp = pair(be, x, lambda _, v: v)
+    check_svd(be, a_np, a_cpp, dt)

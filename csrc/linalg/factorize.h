@@ -3,7 +3,8 @@
 // complex64/complex128 matrices, one matrix at a time on a contiguous copy, the batch spread over threads. They are the
 // textbook unblocked algorithms (LAPACK's getf2, potf2, geqr2 + org2r, trsm, sytd2 + steqr,
 // gebal + gehd2 + lahqr + trevc for the general eigenproblem, sytf2 + sytrs; gebd2 + bdsqr for the
-// SVD, with geqr2 first for a tall matrix), written row-major so that every inner loop runs along a contiguous row and vectorises:
+// SVD, with a QR first for a tall matrix; that QR's reflectors, and those that form U and V, go 32 at a time
+// through GEMM), written row-major so that every inner loop runs along a contiguous row and vectorises:
 // short, readable, and quick at the sizes models use (a blocked, GEMM-based version would win only for
 // matrices in the hundreds).
 #pragma once

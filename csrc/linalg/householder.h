@@ -71,12 +71,19 @@ void reflect(const T* a, int64_t lda, int64_t m, int64_t j, T tau, T* x, int64_t
 // Householder QR of the row-major m x n matrix a in place (geqr2): step j reflects column j onto e_j with
 // H_j (tau_j in tau) and applies H_j^H to the trailing columns as R -= conj(tau) v (v^H R). v overwrites
 // the column below the diagonal; what remains on and above it is R. w: room for n values.
+// Steps [first, last) of it apply H_j^H to the columns before `end` only (a panel of a blocked QR).
+template <typename T>
+void householder_qr_steps(T* a, int64_t m, int64_t n, int64_t first, int64_t last, int64_t end, T* tau,
+                          std::vector<T>& w) {
+  for (int64_t j = first; j < last; ++j) {
+    tau[j] = make_reflector(a + j * n + j, n, m - j);
+    if (tau[j] != T(0)) reflect(a, n, m, j, conjugate(tau[j]), a, n, j + 1, end, w);
+  }
+}
+
 template <typename T>
 void householder_qr(T* a, int64_t m, int64_t n, T* tau, std::vector<T>& w) {
-  for (int64_t j = 0; j < std::min(m, n); ++j) {
-    tau[j] = make_reflector(a + j * n + j, n, m - j);
-    if (tau[j] != T(0)) reflect(a, n, m, j, conjugate(tau[j]), a, n, j + 1, n, w);
-  }
+  householder_qr_steps(a, m, n, 0, std::min(m, n), n, tau, w);
 }
 
 // W = Q^T, Q = H_0 ... H_{n-2}, from a tridiagonal or Hessenberg reduction: H_k acts on rows and columns

@@ -6,8 +6,8 @@
 // A wide A (m < n) is decomposed as its tall conjugate transpose B = A^H = U' S V'^H, A = V' S U'^H, so the
 // steps below see a tall B (len x count, len >= count).
 //
-// 1. QR first, for a B with len >= 11/6 count (LAPACK's crossover): B = Q_r [R; 0] (householder_qr), and the
-//    count x count R is what is bidiagonalized; U = Q_r [U_R; 0]. Less work in step 2, whose right reflectors
+// 1. QR first, for a B with len >= 11/6 count (LAPACK's crossover): B = Q_r [R; 0] (blocked_householder_qr), and
+//    the count x count R is what is bidiagonalized; U = Q_r [U_R; 0]. Less work in step 2, whose right reflectors
 //    then sweep count rows instead of len.
 // 2. Bidiagonalization X = Q B P^H, B upper bidiagonal with real diagonal d and superdiagonal e. Step j reflects
 //    column j onto e_j from the left (H_j = I - tauq_j u u^H, X <- H_j^H X), then row j, past the diagonal, onto
@@ -26,16 +26,17 @@
 //    singular value; 2x2 blocks are solved directly (svd_2x2). Negative sigma are then negated with their row of
 //    Z^T and the values sorted descending.
 // 4. U = Q_r [Q W; 0] and V = P Z, formed by applying the reflectors, last first, to W and Z (with full_matrices,
-//    to [W 0; 0 I], whose last columns come out as the orthonormal completion of U's).
+//    to [W 0; 0 I], whose last columns come out as the orthonormal completion of U's). Real matrices apply them
+//    32 at a time as GEMMs (block_reflector.h's compact WY form), as the QR of step 1 updates its trailing columns.
 //
 // The cost is dominated by the rotations of step 3 when the vectors are wanted (about 12 count^3 flops; LAPACK's
 // gesdd switches to divide and conquer past order 25 for that reason), else by step 2 (4 len count^2). W^T and Z^T
 // are kept with a singular vector per contiguous row, so that each rotation combines two contiguous rows.
-// Measured (kernel CPU time, 1 thread, float64 with vectors, against torch's MKL gesdd in the same run): 0.75x
-// torch's time at 64 x 64, 1.5x at 256, 1.7x at 512, 1.8x at 1000 x 100, 0.6x for 64 matrices of 32 x 32; the
-// one-sided Jacobi method this replaced took 3.5x, 9.9x, 12.7x, 11.8x and 2.1x. (Blocking the reflectors of
-// step 4 into GEMMs, delaying the rotations to apply them a block of columns at a time, or two at a time over
-// three rows, did not help at these sizes.)
+// Measured (wall time, 1 thread, float64 with vectors, against torch's MKL gesdd in the same run, load ~10 on 2
+// cores): 0.83x torch's time at 64 x 64, 1.06x at 256, 1.54x at 512, 1.36x at 1000 x 100, 0.79x for 64 matrices
+// of 32 x 32 (before the blocked reflectors and QR, in the same conditions: 0.99x, 1.49x, 1.67x, 2.23x, 0.58x);
+// the one-sided Jacobi method before these took 3.5x, 9.9x, 12.7x, 11.8x and 2.1x. (Delaying the rotations to
+// apply them a block of columns at a time, or two at a time over three rows, did not help at these sizes.)
 //
 // Float32 and complex64 matrices are computed in double precision (batch.h's double_precision) and rounded once.
 // B is first scaled by the power of two that brings its largest entry into [1, 2) (batch.h's scale_to_unit: no
@@ -49,6 +50,7 @@
 #include <vector>
 
 #include "linalg/batch.h"
+#include "linalg/block_reflector.h"
 #include "linalg/factorize.h"
 #include "linalg/householder.h"
 #include "linalg/rotation.h"
@@ -382,16 +384,6 @@ bool bidiagonal_qr(R* d, R* e, int64_t n, R* wt, R* zt) {
   return true;
 }
 
-// y (rows x cols, row-major) <- H_0 ... H_{count-1} y for the reflectors of householder_qr or of
-// `bidiagonalize`'s left side, stored in the columns of x (rows of length count).
-template <typename T>
-void apply_left_reflectors(const T* x, int64_t rows, int64_t count, const T* tau, T* y, int64_t cols,
-                           std::vector<T>& w) {
-  for (int64_t j = count; j-- > 0;) {
-    if (tau[j] != T(0)) reflect(x, count, rows, j, tau[j], y, cols, 0, cols, w);
-  }
-}
-
 // The SVD of the tall len x count b (len >= count; row-major, overwritten), scaled to unit size: s (count,
 // descending) and, when left is not null, the first q columns of U in left (len x q, q = count or len) and V in
 // right (count x count). False if the iteration has not converged.
@@ -404,7 +396,7 @@ bool svd_tall(T* b, int64_t len, int64_t count, real_t<T>* s, T* left, int64_t q
   int64_t rows = len;
   if (qr_first) {
     tau_r.resize(count);
-    householder_qr(b, len, count, tau_r.data(), w);
+    blocked_householder_qr(b, len, count, tau_r.data(), w);
     r.assign(count * count, T(0));
     for (int64_t i = 0; i < count; ++i) std::copy(b + i * count + i, b + (i + 1) * count, r.data() + i * count + i);
     x = r.data(), rows = count;
@@ -436,15 +428,14 @@ bool svd_tall(T* b, int64_t len, int64_t count, real_t<T>* s, T* left, int64_t q
     for (int64_t k = 0; k < count; ++k) left[i * q + k] = wt[order[k] * count + i];
   }
   for (int64_t i = count; i < q; ++i) left[i * q + i] = T(1);
-  apply_left_reflectors(x, rows, count, tauq.data(), left, q, w);
-  if (qr_first) apply_left_reflectors(b, len, count, tau_r.data(), left, q, w);
+  apply_reflectors(x, count, count + 1, rows, count, tauq.data(), left, q, q, w);  // H_j's v in column j
+  if (qr_first) apply_reflectors(b, count, count + 1, len, count, tau_r.data(), left, q, q, w);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t k = 0; k < count; ++k) right[i * count + k] = zt[order[k] * count + i];
   }
-  for (int64_t j = count - 1; j-- > 0;) {  // G_j acts on rows j + 1 .., its v in row j of x from column j + 1
-    if (taup[j] != T(0)) {
-      reflect_rows(x + j * count + j + 1, 1, count - j - 1, taup[j], right + (j + 1) * count, count, 0, count, w);
-    }
+  // G_j acts on rows j + 1 .., its v in row j of x from column j + 1
+  if (count > 1) {
+    apply_reflectors(x + 1, 1, count + 1, count - 1, count - 1, taup.data(), right + count, count, count, w);
   }
   return true;
 }
