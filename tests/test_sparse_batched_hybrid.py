@@ -1,9 +1,13 @@
 """Compressed sparse tensors (CSR, CSC, BSR, BSC) with leading batch dims and trailing dense ("hybrid") dims
 against PyTorch: conversions from dense (dense_dim), between layouts and to COO; the constructors, their size
-inference and their errors; values, sum, scalar products, clone, detach, transposes, indexing of a batch, add;
+inference and their errors; values, sum (and a CSR matrix's over dims), scalar products, clone, detach,
+transposes, indexing of a batch (slices and tensor indices refused, as PyTorch does), select of a CSR or CSC
+matrix's row or column, the nnz of a batch of no matrices, add;
 gradients where PyTorch has them (values(), sum, a hybrid matrix's to_dense) and the masked gradient of a batched
 to_dense where PyTorch's engine raises; and PyTorch's errors for what it does not do with these tensors."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -279,6 +283,23 @@ OP_ERRORS = {
     "transpose batch and sparse": lambda s, T: s.transpose(0, 2),
     "select a sparse dim": lambda s, T: s.select(1, 0),
     "index out of range": lambda s, T: s[2],
+    "select out of range": lambda s, T: s.select(0, -3),
+    "slice a batch dim": lambda s, T: s[1:],
+    "step through a batch dim": lambda s, T: s[::2],
+    "a whole slice alone": lambda s, T: s[:],
+    "tensor index": lambda s, T: s[T.tensor([1, 0])],
+    "list index": lambda s, T: s[[1, 0]],
+    "mask index": lambda s, T: s[T.tensor([True, False])],
+    "slice after a select": lambda s, T: s[1, 1:],
+    "ellipsis then a sparse dim": lambda s, T: s[..., 0],
+    "whole slice then a sparse dim": lambda s, T: s[0:2, 0],
+    "narrow a batch dim": lambda s, T: s.narrow(0, 1, 1),
+    "sum over a dim of a batch": lambda s, T: s[0].to_sparse_csc().sum(0, keepdim=True),
+    "sum without keepdim": lambda s, T: s[0].sum(1),
+    "sum over no dim": lambda s, T: s[0].sum(None, keepdim=True),
+    "sum of bools": lambda s, T: (s[0].to_dense() != 0).to_sparse_csr().sum(1, keepdim=True),
+    "sum over dim 2": lambda s, T: s[0].sum(2, keepdim=True),
+    "sum of a BSR matrix": lambda s, T: s[0].to_dense().to_sparse_bsr((2, 2)).sum(0, keepdim=True),
     "hybrid transpose": lambda s, T: T.tensor(HYBRID).to_sparse_csr(dense_dim=1).transpose(0, 1),
     "hybrid @": lambda s, T: T.tensor(HYBRID).to_sparse_csr(dense_dim=1) @ T.ones(6, dtype=T.float64),
     "div": lambda s, T: s / 2,
@@ -327,3 +348,55 @@ def test_sampled_addmm_errors_are_pytorchs(case):
     with pytest.raises(RuntimeError) as mine:
         call(mytorch)
     assert str(mine.value) == str(theirs.value)
+
+
+SUMMED = np.zeros((4, 6))
+SUMMED[[0, 0, 2, 2, 3], [1, 4, 1, 4, 4]] = [1.5, -2.0, -1.5, 3.0, 0.25]  # column 1 sums to 0: kept, as PyTorch does
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, (0, 1), (1, 0)])
+@pytest.mark.parametrize("dtype", ["float64", "int32", "as float32"])
+def test_sum_over_dims_of_a_csr_matrix(dim, dtype):
+    """sum(dim, keepdim=True) of a CSR matrix: a CSR matrix with an entry per row (column) storing any, in
+    PyTorch's order and dtype (integers in int64, or `dtype`)."""
+    def call(T):
+        x = T.tensor(SUMMED * 4).to(T.int32) if dtype == "int32" else T.tensor(SUMMED)
+        kwargs = {"dtype": T.float32} if dtype == "as float32" else {}
+        return x.to_sparse_csr().sum(dim, keepdim=True, **kwargs)
+    same(call(mytorch), call(torch))
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_select_a_row_or_column_of_a_matrix(layout):
+    """select() and integer indexing of a CSR or CSC matrix's sparse dim: the 1-D COO tensor of the stored
+    entries there (with the dense dims of a hybrid matrix); PyTorch's error where the
+    matrix's values have no view of those entries."""
+    refused = 0
+    for x, dense_dim in ((SUMMED, None), (HYBRID, 1)):
+        m, t = (convert(lib.tensor(x), layout, dense_dim) for lib in (mytorch, torch))
+        for op in (lambda s: s.select(0, 2), lambda s: s.select(1, -2), lambda s: s.select(0, 1), lambda s: s[3],
+                   lambda s: s[:, 4], lambda s: s[1, ...], lambda s: s[:, 0]):
+            try:
+                want = op(t)
+            except RuntimeError as e:  # entries not at equal steps of the matrix's values: no view of them
+                with pytest.raises(RuntimeError, match=re.escape(str(e))):
+                    op(m)
+                refused += 1
+                continue
+            same(op(m), want)
+    assert refused
+
+
+@pytest.mark.parametrize("batch", [(0,), (2, 0)])
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_a_batch_of_no_matrices_keeps_its_nnz(layout, batch):
+    """A batch of size 0: _nnz() is the plain indices' last size, as PyTorch's, though no entry is stored."""
+    def make(T):
+        return getattr(T, f"sparse_{layout}_tensor")(T.zeros(batch + (3,), dtype=T.int64),
+                                                     T.zeros(batch + (4,), dtype=T.int64), T.zeros(batch + (4,)),
+                                                     batch + (2, 2))
+    m, t = make(mytorch), make(torch)
+    assert m._nnz() == t._nnz() == 4
+    for got, want in zip(arrays(m), arrays(t)):
+        assert tuple(got.shape) == tuple(want.shape)
+    assert tuple(m.to_dense().shape) == tuple(t.to_dense().shape)

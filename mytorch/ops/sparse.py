@@ -53,8 +53,9 @@ def _unsupported(op: str, layout: str = SPARSE_COO) -> str:
             f"to_dense(), values(), clone/detach/to(dtype), t(), mul by a number or 0-d tensor, add of two of one "
             f"layout, conversions between layouts and mytorch.sparse.mm; COO and CSR ones mul by a dense or a sparse "
             f"tensor; COO ones also coalesce(), indices(), division by a number, mytorch.sparse.sum and softmax; "
-            f"compressed ones sum() and integer indexing of their batch dims; CSR ones mytorch.sparse.sampled_addmm. "
-            f"Call .to_dense() for anything else.")
+            f"compressed ones sum() and integer indexing of their batch dims (and of a CSR or CSC matrix's rows and "
+            f"columns); CSR ones sum(dim, keepdim=True) and mytorch.sparse.sampled_addmm. Call .to_dense() for "
+            f"anything else.")
 
 
 class _Meta:
@@ -105,10 +106,12 @@ LAYOUTS: dict[str, type] = {}
 
 class Compressed(NamedTuple):
     """What a compressed layout (`sparse_compressed.py`) keeps beyond COO's indices and values: its layout, its
-    pointers (CSR's and BSR's crow_indices, CSC's ccol_indices) and BSR's block size (None for CSR and CSC)."""
+    pointers (CSR's and BSR's crow_indices, CSC's ccol_indices), BSR's block size (None for CSR and CSC) and, for
+    a batch of no matrices, the nnz its arrays give each (which its empty entries no longer tell)."""
     layout: str
     pointers: Tensor
     blocksize: tuple[int, int] | None = None
+    empty_batch_nnz: int = 0
 
 
 def _make(indices: Tensor, values: Tensor, size: tuple, coalesced: bool,

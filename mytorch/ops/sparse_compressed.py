@@ -104,7 +104,7 @@ class SparseCompressedTensor(SparseTensor):
     def _nnz(self) -> int:
         """The number of stored entries (blocks) of each matrix of the batch."""
         batches = math.prod(self._batch_shape())
-        return self._indices_t.shape[1] // batches if batches else 0
+        return self._indices_t.shape[1] // batches if batches else self._compressed.empty_batch_nnz
 
     def values(self) -> Tensor:
         """The stored values, (*batch, nnz, [R, C,] *dense), on the graph (their gradient is in this layout on
@@ -192,39 +192,87 @@ class SparseCompressedTensor(SparseTensor):
         return self._swap_sparse_dims(_values(self))
 
     def select(self, dim: int, index: int) -> SparseTensor:
-        """The tensor at `index` of the batch dim `dim` (PyTorch selects no sparse dim of a batched tensor)."""
+        """The tensor at `index` of dim `dim`: of a batch dim, the compressed tensor of that batch entry; of a
+        sparse dim of a CSR or CSC matrix, the 1-D COO tensor (with the dense dims) of that row's or column's
+        stored entries, in order. PyTorch selects no sparse dim of a batched tensor."""
         d, nb = self._wrap_dim(dim, "select"), self._compressed.pointers.ndim - 1
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} at "
+                             f"dimension {dim}")
+        if d >= nb + 2:
+            raise NotImplementedError(_unsupported("select", self.layout) + " (mytorch selects batch and sparse "
+                                      "dims of a compressed tensor only)")
         if d >= nb:
             if nb:
                 raise RuntimeError("select(): selecting sparse dimensions is not supported for batched sparse "
                                    "compressed tensors.")
-            raise NotImplementedError(_unsupported("select", self.layout) + " (mytorch selects batch dims of a "
-                                      "compressed tensor only)")
-        n = self.shape[d]
-        if not -n <= index < n:
-            raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+            if self._compressed.blocksize is not None:
+                raise NotImplementedError(_unsupported("select", self.layout) + " (mytorch selects rows and columns "
+                                          "of CSR and CSC matrices only)")
+            return self._select_line(d, index % n)
         plain = self._plain(1 if _ROW_MAJOR[self.layout] else 0)
         size = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
         return _assemble_batched(self._compressed.pointers.select(d, index), plain.select(d, index),
                                  self.values().select(d, index), size, self.layout)
 
+    def _select_line(self, d: int, index: int) -> SparseTensor:
+        """Row (d 0) or column (d 1) `index` of a CSR or CSC matrix: its stored entries, which lie in the order of
+        the other index in either layout, as a coalesced COO tensor. PyTorch's values of it are a view of the
+        matrix's values, so it refuses entries that do not lie at equal steps among them."""
+        keys = self._indices_t
+        at = (keys[d] == index).nonzero().reshape(-1)
+        if at.shape[0] > 2 and bool((at.diff().diff() != 0).any()):
+            raise RuntimeError("select(): no view exists for the given input, consider using torch.select_copy.")
+        size = (self.shape[1 - d],) + tuple(self.shape[2:])
+        return FromValues.apply(_values(self)[at], keys[1 - d][at].unsqueeze(0), size, True)
+
     def __getitem__(self, index: Any) -> SparseTensor:
-        """An integer (or a tuple of integers) indexes the leading batch dims (`select`)."""
-        index = index if isinstance(index, tuple) else (index,)
-        if not all(isinstance(i, int) and not isinstance(i, bool) for i in index):
-            raise NotImplementedError(_unsupported("index", self.layout) + " (mytorch indexes the batch dims of a "
-                                      "compressed tensor with integers only)")
-        out = self
-        for i in index:
-            out = out.select(0, i)
+        """Integers select batch dims (and a row or column of a CSR or CSC matrix, `select`); inside a tuple, a
+        slice spanning a whole dim keeps it. PyTorch refuses anything else (other slices, tensor and list
+        indices), a compressed tensor having no strides to view."""
+        items = index if isinstance(index, tuple) else (index,)
+        at = next((i for i, item in enumerate(items) if item is Ellipsis), None)
+        if at is not None:
+            items = items[:at] + (slice(None),) * (self.ndim - len(items) + 1) + items[at + 1:]
+        out, d = self, 0
+        for item in items:
+            if isinstance(item, int) and not isinstance(item, bool):
+                if not -out.shape[d] <= item < out.shape[d]:
+                    raise IndexError(f"index {item} is out of bounds for dimension {d} with size {out.shape[d]}")
+                out = out.select(d, item)
+            elif isinstance(item, slice) and isinstance(index, tuple) \
+                    and item.indices(out.shape[d]) == (0, out.shape[d], 1):
+                d += 1
+            else:
+                raise RuntimeError(self._no_strides())
         return out
 
+    def _no_strides(self) -> str:
+        return f"Sparse {_REPR_NAMES[self.layout][len('Sparse'):].upper()} tensors do not have strides"
+
+    def narrow(self, dim: int, start: int, length: int) -> SparseTensor:
+        """PyTorch's refusal: a compressed tensor has no strides to narrow."""
+        raise RuntimeError(self._no_strides())
+
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
-        """The sum of every element, a 0-d dense tensor (`SumAll`); mytorch has no sum over some dims here."""
-        if dim is not None or keepdim:
-            raise NotImplementedError(_unsupported("sum", self.layout) + f" (mytorch sums every element of a "
-                                      f"compressed tensor only, got dim={dim}, keepdim={keepdim})")
-        return SumAll.apply(self, dtype)
+        """The sum of every element, a 0-d dense tensor (`SumAll`); over some dims of a CSR matrix (keepdim=True,
+        as PyTorch requires), the CSR matrix of the sums of the rows or columns (or of the whole) that store
+        entries, each entry where the first of them would be (`_sum_lines`)."""
+        if dim is None and not keepdim:
+            return SumAll.apply(self, dtype)
+        if self.layout != SPARSE_CSR:
+            raise RuntimeError(f"Currently the only compressed sparse format supported for sum.dim_IntList is CSR, "
+                               f"but got layout {_REPR_NAMES[self.layout]}")
+        if dim is None:
+            raise RuntimeError("dim has no value, cannot be used in sum.dim_IntList")
+        if not keepdim:
+            raise RuntimeError("reduction operations on CSR tensors with keepdim=False is unsupported")
+        if self.ndim != 2:
+            raise RuntimeError(f"sum(): mytorch sums over dims of a 2-D CSR matrix only, got one of size "
+                               f"{list(self.shape)} (PyTorch asserts input_dim == 2)")
+        dims = {self._wrap_dim(d, "sum") for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        return _sum_lines(self, dims, dtype)
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> SparseTensor:
         """The sum of two tensors of one layout (and block size), on the union of their patterns (through
@@ -276,11 +324,28 @@ LAYOUTS.update({SPARSE_CSR: SparseCsrTensor, SPARSE_CSC: SparseCscTensor, SPARSE
 def _unravel(key: Tensor, sizes: tuple) -> Tensor:
     """The positions (len(sizes), N) whose row-major linear indices among `sizes` are `key` (`_linear`'s
     inverse)."""
+    if not key.shape[0]:  # sizes may hold a 0 then
+        return key.new_zeros((len(sizes), 0))
     rows = []
     for s in reversed(sizes):
         rows.append(key % s)
         key = key // s
     return stack(rows[::-1]) if rows else key.new_zeros((0, key.shape[0]))
+
+
+def _sum_lines(s: SparseCompressedTensor, dims: set, dtype: D.dtype | None) -> SparseCompressedTensor:
+    """A 2-D CSR matrix summed over `dims` (kept, of size 1), as PyTorch's: an entry per row (column, or the whole)
+    storing any entry, their sum (0 where they cancel), in CSR order; integers sum in int64."""
+    if s.dtype is D.bool_:
+        raise NotImplementedError("\"_sparse_csr_sum_cpu\" not implemented for 'Bool'")
+    v = _values(s)
+    v = v.to(dtype or (v.dtype if v.dtype.is_floating_point or v.dtype.is_complex else D.int64))
+    size = tuple(1 if d in dims else n for d, n in enumerate(s.shape))
+    keys = s._indices_t
+    kept = stack([keys[d] * 0 if d in dims else keys[d] for d in range(2)])
+    found, at = unique(_linear(kept, size), sorted=True, return_inverse=True)
+    sums = v.new_zeros((found.shape[0],)).index_add(0, at, v)
+    return _assemble(sums, _unravel(found, size), size, SPARSE_CSR, None, 0)
 
 
 def _assemble(values: Tensor, keys: Tensor, size: tuple, layout: str, blocksize: tuple | None,
@@ -498,7 +563,7 @@ def _assemble_batched(pointers: Tensor, plain: Tensor, values: Tensor, size: tup
     pairs = cat([lead, p]) if _ROW_MAJOR[layout] else cat([lead[:nb], p, lead[nb:]])
     blocksize = tuple(values.shape[nb + 1:nb + 3]) if layout in (SPARSE_BSR, SPARSE_BSC) else None
     v = values.reshape((pairs.shape[1],) + tuple(values.shape[nb + 1:]))
-    return FromValues.apply(v, pairs, size, True, Compressed(layout, pointers, blocksize))
+    return FromValues.apply(v, pairs, size, True, Compressed(layout, pointers, blocksize, plain.shape[-1]))
 
 
 def _compressed_tensor(op: str, layout: str, pointers: Any, plain: Any, values: Any, size: Any, dtype: D.dtype | None,
