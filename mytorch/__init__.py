@@ -22,6 +22,7 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inferenc
 from . import ops as _ops
 from .ops.binary import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403
+from .ops.range_deprecated import *  # noqa: F401,F403  (torch.range: shadows the builtin here, as in torch)
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403

@@ -63,7 +63,7 @@ def test_every_opinfo_out_op_mytorch_has_is_wrapped():
             missing.append(op.name)
     assert not missing, missing
     factories_with_out = {_split(op.name)[1] for op in op_db if op.supports_out and not _split(op.name)[0]}
-    assert factories_with_out & FACTORIES == FACTORIES - {"rand", "randint", "randperm"}  # not in OpInfo
+    assert factories_with_out & FACTORIES == FACTORIES - {"rand", "randint", "randperm", "range"}  # not in OpInfo
 
 
 def _empty_like_structure(result, T):
@@ -163,6 +163,13 @@ FACTORY_CASES = {  # out's dtype and device, resized silently (arange warns), th
     "arange int64 float bounds": lambda T: T.arange(0.5, 3.5, out=_empty(T, 0, "int64")),
     "arange dtype conflict": lambda T: T.arange(5, dtype=T.int64, out=_empty(T)),
     "arange into a view": _into_view,
+    "range": lambda T: T.range(0, 4, out=_empty(T, 0, "int64")),
+    "range resize": lambda T: T.range(0, 1, 0.3, out=_empty(T, 7)),
+    "range plain": lambda T: T.range(4, 0, -1),
+    "range of halves": lambda T: T.range(1, 4, 0.5, dtype=T.float64),
+    "range int64 float end": lambda T: T.range(0, 2.5, dtype=T.int64),
+    "range zero step": lambda T: T.range(0, 4, 0),
+    "range wrong sign": lambda T: T.range(4, 0, 1),
     "linspace int64": lambda T: T.linspace(-1, 10, 5, out=_empty(T, 0, "int64")),
     "linspace resize": lambda T: T.linspace(0, 10, 5, out=_empty(T, 2)),
     "logspace float64": lambda T: T.logspace(0, 2, 3, out=_empty(T, 0, "float64")),

@@ -204,7 +204,7 @@ FUNCTIONAL_OUT = (
 
 # factories, by the warning they give when resizing an out that has elements (arange's own, or none)
 FACTORY_OUT: dict[str, ResizeWarning | None] = {
-    "zeros": None, "ones": None, "empty": None, "full": None, "arange": _arange_resize, "linspace": None,
+    "zeros": None, "ones": None, "empty": None, "full": None, "arange": _arange_resize, "range": None, "linspace": None,
     "logspace": None, "eye": None, "rand": None, "randn": None, "randint": None, "randperm": None, "normal": None,
 }
 SAMPLER_OUT: dict[str, D.dtype | None] = {"bernoulli": None, "multinomial": D.int64}
