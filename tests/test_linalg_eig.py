@@ -45,6 +45,16 @@ def test_eig_single_precision_and_layouts():
     check(eigvals_power_sums, A.astype(np.complex64), layout="sliced", atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("scale", [1.0, 2.0 ** -60, 1e-20, 1e-200, 1e-300, 1e200])
+def test_eig_order_at_extreme_scales(scale):
+    """LAPACK's order of the eigenvalues at any scale: a real 2x2 block is split with one order when lanv2's
+    discriminant is at least 4 eps in absolute terms, else the other (here a 3x3 of norm below ~2^-50 gets
+    -1.28, 2.18 where the same matrix at norm 1 gets 2.18, -1.28); geev iterates below 1e-138 at 1e-138."""
+    A = np.random.default_rng(3).standard_normal((4, 3, 3)) * scale
+    # |V|: NumPy's LAPACK and PyTorch's MKL can give a real vector opposite signs
+    check(lambda T, a: (lambda w, v: (w / scale, v.abs()))(*T.linalg.eig(a)), A, grad=False, atol=1e-10, rtol=1e-9)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_eig_gradcheck(dtype):
     A = rand(4, 4, dtype=dtype)

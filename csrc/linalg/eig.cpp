@@ -18,7 +18,8 @@
 // vector is scaled down as it is solved (LAPACK's laln2 and trevc bounds) so that nothing overflows.
 //
 // A is first scaled by the power of two that brings its largest entry into [1, 2) (batch.h's scale_to_unit) and
-// the eigenvalues scaled back. Float32 and complex64 matrices are computed in double precision (batch.h's
+// the eigenvalues scaled back; the one absolute test of the iteration (lanv2's, which decides the order of a
+// close real pair) is scaled with it, so that the order stays LAPACK's (MKL's too) at every scale. Float32 and complex64 matrices are computed in double precision (batch.h's
 // double_precision) and rounded once. A matrix holding inf or nan, or one whose QR iteration does not converge
 // (not seen for finite input), raises RuntimeError with NumPy's words, as the NumPy backend's eig does.
 #include <algorithm>
@@ -206,6 +207,13 @@ Failure eig_matrix(T* a, int64_t n, C* values, C* v) {
   if (n == 0) return Failure::kNone;
   const std::optional<int> exponent = scale_to_unit(a, n * n);
   if (!exponent) return Failure::kNotFinite;
+  // geev iterates on A itself, or on A scaled to a largest entry of smlnum = sqrt(safmin) / ulp (bignum = 1 /
+  // smlnum) when A's is below (above): a 1 there is scaled_largest / that largest here
+  double scaled_largest = 0;
+  for (int64_t i = 0; i < n * n; ++i) scaled_largest = std::max(scaled_largest, double(std::abs(a[i])));
+  const double smlnum = std::sqrt(std::numeric_limits<double>::min()) / std::numeric_limits<double>::epsilon();
+  const double geev_largest = std::clamp(std::ldexp(scaled_largest, *exponent), smlnum, 1 / smlnum);
+  const double unit = scaled_largest == 0 ? 1.0 : scaled_largest / geev_largest;
   const Balancing balancing = balance(a, n);
   std::vector<T> tau(n), work(n), q(n * n), w(n * n);
   reduce_to_hessenberg(a, n, balancing.ilo, balancing.ihi, tau.data(), work);
@@ -217,7 +225,7 @@ Failure eig_matrix(T* a, int64_t n, C* values, C* v) {
   } else {
     std::vector<double> wr(n), wi(n, 0.0);
     for (int64_t i = 0; i < n; ++i) wr[i] = a[i * n + i];
-    if (!real_schur(a, n, balancing.ilo, balancing.ihi, w.data(), wr.data(), wi.data())) {
+    if (!real_schur(a, n, balancing.ilo, balancing.ihi, w.data(), wr.data(), wi.data(), unit)) {
       return Failure::kNotConverged;
     }
     for (int64_t i = 0; i < n; ++i) values[i] = C(wr[i], wi[i]);

@@ -66,8 +66,10 @@ int64_t lowest_split(const T* h, int64_t n, int64_t l, int64_t i, int64_t ilo, i
 
 // The real 2x2 [[a, b], [c, d]] in standard Schur form by the rotation [[cs, -sn], [sn, cs]] (LAPACK's lanv2):
 // (rt1r + i rt1i, rt2r + i rt2i) its eigenvalues, rt1i > 0 for a complex pair.
+// The test for real eigenvalues, z >= 4 eps, compares z with an absolute size: `unit` is the size in h's units
+// of a 1 in those of the matrix LAPACK's geev iterates on (real_schur).
 void standardize_2x2(double& a, double& b, double& c, double& d, double& rt1r, double& rt1i, double& rt2r,
-                     double& rt2i, double& cs, double& sn) {
+                     double& rt2i, double& cs, double& sn, double unit) {
   constexpr double eps = kUlp, multpl = 4;
   // the power of two near sqrt(safmin / eps), beyond which the scaled sums below could under- or overflow
   const double safmn2 = std::ldexp(1.0, static_cast<int>(std::log2(kSafmin / eps) / 2)), safmx2 = 1 / safmn2;
@@ -85,7 +87,7 @@ void standardize_2x2(double& a, double& b, double& c, double& d, double& rt1r, d
     const double bcmis = std::min(std::abs(b), std::abs(c)) * std::copysign(1.0, b) * std::copysign(1.0, c);
     double scale = std::max(std::abs(p), bcmax);
     double z = (p / scale) * p + (bcmax / scale) * bcmis;
-    if (z >= multpl * eps) {  // real eigenvalues: make the block upper triangular
+    if (z >= multpl * eps * unit) {  // real eigenvalues: make the block upper triangular
       z = p + std::copysign(std::sqrt(scale) * std::sqrt(z), p);
       a = d + z;
       d -= (bcmax / z) * bcmis;
@@ -241,7 +243,7 @@ void clear_below_subdiagonal(T* h, int64_t n, int64_t ilo, int64_t ihi) {
 
 }  // namespace
 
-bool real_schur(double* h, int64_t n, int64_t ilo, int64_t ihi, double* w, double* wr, double* wi) {
+bool real_schur(double* h, int64_t n, int64_t ilo, int64_t ihi, double* w, double* wr, double* wi, double unit) {
   const auto at = [&](int64_t r, int64_t c) -> double& { return h[r * n + c]; };
   if (ilo > ihi) return true;
   if (ilo == ihi) {
@@ -273,7 +275,7 @@ bool real_schur(double* h, int64_t n, int64_t ilo, int64_t ihi, double* w, doubl
     } else {  // a 2x2 block: its standard form, the rotation applied to the rest of H and to Z
       double cs, sn;
       standardize_2x2(at(i - 1, i - 1), at(i - 1, i), at(i, i - 1), at(i, i), wr[i - 1], wi[i - 1], wr[i], wi[i], cs,
-                      sn);
+                      sn, unit);
       if (i + 1 < n) rotate_rows(&at(i - 1, i + 1), &at(i, i + 1), n - i - 1, cs, sn);
       for (int64_t r = 0; r + 1 < i; ++r) {
         const double x = at(r, i - 1), y = at(r, i);
