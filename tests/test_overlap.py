@@ -44,10 +44,22 @@ CASES = {  # name: (make x, op on x)
     "x[1:].clamp_(min=x[:-1])": (lambda T: T.arange(6.0), lambda x: x[1:].clamp_(min=x[:-1])),
     "x.index_put_(disjoint)": (lambda T: T.arange(6.0), lambda x: x.index_put_((T_index(x, [0, 1]),), x[2:4])),
     "x[1:1].copy_(x[:0])": (lambda T: T.arange(6.0), lambda x: x[1:1].copy_(x[:0])),
+    "add(x[:-1], 1, out=x[1:])": (lambda T: T.arange(6.0), lambda x: _lib(x).add(x[:-1], 1, out=x[1:])),
+    "mul(2, x[:-1], out=x[1:])": (lambda T: T.arange(6.0), lambda x: _lib(x).mul(x[:-1], 2.0, out=x[1:])),
+    "neg(x[:3], out=x[3:])": (lambda T: T.arange(6.0), lambda x: _lib(x).neg(x[:3], out=x[3:])),
+    "neg(x, out=x)": (lambda T: T.arange(6.0), lambda x: _lib(x).neg(x, out=x)),
+    "maximum(x[1:], x[:-1], out=x[:-1])": (lambda T: T.arange(6.0),
+                                          lambda x: _lib(x).maximum(x[1:], x[:-1], out=x[:-1])),
+    "mean(x[:-1], 1, out=x[1:]) unchecked": (lambda T: T.arange(6.0),
+                                             lambda x: _lib(x).mean(x[:-1].reshape(5, 1), 1, out=x[1:])),
 }
-# strided views PyTorch does not judge: it writes element by element, reading some overwritten inputs, where
-# mytorch reads all first; only "no error" is compared
-UNJUDGED = {"x[::2]=x[:3]", "m[:,1:]=m[:,:-1]"}
+
+
+def _lib(x):
+    return torch if isinstance(x, torch.Tensor) else mytorch
+# overlaps PyTorch does not check (strided views, a reduction's out=): it writes element by element, reading some
+# overwritten inputs, where mytorch reads all first; only "no error" is compared
+UNJUDGED = {"x[::2]=x[:3]", "m[:,1:]=m[:,:-1]", "mean(x[:-1], 1, out=x[1:]) unchecked"}
 
 
 def T_index(x, values):

@@ -26,6 +26,7 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.grad_mode import _GradState, no_grad
 from .inplace import write_result
+from .overlap import check_no_partial_overlap
 
 # (out tensor, the result's shape) -> the warning to give when resizing an out that has elements, or None
 ResizeWarning = Callable[[Tensor, tuple], "str | None"]
@@ -97,6 +98,9 @@ def with_out(fn: Callable, name: str | None = None) -> Callable:
         if out is None:
             return fn(*args, **kwargs)
         _check_grad(args + tuple(kwargs.values()) + (out,), op)
+        if op in OVERLAP_CHECKED and isinstance(out, Tensor):
+            for a in args + tuple(kwargs.values()):
+                check_no_partial_overlap(out, a)
         with no_grad():
             return write_out(fn(*args, **kwargs), out, op)
 
@@ -151,6 +155,20 @@ def sampler_with_out(fn: Callable, name: str | None = None, out_dtype: D.dtype |
 
     return sampler
 
+
+# The elementwise ops whose out= PyTorch checks against each input as it checks in-place ops (ops/overlap.py):
+# ``torch.add(x[:-1], 1, out=x[1:])`` raises; reductions, products and the like do not check.
+OVERLAP_CHECKED = frozenset((
+    "abs", "acos", "acosh", "add", "angle", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
+    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "ceil", "clamp",
+    "clamp_max", "clamp_min", "conj_physical", "copysign", "cos", "cosh", "deg2rad", "digamma", "div", "eq", "erf",
+    "erfc", "erfinv", "exp", "exp2", "expm1", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac", "gcd", "ge",
+    "gt", "heaviside", "hypot", "i0", "igamma", "igammac", "lcm", "ldexp", "le", "lgamma", "log", "log10", "log1p",
+    "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "logit", "lt",
+    "maximum", "minimum", "mul", "nan_to_num", "ne", "neg", "nextafter", "pow", "rad2deg", "reciprocal",
+    "remainder", "round", "rsqrt", "sgn", "sigmoid", "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "tan",
+    "tanh", "true_divide", "trunc", "xlogy",
+))
 
 # The functions of each namespace that take out=: those PyTorch's OpInfo database marks `supports_out` (mytorch's
 # tests check this list against it), and the deprecated top-level linear algebra (torch.inverse, torch.lu, ...). The
