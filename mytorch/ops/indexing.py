@@ -209,8 +209,8 @@ def _root(t: Tensor) -> Tensor:
 
 def _writes_in_place(x: Tensor, value) -> bool:
     """Whether ``x[basic key] = value`` may write straight into the view's memory: nothing records it for
-    autograd, and value neither lives on another backend nor shares x's storage (``x[1:] = x[:-1]`` reads
-    what the write overwrites)."""
+    autograd, and value neither lives on another backend nor shares x's storage (``x[::2] = x[:3]``, which
+    PyTorch allows, would read what the write overwrites; a partial overlap such as ``x[1:] = x[:-1]`` raises)."""
     if isinstance(value, Tensor):
         if value._backend is not x._backend or _root(value) is _root(x):
             return False
