@@ -402,6 +402,8 @@ class Tensor:
         """The values as a NumPy array sharing memory (CPU tensors)."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.dtype is D.complex32:  # NumPy has no complex32 (the host array holds float16 pairs), as PyTorch says
+            raise TypeError("Got unsupported ScalarType ComplexHalf")
         return self._backend.to_host(self._data)
 
     def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,

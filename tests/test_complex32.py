@@ -107,13 +107,17 @@ def test_supported_arithmetic():
     same(mytorch.ones(2, dtype=mytorch.half) + 1j, torch.ones(2, dtype=torch.half) + 1j)
 
 
-@pytest.mark.parametrize("op", ["exp", "sum", "prod", "div", "sqrt", "pow", "sigmoid"])
+@pytest.mark.parametrize("op", ["exp", "sum", "prod", "div", "sqrt", "pow", "sigmoid", "matmul", "dot", "mv",
+                                "cumsum", "cumprod"])
 def test_unsupported_ops_raise(op):
     m, t = pair()
 
     def call(x):
         return {"exp": x.exp, "sum": x.sum, "prod": x.prod, "div": lambda: x / x, "sqrt": x.sqrt,
-                "pow": lambda: x.pow(2), "sigmoid": x.sigmoid}[op]()
+                "pow": lambda: x.pow(2), "sigmoid": x.sigmoid,
+                "matmul": lambda: x[:4].reshape(2, 2) @ x[:4].reshape(2, 2), "dot": lambda: x.dot(x),
+                "mv": lambda: x[:4].reshape(2, 2).mv(x[:2]), "cumsum": lambda: x.cumsum(0),
+                "cumprod": lambda: x.cumprod(0)}[op]()
     with pytest.raises(NotImplementedError, match="ComplexHalf"):
         call(t)
     with pytest.raises(NotImplementedError, match="ComplexHalf"):
@@ -126,3 +130,11 @@ def test_gradient_through_chalf():
     mytorch.view_as_real(x.chalf()).float().sum().backward()
     torch.view_as_real(tx.chalf()).float().sum().backward()
     assert x.grad.tolist() == tx.grad.tolist()
+
+
+def test_numpy_raises_type_error():
+    m, t = pair()
+    with pytest.raises(TypeError, match="Got unsupported ScalarType ComplexHalf"):
+        t.numpy()
+    with pytest.raises(TypeError, match="Got unsupported ScalarType ComplexHalf"):
+        m.numpy()

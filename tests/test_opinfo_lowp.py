@@ -25,16 +25,18 @@ import mytorch
 DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.int8, torch.uint8)
 SAMPLES_PER_DTYPE = 2
 
-# Samples passing on each backend, measured (numpy / cpp): float16 966 / 974 of 998, bfloat16 973 / 978 of 1001, int32
+# Samples passing on each backend, measured (numpy / cpp): float16 967 / 975 of 998, bfloat16 973 / 978 of 1001, int32
 # 838 / 838 of 838, int16 834 / 834 of 834, int8 834 / 834 of 834, uint8 837 / 837 of 844. Raise as ops are fixed,
 # never lower.
-PASSING_SAMPLES = {"numpy": 5282, "cpp": 5295}
+PASSING_SAMPLES = {"numpy": 5283, "cpp": 5296}
 
 # (op key, dtype) pairs with a failing sample on either backend, measured at this commit (the first failure of each
 # is printed with -s). Remove a pair when it passes on both backends.
 KNOWN_FAILING = {
     # torch's own half-precision matrix exponential overflows to inf/nan; mytorch's (in float64) is finite
     "matrix_exp bfloat16", "matrix_exp float16",
+    # torch's tan backward overflows 1 + tan(x)^2 to inf in float16 near pi/2; mytorch's, in float32, is finite
+    "tan float16",
     # uint8 bilinear / bicubic resampling: torch has a uint8 kernel of its own, whose rounding mytorch's float path
     # does not reproduce (not investigated further)
     "nn.functional.interpolate.bicubic uint8", "nn.functional.interpolate.bilinear uint8",
@@ -50,12 +52,12 @@ KNOWN_FAILING = {
     "native_batch_norm float16", "native_group_norm bfloat16", "native_group_norm float16",
     "nn.functional.adaptive_avg_pool1d float16", "nn.functional.adaptive_avg_pool3d float16",
     "nn.functional.batch_norm bfloat16", "nn.functional.batch_norm float16", "nn.functional.cross_entropy float16",
-    "nn.functional.grid_sample bfloat16", "nn.functional.huber_loss float16", "nn.functional.instance_norm bfloat16",
+    "nn.functional.grid_sample bfloat16", "nn.functional.instance_norm bfloat16",
     "nn.functional.instance_norm float16", "nn.functional.linear_cross_entropy.chunked float16",
     "nn.functional.linear_cross_entropy.chunked_none float16", "nn.functional.normalize bfloat16",
     "nn.functional.normalize float16", "nn.functional.scaled_dot_product_attention bfloat16",
     "nn.functional.scaled_dot_product_attention float16", "nn.functional.softmin.with_dtype uint8", "renorm bfloat16",
-    "special.i0e bfloat16", "tan float16", "var_mean bfloat16",
+    "special.i0e bfloat16", "var_mean bfloat16",
 }
 
 # Where mytorch's float16 / bfloat16 result does not match torch's within the dtype's tolerance, it passes when it

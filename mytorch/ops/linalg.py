@@ -7,6 +7,7 @@ added dim is dropped again, as in PyTorch.
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import broadcast_shapes, conj
@@ -52,6 +53,8 @@ class MatMul(Function):
             need_a, need_b = ctx.needs_input_grad
             ctx.ndims = (a.ndim, b.ndim)
             ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        if a.dtype in D.LIMITED:  # PyTorch's CPU matmul kernels lack uint16/32/64 and complex32
+            raise NotImplementedError(f"\"addmm_impl_cpu_\" not implemented for '{a.dtype.scalar_name}'")
         be = a._backend
         return Tensor._make(be.matmul(a._data, b._data), be)
 

@@ -47,6 +47,12 @@ def _accumulate_dtype(x: Tensor, dtype: D.dtype | None) -> D.dtype:
     return x.dtype if x.dtype._differentiable else D.int64
 
 
+def _reject_complex32(x: Tensor, kernel: str) -> None:
+    """PyTorch's CPU kernel has no complex32 (ComplexHalf) loop: NotImplementedError naming it."""
+    if x.dtype is D.complex32:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'ComplexHalf'")
+
+
 class Cumsum(Function):
     """y_i = sum_{j<=i} x_j along dim (or the reverse sum y_i = sum_{j>=i} x_j);
     dL/dx_k = sum_{i>=k} g_i, the sum in the other direction."""
@@ -77,6 +83,7 @@ def _reverse_cumsum(x: Tensor, dim: int) -> Tensor:
 @opmath
 def cumsum(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
     """Running sum along `dim`; bool and integer inputs accumulate in int64."""
+    _reject_complex32(input, "cumsum_out_cpu")
     return Cumsum.apply(input, input._wrap_dim(dim, "cumsum"), _accumulate_dtype(input, dtype), False)
 
 
@@ -134,6 +141,7 @@ class Cumprod(Function):
 
 def cumprod(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
     """Running product along `dim`; bool and integer inputs accumulate in int64."""
+    _reject_complex32(input, "cumprod_out_cpu")
     return Cumprod.apply(input, input._wrap_dim(dim, "cumprod"), _accumulate_dtype(input, dtype))
 
 

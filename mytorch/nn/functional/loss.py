@@ -18,6 +18,7 @@ from ...ops._util import broadcast_shapes
 from ...ops.binary import where
 from ...ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, SoftCrossEntropy
 from ...ops._autocast import FP32, autocast_policy
+from ...ops._opmath import opmath
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
@@ -125,6 +126,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 
 
 @autocast_policy(FP32)
+@opmath  # float16 in float32, rounded once, as PyTorch's kernel computes it (bit for bit on random values)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """l = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta);  dl/dd = d clipped to [-delta, delta]."""
