@@ -183,11 +183,11 @@ SPECTRA = {
 
 
 @pytest.mark.parametrize("dt", DTYPES)
-@pytest.mark.parametrize("shape", [(40, 70), (200, 70)])
+@pytest.mark.parametrize("shape", [(130, 150), (200, 70)])
 @pytest.mark.parametrize("spectrum", sorted(SPECTRA))
 def test_svd_past_a_block_of_reflectors(be, dt, shape, spectrum):
-    """Orders of 32 and more, where real matrices' reflectors go to U and V a block of 32 at a time (compact WY,
-    csrc/linalg/block_reflector.h), and a tall one's QR runs a panel at a time, on prescribed spectra: graded
+    """Orders of 128 and more, where real matrices' reflectors go to U and V a block of 32 at a time (compact WY,
+    csrc/linalg/block_reflector.h), and a tall one's QR (here 200 x 70) a panel at a time, on prescribed spectra: graded
     down to 1e-12, clustered within 1e-9, repeated, half zero, near the smallest and the largest normal numbers
     (float64 only, as are graded values past float32's precision)."""
     if spectrum in ("tiny", "huge") and dt in (D.float32, D.complex64):
