@@ -208,7 +208,14 @@ _BINARY = {
 }
 
 
-_HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+_HALF = (np.dtype(np.float16), _BF16)
+
+
+def _ordered(a: np.ndarray) -> np.ndarray:
+    """a, or for bfloat16 its float32 values (exact), to sort or compare: ml_dtypes releases before 0.7 order
+    bfloat16 NaNs wrongly in np.sort / np.argsort / np.unique."""
+    return a.astype(np.float32) if a.dtype == _BF16 else a
 
 
 def _reducer(ufunc, name: str, widen_half: bool = False):
@@ -455,17 +462,21 @@ class NumpyBackend(Backend):
         return np.cumprod(a, axis=axis, dtype=a.dtype)
 
     def sort(self, a, axis, descending):
+        key = _ordered(a)
         # a stable descending sort: sort the reversed array stably, then reverse back
         if descending:
-            rev = np.flip(a, axis)
+            rev = np.flip(key, axis)
             idx = np.argsort(rev, axis=axis, kind="stable")
             idx = np.flip(a.shape[axis] - 1 - idx, axis) if a.ndim else idx
         else:
-            idx = np.argsort(a, axis=axis, kind="stable")
+            idx = np.argsort(key, axis=axis, kind="stable")
         return np.take_along_axis(a, idx, axis=axis), idx.astype(np.int64, copy=False)
 
     def unique(self, a, return_inverse, return_counts):
-        return np.unique(a, return_inverse=return_inverse, return_counts=return_counts)
+        out = np.unique(_ordered(a), return_inverse=return_inverse, return_counts=return_counts)
+        if a.dtype != _BF16:
+            return out
+        return out.astype(a.dtype) if isinstance(out, np.ndarray) else (out[0].astype(a.dtype), *out[1:])
 
     # ---- products ------------------------------------------------------------
     def matmul(self, a, b):

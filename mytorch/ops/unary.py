@@ -196,6 +196,8 @@ class Clamp(Function):
         dt = D.result_type(x, *(v for v in (lo, hi) if v is not None))
         if be.dtype_of(data) is not dt:
             data = be.cast(data, dt)
+        if dt is D.bfloat16:  # as ops._util.operands: NumPy's bfloat16 would take Python bounds as float32
+            lo, hi = (None if v is None else be.full((), v, dt) for v in (lo, hi))
         if lo is not None:
             data = be.maximum(data, lo)
         if hi is not None:
