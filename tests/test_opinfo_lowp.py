@@ -25,10 +25,10 @@ import mytorch
 DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.int8, torch.uint8)
 SAMPLES_PER_DTYPE = 2
 
-# Samples passing on each backend, measured (numpy / cpp): float16 967 / 975 of 998, bfloat16 973 / 978 of 1001, int32
+# Samples passing on each backend, measured (numpy / cpp): float16 968 / 976 of 998, bfloat16 974 / 979 of 1001, int32
 # 838 / 838 of 838, int16 834 / 834 of 834, int8 834 / 834 of 834, uint8 837 / 837 of 844. Raise as ops are fixed,
 # never lower.
-PASSING_SAMPLES = {"numpy": 5283, "cpp": 5296}
+PASSING_SAMPLES = {"numpy": 5285, "cpp": 5298}
 
 # (op key, dtype) pairs with a failing sample on either backend, measured at this commit (the first failure of each
 # is printed with -s). Remove a pair when it passes on both backends.
@@ -45,8 +45,8 @@ KNOWN_FAILING = {
     # values and torch's sort is not stable
     "msort bfloat16", "msort float16", "sort bfloat16", "sort float16", "topk bfloat16",
     # not yet investigated: values or gradients farther from the exact answer than torch's half-precision result
-    "_native_batch_norm_legit bfloat16", "_native_batch_norm_legit float16", "_softmax_backward_data bfloat16",
-    "_softmax_backward_data float16", "addmm bfloat16", "addmm.decomposed float16", "baddbmm bfloat16",
+    "_native_batch_norm_legit bfloat16", "_native_batch_norm_legit float16",
+    "addmm bfloat16", "addmm.decomposed float16", "baddbmm bfloat16",
     "baddbmm float16", "cumprod bfloat16", "cumprod float16", "erfinv float16", "grid_sampler_2d bfloat16",
     "masked.log_softmax float16", "masked.normalize bfloat16", "native_batch_norm bfloat16",
     "native_batch_norm float16", "native_group_norm bfloat16", "native_group_norm float16",

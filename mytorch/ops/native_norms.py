@@ -16,6 +16,7 @@ import math
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._opmath import HALF
 from .normalization import batch_norm, group_norm, layer_norm
 
 
@@ -62,9 +63,12 @@ def _native_batch_norm_legit(input: Tensor, weight: Tensor | None, bias: Tensor 
 
 
 def _softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int, input_dtype: D.dtype) -> Tensor:
-    """Softmax's vector-Jacobian product: dL/dx = y (g - sum_dim(g y)), y the softmax output, in input_dtype."""
-    g = grad_output
-    return (output * (g - (g * output).sum(dim, keepdim=True))).to(input_dtype)
+    """Softmax's vector-Jacobian product: dL/dx = y (g - sum_dim(g y)), y the softmax output, in input_dtype.
+    Half-precision operands compute in float32 and round once, as PyTorch's kernel does."""
+    wide = D.promote_types(grad_output.dtype, output.dtype)
+    wide = D.float32 if wide in HALF else wide
+    g, y = grad_output.to(wide), output.to(wide)
+    return (y * (g - (g * y).sum(dim, keepdim=True))).to(input_dtype)
 
 
 __all__ = ["native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit",
