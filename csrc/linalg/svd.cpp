@@ -32,11 +32,13 @@
 // The cost is dominated by the rotations of step 3 when the vectors are wanted (about 12 count^3 flops; LAPACK's
 // gesdd switches to divide and conquer past order 25 for that reason), else by step 2 (4 len count^2). W^T and Z^T
 // are kept with a singular vector per contiguous row, so that each rotation combines two contiguous rows.
-// Measured (wall time, 1 thread, float64 with vectors, against torch's MKL gesdd in the same run, load ~10 on 2
-// cores): 0.83x torch's time at 64 x 64, 1.06x at 256, 1.54x at 512, 1.36x at 1000 x 100, 0.79x for 64 matrices
-// of 32 x 32 (before the blocked reflectors and QR, in the same conditions: 0.99x, 1.49x, 1.67x, 2.23x, 0.58x);
-// the one-sided Jacobi method before these took 3.5x, 9.9x, 12.7x, 11.8x and 2.1x. (Delaying the rotations to
-// apply them a block of columns at a time, or two at a time over three rows, did not help at these sizes.)
+// Measured (wall time, 1 thread, float64 with vectors, against torch's MKL gesdd in the same run, interleaved, three
+// runs at load 4-10 on 2 cores): 1.33-1.45x torch's time at 256, 1.42-1.58x at 512, 1.35-1.40x at 1000 x 100
+// (before the blocked reflectors and QR: 1.49-1.59x, 1.59-2.26x, 1.75-2.23x); 0.9x at 64 x 64 and 0.77x for 64
+// matrices of 32 x 32, which take the unblocked path (apply_reflectors);
+// the one-sided Jacobi method before took 3.5x, 9.9x, 12.7x, 11.8x and 2.1x at 64, 256, 512, 1000 x 100 and 64 x
+// 32 x 32. (Delaying the rotations to apply them a block of columns at a time, or two at a time over three rows,
+// did not help at these sizes.)
 //
 // Float32 and complex64 matrices are computed in double precision (batch.h's double_precision) and rounded once.
 // B is first scaled by the power of two that brings its largest entry into [1, 2) (batch.h's scale_to_unit: no
