@@ -25,22 +25,19 @@ from __future__ import annotations
 
 import functools
 import math
-import random
 import unittest
 import warnings
 
 import mpmath
-import numpy as np
 import torch
-from torch_db import (as_torch, compare, compare_gradients, convert, differentiable, flat, from_torch, no_farther,
-                      numerical_gradients, seed_torch, tally, tolerance, widened)
+from torch_db import (as_torch, compare, compare_gradients, convert, differentiable, flat, first_samples, from_torch,
+                      no_farther, numerical_gradients, seed_torch, tally, tolerance, widened)
 
 import mytorch
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from torch.testing._internal.common_methods_invocations import op_db
-    from torch.testing._internal.common_utils import SEED
 
 DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64, torch.complex128)
 SAMPLES_PER_DTYPE = 3
@@ -185,28 +182,11 @@ def _samples(op) -> tuple:
             grad = op.supports_autograd and (dtype.is_floating_point or dtype.is_complex)
             cap = COMPLEX_SAMPLES_PER_DTYPE if dtype.is_complex else SAMPLES_PER_DTYPE
             try:
-                out += [(dtype, s) for s in _first_samples(op, dtype, grad, cap)]
+                out += [(dtype, s) for s in first_samples(op, dtype, grad, cap)]
             except Exception:  # noqa: BLE001 - a sample generator PyTorch's own build cannot run
                 continue
     _SAMPLES[_key(op)] = tuple(out)
     return _SAMPLES[_key(op)]
-
-
-def _first_samples(op, dtype, requires_grad: bool, cap: int) -> list:
-    """The first `cap` samples `op.sample_inputs("cpu", dtype, requires_grad)` yields, without its iterator:
-    that one walks the whole call stack twice per call to find a unittest method to name in errors (~0.2 s
-    each here, three quarters of this test's time) and, finding none, seeds torch, random and NumPy with
-    common_utils.SEED before each sample, as done here, so the samples are the same."""
-    samples, out = iter(op.sample_inputs_func(op, "cpu", dtype, requires_grad)), []
-    while len(out) < cap:
-        seed_torch(SEED)
-        random.seed(SEED)
-        np.random.seed(SEED)
-        try:
-            out.append(next(samples))
-        except StopIteration:
-            break
-    return out
 
 
 def _torch_gradient_fails_gradcheck(op, dtype) -> bool:

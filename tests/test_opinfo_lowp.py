@@ -18,7 +18,7 @@ import warnings
 
 import test_opinfo as opinfo
 import torch
-from torch_db import seed_torch, tally
+from torch_db import first_samples, seed_torch, tally
 
 import mytorch
 
@@ -86,8 +86,8 @@ def _samples(op, dtype) -> tuple:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                samples = opinfo._first_samples(op, dtype, op.supports_autograd and dtype.is_floating_point,
-                                                SAMPLES_PER_DTYPE)
+                samples = first_samples(op, dtype, op.supports_autograd and dtype.is_floating_point,
+                                        SAMPLES_PER_DTYPE)
             except Exception:  # noqa: BLE001 - a sample generator PyTorch's own build cannot run
                 samples = []
         _SAMPLES[opinfo._key(op), dtype] = tuple((dtype, s) for s in samples)

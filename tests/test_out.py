@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from torch_db import as_torch, convert, flat, seed_torch
+from torch_db import as_torch, convert, first_samples, flat, seed_torch
 
 import mytorch
 import mytorch.nn.functional
@@ -48,9 +48,7 @@ def _out_ops() -> tuple:
         if torch.float32 not in op.supported_dtypes("cpu") or op.variant_test_name:
             continue
         seed_torch(0)
-        sample = next(iter(op.sample_inputs("cpu", torch.float32, requires_grad=False)), None)
-        if sample is not None:
-            chosen.append((op, sample))
+        chosen += [(op, sample) for sample in first_samples(op, torch.float32, False, 1)]
     return tuple(chosen)
 
 
