@@ -68,6 +68,46 @@ def randn(rng, shape, dtype, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(dtype)
 
 
+# ---- matmul_add (nn.Linear's product and bias) -----------------------------------------------------------
+
+# (a, b, c) shapes reaching each path of the compiled GEMM's epilogue: a few float32 rows (dot products),
+# k over one cache block (300: two k blocks) and under it, a narrow product (computed transposed, so c's
+# strides swap), a batch of rows (one tall product), a batch with a matrix c (a batched product), a vector
+# left operand, and c as a scalar, one value, a row, a column and a matrix
+MATMUL_ADD_SHAPES = [
+    ((3, 300), (300, 45), (45,)), ((37, 300), (300, 45), (45,)), ((130, 33), (33, 10), (10,)),
+    ((70, 40), (40, 50), (70, 50)), ((70, 40), (40, 10), (70, 1)), ((20, 40), (40, 30), (1, 30)),
+    ((20, 40), (40, 30), ()), ((20, 40), (40, 30), (1,)), ((2, 5, 33), (33, 20), (20,)),
+    ((2, 5, 33), (33, 20), (5, 20)), ((33,), (33, 20), (20,)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shapes", MATMUL_ADD_SHAPES, ids=str)
+def test_matmul_add(be, rng, dtype, layout, shapes):
+    """The values of matmul then add, bit for bit: the GEMM adds c once the sum over k is complete."""
+    a, b, c = (arr(be, randn(rng, s, dtype), layout) for s in shapes)
+    got = host(be, be.matmul_add(a, b, c))
+    want = host(be, Backend.matmul_add(be, a, b, c))
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_matmul_add_on_threads(be, rng):
+    """A product big enough for two threads: each thread's region of the result gets its part of c."""
+    from mytorch import get_num_threads, set_num_threads
+    a, b, c, col = (arr(be, randn(rng, s, np.float32)) for s in ((150, 200), (200, 130), (130,), (150, 1)))
+    before = get_num_threads()
+    try:
+        for threads in (1, 2):
+            set_num_threads(threads)
+            for d in (c, col):
+                np.testing.assert_array_equal(host(be, be.matmul_add(a, b, d)), host(be, Backend.matmul_add(be, a, b, d)))
+    finally:
+        set_num_threads(before)
+
+
 # ---- softmax ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -22,6 +22,21 @@ def test_linear_matches_torch(x_shape, bias, layout):
     check(lambda T, x, w, *b: T.nn.functional.linear(x, w, *b), *arrays, layout=layout)
 
 
+# x, weight and bias shapes reaching each path of the compiled GEMM, which adds the bias as it writes the
+# product: a few float32 rows (dot products), k over a cache block (300), a narrow output (computed
+# transposed), a batch of rows, a vector input, and biases broadcast from one value
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("shapes", [((3, 300), (45, 300), (45,)), ((70, 300), (45, 300), (45,)),
+                                    ((130, 33), (10, 33), (10,)), ((2, 7, 33), (20, 33), (20,)),
+                                    ((33,), (20, 33), (20,)), ((20, 40), (30, 40), (1,)), ((20, 40), (30, 40), ()),
+                                    ((20, 40), (30, 40), None)], ids=str)
+def test_linear_gemm_paths_match_torch(shapes, dtype, layout):
+    arrays = [rand(*s, dtype=dtype) for s in shapes if s is not None]
+    check(lambda T, x, w, *b: T.nn.functional.linear(x, w, *b), *arrays, layout=layout,
+          atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
 def test_linear_gradcheck_and_second_derivative():
     x, w, b = rand(4, 3, dtype=np.float64), rand(2, 3, dtype=np.float64), rand(2, dtype=np.float64)
     gradcheck(lambda T, x, w, b: T.nn.functional.linear(x, w, b), x, w, b)

@@ -219,6 +219,7 @@ NB_MODULE(_C, m) {
   });
 
   m.def("matmul", &matmul);
+  m.def("matmul_add", &matmul_add);
   m.def("set_limited_primitive", [](nb::object f) { limited_primitive() = std::move(f); },
         "The Python function serving elementwise ops and reductions on uint16/32/64 and complex32.");
 

@@ -139,32 +139,41 @@ struct Panels {
 // broadcasts its values one by one), B only with contiguous rows (the kernel loads them as vectors).
 constexpr int64_t kInPlaceMaxUses = 4;
 
-// C = beta * C, for products with nothing to add (k == 0 or alpha == 0).
+// The epilogue of the part of C that starts at row i, column j.
 template <typename T>
-void scale(int64_t m, int64_t n, T beta, Matrix<T> c) {
+Epilogue<T> shifted(const Epilogue<T>& e, int64_t i, int64_t j) {
+  return e.add ? Epilogue<T>{e.add + i * e.add_rs + j * e.add_cs, e.add_rs, e.add_cs} : e;
+}
+
+// C = beta * C + D, for products with nothing to add (k == 0 or alpha == 0).
+template <typename T>
+void scale(int64_t m, int64_t n, T beta, Matrix<T> c, const Epilogue<T>& epilogue) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       T& cij = *c.at(i, j);
       cij = beta == T(0) ? T(0) : beta * cij;
+      if (epilogue.add) cij += epilogue.add[i * epilogue.add_rs + j * epilogue.add_cs];
     }
 }
 
 // The two innermost loops: every MR x NR tile of an mc x nc block of C.
 template <typename T>
 void multiply_block(const MicroKernel<T>& kernel, int64_t mc, int64_t nc, int64_t kc, T alpha,
-                    Panels<T> a, Panels<T> b, T beta, Matrix<T> c) {
+                    Panels<T> a, Panels<T> b, T beta, Matrix<T> c, const Epilogue<T>& epilogue) {
   for (int64_t j0 = 0; j0 < nc; j0 += kernel.nr)
-    for (int64_t i0 = 0; i0 < mc; i0 += kernel.mr)
+    for (int64_t i0 = 0; i0 < mc; i0 += kernel.mr) {
+      const Epilogue<T> tile_epilogue = shifted(epilogue, i0, j0);
       kernel.tile(kc, a.data + i0 * a.lane_step, a.lane_stride, a.k_stride, b.data + j0 * b.lane_step,
                   b.k_stride, alpha, beta, c.at(i0, j0), c.rs, c.cs, std::min(kernel.mr, mc - i0),
-                  std::min(kernel.nr, nc - j0));
+                  std::min(kernel.nr, nc - j0), epilogue.add ? &tile_epilogue : nullptr);
+    }
 }
 
 template <typename T>
 void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, T alpha,
-                 Matrix<const T> a, Matrix<const T> b, T beta, Matrix<T> c) {
+                 Matrix<const T> a, Matrix<const T> b, T beta, Matrix<T> c, const Epilogue<T>& epilogue) {
   if (m <= 0 || n <= 0) return;
-  if (k == 0 || alpha == T(0)) return scale(m, n, beta, c);
+  if (k == 0 || alpha == T(0)) return scale(m, n, beta, c, epilogue);
 
   const bool a_in_place = (a.rs == 1 || a.cs == 1) && (n + kernel.nr - 1) / kernel.nr <= kInPlaceMaxUses;
   const bool b_in_place = b.cs == 1 && (m + kernel.mr - 1) / kernel.mr <= kInPlaceMaxUses;
@@ -192,8 +201,9 @@ void gemm_serial(const MicroKernel<T>& kernel, int64_t m, int64_t n, int64_t k, 
           kernel.pack_a(a.at(ic, pc), a.cs, a.rs, kc, mc, a_packed);
           a_panels = {a_packed, kc, 1, kernel.mr};
         }
-        multiply_block(kernel, mc, nc, kc, alpha, a_panels, b_panels, beta_block,
-                       Matrix<T>{c.at(ic, jc), c.rs, c.cs});
+        // D is added once, by the last k block, when C holds the whole sum
+        multiply_block(kernel, mc, nc, kc, alpha, a_panels, b_panels, beta_block, Matrix<T>{c.at(ic, jc), c.rs, c.cs},
+                       pc + kc == k ? shifted(epilogue, ic, jc) : Epilogue<T>{});
       }
     }
   }
@@ -238,7 +248,8 @@ Grid split(int threads, int64_t m, int64_t n, int64_t mr, int64_t nr) {
 
 template <typename T>
 void gemm_parallel(const MicroKernel<T>& kernel, int threads, int64_t m, int64_t n, int64_t k,
-                   T alpha, Matrix<const T> a, Matrix<const T> b, T beta, Matrix<T> c) {
+                   T alpha, Matrix<const T> a, Matrix<const T> b, T beta, Matrix<T> c,
+                   const Epilogue<T>& epilogue) {
   const Grid grid = split(threads, m, n, kernel.mr, kernel.nr);
 #pragma omp parallel num_threads(threads)
   {
@@ -248,7 +259,7 @@ void gemm_parallel(const MicroKernel<T>& kernel, int threads, int64_t m, int64_t
     if (i0 < m && j0 < n)
       gemm_serial(kernel, std::min(grid.rows_per_part, m - i0), std::min(grid.cols_per_part, n - j0),
                   k, alpha, Matrix<const T>{a.at(i0, 0), a.rs, a.cs}, Matrix<const T>{b.at(0, j0), b.rs, b.cs},
-                  beta, Matrix<T>{c.at(i0, j0), c.rs, c.cs});
+                  beta, Matrix<T>{c.at(i0, j0), c.rs, c.cs}, shifted(epilogue, i0, j0));
   }
 }
 
@@ -287,7 +298,7 @@ bool use_dots(int64_t m, Matrix<const T> a, Matrix<const T> b) {
 
 template <typename T>
 void gemm_dots(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a, Matrix<const T> b,
-               T beta, Matrix<T> c) {
+               T beta, Matrix<T> c, const Epilogue<T>& epilogue) {
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
   for (int64_t j = 0; j < n; ++j) {
     const T* w = b.at(0, j);
@@ -298,15 +309,16 @@ void gemm_dots(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matrix<con
       for (int64_t p = 0; p < k; ++p) sum += x[p] * w[p];
       T& cij = *c.at(i, j);
       cij = alpha * sum + (beta == T(0) ? T(0) : beta * cij);
+      if (epilogue.add) cij += epilogue.add[i * epilogue.add_rs + j * epilogue.add_cs];
     }
   }
 }
 
 template <typename T>
 void gemm_any_layout(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a,
-                     Matrix<const T> b, T beta, Matrix<T> c) {
+                     Matrix<const T> b, T beta, Matrix<T> c, Epilogue<T> epilogue) {
   if (use_dots(m, a, b))
-    return gemm_dots(m * n * k < kDotParallelMinWork ? 1 : threads, m, n, k, alpha, a, b, beta, c);
+    return gemm_dots(m * n * k < kDotParallelMinWork ? 1 : threads, m, n, k, alpha, a, b, beta, c, epilogue);
   const MicroKernel<T>& kernel = active_kernel<T>();
   if (compute_transposed(kernel, m, n, c)) {
     std::swap(m, n);
@@ -314,11 +326,12 @@ void gemm_any_layout(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matr
     std::swap(a.rs, a.cs);
     std::swap(b.rs, b.cs);
     std::swap(c.rs, c.cs);
+    std::swap(epilogue.add_rs, epilogue.add_cs);
   }
   if (threads > 1)
-    gemm_parallel(kernel, threads, m, n, k, alpha, a, b, beta, c);
+    gemm_parallel(kernel, threads, m, n, k, alpha, a, b, beta, c, epilogue);
   else
-    gemm_serial(kernel, m, n, k, alpha, a, b, beta, c);
+    gemm_serial(kernel, m, n, k, alpha, a, b, beta, c, epilogue);
 }
 
 }  // namespace
@@ -326,12 +339,13 @@ void gemm_any_layout(int threads, int64_t m, int64_t n, int64_t k, T alpha, Matr
 
 template <typename T>
 void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_rs, int64_t a_cs,
-          const T* b, int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs) {
+          const T* b, int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs,
+          const Epilogue<T>& epilogue) {
   using gemm_detail::Matrix;
   if (m <= 0 || n <= 0) return;
   gemm_detail::gemm_any_layout(gemm_detail::threads_for(m * n * k), m, n, k, alpha,
                                Matrix<const T>{a, a_rs, a_cs}, Matrix<const T>{b, b_rs, b_cs}, beta,
-                               Matrix<T>{c, c_rs, c_cs});
+                               Matrix<T>{c, c_rs, c_cs}, epilogue);
 }
 
 // Small products run whole on one thread each, the batch shared among the threads; large ones run
@@ -340,7 +354,8 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_rs, in
 template <typename T>
 void gemm_batched(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                   int64_t a_bs, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_bs, int64_t b_rs,
-                  int64_t b_cs, T beta, T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs) {
+                  int64_t b_cs, T beta, T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs,
+                  const Epilogue<T>& epilogue) {
   using gemm_detail::Matrix;
   if (batch <= 0 || m <= 0 || n <= 0) return;
   const int64_t work = m * n * k;
@@ -350,7 +365,7 @@ void gemm_batched(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const
     gemm_detail::gemm_any_layout(threads_each, m, n, k, alpha,
                                  Matrix<const T>{a + i * a_bs, a_rs, a_cs},
                                  Matrix<const T>{b + i * b_bs, b_rs, b_cs}, beta,
-                                 Matrix<T>{c + i * c_bs, c_rs, c_cs});
+                                 Matrix<T>{c + i * c_bs, c_rs, c_cs}, epilogue);
   };
   if (across_batch) {
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -363,14 +378,17 @@ void gemm_batched(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const
 const char* gemm_kernel_name() { return gemm_detail::active_kernel<float>().name; }
 
 template void gemm<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
-                          const float*, int64_t, int64_t, float, float*, int64_t, int64_t);
+                          const float*, int64_t, int64_t, float, float*, int64_t, int64_t,
+                          const Epilogue<float>&);
 template void gemm<double>(int64_t, int64_t, int64_t, double, const double*, int64_t, int64_t,
-                           const double*, int64_t, int64_t, double, double*, int64_t, int64_t);
+                           const double*, int64_t, int64_t, double, double*, int64_t, int64_t,
+                           const Epilogue<double>&);
 template void gemm_batched<float>(int64_t, int64_t, int64_t, int64_t, float, const float*, int64_t,
                                   int64_t, int64_t, const float*, int64_t, int64_t, int64_t, float,
-                                  float*, int64_t, int64_t, int64_t);
+                                  float*, int64_t, int64_t, int64_t, const Epilogue<float>&);
 template void gemm_batched<double>(int64_t, int64_t, int64_t, int64_t, double, const double*,
                                    int64_t, int64_t, int64_t, const double*, int64_t, int64_t,
-                                   int64_t, double, double*, int64_t, int64_t, int64_t);
+                                   int64_t, double, double*, int64_t, int64_t, int64_t,
+                                   const Epilogue<double>&);
 
 }  // namespace mytorch

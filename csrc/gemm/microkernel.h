@@ -5,8 +5,9 @@
 //                  the edge are zero); read in place, A's own strides.
 //   B micro-panel: for each p < k, nr consecutive values B[p, j], the next p b_rs elements further
 //                  (b_rs == nr when B was packed; B's own row stride when it is read in place).
-// It computes C[i, j] = alpha * sum_p A[i, p] * B[p, j] + beta * C[i, j] for i < rows, j < cols,
-// and reads neither C when beta == 0, nor A rows at or past `rows`, nor B columns at or past `cols`.
+// It computes C[i, j] = alpha * sum_p A[i, p] * B[p, j] + beta * C[i, j] + D[i, j] for i < rows,
+// j < cols, D being the epilogue's (gemm.h; offset to this tile; none when `epilogue` is null), and
+// reads neither C when beta == 0, nor A rows at or past `rows`, nor B columns at or past `cols`.
 //
 // Each instruction set's file is compiled with its own flags, so it must not instantiate anything
 // shared with the other files (standard-library templates included): the linker keeps one copy of
@@ -14,11 +15,14 @@
 #pragma once
 #include <cstdint>
 
+#include "gemm/gemm.h"
+
 namespace mytorch::gemm_detail {
 
 template <typename T>
 using TileFn = void (*)(int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs,
-                        T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols);
+                        T alpha, T beta, T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols,
+                        const Epilogue<T>* epilogue);
 
 // Packs a k x extent slab into micro-panels W wide (see pack.h):
 //   dst[(l / W) * k * W + p * W + l % W] = src[p * k_stride + l * lane_stride], zero past `extent`.

@@ -27,6 +27,7 @@ struct Avx2Float {
   static Vec load(const T* p, Mask m) { return _mm256_maskload_ps(p, m); }
   static void store(T* p, Vec x, Mask m) { _mm256_maskstore_ps(p, m, x); }
   static Vec mul(Vec x, Vec y) { return _mm256_mul_ps(x, y); }
+  static Vec add(Vec x, Vec y) { return _mm256_add_ps(x, y); }
   static Vec fma(Vec x, Vec y, Vec z) { return _mm256_fmadd_ps(x, y, z); }
 };
 
@@ -45,6 +46,7 @@ struct Avx2Double {
   static Vec load(const T* p, Mask m) { return _mm256_maskload_pd(p, m); }
   static void store(T* p, Vec x, Mask m) { _mm256_maskstore_pd(p, m, x); }
   static Vec mul(Vec x, Vec y) { return _mm256_mul_pd(x, y); }
+  static Vec add(Vec x, Vec y) { return _mm256_add_pd(x, y); }
   static Vec fma(Vec x, Vec y, Vec z) { return _mm256_fmadd_pd(x, y, z); }
 };
 

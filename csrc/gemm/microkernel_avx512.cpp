@@ -40,6 +40,7 @@ struct Avx512Float {
   static Vec load(const T* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(T* p, Vec x, Mask m) { _mm512_mask_storeu_ps(p, m, x); }
   static Vec mul(Vec x, Vec y) { return _mm512_mul_ps(x, y); }
+  static Vec add(Vec x, Vec y) { return _mm512_add_ps(x, y); }
   static Vec fma(Vec x, Vec y, Vec z) { return _mm512_fmadd_ps(x, y, z); }
 };
 
@@ -56,6 +57,7 @@ struct Avx512Double {
   static Vec load(const T* p, Mask m) { return _mm512_maskz_loadu_pd(m, p); }
   static void store(T* p, Vec x, Mask m) { _mm512_mask_storeu_pd(p, m, x); }
   static Vec mul(Vec x, Vec y) { return _mm512_mul_pd(x, y); }
+  static Vec add(Vec x, Vec y) { return _mm512_add_pd(x, y); }
   static Vec fma(Vec x, Vec y, Vec z) { return _mm512_fmadd_pd(x, y, z); }
 };
 

@@ -13,7 +13,7 @@ namespace {
 // bounded by `rows` and `cols`, so A and B are never read past the matrix edge.
 template <typename T, int MR, int NR>
 void generic_tile(int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, T alpha, T beta,
-                  T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols) {
+                  T* c, int64_t c_rs, int64_t c_cs, int64_t rows, int64_t cols, const Epilogue<T>* epilogue) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p, a += a_cs, b += b_rs) {
     if (rows == MR && cols == NR) {
@@ -28,7 +28,9 @@ void generic_tile(int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) {
       T& cij = c[i * c_rs + j * c_cs];
-      cij = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * cij;
+      T r = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * cij;
+      if (epilogue) r += epilogue->add[i * epilogue->add_rs + j * epilogue->add_cs];
+      cij = r;
     }
 }
 

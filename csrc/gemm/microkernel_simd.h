@@ -6,7 +6,8 @@
 //   V::load(p), V::store(p, x)               a full register
 //   V::mask(n)                               the first n lanes
 //   V::load(p, m), V::store(p, x, m)         only the lanes in m (the others read as 0, are not written)
-//   V::mul(x, y), V::fma(x, y, z)            x * y, x * y + z
+//   V::mul(x, y), V::add(x, y)               x * y, x + y
+//   V::fma(x, y, z)                          x * y + z
 // Everything here has internal linkage, so the copies compiled with different flags never meet.
 // The packing of transposed operands, also here, uses AVX2 (which every such file has).
 #pragma once
@@ -22,6 +23,36 @@
 namespace mytorch::gemm_detail {
 namespace {
 
+// What a tile adds to C as it writes it (gemm.h's Epilogue): nothing, D with contiguous columns (a bias
+// row, a matrix), or one D value per row (add_cs == 0: a bias column). A template argument, so a tile
+// without D runs the stores it ran before D existed (a branch per register cost 26 instructions a tile).
+enum class Add { none, contiguous, per_row };
+
+// C = alpha * acc + beta * C + D for one tile; C is not read at all when beta == 0 (it may hold NaN).
+template <class V, int ROWS, int NV, bool MASKED, Add ADD>
+[[gnu::always_inline]] inline void store_tile(const typename V::Vec (&acc)[ROWS][NV], typename V::Mask last,
+                                              typename V::T alpha, typename V::T beta, typename V::T* c,
+                                              int64_t c_rs, const typename V::T* d, int64_t d_rs) {
+  using Vec = typename V::Vec;
+  const Vec valpha = V::broadcast(&alpha), vbeta = V::broadcast(&beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const bool full = v + 1 < NV || !MASKED;
+      typename V::T* cv = c + i * c_rs + v * V::lanes;
+      const typename V::T* dv = d + i * d_rs + (ADD == Add::contiguous ? v * V::lanes : 0);
+      Vec r = V::mul(valpha, acc[i][v]);
+      if (beta != 0) r = V::fma(vbeta, full ? V::load(cv) : V::load(cv, last), r);
+      if constexpr (ADD == Add::contiguous) r = V::add(r, full ? V::load(dv) : V::load(dv, last));
+      if constexpr (ADD == Add::per_row) r = V::add(r, V::broadcast(dv));
+      if (full)
+        V::store(cv, r);
+      else
+        V::store(cv, r, last);
+    }
+}
+
 // One ROWS x (NV registers) tile of C held in registers for the whole k loop: each step loads NV
 // registers of a B row, broadcasts each of the ROWS values of an A column and does ROWS * NV FMAs.
 // ROWS < MR and a narrower last register are the edge tiles; `last` masks the last register's
@@ -31,7 +62,7 @@ namespace {
 template <class V, int ROWS, int NV, bool MASKED>
 void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
           typename V::Mask last, typename V::T alpha, typename V::T beta,
-          typename V::T* c, int64_t c_rs) {
+          typename V::T* c, int64_t c_rs, const Epilogue<typename V::T>* epilogue) {
   using Vec = typename V::Vec;
   Vec acc[ROWS][NV];
 #pragma GCC unroll 16
@@ -55,24 +86,12 @@ void tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const t
     }
   }
 
-  // C = alpha * acc + beta * C, and C is not read at all when beta == 0 (it may hold NaN).
-  const Vec valpha = V::broadcast(&alpha), vbeta = V::broadcast(&beta);
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    typename V::T* crow = c + i * c_rs;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      typename V::T* cv = crow + v * V::lanes;
-      Vec r = V::mul(valpha, acc[i][v]);
-      if (v + 1 < NV || !MASKED) {
-        if (beta != 0) r = V::fma(vbeta, V::load(cv), r);
-        V::store(cv, r);
-      } else {
-        if (beta != 0) r = V::fma(vbeta, V::load(cv, last), r);
-        V::store(cv, r, last);
-      }
-    }
-  }
+  if (!epilogue)
+    store_tile<V, ROWS, NV, MASKED, Add::none>(acc, last, alpha, beta, c, c_rs, nullptr, 0);
+  else if (epilogue->add_cs == 0)
+    store_tile<V, ROWS, NV, MASKED, Add::per_row>(acc, last, alpha, beta, c, c_rs, epilogue->add, epilogue->add_rs);
+  else
+    store_tile<V, ROWS, NV, MASKED, Add::contiguous>(acc, last, alpha, beta, c, c_rs, epilogue->add, epilogue->add_rs);
 }
 
 template <class V, int NV>
@@ -92,23 +111,25 @@ TileFor<V, NV> pick_tile(int64_t rows, int64_t nv, bool masked, std::integer_seq
 template <class V, int MR, int NV>
 void simd_tile(int64_t k, const typename V::T* a, int64_t a_rs, int64_t a_cs, const typename V::T* b, int64_t b_rs,
                typename V::T alpha, typename V::T beta, typename V::T* c, int64_t c_rs,
-               int64_t c_cs, int64_t rows, int64_t cols) {
+               int64_t c_cs, int64_t rows, int64_t cols, const Epilogue<typename V::T>* epilogue) {
   using T = typename V::T;
   const int64_t nv = (cols + V::lanes - 1) / V::lanes;
   const auto last = V::mask(static_cast<int>(cols - (nv - 1) * V::lanes));
   const auto run = pick_tile<V, NV>(rows, nv, cols % V::lanes != 0, std::make_integer_sequence<int, MR>{});
-  if (c_cs == 1) {
-    run(k, a, a_rs, a_cs, b, b_rs, last, alpha, beta, c, c_rs);
+  if (c_cs == 1 && (!epilogue || epilogue->add_cs == 0 || epilogue->add_cs == 1)) {
+    run(k, a, a_rs, a_cs, b, b_rs, last, alpha, beta, c, c_rs, epilogue);
     return;
   }
-  // C's columns are not contiguous: compute alpha * A * B into a contiguous tile, then add it in.
+  // C's or D's columns are not contiguous: compute alpha * A * B into a contiguous tile, then add it in.
   constexpr int NR = NV * V::lanes;
   alignas(64) T product[MR * NR];
-  run(k, a, a_rs, a_cs, b, b_rs, last, alpha, T(0), product, NR);
+  run(k, a, a_rs, a_cs, b, b_rs, last, alpha, T(0), product, NR, nullptr);
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) {
       T& cij = c[i * c_rs + j * c_cs];
-      cij = beta == T(0) ? product[i * NR + j] : product[i * NR + j] + beta * cij;
+      T r = beta == T(0) ? product[i * NR + j] : product[i * NR + j] + beta * cij;
+      if (epilogue) r += epilogue->add[i * epilogue->add_rs + j * epilogue->add_cs];
+      cij = r;
     }
 }
 

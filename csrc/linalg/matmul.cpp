@@ -1,5 +1,6 @@
 #include "linalg/matmul.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -44,8 +45,18 @@ int64_t batch_offset(const Array& x, const Shape& batch, int64_t i) {
   return offset;
 }
 
+// The epilogue adding c (at most 2-D, broadcast to m x n) to every product; none when c is null.
 template <typename T>
-void products(const Array& a, const Array& b, const Array& out, const Shape& batch) {
+Epilogue<T> adding(const Array* c) {
+  if (!c) return {};
+  const Shape& shape = c->shape();
+  const size_t nd = shape.size();
+  const auto stride = [&](size_t d) { return d < nd && shape[nd - 1 - d] != 1 ? c->strides()[nd - 1 - d] : 0; };
+  return {c->data<T>(), stride(1), stride(0)};
+}
+
+template <typename T>
+void products(const Array& a, const Array& b, const Array& out, const Shape& batch, const Array* add) {
   const int64_t m = a.shape()[a.ndim() - 2], k = a.shape()[a.ndim() - 1], n = b.shape()[b.ndim() - 1];
   const int64_t a_rs = a.strides()[a.ndim() - 2], a_cs = a.strides()[a.ndim() - 1];
   const int64_t b_rs = b.strides()[b.ndim() - 2], b_cs = b.strides()[b.ndim() - 1];
@@ -54,19 +65,22 @@ void products(const Array& a, const Array& b, const Array& out, const Shape& bat
   const T* pb = b.data<T>();
   T* pc = out.data<T>();
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    const Epilogue<T> epilogue = adding<T>(add);
     int64_t a_bs = single_batch_stride(a, batch), b_bs = single_batch_stride(b, batch);
     if (a_bs >= 0 && b_bs >= 0) {
-      // (..., m, k) @ (k, n): the whole batch is one tall product when a's batch and rows line up
-      if (b_bs == 0 && count > 1 && a_bs == m * a_rs) {
-        gemm<T>(count * m, n, k, T(1), pa, a_rs, a_cs, pb, b_rs, b_cs, T(0), pc, n, 1);
-      } else {
-        gemm_batched<T>(count, m, n, k, T(1), pa, a_bs, a_rs, a_cs, pb, b_bs, b_rs, b_cs, T(0), pc, m * n, n, 1);
+      // (..., m, k) @ (k, n): the whole batch is one tall product when a's batch and rows line up, and c
+      // (repeated every m rows) is a row repeated for all of them, or none
+      if (b_bs == 0 && count > 1 && a_bs == m * a_rs && epilogue.add_rs == 0) {
+        gemm<T>(count * m, n, k, T(1), pa, a_rs, a_cs, pb, b_rs, b_cs, T(0), pc, n, 1, epilogue);
+        return;
       }
+      gemm_batched<T>(count, m, n, k, T(1), pa, a_bs, a_rs, a_cs, pb, b_bs, b_rs, b_cs, T(0), pc, m * n, n, 1,
+                      epilogue);
       return;
     }
     for (int64_t i = 0; i < count; ++i) {
       gemm<T>(m, n, k, T(1), pa + batch_offset(a, batch, i), a_rs, a_cs, pb + batch_offset(b, batch, i), b_rs, b_cs,
-              T(0), pc + i * m * n, n, 1);
+              T(0), pc + i * m * n, n, 1, epilogue);
     }
   } else {
     using Acc = std::conditional_t<std::is_same_v<T, bool>, bool, int64_t>;
@@ -111,9 +125,8 @@ std::string shape_string(const Shape& s) {
   return out + "]";
 }
 
-}  // namespace
-
-Array matmul(const Array& a_in, const Array& b_in) {
+// matmul(a, b), plus c (see matmul_add) when it is not null.
+Array product(const Array& a_in, const Array& b_in, const Array* add) {
   if (a_in.dtype() != b_in.dtype()) {
     throw TypeError(std::string("matmul(): operands must have one dtype, got ") + dtype_name(a_in.dtype()) + " and " +
                     dtype_name(b_in.dtype()));
@@ -137,15 +150,18 @@ Array matmul(const Array& a_in, const Array& b_in) {
   out_shape.push_back(n);
   const DType dt = a.dtype();
   const bool half = dt == DType::Float16 || dt == DType::BFloat16;
+  Array c = add ? *add : Array();
   if (half) {  // products of half types accumulate in float32, as PyTorch's CPU kernels do
     a = cast(a, DType::Float32);
     b = cast(b, DType::Float32);
+    if (add) c = cast(c, DType::Float32);
   }
   Array out(out_shape, a.dtype());
   if (out.numel() > 0) {
     dispatch(a.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      if constexpr (!std::is_same_v<T, Half> && !std::is_same_v<T, BFloat16>) products<T>(a, b, out, batch);
+      if constexpr (!std::is_same_v<T, Half> && !std::is_same_v<T, BFloat16>)
+        products<T>(a, b, out, batch, add ? &c : nullptr);
     });
   }
   if (half) out = cast(out, dt);
@@ -153,6 +169,24 @@ Array matmul(const Array& a_in, const Array& b_in) {
   if (a_in.ndim() > 1) result.push_back(m);
   if (b_in.ndim() > 1) result.push_back(n);
   return out.view(result, contiguous_strides(result), 0);
+}
+
+}  // namespace
+
+Array matmul(const Array& a, const Array& b) { return product(a, b, nullptr); }
+
+Array matmul_add(const Array& a, const Array& b, const Array& c) {
+  // The GEMM adds c when it is a float matrix of a's dtype, broadcast without growing the result:
+  // (n), (1, n), (m, 1), (m, n) or a scalar, against a right operand that is a matrix.
+  const DType dt = a.dtype();
+  const bool gemm_type = dt == DType::Float32 || dt == DType::Float64 || dt == DType::Float16 || dt == DType::BFloat16;
+  const int64_t m = a.ndim() > 1 ? a.shape()[a.ndim() - 2] : 1, n = b.ndim() > 1 ? b.shape()[b.ndim() - 1] : 0;
+  const Shape& cs = c.shape();
+  const bool fits = b.ndim() > 1 && cs.size() <= std::min<size_t>(2, a.ndim()) &&
+                    (cs.empty() || cs.back() == 1 || cs.back() == n) &&
+                    (cs.size() < 2 || cs.front() == 1 || cs.front() == m);
+  if (gemm_type && c.dtype() == dt && b.dtype() == dt && fits) return product(a, b, &c);
+  return binary(BinaryOp::add, matmul(a, b), c);
 }
 
 }  // namespace mytorch

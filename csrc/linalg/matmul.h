@@ -10,4 +10,10 @@ namespace mytorch {
 // rounded once; integer types use a plain triple loop (rare, and exact).
 Array matmul(const Array& a, const Array& b);
 
+// matmul(a, b) + c for c of at most 2 dims broadcast to the product's last two (m, n), the same c for
+// every matrix of a batch: nn.Linear's x W^T + bias. On float types the GEMM adds c as it writes each
+// tile of the product (gemm.h's Epilogue), sparing a pass over the result; the values are those of
+// matmul then add (half types: c is added to the float32 product, which is rounded once).
+Array matmul_add(const Array& a, const Array& b, const Array& c);
+
 }  // namespace mytorch

@@ -43,6 +43,12 @@ def _trailing(ndim: int, k: int) -> tuple[int, ...]:
     return tuple(range(ndim - k, ndim))
 
 
+# ---- matmul_add -----------------------------------------------------------------------------------------
+
+def matmul_add(be, a: Array, b: Array, c: Array) -> Array:
+    return be.add(be.matmul(a, b), c)
+
+
 # ---- softmax ------------------------------------------------------------------------------------------
 
 def shifted_exp(be, x: Array, axis: int) -> tuple[Array, Array, Array, Array]:

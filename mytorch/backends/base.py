@@ -87,7 +87,7 @@ SPECIAL_BINARY_OPS = ("zeta", "igamma", "igammac")
 REDUCE_OPS = ("sum", "prod", "amax", "amin", "any", "all")
 # optional fused primitives: each has a composite default below, built from the primitives above
 FUSED_PRIMITIVES = (
-    "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
+    "matmul_add", "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "gelu", "gelu_backward",
     "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "rotary_embedding",
     "batch_norm", "batch_norm_backward",
     "cross_entropy", "cross_entropy_backward", "ctc_loss", "ctc_loss_backward",
@@ -458,6 +458,11 @@ class Backend:
     # targets are int64, and results have the operands' dtype. Operands may be non-contiguous (views)
     # and, where a docstring says so, broadcast (zero strides). A backward primitive gets exactly what
     # its forward returned, and returns None for a gradient whose ``output_mask`` entry is False.
+
+    def matmul_add(self, a: Array, b: Array, c: Array) -> Array:
+        """matmul(a, b) + c, c broadcast to the product (nn.Linear's x W^T + bias: a kernel can add c as it writes
+        each tile of the product, sparing a pass over the result)."""
+        return _composite.matmul_add(self, a, b, c)
 
     def softmax(self, x: Array, axis: int) -> Array:
         """y_i = e^(x_i - m) / sum_j e^(x_j - m) along axis, m = max_j x_j (no overflow for any x).

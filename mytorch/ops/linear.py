@@ -27,10 +27,9 @@ class Linear(Function):
             # PyTorch's half-precision addmm adds the bias to the float32 product and rounds once (the float32
             # product of half values is what the half matmul computes before rounding)
             f32 = (lambda a: be.cast(a, D.float32))
-            y = be.matmul(f32(x._data), be.permute(f32(weight._data), (1, 0)))
-            y = be.cast(be.add(y, f32(bias._data)), x.dtype)
+            y = be.cast(be.matmul_add(f32(x._data), be.permute(f32(weight._data), (1, 0)), f32(bias._data)), x.dtype)
         else:
-            y = be.add(be.matmul(x._data, be.permute(weight._data, (1, 0))), bias._data)
+            y = be.matmul_add(x._data, be.permute(weight._data, (1, 0)), bias._data)
         ctx.save_for_backward(x if ctx._recording and ctx.needs_input_grad[1] else None, weight)
         return Tensor._make(y, be)
 
