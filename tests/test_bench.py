@@ -87,6 +87,7 @@ def test_quick_bench_runs_both_sides_and_guards_gross_regressions(tmp_path, back
     assert all(f"| {name} | 1 |" in table for name in floors), table
 
 
+@pytest.mark.backend_independent  # the bench runs in a subprocess, on the default backend
 def test_quick_bench_adds_tinygrad_where_installed(tmp_path):
     """The test extra installs tinygrad (and scripts/install_data.sh clang, its CPU compiler): GEMM, its quickest
     workload to compile, gets the third column with tinygrad's own figure."""
