@@ -25,10 +25,10 @@ import mytorch
 DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.int8, torch.uint8)
 SAMPLES_PER_DTYPE = 2
 
-# Samples passing on each backend, measured (numpy / cpp): float16 968 / 976 of 998, bfloat16 974 / 979 of 1001, int32
+# Samples passing on each backend, measured (numpy / cpp): float16 971 / 979 of 998, bfloat16 977 / 982 of 1001, int32
 # 838 / 838 of 838, int16 834 / 834 of 834, int8 834 / 834 of 834, uint8 837 / 837 of 844. Raise as ops are fixed,
 # never lower.
-PASSING_SAMPLES = {"numpy": 5285, "cpp": 5298}
+PASSING_SAMPLES = {"numpy": 5291, "cpp": 5304}
 
 # (op key, dtype) pairs with a failing sample on either backend, measured at this commit (the first failure of each
 # is printed with -s). Remove a pair when it passes on both backends.
@@ -44,7 +44,8 @@ KNOWN_FAILING = {
     # gradients of sorts, probably among ties (common in half precision), where the gradient follows the order of equal
     # values and torch's sort is not stable
     "msort bfloat16", "msort float16", "sort bfloat16", "sort float16", "topk bfloat16",
-    # not yet investigated: values or gradients farther from the exact answer than torch's half-precision result
+    # batch norm in training mode on the NumPy backend (evaluation mode and the C++ backend pass); the rest not yet
+    # investigated: values or gradients farther from the exact answer than torch's half-precision result
     "_native_batch_norm_legit bfloat16", "_native_batch_norm_legit float16",
     "addmm bfloat16", "addmm.decomposed float16", "baddbmm bfloat16",
     "baddbmm float16", "cumprod bfloat16", "cumprod float16", "erfinv float16", "grid_sampler_2d bfloat16",

@@ -173,7 +173,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if eps <= 0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
         return BatchNorm.apply(input, w, b, eps, (running_mean, running_var, momentum))
-    y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    return _normalize_by(input, running_mean.reshape(shape), running_var.reshape(shape), w, b, eps)
+
+
+@opmath
+def _normalize_by(input: Tensor, mean: Tensor, var: Tensor, w: Tensor | None, b: Tensor | None,
+                  eps: float) -> Tensor:
+    """(input - mean) / sqrt(var + eps) * w + b: evaluation-mode batch norm; half precision computes in float32
+    and rounds once, as PyTorch's kernel does."""
+    y = (input - mean) * (var + eps).rsqrt()
     if w is not None:
         y = y * w
     return y if b is None else y + b
