@@ -1,15 +1,7 @@
 """Shared fixtures: every test runs once per available backend."""
 import collections
-import os
 
-# Under pytest-xdist (CI: -n 2, one worker per core) a BLAS pool of a core's threads in each worker oversubscribes
-# the machine, and OpenBLAS's spinning threads then stall: the NumPy backend's references (a 200x70 SVD: 9 ms with
-# one thread, 63 ms with two on the loaded 2-core host) ran several times slower. Set before NumPy loads OpenBLAS;
-# mytorch's own OpenMP pool (OMP_NUM_THREADS) keeps its threads, so the parallel kernels stay tested.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import numpy as np  # noqa: E402 - after the thread setting above
+import numpy as np
 import pytest
 
 import mytorch
