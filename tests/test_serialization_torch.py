@@ -29,6 +29,7 @@ def raw(t) -> bytes:
     if isinstance(t, torch.Tensor):
         t = torch.view_as_real(t) if t.dtype == torch.complex32 else t
         return (t.float() if t.dtype == torch.bfloat16 else t).contiguous().numpy().tobytes()
+    t = mytorch.view_as_real(t) if t.dtype is mytorch.complex32 else t  # .numpy() refuses complex32, as torch's
     return (t.float() if t.dtype is mytorch.bfloat16 else t).contiguous().numpy().tobytes()
 
 

@@ -164,5 +164,5 @@ def as_torch_globals(data: bytes) -> bytes:
 
 def storage_bytes(span: _Span) -> bytes:
     """The raw little-endian bytes of the elements [lo, hi) of `span`'s storage."""
-    flat = span.anchor.detach().as_strided((span.hi - span.lo,), (1,), span.lo)
-    return flat.contiguous().numpy().tobytes()
+    flat = span.anchor.detach().as_strided((span.hi - span.lo,), (1,), span.lo).contiguous()
+    return flat._backend.to_host(flat._data).tobytes()  # not .numpy(), which refuses complex32 as torch's does
