@@ -198,8 +198,10 @@ def setitem(x: Tensor, key, value) -> None:
 def _check_view_overlap(x: Tensor, key: tuple, value) -> None:
     """``x[basic key] = value`` writes only the view x[key]. PyTorch copies a value of that many elements as it
     is, checking it for overlap, and broadcasts any other first (into a view it does not judge: a stride 0)."""
+    if not isinstance(value, Tensor):  # a number shares no memory with x
+        return
     view = x._view_of(x._backend.basic_index(x._data, key))
-    if isinstance(value, Tensor) and value.numel() == view.numel():
+    if value.numel() == view.numel():
         check_no_partial_overlap(view, value)
 
 

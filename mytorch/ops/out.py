@@ -54,10 +54,9 @@ def _requires_grad(values: Any) -> bool:
     return False
 
 
-def _check_out(out: Any, op: str) -> Tensor:
+def _check_out(out: Any, op: str) -> None:
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    return out
 
 
 def _write(result: Tensor, out: Any, op: str, resize_warning: ResizeWarning | None) -> Tensor:
