@@ -15,7 +15,7 @@ import os
 import resource
 import time
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+from ._harness import THREAD_VARIABLES
 
 
 def resident_mb(field: str = "VmRSS") -> float:
