@@ -2,11 +2,12 @@
 
 Created, converted to and from every dtype, copied, moved, indexed, concatenated, viewed as its float16 parts
 (view_as_real / view_as_complex / complex), filled; add, sub, mul, neg, abs, eq, ne, isnan, isfinite compute
-(through complex64, each part rounded once to float16); every other kernel raises NotImplementedError naming
-ComplexHalf, as torch's CPU kernels do.
+(through complex64, each part rounded once to float16), and so does sgn; every other kernel raises
+NotImplementedError naming itself and ComplexHalf, as torch's CPU kernels do (the FFTs: RuntimeError, MKL's words).
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -138,3 +139,43 @@ def test_numpy_raises_type_error():
         t.numpy()
     with pytest.raises(TypeError, match="Got unsupported ScalarType ComplexHalf"):
         m.numpy()
+
+
+def _refused(lib):
+    """The ops torch's CPU refuses on complex32 that mytorch composes from ops it has: name -> call on lib."""
+    return {"square": lambda x, y: lib.square(x), "pow2": lambda x, y: x ** 2, "angle": lambda x, y: lib.angle(x),
+            "equal": lambda x, y: lib.equal(x, y), "lerp": lambda x, y: lib.lerp(x, y, 0.5),
+            "lerp_tensor": lambda x, y: lib.lerp(x, y, lib.tensor(0.5)),
+            "logical_and": lambda x, y: lib.logical_and(x, y), "logical_or": lambda x, y: lib.logical_or(x, y),
+            "logical_xor": lambda x, y: lib.logical_xor(x, y), "logical_not": lambda x, y: lib.logical_not(x),
+            "nan_to_num": lambda x, y: lib.nan_to_num(x), "nan_to_num_": lambda x, y: x.clone().nan_to_num_(),
+            "flip": lambda x, y: lib.flip(x, [0]), "rot90": lambda x, y: lib.rot90(x.reshape(2, 3)),
+            "cross": lambda x, y: lib.cross(x.reshape(2, 3), y.reshape(2, 3), dim=1),
+            "linalg.cross": lambda x, y: lib.linalg.cross(x.reshape(2, 3), y.reshape(2, 3)),
+            "unique": lambda x, y: lib.unique(x), "unique_dim": lambda x, y: lib.unique(x.reshape(2, 3), dim=0),
+            "unique_consecutive": lambda x, y: lib.unique_consecutive(x), "fft": lambda x, y: lib.fft.fft(x),
+            "ifft": lambda x, y: lib.fft.ifft(x), "fft2": lambda x, y: lib.fft.fft2(x.reshape(2, 3)),
+            "fftn": lambda x, y: lib.fft.fftn(x), "irfft": lambda x, y: lib.fft.irfft(x),
+            "hfft": lambda x, y: lib.fft.hfft(x)}
+
+
+@pytest.mark.parametrize("op", list(_refused(torch)))
+def test_refusals_as_torch(op):
+    m, t = pair()
+    m2, t2 = pair(VALUES[::-1])
+    with pytest.raises(Exception) as expected:
+        _refused(torch)[op](t, t2)
+    with pytest.raises(expected.type, match=f"^{re.escape(str(expected.value))}$"):
+        _refused(mytorch)[op](m, m2)
+
+
+def test_mixed_with_complex64_computes():
+    m, t = pair()
+    assert mytorch.logical_and(m, mytorch.ones(6)).tolist() == torch.logical_and(t, torch.ones(6)).tolist()
+    assert mytorch.equal(m, m.to(mytorch.complex64)) == torch.equal(t, t.to(torch.complex64))
+
+
+def test_sgn_computes_in_complex64():
+    values = VALUES + [complex(float("inf"), 1), 60000 + 60000j, 1e-4 + 1e-4j]
+    m, t = pair(values)
+    assert str(mytorch.sgn(m).tolist()) == str(torch.sgn(t).tolist())  # str: nan == nan

@@ -46,6 +46,8 @@ def _scale(norm: str | None, sizes: Sequence[int], forward: bool) -> float:
 def _promote(x: Tensor, require_complex: bool = False) -> Tensor:
     """x as a floating (or, when asked, complex) tensor, as PyTorch's FFTs take it on the CPU."""
     dt = x.dtype
+    if dt is D.complex32:
+        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
     if dt in (D.float16, D.bfloat16):
         raise RuntimeError(f"Unsupported dtype {dt.scalar_name}")
     if not dt.is_floating_point and not dt.is_complex:
@@ -121,11 +123,11 @@ def _c2r_sizes(x: Tensor, s, dim, op: str) -> tuple[tuple[int, ...], list[int], 
 def _c2c_1d(input: Tensor, n, dim: int, norm, forward: bool) -> Tensor:
     d = _wrap(input, dim)
     n = _check_size(input.shape[d] if n is None else n)
-    if not input.dtype.is_complex:   # r2c with both halves: a real gradient, as PyTorch's
-        x = _resize(_promote(input), (d,), (n,))
+    x = _resize(_promote(input), (d,), (n,))
+    if not x.dtype.is_complex:   # r2c with both halves: a real gradient, as PyTorch's
         y = FftR2C.apply(x, (d,), _scale(norm, (n,), forward), False)
         return y if forward else y.conj()
-    return FftC2C.apply(_resize(input, (d,), (n,)), (d,), _scale(norm, (n,), forward), forward)
+    return FftC2C.apply(x, (d,), _scale(norm, (n,), forward), forward)
 
 
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:

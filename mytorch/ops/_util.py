@@ -144,6 +144,13 @@ def reject_complex(x: Any, message: str, error: type = RuntimeError) -> None:
         raise error(message.format(dtype=getattr(x, "dtype", D.get_default_complex_dtype()).scalar_name))
 
 
+def reject_complex32(dt: D.dtype, kernel: str) -> None:
+    """PyTorch's CPU kernel `kernel` has no complex32 (ComplexHalf) loop: NotImplementedError naming it, in
+    PyTorch's words, where the op computes in complex32."""
+    if dt is D.complex32:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'ComplexHalf'")
+
+
 def float_dtype(dt: D.dtype) -> D.dtype:
     """The dtype a floating op computes in: integers and bool become the default float dtype."""
     return dt if dt.is_floating_point else D.get_default_dtype()

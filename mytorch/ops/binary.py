@@ -14,7 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._opmath import HALF, opmath
-from ._util import Number, broadcast_shapes, conj, operands, reject_complex
+from ._util import Number, broadcast_shapes, conj, operands, reject_complex, reject_complex32
 
 
 def _is_bool(x) -> bool:
@@ -490,6 +490,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _logical(name: str):
     def logical(input, other) -> Tensor:
+        reject_complex32(D.result_type(input, other), f"{name}_cpu")
         return _apply(name, input, other, D.bool_)
     logical.__name__ = name
     logical.__doc__ = f"Elementwise {name} of the truth values of input and other (a bool tensor)."
@@ -516,6 +517,7 @@ bitwise_and, bitwise_or, bitwise_xor = (_bitwise(n) for n in ("bitwise_and", "bi
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both tensors have the same shape and values."""
+    reject_complex32(D.result_type(input, other), "equal_cpu")
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
@@ -543,6 +545,7 @@ def lerp(input, end, weight) -> Tensor:
     Like PyTorch, weights >= 0.5 use the algebraically equal end - (end - input) * (1 - weight), which is
     exact at weight = 1 and rounds the same way as torch.
     """
+    reject_complex32(input.dtype, "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)

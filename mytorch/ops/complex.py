@@ -18,7 +18,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import broadcast_shapes
+from ._util import broadcast_shapes, reject_complex32
 
 
 def _real_view_data(z: Tensor):
@@ -225,6 +225,7 @@ class Angle(Function):
 
 def angle(input: Tensor) -> Tensor:
     """The argument of each element, in (-pi, pi]; for real tensors pi where negative, else 0."""
+    reject_complex32(input.dtype, "angle_cpu")
     return Angle.apply(input)
 
 
@@ -233,6 +234,8 @@ def sgn(input: Tensor) -> Tensor:
     sgn = z / |z|, dz = (g - Re(g conj(sgn)) sgn) / |z|."""
     if not input.dtype.is_complex:
         return input.sign()
+    if input.dtype is D.complex32:  # PyTorch's kernel computes in complex64 and rounds once (no complex32 div)
+        return sgn(input.to(D.complex64)).to(D.complex32)
     a = input.abs()
     nonzero = a != 0
     return input / a.where(nonzero, 1)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import warnings
 
+from .. import _dtype as D
 from .._tensor import Tensor
+from ._util import reject_complex32
 from .joining import broadcast_tensors, stack
 
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """The cross product along dim, which both inputs must have of size 3; dim=None takes input's first dim
     of size 3 (deprecated, with PyTorch's warning)."""
+    reject_complex32(D.result_type(input, other), "cross")
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if dim is None:

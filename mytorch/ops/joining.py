@@ -13,7 +13,7 @@ from typing import Sequence
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import as_shape, backend_of, broadcast_shapes, wrap_dims
+from ._util import as_shape, backend_of, broadcast_shapes, reject_complex32, wrap_dims
 from .gather_scatter import index_select, masked_fill
 from .inplace_methods import _inplace_method
 from .views import atleast_1d, atleast_2d, atleast_3d
@@ -316,6 +316,7 @@ def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order along each dim in `dims` (a copy): y[..., i, ...] = x[..., n - 1 - i, ...];  dL/dx =
     flip(dL/dy, dims).
     """
+    reject_complex32(input.dtype, "flip_cpu")
     return Flip.apply(input, wrap_dims(dims, input.ndim, "flip"))
 
 

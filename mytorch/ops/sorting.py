@@ -11,7 +11,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import reject_complex
+from ._util import reject_complex, reject_complex32
 from .reduction import values_indices
 from .unique import unique_dim
 
@@ -156,6 +156,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     and the count of each; with dim, the distinct slices along dim (`unique.unique_dim`). No gradient."""
     if dim is not None:
         return unique_dim(input, dim, return_inverse, return_counts)
+    reject_complex32(input.dtype, "unique")
     be = input._backend
     flat = input.reshape(-1)
     out = be.unique(flat._data, return_inverse, return_counts)

@@ -17,7 +17,7 @@ from .binary import where
 from .reduction import _axes, _count, _expand_back, amax, amin, values_indices
 from ._autocast import FP32, autocast_policy
 from ._opmath import opmath
-from ._util import conj
+from ._util import conj, reject_complex32
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
 
@@ -45,12 +45,6 @@ def _accumulate_dtype(x: Tensor, dtype: D.dtype | None) -> D.dtype:
     if dtype is not None:
         return dtype
     return x.dtype if x.dtype._differentiable else D.int64
-
-
-def _reject_complex32(x: Tensor, kernel: str) -> None:
-    """PyTorch's CPU kernel has no complex32 (ComplexHalf) loop: NotImplementedError naming it."""
-    if x.dtype is D.complex32:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'ComplexHalf'")
 
 
 class Cumsum(Function):
@@ -83,7 +77,7 @@ def _reverse_cumsum(x: Tensor, dim: int) -> Tensor:
 @opmath
 def cumsum(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
     """Running sum along `dim`; bool and integer inputs accumulate in int64."""
-    _reject_complex32(input, "cumsum_out_cpu")
+    reject_complex32(input.dtype, "cumsum_out_cpu")
     return Cumsum.apply(input, input._wrap_dim(dim, "cumsum"), _accumulate_dtype(input, dtype), False)
 
 
@@ -141,7 +135,7 @@ class Cumprod(Function):
 
 def cumprod(input: Tensor, dim: int, *, dtype: D.dtype | None = None) -> Tensor:
     """Running product along `dim`; bool and integer inputs accumulate in int64."""
-    _reject_complex32(input, "cumprod_out_cpu")
+    reject_complex32(input.dtype, "cumprod_out_cpu")
     return Cumprod.apply(input, input._wrap_dim(dim, "cumprod"), _accumulate_dtype(input, dtype))
 
 

@@ -19,7 +19,7 @@ from typing import Callable
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import conj, float_dtype, reject_complex
+from ._util import conj, float_dtype, reject_complex, reject_complex32
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -147,6 +147,7 @@ def frac(input: Tensor) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """y = x^2; dy/dx = 2x. A bool input squares as int64, as PyTorch's pow(x, 2) promotes it."""
+    reject_complex32(input.dtype, "pow")
     if input.dtype is D.bool_:
         input = input.to(D.int64)
     return input * input
@@ -274,6 +275,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     """y = x with NaN replaced by `nan`, +inf by `posinf` and -inf by `neginf` (the dtype's largest and lowest finite
     values by default);  dy/dx = 1 where x is finite, else 0.
     """
+    reject_complex32(input.dtype, "nan_to_num")
     return NanToNum.apply(input, nan, posinf, neginf)
 
 

@@ -13,6 +13,7 @@ import math
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._util import reject_complex32
 from ..autograd.grad_mode import no_grad
 from .creation import arange, ones, zeros
 from .joining import cat
@@ -67,6 +68,7 @@ def _results(input: Tensor, rows: Tensor, dim: int | None, order: Tensor | None,
 def unique_dim(input: Tensor, dim: int, return_inverse: bool = False, return_counts: bool = False):
     """The distinct slices of input along dim, in lexicographic order (PyTorch sorts here whatever `sorted`
     says), with the inverse map (input = output.index_select(dim, inverse)) and counts when asked."""
+    reject_complex32(input.dtype, "unique_dim")
     with no_grad():
         rows, dim = _rows(input, dim, "unique")
         order = arange(rows.shape[0], device=input.device)
@@ -79,6 +81,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
                        dim: int | None = None):
     """Input with each run of equal consecutive elements (or slices along dim) reduced to its first, with the
     inverse map (shape of input, or (size(dim),)) and the length of each run when asked."""
+    reject_complex32(input.dtype, "unique" if dim is None else "unique_dim")
     with no_grad():
         if dim is None:
             return _results(input, input.reshape(-1, 1), None, None, tuple(input.shape), return_inverse,
