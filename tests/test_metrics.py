@@ -16,6 +16,12 @@ def test_edit_distance_classics():
     assert edit_distance([1, 2, 3], [1, 3]) == 1  # any sequence of hashables
 
 
+def test_torchaudio_name():
+    """torchaudio keeps its Levenshtein distance in torchaudio.functional: the same name works here."""
+    from mytorch.audio import functional as AF
+    assert AF.edit_distance is edit_distance and AF.edit_distance("kitten", "sitting") == 3
+
+
 def test_edit_counts_add_up():
     # "a b c d" -> "a x c d e": b->x substituted, e inserted, three hits
     assert edit_counts("a b c d".split(), "a x c d e".split()) == EditCounts(3, 1, 0, 1)
