@@ -125,6 +125,11 @@ def test_transcribe_with_and_without_lm(speech_root, tmp_path, capsys):
     # a beam without an LM keeps the greedy transcript's best path or a likelier one: same output format
     assert main(["transcribe", "--checkpoint", ckpt, "--beam", "2", "--json", files[0]]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
+    # the attention decoder, greedy and with a beam, over its KV cache
+    for beam in ("1", "3"):
+        assert main(["transcribe", "--checkpoint", ckpt, "--decoder", "attention", "--beam", beam, *files]) == 0
+        attended = capsys.readouterr().out.splitlines()
+        assert len(attended) == 3 and all(set(line) <= set(" efghinorstuvwxz") for line in attended)
 
 
 def test_errors(speech_root, tmp_path, capsys):
@@ -137,6 +142,9 @@ def test_errors(speech_root, tmp_path, capsys):
     missing = str(tmp_path / "missing.wav")
     assert main(["transcribe", "--checkpoint", str(tmp_path / "run" / "checkpoint.pt"), missing]) == 2
     assert missing in capsys.readouterr().err
+    ckpt = str(tmp_path / "run" / "checkpoint.pt")
+    assert main(["transcribe", "--checkpoint", ckpt, "--decoder", "attention", "--lm", ckpt, missing]) == 2
+    assert "not with --decoder attention" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "run" / "checkpoint.pt"), "--model", "asr", "--epochs", "1",
                  "--out", str(tmp_path / "again")]) == 2
     assert "already holds 1 epochs" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """`mytorch transcribe`: speech to text with a recognizer trained by `mytorch train --model asr` (--checkpoint),
 optionally with prefix beam search and a character LM (`mytorch train --model gpt --dataset digits-text`) by
-shallow fusion, or with a pretrained Whisper run on mytorch (--model whisper-tiny.en: greedy, or beam search
+shallow fusion, or with its attention decoder (--decoder attention: greedy, or beam search with --beam N), or with a pretrained Whisper run on mytorch (--model whisper-tiny.en: greedy, or beam search
 with --beam N; recordings over 30 s in consecutive windows). One transcript per file, or a JSON list of
 {"file", "text"} with --json."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Transcribe audio files (WAV, any rate: mixed to mono and resampled) with the recognizer in "
                     "--checkpoint: greedy CTC decoding, or prefix beam search with --beam N, optionally fused "
                     "with a character LM (--lm CKPT --lm-weight W: score = log p_ctc + W log p_lm + "
-                    "B |text| with B the --length-bonus); or with a pretrained Whisper (--model): greedy, or "
+                    "B |text| with B the --length-bonus), or with its attention decoder (--decoder attention); or with a pretrained Whisper (--model): greedy, or "
                     "beam search with --beam N, in 30-s windows.",
         formatter_class=HelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files")
@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--checkpoint", metavar="CKPT", help="a `mytorch train --model asr` checkpoint")
     source.add_argument("--model", choices=sorted(WHISPER_MODELS),
                         help="a pretrained Whisper, installed by scripts/install_models.sh")
+    p.add_argument("--decoder", choices=("ctc", "attention"), default=None,
+                   help="the --checkpoint recognizer's decoder: its CTC head, or its attention decoder with a KV cache "
+                        "(default: ctc)")
     p.add_argument("--beam", type=positive_int, default=None,
                    help="beam width, 1: greedy (default: 1, or 8 with --lm)")
     p.add_argument("--lm", metavar="CKPT", default=None,
@@ -46,6 +49,8 @@ def _whisper(args: argparse.Namespace):
 
     if args.lm is not None:
         raise UsageError("--lm fuses a character LM with a --checkpoint recognizer; Whisper decodes without one")
+    if args.decoder is not None:
+        raise UsageError("--decoder chooses a --checkpoint recognizer's decoder; Whisper has its attention decoder")
     transcriber = whisper.WhisperTranscriber.from_pretrained(args.model)
     return lambda waveform, rate: transcriber.transcribe(waveform, rate, beam_size=args.beam or 1)
 
@@ -61,7 +66,10 @@ def _transcriber(args: argparse.Namespace):
     if args.model is not None:
         return _whisper(args)
     model, tokenizer, front_end, _ = load_recognizer(args.checkpoint)
+    decoder = args.decoder or "ctc"
     scorer = None
+    if args.lm is not None and decoder == "attention":
+        raise UsageError("--lm fuses a character LM with CTC prefix beam search, not with --decoder attention")
     if args.lm is not None:
         lm, lm_tokenizer, lm_cfg = load_lm(args.lm)
         if not hasattr(lm_tokenizer, "chars"):
@@ -73,7 +81,7 @@ def _transcriber(args: argparse.Namespace):
             raise UsageError(f"{args.lm}: {e}") from None
     beam = args.beam or (8 if scorer is not None else 1)  # fusion reranks prefixes: it needs a beam
     return Transcriber(model, tokenizer, front_end, beam, scorer, args.lm_weight if scorer else 0.0,
-                       args.length_bonus)
+                       args.length_bonus, decoder)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ The audio front end with torchaudio's names is `mytorch.audio`; scoring is `myto
 `mytorch.models.SpeechRecognizer` (trained here) and `mytorch.models.Whisper` (published weights, run by
 `WhisperTranscriber`).
 """
+from .attention_decoding import attention_decode
 from .ctc_decoding import Hypothesis, ctc_greedy_decode, ctc_prefix_beam_search
 from .espeak import synthesize
 from .lm_fusion import CharLMScorer
@@ -11,5 +12,5 @@ from .spoken_digits import SpokenDigits
 from .tokenizer import TranscriptTokenizer
 from .whisper import WhisperTranscriber
 
-__all__ = ["CharLMScorer", "Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search", "synthesize", "SpokenDigits",
+__all__ = ["attention_decode", "CharLMScorer", "Hypothesis", "ctc_greedy_decode", "ctc_prefix_beam_search", "synthesize", "SpokenDigits",
            "TranscriptTokenizer", "WhisperTranscriber"]
