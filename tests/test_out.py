@@ -216,3 +216,69 @@ def _run(T, case):
 def test_factory_out_matches_torch(name):
     """dtype, shape, values (random ones from the same seed), warnings and errors all as PyTorch's."""
     assert _run(mytorch, FACTORY_CASES[name]) == _run(torch, FACTORY_CASES[name])
+
+
+def _overlap_scenarios(sample, result):
+    """(argument position, mode) pairs to try: out's first tensor partly overlapping ("partial") or being ("same")
+    each tensor argument of its dtype (position 0: the input)."""
+    out0 = flat(result)[0]
+    for k, a in enumerate((sample.input, *sample.args)):
+        if isinstance(a, torch.Tensor) and a.layout == torch.strided and a.dtype == out0.dtype and a.numel() > 1:
+            yield k, "partial"
+            if a.shape == out0.shape:
+                yield k, "same"
+
+
+def _overlapping_call(T, fn, sample, result, position, mode) -> str:
+    """Run fn with out= sharing memory with argument `position` as `mode` says; its error, or "no error"."""
+    leaves: list = []
+    args = [convert(a, T, leaves) for a in (sample.input, *sample.args)]
+    kwargs = {k: convert(v, T, leaves) for k, v in sample.kwargs.items()}
+    results = flat(result)
+    dtype = args[position].dtype
+    if mode == "same":
+        out0 = args[position]
+    else:
+        n0, na = results[0].numel(), args[position].numel()
+        buf = T.zeros(n0 + na, dtype=dtype)
+        out0 = buf[:n0].view(tuple(results[0].shape))
+        args[position] = buf[n0 - 1:n0 - 1 + na].view(tuple(args[position].shape)).copy_(args[position])
+    rest = [T.empty(0, dtype=args[0].dtype if r.dtype == results[0].dtype else convert(r.dtype, T, []))
+            for r in results[1:]]
+    out = out0 if isinstance(result, torch.Tensor) else type(result)([out0, *rest]) if isinstance(
+        result, list) else (out0, *rest)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(*args, out=out, **kwargs)
+        return "no error"
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
+
+
+def test_out_overlap_errors_match_torch_on_opinfo_samples():
+    """Each op's first float32 sample with out= partly overlapping, or being, each argument of its dtype: torch's
+    overlap error exactly where torch raises it (ops/out.py's OVERLAP_CHECKED and OVERLAP_BY_ARGUMENT)."""
+    failures, checked = [], 0
+    for op, sample in _out_ops():
+        if not isinstance(sample.input, torch.Tensor) or op.name in RANDOM:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = op.op(sample.input, *sample.args, **sample.kwargs)
+                _mytorch_fn(op.name)(*[convert(a, mytorch, []) for a in (sample.input, *sample.args)],
+                                     **{k: convert(v, mytorch, []) for k, v in sample.kwargs.items()})
+        except Exception:  # a sample one side rejects: the OpInfo suite covers it
+            continue
+        parts = [result] if isinstance(result, torch.Tensor) else list(result)
+        if not all(isinstance(x, torch.Tensor) for x in parts) or not parts[0].numel():  # histogramdd's edges
+            continue
+        for position, mode in _overlap_scenarios(sample, result):
+            expected = _overlapping_call(torch, op.op, sample, result, position, mode)
+            got = _overlapping_call(mytorch, _mytorch_fn(op.name), sample, result, position, mode)
+            if got != expected:
+                failures.append(f"{op.name} argument {position} {mode}: torch {expected!r}, mytorch {got!r}")
+            checked += 1
+    assert not failures, f"{len(failures)} of {checked}:\n" + "\n".join(failures)
+    assert checked > 300, checked

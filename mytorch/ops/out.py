@@ -18,6 +18,7 @@ that dtype makes (a random one draws the same values from the same generator sta
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from typing import Any, Callable
 
@@ -26,7 +27,7 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.grad_mode import _GradState, no_grad
 from .inplace import write_result
-from .overlap import check_no_partial_overlap
+from .overlap import check_no_overlap, check_no_partial_overlap
 
 # (out tensor, the result's shape) -> the warning to give when resizing an out that has elements, or None
 ResizeWarning = Callable[[Tensor, tuple], "str | None"]
@@ -91,15 +92,15 @@ def _check_grad(values: tuple, op: str) -> None:
 def with_out(fn: Callable, name: str | None = None) -> Callable:
     """fn with PyTorch's keyword-only ``out=`` argument (see the module docstring)."""
     op = name or fn.__name__
+    check_overlap = _overlap_check(fn, op)
 
     @functools.wraps(fn)
     def op_with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if out is None:
             return fn(*args, **kwargs)
         _check_grad(args + tuple(kwargs.values()) + (out,), op)
-        if op in OVERLAP_CHECKED and isinstance(out, Tensor):
-            for a in args + tuple(kwargs.values()):
-                check_no_partial_overlap(out, a)
+        if check_overlap is not None:
+            check_overlap(out, args, kwargs)
         with no_grad():
             return write_out(fn(*args, **kwargs), out, op)
 
@@ -155,19 +156,85 @@ def sampler_with_out(fn: Callable, name: str | None = None, out_dtype: D.dtype |
     return sampler
 
 
-# The elementwise ops whose out= PyTorch checks against each input as it checks in-place ops (ops/overlap.py):
-# ``torch.add(x[:-1], 1, out=x[1:])`` raises; reductions, products and the like do not check.
+# The ops whose out= PyTorch checks against every tensor argument as it checks in-place ops (ops/overlap.py):
+# ``torch.add(x[:-1], 1, out=x[1:])`` raises. Found by running each out= op of torch 2.13 on its OpInfo samples
+# with out partly overlapping each argument in turn; mm, bmm, matmul, the reductions (sum, mean, std, amax, ...),
+# cummax/cummin, bucketize, searchsorted, mvlgamma, logsigmoid, special.ndtr and the linalg and fft functions do
+# not check. aminmax is left out: torch checks both its results with dim= and neither without.
 OVERLAP_CHECKED = frozenset((
-    "abs", "acos", "acosh", "add", "angle", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and",
-    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "ceil", "clamp",
-    "clamp_max", "clamp_min", "conj_physical", "copysign", "cos", "cosh", "deg2rad", "digamma", "div", "eq", "erf",
-    "erfc", "erfinv", "exp", "exp2", "expm1", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac", "gcd", "ge",
-    "gt", "heaviside", "hypot", "i0", "igamma", "igammac", "lcm", "ldexp", "le", "lgamma", "log", "log10", "log1p",
-    "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "logit", "lt",
-    "maximum", "minimum", "mul", "nan_to_num", "ne", "neg", "nextafter", "pow", "rad2deg", "reciprocal",
-    "remainder", "round", "rsqrt", "sgn", "sigmoid", "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "tan",
-    "tanh", "true_divide", "trunc", "xlogy",
+    "abs", "acos", "acosh", "add", "addcdiv", "addcmul", "addr", "airy_ai", "angle", "asin", "asinh",
+    "atan", "atan2", "atanh", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "bitwise_and",
+    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "ceil",
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "clamp",
+    "clamp_max", "clamp_min", "conj_physical", "copysign", "cos", "cosh", "cumprod", "cumsum", "deg2rad", "digamma",
+    "div", "entr", "eq", "erf", "erfc", "erfcx", "erfinv", "exp", "exp2", "expm1", "float_power", "floor",
+    "floor_divide", "fmax", "fmin", "fmod", "frac", "frexp", "gcd", "ge", "gelu", "gt", "hardshrink", "heaviside",
+    "hermite_polynomial_h", "hermite_polynomial_he", "hypot", "i0", "i0e", "i1", "i1e", "igamma", "igammac",
+    "kron", "kthvalue", "laguerre_polynomial_l", "lcm", "ldexp", "le", "legendre_polynomial_p", "lerp", "lgamma",
+    "log", "log10", "log1p", "log2", "log_ndtr", "logaddexp", "logaddexp2", "logcumsumexp", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "logit", "lt", "max", "maximum", "min", "minimum", "mode",
+    "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "msort", "mul",
+    "nan_to_num", "ndtri", "ne", "neg", "nextafter", "nonzero", "normalize", "outer", "polygamma", "pow",
+    "rad2deg", "reciprocal", "remainder", "renorm", "round", "rsqrt", "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1", "sgn", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sigmoid", "sign", "sin", "sinc", "sinh",
+    "softplus", "softshrink", "sort", "spherical_bessel_j0", "split_with_sizes_copy", "sqrt", "square", "sub",
+    "tan", "tanh", "topk", "true_divide", "trunc", "where", "xlog1py", "xlogy", "zeta",
 ))
+
+# The ops whose out= PyTorch checks against some arguments only, by parameter name: check_no_partial_overlap, or
+# check_no_overlap, which refuses out being that very argument as well (``torch.index_select(x, 0, i, out=x)``);
+# a list argument (cat's tensors) is checked tensor by tensor. ``torch.addmm(m, a, b, out=a)`` is allowed.
+_PARTIAL, _ANY = check_no_partial_overlap, check_no_overlap
+_INDEXED_WRITE = {"input": _PARTIAL, "index": _ANY, "source": _ANY, "src": _ANY}
+_JOIN = {"tensors": _ANY}
+OVERLAP_BY_ARGUMENT: dict[str, dict[str, Callable[[Tensor, Any], None]]] = {
+    "addmm": {"input": _PARTIAL}, "addmv": {"input": _PARTIAL}, "addbmm": {"input": _PARTIAL},
+    "baddbmm": {"input": _PARTIAL}, "linear": {"bias": _PARTIAL}, "diff": {"input": _PARTIAL},
+    "triangular_solve": {"b": _PARTIAL}, "solve_triangular": {"B": _PARTIAL},
+    "cross": {"input": _ANY, "other": _ANY}, "gather": {"input": _ANY, "index": _PARTIAL},
+    "take_along_dim": {"input": _ANY, "indices": _PARTIAL}, "index_select": {"input": _ANY, "index": _ANY},
+    "take": {"input": _ANY, "index": _ANY}, "masked_select": {"input": _ANY, "mask": _ANY},
+    "index_add": _INDEXED_WRITE, "index_copy": _INDEXED_WRITE, "index_reduce": _INDEXED_WRITE,
+    "scatter": _INDEXED_WRITE, "scatter_add": _INDEXED_WRITE, "scatter_reduce": _INDEXED_WRITE,
+    "cat": _JOIN, "stack": _JOIN, "hstack": _JOIN, "vstack": _JOIN, "dstack": _JOIN, "column_stack": _JOIN,
+}
+
+
+def _written(out: Any) -> tuple:
+    """The out tensors PyTorch compares with the inputs: each of a list (split_with_sizes_copy's), the first of a
+    tuple (sort's values, not its indices)."""
+    items = (out,) if isinstance(out, Tensor) else out if isinstance(out, list) else \
+        out[:1] if isinstance(out, tuple) else ()
+    return tuple(t for t in items if isinstance(t, Tensor))
+
+
+def _overlap_check(fn: Callable, op: str) -> Callable[[Any, tuple, dict], None] | None:
+    """A function (out, args, kwargs) that raises PyTorch's overlap error for op's out=, or None for an op that
+    PyTorch does not check."""
+    if op in OVERLAP_CHECKED:
+        def check_every_argument(out: Any, args: tuple, kwargs: dict) -> None:
+            for written in _written(out):
+                for a in args + tuple(kwargs.values()):
+                    check_no_partial_overlap(written, a)
+        return check_every_argument
+    rules = OVERLAP_BY_ARGUMENT.get(op)
+    if rules is None:
+        return None
+    signature = inspect.signature(fn)
+
+    def check_named_arguments(out: Any, args: tuple, kwargs: dict) -> None:
+        try:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return  # the call itself reports the bad arguments
+        for written in _written(out):
+            for name, check in rules.items():
+                value = bound.get(name)
+                for a in value if isinstance(value, (list, tuple)) else (value,):
+                    check(written, a)
+    return check_named_arguments
+
 
 # The functions of each namespace that take out=: those PyTorch's OpInfo database marks `supports_out` (mytorch's
 # tests check this list against it), and the deprecated top-level linear algebra (torch.inverse, torch.lu, ...). The

@@ -8,6 +8,8 @@ input against the written-to tensor by their memory ranges [data_ptr, data_ptr +
 A tensor whose elements do not tile their range (``x[::2]``, an expanded view) is too hard to judge and PyTorch
 lets the write go ahead, as does mytorch (whose writes read every input before writing). A 0-d input is a
 scalar to PyTorch's kernels and is not checked (``x[1:].mul_(x[1])``).
+Some out= arguments are checked more strictly (`check_no_overlap`): cat's inputs, index_select's, gather's input,
+a scatter's src may not share any memory with out, the same tensor included (PyTorch's message is the same).
 """
 from __future__ import annotations
 
@@ -35,15 +37,27 @@ def _span(t: Tensor) -> tuple[int, int]:
     return start, start + t.numel() * t.itemsize
 
 
-def check_no_partial_overlap(written: Tensor, input: Any) -> None:
-    """Raise PyTorch's RuntimeError when `input` partly overlaps the memory an in-place op writes (`written`)."""
-    if not isinstance(input, Tensor) or input is written or input.ndim == 0 or not input.numel() \
-            or not written.numel() or input._backend is not written._backend:
-        return
+def _overlaps(written: Tensor, input: Any, full_allowed: bool) -> bool:
+    if not isinstance(input, Tensor) or not input.numel() or not written.numel() \
+            or input._backend is not written._backend:
+        return False
+    if input is written:
+        return not full_allowed
     if not (_dense(written) and _dense(input)):
-        return
+        return False
     (a0, a1), (b0, b1) = _span(written), _span(input)
     if (a0, a1) == (b0, b1) and tuple(written.stride()) == tuple(input.stride()):
-        return
-    if a0 < b1 and b0 < a1:
+        return not full_allowed
+    return a0 < b1 and b0 < a1
+
+
+def check_no_partial_overlap(written: Tensor, input: Any) -> None:
+    """Raise PyTorch's RuntimeError when `input` partly overlaps the memory an in-place op writes (`written`)."""
+    if not (isinstance(input, Tensor) and input.ndim == 0) and _overlaps(written, input, full_allowed=True):
+        raise RuntimeError(PARTIAL_OVERLAP)
+
+
+def check_no_overlap(written: Tensor, input: Any) -> None:
+    """Raise PyTorch's RuntimeError when `input` shares any memory with `written`, the same tensor included."""
+    if _overlaps(written, input, full_allowed=False):
         raise RuntimeError(PARTIAL_OVERLAP)
