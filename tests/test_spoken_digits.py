@@ -33,6 +33,19 @@ def test_generated_set(tmp_path):
     assert other.texts != data.texts
 
 
+def test_sentences_mixed_in(tmp_path):
+    """sentences=p: about a fraction p of the utterances are short sentences, cached in a folder of their own."""
+    mixed = SpokenDigits("test", size=6, seed=3, root=tmp_path, sentences=0.5)
+    kinds = [set(t.split()) <= set(DIGIT_WORDS) for t in mixed.texts]
+    assert any(kinds) and not all(kinds)
+    for text in (t for t, digits in zip(mixed.texts, kinds) if not digits):
+        assert 4 <= len(text.split()) <= 7 and set(text) <= set(" abcdefghijklmnopqrstuvwxyz")
+    assert mixed.folder.parent.name == "seed3-n6-clean-sentences0.5"
+    assert abs(float(mixed[0][0].abs().max()) - 0.95) < 1e-3
+    with pytest.raises(ValueError, match="sentences is the fraction"):
+        SpokenDigits("test", size=1, root=tmp_path, sentences=1.5)
+
+
 def test_sox_and_our_resampler_agree(monkeypatch):
     """sox (where installed) and mytorch's windowed-sinc resampler turn espeak's 22.05 kHz into the same
     16 kHz speech, up to their filters' differences near the band edge (scripts/install_data.sh installs sox)."""
