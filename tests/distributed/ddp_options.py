@@ -1,5 +1,6 @@
-"""Run under mpiexec -n 2: DDP's no_sync (local accumulation, averaged by the next synced backward) and
-find_unused_parameters (a branch the forward skips)."""
+"""Run under mpiexec -n 2: DDP's no_sync (local accumulation, averaged by the next synced backward),
+find_unused_parameters (a branch the forward skips), and buffers: rank 0's at construction, and again before
+each training forward unless broadcast_buffers=False."""
 import mytorch
 import mytorch.distributed as dist
 from mytorch import nn
@@ -55,5 +56,22 @@ for _ in range(2):
     a, b = gathered(lenient.module.used.weight.grad)
     assert mytorch.equal(a, b), "the used branch's gradients differ between ranks"
     assert lenient.module.skipped.weight.grad.abs().max().item() == 0
-print(f"rank {rank}: no_sync and find_unused_parameters behave")
+
+# buffers (BatchNorm's running statistics) that differ per rank: rank 0's after construction
+def norm_with_rank_buffers():
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean.fill_(float(rank + 1))
+    return bn
+
+
+synced = nn.parallel.DistributedDataParallel(norm_with_rank_buffers())
+assert synced.module.running_mean.tolist() == [1.0] * 3, "buffers were not broadcast from rank 0"
+same = mytorch.randn(6, 3, generator=mytorch.Generator().manual_seed(5))  # one batch on every rank
+for broadcast_buffers in (True, False):
+    ddp = nn.parallel.DistributedDataParallel(norm_with_rank_buffers(), broadcast_buffers=broadcast_buffers)
+    ddp.module.running_mean.add_(float(rank))  # drift after construction, as per-rank batches would cause
+    ddp(same)
+    a, b = gathered(ddp.module.running_mean)
+    assert mytorch.equal(a, b) == broadcast_buffers, f"broadcast_buffers={broadcast_buffers}: {a} vs {b}"
+print(f"rank {rank}: no_sync, find_unused_parameters and buffers behave")
 dist.destroy_process_group()
