@@ -66,7 +66,10 @@ class Sum(Function):
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
-    """Sum over `dim` (all dims when None); integer and bool inputs sum in int64."""
+    """Sum over `dim` (all dims when None); integer and bool inputs sum in int64. A sparse tensor sums by its own
+    method (``torch.sum(csr, 1, keepdim=True)``)."""
+    if isinstance(input, Tensor) and input.layout != "strided":
+        return input.sum(dim, keepdim, dtype)
     return Sum.apply(input, None if dim is None else _axes(input, dim, "sum"), keepdim, dtype)
 
 

@@ -280,10 +280,10 @@ class SparseTensor(Tensor):
         return self._values_t.ndim - 1
 
     def to_dense(self, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
-        """The dense tensor: zeros with each stored value added at its position."""
-        v = _values(self)
+        """The dense tensor: zeros with each stored value added at its position. PyTorch takes no dtype here."""
         if dtype is not None:
-            v = v.to(dtype)
+            raise RuntimeError("dtype argument is not supported by sparse_to_dense")
+        v = _values(self)
         if self.sparse_dim() == 0:  # no sparse dims: every stored value sits at the one position, ()
             return v.sum(0)
         return index_put(v.new_zeros(tuple(self.shape)), tuple(self._indices_t), v, accumulate=True)
@@ -898,4 +898,14 @@ def to_sparse_coo(input: Tensor) -> SparseCooTensor:
     return input.to_sparse()
 
 
-METHODS = {"to_sparse": to_sparse, "to_sparse_coo": to_sparse_coo}
+def to_dense(self: Tensor, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
+    """A strided tensor's dense form: itself, or with `dtype`, ``self.to(dtype)`` (PyTorch's; masked_grad concerns
+    sparse tensors only). The sparse layouts have their own."""
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        raise TypeError(f"to_dense(): argument 'dtype' (position 1) must be torch.dtype, not {type(dtype).__name__}")
+    if masked_grad is not None and not isinstance(masked_grad, bool):
+        raise TypeError(f"to_dense(): argument 'masked_grad' must be bool, not {type(masked_grad).__name__}")
+    return self if dtype is None else self.to(dtype)
+
+
+METHODS = {"to_sparse": to_sparse, "to_sparse_coo": to_sparse_coo, "to_dense": to_dense}

@@ -137,10 +137,12 @@ class SparseCompressedTensor(SparseTensor):
         return FromValues.apply(v.reshape((pairs.shape[1],) + tuple(v.shape[3:])), pairs, size, False)
 
     def to_dense(self, dtype: D.dtype | None = None, *, masked_grad: bool | None = None) -> Tensor:
-        """The dense tensor (BSR's through the COO tensor of its blocks' elements)."""
+        """The dense tensor (BSR's through the COO tensor of its blocks' elements). PyTorch takes no dtype here."""
+        if dtype is not None:
+            raise RuntimeError("dtype argument is not supported by sparse_csr_to_dense")
         if self._compressed.blocksize is not None:
-            return self.to_sparse().to_dense(dtype)
-        return super().to_dense(dtype)
+            return self.to_sparse().to_dense()
+        return super().to_dense()
 
     def sparse_dim(self) -> int:
         return 2
@@ -207,9 +209,6 @@ class SparseCompressedTensor(SparseTensor):
             if nb:
                 raise RuntimeError("select(): selecting sparse dimensions is not supported for batched sparse "
                                    "compressed tensors.")
-            if self._compressed.blocksize is not None:
-                raise NotImplementedError(_unsupported("select", self.layout) + " (mytorch selects rows and columns "
-                                          "of CSR and CSC matrices only)")
             return self._select_line(d, index % n)
         plain = self._plain(1 if _ROW_MAJOR[self.layout] else 0)
         size = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
@@ -217,15 +216,34 @@ class SparseCompressedTensor(SparseTensor):
                                  self.values().select(d, index), size, self.layout)
 
     def _select_line(self, d: int, index: int) -> SparseTensor:
-        """Row (d 0) or column (d 1) `index` of a CSR or CSC matrix: its stored entries, which lie in the order of
-        the other index in either layout, as a coalesced COO tensor. PyTorch's values of it are a view of the
-        matrix's values, so it refuses entries that do not lie at equal steps among them."""
-        keys = self._indices_t
-        at = (keys[d] == index).nonzero().reshape(-1)
-        if at.shape[0] > 2 and bool((at.diff().diff() != 0).any()):
+        """Row (d 0) or column (d 1) `index` of a matrix: its stored entries, which lie in the order of the other
+        index in every layout, as a coalesced COO tensor; of a block layout, that line of each block crossing it,
+        side by side. PyTorch's values of it are a view of the matrix's values, so it refuses entries (blocks) that
+        do not lie at equal steps among them, and block lines that do not join into one strided run
+        (`_block_lines_join`)."""
+        keys, blocksize = self._indices_t, self._compressed.blocksize
+        grid = blocksize or (1, 1)
+        at = (keys[d] == index // grid[d]).nonzero().reshape(-1)
+        if (at.shape[0] > 2 and bool((at.diff().diff() != 0).any())) \
+                or (blocksize is not None and not self._block_lines_join(at, d)):
             raise RuntimeError("select(): no view exists for the given input, consider using torch.select_copy.")
+        values, other = _values(self)[at], keys[1 - d][at]
+        if blocksize is not None:
+            values = values.select(d + 1, index % grid[d]).flatten(0, 1)
+            spread = arange(grid[1 - d], device=str(other.device))
+            other = (other.unsqueeze(1) * grid[1 - d] + spread.unsqueeze(0)).reshape(-1)
         size = (self.shape[1 - d],) + tuple(self.shape[2:])
-        return FromValues.apply(_values(self)[at], keys[1 - d][at].unsqueeze(0), size, True)
+        return FromValues.apply(values, other.unsqueeze(0), size, True)
+
+    def _block_lines_join(self, at: Tensor, d: int) -> bool:
+        """Whether line d of the blocks at positions `at` (equal steps apart) of the values, one row (d 0) or
+        column (d 1) of each, is one strided run: PyTorch flattens the (blocks, block line) view into one dim,
+        which needs one block's step to be the line's length times its elements' step (or a single block, or
+        lines of one element)."""
+        strides = self._values_t.stride()
+        step = int(at[1] - at[0]) if at.shape[0] > 1 else 1
+        length, element_stride = self._values_t.shape[2 - d], strides[2 - d]
+        return at.shape[0] <= 1 or length <= 1 or step * strides[0] == length * element_stride
 
     def __getitem__(self, index: Any) -> SparseTensor:
         """Integers select batch dims (and a row or column of a CSR or CSC matrix, `select`); inside a tuple, a
@@ -272,7 +290,7 @@ class SparseCompressedTensor(SparseTensor):
             raise RuntimeError(f"sum(): mytorch sums over dims of a 2-D CSR matrix only, got one of size "
                                f"{list(self.shape)} (PyTorch asserts input_dim == 2)")
         dims = {self._wrap_dim(d, "sum") for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
-        return _sum_lines(self, dims, dtype)
+        return SumLines.apply(self, dims, dtype)
 
     def add(self, other: Tensor, *, alpha: Any = 1) -> SparseTensor:
         """The sum of two tensors of one layout (and block size), on the union of their patterns (through
@@ -333,12 +351,26 @@ def _unravel(key: Tensor, sizes: tuple) -> Tensor:
     return stack(rows[::-1]) if rows else key.new_zeros((0, key.shape[0]))
 
 
+class SumLines(Function):
+    """out = a 2-D CSR matrix summed over some dims (`_sum_lines`). PyTorch's SumBackward1 expands the upstream
+    gradient to the input's shape, which it cannot do to a CSR gradient: backward raises its error."""
+
+    @staticmethod
+    def forward(ctx, s, dims, dtype):
+        ctx._name = "SumBackward1"
+        return _sum_lines(s, dims, dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("expand is unsupported for SparseCsr tensors")
+
+
 def _sum_lines(s: SparseCompressedTensor, dims: set, dtype: D.dtype | None) -> SparseCompressedTensor:
     """A 2-D CSR matrix summed over `dims` (kept, of size 1), as PyTorch's: an entry per row (column, or the whole)
     storing any entry, their sum (0 where they cancel), in CSR order; integers sum in int64."""
     if s.dtype is D.bool_:
         raise NotImplementedError("\"_sparse_csr_sum_cpu\" not implemented for 'Bool'")
-    v = _values(s)
+    v = s._values_t
     v = v.to(dtype or (v.dtype if v.dtype.is_floating_point or v.dtype.is_complex else D.int64))
     size = tuple(1 if d in dims else n for d, n in enumerate(s.shape))
     keys = s._indices_t
