@@ -231,7 +231,3 @@ def test_nproc_two_trains_like_one_process(tmp_path):
     assert [r["epoch"] for r in rows] == [1] and rows[0]["step"] == 2
     assert (out / "curves.png").is_file()
 
-
-def test_nproc_is_for_image_models(capsys):
-    assert main(["train", "--model", "gpt", "--nproc", "2", "--no-progress"]) == 2
-    assert "--nproc applies to the image models and asr" in capsys.readouterr().err

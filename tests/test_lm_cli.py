@@ -54,6 +54,24 @@ def test_train_writes_run_files(sdist, tmp_path, capsys, model):
     assert not model_.training and tokenizer.decode(tokenizer.encode("thou art")) == "thou art"
 
 
+def test_nproc_two_trains_like_one_process(sdist, tmp_path, capsys):
+    """--nproc 2: an MPI job whose ranks each train on half of every batch (the same draws), averaging their
+    gradients; rank 0 alone validates and writes. Losses and weights equal one process's up to float32
+    summation order."""
+    assert _train(sdist, tmp_path / "one") == 0
+    assert _train(sdist, tmp_path / "two", extra=["--nproc", "2"]) == 0
+    one, two = (mytorch.load(str(tmp_path / run / "checkpoint.pt")) for run in ("one", "two"))
+    np.testing.assert_allclose(two["train_losses"], one["train_losses"], rtol=1e-5)
+    assert list(two["model"]) == list(one["model"])  # the plain model's keys: no "module." prefix
+    for k, v in one["model"].items():
+        np.testing.assert_allclose(two["model"][k].numpy(), v.numpy(), atol=1e-4, err_msg=k)
+    rows = json.loads((tmp_path / "two" / "metrics.json").read_text())
+    assert [r["step"] for r in rows] == [3, 6] and sorted(p.name for p in (tmp_path / "two").iterdir()) == [
+        "checkpoint.pt", "loss.png", "metrics.csv", "metrics.json"]
+    with pytest.raises(lm.UsageError, match="gives some of the --nproc 8 ranks no rows"):
+        train_lm(LMConfig(batch_size=4), str(tmp_path / "x"), nproc=8)
+
+
 def test_bpe_tokenizer_run(sdist, tmp_path, capsys):
     pytest.importorskip("tokenizers")
     assert _train(sdist, tmp_path / "run", extra=["--tokenizer", "bpe", "--bpe-vocab-size", "300"]) == 0

@@ -68,9 +68,11 @@ def main(args: argparse.Namespace) -> int:
     cfg = LMConfig(**{k: v for k, v in given.items() if v is not None})  # None: the language-model default
     out = args.out or os.path.join("runs", f"{cfg.model}-{cfg.dataset}")
     result = run_guarded("train", lambda: train_lm(cfg, out, resume=args.resume,
-                                                   progress=not args.no_progress))
+                                                   progress=not args.no_progress, nproc=args.nproc))
     if result is None:
         return 2
+    if result.rank:  # a rank other than 0 of an --nproc job: rank 0 reports
+        return 0
     print(f"final validation loss {result.val_loss:.4f} nats/token ({result.seconds:.0f} s)")
     print(f"plot:       {result.plot}")
     print(f"checkpoint: {result.checkpoint}   (mytorch generate --checkpoint {result.checkpoint} --prompt ...)")

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the weights, the shuffling and dropout")
     p.add_argument("--workers", type=nonnegative_int, default=0, help="DataLoader worker processes")
     p.add_argument("--nproc", type=positive_int, default=1,
-                   help="data-parallel processes (an MPI job started with mpiexec; image models and asr)")
+                   help="data-parallel processes (an MPI job started with mpiexec)")
     p.add_argument("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", metavar="CKPT", default=None,
                    help="continue the run saved in CKPT (its settings are kept; --epochs may extend it)")
@@ -87,10 +87,6 @@ def main(args: argparse.Namespace) -> int:
     from ..training.run import train  # loads the data readers and matplotlib only when training
 
     asr = _train_asr.is_asr_run(args)
-    if args.nproc > 1 and not asr and _train_lm.is_lm_run(args):
-        print("mytorch train: error: --nproc applies to the image models and asr; language models train in one "
-              "process", file=sys.stderr)
-        return 2
     if args.nproc > 1 and os.environ.get(_RANK_MARK) is None:
         return _start_ranks(args)
     if asr:

@@ -15,6 +15,12 @@ The recipe (the defaults of ``mytorch train --model gpt|lstm-lm --dataset shakes
   (the same blocks every time) each ``eval_interval`` steps, with a generated sample; at the end, over
   every non-overlapping block of the validation split.
 
+With ``nproc`` N > 1 (``mytorch train --model gpt --nproc N``) the run is N data-parallel processes of an MPI
+job (training/ranks.py): every rank draws the same batch and trains on its rows r, r + N, ..., its loss
+scaled so that DistributedDataParallel's average of the ranks' gradients is the whole batch's; rank 0 alone
+validates, samples, logs and writes. Gradient clipping sees the averaged gradients, so the steps are one
+process's (with dropout the ranks' draws differ from one process's).
+
 A run writes into its output folder: checkpoint.pt (atomic, after each evaluation: model, optimizer,
 scheduler, both RNG states, tokenizer, metrics; ``resume`` continues it exactly), metrics.csv /
 metrics.json (one row per evaluation) and loss.png (training and validation loss per step).
@@ -34,6 +40,7 @@ from ..autograd.grad_mode import no_grad
 from ..generation import generate
 from ..models import GPT, GPTConfig, LSTMLanguageModel, LSTMLMConfig
 from ..nn import functional as F
+from ..nn.parallel import DistributedDataParallel
 from ..ops.creation import arange, tensor
 from ..ops.random import Generator, get_rng_state, manual_seed, randint, set_rng_state
 from ..speech.spoken_digits import digit_transcripts
@@ -44,6 +51,7 @@ from .errors import DataUnavailable, UsageError
 from .metrics import MetricsLog
 from .plot import plot_lm_curves
 from .progress import progress_bar
+from .ranks import Ranks, join, reduce_over, silent
 
 __all__ = ["LM_MODELS", "LM_DATASETS", "LMConfig", "WarmupCosine", "build_lm", "build_lm_optimizer",
            "build_lm_scheduler", "get_batch", "lm_step", "evaluate_lm", "complete", "train_lm", "load_lm"]
@@ -145,12 +153,14 @@ def get_batch(data: Tensor, batch_size: int, block_size: int, generator: Generat
     return blocks[:, :-1], blocks[:, 1:]
 
 
-def lm_step(model: nn.Module, opt: optim.Optimizer, sched: Any, x: Tensor, y: Tensor, grad_clip: float) -> float:
-    """One optimizer step on the batch (x, y); returns the loss before it."""
+def lm_step(model: nn.Module, opt: optim.Optimizer, sched: Any, x: Tensor, y: Tensor, grad_clip: float,
+            loss_scale: float = 1.0) -> float:
+    """One optimizer step on the batch (x, y); returns the loss before it. The gradient is that of
+    loss_scale * loss (a data-parallel rank's weight in the whole batch's mean, see train_lm)."""
     opt.zero_grad(set_to_none=True)
     logits = model(x)
     loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
-    loss.backward()
+    (loss * loss_scale if loss_scale != 1.0 else loss).backward()
     if grad_clip > 0:
         nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     opt.step()
@@ -273,13 +283,31 @@ class LMRunResult:
     metrics_csv: str
     sample: str
     seconds: float
+    rank: int = 0  # of an --nproc job: only rank 0 validates and writes (the others return nan and "")
+
+
+def _rows(x: Tensor, y: Tensor, ranks: Ranks) -> tuple[Tensor, Tensor, float]:
+    """Rank r's rows r, r + N, ... of the batch (x, y), and the factor N n_r / B that makes the average of
+    the ranks' gradients of factor * (mean loss over their rows) the gradient of the batch's mean loss."""
+    if ranks.world == 1:
+        return x, y, 1.0
+    x, y, batch = x[ranks.rank::ranks.world], y[ranks.rank::ranks.world], x.shape[0]
+    return x, y, ranks.world * x.shape[0] / batch
 
 
 def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: bool = True,
-             log: Callable[[str], None] = print, corpus: tuple[str, str] | None = None) -> LMRunResult:
+             log: Callable[[str], None] = print, corpus: tuple[str, str] | None = None,
+             nproc: int = 1) -> LMRunResult:
     """Run (or continue, from the checkpoint ``resume``) the training ``cfg`` describes; writes
     checkpoint.pt, metrics.csv/json and loss.png into ``out_dir`` at every evaluation. ``corpus``:
-    (train, validation) texts instead of cfg.dataset's."""
+    (train, validation) texts instead of cfg.dataset's. With ``nproc`` > 1 this process is one rank of an
+    MPI job of nproc (module docstring); rank 0 writes and reports."""
+    if cfg.batch_size < nproc:
+        raise UsageError(f"--batch-size {cfg.batch_size} gives some of the --nproc {nproc} ranks no rows")
+    ranks = join(nproc)
+    lead = ranks.lead
+    if not lead:
+        progress, log = False, silent
     ckpt = None
     if resume is not None:
         ckpt = load_lm_checkpoint(resume)
@@ -297,6 +325,8 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
     model = build_lm(cfg, tokenizer.vocab_size)
     opt = build_lm_optimizer(cfg, model)
     sched = build_lm_scheduler(cfg, opt)
+    # its hooks average the ranks' gradients during backward; clipping and the step then agree on every rank
+    trained = DistributedDataParallel(model) if ranks.world > 1 else model
     batches = Generator().manual_seed(cfg.seed)
     history, train_losses, step = MetricsLog(), [], 0
     if ckpt is not None:
@@ -310,7 +340,8 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
             raise UsageError(f"{resume} already holds all {cfg.steps} steps of its run")
         log(f"resuming {resume} after step {step}")
 
-    os.makedirs(out_dir, exist_ok=True)
+    if lead:
+        os.makedirs(out_dir, exist_ok=True)
     paths = {name: os.path.join(out_dir, name) for name in ("checkpoint.pt", "loss.png")}
     n_params = sum(p.numel() for p in model.parameters())
     tokens_per_step = cfg.batch_size * cfg.block_size
@@ -327,9 +358,11 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
     try:
         model.train()
         while step < cfg.steps:
-            x, y = get_batch(train_ids, cfg.batch_size, cfg.block_size, batches)
+            x, y, scale = _rows(*get_batch(train_ids, cfg.batch_size, cfg.block_size, batches), ranks)
             start = time.perf_counter()
-            loss = lm_step(model, opt, sched, x, y, cfg.grad_clip)
+            loss = lm_step(trained, opt, sched, x, y, cfg.grad_clip, scale)
+            if ranks.world > 1:  # the whole batch's mean loss: the ranks' scaled shares summed
+                loss, = reduce_over(ranks, loss * scale / ranks.world)
             elapsed = time.perf_counter() - start
             train_seconds += elapsed
             step += 1
@@ -338,7 +371,7 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tokens_per_step / elapsed:.0f}", refresh=False)
-            if step % cfg.eval_interval and step < cfg.steps:
+            if step % cfg.eval_interval and step < cfg.steps or not lead:
                 continue
             final = step == cfg.steps
             eval_start = time.perf_counter()
@@ -363,5 +396,8 @@ def train_lm(cfg: LMConfig, out_dir: str, resume: str | None = None, progress: b
     finally:
         if bar is not None:
             bar.close()
+    if not lead:
+        return LMRunResult(math.nan, paths["checkpoint.pt"], paths["loss.png"], "", "",
+                           time.perf_counter() - run_start, ranks.rank)
     return LMRunResult(history.rows[-1]["val_loss"], paths["checkpoint.pt"], paths["loss.png"], csv_path,
                        prompt + sample, time.perf_counter() - run_start)
