@@ -36,6 +36,10 @@ CASES = [
     ("sine_lbfgs.py", (), True),
     ("gcn_sparse.py", (), True),
     ("word2vec_sparse.py", (), True),
+    ("super_resolution.py", (), True),
+    ("reinforce.py", ("--fixed-noise",), False),  # prints episodes, whose objective need not fall
+    ("neural_style.py", (), True),
+    ("gat.py", (), True),
 ]
 IDS = [f"{script[:-3]}{'-' + args[-1] if args else ''}" for script, args, _ in CASES]
 
