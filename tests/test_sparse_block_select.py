@@ -1,4 +1,4 @@
-"""A row or column of a BSR/BSC matrix (torch's 1-D COO tensor, or its "no view exists" refusal where the blocks'
+"""A row or column of a BSR/BSC matrix, or a dense dim of a hybrid one (torch's 1-D COO tensor, or its "no view exists" refusal where the blocks'
 lines do not join into one strided run), a CSR sum over dims (torch's SumBackward1, whose backward raises), and
 ``to_dense`` of a strided tensor (itself, or converted to dtype) against a sparse one's refusal of dtype."""
 import warnings
@@ -38,6 +38,8 @@ MATRICES = {  # name: T -> the compressed matrix
     "bsr.t()": lambda T: _grid(T).to_sparse_bsr((2, 2)).t(),
     "bsc.t()": lambda T: _blocks(T, [(0, 0), (0, 1)]).to_sparse_bsc((2, 2)).t(),
     "batched bsr": lambda T: _grid(T, 8, 4).reshape(2, 4, 4).to_sparse_bsr((2, 2)),
+    "csr hybrid": lambda T: _grid(T, dense=(3,)).to_sparse_csr(dense_dim=1),
+    "batched csc hybrid": lambda T: _grid(T, 8, 4, dense=(2,)).reshape(2, 4, 4, 2).to_sparse_csc(dense_dim=1),
 }
 
 
@@ -51,7 +53,7 @@ def _outcome(fn):
 
 @pytest.mark.parametrize("name", MATRICES)
 def test_select_of_block_matrix_matches_torch(name):
-    for dim in range(3 if name.startswith("batched") else 2):
+    for dim in range(MATRICES[name](torch).ndim):
         for index in (0, 1, 2, -1):
             got = _outcome(lambda: MATRICES[name](mytorch).select(dim, index))
             expected = _outcome(lambda: MATRICES[name](torch).select(dim, index))

@@ -195,16 +195,19 @@ class SparseCompressedTensor(SparseTensor):
 
     def select(self, dim: int, index: int) -> SparseTensor:
         """The tensor at `index` of dim `dim`: of a batch dim, the compressed tensor of that batch entry; of a
-        sparse dim of a CSR or CSC matrix, the 1-D COO tensor (with the dense dims) of that row's or column's
-        stored entries, in order. PyTorch selects no sparse dim of a batched tensor."""
+        sparse dim of a matrix, the 1-D COO tensor (with the dense dims) of that row's or column's stored
+        entries, in order (`_select_line`); of a dense dim, the tensor of the same pattern storing that part of
+        each value. PyTorch selects no sparse dim of a batched tensor."""
         d, nb = self._wrap_dim(dim, "select"), self._compressed.pointers.ndim - 1
         n = self.shape[d]
         if not -n <= index < n:
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} at "
                              f"dimension {dim}")
-        if d >= nb + 2:
-            raise NotImplementedError(_unsupported("select", self.layout) + " (mytorch selects batch and sparse "
-                                      "dims of a compressed tensor only)")
+        if d >= nb + 2:  # a dense dim: the same pattern, each stored value selected
+            values_dim = d - nb - 1 + (2 if self._compressed.blocksize else 0)  # past the flat entries (and blocks)
+            size = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
+            return FromValues.apply(_values(self).select(values_dim, index), self._indices_t, size, True,
+                                    self._compressed)
         if d >= nb:
             if nb:
                 raise RuntimeError("select(): selecting sparse dimensions is not supported for batched sparse "
