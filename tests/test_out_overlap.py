@@ -35,6 +35,17 @@ CASES = {  # name: op on T (torch or mytorch), returning what it wrote
         _ar(T, 4)),
     "max(dim) values partial input": lambda T: (lambda a: T.max(a[:4].view(2, 2), 1, out=(a[3:5], T.empty(
         2, dtype=T.int64))))(_ar(T, 6)),
+    "max(dim) indices partial input": lambda T: (lambda b: T.max(b[:4].view(2, 2), 1, out=(T.empty(
+        2, dtype=T.int64), b[3:5])))(T.arange(8)),
+    "max whole partial unchecked": lambda T: (lambda a: T.max(a[:4], out=a[3:4].view(())))(_ar(T, 8)),
+    "aminmax(dim) max partial input": lambda T: (lambda a: T.aminmax(a[:4].view(2, 2), dim=1, out=(
+        T.empty(2), a[3:5])))(_ar(T, 8)),
+    "aminmax whole partial unchecked": lambda T: (lambda a: T.aminmax(a[:4], out=(a[3:4].view(()), T.empty(()))))(
+        _ar(T, 8)),
+    "topk indices partial input": lambda T: (lambda b: T.topk(b[:4], 2, out=(T.empty(2, dtype=T.int64), b[3:5])))(
+        T.arange(8)),
+    "kthvalue indices partial input": lambda T: (lambda b: T.kthvalue(b[:4].view(2, 2), 1, 1, out=(T.empty(
+        2, dtype=T.int64), b[3:5])))(T.arange(8)),
     "max(a, b) partial": lambda T: (lambda a: T.max(a[:3], a[3:6], out=a[2:5]))(_ar(T, 6)),
     "cumsum partial": lambda T: (lambda a: T.cumsum(a[:3], 0, out=a[1:4]))(_ar(T, 4)),
     "cumsum out is input": lambda T: (lambda a: T.cumsum(a, 0, out=a))(_ar(T, 4)),
@@ -91,7 +102,8 @@ CASES = {  # name: op on T (torch or mytorch), returning what it wrote
 
 # overlaps torch lets through and computes element by element, reading inputs it has already overwritten, where
 # mytorch reads all first: only "no error" is compared
-UNJUDGED = {"cummax unchecked", "addmm mat1 partial", "mm partial unchecked", "linear weight partial",
+UNJUDGED = {"cummax unchecked", "max whole partial unchecked", "aminmax whole partial unchecked",
+            "kthvalue indices partial input", "addmm mat1 partial", "mm partial unchecked", "linear weight partial",
             "diff prepend partial"}
 
 

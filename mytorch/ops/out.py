@@ -160,7 +160,7 @@ def sampler_with_out(fn: Callable, name: str | None = None, out_dtype: D.dtype |
 # ``torch.add(x[:-1], 1, out=x[1:])`` raises. Found by running each out= op of torch 2.13 on its OpInfo samples
 # with out partly overlapping each argument in turn; mm, bmm, matmul, the reductions (sum, mean, std, amax, ...),
 # cummax/cummin, bucketize, searchsorted, mvlgamma, logsigmoid, special.ndtr and the linalg and fft functions do
-# not check. aminmax is left out: torch checks both its results with dim= and neither without.
+# not check.
 OVERLAP_CHECKED = frozenset((
     "abs", "acos", "acosh", "add", "addcdiv", "addcmul", "addr", "airy_ai", "angle", "asin", "asinh",
     "atan", "atan2", "atanh", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "bitwise_and",
@@ -172,7 +172,7 @@ OVERLAP_CHECKED = frozenset((
     "hermite_polynomial_h", "hermite_polynomial_he", "hypot", "i0", "i0e", "i1", "i1e", "igamma", "igammac",
     "kron", "kthvalue", "laguerre_polynomial_l", "lcm", "ldexp", "le", "legendre_polynomial_p", "lerp", "lgamma",
     "log", "log10", "log1p", "log2", "log_ndtr", "logaddexp", "logaddexp2", "logcumsumexp", "logical_and",
-    "logical_not", "logical_or", "logical_xor", "logit", "lt", "max", "maximum", "min", "minimum", "mode",
+    "logical_not", "logical_or", "logical_xor", "logit", "lt", "maximum", "minimum", "mode",
     "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "msort", "mul",
     "nan_to_num", "ndtri", "ne", "neg", "nextafter", "nonzero", "normalize", "outer", "polygamma", "pow",
     "rad2deg", "reciprocal", "remainder", "renorm", "round", "rsqrt", "scaled_modified_bessel_k0",
@@ -198,13 +198,19 @@ OVERLAP_BY_ARGUMENT: dict[str, dict[str, Callable[[Tensor, Any], None]]] = {
     "index_add": _INDEXED_WRITE, "index_copy": _INDEXED_WRITE, "index_reduce": _INDEXED_WRITE,
     "scatter": _INDEXED_WRITE, "scatter_add": _INDEXED_WRITE, "scatter_reduce": _INDEXED_WRITE,
     "cat": _JOIN, "stack": _JOIN, "hstack": _JOIN, "vstack": _JOIN, "dstack": _JOIN, "column_stack": _JOIN,
+    "max": {"input": _PARTIAL, "dim": _PARTIAL}, "min": {"input": _PARTIAL, "dim": _PARTIAL},  # max(a, b) too
+    "aminmax": {"input": _PARTIAL},
 }
+# ops checked only when given this argument: max(x, dim) and max(a, b) are, the whole reduction max(x) is not
+CHECKED_ONLY_WITH = {"max": "dim", "min": "dim", "aminmax": "dim"}
+# ops whose every result is checked (max(x, dim)'s indices too); the others' first only (sort's values)
+EVERY_RESULT = frozenset(("max", "min", "aminmax", "mode", "topk"))
 
 
-def _written(out: Any) -> tuple:
-    """The out tensors PyTorch compares with the inputs: each of a list (split_with_sizes_copy's), the first of a
-    tuple (sort's values, not its indices)."""
-    items = (out,) if isinstance(out, Tensor) else out if isinstance(out, list) else \
+def _written(out: Any, op: str) -> tuple:
+    """The out tensors PyTorch compares with the inputs: each of a list (split_with_sizes_copy's), of a tuple the
+    first (sort's values, not its indices) or, for EVERY_RESULT, each."""
+    items = (out,) if isinstance(out, Tensor) else out if isinstance(out, list) or op in EVERY_RESULT else \
         out[:1] if isinstance(out, tuple) else ()
     return tuple(t for t in items if isinstance(t, Tensor))
 
@@ -214,7 +220,7 @@ def _overlap_check(fn: Callable, op: str) -> Callable[[Any, tuple, dict], None] 
     PyTorch does not check."""
     if op in OVERLAP_CHECKED:
         def check_every_argument(out: Any, args: tuple, kwargs: dict) -> None:
-            for written in _written(out):
+            for written in _written(out, op):
                 for a in args + tuple(kwargs.values()):
                     check_no_partial_overlap(written, a)
         return check_every_argument
@@ -228,7 +234,9 @@ def _overlap_check(fn: Callable, op: str) -> Callable[[Any, tuple, dict], None] 
             bound = signature.bind_partial(*args, **kwargs).arguments
         except TypeError:
             return  # the call itself reports the bad arguments
-        for written in _written(out):
+        if op in CHECKED_ONLY_WITH and bound.get(CHECKED_ONLY_WITH[op]) is None:
+            return
+        for written in _written(out, op):
             for name, check in rules.items():
                 value = bound.get(name)
                 for a in value if isinstance(value, (list, tuple)) else (value,):
