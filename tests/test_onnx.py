@@ -456,6 +456,22 @@ def test_whisper_tiny_en_decoder_step_with_kv_cache(whisper_model):
         assert kv[0].shape == (2, 6, p + 1, 64)
 
 
+class _Masks(mytorch.nn.Module):
+    """Comparisons (no Function, no gradient), where and floor division on the input: none may be folded."""
+
+    def forward(self, x, n):
+        keep = (x > 0).float() + (x <= -1).float() * 0.5 + (x == 0.25).float() + (x != x).float()
+        steps = mytorch.floor_divide(n, 3) + mytorch.floor_divide(n, -2) + (n >= 4).long() - (n < 0).long()
+        return x * keep, mytorch.where(x < 0.5, x, -x).masked_fill(x > 1, 7.0), steps
+
+
+def test_comparisons_where_and_floor_divide_follow_the_input():
+    x = mytorch.tensor([[0.3, -2.0, 1.5, 0.25], [-0.5, 0.9, -1.0, 2.0]])
+    n = mytorch.tensor([7, -7, 0, 5, -1], dtype=mytorch.int64)
+    session = _export(_Masks(), (x, n), input_names=["x", "n"], dynamic_axes={"x": {0: "rows"}, "n": {0: "count"}})
+    _agrees(session, _Masks(), -x[:1], mytorch.tensor([-5, 6, 4, -3, 1, 2], dtype=mytorch.int64))
+
+
 def test_unsupported_op_names_op_and_module():
     class Model(nn.Module):
         def __init__(self) -> None:

@@ -1,9 +1,11 @@
-"""ONNX translations of the tensor ops: elementwise math, casts, views and shapes, basic indexing, arange."""
+"""ONNX translations of the tensor ops: elementwise math, comparisons, where, floor division, casts, views and
+shapes, basic indexing, arange."""
 from __future__ import annotations
 
 import numpy as np
 from onnx import helper
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..ops._trace import OpCall
 from ._graph import ONNX_DTYPE, Graph
@@ -30,6 +32,50 @@ def binary(g: Graph, call: OpCall) -> list:
     a, b = call.args[:2]
     out = call.outputs[0]
     return [g.op(_BINARY[call.name], operand(g, a, out), operand(g, b, out))]
+
+
+_COMPARISONS = {"eq": "Equal", "ne": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
+                "ge": "GreaterOrEqual"}
+
+
+def _promoted(g: Graph, x, dtype: D.dtype) -> str:
+    """x's value in `dtype` (a Cast where its dtype differs; numbers become constants of it)."""
+    if not isinstance(x, Tensor):
+        return g.initializer(np.asarray(x, dtype=helper.tensor_dtype_to_np_dtype(ONNX_DTYPE[dtype])))
+    return g.value(x) if x.dtype is dtype else g.op("Cast", g.value(x), to=ONNX_DTYPE[dtype])
+
+
+@symbolic(*_COMPARISONS)
+def comparison(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's comparisons, both sides in their promoted dtype: Equal, Less, LessOrEqual,
+    Greater, GreaterOrEqual; ne is Not(Equal)."""
+    a, b = call.args
+    dtype = D.result_type(a, b)
+    out = g.op(_COMPARISONS[call.name], _promoted(g, a, dtype), _promoted(g, b, dtype))
+    return [g.op("Not", out) if call.name == "ne" else out]
+
+
+@symbolic("Where")
+def where(g: Graph, call: OpCall) -> list:
+    """ONNX translation of mytorch's where (and masked_fill): one Where node, both sides in the output's dtype."""
+    cond, a, b = call.args
+    dtype = call.outputs[0].dtype
+    return [g.op("Where", g.value(cond), _promoted(g, a, dtype), _promoted(g, b, dtype))]
+
+
+@symbolic("FloorDivide")
+def floor_divide(g: Graph, call: OpCall) -> list:
+    """floor(a / b): Floor(Div) for floats; for integers ONNX's Div truncates toward zero, so q = Div(a, b) is
+    lowered by one where the remainder r = a - q b is nonzero with the sign opposite to b's (r b < 0)."""
+    a, b = call.args
+    dtype = call.outputs[0].dtype
+    x, y = _promoted(g, a, dtype), _promoted(g, b, dtype)
+    if dtype.is_floating_point:
+        return [g.op("Floor", g.op("Div", x, y))]
+    q = g.op("Div", x, y)
+    zero = g.initializer(np.zeros((), dtype=helper.tensor_dtype_to_np_dtype(ONNX_DTYPE[dtype])))
+    below = g.op("Less", g.op("Mul", g.op("Sub", x, g.op("Mul", q, y)), y), zero)
+    return [g.op("Sub", q, g.op("Cast", below, to=ONNX_DTYPE[dtype]))]
 
 
 @symbolic(*_UNARY)

@@ -7,9 +7,10 @@ Function's forward runs inside it are its implementation (``depth`` counts the n
 larger piece as one call the same way (the recurrent layers' forward: ``nn.LSTM``, for `mytorch.onnx`).
 
 Ops skip ``Function.apply`` when nothing requires grad, so a consumer that wants every op on a tensor
-gives that tensor ``requires_grad`` (`mytorch.onnx` does so for the model's inputs). Tensor factories
-take no tensor inputs and are no Function; the one whose result may depend on an input's size,
-``arange``, reports itself through `record_factory`.
+gives that tensor ``requires_grad`` (`mytorch.onnx` does so for the model's inputs). Ops that are no
+Function report themselves through `record_untraced`: the tensor factory whose result may depend on an
+input's size (``arange``, ``full_like``) and the comparisons (bool results, no gradient), so that a consumer
+never mistakes their results for constants.
 
 Nothing is swapped outside the context: the ops' hot path pays nothing for tracing.
 """
@@ -83,8 +84,8 @@ def _traced_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
     return out
 
 
-def record_factory(name: str, args: tuple, out: Tensor) -> None:
-    """A tensor factory reports its call (only while tracing)."""
+def record_untraced(name: str, args: tuple, out: Tensor) -> None:
+    """An op that is no Function (a factory, a comparison) reports its call (only while tracing)."""
     if current is not None:
         current.record(name, args, {}, out)
 

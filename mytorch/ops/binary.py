@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._opmath import HALF, opmath
+from ._trace import record_untraced
 from ._util import Number, broadcast_shapes, conj, operands, reject_complex, reject_complex32
 
 
@@ -478,7 +479,9 @@ def _compare(name: str):
         if ordered:  # complex numbers have no order
             for x in (input, other):
                 reject_complex(x, f"\"{name}_cpu\" not implemented for '{{dtype}}'", NotImplementedError)
-        return _apply(name, input, other)
+        out = _apply(name, input, other)
+        record_untraced(name, (input, other), out)  # no Function: an exporter must still see it (ops/_trace.py)
+        return out
     compare.__name__ = name
     compare.__doc__ = f"Elementwise {name} comparison in the promoted dtype; a bool tensor, no gradient."
     return compare

@@ -11,7 +11,7 @@ from .._device import device as Device
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..backends import get_backend
-from ._trace import record_factory
+from ._trace import record_untraced
 from ._util import as_shape
 
 
@@ -181,7 +181,7 @@ def _like(name: str, value_of):
         value = value_of(args)
         dt = dtype or input.dtype
         out = _factory(input.shape, value, dt, device, requires_grad, name, like=input)
-        record_factory("full_like", (input, value), out)  # shaped by input: a trace sees the link
+        record_untraced("full_like", (input, value), out)  # shaped by input: a trace sees the link
         return out
     like.__name__ = name
     like.__doc__ = f"A tensor shaped like input (same dtype and device unless given): {name}."
@@ -243,7 +243,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         n = max(math.ceil((end - start) / step), 0)
         data = be.cast(be.add(be.mul(be.arange(0, n, 1, D.float64), step), start), dtype)
     out = _finish(data, be, requires_grad)
-    record_factory("arange", (start, end, step, dtype), out)  # its length may be an input's size (ops/_trace.py)
+    record_untraced("arange", (start, end, step, dtype), out)  # its length may be an input's size (ops/_trace.py)
     return out
 
 
