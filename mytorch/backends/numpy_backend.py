@@ -292,6 +292,22 @@ def _array_result(ufunc, name: str):
     return f
 
 
+def _in_float32(kernel):
+    """A fused primitive that, given float16 / bfloat16 arrays, computes in float32 and rounds its floating results
+    to that dtype once, as PyTorch's CPU kernels do (NumPy steps on half arrays would round after each)."""
+    def primitive(be, *args):
+        half = next((a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype in _HALF), None)
+        if half is None:
+            return kernel(be, *args)
+        out = kernel(be, *(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == half else a
+                           for a in args))
+        rounded = [o.astype(half) if isinstance(o, np.ndarray) and o.dtype == np.float32 else o
+                   for o in (out if isinstance(out, tuple) else (out,))]
+        return tuple(rounded) if isinstance(out, tuple) else rounded[0]
+    primitive.__name__ = kernel.__name__
+    return primitive
+
+
 class NumpyBackend(Backend):
     """The contract served by NumPy: a NumPy array already is a strided view (shape, byte strides, offset), so views
     cost nothing; bfloat16 comes from ml_dtypes.
@@ -522,14 +538,16 @@ class NumpyBackend(Backend):
         return _np_random.exponential(rng, tuple(shape), lambd, TO_NP[dt])
 
     # ---- fused primitives with a faster NumPy body (the math: base.Backend.softmax & co.) ----------
-    softmax = _np_fused.softmax
-    log_softmax = _np_fused.log_softmax
-    softmax_backward = _np_fused.softmax_backward
-    log_softmax_backward = _np_fused.log_softmax_backward
+    softmax = _in_float32(_np_fused.softmax)
+    log_softmax = _in_float32(_np_fused.log_softmax)
+    softmax_backward = _in_float32(_np_fused.softmax_backward)
+    log_softmax_backward = _in_float32(_np_fused.log_softmax_backward)
     gelu = _np_fused.gelu
     gelu_backward = _np_fused.gelu_backward
-    cross_entropy = _np_fused.cross_entropy
-    cross_entropy_backward = _np_fused.cross_entropy_backward
+    cross_entropy = _in_float32(_np_fused.cross_entropy)
+    cross_entropy_backward = _in_float32(_np_fused.cross_entropy_backward)
+    batch_norm = _in_float32(Backend.batch_norm)
+    batch_norm_backward = _in_float32(Backend.batch_norm_backward)
 
     # ---- fused optimizer updates (the math: base.Backend.sgd_update & co.) -------
     def sgd_update(self, param, grad, momentum_buffer, **hyper):

@@ -9,13 +9,15 @@
 `input` broadcasts to the product's shape (never the other way). Derivatives, with G = dL/dout:
 dL/dinput = beta G (summed over broadcast dims), and the product's own rule scaled by alpha, e.g.
 dL/dA = alpha G B^T, dL/dB = alpha A^T G for addmm. As in PyTorch, beta = 0 ignores input entirely
-(its NaN and inf do not reach the result, and its gradient is zero).
+(its NaN and inf do not reach the result, and its gradient is zero). float16 / bfloat16 compute in float32 and
+round once (`opmath`), as PyTorch's CPU GEMMs accumulate and apply alpha and beta in float32.
 """
 from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._autocast import LOWER_PRECISION_FP, autocast_policy
+from ._opmath import opmath
 from .inplace import inplace
 from .linalg import bmm, mm, mv
 
@@ -34,16 +36,19 @@ def _scaled_sum(input: Tensor, beta, product: Tensor, alpha) -> Tensor:
 
 
 @autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
+@opmath
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha mat1 @ mat2;  d/dmat1 = alpha G mat2^T, d/dmat2 = alpha mat1^T G, d/dinput = beta G."""
     return _scaled_sum(input, beta, mm(mat1, mat2), alpha)
 
 
+@opmath
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha mat @ vec;  d/dmat = alpha G vec^T, d/dvec = alpha mat^T G, d/dinput = beta G."""
     return _scaled_sum(input, beta, mv(mat, vec), alpha)
 
 
+@opmath
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha vec1 vec2^T;  d/dvec1 = alpha G vec2, d/dvec2 = alpha G^T vec1, d/dinput = beta G."""
     for name, v in (("vec1", vec1), ("vec2", vec2)):
@@ -53,12 +58,14 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
 
 
 @autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
+@opmath
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha batch1 @ batch2 (batched);  d/dbatch1 = alpha G batch2^T, d/dbatch2 = alpha batch1^T G."""
     return _scaled_sum(input, beta, bmm(batch1, batch2), alpha)
 
 
 @autocast_policy(LOWER_PRECISION_FP)  # on PyTorch's CPU autocast list
+@opmath
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha sum_b batch1[b] @ batch2[b];  d/dbatch1[b] = alpha G batch2[b]^T,
     d/dbatch2[b] = alpha batch1[b]^T G."""

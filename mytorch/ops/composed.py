@@ -160,6 +160,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return input.reshape(-1).index_put((flat,), source.reshape(-1).to(input.dtype), accumulate).reshape(input.shape)
 
 
+@opmath
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """Each slice of input along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (by
     maxnorm / (norm + 1e-7), PyTorch's factor); the others unchanged."""

@@ -23,6 +23,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from .activation import log_softmax as _log_softmax
 from .activation import softmax as _softmax
+from ._opmath import opmath
 from .binary import maximum, where
 from .pointwise_composite import logaddexp as _logaddexp
 from .reduction import amax as _amax
@@ -218,6 +219,7 @@ def softmin(input: Tensor, dim: int, *, dtype=None, mask: Tensor | None = None) 
     return _softmax(-x.to(dtype or input.dtype), _dims(dim, input.ndim)[0])
 
 
+@opmath
 def normalize(input: Tensor, ord: float, dim: int, *, eps: float = 1e-12, dtype=None,
               mask: Tensor | None = None) -> Tensor:
     """input (masked-out entries as 0) / max(masked ord-norm along dim, eps)."""

@@ -271,6 +271,7 @@ def _adaptive_avg_pool(op: str, nd: int, input: Tensor, output_size: Any) -> Ten
     return y if y is not input else y.clone()
 
 
+@opmath
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, L) or (C, L) to length output_size with windows
     [floor(j L / m), ceil((j + 1) L / m))."""
@@ -285,6 +286,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 
 
 @autocast_policy(FP32)
+@opmath
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling of input (N, C, D, H, W) or (C, D, H, W) to output_size (an int, or a triple whose None
     entries keep the input's size), windows as in adaptive_avg_pool1d per dim."""

@@ -129,6 +129,8 @@ class Cumprod(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        if ctx._widen:  # a half-precision backward in float32: y again from x, unrounded
+            y = Tensor._make(x._backend.cumprod(x._data, ctx.dim), x._backend) if x.ndim else x
         # complex: sum_i g_i conj(dy_i/dx_k) = conj(sum_i conj(g_i) dy_i/dx_k)
         return conj(_cumprod_grad(x, y, conj(g), ctx.dim)), None, None
 
@@ -260,6 +262,7 @@ def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = F
     return _variance(Std, "std", input, dim, unbiased, keepdim, correction)
 
 
+@opmath  # the two outputs' gradients add in float32, rounded once
 def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
     """(var(input, ...), mean(input, dim, keepdim))."""
@@ -267,6 +270,7 @@ def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: boo
     return v, input.mean(None if isinstance(dim, bool) else dim, keepdim)
 
 
+@opmath  # the two outputs' gradients add in float32, rounded once
 def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
     """(std(input, ...), mean(input, dim, keepdim))."""

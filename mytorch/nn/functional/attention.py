@@ -17,6 +17,7 @@ import warnings
 
 from ... import _dtype as D
 from ..._tensor import Tensor
+from ...ops._opmath import opmath
 from ...ops._util import broadcast_shapes
 from ...ops.attention import attention
 from ...ops.creation import zeros
@@ -60,6 +61,7 @@ def _check_gqa(query: Tensor, key: Tensor, value: Tensor) -> None:
 
 
 @autocast_policy(LOWER_PRECISION_FP)
+@opmath  # PyTorch's CPU kernel for half inputs computes in float32 and rounds the output once
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:

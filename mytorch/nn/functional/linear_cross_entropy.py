@@ -13,12 +13,14 @@ import math
 from typing import Any
 
 from ..._tensor import Tensor
+from ...ops._opmath import opmath
 from ...ops.linear import linear
 from .loss import cross_entropy
 
 __all__ = ["linear_cross_entropy"]
 
 
+@opmath  # as PyTorch's chunked evaluation, which accumulates half precision in float32
 def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *, linear_bias: Tensor | None = None,
                          weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
                          label_smoothing: float = 0.0, options: Any = None) -> Tensor:
