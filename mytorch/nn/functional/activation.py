@@ -179,10 +179,11 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
-    """softmax(-x) along dim."""
+    """softmax(-x) along dim; with dtype, x is negated in its own dtype first (unsigned integers wrap), as PyTorch's
+    (-input).softmax(dim, dtype=dtype)."""
     if dim is None:
         dim = _softmax_dim("softmin", input.ndim, _stacklevel)
-    return A.softmax(-input if dtype is None else -input.to(dtype), dim)
+    return A.softmax(-input if dtype is None else (-input).to(dtype), dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
