@@ -14,6 +14,7 @@
 #include <complex>
 
 #include "core/dtype.h"
+#include "elementwise/clamp.h"
 #include "elementwise/complex_pow.h"
 #include "elementwise/elementwise.h"
 #include "elementwise/loops.h"
@@ -61,6 +62,10 @@ bool pow_special(const Array& out, const Array& x, T y) {
 }  // namespace
 
 Array binary_with_number(BinaryOp op, const Array& a, const Array& number) {
+  if ((op == BinaryOp::maximum || op == BinaryOp::minimum) && is_floating(a.dtype()) && number.dtype() == a.dtype() &&
+      number.numel() == 1) {
+    return clamp_by_number(op, a, number);
+  }
   if (op == BinaryOp::pow && is_complex(a.dtype()) && number.dtype() == a.dtype() && number.numel() == 1) {
     Array out(a.shape(), a.dtype());
     const bool done = a.dtype() == DType::Complex64

@@ -195,12 +195,27 @@ _UNARY = {
     "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
     "bitwise_not": np.invert, "signbit": np.signbit,
 }
+
+
+def _bound(extreme, beyond):
+    """maximum or minimum, whose Python-number operand is a bound of clamp (relu, hardtanh...), as the C++
+    backend's (csrc/elementwise/clamp.cpp): PyTorch's clamp_min(x, c) is c where c > x, else x (clamp_max:
+    c where c < x), so a NaN x stays NaN and x equal to c is kept (relu(-0.0) is -0.0, np.maximum's 0.0);
+    a NaN bound makes every element NaN."""
+    def primitive(a, b):
+        if isinstance(b, (int, float)) and isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            return np.full_like(a, b) if b != b else np.where(beyond(b, a), b, a)
+        return extreme(a, b)
+    return primitive
+
+
 _SPECIAL = {name: getattr(module, name) for module in (_np_special, _np_gamma, _np_bessel, _np_bessel_second, _np_airy)
             for name in SPECIAL_UNARY_OPS + SPECIAL_BINARY_OPS if hasattr(module, name)}
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
     "floor_divide": _floor_divide, "remainder": _remainder, "fmod": np.fmod, "pow": _pow,
-    "atan2": np.arctan2, "maximum": np.maximum, "minimum": np.minimum, "eq": np.equal,
+    "atan2": np.arctan2, "maximum": _bound(np.maximum, np.greater), "minimum": _bound(np.minimum, np.less),
+    "eq": np.equal,
     "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "logical_and": np.logical_and, "logical_or": np.logical_or,
     "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,

@@ -63,11 +63,12 @@ def _mish_grad(g: Tensor, x: Tensor) -> Tensor:
 
 
 Relu = _pointwise(
-    "Relu", lambda x: x.clamp_min(0), lambda g, y: where(y > 0, g, 0.0), "y",
-    "y = max(x, 0);  dy/dx = 1 where y > 0, else 0.")
+    "Relu", lambda x: x.clamp_min(0), lambda g, y: where(y <= 0, 0.0, g), "y",
+    "y = max(x, 0);  dy/dx = 0 where y <= 0, else 1 (a NaN passes its gradient, as in PyTorch).")
 Hardtanh = _pointwise(
     "Hardtanh", lambda x, lo, hi: x.clamp(lo, hi), lambda g, x, lo, hi: where((x > lo) & (x < hi), g, 0.0), "x",
-    "y = min(max(x, lo), hi);  dy/dx = 1 where lo < x < hi, else 0.")
+    "y = min(max(x, lo), hi);  dy/dx = 1 where lo < x < hi, else 0 (0 at a NaN, as PyTorch's vectorised kernel;\n"
+    "its scalar tail passes a NaN's gradient).")
 LeakyRelu = _pointwise(
     "LeakyRelu", lambda x, s: where(x > 0, x, x * s), lambda g, x, s: where(x > 0, g, g * s), "x",
     "y = x where x > 0, else s x;  dy/dx = 1 where x > 0, else s.")

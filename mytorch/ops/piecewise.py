@@ -33,9 +33,10 @@ Softshrink = _pointwise(
     lambda g, x, lambd: where(_shrunk(x, lambd), 0.0, g), "x",
     "y = 0 where -lambd <= x <= lambd, else x - sign(x) lambd;  dy/dx = 0 there, else 1.")
 Threshold = _pointwise(
-    "Threshold", lambda x, th, value: where(x > th, x, x.new_full((), value)),
-    lambda g, x, th, value: where(x > th, g, 0.0), "x",
-    "y = x where x > threshold, else value;  dy/dx = 1 where x > threshold, else 0.")
+    "Threshold", lambda x, th, value: where(x <= th, x.new_full((), value), x),
+    lambda g, x, th, value: where(x <= th, 0.0, g), "x",
+    "y = value where x <= threshold, else x;  dy/dx = 0 where x <= threshold, else 1 (a NaN x stays NaN and\n"
+    "passes its gradient, as PyTorch's).")
 
 
 @opmath
