@@ -282,3 +282,30 @@ def test_out_overlap_errors_match_torch_on_opinfo_samples():
             checked += 1
     assert not failures, f"{len(failures)} of {checked}:\n" + "\n".join(failures)
     assert checked > 300, checked
+
+
+BEYOND_OPINFO = {  # torch 2.13 takes out= here though OpInfo does not mark it: name -> call on T
+    "sum": lambda T, x, out: T.sum(x, 1, out=out), "prod": lambda T, x, out: T.prod(x, 0, keepdim=True, out=out),
+    "median": lambda T, x, out: T.median(x, 1, out=out), "nanmedian": lambda T, x, out: T.nanmedian(x, 0, out=out),
+    "clip": lambda T, x, out: T.clip(x, 2, 4, out=out), "divide": lambda T, x, out: T.divide(x, 2, out=out),
+    "multiply": lambda T, x, out: T.multiply(x, x, out=out), "subtract": lambda T, x, out: T.subtract(x, 1, out=out),
+    "negative": lambda T, x, out: T.negative(x, out=out),
+    "greater": lambda T, x, out: T.greater(x, 3, out=out), "not_equal": lambda T, x, out: T.not_equal(x, 3, out=out),
+    "concat": lambda T, x, out: T.concat([x, x], out=out), "row_stack": lambda T, x, out: T.row_stack([x, x], out=out),
+    "ger": lambda T, x, out: T.ger(x[0], x[1], out=out),
+    "matrix_power": lambda T, x, out: T.matrix_power(x[:, :2], 3, out=out),
+}
+
+
+@pytest.mark.parametrize("name", BEYOND_OPINFO)
+def test_out_beyond_opinfo_matches_torch(name):
+    results = []
+    for T in (torch, mytorch):
+        x = T.arange(1.0, 7.0).reshape(2, 3)
+        out = (T.empty(0), T.empty(0, dtype=T.int64)) if "median" in name else \
+            T.empty(0, dtype=T.bool) if name in ("greater", "not_equal") else T.empty(0)
+        got = BEYOND_OPINFO[name](T, x, out)
+        assert all(g is o for g, o in zip(flat(got), flat(out)))
+        results.append([g.tolist() for g in flat(got)])
+    assert results[1] == results[0]
+

@@ -46,6 +46,11 @@ CASES = {  # name: op on T (torch or mytorch), returning what it wrote
         T.arange(8)),
     "kthvalue indices partial input": lambda T: (lambda b: T.kthvalue(b[:4].view(2, 2), 1, 1, out=(T.empty(
         2, dtype=T.int64), b[3:5])))(T.arange(8)),
+    "median(dim) indices partial input": lambda T: (lambda b: T.median(b[:4].view(2, 2), 1, out=(T.empty(
+        2, dtype=T.int64), b[3:5])))(T.arange(8)),
+    "clip partial (clamp's alias)": lambda T: (lambda a: T.clip(a[:4], 0, 2, out=a[3:7]))(_ar(T, 8)),
+    "concat out is its input (cat's alias)": lambda T: (lambda a: T.concat([a], out=a))(_ar(T, 6)),
+    "sum(dim) partial unchecked": lambda T: (lambda a: T.sum(a[:4].view(2, 2), 1, out=a[3:5]))(_ar(T, 8)),
     "max(a, b) partial": lambda T: (lambda a: T.max(a[:3], a[3:6], out=a[2:5]))(_ar(T, 6)),
     "cumsum partial": lambda T: (lambda a: T.cumsum(a[:3], 0, out=a[1:4]))(_ar(T, 4)),
     "cumsum out is input": lambda T: (lambda a: T.cumsum(a, 0, out=a))(_ar(T, 4)),
@@ -104,7 +109,7 @@ CASES = {  # name: op on T (torch or mytorch), returning what it wrote
 # mytorch reads all first: only "no error" is compared
 UNJUDGED = {"cummax unchecked", "max whole partial unchecked", "aminmax whole partial unchecked",
             "kthvalue indices partial input", "addmm mat1 partial", "mm partial unchecked", "linear weight partial",
-            "diff prepend partial"}
+            "diff prepend partial", "sum(dim) partial unchecked"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -113,7 +118,8 @@ def test_out_overlap_matches_torch(name):
     for T in (torch, mytorch):
         try:
             out = CASES[name](T)
-            results.append("no error" if name in UNJUDGED else [t.tolist() for t in out] if isinstance(out, (tuple, list)) else out.tolist())
+            written = [t.tolist() for t in out] if isinstance(out, (tuple, list)) else out.tolist()
+            results.append("no error" if name in UNJUDGED else written)
         except RuntimeError as e:
             results.append(str(e))
     assert results[1] == results[0]

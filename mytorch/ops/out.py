@@ -172,10 +172,10 @@ OVERLAP_CHECKED = frozenset((
     "hermite_polynomial_h", "hermite_polynomial_he", "hypot", "i0", "i0e", "i1", "i1e", "igamma", "igammac",
     "kron", "kthvalue", "laguerre_polynomial_l", "lcm", "ldexp", "le", "legendre_polynomial_p", "lerp", "lgamma",
     "log", "log10", "log1p", "log2", "log_ndtr", "logaddexp", "logaddexp2", "logcumsumexp", "logical_and",
-    "logical_not", "logical_or", "logical_xor", "logit", "lt", "maximum", "minimum", "mode",
+    "logical_not", "logical_or", "logical_xor", "logit", "lt", "maximum", "median", "minimum", "mode",
     "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "msort", "mul",
-    "nan_to_num", "ndtri", "ne", "neg", "nextafter", "nonzero", "normalize", "outer", "polygamma", "pow",
-    "rad2deg", "reciprocal", "remainder", "renorm", "round", "rsqrt", "scaled_modified_bessel_k0",
+    "nan_to_num", "nanmedian", "ndtri", "ne", "neg", "nextafter", "nonzero", "normalize", "outer", "polygamma",
+    "pow", "rad2deg", "reciprocal", "remainder", "renorm", "round", "rsqrt", "scaled_modified_bessel_k0",
     "scaled_modified_bessel_k1", "sgn", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
     "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sigmoid", "sign", "sin", "sinc", "sinh",
     "softplus", "softshrink", "sort", "spherical_bessel_j0", "split_with_sizes_copy", "sqrt", "square", "sub",
@@ -204,7 +204,11 @@ OVERLAP_BY_ARGUMENT: dict[str, dict[str, Callable[[Tensor, Any], None]]] = {
 # ops checked only when given this argument: max(x, dim) and max(a, b) are, the whole reduction max(x) is not
 CHECKED_ONLY_WITH = {"max": "dim", "min": "dim", "aminmax": "dim"}
 # ops whose every result is checked (max(x, dim)'s indices too); the others' first only (sort's values)
-EVERY_RESULT = frozenset(("max", "min", "aminmax", "mode", "topk"))
+EVERY_RESULT = frozenset(("max", "min", "aminmax", "mode", "topk", "median", "nanmedian"))
+# aliases, checked as the op they name
+ALIASES = {"clip": "clamp", "concat": "cat", "concatenate": "cat", "divide": "div", "greater": "gt",
+           "greater_equal": "ge", "less": "lt", "less_equal": "le", "multiply": "mul", "negative": "neg",
+           "not_equal": "ne", "subtract": "sub", "row_stack": "vstack", "ger": "outer"}
 
 
 def _written(out: Any, op: str) -> tuple:
@@ -218,6 +222,7 @@ def _written(out: Any, op: str) -> tuple:
 def _overlap_check(fn: Callable, op: str) -> Callable[[Any, tuple, dict], None] | None:
     """A function (out, args, kwargs) that raises PyTorch's overlap error for op's out=, or None for an op that
     PyTorch does not check."""
+    op = ALIASES.get(op, op)
     if op in OVERLAP_CHECKED:
         def check_every_argument(out: Any, args: tuple, kwargs: dict) -> None:
             for written in _written(out, op):
@@ -245,30 +250,33 @@ def _overlap_check(fn: Callable, op: str) -> Callable[[Any, tuple, dict], None] 
 
 
 # The functions of each namespace that take out=: those PyTorch's OpInfo database marks `supports_out` (mytorch's
-# tests check this list against it), and the deprecated top-level linear algebra (torch.inverse, torch.lu, ...). The
+# tests check this list against it), the deprecated top-level linear algebra (torch.inverse, torch.lu, ...), and
+# what torch 2.13 also takes it for (the aliases clip, divide, multiply, ..., and sum, prod, median, nanmedian). The
 # factories (zeros, arange, randn, ...) are in FACTORY_OUT: with out= they take out's dtype, not the default one.
 TORCH_OUT = (
     "abs", "acos", "acosh", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "alias_copy", "all",
     "amax", "amin", "aminmax", "angle", "any", "argmax", "argmin", "as_strided_copy", "asin", "asinh", "atan",
     "atan2", "atanh", "baddbmm", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
     "bitwise_right_shift", "bitwise_xor", "bmm", "bucketize", "cat", "ceil", "cholesky", "cholesky_inverse",
-    "cholesky_solve", "clamp", "clamp_max", "clamp_min", "column_stack", "complex", "conj_physical", "copysign",
-    "cos", "cosh", "cross", "cummax", "cummin", "cumprod", "cumsum", "deg2rad", "diag", "diagonal_copy", "diff",
-    "digamma", "div", "dot", "dstack", "eq", "erf", "erfc", "erfinv", "exp", "exp2", "expand_copy", "expm1",
-    "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac", "frexp", "gather", "gcd", "ge", "geqrf",
-    "gt", "hash_tensor", "heaviside", "histc", "histogram", "histogramdd", "hstack", "hypot", "i0", "igamma",
-    "igammac", "index_add", "index_copy", "index_reduce", "index_select", "inner", "inverse", "isin", "isneginf",
-    "isposinf", "kron", "kthvalue", "lcm", "ldexp", "le", "lerp", "lgamma", "log", "log10", "log1p", "log2",
-    "log_softmax", "logaddexp", "logaddexp2", "logcumsumexp", "logical_and", "logical_not", "logical_or",
-    "logical_xor", "logit", "logsumexp", "lt", "lu", "lu_solve", "lu_unpack", "masked_select", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mm", "mode", "msort", "mul", "mv", "mvlgamma", "nan_to_num", "nanmean",
-    "nanquantile", "nansum", "narrow_copy", "ne", "neg", "nextafter", "nonzero", "norm", "ormqr", "outer",
-    "permute_copy", "polar", "polygamma", "pow", "qr", "quantile", "rad2deg", "reciprocal", "remainder", "renorm",
-    "round", "rsqrt", "scatter", "scatter_add", "scatter_reduce", "searchsorted", "sgn", "sigmoid", "sign",
-    "signbit", "sin", "sinc", "sinh", "slice_scatter", "slogdet", "softmax", "sort", "split_with_sizes_copy",
-    "sqrt", "square", "squeeze_copy", "stack", "std", "sub", "svd", "t_copy", "take", "take_along_dim", "tan",
-    "tanh", "tensordot", "topk", "transpose_copy", "triangular_solve", "tril", "triu", "true_divide", "trunc",
-    "unbind_copy", "unfold_copy", "unsqueeze_copy", "var", "vdot", "view_copy", "vstack", "where", "xlogy",
+    "cholesky_solve", "clamp", "clamp_max", "clamp_min", "clip", "column_stack", "complex", "concat", "concatenate",
+    "conj_physical", "copysign", "cos", "cosh", "cross", "cummax", "cummin", "cumprod", "cumsum", "deg2rad", "diag",
+    "diagonal_copy", "diff", "digamma", "div", "divide", "dot", "dstack", "eq", "erf", "erfc", "erfinv", "exp",
+    "exp2", "expand_copy", "expm1", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac",
+    "frexp", "gather", "gcd", "ge", "geqrf", "ger", "greater", "greater_equal", "gt", "hash_tensor", "heaviside",
+    "histc", "histogram", "histogramdd", "hstack", "hypot", "i0", "igamma", "igammac", "index_add", "index_copy",
+    "index_reduce", "index_select", "inner", "inverse", "isin", "isneginf", "isposinf", "kron", "kthvalue", "lcm",
+    "ldexp", "le", "lerp", "less", "less_equal", "lgamma", "log", "log10", "log1p", "log2", "log_softmax",
+    "logaddexp", "logaddexp2", "logcumsumexp", "logical_and", "logical_not", "logical_or", "logical_xor", "logit",
+    "logsumexp", "lt", "lu", "lu_solve", "lu_unpack", "masked_select", "matmul", "matrix_power", "max", "maximum",
+    "mean", "median", "min", "minimum", "mm", "mode", "msort", "mul", "multiply", "mv", "mvlgamma", "nan_to_num",
+    "nanmean", "nanmedian", "nanquantile", "nansum", "narrow_copy", "ne", "neg", "negative", "nextafter", "nonzero",
+    "norm", "not_equal", "ormqr", "outer", "permute_copy", "polar", "polygamma", "pow", "prod", "qr", "quantile",
+    "rad2deg", "reciprocal", "remainder", "renorm", "round", "row_stack", "rsqrt", "scatter", "scatter_add",
+    "scatter_reduce", "searchsorted", "sgn", "sigmoid", "sign", "signbit", "sin", "sinc", "sinh", "slice_scatter",
+    "slogdet", "softmax", "sort", "split_with_sizes_copy", "sqrt", "square", "squeeze_copy", "stack", "std", "sub",
+    "subtract", "sum", "svd", "t_copy", "take", "take_along_dim", "tan", "tanh", "tensordot", "topk",
+    "transpose_copy", "triangular_solve", "tril", "triu", "true_divide", "trunc", "unbind_copy", "unfold_copy",
+    "unsqueeze_copy", "var", "vdot", "view_copy", "vstack", "where", "xlogy",
 )
 LINALG_OUT = (
     "cholesky", "cholesky_ex", "cond", "cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "householder_product",
