@@ -472,6 +472,19 @@ def test_comparisons_where_and_floor_divide_follow_the_input():
     _agrees(session, _Masks(), -x[:1], mytorch.tensor([-5, 6, 4, -3, 1, 2], dtype=mytorch.int64))
 
 
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_transformer_encoder_with_dynamic_batch(batch_first):
+    """nn.MultiheadAttention flattens (T, N, E) to (T N, E) and back, and splits heads to (T, N H, E / H): exported at
+    batch 5, run at batch 2."""
+    mytorch.manual_seed(0)
+    layer = mytorch.nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=batch_first)
+    model = mytorch.nn.TransformerEncoder(layer, 1).eval()
+    shape = (5, 7, 16) if batch_first else (7, 5, 16)
+    session = _export(model, (mytorch.randn(*shape),), input_names=["x"],
+                      dynamic_axes={"x": {0 if batch_first else 1: "batch"}})
+    _agrees(session, model, mytorch.randn(*((2, 7, 16) if batch_first else (7, 2, 16))))
+
+
 def test_unsupported_op_names_op_and_module():
     class Model(nn.Module):
         def __init__(self) -> None:

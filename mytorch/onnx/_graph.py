@@ -127,10 +127,15 @@ class Graph:
 
     def reshape(self, x: Tensor, shape: tuple[int, ...]) -> str:
         """Reshape x to `shape`, written so that it holds for other sizes of the dynamic axes: a dim that keeps
-        its place and size is copied from x (0), and when one dim alone changes it is inferred (-1)."""
+        its place and size is copied from x (0), and when one dim alone changes it is inferred (-1). When several
+        change, the one that equals or is a multiple of a dynamic axis's example size, if only one does, is
+        inferred: multi-head attention's (T N, E) -> (T, N, E) and (T, N, E) -> (T, N H, E / H) then hold for
+        any batch N. Inferring a dim is right whenever the other changed dims are fixed, so a coincidence costs
+        nothing."""
         in_shape = tuple(x.shape)
         target = [0 if i < len(in_shape) and n == in_shape[i] and n != 0 else n for i, n in enumerate(shape)]
         changed = [i for i, n in enumerate(target) if n != 0]
-        if len(changed) == 1:
-            target[changed[0]] = -1
+        sized = [i for i in changed if any(target[i] % n == 0 for n in self.dynamic_sizes if n > 1)]
+        if len(changed) == 1 or len(sized) == 1:
+            target[(changed if len(changed) == 1 else sized)[0]] = -1
         return self.op("Reshape", self.value(x), self.const(target))
