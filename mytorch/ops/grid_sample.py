@@ -28,6 +28,7 @@ from typing import Sequence
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._opmath import opmath
 from .binary import where
 from .creation import linspace, ones, zeros
 from .joining import stack
@@ -75,6 +76,7 @@ def _base_coordinates(steps: int, align_corners: bool, like: Tensor) -> Tensor:
     return axis if align_corners else axis * ((steps - 1) / steps)
 
 
+@opmath
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners: bool | None = None) -> Tensor:
     """out[n, c, *p] = input[n, c] read at grid[n, *p] (normalised locations, see the module docstring):
