@@ -289,7 +289,7 @@ BEYOND_OPINFO = {  # torch 2.13 takes out= here though OpInfo does not mark it: 
     "median": lambda T, x, out: T.median(x, 1, out=out), "nanmedian": lambda T, x, out: T.nanmedian(x, 0, out=out),
     "clip": lambda T, x, out: T.clip(x, 2, 4, out=out), "divide": lambda T, x, out: T.divide(x, 2, out=out),
     "multiply": lambda T, x, out: T.multiply(x, x, out=out), "subtract": lambda T, x, out: T.subtract(x, 1, out=out),
-    "negative": lambda T, x, out: T.negative(x, out=out),
+    "negative": lambda T, x, out: T.negative(x, out=out), "fix": lambda T, x, out: T.fix(x / -4, out=out),
     "greater": lambda T, x, out: T.greater(x, 3, out=out), "not_equal": lambda T, x, out: T.not_equal(x, 3, out=out),
     "concat": lambda T, x, out: T.concat([x, x], out=out), "row_stack": lambda T, x, out: T.row_stack([x, x], out=out),
     "ger": lambda T, x, out: T.ger(x[0], x[1], out=out),

@@ -23,7 +23,7 @@ _OUT_OF_PLACE.update({name: getattr(unary, name) for name in (
     "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin",
     "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid",
     "erf", "reciprocal", "floor", "ceil", "trunc", "round", "frac", "square", "clamp", "clip", "clamp_min",
-    "clamp_max", "nan_to_num", "logical_not", "bitwise_not", "negative", "absolute")})
+    "clamp_max", "nan_to_num", "logical_not", "bitwise_not", "negative", "absolute", "fix")})
 _OUT_OF_PLACE.update(special.METHODS)  # Tensor.polygamma_(n) takes the method's argument order
 
 METHODS = {name + "_": _inplace_method(name, fn) for name, fn in _OUT_OF_PLACE.items()}

@@ -206,7 +206,7 @@ CHECKED_ONLY_WITH = {"max": "dim", "min": "dim", "aminmax": "dim"}
 # ops whose every result is checked (max(x, dim)'s indices too); the others' first only (sort's values)
 EVERY_RESULT = frozenset(("max", "min", "aminmax", "mode", "topk", "median", "nanmedian"))
 # aliases, checked as the op they name
-ALIASES = {"clip": "clamp", "concat": "cat", "concatenate": "cat", "divide": "div", "greater": "gt",
+ALIASES = {"clip": "clamp", "concat": "cat", "concatenate": "cat", "divide": "div", "fix": "trunc", "greater": "gt",
            "greater_equal": "ge", "less": "lt", "less_equal": "le", "multiply": "mul", "negative": "neg",
            "not_equal": "ne", "subtract": "sub", "row_stack": "vstack", "ger": "outer"}
 
@@ -261,7 +261,7 @@ TORCH_OUT = (
     "cholesky_solve", "clamp", "clamp_max", "clamp_min", "clip", "column_stack", "complex", "concat", "concatenate",
     "conj_physical", "copysign", "cos", "cosh", "cross", "cummax", "cummin", "cumprod", "cumsum", "deg2rad", "diag",
     "diagonal_copy", "diff", "digamma", "div", "divide", "dot", "dstack", "eq", "erf", "erfc", "erfinv", "exp",
-    "exp2", "expand_copy", "expm1", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac",
+    "exp2", "expand_copy", "expm1", "fix", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frac",
     "frexp", "gather", "gcd", "ge", "geqrf", "ger", "greater", "greater_equal", "gt", "hash_tensor", "heaviside",
     "histc", "histogram", "histogramdd", "hstack", "hypot", "i0", "igamma", "igammac", "index_add", "index_copy",
     "index_reduce", "index_select", "inner", "inverse", "isin", "isneginf", "isposinf", "kron", "kthvalue", "lcm",

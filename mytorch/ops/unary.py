@@ -127,6 +127,7 @@ _OPS = {name: _make_op(name, *spec) for name, spec in _DEFS.items()}
 globals().update({name: op for name, (_, op) in _OPS.items()})
 negative, absolute, arcsin, arccos, arctan = neg, abs, asin, acos, atan  # noqa: F821 (defined above)
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
+fix = trunc  # noqa: F821
 
 
 _ROUND = _make_op("round", False, False, False, _zero, "y = round(x); dy/dx = 0")[1]
@@ -279,7 +280,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     return NanToNum.apply(input, nan, posinf, neginf)
 
 
-__all__ = list(_DEFS) + ["negative", "absolute", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
+__all__ = list(_DEFS) + ["negative", "absolute", "fix", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
                          "round", "frac", "square", "isnan", "isinf", "isfinite", "logical_not", "signbit",
                          "bitwise_not", "isposinf", "isneginf", "clamp", "clip", "clamp_min", "clamp_max",
                          "nan_to_num"]
