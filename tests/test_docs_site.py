@@ -39,6 +39,14 @@ def test_reference_pages_hold_the_docstrings(site):
     assert 'id="mytorch.ops.binary.mul"' in tensor and 'id="mytorch.Tensor"' in tensor
     assert 'id="mytorch.optim.sgd.SGD"' in _page(site, "reference/optim")
     assert 'id="mytorch.commands.docs"' in _page(site, "reference/cli")
+    # the issues' subsystems beyond the core: audio and speech, distributed, ONNX, DLPack
+    speech = _page(site, "reference/speech")
+    assert 'id="mytorch.audio.functional.resample.resample"' in speech and 'id="mytorch.metrics.error_rate.wer"' in speech
+    assert 'id="mytorch.speech.attention_decoding.attention_decode"' in speech
+    distributed = _page(site, "reference/distributed")
+    for name in ("distributed.collectives.all_reduce", "nn.parallel.distributed.DistributedDataParallel",
+                 "utils.data.distributed.DistributedSampler", "onnx.export", "utils.dlpack.from_dlpack"):
+        assert f'id="mytorch.{name}"' in distributed, name
     # what a module imports stays out unless its __all__ lists it, and so does a class attribute naming another
     # class (the lazy modules' cls_to_become): each rendered a whole class again
     assert 'id="mytorch.ops.attention.Tensor"' not in functional
