@@ -156,7 +156,11 @@ def _refused(lib):
             "unique_consecutive": lambda x, y: lib.unique_consecutive(x), "fft": lambda x, y: lib.fft.fft(x),
             "ifft": lambda x, y: lib.fft.ifft(x), "fft2": lambda x, y: lib.fft.fft2(x.reshape(2, 3)),
             "fftn": lambda x, y: lib.fft.fftn(x), "irfft": lambda x, y: lib.fft.irfft(x),
-            "hfft": lambda x, y: lib.fft.hfft(x)}
+            "hfft": lambda x, y: lib.fft.hfft(x), "stft": lambda x, y: lib.stft(x, 4, return_complex=True),
+            "stft_uncentered": lambda x, y: lib.stft(x, 4, center=False, return_complex=True),
+            "istft": lambda x, y: lib.istft(x.reshape(3, 2), 4),
+            "pad_reflect": lambda x, y: lib.nn.functional.pad(x.reshape(1, 2, 3), (1, 1), mode="reflect"),
+            "pad_replicate": lambda x, y: lib.nn.functional.pad(x.reshape(1, 1, 2, 3), (1, 1, 1, 1), mode="replicate")}
 
 
 @pytest.mark.parametrize("op", list(_refused(torch)))

@@ -100,6 +100,9 @@ def test_errors_and_warnings(rng):
     raises_like(lambda T, t: T.stft(t, 16, window=T.ones(16, dtype=T.float64), return_complex=True),
                 np.ones((2, 2, 50)), match=["1D or 2D"])
     raises_like(lambda T, t: T.istft(t, 16), x, match=["istft requires a complex-valued input tensor"])
+    for half in ("float16", "bfloat16"):  # MKL's FFT has no half precision; a float32 window promotes the frames
+        raises_like(lambda T, t: T.stft(t.to(getattr(T, half)), 16, return_complex=True), x,
+                    match=["MKL FFT doesn't support tensors of type: " + ("Half" if half == "float16" else "BFloat16")])
     X = np.ones((9, 10), np.complex128)
     raises_like(lambda T, t: T.istft(t, 20), X, match=["frequency dimension"])
     raises_like(lambda T, t: T.istft(t, 16, 4, window=T.zeros(16, dtype=T.float64)), X,

@@ -26,7 +26,7 @@ from typing import Sequence
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ..ops.fft import FftC2C, FftC2R, FftR2C, pad_end
+from ..ops.fft import FftC2C, FftC2R, FftR2C, pad_end, reject_half
 
 _NORMS = ("backward", "ortho", "forward")
 
@@ -47,7 +47,7 @@ def _promote(x: Tensor, require_complex: bool = False) -> Tensor:
     """x as a floating (or, when asked, complex) tensor, as PyTorch's FFTs take it on the CPU."""
     dt = x.dtype
     if dt is D.complex32:
-        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
+        reject_half(dt)
     if dt in (D.float16, D.bfloat16):
         raise RuntimeError(f"Unsupported dtype {dt.scalar_name}")
     if not dt.is_floating_point and not dt.is_complex:

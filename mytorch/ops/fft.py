@@ -22,6 +22,7 @@ y = A x is A^H g; ops/complex.py):
 """
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .joining import cat, pad
@@ -34,6 +35,13 @@ def _c2c(x: Tensor, dims: tuple[int, ...], scale: float, forward: bool) -> Tenso
     for i, d in enumerate(dims):
         data = be.fft(data, d, not forward, scale if i == 0 else 1.0)
     return Tensor._make(data, be)
+
+
+def reject_half(dt: D.dtype) -> None:
+    """PyTorch's CPU FFT (MKL's) has no half-precision transform: its RuntimeError for float16, bfloat16 and
+    complex32 (whose parts are Half)."""
+    if dt in (D.float16, D.bfloat16, D.complex32):
+        raise RuntimeError(f"MKL FFT doesn't support tensors of type: {'BFloat16' if dt is D.bfloat16 else 'Half'}")
 
 
 def pad_end(x: Tensor, dim: int, count: int) -> Tensor:

@@ -576,6 +576,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         return ConstantPad.apply(input, tuple(pads), value)
     if value not in (None, 0):
         raise RuntimeError(f'pad(): Padding mode "{mode}" doesn\'t take in value argument')
+    if mode != "circular":
+        reject_complex32(input.dtype, f"{'reflection' if mode == 'reflect' else 'replication'}_pad{k}d")
     out = input
     if mode != "replicate":  # negative pads crop first; the rest pads the cropped tensor
         for d, (b, a) in enumerate(pads):

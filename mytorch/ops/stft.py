@@ -25,7 +25,7 @@ import warnings
 
 from .._tensor import Tensor
 from .complex import complex, view_as_real
-from .fft import FftC2C, FftC2R, FftR2C
+from .fft import FftC2C, FftC2R, FftR2C, reject_half
 from .joining import pad
 from .pooling import Fold, Unfold
 
@@ -93,6 +93,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     frames = _frames(x, n_fft, hop) * w                                          # (B, frames, n_fft)
     onesided = not frames.dtype.is_complex if onesided is None else onesided
     scale = n_fft ** -0.5 if normalized else 1.0
+    reject_half(frames.dtype)
     if frames.dtype.is_complex:
         if onesided:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
@@ -114,6 +115,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     if not input.dtype.is_complex:
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
+    reject_half(input.dtype)
     if input.numel() == 0:
         raise RuntimeError("istft(): input tensor cannot be empty.")
     if input.ndim not in (2, 3):
