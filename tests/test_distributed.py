@@ -100,6 +100,26 @@ def test_launch_runs_an_unmodified_pytorch_ddp_script(tmp_path):
     assert done.stdout.count("equal replicas") == 2 and done.stdout.count("True") == 2, done.stdout
 
 
+@pytest.mark.parametrize("variables, expect", [
+    ({"RANK": "0", "WORLD_SIZE": "1"}, "joined as rank 0 of 1"),
+    ({"RANK": "1"}, "$RANK is 1, but MPI started this process as rank 0"),
+    ({"WORLD_SIZE": "3"}, "$WORLD_SIZE is 3, but MPI started this process as world_size 1"),
+])
+def test_env_init_method_variables_must_agree_with_mpi(variables, expect):
+    """env://'s RANK and WORLD_SIZE are honoured as checks: MPI (here a singleton job) assigns the ranks."""
+    script = ("import mytorch.distributed as dist\n"
+              "try:\n"
+              "    dist.init_process_group('mpi', init_method='env://')\n"
+              "    print(f'joined as rank {dist.get_rank()} of {dist.get_world_size()}')\n"
+              "except ValueError as e:\n"
+              "    print(e)\n")
+    env = {**os.environ, **variables, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {k: v for k, v in env.items() if k not in {"RANK", "WORLD_SIZE"} - variables.keys()}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and expect in done.stdout, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("n, replicas, shuffle, drop_last", [(10, 3, True, False), (10, 3, False, True),
                                                              (11, 4, True, True), (2, 3, True, False)])
 def test_distributed_sampler_matches_pytorch(n, replicas, shuffle, drop_last):
