@@ -131,7 +131,9 @@ def check_svd(be, a_np, a_cpp, dt):
         same_directions(mH(vh_ref[..., :k, :]), mH(vh[..., :k, :]), s_ref, dt)
     none_u, s_only, none_vh = be[1].svd(a_cpp, False, False)
     assert none_u is None and none_vh is None
-    np.testing.assert_array_equal(host(be, s_only), s)
+    # the values alone come from the QR sweeps, with vectors past order 25 from the divide and conquer (as LAPACK's
+    # gesdd): equal to a few roundings
+    np.testing.assert_allclose(host(be, s_only), s, atol=tol(dt) * max(s.max(initial=0), 1e-300))
 
 
 @pytest.mark.parametrize("dt", DTYPES)
@@ -196,5 +198,47 @@ def test_svd_past_a_block_of_reflectors(be, dt, shape, spectrum):
     values = SPECTRA[spectrum](min(shape))
     x = with_singular_values(shape, values, dt)
     x = np.stack([x, random(shape, dt)]) if spectrum == "graded" else x
+    a_np, a_cpp = pair(be, x, lambda _, v: v)
+    check_svd(be, a_np, a_cpp, dt)
+
+
+def bidiagonal(diagonal, superdiagonal):
+    return np.diag(diagonal) + np.diag(superdiagonal, 1)
+
+
+def dc_matrices(k):
+    """Order-k inputs for the divide and conquer's deflations (csrc/linalg/bidiagonal_dc.h): a constant matrix,
+    whose bidiagonal shrinks by eps^2 a row into the subnormals (which made the reflectors overflow to nan),
+    repeated values on a diagonal (every z deflated or rotated away), a bidiagonal with zero and subnormal
+    superdiagonal entries (splits and zero z), repeated singular values with a random basis, and a random one."""
+    values = np.repeat([2.0, 1.0, 0.5], -(-k // 3))[:k]
+    superdiagonal = np.where(np.arange(k - 1) % 7 == 3, 0.0, np.where(np.arange(k - 1) % 5 == 2, 1e-320, 0.5))
+    return [np.ones((k, k)), np.diag(values), bidiagonal(np.linspace(1, 2, k), superdiagonal),
+            with_singular_values((k, k), values, D.float64), random((k, k), D.float64)]
+
+
+def test_svd_of_a_constant_matrix(be):
+    """Its bidiagonalization leaves columns that shrink by eps^2 a step into the subnormals; the reflectors scale
+    them up first (LAPACK's larfg), else 1 / (alpha - beta) overflowed and the SVD was nan."""
+    x = np.ones((3, 24, 24))
+    a_np, a_cpp = pair(be, x, lambda _, v: v)
+    check_svd(be, a_np, a_cpp, D.float64)
+
+
+@pytest.mark.parametrize("k", [26, 27, 52, 77])
+def test_svd_divide_and_conquer(be, k):
+    """Past order 25 the bidiagonal's SVD is found by divide and conquer when the vectors are wanted: the halves
+    at each level have one column more than rows but for the last (orders 26 and 27 split once, 52 and 77 twice,
+    into leaves of both shapes)."""
+    x = np.stack(dc_matrices(k))
+    for view in (lambda _, v: v, lambda b, v: b.permute(v, (0, 2, 1))):
+        a_np, a_cpp = pair(be, x, view)
+        check_svd(be, a_np, a_cpp, D.float64)
+
+
+@pytest.mark.parametrize("dt", (D.complex128, D.float32))
+@pytest.mark.parametrize("shape", [(60, 30), (30, 45)])
+def test_svd_divide_and_conquer_other_dtypes(be, dt, shape):
+    x = np.stack([random(shape, dt), with_singular_values(shape, SPECTRA["repeated"](min(shape)), dt)])
     a_np, a_cpp = pair(be, x, lambda _, v: v)
     check_svd(be, a_np, a_cpp, dt)

@@ -9,6 +9,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "linalg/batch.h"
@@ -31,16 +32,32 @@ real_t<T> tail_norm(const T* x, int64_t stride, int64_t len) {
 
 // Makes the reflector of the column x[0], x[stride], ..., x[(len - 1) stride] in place: x[0] becomes beta,
 // the rest v's entries past its leading 1. Returns tau.
+// A column whose norm is below safmin = min / eps is first scaled up by powers of 1 / safmin (LAPACK's larfg),
+// else 1 / (alpha - beta) overflows: a bidiagonalization of ones(n, n) leaves columns whose entries shrink
+// by eps^2 a step into the subnormals.
 template <typename T>
 T make_reflector(T* x, int64_t stride, int64_t len) {
-  const real_t<T> xnorm = tail_norm(x, stride, len);
-  const T alpha = x[0];
+  using R = real_t<T>;
+  R xnorm = tail_norm(x, stride, len);
+  T alpha = x[0];
   if (xnorm == 0 && std::imag(alpha) == 0) return T(0);
-  const real_t<T> beta = -std::copysign(std::hypot(std::abs(alpha), xnorm), std::real(alpha));
+  R beta = -std::copysign(std::hypot(std::abs(alpha), xnorm), std::real(alpha));
+  const R safmin = std::numeric_limits<R>::min() / (std::numeric_limits<R>::epsilon() / 2);
+  int scalings = 0;
+  for (; std::abs(beta) < safmin && scalings < 20; ++scalings) {
+    for (int64_t i = 1; i < len; ++i) x[i * stride] /= safmin;
+    alpha /= safmin, beta /= safmin;
+  }
+  if (scalings) {
+    xnorm = tail_norm(x, stride, len);
+    beta = -std::copysign(std::hypot(std::abs(alpha), xnorm), std::real(alpha));
+  }
   const T scale = T(1) / (alpha - beta);
   for (int64_t i = 1; i < len; ++i) x[i * stride] *= scale;
+  const T tau = (beta - alpha) / beta;
+  for (int i = 0; i < scalings; ++i) beta *= safmin;
   x[0] = beta;
-  return (beta - alpha) / beta;
+  return tau;
 }
 
 // x -= tau v (v^H x) on rows 0 .. len of the row-major block x (rows of length ldx), v_0 = 1 implicitly and
