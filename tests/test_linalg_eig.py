@@ -77,6 +77,17 @@ def test_eig_phase_dependent_loss_and_errors():
     assert errors[mytorch] == errors[torch]
 
 
+def test_eigvals_of_non_finite():
+    """eigvals gives nan (no error, unlike eig) for a matrix holding nan, the other matrices of the batch
+    their eigenvalues; PyTorch's geev leaves some eigenvalues finite, as the nan sits: we give nan throughout,
+    as PyTorch's for a matrix all of nan."""
+    A = np.stack([rand(3, 3), np.full((3, 3), np.nan)])
+    check(lambda T, a: T.linalg.eigvals(a), A, grad=False, atol=1e-10, rtol=1e-9)
+    A[1] = rand(3, 3)
+    A[1, 2, 0] = np.inf
+    assert np.isnan(mytorch.linalg.eigvals(mytorch.tensor(A))[1].numpy()).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 @pytest.mark.parametrize("left", [True, False])
 @pytest.mark.parametrize("transpose", [False, True])

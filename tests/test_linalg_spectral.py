@@ -105,6 +105,33 @@ def test_svd_of_non_finite_raises(op):
         check(lambda T, a: T.linalg.svdvals(a), np.array([[np.inf, 1.0], [0.0, 1.0]]), grad=False)
 
 
+def nan_in(n, i, j, batch=(), dtype=np.float64):
+    """A batch of symmetric n x n matrices, the last one with nan at (i, j)."""
+    A = rand(*batch, n, n)
+    A = (A + np.swapaxes(A, -1, -2)).astype(dtype)
+    A[(-1,) * len(batch) + (i, j)] = np.nan
+    return A
+
+
+@pytest.mark.parametrize("op", ["eigh", "eigvalsh"])
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_of_non_finite(op, uplo):
+    """nan in the triangle read: PyTorch's LinAlgError for n >= 3 (error code n - 1 for eigh up to n = 25,
+    n - 2 for eigvalsh), nan for smaller matrices and larger eigh; nan in the triangle not read: no error;
+    inf on the diagonal: nan."""
+    call = (lambda T, a: getattr(T.linalg, op)(a, uplo)) if op == "eigvalsh" else \
+        (lambda T, a: T.linalg.eigh(a, uplo).eigenvalues)
+    read, unread = ((2, 0), (0, 2)) if uplo == "L" else ((0, 2), (2, 0))
+    for A in [nan_in(3, *read, batch=(2, 2)), nan_in(3, 1, 1), nan_in(5, 4, 4, dtype=np.float32),
+              nan_in(4, 0, 0, dtype=np.complex128)] + [nan_in(30, 0, 0)] * (op == "eigvalsh"):
+        linalg_raises(call, A)
+    check(call, nan_in(3, *unread, batch=(2,)), grad=False)
+    inf = nan_in(3, 0, 0, batch=(2,))  # (not everywhere: inf where sytrd's reflectors make nan of it raises there)
+    large = [np.full((30, 30), np.nan)] * (op == "eigh")
+    for A in [np.where(np.isnan(inf), np.inf, inf), np.full((2, 2), np.nan)] + large:
+        check(call, A, grad=False)
+
+
 @pytest.mark.parametrize("hermitian", [False, True])
 def test_pinv_and_rank(hermitian):
     A = rand(2, 5, 3) if not hermitian else rand(2, 4, 4)

@@ -90,7 +90,13 @@ def qr(a: np.ndarray, complete: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def eigh(a: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (ascending) and eigenvectors of the symmetric matrices of the batch (syevd)."""
+    """Eigenvalues (ascending) and eigenvectors of the symmetric matrices of the batch (syevd). A matrix whose
+    read triangle holds inf or nan, on which NumPy's syevd may not converge, gets nan throughout (the C++
+    backend's answer)."""
+    finite = np.isfinite(np.triu(a) if upper else np.tril(a)).all(axis=(-2, -1))
+    if not finite.all():
+        w, v = eigh(np.where(finite[..., None, None], a, 0), upper)
+        return np.where(finite[..., None], w, np.nan), np.where(finite[..., None, None], v, np.nan)
     w, v = np.linalg.eigh(a, UPLO="U" if upper else "L")
     return w, v
 

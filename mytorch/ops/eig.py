@@ -18,6 +18,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._linalg_util import check_phase_invariance, check_square, eye_like, return_type
 from ._util import conj
+from .binary import where
 from .solve import solve
 
 eig_result = return_type("linalg_eig", "eigenvalues eigenvectors")
@@ -48,23 +49,25 @@ class Eig(Function):
         return solve(Vh, (VhgV / E + gL.diag_embed()) @ Vh)
 
 
-def _check(A: Tensor, op: str) -> None:
-    check_square(A, op)
-    if A.numel() and not bool(A.isfinite().all()):
-        raise RuntimeError(f"torch.{op}: input tensor should not contain infs or NaNs.")
-
-
 def eig(A: Tensor):
     """(eigenvalues, eigenvectors) of a square matrix, both complex: A V = V diag(eigenvalues), each
-    eigenvector of unit norm (up to a phase)."""
-    _check(A, "linalg.eig")
+    eigenvector of unit norm (up to a phase). PyTorch's RuntimeError for inf or nan anywhere in A."""
+    check_square(A, "linalg.eig")
+    if A.numel() and not bool(A.isfinite().all()):
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
     return eig_result(*Eig.apply(A))
 
 
 def eigvals(A: Tensor) -> Tensor:
-    """The eigenvalues of a square matrix (complex), in LAPACK's order;  dA = V^{-H} diag(gL) V^H."""
-    _check(A, "linalg.eigvals")
-    return Eig.apply(A)[0]
+    """The eigenvalues of a square matrix (complex), in LAPACK's order;  dA = V^{-H} diag(gL) V^H.
+    A matrix holding inf or nan gets nan eigenvalues and no error, as PyTorch's (whose geev's nan
+    eigenvalues depend on where the nan sits: we give nan throughout)."""
+    check_square(A, "linalg.eigvals")
+    finite = A.isfinite().flatten(-2).all(-1)  # per matrix of the batch
+    if bool(finite.all()):
+        return Eig.apply(A)[0]
+    L = Eig.apply(where(finite[..., None, None], A, 0))[0]
+    return where(finite[..., None], L, float("nan"))
 
 
 __all__: list[str] = []
