@@ -126,3 +126,10 @@ def test_size_and_shape_api():
     assert x.shape[1:] == (3, 4) and isinstance(x.shape[1:], mytorch.Size)
     assert x.dim() == 3 == x.ndim and x.numel() == 24 and len(x) == 2
     assert x.shape.numel() == 24
+
+
+@pytest.mark.parametrize("shape, start, end", [((0, 3, 3), -2, -1), ((0, 3, 3), 0, 1), ((2, 0, 3), 0, 1),
+                                               ((2, 0, 3, 4), 2, 3), ((0, 0), 0, -1), ((4, 0), 1, 1)])
+def test_flatten_with_a_zero_size_dim_anywhere(shape, start, end):
+    import torch
+    assert mytorch.zeros(shape).flatten(start, end).shape == torch.zeros(shape).flatten(start, end).shape

@@ -303,7 +303,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
-    return reshape(input, tuple(shape[:s]) + (-1 if 0 not in shape[s:e + 1] else 0,) + tuple(shape[e + 1:]))
+    # the merged size spelled out, not -1: with a 0 anywhere in the shape, -1 would be ambiguous
+    return reshape(input, tuple(shape[:s]) + (math.prod(shape[s:e + 1]),) + tuple(shape[e + 1:]))
 
 
 def ravel(input: Tensor) -> Tensor:
