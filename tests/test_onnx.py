@@ -485,6 +485,29 @@ def test_transformer_encoder_with_dynamic_batch(batch_first):
     _agrees(session, model, mytorch.randn(*((2, 7, 16) if batch_first else (7, 2, 16))))
 
 
+class _PaddedEncoder(mytorch.nn.Module):
+    """An encoder whose key padding mask comes from the lengths input (SpeechRecognizer.encode's pattern)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = mytorch.nn.TransformerEncoder(mytorch.nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=True), 1)
+
+    def forward(self, x, lengths):
+        padding = mytorch.arange(x.shape[1]).unsqueeze(0) >= lengths.unsqueeze(1)
+        return self.encoder(x, src_key_padding_mask=padding)
+
+
+def test_key_padding_mask_follows_the_lengths_and_the_batch():
+    """The bool mask becomes an additive float mask and is reshaped to (N, 1, 1, S) with no gradient anywhere: those
+    ops must still be traced, not folded into constants of the example's lengths and batch. Exported at batch 5,
+    run at batch 3 with other lengths."""
+    mytorch.manual_seed(0)
+    model = _PaddedEncoder().eval()
+    session = _export(model, (mytorch.randn(5, 7, 16), mytorch.tensor([7, 6, 5, 4, 3])),
+                      input_names=["x", "lengths"], dynamic_axes={"x": {0: "batch"}, "lengths": {0: "batch"}})
+    _agrees(session, model, mytorch.randn(3, 7, 16), mytorch.tensor([2, 7, 4]))
+
+
 def test_unsupported_op_names_op_and_module():
     class Model(nn.Module):
         def __init__(self) -> None:

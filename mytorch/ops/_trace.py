@@ -7,7 +7,9 @@ Function's forward runs inside it are its implementation (``depth`` counts the n
 larger piece as one call the same way (the recurrent layers' forward: ``nn.LSTM``, for `mytorch.onnx`).
 
 Ops skip ``Function.apply`` when nothing requires grad, so a consumer that wants every op on a tensor
-gives that tensor ``requires_grad`` (`mytorch.onnx` does so for the model's inputs). Ops that are no
+gives that tensor ``requires_grad`` (`mytorch.onnx` does so for the model's inputs). view and reshape take
+``Function.apply`` whenever a trace is active: an input's int or bool descendants (lengths, a padding mask)
+never require grad, yet their reshapes must be seen. Ops that are no
 Function report themselves through `record_untraced`: the tensor factory whose result may depend on an
 input's size (``arange``, ``full_like``) and the comparisons (bool results, no gradient), so that a consumer
 never mistakes their results for constants.

@@ -15,6 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from . import _trace
 from ._util import as_shape, wrap_dims
 
 
@@ -74,9 +75,9 @@ def view(input: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return view_dtype(input, shape[0])
     shape = _infer_shape(input, as_shape(shape, "view"), "view")
-    if input._requires_grad and is_grad_enabled():
+    if (input._requires_grad and is_grad_enabled()) or _trace.current is not None:
         return View.apply(input, shape)
-    return _view_data(input, shape)  # nothing to record: skip Function.apply
+    return _view_data(input, shape)  # nothing to record (no gradient, no op trace): skip Function.apply
 
 
 def view_dtype(input: Tensor, dtype: D.dtype) -> Tensor:
@@ -135,9 +136,9 @@ def reshape(input: Tensor, *shape) -> Tensor:
     y[i] = x[i] in row-major order;  dL/dx = dL/dy reshaped back to x's shape.
     """
     shape = _infer_shape(input, as_shape(shape, "reshape"), "reshape")
-    if input._requires_grad and is_grad_enabled():
+    if (input._requires_grad and is_grad_enabled()) or _trace.current is not None:
         return Reshape.apply(input, shape)
-    return _reshape_data(input, shape)  # nothing to record: skip Function.apply
+    return _reshape_data(input, shape)  # nothing to record (no gradient, no op trace): skip Function.apply
 
 
 class Permute(Function):

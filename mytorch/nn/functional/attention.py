@@ -20,7 +20,7 @@ from ..._tensor import Tensor
 from ...ops._opmath import opmath
 from ...ops._util import broadcast_shapes
 from ...ops.attention import attention
-from ...ops.creation import zeros
+from ...ops.creation import zeros, zeros_like
 from ...ops.joining import cat, pad
 from ...ops.linear import linear
 from ...ops._autocast import LOWER_PRECISION_FP, autocast_policy
@@ -107,7 +107,8 @@ def _additive_mask(mask: Tensor | None, name: str, dtype: D.dtype, other: Tensor
         warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type for both "
                       "instead.", stacklevel=3)
     if mask.dtype is D.bool_:
-        return zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask, float("-inf"))
+        # zeros_like, not zeros(mask.shape): a trace (mytorch.onnx) then sees the mask's batch and length in it
+        return zeros_like(mask, dtype=dtype).masked_fill(mask, float("-inf"))
     return mask
 
 
